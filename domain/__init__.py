@@ -1,0 +1,1 @@
+"""Domain primitives (thesis chapter V) written against the :class:`metadb.Session` contract only."""

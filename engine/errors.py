@@ -1,0 +1,7 @@
+"""The engine's root exception (one per package, as SQLAlchemy's ``exc.py``)."""
+
+from __future__ import annotations
+
+
+class EngineError(ValueError):
+    """Bad input to an engine computation: the message names the column, cell or parameter."""

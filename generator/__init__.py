@@ -1,0 +1,1 @@
+"""The generator: meta-database → frozen model → validate → render → format → ``{path: text}``."""

@@ -1,0 +1,82 @@
+"""Small helpers the generated codecs call (kept here so generated code stays short)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from generator.runtime.specs import Refusal
+
+#: Marks an item absent from a PATCH or LOOKUP article (None means "set to null").
+_ABSENT: Any = object()
+ABSENT = _ABSENT
+
+
+def unknown_item(rt: str, items: frozenset[str], article: Mapping[str, Any]) -> Refusal:
+    stray = next(k for k in article if k not in items)
+    return Refusal(11, f"{rt} has no item {stray!r}")
+
+
+def d2i(value: Decimal | None, scale: int) -> int | None:
+    """SQLite keeps a decimal as a scaled integer: ``Decimal("12.34")`` at scale 2 → ``1234``."""
+    return None if value is None else int(value.scaleb(scale))
+
+
+def i2d(value: int | None, scale: int) -> Decimal | None:
+    return None if value is None else Decimal(value).scaleb(-scale)
+
+
+def iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def to_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def to_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def sub(value: Mapping[str, Any] | None, name: str) -> Any:
+    return None if value is None else value.get(name)
+
+
+def nth(values: Sequence[Any] | None, n: int) -> Any:
+    return values[n] if values is not None and n < len(values) else None
+
+
+def list_or_none(values: Sequence[Any] | None) -> list[Any] | None:
+    return list(values) if values else None
+
+
+def struct_or_none(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if value is None or all(v is None for v in value.values()):
+        return None
+    return dict(value)
+
+
+def struct_of(names: Sequence[str], values: Sequence[Any]) -> dict[str, Any] | None:
+    if all(v is None for v in values):
+        return None
+    return dict(zip(names, values, strict=True))
+
+
+def struct_in(value: Mapping[str, Any] | None, names: Sequence[str]) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return struct_of(names, [value.get(n) for n in names])
+
+
+def list_in(values: Iterable[Any] | None, convert: Callable[[Any], Any] | None = None) -> list[Any]:
+    if values is None:
+        return []
+    return [convert(v) for v in values] if convert else list(values)
+
+
+def occurrences(values: Sequence[Any]) -> list[Any]:
+    return [v for v in values if v is not None]

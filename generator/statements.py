@@ -1,0 +1,302 @@
+"""Every statement a generated interface runs, rendered per DBMS by SQLAlchemy at generation time.
+
+Statements bind positional parameters only; :class:`Bound` keeps the names of the values each
+binds, in order (``o_x`` origin identifier item, ``t_x`` target identifier item, ``c_x`` the
+current article's item, ``l_x`` a link item; record statements bind column / item names).
+No value is ever pasted into SQL (SPEC §3.2); names come only from the meta-database.
+
+Keyset order ("next" queries) compares row values ``(a, b) > (?, ?)`` on SQLite, PostgreSQL
+and DuckDB; MariaDB's optimiser does not turn a row comparison into an index range, so there
+it is written ``a >= ? AND (a > ? OR (b > ?))`` (SPEC §4 relational specifics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from generator.sqlmodel import DBMS, dialect, to_metadata
+from metadb.model import PathType, RecordType, Schema
+from metadb.physical import PhysicalModel, Table, junction_name, table_name
+
+
+@dataclass(frozen=True)
+class Bound:
+    sql: str
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordStatements:
+    columns: tuple[str, ...]
+    select_all: str
+    exists: Bound
+    select_by_id: Bound
+    insert: Bound
+    update: Bound
+    delete: Bound
+    by_key: dict[str, Bound]
+    after: dict[str, dict[int, Bound]]
+    strictly_after: dict[str, Bound]
+    where_eq: dict[str, str]
+    where_range: dict[str, str]
+    order_by: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PathStatements:
+    statements: dict[str, Bound]
+
+
+class Compiler:
+    """Renders statements of one physical model for one DBMS."""
+
+    def __init__(self, model: PhysicalModel, dbms: DBMS) -> None:
+        self.dbms = dbms
+        self.dialect = dialect(dbms)
+        self.md = to_metadata(model, "postgresql" if dbms == "duckdb" else dbms, constraints=False)
+        self.model = model
+
+    def table(self, name: str) -> sa.Table:
+        return self.md.tables[name]
+
+    def render(self, stmt: Any, *, limit_one: bool = False) -> Bound:
+        compiled = stmt.compile(dialect=self.dialect)
+        sql = " ".join(str(compiled).split())
+        if limit_one:
+            sql += " LIMIT 1"
+        return Bound(sql, tuple(compiled.positiontup or ()))
+
+    def text(self, clause: Any) -> str:
+        compiled = clause.compile(dialect=self.dialect)
+        return " ".join(str(compiled).split())
+
+    def after(self, cols: Sequence[sa.ColumnElement[Any]], names: Sequence[str], *, strict: bool) -> Any:
+        """``(cols) > (names)`` (or ``>=``) in this DBMS's index-friendly form."""
+        params: list[Any] = [sa.bindparam(n) for n in names]
+        if self.dbms != "mariadb":
+            if len(cols) == 1:
+                return cols[0] > params[0] if strict else cols[0] >= params[0]
+            left, right = sa.tuple_(*cols), sa.tuple_(*params)
+            return left > right if strict else left >= right
+
+        def step(i: int) -> Any:
+            if i == len(cols) - 1:
+                return cols[i] > params[i] if strict else cols[i] >= params[i]
+            return sa.and_(cols[i] >= params[i], sa.or_(cols[i] > params[i], step(i + 1)))
+
+        return step(0)
+
+
+def _eq(cols: Sequence[sa.ColumnElement[Any]], names: Sequence[str]) -> Any:
+    return sa.and_(*[c == sa.bindparam(n) for c, n in zip(cols, names, strict=True)])
+
+
+def record_statements(compiler: Compiler, schema: Schema, rt: RecordType) -> RecordStatements:
+    table_def: Table = compiler.model.table_of(rt.name)
+    t = compiler.table(table_def.name)
+    columns = tuple(c.name for c in table_def.columns)
+    cols = [t.c[c] for c in columns]
+    ident = rt.identifier_items
+    id_cols = [t.c[i] for i in ident]
+    render = compiler.render
+    select = sa.select(*cols)
+    by_key: dict[str, Bound] = {}
+    after: dict[str, dict[int, Bound]] = {}
+    strictly: dict[str, Bound] = {}
+    order_by: dict[str, str] = {}
+    for key in rt.keys:
+        order = key.items + tuple(i for i in ident if i not in key.items)
+        order_cols = [t.c[i] for i in order]
+        by_key[key.name] = render(
+            select.where(_eq([t.c[i] for i in key.items], key.items)).order_by(*order_cols), limit_one=True
+        )
+        after[key.name] = {
+            m: render(
+                select.where(compiler.after(order_cols[:m], order[:m], strict=False)).order_by(*order_cols),
+                limit_one=True,
+            )
+            for m in range(1, len(order))
+        }
+        strictly[key.name] = render(
+            select.where(compiler.after(order_cols, order, strict=True)).order_by(*order_cols), limit_one=True
+        )
+        order_by[key.name] = " ORDER BY " + ", ".join(compiler.text(c) for c in order_cols)
+    where_eq: dict[str, str] = {}
+    where_range: dict[str, str] = {}
+    for item in sorted({i for k in rt.keys for i in k.items}):
+        where_eq[item] = compiler.text(t.c[item] == sa.bindparam(item))
+        where_range[item] = compiler.text(t.c[item].between(sa.bindparam(f"{item}_low"), sa.bindparam(f"{item}_high")))
+    non_pk = [c for c in columns if c not in ident]
+    update = (
+        sa.update(t).where(_eq(id_cols, ident)).values({c: sa.bindparam(f"v_{c}") for c in non_pk}) if non_pk else None
+    )
+    update_bound = render(update) if update is not None else Bound("", ())
+    # Update binds "v_<column>" for values, then identifier columns: strip the prefix.
+    update_bound = Bound(update_bound.sql, tuple(p.removeprefix("v_") for p in update_bound.params))
+    return RecordStatements(
+        columns=columns,
+        select_all=render(select).sql,
+        exists=render(sa.select(sa.literal_column("1")).select_from(t).where(_eq(id_cols, ident))),
+        select_by_id=render(select.where(_eq(id_cols, ident))),
+        insert=render(sa.insert(t).values({c: sa.bindparam(c) for c in columns})),
+        update=update_bound,
+        delete=render(sa.delete(t).where(_eq(id_cols, ident))),
+        by_key=by_key,
+        after=after,
+        strictly_after=strictly,
+        where_eq=where_eq,
+        where_range=where_range,
+        order_by=order_by,
+    )
+
+
+def path_statements(compiler: Compiler, schema: Schema, path: PathType) -> PathStatements:
+    origin, target = schema.record_types[path.origin], schema.record_types[path.target]
+    O = compiler.table(table_name(origin.name))  # noqa: E741 - O and T: origin and target tables
+    T = compiler.table(table_name(target.name))
+    target_table = compiler.model.table_of(target.name)
+    t_cols = [T.c[c.name] for c in target_table.columns]
+    oi, ti = origin.identifier_items, target.identifier_items
+    o_names = [f"o_{i}" for i in oi]
+    t_names = [f"t_{i}" for i in ti]
+    order = tuple(dict.fromkeys(path.sort + ti))
+    render = compiler.render
+    s: dict[str, Any] = {}
+    if not path.many_to_many:
+        C = [T.c[c] for _, c in path.origin_items]
+        by_origin = _eq(C, o_names)
+        order_cols = [T.c[i] for i in order]
+        s["first_target"] = (sa.select(*t_cols).where(by_origin).order_by(*order_cols), True)
+        s["next_target"] = (
+            sa.select(*t_cols)
+            .where(by_origin, compiler.after(order_cols, [f"c_{i}" for i in order], strict=True))
+            .order_by(*order_cols),
+            True,
+        )
+        by_target = _eq([T.c[i] for i in ti], t_names)
+        s["link"] = (
+            sa.update(T).where(by_target).values({c.name: sa.bindparam(n) for c, n in zip(C, o_names, strict=True)}),
+            False,
+        )
+        s["unlink"] = (sa.update(T).where(by_target).values({c.name: sa.null() for c in C}), False)
+        s["unlink_all_from_origin"] = (
+            sa.update(T).where(by_origin).values({c.name: sa.null() for c in C}),
+            False,
+        )
+        s["targets_of_origin"] = (sa.select(*[T.c[i] for i in ti]).where(by_origin), False)
+        s["has_target"] = (sa.select(sa.literal_column("1")).select_from(T).where(by_origin), True)
+        s["has_origin"] = (sa.select(*C).where(by_target), False)
+        s["link_exists"] = (
+            sa.select(sa.literal_column("1")).select_from(T).where(by_target, by_origin),
+            False,
+        )
+        s["any_target_without_origin"] = (
+            sa.select(*[T.c[i] for i in ti]).where(C[0].is_(None)).order_by(*[T.c[i] for i in ti]),
+            True,
+        )
+        inner: Any = (
+            sa.select(sa.literal_column("1"))
+            .select_from(T)
+            .where(sa.and_(*[c == O.c[o] for c, (o, _) in zip(C, path.origin_items, strict=True)]))
+        )
+        s["any_origin_without_target"] = (
+            sa.select(*[O.c[i] for i in oi]).where(~inner.exists()).order_by(*[O.c[i] for i in oi]),
+            True,
+        )
+    else:
+        J = compiler.table(junction_name(path.name))
+        jo = [J.c[f"origin_{i}"] for i in oi]
+        jt = [J.c[f"target_{i}"] for i in ti]
+        links = [J.c[i.name] for i in path.items]
+        on_target = sa.and_(*[j == T.c[i] for j, i in zip(jt, ti, strict=True)])
+        on_origin = sa.and_(*[j == O.c[i] for j, i in zip(jo, oi, strict=True)])
+        by_origin = _eq(jo, o_names)
+        by_target = _eq(jt, t_names)
+        order_cols = [T.c[i] for i in order]
+        joined = sa.select(*t_cols, *links).select_from(T.join(J, on_target))
+        s["first_target"] = (joined.where(by_origin).order_by(*order_cols), True)
+        s["next_target"] = (
+            joined.where(by_origin, compiler.after(order_cols, [f"c_{i}" for i in order], strict=True)).order_by(
+                *order_cols
+            ),
+            True,
+        )
+        o_table = compiler.model.table_of(origin.name)
+        o_cols = [O.c[c.name] for c in o_table.columns]
+        o_order = [O.c[i] for i in oi]
+        joined_o = sa.select(*o_cols).select_from(O.join(J, on_origin))
+        s["first_origin"] = (joined_o.where(by_target).order_by(*o_order), True)
+        s["next_origin"] = (
+            joined_o.where(by_target, compiler.after(o_order, [f"c_{i}" for i in oi], strict=True)).order_by(*o_order),
+            True,
+        )
+        values: dict[str, Any] = {c.name: sa.bindparam(n) for c, n in zip(jo, o_names, strict=True)}
+        values.update({c.name: sa.bindparam(n) for c, n in zip(jt, t_names, strict=True)})
+        values.update({c.name: sa.bindparam(f"l_{c.name}") for c in links})
+        s["link"] = (sa.insert(J).values(values), False)
+        s["unlink"] = (sa.delete(J).where(by_origin, by_target), False)
+        s["unlink_all_from_origin"] = (sa.delete(J).where(by_origin), False)
+        s["unlink_all_to_target"] = (sa.delete(J).where(by_target), False)
+        s["targets_of_origin"] = (sa.select(*jt).where(by_origin), False)
+        s["origins_of_target"] = (sa.select(*jo).where(by_target), False)
+        s["has_target"] = (sa.select(sa.literal_column("1")).select_from(J).where(by_origin), True)
+        s["has_origin"] = (sa.select(sa.literal_column("1")).select_from(J).where(by_target), True)
+        s["link_exists"] = (
+            sa.select(sa.literal_column("1")).select_from(J).where(by_origin, by_target),
+            False,
+        )
+        s["any_target_without_origin"] = (
+            sa.select(*[T.c[i] for i in ti])
+            .where(~sa.select(sa.literal_column("1")).select_from(J).where(on_target).exists())
+            .order_by(*[T.c[i] for i in ti]),
+            True,
+        )
+        s["any_origin_without_target"] = (
+            sa.select(*[O.c[i] for i in oi])
+            .where(~sa.select(sa.literal_column("1")).select_from(J).where(on_origin).exists())
+            .order_by(*[O.c[i] for i in oi]),
+            True,
+        )
+    return PathStatements({name: render(stmt, limit_one=limit) for name, (stmt, limit) in s.items()})
+
+
+def opening_statements(compiler: Compiler) -> dict[str, Bound]:
+    """The runtime's own statements on the meta-database's openings (SPEC §3.3)."""
+    op = compiler.table(table_name("Opening"))
+    rt = compiler.table(table_name("RecordType"))
+    lock = sa.select(rt.c.name).where(rt.c.name == sa.bindparam("name"))
+    if compiler.dbms in ("postgresql", "mariadb"):
+        lock = lock.with_for_update()
+    render = compiler.render
+    return {
+        "lock": render(lock),
+        "select_rt": render(
+            sa.select(op.c.session, op.c.record_type, op.c.user, op.c.mode, op.c.holder).where(
+                op.c.record_type == sa.bindparam("record_type")
+            )
+        ),
+        "delete": render(
+            sa.delete(op).where(
+                op.c.session == sa.bindparam("session"), op.c.record_type == sa.bindparam("record_type")
+            )
+        ),
+        "insert": render(
+            sa.insert(op).values(
+                session=sa.bindparam("session"),
+                record_type=sa.bindparam("record_type"),
+                user=sa.bindparam("user"),
+                mode=sa.bindparam("mode"),
+                holder=sa.bindparam("holder"),
+            )
+        ),
+        "delete_all": render(sa.delete(op)),
+    }
+
+
+def schema_version_select(compiler: Compiler) -> str:
+    sv = compiler.table(table_name("SchemaVersion"))
+    return compiler.render(sa.select(sv.c.name, sv.c.fingerprint)).sql

@@ -1,0 +1,21 @@
+"""The meta-database: the typed model of a schema, its codes and contract, its files.
+
+Importing ``metadb`` never imports a DBMS library: the generator, the generated interfaces,
+the domain layer and Alembic all build on it (SPEC §1, §3.4, §10).
+"""
+
+from __future__ import annotations
+
+from metadb.contract import CONTRACT_VERSION, RC, Action, Mode, Reply, Session
+from metadb.errors import MetaDBError, SchemaError
+
+__all__ = [
+    "CONTRACT_VERSION",
+    "RC",
+    "Action",
+    "MetaDBError",
+    "Mode",
+    "Reply",
+    "SchemaError",
+    "Session",
+]

@@ -1,0 +1,221 @@
+"""The access-interface contract, written once (SPEC §3.1, §10; thesis VII.2–VII.3).
+
+Every generated backend implements :class:`Session`; the domain layer and the engine use
+nothing else. A request never raises for bad input or a DBMS failure: it answers a
+:class:`Reply` whose ``rc`` is a return code and whose ``message`` names what was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from metadb.model import Schema
+
+#: Bumped whenever the contract below changes shape; generated modules check it at import
+#: (protobuf's runtime version check), so stale generated code fails loudly.
+CONTRACT_VERSION = 1
+
+#: An article: item name → value (``None`` for an absent optional item).
+Article = dict[str, Any]
+
+
+class Action(IntEnum):
+    """Action codes (SPEC §3.1; thesis VII.3, plus units of work and batches)."""
+
+    OPEN_DB = 10
+    CLOSE_RT = 18
+    CLOSE_DB = 19
+    READ_DIRECT = 20
+    READ_SEQUENTIAL = 21
+    READ_SELECTION = 22
+    READ_TARGET_VIA_PATH = 30
+    READ_ORIGIN_VIA_PATH = 31
+    WRITE = 40
+    WRITE_TARGET_VIA_PATH = 41
+    WRITE_ORIGIN_AND_TARGET = 42
+    WRITE_BATCH = 43
+    REWRITE = 50
+    DELETE = 60
+    BOUND = 70
+    DEBOUND = 71
+    BEGIN = 80
+    COMMIT = 81
+    ROLLBACK = 82
+
+    @property
+    def method(self) -> str:
+        """The :class:`Session` method of this action (its name in lower case, SPEC §10)."""
+        return self.name.lower()
+
+
+class RC(IntEnum):
+    """Fixed return codes (SPEC §3.1). OPEN DB also answers 10·i, 500+i and 600+i."""
+
+    OK = 0
+    RT_UNKNOWN = 10
+    RT_MISMATCH = 11
+    KEY_NOT_ACCESS = 12
+    VALUE_INVALID = 13
+    TARGET_RT_UNKNOWN = 20
+    TARGET_MISMATCH = 21
+    TARGET_KEY_NOT_ACCESS = 22
+    TARGET_VALUE_INVALID = 23
+    PATH_INVALID = 30
+    NOT_FOUND = 400
+    TARGET_NOT_FOUND = 401
+    ALREADY_EXISTS = 500
+    TARGET_ALREADY_EXISTS = 501
+    MODE_FORBIDS = 600
+    ALREADY_OPEN = 700
+    ALREADY_CLOSED = 800
+    ORIGIN_CONSTRAINT = 900
+    TARGET_CONSTRAINT = 901
+    DBMS_FAILURE = 999
+
+
+class Mode(IntEnum):
+    """Opening modes (SPEC §3.3): 1 with 1 and 1 with 2 are compatible; nothing with 3."""
+
+    CONSULT = 1
+    MODIFY_SHARED = 2
+    MODIFY_EXCLUSIVE = 3
+
+    def compatible_with(self, other: Mode) -> bool:
+        """Whether two *different* sessions may hold these modes on one record type."""
+        if Mode.MODIFY_EXCLUSIVE in (self, other):
+            return False
+        return not (self is Mode.MODIFY_SHARED and other is Mode.MODIFY_SHARED)
+
+    @property
+    def writes(self) -> bool:
+        return self is not Mode.CONSULT
+
+
+def as_rc(code: int) -> int:
+    """An :class:`RC` member for a fixed code, the plain int for OPEN DB's computed ones."""
+    try:
+        return RC(code)
+    except ValueError:
+        return int(code)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What every request answers (SPEC §10).
+
+    ``rc`` is an int — an :class:`RC` member for fixed codes; ``article`` the article read
+    (or ``None``); ``message`` says why in words; ``position`` is OPEN DB's 1-based *i* for
+    10·i / 500+i / 600+i, or WRITE BATCH's 0-based index of the first refused article;
+    ``batch`` is READ SELECTION's DataFrame.
+    """
+
+    rc: int
+    article: Article | None = None
+    message: str = ""
+    position: int | None = None
+    batch: pd.DataFrame | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == RC.OK
+
+    @property
+    def index(self) -> int | None:
+        """WRITE BATCH's name for ``position``: the first refused article, or ``None``."""
+        return self.position
+
+    def __repr__(self) -> str:
+        code = self.rc.name if isinstance(self.rc, RC) else str(self.rc)
+        return f"Reply(rc={int(self.rc)} {code}, message={self.message!r}, position={self.position})"
+
+
+#: OPEN DB's input: ``[("Insured", Mode.MODIFY_SHARED), "PRA", …]`` — a bare name means mode 1.
+Opening = tuple[str, int] | str
+
+
+@runtime_checkable
+class Session(Protocol):
+    """One user's session on one database: the only door to the data (thesis VII).
+
+    Positional inputs follow SPEC §3.1's table, in order. ``call`` is the router: any action
+    code with those inputs.
+    """
+
+    @property
+    def user(self) -> str: ...
+
+    @property
+    def schema(self) -> Schema: ...
+
+    def call(self, action: int, *inputs: Any) -> Reply: ...
+
+    def open_db(self, openings: Sequence[Opening]) -> Reply: ...
+
+    def close_db(self) -> Reply: ...
+
+    def close_rt(self, rt: str) -> Reply: ...
+
+    def read_direct(self, rt: str, article: Mapping[str, Any], key: str = "id") -> Reply: ...
+
+    def read_sequential(self, rt: str, article: Mapping[str, Any], key: str = "id") -> Reply: ...
+
+    def read_selection(self, rt: str, criteria: Mapping[str, Any]) -> Reply: ...
+
+    def read_target_via_path(
+        self,
+        ort: str,
+        origin_id: Mapping[str, Any],
+        pt: str,
+        trt: str,
+        current: Mapping[str, Any] | None = None,
+    ) -> Reply: ...
+
+    def read_origin_via_path(
+        self,
+        ort: str,
+        pt: str,
+        trt: str,
+        target_id: Mapping[str, Any],
+        current: Mapping[str, Any] | None = None,
+    ) -> Reply: ...
+
+    def write(self, rt: str, article: Mapping[str, Any]) -> Reply: ...
+
+    def write_target_via_path(
+        self, ort: str, origin_id: Mapping[str, Any], trt: str, article: Mapping[str, Any], pt: str
+    ) -> Reply: ...
+
+    def write_origin_and_target(
+        self,
+        ort: str,
+        origin_article: Mapping[str, Any],
+        trt: str,
+        target_article: Mapping[str, Any],
+        pt: str,
+    ) -> Reply: ...
+
+    def write_batch(self, rt: str, articles: Sequence[Mapping[str, Any]]) -> Reply: ...
+
+    def rewrite(self, rt: str, article: Mapping[str, Any]) -> Reply: ...
+
+    def delete(self, rt: str, identifier: Mapping[str, Any]) -> Reply: ...
+
+    def bound(
+        self, ort: str, origin_id: Mapping[str, Any], trt: str, target_id: Mapping[str, Any], pt: str
+    ) -> Reply: ...
+
+    def debound(
+        self, ort: str, origin_id: Mapping[str, Any], trt: str, target_id: Mapping[str, Any], pt: str
+    ) -> Reply: ...
+
+    def begin(self) -> Reply: ...
+
+    def commit(self) -> Reply: ...
+
+    def rollback(self) -> Reply: ...
