@@ -100,7 +100,7 @@ class ServerNamespace:
                     else:
                         cx.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
                 engine.dispose()
-            except Exception:  # noqa: BLE001, S110 - best effort at exit
+            except Exception:  # noqa: BLE001 - best effort at exit
                 pass
 
 

@@ -29,8 +29,14 @@ def _show(label: str, reply: Reply) -> None:
 
 
 @click.command("demo")
-@click.option("--db", "db_path", type=click.Path(path_type=Path), default=DEFAULT_DB, show_default=True,
-              help="SQLite file to create (replaced if it exists).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="SQLite file to create (replaced if it exists).",
+)
 def command(db_path: Path) -> None:
     """Create a demo company database on SQLite and run a session through the interface."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +46,11 @@ def command(db_path: Path) -> None:
     try:
         data = db.schema
         shown = type(data)(
-            name=data.name, version=data.version, label=data.label, source=data.source, statistics=data.statistics,
+            name=data.name,
+            version=data.version,
+            label=data.label,
+            source=data.source,
+            statistics=data.statistics,
             record_types={n: r for n, r in data.record_types.items() if n in _insurance_names()},
             path_types={n: p for n, p in data.path_types.items() if p.origin in _insurance_names()},
         )
@@ -48,23 +58,41 @@ def command(db_path: Path) -> None:
             click.echo(line)
         click.echo(f"\nDatabase {db_path} created; session of user admin:")
         s = db.login("admin", "demo")
-        _show("OPEN DB Insured, PRA, Guaranty (mode 2)",
-              s.open_db([("Insured", Mode.MODIFY_SHARED), ("PRA", 2), ("Guaranty", 2)]))
-        _show("WRITE Insured 1234000000 DUPONT ANNET",
-              s.write("Insured", {"code": 1234000000, "name": "DUPONT ANNET", "address": {"city": "Namur"}}))
+        _show(
+            "OPEN DB Insured, PRA, Guaranty (mode 2)",
+            s.open_db([("Insured", Mode.MODIFY_SHARED), ("PRA", 2), ("Guaranty", 2)]),
+        )
+        _show(
+            "WRITE Insured 1234000000 DUPONT ANNET",
+            s.write("Insured", {"code": 1234000000, "name": "DUPONT ANNET", "address": {"city": "Namur"}}),
+        )
         _show("WRITE Insured 1234000001 DURAND", s.write("Insured", {"code": 1234000001, "name": "DURAND"}))
-        _show("WRITE Insured 1234000002 with a 26-character name",
-              s.write("Insured", {"code": 1234000002, "name": "X" * 26}))
+        _show(
+            "WRITE Insured 1234000002 with a 26-character name",
+            s.write("Insured", {"code": 1234000002, "name": "X" * 26}),
+        )
         pra_id = {"policy_no": "123456-86", "renewal_no": 0, "endorsement_no": 0}
-        pra = {**pra_id, "class_of_business": "FIRE", "sum_insured": Decimal("250000.00"),
-               "premium": Decimal("1234.50"), "cover_start": date(1986, 1, 1), "cover_end": date(1986, 12, 31)}
-        _show("WRITE TARGET VIA PATH PRA, outside a unit (no guaranty)",
-              s.write_target_via_path("Insured", {"code": 1234000000}, "PRA", pra, "Insurance"))
+        pra = {
+            **pra_id,
+            "class_of_business": "FIRE",
+            "sum_insured": Decimal("250000.00"),
+            "premium": Decimal("1234.50"),
+            "cover_start": date(1986, 1, 1),
+            "cover_end": date(1986, 12, 31),
+        }
+        _show(
+            "WRITE TARGET VIA PATH PRA, outside a unit (no guaranty)",
+            s.write_target_via_path("Insured", {"code": 1234000000}, "PRA", pra, "Insurance"),
+        )
         _show("BEGIN", s.begin())
-        _show("WRITE TARGET VIA PATH PRA 123456-86/0/0 (Insurance)",
-              s.write_target_via_path("Insured", {"code": 1234000000}, "PRA", pra, "Insurance"))
-        _show("WRITE TARGET VIA PATH Guaranty 1 (Breakdown)",
-              s.write_target_via_path("PRA", pra_id, "Guaranty", {"guaranty_no": 1, "peril": "FIRE"}, "Breakdown"))
+        _show(
+            "WRITE TARGET VIA PATH PRA 123456-86/0/0 (Insurance)",
+            s.write_target_via_path("Insured", {"code": 1234000000}, "PRA", pra, "Insurance"),
+        )
+        _show(
+            "WRITE TARGET VIA PATH Guaranty 1 (Breakdown)",
+            s.write_target_via_path("PRA", pra_id, "Guaranty", {"guaranty_no": 1, "peril": "FIRE"}, "Breakdown"),
+        )
         _show("COMMIT", s.commit())
         found = s.read_sequential("Insured", {"name": "DUP"}, key="name")
         _show("READ SEQUENTIAL Insured name 'DUP'", found)
@@ -77,8 +105,10 @@ def command(db_path: Path) -> None:
         _show("READ TARGET VIA PATH Insurance", target)
         if target.article is not None:
             a = target.article
-            click.echo(f"      {a['policy_no']}/{a['renewal_no']}/{a['endorsement_no']} {a['class_of_business']} "
-                       f"premium {a['premium']} cover {a['cover_start']}..{a['cover_end']}")
+            click.echo(
+                f"      {a['policy_no']}/{a['renewal_no']}/{a['endorsement_no']} {a['class_of_business']} "
+                f"premium {a['premium']} cover {a['cover_start']}..{a['cover_end']}"
+            )
         _show("DELETE Insured 1234000000 (its policy needs it)", s.delete("Insured", {"code": 1234000000}))
         _show("READ DIRECT Loss (not open)", s.read_direct("Loss", {"code": "L1"}))
         selection = s.read_selection("Insured", {"name": ("A", "E")})

@@ -22,7 +22,9 @@ def command(url: str, schema: str, admin_password: str) -> None:
     """Create a new database at URL (sqlite:///f.db, duckdb:///f.duckdb, postgresql://…, mysql://…)."""
     db = create(url, schema=schema, admin_password=admin_password)
     try:
-        click.echo(f"created a {schema} database with {len(db.schema.record_types)} record types "
-                   f"and {len(db.schema.path_types)} path types; user 'admin' can log in")
+        click.echo(
+            f"created a {schema} database with {len(db.schema.record_types)} record types "
+            f"and {len(db.schema.path_types)} path types; user 'admin' can log in"
+        )
     finally:
         db.close()

@@ -241,7 +241,7 @@ class Database:
         with self.system_session() as system:
             try:
                 rows = system.driver.all(self.package.SCHEMA_VERSION_SELECT, ())
-            except Exception:
+            except Exception:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
                 if system.driver.in_tx:
                     system.driver.rollback()
                 return None

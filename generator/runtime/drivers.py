@@ -156,7 +156,7 @@ class Driver:
         try:
             if self.in_tx:
                 self.rollback()
-        except Exception:
+        except Exception:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             pass
         try:
             self.cur.close()
@@ -264,7 +264,7 @@ class DuckDBDriver(Driver):
         try:
             if self.in_tx:
                 self.rollback()
-        except Exception:
+        except Exception:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             pass
         self.cx.close()
 

@@ -96,7 +96,7 @@ class DuckDatabase(Database):
         cur = self.con.cursor()
         try:
             cur.execute(self.package.OPENINGS["delete_all"])
-        except Exception:
+        except Exception:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             pass
         finally:
             cur.close()
@@ -174,7 +174,7 @@ class DuckCore(Core):
                 return refuse(RC.NOT_FOUND, f"no {spec.name} after {probe!r} in key {key}")
             ident = dict(zip(order, rows[at], strict=True))
             row = self.driver.one(spec.select_by_id.sql, tuple(ident[i] for i in spec.ident))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             self._abort()
             return refuse(RC.DBMS_FAILURE, f"duckdb failed: {type(exc).__name__}: {exc}")
         if row is None:  # deleted since the snapshot by this process's other session: fall back

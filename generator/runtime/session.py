@@ -130,7 +130,7 @@ class Core:
         if self.driver.in_tx:
             try:
                 self.driver.rollback()
-            except Exception:
+            except Exception:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
                 self.driver.in_tx = False
 
     def guard(self, work: Callable[[], Reply], *, writes: bool) -> Reply:
@@ -152,7 +152,7 @@ class Core:
             if writes and not self.in_unit:
                 self._abort()
             return failure.reply
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             was_unit = self.in_unit
             self._abort()
             unit = " (the unit of work is rolled back)" if was_unit else ""
@@ -1003,7 +1003,7 @@ class Core:
             return refuse(RC.ALREADY_OPEN, "a unit of work is already open")
         try:
             self.driver.begin()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed to begin: {type(exc).__name__}: {exc}")
         self.in_unit = True
         self.pending.clear()
@@ -1018,7 +1018,7 @@ class Core:
                 self._abort()
                 return failure
             self.driver.commit()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             self._abort()
             return refuse(
                 RC.DBMS_FAILURE,
@@ -1034,7 +1034,7 @@ class Core:
             return refuse(RC.ALREADY_CLOSED, "no unit of work is open")
         try:
             self.driver.rollback()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             self._abort()
             return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed to roll back: {type(exc).__name__}: {exc}")
         self._abort()
@@ -1076,7 +1076,7 @@ class Core:
                 return refuse(500 + i, f"user {self.user} may not open {rt} in mode {mode}", i)
         try:
             conflict = self.database.openings.acquire(self, merged)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             self._abort()
             return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed during OPEN DB: {type(exc).__name__}: {exc}")
         if conflict is not None:
@@ -1099,7 +1099,7 @@ class Core:
             return refuse(RC.ALREADY_CLOSED, f"{rt} is not open in this session")
         try:
             self.database.openings.release(self, [rt])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed during CLOSE RT: {type(exc).__name__}: {exc}")
         del self.opened[rt]
         return Reply(RC.OK, None, f"{rt} closed")
@@ -1109,7 +1109,7 @@ class Core:
             return refuse(RC.ALREADY_OPEN, "CLOSE DB is refused inside a unit of work")
         try:
             self.database.openings.release(self, list(self.opened))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed during CLOSE DB: {type(exc).__name__}: {exc}")
         self.opened.clear()
         return Reply(RC.OK, None, "every record type closed")

@@ -14,8 +14,9 @@ from metadb.loader import load_schema
 
 def test_committed_generated_code_is_current() -> None:
     files = render_all({"insurance": load_schema("insurance")})
-    stale = diff(files, GENERATED, scope={"insurance/sqlite", "insurance/postgresql", "insurance/mariadb",
-                                          "insurance/duckdb"})
+    stale = diff(
+        files, GENERATED, scope={"insurance/sqlite", "insurance/postgresql", "insurance/mariadb", "insurance/duckdb"}
+    )
     assert not stale, "generated/ is stale: run `assurdb generate`\n" + stale[:4000]
 
 

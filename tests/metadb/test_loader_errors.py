@@ -99,9 +99,7 @@ def test_unknown_attribute_typo() -> None:
 
 
 def test_duplicate_record_type_name() -> None:
-    again = (
-        "  Insured:\n    items: {code: {type: numeric, length: 4, mandatory: true}}\n    identifier: [code]\n"
-    )
+    again = "  Insured:\n    items: {code: {type: numeric, length: 4, mandatory: true}}\n    identifier: [code]\n"
     text = broken("path_types:\n", again + "path_types:\n")
     assert_problem(the_problem(text), 17, "record type Insured", "duplicate name")
 
@@ -125,9 +123,7 @@ def test_key_on_a_missing_item() -> None:
 
 def test_sort_item_not_in_the_target() -> None:
     text = broken("sort: [premium]", "sort: [name]")
-    assert_problem(
-        the_problem(text), 22, "path type Insurance", "sort item 'name' is not an item of the target PRA"
-    )
+    assert_problem(the_problem(text), 22, "path type Insurance", "sort item 'name' is not an item of the target PRA")
 
 
 def test_identifier_missing() -> None:
@@ -137,18 +133,12 @@ def test_identifier_missing() -> None:
 
 def test_identifier_item_not_mandatory() -> None:
     text = broken("code: {type: numeric, length: 10, mandatory: true}", "code: {type: numeric, length: 10}")
-    assert_problem(
-        the_problem(text), 9, "record type Insured, key id", "identifier item 'code' must be mandatory"
-    )
+    assert_problem(the_problem(text), 9, "record type Insured, key id", "identifier item 'code' must be mandatory")
 
 
 def test_access_key_item_not_mandatory() -> None:
-    text = broken(
-        "name: {type: alphanumeric, length: 25, mandatory: true}", "name: {type: alphanumeric, length: 25}"
-    )
-    assert_problem(
-        the_problem(text), 11, "record type Insured, key name", "access-key item 'name' must be mandatory"
-    )
+    text = broken("name: {type: alphanumeric, length: 25, mandatory: true}", "name: {type: alphanumeric, length: 25}")
+    assert_problem(the_problem(text), 11, "record type Insured, key name", "access-key item 'name' must be mandatory")
 
 
 def test_decimal_scale_greater_than_length() -> None:
@@ -163,22 +153,16 @@ def test_decimal_scale_greater_than_length() -> None:
 
 def test_bad_combine_rule() -> None:
     text = broken("combine: sum}", "combine: max}")
-    assert_problem(
-        the_problem(text), 15, "record type PRA.premium", "combine rule must be one of sum, last, not 'max'"
-    )
+    assert_problem(the_problem(text), 15, "record type PRA.premium", "combine rule must be one of sum, last, not 'max'")
 
 
 def test_combine_sum_on_text() -> None:
     text = broken("length: 25, mandatory: true}", "length: 25, mandatory: true, combine: sum}")
-    assert_problem(
-        the_problem(text), 8, "record type Insured.name", "only numeric and decimal items can be cumulated"
-    )
+    assert_problem(the_problem(text), 8, "record type Insured.name", "only numeric and decimal items can be cumulated")
 
 
 def test_default_that_does_not_fit_its_item() -> None:
-    text = broken(
-        "length: 25, mandatory: true}", "length: 25, mandatory: true, default: ABCDEFGHIJKLMNOPQRSTUVWXYZ}"
-    )
+    text = broken("length: 25, mandatory: true}", "length: 25, mandatory: true, default: ABCDEFGHIJKLMNOPQRSTUVWXYZ}")
     problem = the_problem(text)
     assert_problem(problem, 8, "record type Insured.name", "does not fit")
     assert "at most 25 characters" in problem.message
@@ -273,18 +257,14 @@ def test_key_costs_not_a_mapping_is_a_problem_not_a_crash() -> None:
 def test_origin_items_to_a_non_name_is_reported() -> None:
     # It used to drop the path silently and load the rest: a half-loaded schema.
     text = broken("    class: 1-N\n", "    class: 1-N\n    origin_items: {code: 5}\n")
-    assert_problem(
-        the_problem(text), 22, "path type Insurance", "origin_items: 'code' must map to an item name"
-    )
+    assert_problem(the_problem(text), 22, "path type Insurance", "origin_items: 'code' must map to an item name")
 
 
 def test_record_types_sharing_a_table_name() -> None:
     # Both would be the table "pra" (metadb.physical names tables snake_case).
     again = "  Pra:\n    items: {code: {type: numeric, length: 4, mandatory: true}}\n    identifier: [code]\n"
     text = broken("path_types:\n", again + "path_types:\n")
-    assert_problem(
-        the_problem(text), 17, "record type Pra", "its table name 'pra' clashes with record type PRA"
-    )
+    assert_problem(the_problem(text), 17, "record type Pra", "its table name 'pra' clashes with record type PRA")
 
 
 def test_record_type_without_items_names_its_line() -> None:
@@ -309,6 +289,4 @@ def test_yes_and_no_are_names_not_booleans() -> None:
     item = schema.record_types["Insured"].items["no"]
     assert item.default == "NO"
     yes = broken("length: 9, mandatory: true}", "length: 9, mandatory: yes}")
-    assert_problem(
-        the_problem(yes), 14, "record type PRA.policy_no", "mandatory must be true or false, not 'yes'"
-    )
+    assert_problem(the_problem(yes), 14, "record type PRA.policy_no", "mandatory must be true or false, not 'yes'")

@@ -13,9 +13,7 @@ from metadb.routes import NoRouteError, Route, RouteError, route, step
 
 
 def rt(name: str) -> str:
-    return (
-        f"  {name}: {{items: {{code: {{type: numeric, length: 4, mandatory: true}}}}, identifier: [code]}}\n"
-    )
+    return f"  {name}: {{items: {{code: {{type: numeric, length: 4, mandatory: true}}}}, identifier: [code]}}\n"
 
 
 def path(name: str, origin: str, target: str, cls: str = "1-N") -> str:

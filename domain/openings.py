@@ -1,0 +1,60 @@
+"""Opening record types from the domain layer: retry with back-off on 600+i (SPEC §3.3).
+
+"A session that needs to modify an RT another session modifies gets 600+i and may retry; the
+domain layer's helpers retry with back-off up to a timeout." Used by every primitive that
+opens record types for a short time (accounting opens ``Entry`` only while it numbers).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from metadb.contract import RC, Opening, Reply, Session
+
+#: Default time a primitive waits for record types another session holds.
+DEFAULT_TIMEOUT = 30.0
+
+
+def open_with_retry(
+    session: Session,
+    openings: Sequence[Opening],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    first_delay: float = 0.005,
+    max_delay: float = 0.25,
+) -> Reply:
+    """OPEN DB, retrying with jittered exponential back-off while another session holds an
+    incompatible opening (600+i); any other answer is returned at once."""
+    deadline = time.monotonic() + timeout
+    delay = first_delay
+    while True:
+        reply = session.open_db(openings)
+        busy = 600 < int(reply.rc) < 700
+        if not busy or time.monotonic() >= deadline:
+            return reply
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, max_delay)
+
+
+@contextmanager
+def opened(
+    session: Session, openings: Sequence[Opening], *, timeout: float = DEFAULT_TIMEOUT
+) -> Iterator[Reply]:
+    """Open record types for the ``with`` block and close those this block opened afterwards.
+
+    Yields OPEN DB's reply: the caller checks ``reply.rc`` (nothing was opened unless it is 0).
+    Record types the session already held stay open.
+    """
+    names = [o if isinstance(o, str) else o[0] for o in openings]
+    held = set(getattr(session, "opened", {}) or {})
+    reply = open_with_retry(session, openings, timeout=timeout)
+    try:
+        yield reply
+    finally:
+        if reply.rc == RC.OK:
+            for name in names:
+                if name not in held:
+                    session.close_rt(name)
