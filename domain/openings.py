@@ -40,9 +40,7 @@ def open_with_retry(
 
 
 @contextmanager
-def opened(
-    session: Session, openings: Sequence[Opening], *, timeout: float = DEFAULT_TIMEOUT
-) -> Iterator[Reply]:
+def opened(session: Session, openings: Sequence[Opening], *, timeout: float = DEFAULT_TIMEOUT) -> Iterator[Reply]:
     """Open record types for the ``with`` block and close those this block opened afterwards.
 
     Yields OPEN DB's reply: the caller checks ``reply.rc`` (nothing was opened unless it is 0).
