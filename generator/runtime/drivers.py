@@ -255,10 +255,15 @@ class DuckDBDriver(Driver):
         self.cur.execute("BEGIN TRANSACTION")
         self.in_tx = True
 
+    # DuckDB refuses new work on a connection whose last result was not read to its end:
+    # every statement's result is consumed whole.
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.cur.execute(sql, params).fetchall()
+        return rows[0] if rows else None
+
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self.cur.execute(sql, params)
-        row = self.cur.fetchone()
-        return int(row[0]) if row else 0
+        rows = self.cur.execute(sql, params).fetchall()
+        return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
 
     def close(self) -> None:
         try:

@@ -57,7 +57,7 @@ def _set_checks(session: Core, spec: RecordSpec, values: Sequence[dict[str, Any]
     on = " AND ".join(f't."{i}" = b.k{n}' for n, i in enumerate(spec.ident))
     con.register("assurdb_batch_ids", batch)
     try:
-        hit = con.execute(f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_ids b ON {on} LIMIT 1').fetchone()
+        hit = con.execute(f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_ids b ON {on} LIMIT 1').fetchall()
     finally:
         con.unregister("assurdb_batch_ids")
     if hit:
@@ -74,7 +74,7 @@ def _set_checks(session: Core, spec: RecordSpec, values: Sequence[dict[str, Any]
         con.register("assurdb_batch_origins", frame)
         try:
             absent = f'NOT EXISTS (SELECT 1 FROM "{origin.table}" o WHERE {on})'
-            missing = con.execute(f"SELECT 1 FROM assurdb_batch_origins b WHERE {absent} LIMIT 1").fetchone()
+            missing = con.execute(f"SELECT 1 FROM assurdb_batch_origins b WHERE {absent} LIMIT 1").fetchall()
         finally:
             con.unregister("assurdb_batch_origins")
         if missing:
@@ -106,6 +106,6 @@ def _insert(session: Core, spec: RecordSpec, rows: list[tuple[Any, ...]]) -> Non
     con.register("assurdb_batch_rows", table)
     try:
         names = ", ".join(f'"{c}"' for c in columns)
-        con.execute(f'INSERT INTO "{spec.table}" ({names}) SELECT {names} FROM assurdb_batch_rows')
+        con.execute(f'INSERT INTO "{spec.table}" ({names}) SELECT {names} FROM assurdb_batch_rows').fetchall()
     finally:
         con.unregister("assurdb_batch_rows")

@@ -1,0 +1,42 @@
+"""Reserving: chain-ladder, Mack's standard errors, the Best Estimate of claims provisions (SPEC §6.3).
+
+``from engine.reserving import chain_ladder`` → ``.factors .ultimate .ibnr .cash_flows
+.best_estimate(discount_factors)`` (SPEC §10).
+"""
+
+from __future__ import annotations
+
+from engine.reserving.discount import discount_factors_from_curve, payment_times
+from engine.reserving.ladder import (
+    ChainLadder,
+    ChainLadderResult,
+    chain_ladder,
+    development_factors,
+    future_cash_flows,
+    mack_standard_errors,
+    project,
+)
+from engine.reserving.triangles import (
+    observed_mask,
+    to_cumulative,
+    to_incremental,
+    triangle_from_payments,
+    validate_triangle,
+)
+
+__all__ = [
+    "ChainLadder",
+    "ChainLadderResult",
+    "chain_ladder",
+    "development_factors",
+    "discount_factors_from_curve",
+    "future_cash_flows",
+    "mack_standard_errors",
+    "observed_mask",
+    "payment_times",
+    "project",
+    "to_cumulative",
+    "to_incremental",
+    "triangle_from_payments",
+    "validate_triangle",
+]

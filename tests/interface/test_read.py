@@ -1,0 +1,158 @@
+"""READ DIRECT, READ SEQUENTIAL, READ SELECTION (SPEC §3.1, §3.2): codes, order, partial keys."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from assurdb import RC
+from tests.interface.helpers import insured, ok, policy
+
+NAMES = ["DURAND", "DUPONT ANNET", "DUPONT", "dupont", "DUPONT ANNE", "ÉLISE", "ZOÉ", "DUP", "A", "DUPONT ANNET"]
+
+
+@pytest.fixture
+def people(admin: Any) -> Any:
+    ok(admin.open_db([("Insured", 2)]))
+    ok(admin.write_batch("Insured", [insured(1000 + n, name) for n, name in enumerate(NAMES)]))
+    return admin
+
+
+def test_read_direct(people: Any) -> None:
+    reply = people.read_direct("Insured", {"code": 1001})
+    assert reply.rc == RC.OK and reply.article["name"] == "DUPONT ANNET"
+    assert people.read_direct("Insured", {"code": 9}).rc == RC.NOT_FOUND
+
+
+def test_read_direct_on_a_non_unique_key_answers_the_first_in_order(people: Any) -> None:
+    reply = people.read_direct("Insured", {"name": "DUPONT ANNET"}, key="name")
+    assert reply.rc == RC.OK and reply.article["code"] == 1001  # (name, code) order: 1001 before 1009
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("Nope", {"code": 1}), RC.RT_UNKNOWN),
+        (("Loss", {"code": "L"}), RC.MODE_FORBIDS),  # not open
+        (("Insured", {"code": 1, "colour": "red"}), RC.RT_MISMATCH),  # unknown item
+        (("Insured", {"name": "X"}), RC.RT_MISMATCH),  # identifier missing
+        (("Insured", ["code", 1]), RC.RT_MISMATCH),  # not an article
+        (("Insured", {"code": 1}, "phone"), RC.KEY_NOT_ACCESS),
+        (("Insured", {"code": 1}, 7), RC.KEY_NOT_ACCESS),
+        (("Insured", {"code": "1"}), RC.VALUE_INVALID),
+        (("Insured", {"code": 10**10}), RC.VALUE_INVALID),  # 11 digits in a 10-digit item
+        (("Insured", {"code": 1.0}), RC.VALUE_INVALID),
+        (("Insured", {"code": True}), RC.VALUE_INVALID),
+        (("Insured", {"name": "X" * 26}, "name"), RC.VALUE_INVALID),
+        (("Insured", {"name": "A\x00B"}, "name"), RC.VALUE_INVALID),
+        (("Insured", {"name": "A\ud800"}, "name"), RC.VALUE_INVALID),
+    ],
+)
+def test_read_direct_refusals(people: Any, args: tuple[Any, ...], code: int) -> None:
+    reply = people.read_direct(*args)
+    assert reply.rc == code, reply
+    assert reply.article is None and reply.message
+
+
+def test_read_sequential_walks_the_name_key_in_code_point_order(people: Any) -> None:
+    seen = []
+    reply = people.read_sequential("Insured", {"name": "A"}, key="name")
+    while reply.rc == RC.OK:
+        seen.append((reply.article["name"], reply.article["code"]))
+        reply = people.read_sequential("Insured", reply.article, key="name")
+    assert reply.rc == RC.NOT_FOUND
+    # code point order, no padding, case-sensitive: "É" and "Z" after ASCII upper case, "d" after both
+    expected = sorted((name, 1000 + n) for n, name in enumerate(NAMES))
+    assert seen == expected
+
+
+def test_partial_alphanumeric_value_is_a_prefix(people: Any) -> None:
+    reply = people.read_sequential("Insured", {"name": "DUPO"}, key="name")
+    assert reply.article["name"] == "DUPONT"
+    reply = people.read_sequential("Insured", {"name": "DUPONT A"}, key="name")
+    assert reply.article["name"] == "DUPONT ANNE"
+    assert people.read_sequential("Insured", {"name": "\uffff"}, key="name").rc == RC.NOT_FOUND
+    assert people.read_sequential("Insured", {"name": "zz"}, key="name").article["name"] == "ÉLISE"  # É > z
+
+
+def test_complete_value_answers_strictly_after(people: Any) -> None:
+    # identifier key: the next code
+    assert people.read_sequential("Insured", {"code": 1003}).article["code"] == 1004
+    # non-identifying key with the identifier: strictly after (name, code)
+    reply = people.read_sequential("Insured", {"name": "DUPONT ANNET", "code": 1001}, key="name")
+    assert (reply.article["name"], reply.article["code"]) == ("DUPONT ANNET", 1009)
+
+
+def test_identifier_without_leading_item_is_refused(people: Any) -> None:
+    reply = people.read_sequential("Insured", {"code": 1001}, key="name")
+    assert reply.rc == RC.RT_MISMATCH
+
+
+def test_composite_key_by_its_leading_items(admin: Any) -> None:
+    ok(admin.open_db([("Insured", 2), ("PRA", 2), ("Guaranty", 2)]))
+    ok(admin.write("Insured", insured(1, "A")))
+    for number in ("123456-86", "123457-86", "1234"):
+        policy(admin, 1, number)
+    reply = admin.read_sequential("PRA", {"policy_no": "123456-86"})
+    assert (reply.article["policy_no"], reply.article["renewal_no"]) == ("123456-86", 0)
+    reply = admin.read_sequential("PRA", {"policy_no": "123456-86", "renewal_no": 0})
+    assert reply.article["policy_no"] == "123456-86"
+    reply = admin.read_sequential("PRA", {"policy_no": "123456-86", "renewal_no": 0, "endorsement_no": 0})
+    assert reply.article["policy_no"] == "123457-86"
+    assert admin.read_sequential("PRA", {"policy_no": "123"}).article["policy_no"] == "1234"
+    # a later item without an earlier one is not a leading value
+    reply = admin.read_sequential("PRA", {"policy_no": "123456-86", "endorsement_no": 0})
+    assert reply.rc == RC.RT_MISMATCH
+    # numeric items are compared as numbers, never as prefixes
+    reply = admin.read_sequential(
+        "Guaranty", {"policy_no": "123456-86", "renewal_no": 0, "endorsement_no": 0, "guaranty_no": 0}
+    )
+    assert reply.article["guaranty_no"] == 1
+
+
+def test_read_selection_batches_in_key_order(people: Any) -> None:
+    reply = people.read_selection("Insured", {"name": ("DUP", "DUPZ")})
+    assert reply.rc == RC.OK
+    frame = reply.batch
+    assert list(frame["name"]) == ["DUP", "DUPONT", "DUPONT ANNE", "DUPONT ANNET", "DUPONT ANNET"]
+    assert list(frame["code"]) == [1007, 1002, 1004, 1001, 1009]
+    assert str(frame["code"].dtype) == "Int64" and str(frame["name"].dtype) == "string"
+    exact = people.read_selection("Insured", {"code": 1005})
+    assert list(exact.batch["name"]) == ["ÉLISE"]
+    everything = people.read_selection("Insured", {})
+    assert list(everything.batch["code"]) == sorted(1000 + n for n in range(len(NAMES)))
+    assert len(people.read_selection("Insured", {}, limit=3).batch) == 3
+
+
+@pytest.mark.parametrize(
+    ("criteria", "code"),
+    [
+        ({"colour": "x"}, RC.RT_MISMATCH),
+        ({"email": "x"}, RC.KEY_NOT_ACCESS),
+        ({"code": "x"}, RC.VALUE_INVALID),
+        ({"code": (1, 2, 3)}, RC.VALUE_INVALID),
+        ({"code": None}, RC.VALUE_INVALID),
+        ("name", RC.RT_MISMATCH),
+    ],
+)
+def test_read_selection_refusals(people: Any, criteria: Any, code: int) -> None:
+    reply = people.read_selection("Insured", criteria)
+    assert reply.rc == code and reply.batch is None
+
+
+def test_selection_dtypes_are_the_same_on_every_backend(admin: Any) -> None:
+    ok(admin.open_db([("Insured", 2), ("PRA", 2), ("Guaranty", 2)]))
+    ok(admin.write("Insured", insured(1, "A", birth_date=date(1960, 5, 4), phone=["1", "2"], address={"city": "N"})))
+    policy(admin, 1, "P1", premium=Decimal("12.30"))
+    frame = admin.read_selection("PRA", {}).batch
+    dtypes = {c: str(t) for c, t in frame.dtypes.items()}
+    assert dtypes["policy_no"] == "string"
+    assert dtypes["renewal_no"] == "Int64"
+    assert dtypes["premium"] == "object" and frame["premium"][0] == Decimal("12.30")
+    assert dtypes["cover_start"] == "datetime64[s]"
+    assert dtypes["accounted_creation"] == "boolean"
+    people = admin.read_selection("Insured", {}).batch
+    assert people["phone"][0] == ["1", "2"] and people["address"][0]["city"] == "N"
