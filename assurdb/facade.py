@@ -39,6 +39,7 @@ def backend_of(url: str) -> str:
 
 
 def _normalise(url: str) -> str:
+    backend_of(url)  # a clear error for what is not a URL we serve
     scheme, rest = url.split("://", 1)
     return f"{DEFAULT_DRIVERS.get(scheme.lower(), scheme)}://{rest}"
 

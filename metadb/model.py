@@ -283,7 +283,7 @@ def item_to_plain(item: Item) -> dict[str, Any]:
 
 
 def to_plain(schema: Schema, *, with_statistics: bool = True) -> dict[str, Any]:
-    """The schema as plain JSON-able data, every registry sorted (byte-stable fingerprints)."""
+    """The schema as plain JSON-able data in declaration order (the fingerprint sorts its keys)."""
     plain: dict[str, Any] = {
         "name": schema.name,
         "version": schema.version,
@@ -298,7 +298,7 @@ def to_plain(schema: Schema, *, with_statistics: bool = True) -> dict[str, Any]:
                     for k in sorted(rt.keys, key=lambda k: (not k.identifying, k.name))
                 ],
             }
-            for rt in sorted(schema.record_types.values(), key=lambda r: r.name)
+            for rt in schema.record_types.values()
         },
         "path_types": {
             pt.name: {
@@ -315,7 +315,7 @@ def to_plain(schema: Schema, *, with_statistics: bool = True) -> dict[str, Any]:
                 "origin_items": [list(p) for p in pt.origin_items],
                 "items": [item_to_plain(i) for i in pt.items],
             }
-            for pt in sorted(schema.path_types.values(), key=lambda p: p.name)
+            for pt in schema.path_types.values()
         },
     }
     if with_statistics:

@@ -42,9 +42,35 @@ class Openings:
         self.sql = package.OPENINGS
         self.local = threading.Lock()
 
+    def _conflict(
+        self, session: Core, rows: list[tuple[Any, ...]], wanted: Mapping[str, int]
+    ) -> tuple[set[str], tuple[str, str] | None]:
+        """The live sessions among other sessions' openings, and the first conflict with them."""
+        others = [r for r in rows if r[0] != session.id]
+        alive = session.alive_check([(r[0], r[4]) for r in others]) if others else set()
+        for rt, mode in wanted.items():
+            for row in others:
+                if row[0] in alive and row[1] == rt and not Mode(mode).compatible_with(Mode(int(row[3]))):
+                    return alive, (rt, str(row[2]))
+        return alive, None
+
+    def _rows(self, session: Core, wanted: Mapping[str, int]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for rt in wanted:
+            rows.extend(tuple(r) for r in session.driver.all(self.sql["select_rt"], (rt,)))
+        return rows
+
     def acquire(self, session: Core, wanted: Mapping[str, int]) -> tuple[str, str] | None:
-        """Open ``wanted`` for ``session`` or answer the first conflicting (record type, user)."""
+        """Open ``wanted`` for ``session`` or answer the first conflicting (record type, user).
+
+        A first look without locks answers a conflict with a live holder at once — on SQLite a
+        writer inside a unit holds the file's write lock, and 600+i must not wait for it. Only
+        a compatible request takes the lock, looks again, reclaims the dead and writes.
+        """
         d = session.driver
+        _, conflict = self._conflict(session, self._rows(session, wanted), wanted)
+        if conflict is not None:
+            return conflict
         with self.local:
             d.begin()
             try:
@@ -52,20 +78,14 @@ class Openings:
                 # (FOR UPDATE on PostgreSQL and MariaDB; SQLite's BEGIN IMMEDIATE already does).
                 for rt in sorted(wanted):
                     d.all(self.sql["lock"], (rt,))
-                rows: list[tuple[Any, ...]] = []
-                for rt in wanted:
-                    rows.extend(tuple(r) for r in d.all(self.sql["select_rt"], (rt,)))
-                others = [r for r in rows if r[0] != session.id]
-                alive = session.alive_check([(r[0], r[4]) for r in others]) if others else set()
-                for row in others:
-                    if row[0] not in alive:
-                        d.run(self.sql["delete"], (row[0], row[1]))
-                live = [r for r in others if r[0] in alive]
-                for rt, mode in wanted.items():
-                    for row in live:
-                        if row[1] == rt and not Mode(mode).compatible_with(Mode(int(row[3]))):
-                            d.rollback()
-                            return rt, str(row[2])
+                rows = self._rows(session, wanted)
+                alive, conflict = self._conflict(session, rows, wanted)
+                if conflict is not None:
+                    d.rollback()
+                    return conflict
+                for row in rows:
+                    if row[0] != session.id and row[0] not in alive:
+                        d.run(self.sql["delete"], (row[0], row[1]))  # a dead holder's opening: reclaimed
                 holder = d.holder()
                 for rt, mode in wanted.items():
                     d.run(self.sql["delete"], (session.id, rt))

@@ -690,7 +690,9 @@ class Core:
                 return o_values
             cur: dict[str, Any] | None = None
             if current is not None:
-                cur_checked = self.check_ident(target, current, target=True)
+                # an N-N target read earlier carries its link items (e.g. role): not the target's
+                _, current_body = self._split_link(path, current)
+                cur_checked = self.check_ident(target, current_body, target=True)
                 if isinstance(cur_checked, Reply):
                     return cur_checked
                 cur = cur_checked

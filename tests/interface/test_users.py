@@ -1,0 +1,115 @@
+"""Users, permissions, the facade and the meta-database read through the interface (SPEC §3.3, §4, §10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import assurdb
+from assurdb import RC
+from tests.conftest import ADMIN_PASSWORD
+from tests.interface.helpers import ok
+
+
+def test_users_and_permissions(db: Any) -> None:
+    db.add_user("alice", "s3cret")
+    db.grant("alice", "Insured", assurdb.Mode.MODIFY_SHARED)
+    db.grant("alice", "PRA", 1)
+    with pytest.raises(assurdb.AuthenticationError):
+        db.login("alice", "wrong")
+    with pytest.raises(assurdb.AuthenticationError):
+        db.login("nobody", "s3cret")
+    alice = db.login("alice", "s3cret")
+    try:
+        assert alice.user == "alice"
+        assert alice.open_db([("Insured", 3)]).rc == 501
+        assert alice.open_db([("Insured", 2), ("PRA", 2)]).rc == 502
+        assert alice.open_db([("Loss", 1)]).rc == 501
+        ok(alice.open_db([("Insured", 2), ("PRA", 1)]))
+        ok(alice.write("Insured", {"code": 1, "name": "A"}))
+    finally:
+        alice.close()
+    db.grant("alice", "PRA", 2)  # granting again replaces the mode
+    alice = db.login("alice", "s3cret")
+    try:
+        ok(alice.open_db([("PRA", 2)]))
+    finally:
+        alice.close()
+    with pytest.raises(assurdb.MetaDBError):
+        db.add_user("alice", "again")
+    with pytest.raises(assurdb.MetaDBError):
+        db.grant("alice", "Nope", 1)
+    with pytest.raises(assurdb.MetaDBError):
+        db.grant("bob", "PRA", 1)
+
+
+def test_passwords_are_kept_as_salted_hashes(db: Any, admin: Any) -> None:
+    db.add_user("carol", "same")
+    db.add_user("dave", "same")
+    ok(admin.open_db([("User", 1), ("Permission", 1)]))
+    carol = admin.read_direct("User", {"name": "carol"}).article
+    dave = admin.read_direct("User", {"name": "dave"}).article
+    assert "same" not in carol["password_hash"] and carol["password_hash"].startswith("scrypt$")
+    assert carol["password_hash"] != dave["password_hash"]  # salted
+    grant = admin.read_direct("Permission", {"user": "admin", "record_type": "Loss"})
+    assert grant.article["mode"] == 3
+
+
+def test_the_meta_database_is_read_through_the_interface(db: Any, admin: Any) -> None:
+    ok(admin.open_db([("RecordType", 1), ("Item", 1), ("PathType", 1), ("SchemaVersion", 1), ("AccessKey", 1)]))
+    version = admin.read_direct("SchemaVersion", {"name": "insurance"}).article
+    assert version["fingerprint"] == db.package.FINGERPRINT
+    item = admin.read_direct("Item", {"owner": "Insured", "name": "name"}).article
+    assert (item["type"], item["length"], item["access_key"], item["mandatory"]) == ("alphanumeric", 25, True, True)
+    key = admin.read_direct("AccessKey", {"record_type": "PRA", "name": "id"}).article
+    assert key["items"] == ["policy_no", "renewal_no", "endorsement_no"]
+    path = admin.read_direct("PathType", {"name": "Breakdown"}).article
+    assert (path["origin"], path["target"], path["class"], path["identifying"]) == ("PRA", "Guaranty", "1-N", True)
+    names = []
+    reply = admin.read_sequential("RecordType", {"position": 1}, key="position")
+    while reply.rc == RC.OK:
+        names.append(reply.article["name"])
+        reply = admin.read_sequential("RecordType", reply.article, key="position")
+    assert names[:3] == ["ECS", "OrgCell", "Employee"] and "Opening" in names
+    assert len(names) == len(db.schema.record_types)
+
+
+def test_connect_checks_the_schema_fingerprint(make_url: Any, backend: str) -> None:
+    url = make_url()
+    assurdb.create(url, admin_password=ADMIN_PASSWORD).close()
+    with pytest.raises(assurdb.MetaDBError, match="already holds"):
+        assurdb.create(url, admin_password=ADMIN_PASSWORD)
+    db = assurdb.connect(url)
+    try:
+        ok(db.login("admin", ADMIN_PASSWORD).open_db(["Insured"]))
+        with db.system_session() as system:
+            table = "meta_schema_version"
+            system.driver.begin()
+            system.driver.run(f"UPDATE {table} SET fingerprint = 'x'")
+            system.driver.commit()
+    finally:
+        db.close()
+    with pytest.raises(assurdb.SchemaMismatchError, match="migrate the database"):
+        assurdb.connect(url)
+
+
+def test_connect_to_something_that_is_not_an_assurdb_database(make_url: Any) -> None:
+    with pytest.raises(assurdb.SchemaMismatchError, match="assurdb init"):
+        assurdb.connect(make_url())
+
+
+@pytest.mark.parametrize(
+    ("url", "match"),
+    [
+        ("oracle://x/y", "unsupported"),
+        ("company.db", "not a database URL"),
+        ("sqlite://", "needs a database file"),
+        ("duckdb:///:memory:", "needs a database file"),
+    ],
+)
+def test_bad_urls(url: str, match: str) -> None:
+    with pytest.raises(assurdb.MetaDBError, match=match):
+        assurdb.create(url, admin_password="x")
+    with pytest.raises(assurdb.MetaDBError):
+        assurdb.create("sqlite:///x.db")  # no admin password
