@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
+from generator.runtime.batch import fast_columns, insert_sql, needs_notes
 from generator.runtime.drivers import DRIVERS, Driver
 from generator.runtime.passwords import hash_password, verify_password
 from generator.runtime.session import Core, refuse
@@ -286,9 +287,27 @@ class Database:
 
     # -- batches and write counters (DuckDB overrides) -----------------------------------------
     def batch_writer(self, session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Reply:
-        """WRITE BATCH on a relational DBMS: check every article, insert all with one
-        ``executemany``; if the DBMS refuses (a duplicate, a missing origin, a 1-1 clash), find
-        the first refused article with the same checks as WRITE, in order (SPEC §3.1)."""
+        """WRITE BATCH on a relational DBMS: check every article (column-wise when it can, see
+        :mod:`generator.runtime.batch`), insert all with one ``executemany``; if the DBMS refuses
+        (a duplicate, a missing origin, a 1-1 clash), find the first refused article with the
+        same checks as WRITE, in order (SPEC §3.1)."""
+        fast = fast_columns(session, spec, articles)
+        if fast is not None:
+            names, plain, encoded = fast
+            denied = _origins_open_columns(session, spec, plain)
+            if denied is not None:
+                return denied
+            rows = list(zip(*(encoded[n] for n in names), strict=True))
+            sql = insert_sql(self.package.DBMS, spec.table, names)
+            refused = self._insert(session, spec, sql, rows, lambda: session.check_batch(spec, articles)[0])
+            if refused is not None:
+                return refused
+            if needs_notes(session, spec):
+                idents = zip(*(plain[i] for i in spec.ident), strict=True)
+                for ident in idents:
+                    session.note_new(spec, dict(zip(spec.ident, ident, strict=True)))
+            session.dirty.add(spec.table)
+            return Reply(RC.OK, None, f"{len(rows)} article(s) written")
         values, refusal = session.check_batch(spec, articles)
         if refusal is not None:
             earlier = session.diagnose_batch(spec, values, len(values))
@@ -296,13 +315,22 @@ class Database:
         denied = _origins_open(session, spec, values)
         if denied is not None:
             return denied
+        encode = spec.encode
+        refused = self._insert(session, spec, spec.insert.sql, [encode(v) for v in values], lambda: values)
+        if refused is not None:
+            return refused
+        session.dirty.add(spec.table)
+        session.note_batch(spec, values)
+        return Reply(RC.OK, None, f"{len(values)} article(s) written")
+
+    def _insert(self, session: Core, spec: RecordSpec, sql: str, rows: list[Any], checked: Any) -> Reply | None:
+        """One ``executemany``; a refusal by the DBMS is diagnosed article by article."""
         d = session.driver
         inside = session.in_unit
         if inside:
             d.savepoint("assurdb_batch")
         try:
-            encode = spec.encode
-            d.run_many(spec.insert.sql, [encode(v) for v in values])
+            d.run_many(sql, rows)
         except Exception as exc:
             if not d.is_integrity_error(exc):
                 raise
@@ -311,18 +339,28 @@ class Database:
             else:
                 d.rollback()
                 d.begin()
+            values = checked()
             found = session.diagnose_batch(spec, values, len(values))
             if found is not None:
                 return found
             raise
         if inside:
             d.release("assurdb_batch")
-        session.dirty.add(spec.table)
-        session.note_batch(spec, values)
-        return Reply(RC.OK, None, f"{len(values)} article(s) written")
+        return None
 
     def note_writes(self, session: Core) -> None:
         """Committed writes to ``session.dirty`` tables (DuckDB's snapshots listen)."""
+
+
+def _origins_open_columns(session: Core, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> Reply | None:
+    for path_name in spec.stored_paths:
+        path = session.paths[path_name]
+        held = [columns.get(t) for t in path.target_items]
+        if held[0] is not None and any(v is not None for v in held[0]):
+            denied = session.need_open(path.origin, write=False)
+            if denied is not None:
+                return denied
+    return None
 
 
 def _origins_open(session: Core, spec: RecordSpec, values: Sequence[Mapping[str, Any]]) -> Reply | None:

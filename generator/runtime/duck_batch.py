@@ -3,7 +3,8 @@
 DuckDB has no savepoint and its constraint errors abort the transaction, so nothing may be
 left for the DBMS to refuse: duplicates (within the batch and against the table), missing
 origins and 1-1 clashes are found with joins over the batch first (SPEC §3.1 "all or none",
-issue 3 "WRITE BATCH through Arrow/pandas bulk insert").
+issue 3 "WRITE BATCH through Arrow/pandas bulk insert"). When any check finds something,
+the article-by-article diagnosis names the first refused article.
 """
 
 from __future__ import annotations
@@ -11,101 +12,128 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from generator.runtime.batch import fast_columns, needs_notes
 from generator.runtime.session import Core
 from generator.runtime.specs import RecordSpec
 from metadb.contract import RC, Reply
 
 
 def write_batch(session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Reply:
-    from generator.runtime.database import _origins_open
+    from generator.runtime.database import _origins_open, _origins_open_columns
 
-    values, refusal = session.check_batch(spec, articles)
-    if refusal is not None:
-        earlier = session.diagnose_batch(spec, values, len(values))
-        return earlier or refusal
-    if not values:
+    if not articles:
         return Reply(RC.OK, None, "0 article(s) written")
-    denied = _origins_open(session, spec, values)
-    if denied is not None:
-        return denied
-    problem = _set_checks(session, spec, values)
-    if problem:
-        found = session.diagnose_batch(spec, values, len(values))
+    fast = fast_columns(session, spec, articles)
+    if fast is not None:
+        _, plain, _ = fast
+        denied = _origins_open_columns(session, spec, plain)
+        if denied is not None:
+            return denied
+        columns = plain
+        values: list[dict[str, Any]] | None = None
+    else:
+        values, refusal = session.check_batch(spec, articles)
+        if refusal is not None:
+            earlier = session.diagnose_batch(spec, values, len(values))
+            return earlier or refusal
+        denied = _origins_open(session, spec, values)
+        if denied is not None:
+            return denied
+        columns = {name: [v[name] for v in values] for name in spec.item_order}
+    if _refusable(session, spec, columns, len(articles)):
+        checked = values if values is not None else session.check_batch(spec, articles)[0]
+        found = session.diagnose_batch(spec, checked, len(checked))
         if found is not None:
             return found
-    rows = [spec.encode(v) for v in values]
-    _insert(session, spec, rows)
+    if values is not None:
+        _insert_rows(session, spec, [spec.encode(v) for v in values])
+    else:
+        _insert_columns(session, spec, columns)
     session.dirty.add(spec.table)
-    session.note_batch(spec, values)
-    return Reply(RC.OK, None, f"{len(values)} article(s) written")
+    if needs_notes(session, spec):
+        for ident in zip(*(columns[i] for i in spec.ident), strict=True):
+            session.note_new(spec, dict(zip(spec.ident, ident, strict=True)))
+    return Reply(RC.OK, None, f"{len(articles)} article(s) written")
 
 
-def _ident_frame(session: Core, spec: RecordSpec, values: Sequence[dict[str, Any]], items: Sequence[str]) -> Any:
+def _frame(columns: Sequence[list[Any]]) -> Any:
     import pyarrow as pa
 
-    enc = spec.encode_value
-    return pa.table({f"k{n}": [enc(i, v[i]) for v in values] for n, i in enumerate(items)})
+    return pa.table({f"k{n}": column for n, column in enumerate(columns)})
 
 
-def _set_checks(session: Core, spec: RecordSpec, values: Sequence[dict[str, Any]]) -> bool:
-    """Whether any article may be refused (duplicate, missing origin, 1-1 clash)."""
-    idents = [session.ident_of(spec, v) for v in values]
+def _any(session: Core, name: str, frame: Any, sql: str) -> bool:
+    con = session.driver.cx
+    con.register(name, frame)
+    try:
+        return bool(con.execute(sql).fetchall())
+    finally:
+        con.unregister(name)
+
+
+def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n: int) -> bool:
+    """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash."""
+    idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
     if len(set(idents)) != len(idents):
         return True
-    con = session.driver.cx
-    batch = _ident_frame(session, spec, values, spec.ident)
-    on = " AND ".join(f't."{i}" = b.k{n}' for n, i in enumerate(spec.ident))
-    con.register("assurdb_batch_ids", batch)
-    try:
-        hit = con.execute(f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_ids b ON {on} LIMIT 1').fetchall()
-    finally:
-        con.unregister("assurdb_batch_ids")
-    if hit:
+    on = " AND ".join(f't."{i}" = b.k{k}' for k, i in enumerate(spec.ident))
+    frame = _frame([columns[i] for i in spec.ident])
+    if _any(
+        session, "assurdb_batch_ids", frame, f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_ids b ON {on} LIMIT 1'
+    ):
         return True
     for path_name in spec.stored_paths:
         path = session.paths[path_name]
-        linked = [v for v in values if v.get(path.target_items[0]) is not None]
-        if not linked:
+        held_columns = [columns.get(t) or [None] * n for t in path.target_items]
+        held = [row for row in zip(*held_columns, strict=True) if row[0] is not None]
+        if not held:
             continue
         origin = session.records[path.origin]
-        held = [{o: v[t] for o, t in path.origin_items} for v in linked]
-        frame = _ident_frame(session, origin, held, origin.ident)
-        on = " AND ".join(f'o."{i}" = b.k{n}' for n, i in enumerate(origin.ident))
-        con.register("assurdb_batch_origins", frame)
-        try:
-            absent = f'NOT EXISTS (SELECT 1 FROM "{origin.table}" o WHERE {on})'
-            missing = con.execute(f"SELECT 1 FROM assurdb_batch_origins b WHERE {absent} LIMIT 1").fetchall()
-        finally:
-            con.unregister("assurdb_batch_origins")
-        if missing:
+        frame = _frame([list(col) for col in zip(*held, strict=True)])
+        on = " AND ".join(f'o."{i}" = b.k{k}' for k, (i, _) in enumerate(path.origin_items))
+        absent = f'NOT EXISTS (SELECT 1 FROM "{origin.table}" o WHERE {on})'
+        if _any(
+            session, "assurdb_batch_origins", frame, f"SELECT 1 FROM assurdb_batch_origins b WHERE {absent} LIMIT 1"
+        ):
             return True
         if path.cls == "1-1":
-            keys = [tuple(h.values()) for h in held]
-            if len(set(keys)) != len(keys):
+            if len(set(held)) != len(held):
                 return True
-            for h in held:
-                if session.target_of(path, h) is not None:
+            for row in held:
+                if session.target_of(path, dict(zip([o for o, _ in path.origin_items], row, strict=True))) is not None:
                     return True
     return False
 
 
-def _insert(session: Core, spec: RecordSpec, rows: list[tuple[Any, ...]]) -> None:
-    """Insert through a registered Arrow table, cast to the table's column types by DuckDB."""
+def _insert_columns(session: Core, spec: RecordSpec, columns: dict[str, list[Any]]) -> None:
+    """Insert the batch from an Arrow table of the columns it sets (DuckDB casts to the table's types)."""
     import pyarrow as pa
 
-    columns = list(spec.columns)
-    arrays = {}
-    for n, column in enumerate(columns):
-        data = [r[n] for r in rows]
-        try:
-            arrays[column] = pa.array(data)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays[column] = pa.array([None if x is None else str(x) for x in data], type=pa.string())
-    table = pa.table(arrays)
+    table = pa.table({name: _arrow(values) for name, values in columns.items()})
+    names = ", ".join(f'"{c}"' for c in columns)
+    _insert_table(session, spec, table, names)
+
+
+def _insert_rows(session: Core, spec: RecordSpec, rows: list[tuple[Any, ...]]) -> None:
+    import pyarrow as pa
+
+    arrays = {column: _arrow([r[n] for r in rows]) for n, column in enumerate(spec.columns)}
+    _insert_table(session, spec, pa.table(arrays), ", ".join(f'"{c}"' for c in spec.columns))
+
+
+def _arrow(values: list[Any]) -> Any:
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _insert_table(session: Core, spec: RecordSpec, table: Any, names: str) -> None:
     con = session.driver.cx
     con.register("assurdb_batch_rows", table)
     try:
-        names = ", ".join(f'"{c}"' for c in columns)
         con.execute(f'INSERT INTO "{spec.table}" ({names}) SELECT {names} FROM assurdb_batch_rows').fetchall()
     finally:
         con.unregister("assurdb_batch_rows")

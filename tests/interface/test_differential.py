@@ -138,7 +138,8 @@ def _outcome(reply: Any) -> Any:
     """What must agree: the code, the article, the batch's rows (not 999's wording)."""
     batch = None
     if reply.batch is not None:
-        batch = [tuple(row) for row in reply.batch.astype(object).where(reply.batch.notna(), None).itertuples(index=False)]
+        frame = reply.batch.astype(object).where(reply.batch.notna(), None)
+        batch = [tuple(row) for row in frame.itertuples(index=False)]
     return (int(reply.rc), reply.article, reply.position, batch)
 
 
