@@ -501,6 +501,10 @@ def _parse_path(
         elif target.items[item_name].decomposable or target.items[item_name].repetitive:
             report.add(_line(node, "sort"), element, f"sort item {item_name!r} is decomposable or repetitive")
             ok = False
+        elif not target.items[item_name].mandatory:
+            # DBMSs disagree on where NULLs sort: a path's order must never meet one (SPEC §3.2 "Order").
+            report.add(_line(node, "sort"), element, f"sort item {item_name!r} must be mandatory (mandatory: true)")
+            ok = False
     link_items: list[Item] = []
     if "items" in node:
         if cls != "N-N":

@@ -25,7 +25,7 @@ from typing import Any
 from generator.runtime.database import Database
 from generator.runtime.drivers import DuckDBDriver
 from generator.runtime.session import Core, refuse
-from generator.runtime.specs import RecordSpec, Stmt
+from generator.runtime.specs import PathSpec, RecordSpec, Stmt
 from metadb.contract import RC, Reply
 from metadb.errors import DatabaseLockedError, MetaDBError
 
@@ -87,7 +87,7 @@ class DuckDatabase(Database):
         self.path = _path_of(url)
         self.con = _connect(self.path)
         self.counters: dict[str, int] = {}
-        self.snapshots: dict[tuple[str, str], tuple[int, list[tuple[Any, ...]]]] = {}
+        self.snapshots: dict[tuple[str, tuple[str, ...]], tuple[int, list[tuple[Any, ...]]]] = {}
         self.snap_lock = threading.Lock()
         self._clear_dead_openings()
 
@@ -124,20 +124,19 @@ class DuckDatabase(Database):
             for table in session.dirty:
                 self.counters[table] = self.counters.get(table, 0) + 1
 
-    def snapshot(self, session: Core, spec: RecordSpec, key: str) -> list[tuple[Any, ...]]:
-        """The (key items, identifier) values of every article of ``spec``, sorted, as of the
-        last commit this process saw."""
-        version = self.counters.get(spec.table, 0)
-        cached = self.snapshots.get((spec.table, key))
+    def snapshot(self, session: Core, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """The values of ``columns`` in every row of ``table`` (rows where the first is not
+        NULL), sorted, as of the last commit this process saw."""
+        version = self.counters.get(table, 0)
+        cached = self.snapshots.get((table, columns))
         if cached is not None and cached[0] == version:
             return cached[1]
-        order = spec.order[key]
-        cols = ", ".join(f'"{c}"' for c in order)
-        rows = session.driver.all(f'SELECT {cols} FROM "{spec.table}" ORDER BY {cols}', ())
-        values = [tuple(r) for r in rows]
+        cols = ", ".join(f'"{c}"' for c in columns)
+        sql = f'SELECT {cols} FROM "{table}" WHERE "{columns[0]}" IS NOT NULL ORDER BY {cols}'
+        values = [tuple(r) for r in session.driver.all(sql, ())]
         with self.snap_lock:
-            if self.counters.get(spec.table, 0) == version:
-                self.snapshots[(spec.table, key)] = (version, values)
+            if self.counters.get(table, 0) == version:
+                self.snapshots[(table, columns)] = (version, values)
         return values
 
     def batch_writer(self, session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Reply:
@@ -166,7 +165,7 @@ class DuckCore(Core):
         values, given = result
         order = spec.order[key]
         try:
-            rows = self.database.snapshot(self, spec, key)
+            rows = self.database.snapshot(self, spec.table, tuple(order))
             probe = tuple(spec.encode_value(i, values[i]) for i in order[:given])
             # Complete key: strictly after it; partial: the first at or after it (SPEC §3.2).
             at = bisect.bisect_right(rows, probe) if given == len(order) else bisect.bisect_left(rows, probe)
@@ -180,3 +179,34 @@ class DuckCore(Core):
         if row is None:  # deleted since the snapshot by this process's other session: fall back
             return super().do_read_sequential(spec, after, strictly_after, article, key)
         return Reply(RC.OK, spec.decode(row))
+
+    # -- path walks (1-1 and 1-N paths; an N-N path goes through its junction in SQL) ---------
+    def _path_columns(self, path: PathSpec) -> tuple[str, ...] | None:
+        """Snapshot columns of a path walk: the origin items, then sort items and identifier."""
+        target = self.records[path.target]
+        if path.many_to_many or target.table in self.dirty:
+            return None  # N-N: through the junction; own uncommitted writes: the table itself
+        return tuple(dict.fromkeys(path.target_items + path.sort + target.ident))
+
+    def _walk(self, path: PathSpec, columns: tuple[str, ...], o: Mapping[str, Any], after: tuple[Any, ...]) -> Any:
+        target = self.records[path.target]
+        rows = self.database.snapshot(self, target.table, columns)
+        prefix = tuple(o[i] for i, _ in path.origin_items)
+        at = bisect.bisect_right(rows, prefix + after) if after else bisect.bisect_left(rows, prefix)
+        if at >= len(rows) or rows[at][: len(prefix)] != prefix:
+            return None
+        found = dict(zip(columns, rows[at], strict=True))
+        return self.driver.one(target.select_by_id.sql, tuple(found[i] for i in target.ident))
+
+    def first_target_row(self, path: PathSpec, o: Mapping[str, Any]) -> Any:
+        columns = self._path_columns(path)
+        if columns is None:
+            return super().first_target_row(path, o)
+        return self._walk(path, columns, o, ())
+
+    def next_target_row(self, path: PathSpec, o: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
+        columns = self._path_columns(path)
+        if columns is None:
+            return super().next_target_row(path, o, current)
+        after = tuple(current[c] for c in columns[len(path.origin_items) :])
+        return self._walk(path, columns, o, after)

@@ -700,14 +700,12 @@ class Core:
                 return refuse(RC.NOT_FOUND, f"no {origin.name} {_show(o_values, origin.ident)}")
             o = {i: origin.encode_value(i, o_values[i]) for i in origin.ident}
             if cur is None:
-                assert path.first_target is not None
-                row = self.driver.one(path.first_target.sql, self._bind(path.first_target, o=o))
+                row = self.first_target_row(path, o)
             else:
                 sort_values = self._sort_values(path, target, cur, o)
                 if isinstance(sort_values, Reply):
                     return sort_values
-                assert path.next_target is not None
-                row = self.driver.one(path.next_target.sql, self._bind(path.next_target, o=o, c=sort_values))
+                row = self.next_target_row(path, o, sort_values)
             if row is None:
                 what = "no target" if cur is None else "no next target"
                 return refuse(
@@ -717,6 +715,16 @@ class Core:
             return Reply(RC.OK, self._target_article(path, target, row))
 
         return self.guard(work, writes=False)
+
+    def first_target_row(self, path: PathSpec, o: Mapping[str, Any]) -> Any:
+        """The first target row of an origin (``o``: its encoded identifier) in path order."""
+        assert path.first_target is not None
+        return self.driver.one(path.first_target.sql, self._bind(path.first_target, o=o))
+
+    def next_target_row(self, path: PathSpec, o: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
+        """The target row after ``current`` (its encoded sort items and identifier) in path order."""
+        assert path.next_target is not None
+        return self.driver.one(path.next_target.sql, self._bind(path.next_target, o=o, c=current))
 
     def _target_article(self, path: PathSpec, target: RecordSpec, row: Any) -> dict[str, Any]:
         if path.many_to_many and path.link_items:

@@ -39,7 +39,7 @@ VALID = dedent(
         origin: Insured
         target: PRA
         class: 1-N
-        sort: [premium]
+        sort: [policy_no]
     statistics:
       Insured: {count: 200, key_costs: {id: 1.0}}
     """
@@ -122,8 +122,13 @@ def test_key_on_a_missing_item() -> None:
 
 
 def test_sort_item_not_in_the_target() -> None:
-    text = broken("sort: [premium]", "sort: [name]")
+    text = broken("sort: [policy_no]", "sort: [name]")
     assert_problem(the_problem(text), 22, "path type Insurance", "sort item 'name' is not an item of the target PRA")
+
+
+def test_sort_item_not_mandatory() -> None:
+    text = broken("sort: [policy_no]", "sort: [premium]")
+    assert_problem(the_problem(text), 22, "path type Insurance", "sort item 'premium' must be mandatory")
 
 
 def test_identifier_missing() -> None:
@@ -212,7 +217,7 @@ def test_several_errors_are_all_reported_and_nothing_is_returned() -> None:
     for old, new in [
         ("name: {type: alphanumeric,", "name: {type: text,"),
         ("combine: sum}", "combine: max}"),
-        ("sort: [premium]", "sort: [name]"),
+        ("sort: [policy_no]", "sort: [name]"),
         ("format: 1", "format: 2"),
     ]:
         assert text.count(old) == 1

@@ -1,0 +1,520 @@
+"""Excess of loss ``L xs P`` per risk or per event, with annual aggregates (seed 001, seed 004).
+
+``ExcessOfLoss(limit, priority, aad=…, aggregate_limit=…, basis="risk"|"event", reinstatements=…)``
+applied to a loss frame (``loss_id``, ``date``, ``amount``, ``paid``, ``outstanding``, and
+``event_id`` for ``basis="event"``) returns one row per loss with the layer's paid and outstanding
+shares, what the annual aggregate deductible absorbed, what the aggregate limit cut, the ceded and
+retained amounts, the reinstatement premium the loss triggers and the reason.
+
+Decisions where the seeds are silent (each shown where the code does it):
+
+* Treaty year: the ``treaty_year`` column when given, else the year (starting on the 1st of
+  ``inception_month``) of the loss date — losses occurring (LOD), as for every XL in seed 001.
+* Losses enter the aggregates in date order, ties in input order.
+* ``paid``/``outstanding``: when both are missing the amount is taken as paid; when one is missing it
+  is the amount minus the other; when both are given they must add up to ``amount``.
+* Per event: losses without an ``event_id`` are events of their own; an event belongs to the treaty
+  year of its first loss and enters the aggregates at that date; the event's layer amounts (paid,
+  outstanding, absorbed, ceded, reinstatement premium) are shared among its losses pro rata to their
+  paid, outstanding and ceded amounts.
+* Reinstatements: the aggregate limit is ``L·(1+k)``; when ``aggregate_limit`` is also given the
+  smaller applies. The AAD comes first: only what the reinsurer actually pays consumes (and
+  reinstates) cover. Reinstatement premium = rate × (amount reinstated / L) × the layer's annual
+  premium (pro rata capita), × the part of the treaty year left at the loss (event) date when
+  ``pro_rata_temporis``. The last ``L`` of the aggregate is never reinstated.
+* Index clause: priority and limit of a loss (event) are multiplied by ``index(date)/base`` — with
+  a ``threshold``, only when the index moved by more than it, and then fully (the "franchise"
+  form of the European index clause). AAD, aggregate limit and the reinstatement band ``L`` stay
+  nominal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from engine.errors import EngineError
+from engine.treaties.base import (
+    FloatArray,
+    IntArray,
+    amount_column,
+    as_year,
+    check_choice,
+    check_frame,
+    check_inception_month,
+    check_non_negative,
+    check_positive,
+    check_rate,
+    date_column,
+    fmt,
+    reasons,
+    require_columns,
+    treaty_year_column,
+    year_bounds,
+)
+from engine.treaties.commissions import PremiumScheme, as_premium
+from engine.treaties.kernels import (
+    aggregate,
+    allocate,
+    band_overlap,
+    group_sums,
+    layer_paid_outstanding,
+    processing_order,
+    run_codes,
+)
+
+
+@dataclass(frozen=True)
+class Reinstatements:
+    """Reinstatement clause (clause de reconstitution, seed 004 ch.1 §3.2).
+
+    ``count``: number of reinstatements k (``None``: unlimited). ``rates``: premium rate of each
+    reinstatement (1.0 = 100 % of the annual premium; 0 = free), one number for all or one per
+    reinstatement. ``pro_rata_temporis``: also scale by the part of the year left at the loss date.
+    """
+
+    count: int | None = 1
+    rates: float | Sequence[float] = 1.0
+    pro_rata_temporis: bool = False
+
+    def __post_init__(self) -> None:
+        if self.count is not None and (
+            not isinstance(self.count, int) or isinstance(self.count, bool) or self.count < 0
+        ):
+            raise EngineError(f"parameter 'count' of Reinstatements must be None or an integer ≥ 0, got {self.count!r}")
+        if isinstance(self.rates, int | float):
+            check_rate("rates", float(self.rates), maximum=10.0)
+        else:
+            rates = list(self.rates)
+            for i, rate in enumerate(rates):
+                check_rate(f"rates[{i}]", rate, maximum=10.0)
+            if self.count is None or len(rates) != self.count:
+                raise EngineError(
+                    "parameter 'rates' of Reinstatements: give one rate for all reinstatements, "
+                    "or exactly one per reinstatement (and then a finite 'count')"
+                )
+
+    def rate_list(self) -> list[float]:
+        """One rate per reinstatement band (a single rate when they are all equal)."""
+        if isinstance(self.rates, int | float):
+            return [float(self.rates)]
+        rates = [float(r) for r in self.rates]
+        return rates if len(set(rates)) > 1 else rates[:1]
+
+    @property
+    def charged(self) -> bool:
+        return any(r > 0.0 for r in self.rate_list()) and self.count != 0
+
+
+@dataclass(frozen=True)
+class IndexClause:
+    """Index (stability) clause: priority and limit follow an index (seed 004 ch.1 §3.2).
+
+    ``index``: values by year (a mapping or a Series with an integer index, read at the year of
+    the date) or a Series with a DatetimeIndex (read at the last value on or before the date).
+    ``base``: the index value at inception. ``threshold``: no adjustment while
+    ``|index/base − 1| ≤ threshold``; beyond it the full ratio applies.
+    """
+
+    index: pd.Series | Mapping[int, float]
+    base: float
+    threshold: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_positive("base", self.base)
+        check_non_negative("threshold", self.threshold)
+
+    def factors(self, dates: npt.NDArray[np.datetime64]) -> FloatArray:
+        """``index(date)/base`` for each date, with the threshold applied."""
+        if dates.size == 0:
+            return np.ones(0)
+        index = self.index
+        if isinstance(index, pd.Series) and isinstance(index.index, pd.DatetimeIndex):
+            series = index.sort_index()
+            keys = series.index.to_numpy().astype("datetime64[D]")
+            pos = np.searchsorted(keys, dates, side="right") - 1
+            if (pos < 0).any():
+                first = dates[int(np.argmax(pos < 0))]
+                raise EngineError(f"index clause: the index has no value on or before {first}")
+            values = series.to_numpy(dtype=np.float64)[pos]
+        else:
+            mapping = {as_year(k): float(v) for k, v in index.items()}
+            years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+            unique = np.unique(years)
+            missing = [int(y) for y in unique if int(y) not in mapping]
+            if missing:
+                raise EngineError(f"index clause: the index has no value for year(s) {missing}")
+            table = np.array([mapping[int(y)] for y in unique])
+            values = table[np.searchsorted(unique, years)]
+        if ((~np.isfinite(values)) | (values <= 0)).any():
+            raise EngineError("index clause: index values must be positive numbers")
+        ratio = values / float(self.base)
+        return np.where(np.abs(ratio - 1.0) <= float(self.threshold) + 1e-12, 1.0, ratio)
+
+
+def loss_amounts(frame: pd.DataFrame, what: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``(amount, paid, outstanding)`` of a loss frame, checked and completed (see module notes)."""
+    has_amount, has_paid, has_os = (c in frame.columns for c in ("amount", "paid", "outstanding"))
+    if not has_amount and not (has_paid and has_os):
+        require_columns(frame, ["amount"], what)
+    paid = amount_column(frame, "paid", what) if has_paid else None
+    outstanding = amount_column(frame, "outstanding", what) if has_os else None
+    if has_amount:
+        amount = amount_column(frame, "amount", what)
+    else:
+        assert paid is not None and outstanding is not None
+        amount = paid + outstanding
+    tol = 1e-9 * np.maximum(amount, 1.0)
+    if paid is None and outstanding is None:
+        return amount, amount.copy(), np.zeros_like(amount)
+    if paid is None:
+        assert outstanding is not None
+        paid = amount - outstanding
+        if (paid < -tol).any():
+            raise EngineError(
+                f"{what}: column 'outstanding' exceeds 'amount' at row {frame.index[int(np.argmax(paid < -tol))]!r}"
+            )
+        return amount, np.maximum(paid, 0.0), outstanding
+    if outstanding is None:
+        outstanding = amount - paid
+        if (outstanding < -tol).any():
+            raise EngineError(
+                f"{what}: column 'paid' exceeds 'amount' at row {frame.index[int(np.argmax(outstanding < -tol))]!r}"
+            )
+        return amount, paid, np.maximum(outstanding, 0.0)
+    gap = np.abs(paid + outstanding - amount) > tol
+    if gap.any():
+        raise EngineError(
+            f"{what}: columns 'paid' + 'outstanding' must equal 'amount' (row {frame.index[int(np.argmax(gap))]!r})"
+        )
+    return amount, paid, outstanding
+
+
+def per_year_value(value: float | Mapping[int, float] | None, year: int, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        if year not in value:
+            raise EngineError(f"parameter {name!r} has no value for treaty year {year}")
+        return check_non_negative(f"{name}[{year}]", float(value[year]))
+    return check_non_negative(name, float(value))
+
+
+class ExcessOfLoss:
+    """Excess of loss ``limit xs priority`` per risk or per event, with annual aggregates.
+
+    Parameters
+    ----------
+    limit, priority:
+        Layer width L (portée) and priority P, both positive (seed 004: ``9 000 000 xs 1 000 000``).
+    aad:
+        Annual aggregate deductible on the layer amounts (0: none), absorbed by paid amounts before
+        outstanding ones (seed 001) unless ``aad_priority="date"``.
+    aggregate_limit:
+        Annual aggregate limit ("limite incurred") on what the layer cedes after the AAD (``None``:
+        unlimited, or ``L·(1+k)`` with ``reinstatements``).
+    basis:
+        ``"risk"`` (each loss) or ``"event"`` (losses summed by ``event_id``).
+    reinstatements:
+        A ``Reinstatements`` clause.
+    premium:
+        The layer's annual premium: an amount (flat) or a ``DepositPremium`` /
+        ``MinimumDepositPremium`` / ``FlatPremium`` settled on the subject premium given to ``fit``.
+        Needed for reinstatement premiums and for results.
+    index_clause:
+        An ``IndexClause`` adjusting P and L per loss (event).
+    inception_month:
+        Month (1–12) in which treaty years start.
+    name:
+        The layer's name in a program.
+
+    ``fit(losses, subject_premium=None)`` keeps ``ceded_`` (one row per loss) and ``summary_``
+    (one row per treaty year); ``apply`` returns ``ceded_``.
+    """
+
+    def __init__(
+        self,
+        limit: float,
+        priority: float,
+        *,
+        aad: float = 0.0,
+        aggregate_limit: float | None = None,
+        basis: Literal["risk", "event"] = "risk",
+        reinstatements: Reinstatements | None = None,
+        premium: PremiumScheme | float | None = None,
+        index_clause: IndexClause | None = None,
+        aad_priority: Literal["paid", "date"] = "paid",
+        inception_month: int = 1,
+        name: str = "excess_of_loss",
+    ) -> None:
+        self.limit = limit
+        self.priority = priority
+        self.aad = aad
+        self.aggregate_limit = aggregate_limit
+        self.basis = basis
+        self.reinstatements = reinstatements
+        self.premium = premium
+        self.index_clause = index_clause
+        self.aad_priority = aad_priority
+        self.inception_month = inception_month
+        self.name = name
+        check_positive("limit", limit)
+        check_positive("priority", priority)
+        check_non_negative("aad", aad)
+        if aggregate_limit is not None:
+            check_positive("aggregate_limit", aggregate_limit)
+        check_choice("basis", basis, ("risk", "event"))
+        check_choice("aad_priority", aad_priority, ("paid", "date"))
+        check_inception_month(inception_month)
+        if reinstatements is not None and not isinstance(reinstatements, Reinstatements):
+            raise EngineError("parameter 'reinstatements' must be a Reinstatements clause")
+        if index_clause is not None and not isinstance(index_clause, IndexClause):
+            raise EngineError("parameter 'index_clause' must be an IndexClause")
+        as_premium(premium)
+        if reinstatements is not None and reinstatements.charged and premium is None:
+            raise EngineError("paid reinstatements need the layer's annual 'premium'")
+
+    @property
+    def effective_aggregate_limit(self) -> float:
+        """min(aggregate_limit, L·(1+k)); infinite when neither bounds it."""
+        cap = math.inf if self.aggregate_limit is None else float(self.aggregate_limit)
+        if self.reinstatements is not None and self.reinstatements.count is not None:
+            cap = min(cap, float(self.limit) * (1 + self.reinstatements.count))
+        return cap
+
+    def annual_premium(self, year: int, subject_premium: float | Mapping[int, float] | None = None) -> float:
+        """The layer's premium for ``year`` (0 when none was given)."""
+        scheme = as_premium(self.premium)
+        if scheme is None:
+            return 0.0
+        return scheme.final(per_year_value(subject_premium, year, "subject_premium"))
+
+    def fit(self, losses: pd.DataFrame, *, subject_premium: float | Mapping[int, float] | None = None) -> ExcessOfLoss:
+        self.ceded_, self.summary_ = self.cede(losses, subject_premium=subject_premium)
+        return self
+
+    def apply(
+        self, losses: pd.DataFrame, *, subject_premium: float | Mapping[int, float] | None = None
+    ) -> pd.DataFrame:
+        return self.fit(losses, subject_premium=subject_premium).ceded_
+
+    def cede(
+        self, losses: pd.DataFrame, *, subject_premium: float | Mapping[int, float] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The per-loss frame and the per-year summary (pure: the treaty is not changed)."""
+        what = self.name
+        frame = check_frame(losses, what)
+        required = ["loss_id", "date"] + (["event_id"] if self.basis == "event" else [])
+        require_columns(frame, required, what)
+        amount, paid, outstanding = loss_amounts(frame, what)
+        dates = date_column(frame, "date", what)
+        years = treaty_year_column(frame, dates, self.inception_month, what)
+        index_dates = date_column(frame, "index_date", what) if "index_date" in frame.columns else dates
+        n = len(frame)
+
+        # Units: each loss (per risk) or each event.
+        if self.basis == "event":
+            unit, n_units = _event_units(frame["event_id"])
+        else:
+            unit, n_units = np.arange(n, dtype=np.int64), n
+        day = dates.astype(np.int64)
+        if self.basis == "event":
+            first = np.lexsort((np.arange(n), day, unit))
+            is_first = np.ones(n, dtype=bool)
+            is_first[1:] = unit[first][1:] != unit[first][:-1]
+            first_row = first[is_first]
+            u_paid = group_sums(unit, paid, n_units)
+            u_os = group_sums(unit, outstanding, n_units)
+        else:
+            first_row = np.arange(n)
+            u_paid, u_os = paid, outstanding
+        u_day, u_year, u_dates = day[first_row], years[first_row], dates[first_row]
+
+        factor = self.index_clause.factors(index_dates[first_row]) if self.index_clause else np.ones(n_units)
+        u_priority = float(self.priority) * factor
+        u_limit = float(self.limit) * factor
+        layer_paid, layer_os = layer_paid_outstanding(u_paid, u_os, u_priority, u_limit)
+
+        order = processing_order(u_year, u_day)
+        codes = run_codes(u_year[order])
+        aad = float(self.aad)
+        cap = self.effective_aggregate_limit
+        agg = aggregate(
+            layer_paid[order],
+            layer_os[order],
+            codes,
+            np.full(n_units, aad),
+            np.full(n_units, cap),
+            paid_first=self.aad_priority == "paid",
+        )
+        ceded_sorted = agg.ceded_paid + agg.ceded_outstanding
+        premiums = {int(y): self.annual_premium(int(y), subject_premium) for y in np.unique(u_year)}
+        rp_sorted = self._reinstatement_premium(ceded_sorted, codes, u_year[order], u_dates[order], premiums)
+
+        inverse = np.empty(n_units, dtype=np.int64)
+        inverse[order] = np.arange(n_units)
+        u_abs_paid = agg.absorbed_paid[inverse]
+        u_abs_os = agg.absorbed_outstanding[inverse]
+        u_ceded_paid = agg.ceded_paid[inverse]
+        u_ceded_os = agg.ceded_outstanding[inverse]
+        u_cut = agg.cut[inverse]
+        u_rp = rp_sorted[inverse]
+
+        if self.basis == "event":
+            r_layer_paid = allocate(layer_paid, unit, paid, u_paid)
+            r_layer_os = allocate(layer_os, unit, outstanding, u_os)
+            r_abs_paid = allocate(u_abs_paid, unit, paid, u_paid)
+            r_abs_os = allocate(u_abs_os, unit, outstanding, u_os)
+            r_ceded_paid = np.minimum(allocate(u_ceded_paid, unit, paid, u_paid), paid)
+            r_ceded_os = np.minimum(allocate(u_ceded_os, unit, outstanding, u_os), outstanding)
+            u_ceded = u_ceded_paid + u_ceded_os
+            r_rp = allocate(u_rp, unit, r_ceded_paid + r_ceded_os, u_ceded)
+        else:
+            r_layer_paid, r_layer_os = layer_paid, layer_os
+            r_abs_paid, r_abs_os = u_abs_paid, u_abs_os
+            r_ceded_paid, r_ceded_os, r_rp = u_ceded_paid, u_ceded_os, u_rp
+        r_ceded = r_ceded_paid + r_ceded_os
+
+        # Reasons, decided per unit and read by each row.
+        u_gross = u_paid + u_os
+        u_layer = layer_paid + layer_os
+        u_ceded_all = u_ceded_paid + u_ceded_os
+        flags = (
+            (u_layer <= 0.0).astype(np.int64)
+            | (u_gross > u_priority + u_limit).astype(np.int64) << 1
+            | ((u_abs_paid + u_abs_os) > 0.0).astype(np.int64) << 2
+            | (u_cut & (u_ceded_all > 0.0)).astype(np.int64) << 3
+            | (u_cut & (u_ceded_all <= 0.0)).astype(np.int64) << 4
+            | (factor != 1.0).astype(np.int64) << 5
+        )[unit]
+        if self.basis == "event":
+            flags |= (np.bincount(unit, minlength=n_units)[unit] > 1).astype(np.int64) << 6
+        p, lim = fmt(float(self.priority)), fmt(float(self.limit))
+        first_with_aad = "paid first" if self.aad_priority == "paid" else "in date order"
+        reason = reasons(
+            flags,
+            [
+                f"below priority {p}: nothing to the layer",
+                f"above priority + limit: capped at the limit {lim}",
+                f"part absorbed by the AAD {fmt(aad)} ({first_with_aad})",
+                f"cut at the aggregate limit {fmt(cap)}",
+                f"aggregate limit {fmt(cap)} exhausted: nothing ceded",
+                "priority and limit indexed by the index clause",
+                "per event: layer on the event's total, shared pro rata among its losses",
+            ],
+            base=f"within the layer {lim} xs {p}",
+        )
+        columns: dict[str, object] = {
+            "treaty_year": u_year[unit],  # per event: the year of the event's first loss
+            "priority_applied": u_priority[unit],
+            "limit_applied": u_limit[unit],
+            "layer_paid": r_layer_paid,
+            "layer_outstanding": r_layer_os,
+            "absorbed_by_aad_paid": r_abs_paid,
+            "absorbed_by_aad_outstanding": r_abs_os,
+            "absorbed_by_aad": r_abs_paid + r_abs_os,
+            "ceded_paid": r_ceded_paid,
+            "ceded_outstanding": r_ceded_os,
+            "ceded": r_ceded,
+            "retained_paid": paid - r_ceded_paid,
+            "retained_outstanding": outstanding - r_ceded_os,
+            "retained": amount - r_ceded,
+            "reinstatement_premium": r_rp,
+            "reason": reason,
+        }
+        if "paid" not in frame.columns or "outstanding" not in frame.columns:
+            columns = {"paid": paid, "outstanding": outstanding, **columns}
+        if self.basis == "event":
+            columns["event_amount"] = u_gross[unit]
+            columns["event_ceded"] = u_ceded_all[unit]
+        ceded = frame.assign(**columns)  # type: ignore[arg-type]
+
+        summary = self._summary(
+            u_year, u_gross, u_layer, u_abs_paid + u_abs_os, u_ceded_paid, u_ceded_os, u_rp, premiums
+        )
+        return ceded, summary
+
+    def _reinstatement_premium(
+        self,
+        ceded: FloatArray,
+        codes: IntArray,
+        years: IntArray,
+        dates: npt.NDArray[np.datetime64],
+        premiums: dict[int, float],
+    ) -> FloatArray:
+        clause = self.reinstatements
+        if clause is None or not clause.charged or ceded.size == 0:
+            return np.zeros_like(ceded)
+        width = float(self.limit)
+        rates = clause.rate_list()
+        count = math.inf if clause.count is None else float(clause.count)
+        if len(rates) == 1:
+            units_reinstated = band_overlap(ceded, codes, 0.0, count * width) / width
+            charge = rates[0] * units_reinstated
+        else:
+            charge = np.zeros_like(ceded)
+            for j, rate in enumerate(rates):  # a handful of bands, never a loop per loss
+                charge += rate * band_overlap(ceded, codes, j * width, (j + 1) * width) / width
+        base = np.array([premiums[int(y)] for y in np.unique(years)])[np.searchsorted(np.unique(years), years)]
+        premium = charge * base
+        if clause.pro_rata_temporis:
+            start, end = year_bounds(years, self.inception_month)
+            span = (end - start).astype(np.float64)
+            left = (end - dates).astype(np.float64)
+            premium = premium * np.clip(left / span, 0.0, 1.0)
+        return np.asarray(premium, dtype=np.float64)
+
+    def _summary(
+        self,
+        years: IntArray,
+        gross: FloatArray,
+        layer_amount: FloatArray,
+        absorbed: FloatArray,
+        ceded_paid: FloatArray,
+        ceded_os: FloatArray,
+        reinstatement_premium: FloatArray,
+        premiums: dict[int, float],
+    ) -> pd.DataFrame:
+        unique, codes = np.unique(years, return_inverse=True)
+        size = unique.size
+
+        def total(values: FloatArray) -> FloatArray:
+            return group_sums(codes, values, size)
+
+        ceded = total(ceded_paid) + total(ceded_os)
+        cap = self.effective_aggregate_limit
+        return pd.DataFrame(
+            {
+                "units": np.bincount(codes, minlength=size),
+                "gross": total(gross),
+                "layer": total(layer_amount),
+                "absorbed_by_aad": total(absorbed),
+                "ceded_paid": total(ceded_paid),
+                "ceded_outstanding": total(ceded_os),
+                "ceded": ceded,
+                "aad": float(self.aad),
+                "aggregate_limit": cap,
+                "aggregate_remaining": cap - ceded,
+                "premium": np.array([premiums[int(y)] for y in unique]),
+                "reinstatement_premium": total(reinstatement_premium),
+            },
+            index=pd.Index(unique, name="treaty_year"),
+        )
+
+
+def _event_units(event_id: pd.Series) -> tuple[IntArray, int]:
+    """Unit code per row: one per event, and one per loss without an event."""
+    codes, uniques = pd.factorize(event_id, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    n_events = len(uniques)
+    if missing.any():
+        codes = codes.copy()
+        codes[missing] = n_events + np.arange(int(missing.sum()))
+    return codes, n_events + int(missing.sum())

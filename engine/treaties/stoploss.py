@@ -1,0 +1,208 @@
+"""Stop loss (excédent de perte annuelle, seed 004 ch.1 §2.2.2), in loss-ratio terms or amounts.
+
+``StopLoss(limit=0.40, priority=0.80)`` is "40 % SL 80 %": the reinsurer pays the part of the annual
+loss ratio above 80 % of the premium income, at most 40 % of it. ``terms="amount"`` reads limit and
+priority as amounts. ``limit_amount`` adds the usual "and at most X" cap to a loss-ratio cover.
+
+The annual priority works as the AAD of an XL with an unlimited per-loss layer, so it is absorbed
+the same way (decision, seeds silent: paid amounts first, as seed 001 does for the AAD), and the
+recovery is allocated to the losses that push the year over the priority, in date order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import EngineError
+from engine.treaties.base import (
+    FloatArray,
+    IntArray,
+    check_choice,
+    check_frame,
+    check_inception_month,
+    check_positive,
+    date_column,
+    fmt,
+    fmt_rate,
+    per_year,
+    reasons,
+    require_columns,
+    treaty_year_column,
+)
+from engine.treaties.commissions import PremiumScheme, as_premium
+from engine.treaties.excess import loss_amounts, per_year_value
+from engine.treaties.kernels import aggregate, group_sums, processing_order, run_codes
+
+
+class StopLoss:
+    """Stop loss ``limit xs priority`` on the annual aggregate of losses.
+
+    Parameters
+    ----------
+    limit, priority:
+        In loss-ratio terms (``terms="loss_ratio"``, rates of the premium income) or amounts.
+    terms:
+        ``"loss_ratio"`` or ``"amount"``.
+    limit_amount:
+        Optional cap in amount on a loss-ratio cover ("40 % xs 80 %, at most 2 000 000").
+    premium_income:
+        The subject premium income per treaty year (a number or a mapping year → amount); needed in
+        loss-ratio terms unless given to ``fit``. In a ``Program`` it is the net premium income
+        after the inuring treaties.
+    premium:
+        The cover's annual premium (amount or premium scheme on the premium income).
+    inception_month, name:
+        As for ``ExcessOfLoss``.
+    """
+
+    def __init__(
+        self,
+        limit: float,
+        priority: float,
+        *,
+        terms: Literal["loss_ratio", "amount"] = "loss_ratio",
+        limit_amount: float | None = None,
+        premium_income: float | Mapping[int, float] | None = None,
+        premium: PremiumScheme | float | None = None,
+        inception_month: int = 1,
+        name: str = "stop_loss",
+    ) -> None:
+        self.limit = limit
+        self.priority = priority
+        self.terms = terms
+        self.limit_amount = limit_amount
+        self.premium_income = premium_income
+        self.premium = premium
+        self.inception_month = inception_month
+        self.name = name
+        check_positive("limit", limit)
+        check_positive("priority", priority)
+        check_choice("terms", terms, ("loss_ratio", "amount"))
+        if limit_amount is not None:
+            check_positive("limit_amount", limit_amount)
+        check_inception_month(inception_month)
+        as_premium(premium)
+
+    def annual_premium(self, year: int, premium_income: float | Mapping[int, float] | None = None) -> float:
+        scheme = as_premium(self.premium)
+        if scheme is None:
+            return 0.0
+        income = premium_income if premium_income is not None else self.premium_income
+        return scheme.final(per_year_value(income, year, "premium_income"))
+
+    def fit(self, losses: pd.DataFrame, *, premium_income: float | Mapping[int, float] | None = None) -> StopLoss:
+        self.ceded_, self.summary_ = self.cede(losses, premium_income=premium_income)
+        return self
+
+    def apply(self, losses: pd.DataFrame, *, premium_income: float | Mapping[int, float] | None = None) -> pd.DataFrame:
+        return self.fit(losses, premium_income=premium_income).ceded_
+
+    def cede(
+        self, losses: pd.DataFrame, *, premium_income: float | Mapping[int, float] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        what = self.name
+        frame = check_frame(losses, what)
+        require_columns(frame, ["loss_id", "date"], what)
+        amount, paid, outstanding = loss_amounts(frame, what)
+        dates = date_column(frame, "date", what)
+        years = treaty_year_column(frame, dates, self.inception_month, what)
+        income_value = premium_income if premium_income is not None else self.premium_income
+        income = per_year(income_value, years, "premium_income", allow_zero=True)
+        if self.terms == "loss_ratio":
+            if income is None:
+                raise EngineError(f"{what}: a loss-ratio stop loss needs 'premium_income'")
+            priority = float(self.priority) * income
+            limit = float(self.limit) * income
+            if self.limit_amount is not None:
+                limit = np.minimum(limit, float(self.limit_amount))
+        else:
+            priority = np.full(len(frame), float(self.priority))
+            limit = np.full(len(frame), float(self.limit))
+
+        order = processing_order(years, dates.astype(np.int64))
+        codes = run_codes(years[order])
+        agg = aggregate(paid[order], outstanding[order], codes, priority[order], limit[order])
+        inverse = np.empty(len(frame), dtype=np.int64)
+        inverse[order] = np.arange(len(frame))
+        abs_paid, abs_os = agg.absorbed_paid[inverse], agg.absorbed_outstanding[inverse]
+        ceded_paid, ceded_os = agg.ceded_paid[inverse], agg.ceded_outstanding[inverse]
+        cut = agg.cut[inverse]
+        ceded = ceded_paid + ceded_os
+
+        flags = (
+            ((abs_paid + abs_os) > 0.0).astype(np.int64)
+            | (cut & (ceded > 0.0)).astype(np.int64) << 1
+            | (cut & (ceded <= 0.0)).astype(np.int64) << 2
+        )
+        if self.terms == "loss_ratio":
+            p_text = f"{fmt_rate(float(self.priority))} of premium income"
+            l_text = f"{fmt_rate(float(self.limit))} of premium income"
+            if self.limit_amount is not None:
+                l_text += f" (at most {fmt(float(self.limit_amount))})"
+        else:
+            p_text, l_text = fmt(float(self.priority)), fmt(float(self.limit))
+        reason = reasons(
+            flags,
+            [
+                f"part within the annual priority {p_text} (paid first)",
+                f"cut at the annual limit {l_text}",
+                f"annual limit {l_text} exhausted: nothing recovered",
+            ],
+            base=f"above the annual priority {p_text}: recovered in full",
+        )
+        out = frame.assign(
+            treaty_year=years,
+            priority_amount=priority,
+            limit_amount=limit,
+            absorbed_by_priority_paid=abs_paid,
+            absorbed_by_priority_outstanding=abs_os,
+            absorbed_by_priority=abs_paid + abs_os,
+            ceded_paid=ceded_paid,
+            ceded_outstanding=ceded_os,
+            ceded=ceded,
+            retained_paid=paid - ceded_paid,
+            retained_outstanding=outstanding - ceded_os,
+            retained=amount - ceded,
+            reason=reason,
+        )
+        return out, self._summary(years, amount, ceded, priority, limit, income, income_value)
+
+    def _summary(
+        self,
+        years: IntArray,
+        amount: FloatArray,
+        ceded: FloatArray,
+        priority: FloatArray,
+        limit: FloatArray,
+        income: FloatArray | None,
+        income_value: float | Mapping[int, float] | None,
+    ) -> pd.DataFrame:
+        unique, codes = np.unique(years, return_inverse=True)
+        size = unique.size
+        losses = group_sums(codes, amount, size)
+        recovered = group_sums(codes, ceded, size)
+        first = np.zeros(size, dtype=np.int64)
+        first[codes] = np.arange(codes.size)  # any row of the year: these amounts are per year
+        pi = income[first] if income is not None else np.full(size, math.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = np.where(pi > 0, losses / pi, math.nan)
+            rr = np.where(pi > 0, recovered / pi, math.nan)
+        return pd.DataFrame(
+            {
+                "premium_income": pi,
+                "priority_amount": priority[first] if size else np.zeros(0),
+                "limit_amount": limit[first] if size else np.zeros(0),
+                "losses": losses,
+                "loss_ratio": lr,
+                "ceded": recovered,
+                "recovery_ratio": rr,
+                "retained": losses - recovered,
+                "premium": np.array([self.annual_premium(int(y), income_value) for y in unique]),
+            },
+            index=pd.Index(unique, name="treaty_year"),
+        )
