@@ -307,8 +307,7 @@ def _parse_item(
         report.add(_line(spec, "combine"), where, "only numeric and decimal items can be cumulated (combine: sum)")
         return None
     for key in ("label", "display", "description"):
-        if key in spec and not isinstance(spec[key], str):
-            report.add(_line(spec, key), where, f"{key} must be text")
+        if key in spec and not _text_fits(report, spec, key, where):
             return None
     before = len(report.problems)
     mandatory = _bool(report, spec, "mandatory", where)
@@ -340,6 +339,24 @@ def _parse_item(
             return None
         item = replace(item, default=checked)
     return item
+
+
+#: Longest label, description and display format: the meta-schema's items that store them
+#: (``metadb/schemas/meta.yaml``), so that every loaded schema can be written to its meta-database.
+TEXT_LIMITS = {"label": 120, "description": 600, "display": 40}
+
+
+def _text_fits(report: _Report, node: Any, key: str, element: str) -> bool:
+    value = node.get(key) if isinstance(node, Mapping) else None
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        report.add(_line(node, key), element, f"{key} must be text")
+        return False
+    if len(value) > TEXT_LIMITS[key]:
+        report.add(_line(node, key), element, f"{key} holds at most {TEXT_LIMITS[key]} characters, got {len(value)}")
+        return False
+    return True
 
 
 def _parse_items(report: _Report, node: Any, element: str, line: int | None = None) -> list[Item]:
@@ -431,6 +448,9 @@ def _parse_record_type(report: _Report, name: str, node: Any, line: int | None) 
                 ok = False
             else:
                 key_items.add(item_name)
+    for key in ("label", "description"):
+        if not _text_fits(report, node, key, element):
+            ok = False
     if not ok or not identifier:
         return None
     items = [replace(i, identifying=i.name in identifier, access_key=i.name in key_items) for i in items]
@@ -488,6 +508,9 @@ def _parse_path(
     tno = _bool(report, node, "target_needs_origin", element)
     ont = _bool(report, node, "origin_needs_target", element)
     identifying = _bool(report, node, "identifying", element)
+    for key in ("label", "description"):
+        if not _text_fits(report, node, key, element):
+            ok = False
     sort = _names_list(report, node, "sort", element)
     if not ok:
         return None

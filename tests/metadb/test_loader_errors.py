@@ -295,3 +295,8 @@ def test_yes_and_no_are_names_not_booleans() -> None:
     assert item.default == "NO"
     yes = broken("length: 9, mandatory: true}", "length: 9, mandatory: yes}")
     assert_problem(the_problem(yes), 14, "record type PRA.policy_no", "mandatory must be true or false, not 'yes'")
+
+
+def test_label_longer_than_the_meta_database_holds() -> None:
+    text = broken("sort: [policy_no]", "sort: [policy_no]\n    label: " + "x" * 121)
+    assert_problem(the_problem(text), 23, "path type Insurance", "label holds at most 120 characters, got 121")

@@ -1,0 +1,51 @@
+"""The command line through click's runner: ``--help`` on every command, init, demo, generate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import assurdb
+from assurdb.cli import SUBCOMMANDS, main
+
+
+def test_root_help_lists_every_command() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in SUBCOMMANDS:
+        assert name in result.output
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_help_of_every_command(name: str) -> None:
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["nope"])
+    assert result.exit_code == 2
+
+
+def test_init_creates_a_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    result = CliRunner().invoke(main, ["init", url, "--admin-password", "pw"])
+    assert result.exit_code == 0, result.output
+    assert "14 record types" not in result.output or "created" in result.output
+    db = assurdb.connect(url)
+    try:
+        db.login("admin", "pw").close()
+    finally:
+        db.close()
+    again = CliRunner().invoke(main, ["init", url, "--admin-password", "pw"])
+    assert again.exit_code == 1 and "already holds" in again.output
+
+
+def test_demo_runs_a_session(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "demo.db")])
+    assert result.exit_code == 0, result.output
+    assert "Totals: 14 record types, 20 path types" in result.output
+    assert "COMMIT" in result.output and "900 ORIGIN_CONSTRAINT" in result.output
