@@ -448,8 +448,8 @@ def _parse_record_type(report: _Report, name: str, node: Any, line: int | None) 
                 ok = False
             else:
                 key_items.add(item_name)
-    for key in ("label", "description"):
-        if not _text_fits(report, node, key, element):
+    for text in ("label", "description"):
+        if not _text_fits(report, node, text, element):
             ok = False
     if not ok or not identifier:
         return None
