@@ -14,6 +14,7 @@ answers 999 and rolls the unit back.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -153,10 +154,14 @@ class Core:
                 self._abort()
             return failure.reply
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
-            was_unit = self.in_unit
-            self._abort()
-            unit = " (the unit of work is rolled back)" if was_unit else ""
-            return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed: {type(exc).__name__}: {exc}{unit}")
+            return self.failed(exc)
+
+    def failed(self, exc: Exception) -> Reply:
+        """999: the DBMS failed (SPEC §3.1); the unit, if one is open, is rolled back and over."""
+        was_unit = self.in_unit
+        self._abort()
+        unit = " (the unit of work is rolled back)" if was_unit else ""
+        return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed: {type(exc).__name__}: {exc}{unit}")
 
     def note(self, path: str, side: str, ident: tuple[Any, ...]) -> None:
         self.pending.setdefault((path, side), set()).add(ident)
@@ -320,7 +325,10 @@ class Core:
         values = result[0]
         stmt = by_key[key]
         enc = spec.encode_value
-        row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+        try:
+            row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+            return self.failed(exc)
         if row is None:
             return refuse(RC.NOT_FOUND, f"no {spec.name} with {_show(values, spec.keys[key])}")
         return Reply(RC.OK, spec.decode(row))
@@ -340,7 +348,10 @@ class Core:
         order = spec.order[key]
         stmt = strictly_after[key] if given == len(order) else after[key][given]
         enc = spec.encode_value
-        row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+        try:
+            row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+            return self.failed(exc)
         if row is None:
             return refuse(RC.NOT_FOUND, f"no {spec.name} after {_show(values, order[:given])} in key {key}")
         return Reply(RC.OK, spec.decode(row))
@@ -383,7 +394,10 @@ class Core:
         sql += spec.order_by[key]
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = self.driver.all(sql, params)
+        try:
+            rows = self.driver.all(sql, params)
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+            return self.failed(exc)
         return Reply(RC.OK, None, f"{len(rows)} article(s)", None, self.frame(spec, [spec.decode(r) for r in rows]))
 
     def frame(self, spec: RecordSpec, articles: list[dict[str, Any]]) -> pd.DataFrame:
@@ -1135,9 +1149,12 @@ class Core:
             if self.opened:
                 self.database.openings.release(self, list(self.opened))
                 self.opened.clear()
+        except Exception:  # noqa: BLE001 - a dead connection: its openings are reclaimed by proof of life
+            self.opened.clear()
         finally:
             LIVE_SESSIONS.pop(self.id, None)
-            self.driver.close()
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                self.driver.close()
 
     def alive_check(self, holders: list[tuple[str, str]]) -> set[str]:
         """Sessions among ``(session, holder)`` that are alive (others' openings are reclaimed)."""

@@ -40,8 +40,10 @@ def _pra(policy: str, renewal: int, **extra: Any) -> dict[str, Any]:
 pra_ids = st.builds(_pra, policies, st.integers(0, 1))
 insured_articles = st.fixed_dictionaries(
     {"code": codes, "name": names},
-    optional={"phone": st.lists(st.sampled_from(["1", "22"]), max_size=4), "address": st.sampled_from(
-        [None, {"city": "Namur"}, {"city": "N", "country": "BE"}, {"town": "x"}])},
+    optional={
+        "phone": st.lists(st.sampled_from(["1", "22"]), max_size=4),
+        "address": st.sampled_from([None, {"city": "Namur"}, {"city": "N", "country": "BE"}, {"town": "x"}]),
+    },
 )
 pra_articles = st.builds(
     lambda i, cls, start, premium, insured, extra: {
@@ -64,9 +66,19 @@ guaranty_articles = st.builds(
     lambda i, n, peril: {**i, "guaranty_no": n, "peril": peril}, pra_ids, st.integers(1, 2), st.sampled_from(["F", "W"])
 )
 loss_articles = st.builds(
-    lambda code, when, pra: {"code": code, "loss_date": when, **({
-        "accident_policy_no": pra["policy_no"], "accident_renewal_no": pra["renewal_no"],
-        "accident_endorsement_no": 0} if pra else {})},
+    lambda code, when, pra: {
+        "code": code,
+        "loss_date": when,
+        **(
+            {
+                "accident_policy_no": pra["policy_no"],
+                "accident_renewal_no": pra["renewal_no"],
+                "accident_endorsement_no": 0,
+            }
+            if pra
+            else {}
+        ),
+    },
     st.sampled_from(["L1", "L2"]),
     dates,
     st.one_of(st.none(), pra_ids),
@@ -87,8 +99,11 @@ operations = st.one_of(
     st.tuples(st.just("read_direct_name"), st.just("Insured"), st.builds(lambda n: {"name": n}, names)),
     st.tuples(st.just("read_sequential_name"), st.just("Insured"), st.builds(lambda n: {"name": n}, names)),
     st.tuples(st.just("read_sequential"), st.just("PRA"), st.builds(lambda p: {"policy_no": p}, policies)),
-    st.tuples(st.just("read_selection"), st.just("Insured"), st.sampled_from(
-        [{}, {"name": ("A", "D")}, {"code": (2, 3)}, {"email": "x"}])),
+    st.tuples(
+        st.just("read_selection"),
+        st.just("Insured"),
+        st.sampled_from([{}, {"name": ("A", "D")}, {"code": (2, 3)}, {"email": "x"}]),
+    ),
     st.tuples(st.just("targets"), st.just("Insured"), st.builds(lambda c: {"code": c}, codes)),
     st.tuples(st.just("origin"), st.just("PRA"), pra_ids),
     st.tuples(st.just("bound"), st.just("Insured"), st.tuples(codes, pra_ids)),
@@ -184,8 +199,11 @@ def _reset(db: Any, s: Any) -> None:
     assert s.open_db([(rt, 2) for rt in DATA_RTS]).rc == 0
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.lists(operations, min_size=1, max_size=14))
 def test_same_calls_same_codes_same_articles(sessions: dict[str, Any], ops: list[tuple[str, str, Any]]) -> None:
     for db, s in sessions.values():
