@@ -57,15 +57,18 @@ def _holder(url: str, mode: int, unit: bool = False) -> subprocess.Popen[str]:
     return proc
 
 
+#: A DuckDB file is exclusive to one process: its case is the last test.
+SHARED = pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+
+
 @pytest.fixture
 def url(backend: str, make_url: Any) -> str:
-    if backend == "duckdb":
-        pytest.skip("a DuckDB file is exclusive to one process (tested below)")
     address: str = make_url()
     assurdb.create(address, admin_password=ADMIN_PASSWORD).close()
     return address
 
 
+@SHARED
 def test_incompatible_openings_between_two_processes(url: str) -> None:
     holder = _holder(url, 2)
     db = assurdb.connect(url)
@@ -87,6 +90,7 @@ def test_incompatible_openings_between_two_processes(url: str) -> None:
         holder.kill()
 
 
+@SHARED
 def test_a_killed_holder_never_locks_for_good(url: str) -> None:
     holder = _holder(url, 3, unit=True)
     db = assurdb.connect(url)
@@ -103,9 +107,8 @@ def test_a_killed_holder_never_locks_for_good(url: str) -> None:
         db.close()
 
 
+@pytest.mark.parametrize("backend", ["duckdb"])
 def test_duckdb_file_held_by_another_process(backend: str, make_url: Any) -> None:
-    if backend != "duckdb":
-        pytest.skip("DuckDB only")
     address = make_url()
     assurdb.create(address, admin_password=ADMIN_PASSWORD).close()
     holder = _holder(address, 1)
