@@ -111,9 +111,12 @@ def record_statements(compiler: Compiler, schema: Schema, rt: RecordType) -> Rec
     for key in rt.keys:
         order = key.items + tuple(i for i in ident if i not in key.items)
         order_cols = [t.c[i] for i in order]
-        by_key[key.name] = render(
-            select.where(_eq([t.c[i] for i in key.items], key.items)).order_by(*order_cols), limit_one=True
-        )
+        if key.identifying:  # unique: no order to choose from (DuckDB plans ORDER BY … LIMIT as a scan)
+            by_key[key.name] = render(select.where(_eq(id_cols, ident)))
+        else:  # READ DIRECT on a non-unique key answers the first in (key, identifier) order (SPEC §3.2)
+            by_key[key.name] = render(
+                select.where(_eq([t.c[i] for i in key.items], key.items)).order_by(*order_cols), limit_one=True
+            )
         after[key.name] = {
             m: render(
                 select.where(compiler.after(order_cols[:m], order[:m], strict=False)).order_by(*order_cols),

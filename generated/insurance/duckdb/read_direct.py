@@ -15,7 +15,7 @@ from metadb.contract import Reply
 from .codecs import RECORDS
 
 BY_KEY_ECS = {
-    'id': Stmt('SELECT ecs.code, ecs.name, ecs.address, ecs.region, ecs.level, ecs.currency, ecs.phone, ecs.centralisation_code FROM ecs WHERE ecs.code = ? ORDER BY ecs.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT ecs.code, ecs.name, ecs.address, ecs.region, ecs.level, ecs.currency, ecs.phone, ecs.centralisation_code FROM ecs WHERE ecs.code = ?', ('code',)),
     'name': Stmt('SELECT ecs.code, ecs.name, ecs.address, ecs.region, ecs.level, ecs.currency, ecs.phone, ecs.centralisation_code FROM ecs WHERE ecs.name = ? ORDER BY ecs.name, ecs.code LIMIT 1', ('name',)),
     'region': Stmt('SELECT ecs.code, ecs.name, ecs.address, ecs.region, ecs.level, ecs.currency, ecs.phone, ecs.centralisation_code FROM ecs WHERE ecs.region = ? AND ecs.level = ? ORDER BY ecs.region, ecs.level, ecs.code LIMIT 1', ('region', 'level')),
 }
@@ -26,7 +26,7 @@ def rt_ecs(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['ECS'], BY_KEY_ECS, article, key)
 
 BY_KEY_ORG_CELL = {
-    'id': Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell WHERE org_cell.code = ? ORDER BY org_cell.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell WHERE org_cell.code = ?', ('code',)),
     'name': Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell WHERE org_cell.name = ? ORDER BY org_cell.name, org_cell.code LIMIT 1', ('name',)),
     'kind': Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell WHERE org_cell.kind = ? AND org_cell.level = ? ORDER BY org_cell.kind, org_cell.level, org_cell.code LIMIT 1', ('kind', 'level')),
 }
@@ -37,7 +37,7 @@ def rt_org_cell(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['OrgCell'], BY_KEY_ORG_CELL, article, key)
 
 BY_KEY_EMPLOYEE = {
-    'id': Stmt('SELECT employee.code, employee.name, employee.function, employee.hire_date, employee.email FROM employee WHERE employee.code = ? ORDER BY employee.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT employee.code, employee.name, employee.function, employee.hire_date, employee.email FROM employee WHERE employee.code = ?', ('code',)),
     'name': Stmt('SELECT employee.code, employee.name, employee.function, employee.hire_date, employee.email FROM employee WHERE employee.name = ? ORDER BY employee.name, employee.code LIMIT 1', ('name',)),
 }
 
@@ -47,7 +47,7 @@ def rt_employee(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Employee'], BY_KEY_EMPLOYEE, article, key)
 
 BY_KEY_WORKER = {
-    'id': Stmt('SELECT worker.code, worker.name, worker.function, worker.part_time FROM worker WHERE worker.code = ? ORDER BY worker.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT worker.code, worker.name, worker.function, worker.part_time FROM worker WHERE worker.code = ?', ('code',)),
     'name': Stmt('SELECT worker.code, worker.name, worker.function, worker.part_time FROM worker WHERE worker.name = ? ORDER BY worker.name, worker.code LIMIT 1', ('name',)),
 }
 
@@ -57,7 +57,7 @@ def rt_worker(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Worker'], BY_KEY_WORKER, article, key)
 
 BY_KEY_INTERMEDIARY = {
-    'id': Stmt('SELECT intermediary.code, intermediary.name, intermediary.kind, intermediary.address, intermediary.commission_rate, intermediary.licence_no FROM intermediary WHERE intermediary.code = ? ORDER BY intermediary.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT intermediary.code, intermediary.name, intermediary.kind, intermediary.address, intermediary.commission_rate, intermediary.licence_no FROM intermediary WHERE intermediary.code = ?', ('code',)),
     'name': Stmt('SELECT intermediary.code, intermediary.name, intermediary.kind, intermediary.address, intermediary.commission_rate, intermediary.licence_no FROM intermediary WHERE intermediary.name = ? ORDER BY intermediary.name, intermediary.code LIMIT 1', ('name',)),
 }
 
@@ -67,7 +67,7 @@ def rt_intermediary(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Intermediary'], BY_KEY_INTERMEDIARY, article, key)
 
 BY_KEY_EXT_COMPANY = {
-    'id': Stmt('SELECT ext_company.code, ext_company.name, ext_company.country, ext_company.kind, ext_company.rating FROM ext_company WHERE ext_company.code = ? ORDER BY ext_company.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT ext_company.code, ext_company.name, ext_company.country, ext_company.kind, ext_company.rating FROM ext_company WHERE ext_company.code = ?', ('code',)),
     'name': Stmt('SELECT ext_company.code, ext_company.name, ext_company.country, ext_company.kind, ext_company.rating FROM ext_company WHERE ext_company.name = ? ORDER BY ext_company.name, ext_company.code LIMIT 1', ('name',)),
 }
 
@@ -77,7 +77,7 @@ def rt_ext_company(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['ExtCompany'], BY_KEY_EXT_COMPANY, article, key)
 
 BY_KEY_INSURED = {
-    'id': Stmt('SELECT insured.code, insured.name, insured.address, insured.kind, insured.birth_date, insured.phone, insured.email FROM insured WHERE insured.code = ? ORDER BY insured.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT insured.code, insured.name, insured.address, insured.kind, insured.birth_date, insured.phone, insured.email FROM insured WHERE insured.code = ?', ('code',)),
     'name': Stmt('SELECT insured.code, insured.name, insured.address, insured.kind, insured.birth_date, insured.phone, insured.email FROM insured WHERE insured.name = ? ORDER BY insured.name, insured.code LIMIT 1', ('name',)),
 }
 
@@ -87,7 +87,7 @@ def rt_insured(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Insured'], BY_KEY_INSURED, article, key)
 
 BY_KEY_PRA = {
-    'id': Stmt('SELECT pra.policy_no, pra.renewal_no, pra.endorsement_no, pra.risk_type, pra.class_of_business, pra.territory, pra.currency, pra.sum_insured, pra.premium, pra.commission_rate, pra.issue_date, pra.cover_start, pra.cover_end, pra.cancellation_type, pra.cancellation_date, pra.previous_term, pra.accounted_creation, pra.accounted_cancellation, pra.renewal_endorsement_policy_no, pra.renewal_endorsement_renewal_no, pra.renewal_endorsement_endorsement_no, pra.insurance_code, pra.handling_code, pra.intermediation_code FROM pra WHERE pra.policy_no = ? AND pra.renewal_no = ? AND pra.endorsement_no = ? ORDER BY pra.policy_no, pra.renewal_no, pra.endorsement_no LIMIT 1', ('policy_no', 'renewal_no', 'endorsement_no')),
+    'id': Stmt('SELECT pra.policy_no, pra.renewal_no, pra.endorsement_no, pra.risk_type, pra.class_of_business, pra.territory, pra.currency, pra.sum_insured, pra.premium, pra.commission_rate, pra.issue_date, pra.cover_start, pra.cover_end, pra.cancellation_type, pra.cancellation_date, pra.previous_term, pra.accounted_creation, pra.accounted_cancellation, pra.renewal_endorsement_policy_no, pra.renewal_endorsement_renewal_no, pra.renewal_endorsement_endorsement_no, pra.insurance_code, pra.handling_code, pra.intermediation_code FROM pra WHERE pra.policy_no = ? AND pra.renewal_no = ? AND pra.endorsement_no = ?', ('policy_no', 'renewal_no', 'endorsement_no')),
     'class': Stmt('SELECT pra.policy_no, pra.renewal_no, pra.endorsement_no, pra.risk_type, pra.class_of_business, pra.territory, pra.currency, pra.sum_insured, pra.premium, pra.commission_rate, pra.issue_date, pra.cover_start, pra.cover_end, pra.cancellation_type, pra.cancellation_date, pra.previous_term, pra.accounted_creation, pra.accounted_cancellation, pra.renewal_endorsement_policy_no, pra.renewal_endorsement_renewal_no, pra.renewal_endorsement_endorsement_no, pra.insurance_code, pra.handling_code, pra.intermediation_code FROM pra WHERE pra.class_of_business = ? ORDER BY pra.class_of_business, pra.policy_no, pra.renewal_no, pra.endorsement_no LIMIT 1', ('class_of_business',)),
     'cover': Stmt('SELECT pra.policy_no, pra.renewal_no, pra.endorsement_no, pra.risk_type, pra.class_of_business, pra.territory, pra.currency, pra.sum_insured, pra.premium, pra.commission_rate, pra.issue_date, pra.cover_start, pra.cover_end, pra.cancellation_type, pra.cancellation_date, pra.previous_term, pra.accounted_creation, pra.accounted_cancellation, pra.renewal_endorsement_policy_no, pra.renewal_endorsement_renewal_no, pra.renewal_endorsement_endorsement_no, pra.insurance_code, pra.handling_code, pra.intermediation_code FROM pra WHERE pra.cover_start = ? ORDER BY pra.cover_start, pra.policy_no, pra.renewal_no, pra.endorsement_no LIMIT 1', ('cover_start',)),
 }
@@ -98,7 +98,7 @@ def rt_pra(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['PRA'], BY_KEY_PRA, article, key)
 
 BY_KEY_GUARANTY = {
-    'id': Stmt('SELECT guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no, guaranty.peril, guaranty.share_pct, guaranty.sum_insured, guaranty.premium, guaranty.risk_location, guaranty.damage_date, guaranty.damage_amount, guaranty.damage_pct, guaranty.indemnity_date, guaranty.cancellation_type, guaranty.cancellation_date, guaranty.accounted_creation, guaranty.accounted_cancellation, guaranty.accounted_damage, guaranty.damage_code FROM guaranty WHERE guaranty.policy_no = ? AND guaranty.renewal_no = ? AND guaranty.endorsement_no = ? AND guaranty.guaranty_no = ? ORDER BY guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no LIMIT 1', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no')),
+    'id': Stmt('SELECT guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no, guaranty.peril, guaranty.share_pct, guaranty.sum_insured, guaranty.premium, guaranty.risk_location, guaranty.damage_date, guaranty.damage_amount, guaranty.damage_pct, guaranty.indemnity_date, guaranty.cancellation_type, guaranty.cancellation_date, guaranty.accounted_creation, guaranty.accounted_cancellation, guaranty.accounted_damage, guaranty.damage_code FROM guaranty WHERE guaranty.policy_no = ? AND guaranty.renewal_no = ? AND guaranty.endorsement_no = ? AND guaranty.guaranty_no = ?', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no')),
     'peril': Stmt('SELECT guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no, guaranty.peril, guaranty.share_pct, guaranty.sum_insured, guaranty.premium, guaranty.risk_location, guaranty.damage_date, guaranty.damage_amount, guaranty.damage_pct, guaranty.indemnity_date, guaranty.cancellation_type, guaranty.cancellation_date, guaranty.accounted_creation, guaranty.accounted_cancellation, guaranty.accounted_damage, guaranty.damage_code FROM guaranty WHERE guaranty.peril = ? ORDER BY guaranty.peril, guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no LIMIT 1', ('peril',)),
 }
 
@@ -108,7 +108,7 @@ def rt_guaranty(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Guaranty'], BY_KEY_GUARANTY, article, key)
 
 BY_KEY_COINSURANCE_CESSION = {
-    'id': Stmt('SELECT coinsurance_cession.code, coinsurance_cession.role, coinsurance_cession.share_pct, coinsurance_cession.share_amount, coinsurance_cession.contract_type, coinsurance_cession.commission_rate, coinsurance_cession.indemnity_date, coinsurance_cession.cancellation_type, coinsurance_cession.cancellation_date, coinsurance_cession.accounted_creation, coinsurance_cession.accounted_cancellation, coinsurance_cession.responsibility_sharing_policy_no, coinsurance_cession.responsibility_sharing_renewal_no, coinsurance_cession.responsibility_sharing_endorsement_no, coinsurance_cession.coinsurance_code FROM coinsurance_cession WHERE coinsurance_cession.code = ? ORDER BY coinsurance_cession.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT coinsurance_cession.code, coinsurance_cession.role, coinsurance_cession.share_pct, coinsurance_cession.share_amount, coinsurance_cession.contract_type, coinsurance_cession.commission_rate, coinsurance_cession.indemnity_date, coinsurance_cession.cancellation_type, coinsurance_cession.cancellation_date, coinsurance_cession.accounted_creation, coinsurance_cession.accounted_cancellation, coinsurance_cession.responsibility_sharing_policy_no, coinsurance_cession.responsibility_sharing_renewal_no, coinsurance_cession.responsibility_sharing_endorsement_no, coinsurance_cession.coinsurance_code FROM coinsurance_cession WHERE coinsurance_cession.code = ?', ('code',)),
 }
 
 
@@ -117,7 +117,7 @@ def rt_coinsurance_cession(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['CoinsuranceCession'], BY_KEY_COINSURANCE_CESSION, article, key)
 
 BY_KEY_REINSURANCE_CESSION = {
-    'id': Stmt('SELECT reinsurance_cession.code, reinsurance_cession.treaty_ref, reinsurance_cession.contract_type, reinsurance_cession.ceded_pct, reinsurance_cession.commission_rate, reinsurance_cession.indemnity_date, reinsurance_cession.cancellation_type, reinsurance_cession.cancellation_date, reinsurance_cession.accounted_creation, reinsurance_cession.accounted_cancellation, reinsurance_cession.guaranty_sharing_policy_no, reinsurance_cession.guaranty_sharing_renewal_no, reinsurance_cession.guaranty_sharing_endorsement_no, reinsurance_cession.guaranty_sharing_guaranty_no, reinsurance_cession.reinsurance_code FROM reinsurance_cession WHERE reinsurance_cession.code = ? ORDER BY reinsurance_cession.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT reinsurance_cession.code, reinsurance_cession.treaty_ref, reinsurance_cession.contract_type, reinsurance_cession.ceded_pct, reinsurance_cession.commission_rate, reinsurance_cession.indemnity_date, reinsurance_cession.cancellation_type, reinsurance_cession.cancellation_date, reinsurance_cession.accounted_creation, reinsurance_cession.accounted_cancellation, reinsurance_cession.guaranty_sharing_policy_no, reinsurance_cession.guaranty_sharing_renewal_no, reinsurance_cession.guaranty_sharing_endorsement_no, reinsurance_cession.guaranty_sharing_guaranty_no, reinsurance_cession.reinsurance_code FROM reinsurance_cession WHERE reinsurance_cession.code = ?', ('code',)),
     'treaty': Stmt('SELECT reinsurance_cession.code, reinsurance_cession.treaty_ref, reinsurance_cession.contract_type, reinsurance_cession.ceded_pct, reinsurance_cession.commission_rate, reinsurance_cession.indemnity_date, reinsurance_cession.cancellation_type, reinsurance_cession.cancellation_date, reinsurance_cession.accounted_creation, reinsurance_cession.accounted_cancellation, reinsurance_cession.guaranty_sharing_policy_no, reinsurance_cession.guaranty_sharing_renewal_no, reinsurance_cession.guaranty_sharing_endorsement_no, reinsurance_cession.guaranty_sharing_guaranty_no, reinsurance_cession.reinsurance_code FROM reinsurance_cession WHERE reinsurance_cession.treaty_ref = ? ORDER BY reinsurance_cession.treaty_ref, reinsurance_cession.code LIMIT 1', ('treaty_ref',)),
 }
 
@@ -127,7 +127,7 @@ def rt_reinsurance_cession(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['ReinsuranceCession'], BY_KEY_REINSURANCE_CESSION, article, key)
 
 BY_KEY_LOSS = {
-    'id': Stmt('SELECT loss.code, loss.loss_date, loss.notification_date, loss.amount, loss.paid, loss.outstanding, loss.type, loss.cause, loss.territory, loss.event_id, loss.closing_date, loss.cancellation_type, loss.cancellation_date, loss.accounted_creation, loss.accounted_cancellation, loss.accounted_paid, loss.accident_policy_no, loss.accident_renewal_no, loss.accident_endorsement_no FROM loss WHERE loss.code = ? ORDER BY loss.code LIMIT 1', ('code',)),
+    'id': Stmt('SELECT loss.code, loss.loss_date, loss.notification_date, loss.amount, loss.paid, loss.outstanding, loss.type, loss.cause, loss.territory, loss.event_id, loss.closing_date, loss.cancellation_type, loss.cancellation_date, loss.accounted_creation, loss.accounted_cancellation, loss.accounted_paid, loss.accident_policy_no, loss.accident_renewal_no, loss.accident_endorsement_no FROM loss WHERE loss.code = ?', ('code',)),
     'date': Stmt('SELECT loss.code, loss.loss_date, loss.notification_date, loss.amount, loss.paid, loss.outstanding, loss.type, loss.cause, loss.territory, loss.event_id, loss.closing_date, loss.cancellation_type, loss.cancellation_date, loss.accounted_creation, loss.accounted_cancellation, loss.accounted_paid, loss.accident_policy_no, loss.accident_renewal_no, loss.accident_endorsement_no FROM loss WHERE loss.loss_date = ? ORDER BY loss.loss_date, loss.code LIMIT 1', ('loss_date',)),
     'territory': Stmt('SELECT loss.code, loss.loss_date, loss.notification_date, loss.amount, loss.paid, loss.outstanding, loss.type, loss.cause, loss.territory, loss.event_id, loss.closing_date, loss.cancellation_type, loss.cancellation_date, loss.accounted_creation, loss.accounted_cancellation, loss.accounted_paid, loss.accident_policy_no, loss.accident_renewal_no, loss.accident_endorsement_no FROM loss WHERE loss.territory = ? AND loss.loss_date = ? ORDER BY loss.territory, loss.loss_date, loss.code LIMIT 1', ('territory', 'loss_date')),
 }
@@ -138,7 +138,7 @@ def rt_loss(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Loss'], BY_KEY_LOSS, article, key)
 
 BY_KEY_ACCOUNT = {
-    'id': Stmt('SELECT account.number, account.name, account.type, account.opened, account.closed FROM account WHERE account.number = ? ORDER BY account.number LIMIT 1', ('number',)),
+    'id': Stmt('SELECT account.number, account.name, account.type, account.opened, account.closed FROM account WHERE account.number = ?', ('number',)),
     'name': Stmt('SELECT account.number, account.name, account.type, account.opened, account.closed FROM account WHERE account.name = ? ORDER BY account.name, account.number LIMIT 1', ('name',)),
     'type': Stmt('SELECT account.number, account.name, account.type, account.opened, account.closed FROM account WHERE account.type = ? ORDER BY account.type, account.number LIMIT 1', ('type',)),
 }
@@ -149,7 +149,7 @@ def rt_account(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Account'], BY_KEY_ACCOUNT, article, key)
 
 BY_KEY_ENTRY = {
-    'id': Stmt('SELECT entry.number, entry.journal_no, entry.writing_date, entry.booking_date, entry.amount, entry.side, entry.document_ref, entry.cost_key, entry.department, entry.employee, entry.cost_category, entry.source_rt, entry.source_id, entry.event, entry.text, entry.accounting_number FROM entry WHERE entry.number = ? ORDER BY entry.number LIMIT 1', ('number',)),
+    'id': Stmt('SELECT entry.number, entry.journal_no, entry.writing_date, entry.booking_date, entry.amount, entry.side, entry.document_ref, entry.cost_key, entry.department, entry.employee, entry.cost_category, entry.source_rt, entry.source_id, entry.event, entry.text, entry.accounting_number FROM entry WHERE entry.number = ?', ('number',)),
     'journal': Stmt('SELECT entry.number, entry.journal_no, entry.writing_date, entry.booking_date, entry.amount, entry.side, entry.document_ref, entry.cost_key, entry.department, entry.employee, entry.cost_category, entry.source_rt, entry.source_id, entry.event, entry.text, entry.accounting_number FROM entry WHERE entry.journal_no = ? ORDER BY entry.journal_no, entry.number LIMIT 1', ('journal_no',)),
     'date': Stmt('SELECT entry.number, entry.journal_no, entry.writing_date, entry.booking_date, entry.amount, entry.side, entry.document_ref, entry.cost_key, entry.department, entry.employee, entry.cost_category, entry.source_rt, entry.source_id, entry.event, entry.text, entry.accounting_number FROM entry WHERE entry.writing_date = ? ORDER BY entry.writing_date, entry.number LIMIT 1', ('writing_date',)),
 }
@@ -160,7 +160,7 @@ def rt_entry(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Entry'], BY_KEY_ENTRY, article, key)
 
 BY_KEY_SCHEMA_VERSION = {
-    'id': Stmt('SELECT meta_schema_version.name, meta_schema_version.version, meta_schema_version.fingerprint, meta_schema_version.generator, meta_schema_version.label FROM meta_schema_version WHERE meta_schema_version.name = ? ORDER BY meta_schema_version.name LIMIT 1', ('name',)),
+    'id': Stmt('SELECT meta_schema_version.name, meta_schema_version.version, meta_schema_version.fingerprint, meta_schema_version.generator, meta_schema_version.label FROM meta_schema_version WHERE meta_schema_version.name = ?', ('name',)),
 }
 
 
@@ -169,7 +169,7 @@ def rt_schema_version(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['SchemaVersion'], BY_KEY_SCHEMA_VERSION, article, key)
 
 BY_KEY_RECORD_TYPE = {
-    'id': Stmt('SELECT meta_record_type.name, meta_record_type.label, meta_record_type.description, meta_record_type.position FROM meta_record_type WHERE meta_record_type.name = ? ORDER BY meta_record_type.name LIMIT 1', ('name',)),
+    'id': Stmt('SELECT meta_record_type.name, meta_record_type.label, meta_record_type.description, meta_record_type.position FROM meta_record_type WHERE meta_record_type.name = ?', ('name',)),
     'position': Stmt('SELECT meta_record_type.name, meta_record_type.label, meta_record_type.description, meta_record_type.position FROM meta_record_type WHERE meta_record_type.position = ? ORDER BY meta_record_type.position, meta_record_type.name LIMIT 1', ('position',)),
 }
 
@@ -179,7 +179,7 @@ def rt_record_type(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['RecordType'], BY_KEY_RECORD_TYPE, article, key)
 
 BY_KEY_ITEM = {
-    'id': Stmt('SELECT meta_item.owner, meta_item.name, meta_item.position, meta_item.type, meta_item.length, meta_item.scale, meta_item.label, meta_item.identifying, meta_item.access_key, meta_item.mandatory, meta_item.repetitive, meta_item."default", meta_item.display, meta_item.combine, meta_item.description, meta_item.path, meta_item.record_type, meta_item.path_type FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ? ORDER BY meta_item.owner, meta_item.name LIMIT 1', ('owner', 'name')),
+    'id': Stmt('SELECT meta_item.owner, meta_item.name, meta_item.position, meta_item.type, meta_item.length, meta_item.scale, meta_item.label, meta_item.identifying, meta_item.access_key, meta_item.mandatory, meta_item.repetitive, meta_item."default", meta_item.display, meta_item.combine, meta_item.description, meta_item.path, meta_item.record_type, meta_item.path_type FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ?', ('owner', 'name')),
     'order': Stmt('SELECT meta_item.owner, meta_item.name, meta_item.position, meta_item.type, meta_item.length, meta_item.scale, meta_item.label, meta_item.identifying, meta_item.access_key, meta_item.mandatory, meta_item.repetitive, meta_item."default", meta_item.display, meta_item.combine, meta_item.description, meta_item.path, meta_item.record_type, meta_item.path_type FROM meta_item WHERE meta_item.owner = ? AND meta_item.position = ? ORDER BY meta_item.owner, meta_item.position, meta_item.name LIMIT 1', ('owner', 'position')),
 }
 
@@ -189,7 +189,7 @@ def rt_item(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Item'], BY_KEY_ITEM, article, key)
 
 BY_KEY_ACCESS_KEY = {
-    'id': Stmt('SELECT meta_access_key.record_type, meta_access_key.name, meta_access_key.items, meta_access_key.identifying, meta_access_key.cost FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ? ORDER BY meta_access_key.record_type, meta_access_key.name LIMIT 1', ('record_type', 'name')),
+    'id': Stmt('SELECT meta_access_key.record_type, meta_access_key.name, meta_access_key.items, meta_access_key.identifying, meta_access_key.cost FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?', ('record_type', 'name')),
 }
 
 
@@ -198,7 +198,7 @@ def rt_access_key(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['AccessKey'], BY_KEY_ACCESS_KEY, article, key)
 
 BY_KEY_PATH_TYPE = {
-    'id': Stmt('SELECT meta_path_type.name, meta_path_type.origin, meta_path_type.target, meta_path_type.class, meta_path_type.target_needs_origin, meta_path_type.origin_needs_target, meta_path_type.sort, meta_path_type.inverse, meta_path_type.label, meta_path_type.description, meta_path_type.identifying, meta_path_type.origin_items, meta_path_type.target_items FROM meta_path_type WHERE meta_path_type.name = ? ORDER BY meta_path_type.name LIMIT 1', ('name',)),
+    'id': Stmt('SELECT meta_path_type.name, meta_path_type.origin, meta_path_type.target, meta_path_type.class, meta_path_type.target_needs_origin, meta_path_type.origin_needs_target, meta_path_type.sort, meta_path_type.inverse, meta_path_type.label, meta_path_type.description, meta_path_type.identifying, meta_path_type.origin_items, meta_path_type.target_items FROM meta_path_type WHERE meta_path_type.name = ?', ('name',)),
 }
 
 
@@ -207,7 +207,7 @@ def rt_path_type(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['PathType'], BY_KEY_PATH_TYPE, article, key)
 
 BY_KEY_USER = {
-    'id': Stmt('SELECT meta_user.name, meta_user.password_hash, meta_user.active FROM meta_user WHERE meta_user.name = ? ORDER BY meta_user.name LIMIT 1', ('name',)),
+    'id': Stmt('SELECT meta_user.name, meta_user.password_hash, meta_user.active FROM meta_user WHERE meta_user.name = ?', ('name',)),
 }
 
 
@@ -216,7 +216,7 @@ def rt_user(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['User'], BY_KEY_USER, article, key)
 
 BY_KEY_PERMISSION = {
-    'id': Stmt('SELECT meta_permission."user", meta_permission.record_type, meta_permission.mode FROM meta_permission WHERE meta_permission."user" = ? AND meta_permission.record_type = ? ORDER BY meta_permission."user", meta_permission.record_type LIMIT 1', ('user', 'record_type')),
+    'id': Stmt('SELECT meta_permission."user", meta_permission.record_type, meta_permission.mode FROM meta_permission WHERE meta_permission."user" = ? AND meta_permission.record_type = ?', ('user', 'record_type')),
 }
 
 
@@ -225,7 +225,7 @@ def rt_permission(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Permission'], BY_KEY_PERMISSION, article, key)
 
 BY_KEY_OPENING = {
-    'id': Stmt('SELECT meta_opening.session, meta_opening.record_type, meta_opening."user", meta_opening.mode, meta_opening.holder FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ? ORDER BY meta_opening.session, meta_opening.record_type LIMIT 1', ('session', 'record_type')),
+    'id': Stmt('SELECT meta_opening.session, meta_opening.record_type, meta_opening."user", meta_opening.mode, meta_opening.holder FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
     'record_type': Stmt('SELECT meta_opening.session, meta_opening.record_type, meta_opening."user", meta_opening.mode, meta_opening.holder FROM meta_opening WHERE meta_opening.record_type = ? ORDER BY meta_opening.record_type, meta_opening.session LIMIT 1', ('record_type',)),
 }
 
@@ -235,7 +235,7 @@ def rt_opening(s: Core, article: Any, key: Any) -> Reply:
     return s.do_read_direct(RECORDS['Opening'], BY_KEY_OPENING, article, key)
 
 BY_KEY_STATISTICS = {
-    'id': Stmt('SELECT meta_statistics.record_type, meta_statistics.count FROM meta_statistics WHERE meta_statistics.record_type = ? ORDER BY meta_statistics.record_type LIMIT 1', ('record_type',)),
+    'id': Stmt('SELECT meta_statistics.record_type, meta_statistics.count FROM meta_statistics WHERE meta_statistics.record_type = ?', ('record_type',)),
 }
 
 
