@@ -73,8 +73,13 @@ def _any(session: Core, name: str, frame: Any, sql: str) -> bool:
 
 def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n: int) -> bool:
     """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash."""
-    idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
-    if len(set(idents)) != len(idents):
+    if len(spec.ident) == 1:
+        single = columns[spec.ident[0]]
+        duplicated = len(set(single)) != len(single)
+    else:
+        idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
+        duplicated = len(set(idents)) != len(idents)
+    if duplicated:
         return True
     on = " AND ".join(f't."{i}" = b.k{k}' for k, i in enumerate(spec.ident))
     frame = _frame([columns[i] for i in spec.ident])
