@@ -165,6 +165,14 @@ def render_package(schema: Schema, dbms: DBMS) -> Rendered:
             raise GeneratorError(f"opening statement {name} binds {bound[name].params}, the runtime passes {params}")
     openings = {name: b.sql for name, b in bound.items()}
     ddl = duckdb_create_statements(model) if dbms == "duckdb" else create_statements(model, dbms)
+    openings_ddl: list[str] = []
+    if dbms == "sqlite":
+        # SQLite has one writer per file: the openings live in a file of their own, attached to
+        # every connection as schema "openings", so OPEN DB never waits for another process's
+        # unit of work (see generator/runtime/drivers.py SQLiteDriver).
+        opening_table = table_name("Opening")
+        openings_ddl = [_in_openings_file(s, opening_table) for s in ddl if f" {opening_table} " in f"{s} "]
+        ddl = [s for s in ddl if f" {opening_table} " not in f"{s} "]
     context = {
         "schema": full.name,
         "dbms": dbms,
@@ -176,6 +184,7 @@ def render_package(schema: Schema, dbms: DBMS) -> Rendered:
         "pts": [_pt_context(full, name, compiler, dbms) for name in full.path_types],
         "plain": pprint.pformat(to_plain(full), width=110, sort_dicts=False),
         "ddl": ddl,
+        "openings_ddl": openings_ddl,
         "openings": openings,
         "schema_version_select": schema_version_select(compiler),
         "existence": model.existence,
@@ -206,6 +215,15 @@ def render_package(schema: Schema, dbms: DBMS) -> Rendered:
     ):
         files[f"{full.name}/{filename}"] = _format(env.get_template(template).render(context), template)
     return Rendered(files)
+
+
+def _in_openings_file(statement: str, table: str) -> str:
+    """``CREATE TABLE t`` → ``CREATE TABLE IF NOT EXISTS openings.t`` (and its indexes)."""
+    if statement.startswith(f"CREATE TABLE {table} "):
+        return statement.replace(f"CREATE TABLE {table} ", f"CREATE TABLE IF NOT EXISTS openings.{table} ", 1)
+    if statement.startswith("CREATE INDEX "):
+        return statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS openings.", 1)
+    raise GeneratorError(f"unexpected statement on the openings table: {statement}")
 
 
 def _template(env: jinja2.Environment, family: str, name: str) -> jinja2.Template:

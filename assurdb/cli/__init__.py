@@ -14,7 +14,7 @@ import click
 from metadb.errors import MetaDBError
 
 #: Sub-command modules, each exposing ``command`` (a click command or group).
-SUBCOMMANDS = ("schema", "route", "generate", "init", "demo")
+SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report")
 
 
 class _Root(click.Group):

@@ -73,7 +73,7 @@ class Openings:
         if conflict is not None:
             return conflict
         with self.local:
-            d.begin()
+            d.begin_openings()
             try:
                 # Serialise OPEN DB (SPEC §3.3): lock the record types' rows in name order
                 # (FOR UPDATE on PostgreSQL and MariaDB; SQLite's BEGIN IMMEDIATE already does).
@@ -103,7 +103,7 @@ class Openings:
             return
         d = session.driver
         with self.local:
-            d.begin()
+            d.begin_openings()
             try:
                 for rt in rts:
                     d.run(self.sql["delete"], (session.id, rt))
@@ -395,7 +395,8 @@ class RelationalDatabase(Database):
             kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
         self.engine = sa.create_engine(url, **kwargs)
         if package.DBMS == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sidecar = f"{path}-openings"
+            sa.event.listen(self.engine, "connect", lambda cx, _record: _sqlite_connect(cx, sidecar, package))
 
     def driver(self) -> Driver:
         raw = self.engine.raw_connection()
@@ -416,12 +417,22 @@ class RelationalDatabase(Database):
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, sidecar: str, package: ModuleType) -> None:
+    """Every SQLite connection: foreign keys on, WAL, and the openings file attached (its table
+    created if the file is new — openings are transient: a lost file only loses dead openings)."""
+    isolation = dbapi_connection.isolation_level
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("ATTACH DATABASE ? AS openings", (sidecar,))
+    cur.execute("PRAGMA openings.journal_mode=WAL")
+    cur.execute("PRAGMA openings.synchronous=NORMAL")
+    for statement in package.OPENINGS_DDL:
+        cur.execute(statement)
     cur.close()
+    dbapi_connection.isolation_level = isolation
 
 
 def open_database(

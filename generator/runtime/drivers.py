@@ -117,6 +117,10 @@ class Driver:
         self.cur.execute("BEGIN")
         self.in_tx = True
 
+    def begin_openings(self) -> None:
+        """The transaction of an OPEN DB / CLOSE (SQLite: on the openings file only)."""
+        self.begin()
+
     def commit(self) -> None:
         self.cur.execute("COMMIT")
         self.in_tx = False
@@ -171,11 +175,23 @@ class SQLiteDriver(Driver):
         dbapi_connection.isolation_level = None  # we bracket transactions ourselves
         super().__init__(raw, dbapi_connection)
 
+    # SQLite has one writer per file. The data's write lock is taken when a unit begins (what
+    # BEGIN IMMEDIATE does, so a unit never fails later on SQLITE_BUSY when it first writes:
+    # SPEC §4); but BEGIN IMMEDIATE would lock every attached file too, and the openings live in
+    # a file of their own (schema "openings") precisely so that OPEN DB never waits for another
+    # process's unit. So: BEGIN, then a write that changes nothing, on the one file to lock.
+    _LOCK_MAIN = "UPDATE main.meta_schema_version SET name = name WHERE 0"
+    _LOCK_OPENINGS = "UPDATE openings.meta_opening SET mode = mode WHERE 0"
+
     def begin(self) -> None:
-        # BEGIN IMMEDIATE takes the write lock now, so a unit never fails later on SQLITE_BUSY
-        # when it first writes (SPEC §4 relational specifics).
-        self.cur.execute("BEGIN IMMEDIATE")
+        self.cur.execute("BEGIN")
         self.in_tx = True
+        self.cur.execute(self._LOCK_MAIN)
+
+    def begin_openings(self) -> None:
+        self.cur.execute("BEGIN")
+        self.in_tx = True
+        self.cur.execute(self._LOCK_OPENINGS)
 
 
 class PostgreSQLDriver(Driver):

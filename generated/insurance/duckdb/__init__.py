@@ -33,7 +33,7 @@ from . import read_sequential  # noqa: E402
 from .codecs import RECORDS  # noqa: E402
 from .paths import PATHS  # noqa: E402
 from .router import Session  # noqa: E402
-from .schema_data import DDL, OPENINGS, PLAIN, SCHEMA_VERSION_SELECT  # noqa: E402
+from .schema_data import DDL, OPENINGS, OPENINGS_DDL, PLAIN, SCHEMA_VERSION_SELECT  # noqa: E402
 
 
 @cache
@@ -64,6 +64,7 @@ __all__ = [
     "FINGERPRINT",
     "GENERATOR_VERSION",
     "OPENINGS",
+    "OPENINGS_DDL",
     "PATHS",
     "RECORDS",
     "SCHEMA_NAME",

@@ -9,7 +9,7 @@ from typing import Any
 
 from generated.insurance.schema import PLAIN
 
-__all__ = ["DDL", "OPENINGS", "PLAIN", "SCHEMA_VERSION_SELECT"]
+__all__ = ["DDL", "OPENINGS", "OPENINGS_DDL", "PLAIN", "SCHEMA_VERSION_SELECT"]
 _ANY: Any = None
 
 #: CREATE statements, in dependency order.
@@ -42,6 +42,10 @@ DDL: list[str] = [
     'CREATE TABLE "communication" (\n\t"origin_code" VARCHAR NOT NULL,\n\t"target_code" VARCHAR NOT NULL,\n\tPRIMARY KEY ("origin_code", "target_code")\n)',
     'CREATE TABLE "composition" (\n\t"origin_code" VARCHAR NOT NULL,\n\t"target_code" VARCHAR NOT NULL,\n\t"role" VARCHAR NOT NULL,\n\tPRIMARY KEY ("origin_code", "target_code")\n)',
     'CREATE TABLE "general_management" (\n\t"origin_code" VARCHAR NOT NULL,\n\t"target_code" VARCHAR NOT NULL,\n\tPRIMARY KEY ("origin_code", "target_code")\n)',
+]
+
+#: SQLite only: the openings table, in a file of its own attached as schema "openings".
+OPENINGS_DDL: list[str] = [
 ]
 
 #: Openings (SPEC §3.3): lock a record type's row, read, delete and insert openings.

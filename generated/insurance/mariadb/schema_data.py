@@ -9,7 +9,7 @@ from typing import Any
 
 from generated.insurance.schema import PLAIN
 
-__all__ = ["DDL", "OPENINGS", "PLAIN", "SCHEMA_VERSION_SELECT"]
+__all__ = ["DDL", "OPENINGS", "OPENINGS_DDL", "PLAIN", "SCHEMA_VERSION_SELECT"]
 _ANY: Any = None
 
 #: CREATE statements, in dependency order.
@@ -87,6 +87,10 @@ DDL: list[str] = [
     'CREATE INDEX ix_reinsurance_cession_guaranty_sharing ON reinsurance_cession (guaranty_sharing_policy_no, guaranty_sharing_renewal_no, guaranty_sharing_endorsement_no, guaranty_sharing_guaranty_no, code)',
     'CREATE INDEX ix_reinsurance_cession_reinsurance ON reinsurance_cession (reinsurance_code, code)',
     'CREATE INDEX ix_reinsurance_cession_treaty ON reinsurance_cession (treaty_ref, code)',
+]
+
+#: SQLite only: the openings table, in a file of its own attached as schema "openings".
+OPENINGS_DDL: list[str] = [
 ]
 
 #: Openings (SPEC §3.3): lock a record type's row, read, delete and insert openings.

@@ -9,7 +9,7 @@ from typing import Any
 
 from generated.insurance.schema import PLAIN
 
-__all__ = ["DDL", "OPENINGS", "PLAIN", "SCHEMA_VERSION_SELECT"]
+__all__ = ["DDL", "OPENINGS", "OPENINGS_DDL", "PLAIN", "SCHEMA_VERSION_SELECT"]
 _ANY: Any = None
 
 #: CREATE statements, in dependency order.
@@ -29,8 +29,6 @@ DDL: list[str] = [
     'CREATE INDEX ix_insured_name ON insured (name, code)',
     'CREATE TABLE intermediary (\n\tcode VARCHAR(8) NOT NULL, \n\tname VARCHAR(40) NOT NULL, \n\tkind VARCHAR(6) NOT NULL, \n\taddress_street VARCHAR(60), \n\taddress_postcode VARCHAR(10), \n\taddress_city VARCHAR(30), \n\taddress_country VARCHAR(2), \n\tcommission_rate BIGINT, \n\tlicence_no VARCHAR(20), \n\tPRIMARY KEY (code)\n)',
     'CREATE INDEX ix_intermediary_name ON intermediary (name, code)',
-    'CREATE TABLE meta_opening (\n\tsession VARCHAR(40) NOT NULL, \n\trecord_type VARCHAR(40) NOT NULL, \n\tuser VARCHAR(40) NOT NULL, \n\tmode INTEGER NOT NULL, \n\tholder VARCHAR(200) NOT NULL, \n\tPRIMARY KEY (session, record_type)\n)',
-    'CREATE INDEX ix_meta_opening_record_type ON meta_opening (record_type, session)',
     'CREATE TABLE meta_record_type (\n\tname VARCHAR(40) NOT NULL, \n\tlabel VARCHAR(120), \n\tdescription VARCHAR(600), \n\tposition INTEGER NOT NULL, \n\tPRIMARY KEY (name)\n)',
     'CREATE INDEX ix_meta_record_type_position ON meta_record_type (position, name)',
     'CREATE TABLE meta_schema_version (\n\tname VARCHAR(40) NOT NULL, \n\tversion INTEGER NOT NULL, \n\tfingerprint VARCHAR(64) NOT NULL, \n\tgenerator VARCHAR(20), \n\tlabel VARCHAR(120), \n\tPRIMARY KEY (name)\n)',
@@ -87,6 +85,12 @@ DDL: list[str] = [
     'CREATE INDEX ix_reinsurance_cession_guaranty_sharing ON reinsurance_cession (guaranty_sharing_policy_no, guaranty_sharing_renewal_no, guaranty_sharing_endorsement_no, guaranty_sharing_guaranty_no, code)',
     'CREATE INDEX ix_reinsurance_cession_reinsurance ON reinsurance_cession (reinsurance_code, code)',
     'CREATE INDEX ix_reinsurance_cession_treaty ON reinsurance_cession (treaty_ref, code)',
+]
+
+#: SQLite only: the openings table, in a file of its own attached as schema "openings".
+OPENINGS_DDL: list[str] = [
+    'CREATE TABLE IF NOT EXISTS openings.meta_opening (\n\tsession VARCHAR(40) NOT NULL, \n\trecord_type VARCHAR(40) NOT NULL, \n\tuser VARCHAR(40) NOT NULL, \n\tmode INTEGER NOT NULL, \n\tholder VARCHAR(200) NOT NULL, \n\tPRIMARY KEY (session, record_type)\n)',
+    'CREATE INDEX IF NOT EXISTS openings.ix_meta_opening_record_type ON meta_opening (record_type, session)',
 ]
 
 #: Openings (SPEC §3.3): lock a record type's row, read, delete and insert openings.

@@ -1,0 +1,98 @@
+"""``assurdb report NAME --db URL``: the results analysis of thesis chapter III (SPEC §5, §9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TextIO
+
+import click
+
+from assurdb.facade import connect
+from domain.errors import DomainError
+from domain.reports import FORMATS, GROUPINGS, REPORTS, Basis, Period, load_company, make_report, render
+from metadb.errors import MetaDBError
+
+
+@click.command("report")
+@click.argument("name", type=click.Choice(list(REPORTS)), metavar="NAME")
+@click.option("--db", "url", required=True, envvar="ASSURDB_URL", help="Database URL (or ASSURDB_URL).")
+@click.option("--user", default="admin", show_default=True, help="User to log in as (needs mode 1 on the data).")
+@click.option(
+    "--password",
+    envvar="ASSURDB_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    help="The user's password (or ASSURDB_PASSWORD; asked when missing).",
+)
+@click.option(
+    "--period",
+    default=lambda: str(dt.date.today().year),
+    show_default="this year",
+    help="2024, 2024-Q1, 2024-01, 2024-01-15 or a range such as 2024-01..2024-06.",
+)
+@click.option(
+    "--basis",
+    type=click.Choice([b.value for b in Basis]),
+    default=None,
+    help="calendar, underwriting (policy year) or accident year; each report has its default.",
+)
+@click.option("--by", type=click.Choice(GROUPINGS), default=None, help="Group ratios / production by this.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Evaluation date of the underwriting and accident bases (default: the period's end).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout)."
+)
+def command(
+    name: str,
+    url: str,
+    user: str,
+    password: str,
+    period: str,
+    basis: str | None,
+    by: str | None,
+    as_of: dt.datetime | None,
+    fmt: str,
+    output: TextIO,
+) -> None:
+    """Print the report NAME (thesis chapter III), read through the interface.
+
+    \b
+    ratios             earned-incurred, written-paid, expense, profit, breakeven (III.1)
+    production         production performance, period and year-to-date (III.2.1)
+    agents             agents' results by policy year (III.2.5)
+    transactions       premium transactions: new, renewals, endorsements, cancellations (III.2.6)
+    claims-dictionary  every claim with its payments, reserve and agent (III.2.7)
+    claims-activity    monthly claims activity by territory (III.2.8)
+
+    Earned premium is pro rata temporis over the cover; claims, reserves and expenses come from
+    the journal (run ACCOUNT first).
+    """
+    kind = REPORTS[name]
+    try:
+        chosen = Period.parse(period)
+        db = connect(url)
+        try:
+            session = db.login(user, password)
+            try:
+                frame = make_report(
+                    load_company(session),
+                    name,
+                    chosen,
+                    basis=basis,
+                    by=by,
+                    as_of=as_of.date() if as_of else None,
+                )
+            finally:
+                session.close()
+        finally:
+            db.close()
+    except (DomainError, MetaDBError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    shown = basis or kind.default_basis.value
+    title = f"{kind.title} (thesis {kind.thesis}) - {chosen.label}, {shown} basis"
+    output.write(render(frame, fmt, title=None if fmt == "csv" else title))

@@ -1,0 +1,489 @@
+"""ACCOUNT PRA / GUARANTY / COINSURANCE / REINSURANCE / LOSS (thesis V.3.1; SPEC §5).
+
+Each primitive writes the journal entries of what is not yet accounted — the creation, the
+cancellation, and (guaranties) the damage; (losses) the payments made since the last call — then
+sets the accounted flags **in the same unit of work** as the entries, so that running it twice
+writes nothing the second time, even when several processes run it at once: the article is read
+again inside the accounting window, where this session alone may modify it and ``Entry``.
+
+Amounts (each rounded to the cent, half up), per event; the accounts are those of ``chart.yaml``:
+
+* PRA creation: its own premium (an endorsement's difference, SPEC §2) and the commission at
+  its ``commission_rate``. A previous term (CREATE PREVIOUS TERM) is never accounted.
+* PRA cancellation: the premium returned **pro rata temporis** — the days from the cancellation
+  date to the cover end (both inclusive) over the days of the cover — and its commission.
+* Guaranty creation: the sum insured committed (off-balance): its own ``sum_insured``, or its
+  ``share_pct`` of the PRA's. Damage: the commitment reduced by the damage (``damage_amount``, or
+  ``damage_pct`` of the sum insured), never below zero. Cancellation: what remains released.
+* Coinsurance cession: the coinsurer's share of the PRA's premium (``share_pct``, or
+  ``share_amount`` as a part of the sum insured, thesis IV.4.3) and the commission it pays back.
+* Reinsurance cession: ``ceded_pct`` of the guaranty's premium (its own, or its share of the
+  PRA's) and the reinsurance commission. Cancellations of cessions return pro rata temporis over
+  the PRA's cover.
+* Loss creation: the reserve, ``amount`` (the claim's assessed cost). Payments: ``paid`` less what
+  was accounted (``accounted_paid``), and the reserve they use up, never more than ``amount``.
+  Cancellation: the reserve left released.
+
+Booking dates: the cover start (creations of contracts, guaranties and cessions), the
+cancellation date, the damage date, the notification (else loss) date, and for payments the
+date given (else the writing date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from numbers import Integral
+from typing import Any
+
+from domain.accounting.chart import Chart, load_chart
+from domain.accounting.journal import (
+    CENT,
+    Accounted,
+    Journal,
+    Line,
+    Refused,
+    in_window,
+    lines_for,
+    write_journal,
+)
+from domain.openings import DEFAULT_TIMEOUT, opened
+from metadb.contract import RC, Mode, Opening, Session
+
+PRA = "PRA"
+GUARANTY = "Guaranty"
+COINSURANCE = "CoinsuranceCession"
+REINSURANCE = "ReinsuranceCession"
+LOSS = "Loss"
+
+#: Identifier items (SPEC §10).
+IDENTIFIERS: Mapping[str, tuple[str, ...]] = {
+    PRA: ("policy_no", "renewal_no", "endorsement_no"),
+    GUARANTY: ("policy_no", "renewal_no", "endorsement_no", "guaranty_no"),
+    COINSURANCE: ("code",),
+    REINSURANCE: ("code",),
+    LOSS: ("code",),
+}
+#: Items of a cession / loss holding its origin's identifier (SPEC §3.1 "paths in articles").
+_PRA_OF_COINSURANCE = ("responsibility_sharing_policy_no", "responsibility_sharing_renewal_no",
+                       "responsibility_sharing_endorsement_no")  # fmt: skip
+_GUARANTY_OF_REINSURANCE = ("guaranty_sharing_policy_no", "guaranty_sharing_renewal_no",
+                            "guaranty_sharing_endorsement_no", "guaranty_sharing_guaranty_no")  # fmt: skip
+_PRA_OF_LOSS = ("accident_policy_no", "accident_renewal_no", "accident_endorsement_no")
+
+WRITE, READ = Mode.MODIFY_SHARED, Mode.CONSULT
+
+
+def source_id(rt: str, article: Mapping[str, Any]) -> str:
+    """How an Entry names the article it comes from: ``123456-86/0/0``, ``123456-86/0/0/1``, ``L1``."""
+    return "/".join(str(article[i]) for i in IDENTIFIERS[rt])
+
+
+def percent(amount: Decimal, rate: Decimal | None) -> Decimal:
+    """``rate`` % of ``amount``, to the cent (half up)."""
+    if not rate:
+        return Decimal("0.00")
+    return (amount * rate / 100).quantize(CENT, ROUND_HALF_UP)
+
+
+def cover_days(start: dt.date, end: dt.date) -> int:
+    """Days of a cover, both ends inclusive (1986-01-01 .. 1986-12-31 is 365 days)."""
+    return (end - start).days + 1
+
+
+def returned_premium(premium: Decimal, start: dt.date, end: dt.date, cancelled_on: dt.date) -> Decimal:
+    """The premium returned on cancellation, pro rata temporis: the cover no longer runs from
+    ``cancelled_on`` (inclusive) to ``end`` (inclusive)."""
+    total = cover_days(start, end)
+    if total <= 0:
+        return Decimal("0.00")
+    unexpired = min(max(cover_days(max(cancelled_on, start), end), 0), total)
+    return (premium * unexpired / total).quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    name: str
+    booking_date: dt.date | None
+    amounts: Mapping[str, Decimal]
+
+
+def _identifier(rt: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The identifier items of ``given`` (an identifier or a whole article); the interface
+    answers 11 for what is missing."""
+    return {i: given[i] for i in IDENTIFIERS[rt] if i in given}
+
+
+def _read(session: Session, rt: str, ident: Mapping[str, Any]) -> dict[str, Any]:
+    reply = session.read_direct(rt, ident)
+    if not reply.ok or reply.article is None:
+        raise Refused.of(reply, f"cannot read {rt}")
+    return reply.article
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return value if value is not None else Decimal("0.00")
+
+
+def _post(
+    session: Session,
+    chart: Chart,
+    rt: str,
+    article: Mapping[str, Any],
+    events: Sequence[_Event],
+    *,
+    writing_date: dt.date | None,
+    department: str | None,
+    flags: Mapping[str, Any],
+) -> list[Journal]:
+    """One journal per event with lines (an event whose amounts are all zero writes none),
+    then the accounted flags, all in the caller's unit."""
+    journals = []
+    for event in events:
+        lines: list[Line] = []
+        for rule in chart.rules(rt, event.name):
+            lines += lines_for(
+                event.amounts.get(rule.amount, Decimal(0)),
+                chart.number(rule.debit),
+                chart.number(rule.credit),
+                rule.text,
+                department=department,
+            )
+        if lines:
+            journals.append(
+                write_journal(
+                    session,
+                    lines,
+                    booking_date=event.booking_date,
+                    writing_date=writing_date,
+                    source_rt=rt,
+                    source_id=source_id(rt, article),
+                    event=event.name,
+                )
+            )
+    marked = session.rewrite(rt, {**_identifier(rt, article), **flags})
+    if not marked.ok:
+        raise Refused.of(marked, f"cannot mark {rt} {source_id(rt, article)} accounted")
+    return journals
+
+
+def _account(
+    session: Session,
+    rt: str,
+    given: Mapping[str, Any],
+    openings: Sequence[Opening],
+    plan: Callable[[dict[str, Any]], tuple[list[_Event], dict[str, Any], str | None]],
+    *,
+    writing_date: dt.date | None,
+    chart: Chart | None,
+    timeout: float,
+) -> Accounted:
+    """The common frame of every ACCOUNT: read the article inside the window, plan its events,
+    post them and mark them accounted — or nothing at all."""
+    chart = chart or load_chart()
+    ident = _identifier(rt, given)
+
+    def work() -> list[Journal]:
+        article = _read(session, rt, ident)
+        events, flags, department = plan(article)
+        if not flags:
+            return []
+        return _post(session, chart, rt, article, events, writing_date=writing_date, department=department, flags=flags)
+
+    return in_window(session, [(rt, WRITE), *openings], work, timeout=timeout)
+
+
+def account_pra(
+    session: Session,
+    pra: Mapping[str, Any],
+    *,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT PRA (thesis V.3.1 b): the creation and the cancellation not yet accounted."""
+
+    def plan(a: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+        events: list[_Event] = []
+        flags: dict[str, Any] = {}
+        premium, rate = _money(a["premium"]), a["commission_rate"]
+        if not a["accounted_creation"]:
+            # thesis V.3.1: a previous term "ne doit pas être comptabilisé"
+            amounts = {} if a["previous_term"] else {"premium": premium, "commission": percent(premium, rate)}
+            events.append(_Event("creation", a["cover_start"], amounts))
+            flags["accounted_creation"] = True
+        if a["cancellation_date"] is not None and not a["accounted_cancellation"]:
+            back = Decimal(0)
+            if not a["previous_term"]:
+                back = returned_premium(premium, a["cover_start"], a["cover_end"], a["cancellation_date"])
+            events.append(
+                _Event("cancellation", a["cancellation_date"], {"premium": back, "commission": percent(back, rate)})
+            )
+            flags["accounted_cancellation"] = True
+        return events, flags, a["handling_code"]
+
+    return _account(session, PRA, pra, [], plan, writing_date=writing_date, chart=chart, timeout=timeout)
+
+
+def _pra_of(session: Session, rt: str, items: Sequence[str], article: Mapping[str, Any]) -> dict[str, Any]:
+    """The PRA an article hangs on, through the items holding its path's origin."""
+    ident = dict(zip(IDENTIFIERS[PRA], (article[i] for i in items), strict=True))
+    if any(v is None for v in ident.values()):
+        raise Refused(RC.NOT_FOUND, f"{rt} {source_id(rt, article)} is bound to no PRA")
+    return _read(session, PRA, ident)
+
+
+def _guaranty_sum(guaranty: Mapping[str, Any], pra: Mapping[str, Any]) -> Decimal:
+    own = _money(guaranty["sum_insured"])
+    if own:
+        return own
+    share = guaranty["share_pct"] if guaranty["share_pct"] is not None else Decimal(100)
+    return percent(_money(pra["sum_insured"]), share)
+
+
+def _damage(guaranty: Mapping[str, Any], insured: Decimal) -> Decimal:
+    if guaranty["damage_amount"] is not None:
+        return min(_money(guaranty["damage_amount"]), insured)
+    return min(percent(insured, guaranty["damage_pct"]), insured)
+
+
+def account_guaranty(
+    session: Session,
+    guaranty: Mapping[str, Any],
+    *,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT GUARANTY (thesis V.3.1 c): creation, damage and cancellation not yet accounted."""
+
+    def plan(g: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+        pra = _read(session, PRA, {i: g[i] for i in IDENTIFIERS[PRA]})
+        insured = Decimal(0) if pra["previous_term"] else _guaranty_sum(g, pra)
+        damage = _damage(g, insured)
+        events: list[_Event] = []
+        flags: dict[str, Any] = {}
+        cancelled = bool(g["accounted_cancellation"])
+        damaged = bool(g["accounted_damage"])
+        if not g["accounted_creation"]:
+            events.append(_Event("creation", pra["cover_start"], {"sum_insured": insured}))
+            flags["accounted_creation"] = True
+        has_damage = any(g[i] is not None for i in ("damage_date", "damage_amount", "damage_pct"))
+        if has_damage and not damaged:
+            # after a cancellation nothing is committed any more: nothing to reduce
+            when = g["damage_date"] or writing_date or dt.date.today()
+            events.append(_Event("damage", when, {"damage": Decimal(0) if cancelled else damage}))
+            flags["accounted_damage"] = damaged = True
+        if g["cancellation_date"] is not None and not cancelled:
+            remaining = insured - (damage if damaged else Decimal(0))
+            events.append(_Event("cancellation", g["cancellation_date"], {"remaining": remaining}))
+            flags["accounted_cancellation"] = True
+        return events, flags, pra["handling_code"]
+
+    return _account(
+        session, GUARANTY, guaranty, [(PRA, READ)], plan, writing_date=writing_date, chart=chart, timeout=timeout
+    )
+
+
+def account_coinsurance(
+    session: Session,
+    cession: Mapping[str, Any],
+    *,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT COINSURANCE (thesis V.3.1 d): the share ceded to a coinsurer, and its cancellation."""
+
+    def plan(c: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+        pra = _pra_of(session, COINSURANCE, _PRA_OF_COINSURANCE, c)
+        share = c["share_pct"]
+        if share is None:  # thesis IV.4.3: "le montant ou le pourcentage de la coassurance"
+            insured = _money(pra["sum_insured"])
+            share = _money(c["share_amount"]) * 100 / insured if insured else Decimal(0)
+        premium = Decimal(0) if pra["previous_term"] else percent(_money(pra["premium"]), share)
+        return _cession_events(c, pra, premium), _cession_flags(c), pra["handling_code"]
+
+    return _account(
+        session, COINSURANCE, cession, [(PRA, READ)], plan, writing_date=writing_date, chart=chart, timeout=timeout
+    )
+
+
+def account_reinsurance(
+    session: Session,
+    cession: Mapping[str, Any],
+    *,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT REINSURANCE (thesis V.3.1 e): the premium ceded on a guaranty, and its cancellation."""
+
+    def plan(c: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+        ident = dict(zip(IDENTIFIERS[GUARANTY], (c[i] for i in _GUARANTY_OF_REINSURANCE), strict=True))
+        if any(v is None for v in ident.values()):
+            raise Refused(RC.NOT_FOUND, f"reinsurance cession {c['code']} is bound to no guaranty")
+        guaranty = _read(session, GUARANTY, ident)
+        pra = _read(session, PRA, {i: guaranty[i] for i in IDENTIFIERS[PRA]})
+        base = _money(guaranty["premium"])
+        if not base:
+            share = guaranty["share_pct"] if guaranty["share_pct"] is not None else Decimal(100)
+            base = percent(_money(pra["premium"]), share)
+        premium = Decimal(0) if pra["previous_term"] else percent(base, c["ceded_pct"])
+        return _cession_events(c, pra, premium), _cession_flags(c), pra["handling_code"]
+
+    return _account(
+        session,
+        REINSURANCE,
+        cession,
+        [(GUARANTY, READ), (PRA, READ)],
+        plan,
+        writing_date=writing_date,
+        chart=chart,
+        timeout=timeout,
+    )
+
+
+def _cession_events(c: Mapping[str, Any], pra: Mapping[str, Any], premium: Decimal) -> list[_Event]:
+    rate = c["commission_rate"]
+    events = []
+    if not c["accounted_creation"]:
+        events.append(
+            _Event("creation", pra["cover_start"], {"premium": premium, "commission": percent(premium, rate)})
+        )
+    if c["cancellation_date"] is not None and not c["accounted_cancellation"]:
+        back = returned_premium(premium, pra["cover_start"], pra["cover_end"], c["cancellation_date"])
+        events.append(
+            _Event("cancellation", c["cancellation_date"], {"premium": back, "commission": percent(back, rate)})
+        )
+    return events
+
+
+def _cession_flags(c: Mapping[str, Any]) -> dict[str, Any]:
+    flags: dict[str, Any] = {}
+    if not c["accounted_creation"]:
+        flags["accounted_creation"] = True
+    if c["cancellation_date"] is not None and not c["accounted_cancellation"]:
+        flags["accounted_cancellation"] = True
+    return flags
+
+
+def account_loss(
+    session: Session,
+    loss: Mapping[str, Any],
+    *,
+    payment_date: dt.date | None = None,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT LOSS (thesis V.3.1 f): the reserve at creation, the payments since the last
+    call (booked on ``payment_date``, else the writing date), the reserve left on cancellation."""
+
+    def plan(a: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+        pra = _pra_of(session, LOSS, _PRA_OF_LOSS, a)
+        reserve = _money(a["amount"])
+        before = max(_money(a["accounted_paid"]), Decimal(0))
+        after = max(_money(a["paid"]), Decimal(0))
+        cancelled = bool(a["accounted_cancellation"])
+        events: list[_Event] = []
+        flags: dict[str, Any] = {}
+        if not a["accounted_creation"]:
+            events.append(_Event("creation", a["notification_date"] or a["loss_date"], {"reserve": reserve}))
+            flags["accounted_creation"] = True
+        if _money(a["paid"]) != _money(a["accounted_paid"]):
+            # the reserve used up is what the payments consume of it: min(paid, reserve) moves;
+            # a refund (paid lowered) puts back what it had used (negative: swapped sides)
+            used = Decimal(0) if cancelled else min(after, reserve) - min(before, reserve)
+            delta = _money(a["paid"]) - _money(a["accounted_paid"])
+            when = payment_date or writing_date or dt.date.today()
+            events.append(_Event("payment", when, {"paid": delta, "reserve": used}))
+            flags["accounted_paid"] = _money(a["paid"])
+        if a["cancellation_date"] is not None and not cancelled:
+            paid = after if "accounted_paid" in flags else before
+            events.append(_Event("cancellation", a["cancellation_date"], {"reserve": reserve - min(paid, reserve)}))
+            flags["accounted_cancellation"] = True
+        return events, flags, pra["handling_code"]
+
+    return _account(session, LOSS, loss, [(PRA, READ)], plan, writing_date=writing_date, chart=chart, timeout=timeout)
+
+
+# -- everything not yet accounted -------------------------------------------------------------------
+ACCOUNTERS: Mapping[str, Callable[..., Accounted]] = {
+    PRA: account_pra,
+    GUARANTY: account_guaranty,
+    COINSURANCE: account_coinsurance,
+    REINSURANCE: account_reinsurance,
+    LOSS: account_loss,
+}
+#: Order in which ``account_all`` walks the record types (contracts before what hangs on them).
+ORDER = (PRA, GUARANTY, COINSURANCE, REINSURANCE, LOSS)
+
+
+def pending(session: Session, rt: str, *, timeout: float = DEFAULT_TIMEOUT) -> list[dict[str, Any]] | Accounted:
+    """Identifiers of the ``rt`` articles with something not yet accounted (READ SELECTION), or
+    the refusal. ``rt`` is opened in mode 1 only while it is read."""
+    with opened(session, [(rt, READ)], timeout=timeout) as reply:
+        if not reply.ok:
+            return Accounted(reply.rc, f"cannot open {rt}: {reply.message}")
+        selected = session.read_selection(rt, {})
+    if not selected.ok or selected.batch is None:
+        return Accounted(selected.rc, f"cannot read {rt}: {selected.message}")
+    frame = selected.batch
+    due = ~frame["accounted_creation"].fillna(False)
+    if "accounted_cancellation" in frame:
+        due |= frame["cancellation_date"].notna() & ~frame["accounted_cancellation"].fillna(False)
+    if rt == GUARANTY:
+        damaged = frame["damage_date"].notna() | frame["damage_amount"].notna() | frame["damage_pct"].notna()
+        due |= damaged & ~frame["accounted_damage"].fillna(False)
+    if rt == LOSS:
+        zero = Decimal(0)
+        due |= frame["paid"].map(lambda v: v or zero) != frame["accounted_paid"].map(lambda v: v or zero)
+    rows = frame.loc[due, list(IDENTIFIERS[rt])].to_dict("records")
+    return [{str(k): int(v) if isinstance(v, Integral) else str(v) for k, v in row.items()} for row in rows]
+
+
+def account_pending(
+    session: Session,
+    rt: str,
+    *,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    payment_date: dt.date | None = None,
+) -> Accounted:
+    """ACCOUNT every ``rt`` article with something not yet accounted, one window each (so other
+    sessions get ``Entry`` between two); stops at the first refusal, answering it with the
+    journals written so far. ``payment_date`` books loss payments (ACCOUNT LOSS)."""
+    if rt not in ACCOUNTERS:
+        return Accounted(RC.RT_UNKNOWN, f"{rt!r} is not accounted (one of {', '.join(ORDER)})")
+    found = pending(session, rt, timeout=timeout)
+    if isinstance(found, Accounted):
+        return found
+    journals: list[Journal] = []
+    for ident in found:
+        options = {"payment_date": payment_date} if rt == LOSS else {}
+        result = ACCOUNTERS[rt](session, ident, writing_date=writing_date, chart=chart, timeout=timeout, **options)
+        journals += result.journals
+        if not result.ok:
+            return Accounted(result.rc, f"{rt} {source_id(rt, ident)}: {result.message}", tuple(journals))
+    return Accounted(RC.OK, f"{rt}: {len(found)} article(s) looked at, {len(journals)} journal(s)", tuple(journals))
+
+
+def account_all(
+    session: Session,
+    *,
+    writing_date: dt.date | None = None,
+    payment_date: dt.date | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT everything not yet accounted, record type by record type (``ORDER``)."""
+    journals: list[Journal] = []
+    for rt in ORDER:
+        result = account_pending(session, rt, writing_date=writing_date, payment_date=payment_date, timeout=timeout)
+        journals += result.journals
+        if not result.ok:
+            return Accounted(result.rc, result.message, tuple(journals))
+    return Accounted(RC.OK, f"{len(journals)} journal(s) written", tuple(journals))

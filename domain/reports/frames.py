@@ -1,0 +1,57 @@
+"""Report frames with the same dtypes on every backend (SPEC §3.1 batches, extended to reports).
+
+Per kind of column: text → ``string``; money → ``object`` holding ``Decimal`` rounded to the
+cent; ratio → ``object`` holding ``Decimal`` (four places) or ``None``; count → ``Int64``;
+date → ``datetime64[s]``. Columns are laid out keys, texts, dates, counts, money, ratios unless
+``order`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+
+CENT = Decimal("0.01")
+
+#: Column kind → dtype.
+DTYPES = {"text": "string", "money": "object", "ratio": "object", "count": "Int64", "date": "datetime64[s]"}
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None or value is pd.NA:
+        return None
+    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
+
+
+def report_frame(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    keys: Sequence[str] = (),
+    texts: Sequence[str] = (),
+    dates: Sequence[str] = (),
+    counts: Sequence[str] = (),
+    money: Sequence[str] = (),
+    ratios: Sequence[str] = (),
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    kinds: dict[str, str] = {}
+    for names, kind in ((keys, "text"), (texts, "text"), (dates, "date"), (counts, "count"), (money, "money"),
+                        (ratios, "ratio")):  # fmt: skip
+        kinds.update(dict.fromkeys(names, kind))
+    columns = list(order) if order is not None else list(kinds)
+    data: dict[str, pd.Series[Any]] = {}
+    for column in columns:
+        kind = kinds[column]
+        values = [row.get(column) for row in rows]
+        if kind == "money":
+            data[column] = pd.Series([_money(v) for v in values], dtype="object")
+        elif kind == "ratio":
+            data[column] = pd.Series(values, dtype="object")
+        elif kind == "date":
+            data[column] = pd.Series(pd.to_datetime(pd.Series(values, dtype="object")), dtype="datetime64[s]")
+        else:
+            data[column] = pd.Series(values, dtype=DTYPES[kind])
+    return pd.DataFrame(data, columns=columns)
