@@ -40,7 +40,7 @@ def _show(label: str, reply: Reply) -> None:
 def command(db_path: Path) -> None:
     """Create a demo company database on SQLite and run a session through the interface."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-openings", "-openings-wal", "-openings-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db = create(f"sqlite:///{db_path}", schema="insurance", admin_password="demo")
     try:
