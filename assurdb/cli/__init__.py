@@ -14,7 +14,7 @@ import click
 from metadb.errors import MetaDBError
 
 #: Sub-command modules, each exposing ``command`` (a click command or group).
-SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report")
+SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report", "optimise")
 
 
 class _Root(click.Group):

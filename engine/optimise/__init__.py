@@ -1,0 +1,82 @@
+"""Reinsurance optimisation by seed 004's scenario method (SPEC §6.5; seed 004 ch. 2 §3, ch. 3).
+
+``from engine.optimise import scenarios, efficient_frontier`` (SPEC §10)::
+
+    table = scenarios(portfolio, treaty_factory, {"retention": retentions, "lines": [8]})
+    frontier = efficient_frontier(table)                  # non-dominated (retention result ↑, SCR ↓)
+    choice = choose(table, RiskAppetite(market="hard", min_retention=300e6))   # rules "max", "marginal"
+    method = ScenarioMethod(current=Surplus(300e6, 8, commission=0.38)).fit(portfolio)
+
+Modules: :mod:`~engine.optimise.data` (the portfolio as arrays), :mod:`~engine.optimise.kernel`
+(every scenario in one array computation), :mod:`~engine.optimise.scenarios` (the table),
+:mod:`~engine.optimise.rules` (frontier, appetite, rules), :mod:`~engine.optimise.sizing` (capacity,
+the XL protecting the retention), :mod:`~engine.optimise.method` (all of it as one estimator),
+:mod:`~engine.optimise.seed004` (the seed's conditions, the defaults).
+"""
+
+from __future__ import annotations
+
+from engine.optimise.data import CSV_COLUMNS, ScenarioData
+from engine.optimise.method import ScenarioMethod
+from engine.optimise.rules import (
+    RULES,
+    Choice,
+    RiskAppetite,
+    choose,
+    constrained_maximum,
+    efficient_frontier,
+    feasibility,
+    marginal_rule,
+    marginal_steps,
+)
+from engine.optimise.scenarios import (
+    RESULT_COLUMNS,
+    evaluate_treaties,
+    grid_frame,
+    net_triangle,
+    no_reinsurance,
+    scenarios,
+    scenarios_over,
+    seed_surplus,
+)
+from engine.optimise.sizing import (
+    LossRatioProfile,
+    Protection,
+    capacity_table,
+    loss_ratio_profile,
+    protect_retention,
+    size_capacity,
+    xl_limits,
+    xl_priority,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "RESULT_COLUMNS",
+    "RULES",
+    "Choice",
+    "LossRatioProfile",
+    "Protection",
+    "RiskAppetite",
+    "ScenarioData",
+    "ScenarioMethod",
+    "capacity_table",
+    "choose",
+    "constrained_maximum",
+    "efficient_frontier",
+    "evaluate_treaties",
+    "feasibility",
+    "grid_frame",
+    "loss_ratio_profile",
+    "marginal_rule",
+    "marginal_steps",
+    "net_triangle",
+    "no_reinsurance",
+    "protect_retention",
+    "scenarios",
+    "scenarios_over",
+    "seed_surplus",
+    "size_capacity",
+    "xl_limits",
+    "xl_priority",
+]
