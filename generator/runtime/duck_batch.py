@@ -72,20 +72,18 @@ def _any(session: Core, name: str, frame: Any, sql: str) -> bool:
 
 
 def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n: int) -> bool:
-    """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash."""
-    if len(spec.ident) == 1:
-        single = columns[spec.ident[0]]
-        duplicated = len(set(single)) != len(single)
-    else:
-        idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
-        duplicated = len(set(idents)) != len(idents)
-    if duplicated:
+    """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash.
+
+    Over-approximates on purpose (e.g. an origin later in the batch than its target): whatever
+    it flags, the article-by-article diagnosis decides, in order.
+    """
+    idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
+    batch_idents = set(idents)
+    if len(batch_idents) != len(idents):
         return True
     on = " AND ".join(f't."{i}" = b.k{k}' for k, i in enumerate(spec.ident))
-    frame = _frame([columns[i] for i in spec.ident])
-    if _any(
-        session, "assurdb_batch_ids", frame, f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_ids b ON {on} LIMIT 1'
-    ):
+    sql = f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_ids b ON {on} LIMIT 1'
+    if _any(session, "assurdb_batch_ids", _frame([columns[i] for i in spec.ident]), sql):
         return True
     for path_name in spec.stored_paths:
         path = session.paths[path_name]
@@ -94,19 +92,29 @@ def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n
         if not held:
             continue
         origin = session.records[path.origin]
-        frame = _frame([list(col) for col in zip(*held, strict=True)])
-        on = " AND ".join(f'o."{i}" = b.k{k}' for k, (i, _) in enumerate(path.origin_items))
-        absent = f'NOT EXISTS (SELECT 1 FROM "{origin.table}" o WHERE {on})'
-        if _any(
-            session, "assurdb_batch_origins", frame, f"SELECT 1 FROM assurdb_batch_origins b WHERE {absent} LIMIT 1"
-        ):
-            return True
+        missing = held
+        if path.origin == spec.name:
+            # a path from a record type to itself: the origin may be written earlier in this very
+            # batch — not later (the relational DBMSs check each row as it is inserted)
+            where = {ident: position for position, ident in enumerate(idents)}
+            rows = zip(*held_columns, strict=True)
+            if any(row[0] is not None and where.get(row, -1) > at for at, row in enumerate(rows)):
+                return True
+            missing = [row for row in held if row not in where]
+        if missing:
+            on = " AND ".join(f'o."{i}" = b.k{k}' for k, (i, _) in enumerate(path.origin_items))
+            absent = f'NOT EXISTS (SELECT 1 FROM "{origin.table}" o WHERE {on})'
+            sql = f"SELECT 1 FROM assurdb_batch_origins b WHERE {absent} LIMIT 1"
+            if _any(session, "assurdb_batch_origins", _frame([list(c) for c in zip(*missing, strict=True)]), sql):
+                return True
         if path.cls == "1-1":
             if len(set(held)) != len(held):
                 return True
-            for row in held:
-                if session.target_of(path, dict(zip([o for o, _ in path.origin_items], row, strict=True))) is not None:
-                    return True
+            # an origin that already has its one target: one join, not a query per article
+            on = " AND ".join(f't."{c}" = b.k{k}' for k, c in enumerate(path.target_items))
+            sql = f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_links b ON {on} LIMIT 1'
+            if _any(session, "assurdb_batch_links", _frame([list(c) for c in zip(*held, strict=True)]), sql):
+                return True
     return False
 
 

@@ -438,8 +438,19 @@ class Core:
             )
         return held
 
-    def links_of(self, spec: RecordSpec, values: Mapping[str, Any], *, skip: str | None = None) -> Reply | None:
-        """Check the links an article carries in its path items, as BOUND would (600, 400, 500)."""
+    def links_of(
+        self,
+        spec: RecordSpec,
+        values: Mapping[str, Any],
+        *,
+        skip: str | None = None,
+        earlier: set[tuple[Any, ...]] | None = None,
+    ) -> Reply | None:
+        """Check the links an article carries in its path items, as BOUND would (600, 400, 500).
+
+        ``earlier``: identifiers of articles of the same record type written before this one in
+        the same batch — the origins of a path from a record type to itself (ECS reporting to ECS).
+        """
         for path_name in spec.stored_paths:
             if path_name == skip:
                 continue
@@ -453,6 +464,8 @@ class Core:
             if denied:
                 return denied
             origin = self.records[path.origin]
+            if earlier and path.origin == spec.name and self.ident_of(origin, held) in earlier:
+                continue
             if not self.exists(origin, held):
                 return refuse(
                     RC.NOT_FOUND,
@@ -489,7 +502,7 @@ class Core:
     def target_of(self, path: PathSpec, origin_values: Mapping[str, Any]) -> dict[str, Any] | None:
         assert path.first_target is not None
         origin = self.records[path.origin]
-        o = {i: origin.encode_value(i, origin_values[i]) for i in origin.ident}
+        o = self.encoded(origin, origin_values)
         row = self.driver.one(path.first_target.sql, self._bind(path.first_target, o=o))
         return None if row is None else self.records[path.target].decode(row)
 
@@ -574,13 +587,26 @@ class Core:
     def diagnose_batch(self, spec: RecordSpec, values: Sequence[dict[str, Any]], limit: int) -> Reply | None:
         """The first of ``values[:limit]`` that the database would refuse (400, 500), in order."""
         seen: set[tuple[Any, ...]] = set()
+        taken: set[tuple[str, tuple[Any, ...]]] = set()  # (1-1 path, origin) already given a target
+        one_to_one = [self.paths[p] for p in spec.stored_paths if self.paths[p].cls == "1-1"]
         for position, article in enumerate(values[:limit]):
             ident = self.ident_of(spec, article)
-            problem = self.links_of(spec, article)
+            problem = self.links_of(spec, article, earlier=seen)
             if problem is None and (ident in seen or self.exists(spec, article)):
                 problem = refuse(RC.ALREADY_EXISTS, f"{spec.name} {_show(article, spec.ident)} already exists")
             if problem is None:
                 problem = self.one_to_one_free(spec, article, RC.ALREADY_EXISTS)
+            for path in one_to_one:
+                held = self.origin_values(path, article)
+                if problem is None and isinstance(held, dict):
+                    key = (path.name, self.ident_of(self.records[path.origin], held))
+                    if key in taken:
+                        problem = refuse(
+                            RC.ALREADY_EXISTS,
+                            f"{path.origin} {_show(held, list(held))} is given two "
+                            f"{path.target}s on 1-1 path {path.name} in this batch",
+                        )
+                    taken.add(key)
             if problem is not None:
                 return refuse(problem.rc, f"article {position}: {problem.message}", position)
             seen.add(ident)
@@ -712,7 +738,7 @@ class Core:
                 cur = cur_checked
             if not self.exists(origin, o_values):
                 return refuse(RC.NOT_FOUND, f"no {origin.name} {_show(o_values, origin.ident)}")
-            o = {i: origin.encode_value(i, o_values[i]) for i in origin.ident}
+            o = self.encoded(origin, o_values)
             if cur is None:
                 row = self.first_target_row(path, o)
             else:
@@ -757,7 +783,7 @@ class Core:
         row_article = self.fetch(target, cur)
         linked = row_article is not None
         if linked and row_article is not None:
-            t = {i: target.encode_value(i, row_article[i]) for i in target.ident}
+            t = self.encoded(target, row_article)
             assert path.link_exists is not None
             linked = self.driver.one(path.link_exists.sql, self._bind(path.link_exists, o=o, t=t)) is not None
         if not linked or row_article is None:
@@ -796,12 +822,12 @@ class Core:
                 if found is None:  # pragma: no cover - a foreign key (or the interface) prevents it
                     return refuse(RC.NOT_FOUND, f"origin of {target.name} on path {path.name} is missing")
                 return Reply(RC.OK, found)
-            t = {i: target.encode_value(i, t_values[i]) for i in target.ident}
+            t = self.encoded(target, t_values)
             if cur is None:
                 assert path.first_origin is not None
                 row = self.driver.one(path.first_origin.sql, self._bind(path.first_origin, t=t))
             else:
-                c = {i: origin.encode_value(i, cur[i]) for i in origin.ident}
+                c = self.encoded(origin, cur)
                 assert path.next_origin is not None
                 row = self.driver.one(path.next_origin.sql, self._bind(path.next_origin, t=t, c=c))
             if row is None:
@@ -895,8 +921,8 @@ class Core:
         links: Mapping[str, Any],
     ) -> None:
         assert path.link is not None
-        o = {i: origin.encode_value(i, o_values[i]) for i in origin.ident}
-        t = {i: target.encode_value(i, t_values[i]) for i in target.ident}
+        o = self.encoded(origin, o_values)
+        t = self.encoded(target, t_values)
         self.driver.run(path.link.sql, self._bind(path.link, o=o, t=t, l=dict(links)))
         self.dirty.add(path.junction or target.table)
 
@@ -940,25 +966,40 @@ class Core:
 
         return self.guard(work, writes=True)
 
+    def _link_ends(
+        self, path: PathSpec, origin_id: Any, target_id: Any, *, with_links: bool = True
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]] | Reply:
+        """BOUND's and DEBOUND's common checks (11/21, 13/23, 400): the two identifiers, the link
+        items (N-N), and both identifiers encoded for the DBMS."""
+        origin, target = self.records[path.origin], self.records[path.target]
+        o_values = self.check_ident(origin, origin_id)
+        if isinstance(o_values, Reply):
+            return o_values
+        link_values, body = self._split_link(path, target_id)
+        t_values = self.check_ident(target, body, target=True)
+        if isinstance(t_values, Reply):
+            return t_values
+        links = self._checked_link(path, link_values) if with_links else {}
+        if not self.exists(origin, o_values):
+            return refuse(RC.NOT_FOUND, f"no {origin.name} {_show(o_values, origin.ident)}")
+        return o_values, t_values, links, self.encoded(origin, o_values), self.encoded(target, t_values)
+
+    @staticmethod
+    def encoded(spec: RecordSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        """An article's identifier as the DBMS's parameters, by item."""
+        return {i: spec.encode_value(i, values[i]) for i in spec.ident}
+
     def do_bound(self, path: PathSpec, origin_id: Any, target_id: Any) -> Reply:
         origin, target = self.records[path.origin], self.records[path.target]
 
         def work() -> Reply:
-            o_values = self.check_ident(origin, origin_id)
-            if isinstance(o_values, Reply):
-                return o_values
-            link_values, body = self._split_link(path, target_id)
-            t_values = self.check_ident(target, body, target=True)
-            if isinstance(t_values, Reply):
-                return t_values
-            links = self._checked_link(path, link_values)
-            if not self.exists(origin, o_values):
-                return refuse(RC.NOT_FOUND, f"no {origin.name} {_show(o_values, origin.ident)}")
+            ends = self._link_ends(path, origin_id, target_id)
+            if isinstance(ends, Reply):
+                return ends
+            o_values, t_values, links, o, t = ends
             current = self.fetch(target, t_values)
             if current is None:
                 return refuse(RC.TARGET_NOT_FOUND, f"no {target.name} {_show(t_values, target.ident)}")
-            o = {i: origin.encode_value(i, o_values[i]) for i in origin.ident}
-            t = {i: target.encode_value(i, t_values[i]) for i in target.ident}
             assert path.link_exists is not None
             if self.driver.one(path.link_exists.sql, self._bind(path.link_exists, o=o, t=t)) is not None:
                 return refuse(RC.TARGET_ALREADY_EXISTS, f"the link {path.name} already exists")
@@ -986,17 +1027,10 @@ class Core:
         origin, target = self.records[path.origin], self.records[path.target]
 
         def work() -> Reply:
-            o_values = self.check_ident(origin, origin_id)
-            if isinstance(o_values, Reply):
-                return o_values
-            _, body = self._split_link(path, target_id)
-            t_values = self.check_ident(target, body, target=True)
-            if isinstance(t_values, Reply):
-                return t_values
-            if not self.exists(origin, o_values):
-                return refuse(RC.NOT_FOUND, f"no {origin.name} {_show(o_values, origin.ident)}")
-            o = {i: origin.encode_value(i, o_values[i]) for i in origin.ident}
-            t = {i: target.encode_value(i, t_values[i]) for i in target.ident}
+            ends = self._link_ends(path, origin_id, target_id, with_links=False)
+            if isinstance(ends, Reply):
+                return ends
+            o_values, t_values, _, o, t = ends
             assert path.link_exists is not None
             if self.driver.one(path.link_exists.sql, self._bind(path.link_exists, o=o, t=t)) is None:
                 return refuse(

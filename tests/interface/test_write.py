@@ -218,3 +218,26 @@ def test_write_batch_with_origins_inside_a_unit(s: Any) -> None:
     reply = s.commit()  # P7 has no guaranty: the whole unit goes
     assert reply.rc == RC.ORIGIN_CONSTRAINT
     assert s.read_direct("PRA", {"policy_no": "P7", "renewal_no": 0, "endorsement_no": 0}).rc == RC.NOT_FOUND
+
+
+def test_write_batch_with_an_origin_earlier_in_the_same_batch(admin: Any) -> None:
+    """A path from a record type to itself: the origin may come earlier in the batch, not later."""
+    ok(admin.open_db([("ECS", 2)]))
+    head = {"code": "HO", "name": "Head office", "region": "R", "level": 1}
+    branch = {"code": "B1", "name": "Branch", "region": "R", "level": 0, "centralisation_code": "HO"}
+    reply = admin.write_batch("ECS", [branch, head])
+    assert reply.rc == RC.NOT_FOUND and reply.position == 0
+    ok(admin.write_batch("ECS", [head, branch]))
+    assert admin.read_origin_via_path("ECS", "Centralisation", "ECS", {"code": "B1"}).article["code"] == "HO"
+
+
+def test_write_batch_one_to_one_inside_the_batch(s: Any) -> None:
+    ok(s.write("Insured", insured(1, "A")))
+    for number in ("P1", "P2", "P3"):
+        policy(s, 1, number)
+    chain = {"renewal_endorsement_policy_no": "P1", "renewal_endorsement_renewal_no": 0,
+             "renewal_endorsement_endorsement_no": 0}
+    ok(s.begin())
+    reply = s.write_batch("PRA", [pra("P4", insurance_code=1, **chain), pra("P5", insurance_code=1, **chain)])
+    assert reply.rc == RC.ALREADY_EXISTS and reply.position == 1  # P1 may have one successor
+    ok(s.rollback())

@@ -1,0 +1,194 @@
+"""CANCEL, REINSTATE and PARTIAL MODIF, shared by PRA, Guaranty, the two cessions and Loss
+(thesis V.3.1 b–f).
+
+* CANCEL x "ne permet de modifier que les valeurs d'items concernant l'annulation": it sets the
+  cancellation type and date, nothing else; an occurrence already cancelled is refused.
+* REINSTATE x gives back "l'occurrence … comme elle était avant annulation": the cancellation
+  items are emptied; it is the inverse of CANCEL (STYLE.md: "reinstate undoes cancel"). A
+  cancellation ACCOUNT x has already journalised is not reinstated (its entries would stay
+  unmatched): the refusal says so.
+* x PARTIAL MODIF changes only "les valeurs d'items n'induisant pas de modification de la
+  comptabilisation": :func:`accounting_items` names the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from domain.constraints import Lookup, items_of, pra_label
+from domain.primitives.generic import DAMAGE_ITEMS, Confirm, modify_occurrence, record_type, validate
+from domain.primitives.results import DomainRC, Result, done, failed, from_reply
+from domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
+from metadb.contract import RC, Session
+from metadb.model import RecordType
+
+CANCELLATION_ITEMS = ("cancellation_type", "cancellation_date")
+#: Items that say whether ACCOUNT x has journalised an event (creation, cancellation, damage…).
+ACCOUNTED_PREFIX = "accounted_"
+#: Items, besides amounts, whose value the journal entries of an occurrence depend on: the cover
+#: period (earned premium, underwriting year), the class of business and currency (the accounts
+#: written to), the loss date (accident year), the treaty and the contract type of a cession.
+#: The meta-database has no flag for this; the domain names them here.
+PERIOD_AND_ACCOUNT_ITEMS: Mapping[str, tuple[str, ...]] = {
+    "PRA": ("cover_start", "cover_end", "issue_date", "class_of_business", "currency", "previous_term"),
+    "Guaranty": (),
+    "CoinsuranceCession": ("role", "contract_type"),
+    "ReinsuranceCession": ("treaty_ref", "contract_type"),
+    "Loss": ("loss_date",),
+}
+
+
+def accounting_items(rt: RecordType) -> frozenset[str]:
+    """The items PARTIAL MODIF may not change, because ACCOUNT x reads them: the identifier and
+    the path items (links change through the association primitives), every decimal (amounts,
+    shares, rates), the accounted flags, the cancellation items (CANCEL changes them), a
+    guaranty's damage items (DAMAGE does) and the period and account items of
+    :data:`PERIOD_AND_ACCOUNT_ITEMS`. (A cession's indemnity date is not a damage item: PARTIAL
+    MODIF records it.)"""
+    names = set(rt.identifier_items)
+    names.update(PERIOD_AND_ACCOUNT_ITEMS.get(rt.name, ()))
+    damaged = "damage_date" in items_of(rt)  # a guaranty merged with its damage (thesis IV.4.5)
+    for item in rt.items:
+        if (
+            item.path is not None
+            or item.type == "decimal"
+            or item.name.startswith(ACCOUNTED_PREFIX)
+            or item.name in CANCELLATION_ITEMS
+            or (damaged and item.name in DAMAGE_ITEMS)
+        ):
+            names.add(item.name)
+    return frozenset(names)
+
+
+def partial_modif(session: Session, rt: str, article: Mapping[str, Any]) -> Result:
+    """x PARTIAL MODIF (thesis V.3.1 c–f): MODIFY restricted to the items that do not change the
+    accounting; any other item given is refused (1101) and nothing changes."""
+    meta = record_type(session, rt)
+    if isinstance(meta, Result):
+        return meta
+    allowed = frozenset(i.name for i in meta.items) - accounting_items(meta)
+    if isinstance(article, Mapping):
+        barred = [
+            str(k) for k in article if k in items_of(meta) and k not in allowed and k not in meta.identifier_items
+        ]
+        if barred:
+            return failed(
+                DomainRC.ITEM_NOT_ALLOWED,
+                f"{rt} PARTIAL MODIF changes only items that do not change the accounting, not {', '.join(barred)}",
+            )
+    return modify_occurrence(session, rt, article, allowed=allowed)
+
+
+def _period(lk: Lookup, rt: str, current: Mapping[str, Any]) -> tuple[date | None, date | None, str]:
+    """The dates a cancellation of ``current`` must lie between, and what they are."""
+    pra: Mapping[str, Any] | None = None
+    if rt == "PRA":
+        pra = current
+    elif rt == "Guaranty":
+        pra = lk.get("PRA", current)
+    elif rt == "CoinsuranceCession":
+        pra = lk.origin_of("ResponsibilitySharing", current)
+    elif rt == "ReinsuranceCession":
+        guaranty = lk.origin_of("GuarantySharing", current)
+        pra = None if guaranty is None else lk.get("PRA", guaranty)
+    elif rt == "Loss":
+        return current.get("loss_date"), None, "the loss date"
+    if pra is None:
+        return None, None, ""
+    return pra.get("cover_start"), pra.get("cover_end"), f"the cover period of PRA {pra_label(pra)}"
+
+
+def _needs_for(rt: str) -> dict[str, int]:
+    extra = {
+        "Guaranty": reading("PRA"),
+        "CoinsuranceCession": reading("PRA"),
+        "ReinsuranceCession": reading("PRA", "Guaranty"),
+    }
+    return merge(writing(rt), extra.get(rt, {}))
+
+
+def cancel(
+    session: Session, rt: str, identifier: Mapping[str, Any], cancellation_type: str, cancellation_date: date
+) -> Result:
+    """CANCEL x: set the cancellation type and date of an occurrence not cancelled yet; the date
+    lies in the cover period of the contract it belongs to (on or after the loss date for a loss)."""
+    meta = record_type(session, rt)
+    if isinstance(meta, Result):
+        return meta
+    if not all(i in items_of(meta) for i in CANCELLATION_ITEMS):
+        return failed(DomainRC.ITEM_NOT_ALLOWED, f"{rt} has no cancellation items: it is not cancelled")
+    ident = validate(meta, identifier, full=False)
+    if isinstance(ident, Result):
+        return ident
+    ident = {i: ident[i] for i in meta.identifier_items}
+    changes = validate(
+        meta, {**ident, "cancellation_type": cancellation_type, "cancellation_date": cancellation_date}, full=False
+    )
+    if isinstance(changes, Result):
+        return changes
+    if not cancellation_type or not isinstance(cancellation_date, date):
+        return failed(RC.VALUE_INVALID, f"CANCEL {rt} needs a cancellation type and a cancellation date")
+    with opened_for(session, _needs_for(rt)) as refusal:
+        if refusal is not None:
+            return refusal
+        lk = Lookup(session)
+        current = lk.get(rt, ident)
+        if current is None:
+            problem = lookup_failed(lk, f"CANCEL {rt}")
+            return problem or failed(RC.NOT_FOUND, f"no {lk.describe(rt, ident)}")
+        if current.get("cancellation_date") is not None or current.get("cancellation_type") is not None:
+            return failed(
+                DomainRC.WRONG_STATE,
+                f"{lk.describe(rt, current)} is already cancelled ({current.get('cancellation_type')}, "
+                f"{current.get('cancellation_date')})",
+            )
+        start, end, what = _period(lk, rt, current)
+        if (start is not None and cancellation_date < start) or (end is not None and cancellation_date > end):
+            return failed(
+                RC.VALUE_INVALID,
+                f"the cancellation date {cancellation_date} of {lk.describe(rt, current)} lies outside {what} "
+                f"({start} – {end or '…'})",
+            )
+        reply = session.rewrite(rt, changes)
+    if not reply.ok:
+        return from_reply(reply, f"CANCEL {rt}")
+    return done(f"{lk.describe(rt, current)} cancelled on {cancellation_date}", reply.article, reply=reply)
+
+
+def reinstate(session: Session, rt: str, identifier: Mapping[str, Any], *, confirm: Confirm | None = None) -> Result:
+    """REINSTATE x: undo CANCEL x — empty the cancellation items, if ``confirm`` (given the
+    occurrence's description) agrees. Refused when the occurrence is not cancelled, or when its
+    cancellation is already accounted."""
+    meta = record_type(session, rt)
+    if isinstance(meta, Result):
+        return meta
+    if not all(i in items_of(meta) for i in CANCELLATION_ITEMS):
+        return failed(DomainRC.ITEM_NOT_ALLOWED, f"{rt} has no cancellation items: it is not reinstated")
+    ident = validate(meta, identifier, full=False)
+    if isinstance(ident, Result):
+        return ident
+    ident = {i: ident[i] for i in meta.identifier_items}
+    with opened_for(session, writing(rt)) as refusal:
+        if refusal is not None:
+            return refusal
+        lk = Lookup(session)
+        current = lk.get(rt, ident)
+        if current is None:
+            problem = lookup_failed(lk, f"REINSTATE {rt}")
+            return problem or failed(RC.NOT_FOUND, f"no {lk.describe(rt, ident)}")
+        if current.get("cancellation_date") is None and current.get("cancellation_type") is None:
+            return failed(DomainRC.WRONG_STATE, f"{lk.describe(rt, current)} is not cancelled")
+        if current.get("accounted_cancellation"):
+            return failed(
+                DomainRC.WRONG_STATE,
+                f"the cancellation of {lk.describe(rt, current)} is already accounted: reinstating it would leave "
+                "its journal entries unmatched",
+            )
+        if confirm is not None and not confirm(f"reinstate {lk.describe(rt, current)}"):
+            return failed(DomainRC.NOT_CONFIRMED, f"reinstatement of {lk.describe(rt, current)} not confirmed")
+        reply = session.rewrite(rt, {**ident, **dict.fromkeys(CANCELLATION_ITEMS)})
+    if not reply.ok:
+        return from_reply(reply, f"REINSTATE {rt}")
+    return done(f"{lk.describe(rt, current)} reinstated", reply.article, reply=reply)
