@@ -97,6 +97,9 @@ CLASSES: dict[str, tuple[int, tuple[str, ...], int, int]] = {
     "MARINE": (8, ("CARGO", "HULL"), 400_000, 5),
     "ENGINEERING": (5, ("MACHINERY BREAKDOWN", "ERECTION ALL RISKS"), 800_000, 3),
 }
+#: Yearly claim frequency per contract, and the loss ratio the severities are priced for.
+FREQUENCY = 0.07
+LOSS_RATIO = 0.65
 #: External companies: (code, name, country, kind).
 COMPANIES = [
     ("XAXA", "AXA BELGIUM", "BE", "insurer"),
@@ -564,13 +567,17 @@ class _Loader:
             if first.year < FIRST_YEAR:
                 first = next((p[2] for p in c.pras if p[2].year >= FIRST_YEAR), last)
             years = max(0, (last - first).days) / 365
-            for _ in range(sum(1 for _ in range(int(years) + 1) if rng.random() < 0.07 * min(1.0, years))):
+            for _ in range(sum(1 for _ in range(int(years) + 1) if rng.random() < FREQUENCY * min(1.0, years))):
                 when = first + timedelta(days=rng.randint(0, max(0, (last - first).days - 1)))
                 if c.cancelled is not None and when >= c.cancelled:
                     continue
                 self.loss_no += 1
                 si = c.totals()[0]
-                amount = _money(float(si) * rng.uniform(0.005, 0.2))
+                # severity priced on the class's premium rate: a 7 % yearly frequency and a mean
+                # severity of rate × LOSS_RATIO / 7 % of the sum insured give an expected loss
+                # ratio near LOSS_RATIO (uniform severities between 0 and twice the mean)
+                mean = CLASSES[c.klass][3] / 1000 * LOSS_RATIO / FREQUENCY
+                amount = _money(float(si) * min(1.0, rng.uniform(0.02, 2.0) * mean))
                 paid = _money(float(amount) * rng.choice([0, 0.5, 1]))
                 closed = when + timedelta(days=rng.randint(30, 300)) if paid == amount else None
                 losses.append(

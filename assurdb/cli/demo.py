@@ -1,15 +1,18 @@
 """``assurdb demo``: the main job on the embedded default (SQLite) — ``make demo``.
 
-Creates a company database, shows its schema, and runs a session through the generated
-access interface: a policy with its guaranty written in one unit of work, read back by key,
-by partial key and along its paths, and the return codes of refused requests.
+Creates a company database, shows its schema, loads a seeded synthetic company through the
+domain primitives, runs a session through the generated access interface (requests and their
+return codes), then the thesis' primitives on one contract (policy, endorsement, renewal,
+cancellation, reinstatement, loss), accounts everything and prints three results reports.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,14 +21,22 @@ from assurdb.facade import create
 from metadb.contract import RC, Mode, Reply
 
 DEFAULT_DB = Path("out") / "demo.db"
+YEAR = "2024"
 
 
-def _show(label: str, reply: Reply) -> None:
-    code = reply.rc.name if isinstance(reply.rc, RC) else str(int(reply.rc))
-    text = f"  {label:<58} → {int(reply.rc):>3} {code}"
+def _code(rc: int) -> str:
+    return RC(rc).name if rc in RC._value2member_map_ else f"constraint {rc - 1000}" if rc > 1000 else str(rc)
+
+
+def _show(label: str, reply: Any) -> None:
+    text = f"  {label:<58} → {int(reply.rc):>4} {_code(int(reply.rc))}"
     if reply.message and reply.rc != RC.OK:
         text += f": {reply.message}"
     click.echo(text)
+
+
+def _title(text: str) -> None:
+    click.echo(f"\n== {text} " + "=" * max(0, 86 - len(text)))
 
 
 @click.command("demo")
@@ -37,91 +48,198 @@ def _show(label: str, reply: Reply) -> None:
     show_default=True,
     help="SQLite file to create (replaced if it exists).",
 )
-def command(db_path: Path) -> None:
-    """Create a demo company database on SQLite and run a session through the interface."""
+@click.option("--insured", default=1000, show_default=True, help="Size of the synthetic company (insured).")
+@click.option("--seed", default=1, show_default=True, help="Seed of the synthetic company.")
+def command(db_path: Path, insured: int, seed: int) -> None:
+    """Create a demo company database on SQLite and run the interface, primitives and reports."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm", "-openings", "-openings-wal", "-openings-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db = create(f"sqlite:///{db_path}", schema="insurance", admin_password="demo")
     try:
-        data = db.schema
-        shown = type(data)(
-            name=data.name,
-            version=data.version,
-            label=data.label,
-            source=data.source,
-            statistics=data.statistics,
-            record_types={n: r for n, r in data.record_types.items() if n in _insurance_names()},
-            path_types={n: p for n, p in data.path_types.items() if p.origin in _insurance_names()},
-        )
-        for line in summary(shown):
-            click.echo(line)
-        click.echo(f"\nDatabase {db_path} created; session of user admin:")
+        _schema(db)
         s = db.login("admin", "demo")
-        _show(
-            "OPEN DB Insured, PRA, Guaranty (mode 2)",
-            s.open_db([("Insured", Mode.MODIFY_SHARED), ("PRA", 2), ("Guaranty", 2)]),
-        )
-        _show(
-            "WRITE Insured 1234000000 DUPONT ANNET",
-            s.write("Insured", {"code": 1234000000, "name": "DUPONT ANNET", "address": {"city": "Namur"}}),
-        )
-        _show("WRITE Insured 1234000001 DURAND", s.write("Insured", {"code": 1234000001, "name": "DURAND"}))
-        _show(
-            "WRITE Insured 1234000002 with a 26-character name",
-            s.write("Insured", {"code": 1234000002, "name": "X" * 26}),
-        )
-        pra_id = {"policy_no": "123456-86", "renewal_no": 0, "endorsement_no": 0}
-        pra = {
-            **pra_id,
-            "class_of_business": "FIRE",
-            "sum_insured": Decimal("250000.00"),
-            "premium": Decimal("1234.50"),
-            "cover_start": date(1986, 1, 1),
-            "cover_end": date(1986, 12, 31),
-        }
-        _show(
-            "WRITE TARGET VIA PATH PRA, outside a unit (no guaranty)",
-            s.write_target_via_path("Insured", {"code": 1234000000}, "PRA", pra, "Insurance"),
-        )
-        _show("BEGIN", s.begin())
-        _show(
-            "WRITE TARGET VIA PATH PRA 123456-86/0/0 (Insurance)",
-            s.write_target_via_path("Insured", {"code": 1234000000}, "PRA", pra, "Insurance"),
-        )
-        _show(
-            "WRITE TARGET VIA PATH Guaranty 1 (Breakdown)",
-            s.write_target_via_path("PRA", pra_id, "Guaranty", {"guaranty_no": 1, "peril": "FIRE"}, "Breakdown"),
-        )
-        _show("COMMIT", s.commit())
-        found = s.read_sequential("Insured", {"name": "DUP"}, key="name")
-        _show("READ SEQUENTIAL Insured name 'DUP'", found)
-        click.echo(f"      {found.article}")
-        if found.article is not None:
-            nxt = s.read_sequential("Insured", found.article, key="name")
-            _show("READ SEQUENTIAL Insured after it", nxt)
-            click.echo(f"      {nxt.article and nxt.article['name']}")
-        target = s.read_target_via_path("Insured", {"code": 1234000000}, "Insurance", "PRA")
-        _show("READ TARGET VIA PATH Insurance", target)
-        if target.article is not None:
-            a = target.article
-            click.echo(
-                f"      {a['policy_no']}/{a['renewal_no']}/{a['endorsement_no']} {a['class_of_business']} "
-                f"premium {a['premium']} cover {a['cover_start']}..{a['cover_end']}"
-            )
-        _show("DELETE Insured 1234000000 (its policy needs it)", s.delete("Insured", {"code": 1234000000}))
-        _show("READ DIRECT Loss (not open)", s.read_direct("Loss", {"code": "L1"}))
-        selection = s.read_selection("Insured", {"name": ("A", "E")})
-        _show("READ SELECTION Insured name A..E", selection)
-        if selection.batch is not None:
-            click.echo(selection.batch[["code", "name"]].to_string(index=False))
-        _show("CLOSE DB", s.close_db())
-        s.close()
+        try:
+            _company(s, insured, seed, db_path)
+            _interface(s)
+            _primitives(s)
+            _accounting(s)
+            _reports(s)
+        finally:
+            s.close()
     finally:
         db.close()
 
 
-def _insurance_names() -> set[str]:
+def _schema(db: Any) -> None:
     from metadb.loader import load_schema
 
-    return set(load_schema("insurance").record_types)
+    names = set(load_schema("insurance").record_types)
+    data = db.schema
+    shown = type(data)(
+        name=data.name,
+        version=data.version,
+        label=data.label,
+        source=data.source,
+        statistics=data.statistics,
+        record_types={n: r for n, r in data.record_types.items() if n in names},
+        path_types={n: p for n, p in data.path_types.items() if p.origin in names},
+    )
+    _title("The meta-database: schema insurance")
+    for line in summary(shown):
+        click.echo(line)
+
+
+def _company(s: Any, insured: int, seed: int, db_path: Path) -> None:
+    from domain.synthetic import load_synthetic_company
+
+    _title(f"A synthetic company (seed {seed}), loaded through the primitives into {db_path}")
+    start = time.perf_counter()
+    report = load_synthetic_company(s, seed=seed, insured=insured)
+    counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
+    click.echo(f"  {counts}")
+    click.echo(f"  loaded in {time.perf_counter() - start:.1f} s")
+
+
+def _interface(s: Any) -> None:
+    _title("The access interface: requests and return codes (SPEC §3.1)")
+    _show(
+        "OPEN DB Insured, PRA, Guaranty (mode 2)",
+        s.open_db([("Insured", Mode.MODIFY_SHARED), ("PRA", 2), ("Guaranty", 2)]),
+    )
+    _show(
+        "WRITE Insured 1234000000 DUPONT ANNET",
+        s.write("Insured", {"code": 1234000000, "name": "DUPONT ANNET", "address": {"city": "Namur"}}),
+    )
+    _show("WRITE Insured 1234000001 DURAND", s.write("Insured", {"code": 1234000001, "name": "DURAND"}))
+    _show(
+        "WRITE Insured 1234000002 with a 26-character name", s.write("Insured", {"code": 1234000002, "name": "X" * 26})
+    )
+    pra_id = {"policy_no": "654321-86", "renewal_no": 0, "endorsement_no": 0}
+    pra = {
+        **pra_id,
+        "class_of_business": "FIRE",
+        "sum_insured": Decimal("250000.00"),
+        "premium": Decimal("1234.50"),
+        "cover_start": date(2024, 1, 1),
+        "cover_end": date(2024, 12, 31),
+    }
+    _show(
+        "WRITE TARGET VIA PATH PRA, outside a unit (no guaranty)",
+        s.write_target_via_path("Insured", {"code": 1234000001}, "PRA", pra, "Insurance"),
+    )
+    _show("BEGIN", s.begin())
+    _show(
+        "WRITE TARGET VIA PATH PRA 654321-86/0/0 (Insurance)",
+        s.write_target_via_path("Insured", {"code": 1234000001}, "PRA", pra, "Insurance"),
+    )
+    _show(
+        "WRITE TARGET VIA PATH Guaranty 1 (Breakdown)",
+        s.write_target_via_path("PRA", pra_id, "Guaranty", {"guaranty_no": 1, "peril": "FIRE"}, "Breakdown"),
+    )
+    _show("COMMIT", s.commit())
+    found: Reply = s.read_sequential("Insured", {"name": "DUP"}, key="name")
+    _show("READ SEQUENTIAL Insured name 'DUP'", found)
+    click.echo(f"      {found.article}")
+    if found.article is not None:
+        nxt = s.read_sequential("Insured", found.article, key="name")
+        _show("READ SEQUENTIAL Insured after it", nxt)
+        click.echo(f"      {nxt.article and nxt.article['name']}")
+    target = s.read_target_via_path("Insured", {"code": 1234000001}, "Insurance", "PRA")
+    _show("READ TARGET VIA PATH Insurance", target)
+    _show("DELETE Insured 1234000001 (its policy needs it)", s.delete("Insured", {"code": 1234000001}))
+    _show("READ DIRECT Loss (not open)", s.read_direct("Loss", {"code": "L1"}))
+    selection = s.read_selection("Insured", {"name": ("DUP", "DUZ")})
+    _show("READ SELECTION Insured name DUP..DUZ", selection)
+    if selection.batch is not None:
+        click.echo(selection.batch[["code", "name"]].to_string(index=False))
+    _show("CLOSE DB", s.close_db())
+
+
+def _primitives(s: Any) -> None:
+    from domain.primitives import (
+        cancel_pra,
+        combine_pra,
+        create_endorsement,
+        create_loss,
+        create_policy,
+        create_renewal,
+        reinstate_pra,
+        select_occurrences,
+    )
+
+    _title("Domain primitives (thesis chapter V) on policy 123456-86")
+    cell = select_occurrences(s, "OrgCell", {"kind": "production"})
+    handling = None if cell.batch is None or not len(cell.batch) else str(cell.batch["code"].iloc[0])
+    policy = {
+        "policy_no": "123456-86",
+        "class_of_business": "FIRE",
+        "sum_insured": Decimal("250000.00"),
+        "premium": Decimal("1200.00"),
+        "commission_rate": Decimal("15.00"),
+        "cover_start": date(2024, 1, 1),
+        "cover_end": date(2024, 12, 31),
+    }
+    guaranties = [{"peril": "FIRE", "share_pct": Decimal("70")}, {"peril": "THEFT", "share_pct": Decimal("30")}]
+    made = create_policy(s, policy, guaranties, insured=1234000000, handling_cell=handling)
+    _show("CREATE POLICY 123456-86/0/0 (2 guaranties)", made)
+    endorsed = create_endorsement(
+        s, "123456-86", {"sum_insured": Decimal("300000.00"), "premium": Decimal("1500.00")}, effective=date(2024, 7, 1)
+    )
+    _show("CREATE ENDORSEMENT (sum insured 300 000, premium 1 500)", endorsed)
+    if endorsed.article is not None:
+        a = endorsed.article
+        click.echo(
+            f"      stored {a['policy_no']}/{a['renewal_no']}/{a['endorsement_no']}: premium {a['premium']}, "
+            f"sum insured {a['sum_insured']} (the differences: SPEC §2)"
+        )
+        combined = combine_pra(s, a)
+        if combined.article is not None:
+            click.echo(
+                f"      COMBINE: premium {combined.article['premium']}, sum insured {combined.article['sum_insured']}"
+            )
+    renewed = create_renewal(s, "123456-86", {"premium": Decimal("1600.00")})
+    _show("CREATE RENEWAL 123456-86/1/0 (premium 1 600)", renewed)
+    if renewed.article is not None:
+        _show("CANCEL PRA 123456-86/1/0", cancel_pra(s, renewed.article, "insured", date(2025, 3, 1)))
+        _show("REINSTATE PRA 123456-86/1/0", reinstate_pra(s, renewed.article))
+    loss = {
+        "code": "L-DEMO-1",
+        "loss_date": date(2024, 9, 15),
+        "amount": Decimal("42000.00"),
+        "paid": Decimal("10000.00"),
+        "outstanding": Decimal("32000.00"),
+        "territory": "DOMESTIC",
+        "type": "FIRE",
+    }
+    declared = create_loss(s, loss, policy_no="123456-86")
+    _show("CREATE LOSS on 15/09/2024 (the contract in force)", declared)
+    if declared.article is not None:
+        a = declared.article
+        click.echo(
+            f"      attached to {a['accident_policy_no']}/{a['accident_renewal_no']}/{a['accident_endorsement_no']}"
+        )
+    late = create_loss(s, {**loss, "code": "L-DEMO-2", "loss_date": date(2027, 1, 1)}, policy_no="123456-86")
+    _show("CREATE LOSS on 01/01/2027 (no contract in force)", late)
+
+
+def _accounting(s: Any) -> None:
+    from domain.accounting import account_all
+
+    _title(f"ACCOUNT everything not yet accounted, as at 31/12/{YEAR} (balanced journals, gapless numbers)")
+    start = time.perf_counter()
+    at = date(int(YEAR), 12, 31)
+    done = account_all(s, writing_date=at, payment_date=at)
+    _show(f"ACCOUNT {len(done.journals)} journal(s)", done)
+    click.echo(f"  in {time.perf_counter() - start:.1f} s")
+
+
+def _reports(s: Any) -> None:
+    from domain.reports import load_company, make_report, render
+
+    company = load_company(s)
+    # Losses: accident-year basis (everything was accounted at one date, so the calendar year
+    # would hold every payment since 2019); production and transactions: calendar year.
+    for name, basis in (("ratios", "accident"), ("production", "calendar"), ("transactions", "calendar")):
+        _title(f"Report {name}, {YEAR}, {basis}-year basis (thesis chapter III)")
+        click.echo(render(make_report(company, name, YEAR, basis=basis)).rstrip())

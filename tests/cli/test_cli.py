@@ -44,8 +44,15 @@ def test_init_creates_a_database(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "already holds" in again.output
 
 
-def test_demo_runs_a_session(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "demo.db")])
+def test_demo_runs_the_main_job(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "demo.db"), "--insured", "60"])
     assert result.exit_code == 0, result.output
-    assert "Totals: 14 record types, 20 path types" in result.output
-    assert "COMMIT" in result.output and "900 ORIGIN_CONSTRAINT" in result.output
+    out = result.output
+    assert "Totals: 14 record types, 20 path types" in out
+    assert "COMMIT" in out and "900 ORIGIN_CONSTRAINT" in out
+    for step in ("CREATE POLICY", "CREATE ENDORSEMENT", "CREATE RENEWAL", "CANCEL PRA", "REINSTATE PRA", "CREATE LOSS"):
+        assert f"  {step}" in out, step
+    assert "constraint 14" in out  # the loss outside any cover is refused
+    assert "COMBINE: premium 1500.00, sum insured 300000.00" in out
+    for report in ("Report ratios", "Report production", "Report transactions"):
+        assert report in out
