@@ -235,8 +235,11 @@ def test_write_batch_one_to_one_inside_the_batch(s: Any) -> None:
     ok(s.write("Insured", insured(1, "A")))
     for number in ("P1", "P2", "P3"):
         policy(s, 1, number)
-    chain = {"renewal_endorsement_policy_no": "P1", "renewal_endorsement_renewal_no": 0,
-             "renewal_endorsement_endorsement_no": 0}
+    chain = {
+        "renewal_endorsement_policy_no": "P1",
+        "renewal_endorsement_renewal_no": 0,
+        "renewal_endorsement_endorsement_no": 0,
+    }
     ok(s.begin())
     reply = s.write_batch("PRA", [pra("P4", insurance_code=1, **chain), pra("P5", insurance_code=1, **chain)])
     assert reply.rc == RC.ALREADY_EXISTS and reply.position == 1  # P1 may have one successor
