@@ -40,7 +40,9 @@ def write_batch(session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Rep
         if denied is not None:
             return denied
         columns = {name: [v[name] for v in values] for name in spec.item_order}
-    if _refusable(session, spec, columns, len(articles)):
+    # the fast path's rows as one Arrow table: joined against the table (duplicates), then inserted
+    rows = _columns_table(columns) if values is None else None
+    if _refusable(session, spec, columns, len(articles), rows):
         checked = values if values is not None else session.check_batch(spec, articles)[0]
         found = session.diagnose_batch(spec, checked, len(checked))
         if found is not None:
@@ -48,7 +50,7 @@ def write_batch(session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Rep
     if values is not None:
         _insert_rows(session, spec, [spec.encode(v) for v in values])
     else:
-        _insert_columns(session, spec, columns)
+        _insert_table(session, spec, rows, ", ".join(f'"{c}"' for c in columns))
     session.dirty.add(spec.table)
     if needs_notes(session, spec):
         for ident in zip(*(columns[i] for i in spec.ident), strict=True):
@@ -71,19 +73,28 @@ def _any(session: Core, name: str, frame: Any, sql: str) -> bool:
         con.unregister(name)
 
 
-def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n: int) -> bool:
+def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n: int, rows: Any = None) -> bool:
     """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash.
 
     Over-approximates on purpose (e.g. an origin later in the batch than its target): whatever
     it flags, the article-by-article diagnosis decides, in order.
     """
-    idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
-    batch_idents = set(idents)
-    if len(batch_idents) != len(idents):
-        return True
-    on = " AND ".join(f't."{i}" = b.k{k}' for k, i in enumerate(spec.ident))
+    single = columns[spec.ident[0]] if len(spec.ident) == 1 else None
+    if single is not None:  # the common case: no tuples to build
+        if len(set(single)) != len(single):
+            return True
+    else:
+        pairs = list(zip(*(columns[i] for i in spec.ident), strict=True))
+        if len(set(pairs)) != len(pairs):
+            return True
+    if rows is not None:  # the batch's own Arrow table, its columns named as the items
+        on = " AND ".join(f't."{i}" = b."{i}"' for i in spec.ident)
+        ids = rows
+    else:
+        on = " AND ".join(f't."{i}" = b.k{k}' for k, i in enumerate(spec.ident))
+        ids = _frame([columns[i] for i in spec.ident])
     sql = f'SELECT 1 FROM "{spec.table}" t JOIN assurdb_batch_ids b ON {on} LIMIT 1'
-    if _any(session, "assurdb_batch_ids", _frame([columns[i] for i in spec.ident]), sql):
+    if _any(session, "assurdb_batch_ids", ids, sql):
         return True
     for path_name in spec.stored_paths:
         path = session.paths[path_name]
@@ -96,6 +107,7 @@ def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n
         if path.origin == spec.name:
             # a path from a record type to itself: the origin may be written earlier in this very
             # batch — not later (the relational DBMSs check each row as it is inserted)
+            idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
             where = {ident: position for position, ident in enumerate(idents)}
             rows = zip(*held_columns, strict=True)
             if any(row[0] is not None and where.get(row, -1) > at for at, row in enumerate(rows)):
@@ -118,13 +130,11 @@ def _refusable(session: Core, spec: RecordSpec, columns: dict[str, list[Any]], n
     return False
 
 
-def _insert_columns(session: Core, spec: RecordSpec, columns: dict[str, list[Any]]) -> None:
-    """Insert the batch from an Arrow table of the columns it sets (DuckDB casts to the table's types)."""
+def _columns_table(columns: dict[str, list[Any]]) -> Any:
+    """An Arrow table of the columns a batch sets (DuckDB casts them to the table's types)."""
     import pyarrow as pa
 
-    table = pa.table({name: _arrow(values) for name, values in columns.items()})
-    names = ", ".join(f'"{c}"' for c in columns)
-    _insert_table(session, spec, table, names)
+    return pa.table({name: _arrow(values) for name, values in columns.items()})
 
 
 def _insert_rows(session: Core, spec: RecordSpec, rows: list[tuple[Any, ...]]) -> None:
