@@ -16,6 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# CI is reproducible: property tests draw the same examples every run (``make soak`` explores).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("ASSURDB_REQUIRE_SERVERS") == "1" and os.environ.get("ASSURDB_SOAK") != "1":
+    settings.load_profile("ci")
 
 BACKENDS = ("sqlite", "duckdb", "postgresql", "mariadb")
 PG_URL = os.environ.get("ASSURDB_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
