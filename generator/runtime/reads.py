@@ -1,0 +1,105 @@
+"""READ DIRECT, READ SEQUENTIAL and READ SELECTION (SPEC §3.1, §3.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from generator.runtime.core import SessionBase, _show, refuse
+from generator.runtime.specs import LOOKUP, RecordSpec, Refusal, Stmt
+from metadb.contract import RC, Reply
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Reads(SessionBase):
+    """The reads of one record type by key and by criteria."""
+
+    # -- READ DIRECT / READ SEQUENTIAL / READ SELECTION --------------------------------------
+    def do_read_direct(self, spec: RecordSpec, by_key: Mapping[str, Stmt], article: Any, key: str) -> Reply:
+        result = self.check_key(spec, article, key)
+        if isinstance(result, Reply):
+            return result
+        values = result[0]
+        stmt = by_key[key]
+        enc = spec.encode_value
+        try:
+            row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+            return self.failed(exc)
+        if row is None:
+            return refuse(RC.NOT_FOUND, f"no {spec.name} with {_show(values, spec.keys[key])}")
+        return Reply(RC.OK, spec.decode(row))
+
+    def do_read_sequential(
+        self,
+        spec: RecordSpec,
+        after: Mapping[str, Mapping[int, Stmt]],
+        strictly_after: Mapping[str, Stmt],
+        article: Any,
+        key: str,
+    ) -> Reply:
+        result = self.check_key(spec, article, key, partial=True)
+        if isinstance(result, Reply):
+            return result
+        values, given = result
+        order = spec.order[key]
+        stmt = strictly_after[key] if given == len(order) else after[key][given]
+        enc = spec.encode_value
+        try:
+            row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+            return self.failed(exc)
+        if row is None:
+            return refuse(RC.NOT_FOUND, f"no {spec.name} after {_show(values, order[:given])} in key {key}")
+        return Reply(RC.OK, spec.decode(row))
+
+    def do_read_selection(self, spec: RecordSpec, criteria: Any, *, limit: int | None = None) -> Reply:
+        if not isinstance(criteria, Mapping):
+            return refuse(
+                RC.RT_MISMATCH,
+                f"{spec.name}: criteria are a mapping of access-key items to values or (low, high)",
+            )
+        unknown = [c for c in criteria if c not in spec.items]
+        if unknown:
+            return refuse(RC.RT_MISMATCH, f"{spec.name} has no item {unknown[0]!r}")
+        not_key = [c for c in criteria if c not in spec.where_eq]
+        if not_key:
+            return refuse(RC.KEY_NOT_ACCESS, f"item {not_key[0]!r} of {spec.name} is not in an access key")
+        conditions: list[str] = []
+        params: list[Any] = []
+        for item, criterion in criteria.items():
+            bounds = criterion if isinstance(criterion, tuple) else (criterion,)
+            if len(bounds) not in (1, 2) or any(b is None for b in bounds):
+                return refuse(RC.VALUE_INVALID, f"criterion on {item}: a value or a (low, high) pair, never null")
+            checked_bounds = []
+            for bound in bounds:
+                checked = spec.check({item: bound}, LOOKUP)
+                if isinstance(checked, Refusal):
+                    return refuse(checked.rc, checked.message)
+                checked_bounds.append(spec.encode_value(item, checked[item]))
+            if len(bounds) == 1:
+                conditions.append(spec.where_eq[item])
+            else:
+                conditions.append(spec.where_range[item])
+            params.extend(checked_bounds)
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+            return refuse(RC.VALUE_INVALID, "limit must be a non-negative integer")
+        key = next((k for k, items in spec.keys.items() if set(criteria) <= set(items)), "id")
+        sql = spec.select_all
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        sql += spec.order_by[key]
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        try:
+            rows = self.driver.all(sql, params)
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+            return self.failed(exc)
+        return Reply(RC.OK, None, f"{len(rows)} article(s)", None, self.frame(spec, [spec.decode(r) for r in rows]))
+
+    def frame(self, spec: RecordSpec, articles: list[dict[str, Any]]) -> pd.DataFrame:
+        from generator.runtime.frames import to_frame
+
+        return to_frame(articles, spec.item_order, spec.dtypes)

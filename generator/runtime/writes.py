@@ -1,0 +1,217 @@
+"""WRITE, WRITE BATCH, REWRITE and DELETE (SPEC §3.1, §3.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from generator.runtime.core import _as_target, _Failure, _show, refuse
+from generator.runtime.reads import Reads
+from generator.runtime.specs import FULL, PATCH, RecordSpec, Refusal
+from metadb.contract import RC, Reply
+
+
+class Writes(Reads):
+    """The writes of one record type's articles, with the links their path items carry."""
+
+    # -- WRITE / WRITE BATCH / REWRITE / DELETE -----------------------------------------
+    def do_write(self, spec: RecordSpec, article: Any) -> Reply:
+        def work() -> Reply:
+            values = self._checked(spec, article, FULL)
+            return self._insert(spec, values, rc_exists=RC.ALREADY_EXISTS, rc_one=RC.ALREADY_EXISTS)
+
+        return self.guard(work, writes=True)
+
+    def _checked(self, spec: RecordSpec, article: Any, mode: int, *, target: bool = False) -> dict[str, Any]:
+        if not isinstance(article, Mapping):
+            raise _Failure(
+                RC.RT_MISMATCH + (10 if target else 0),
+                f"{spec.name}: an article is a mapping of item names to values",
+            )
+        checked = spec.check(article, mode)
+        if isinstance(checked, Refusal):
+            checked = _as_target(checked) if target else checked
+            raise _Failure(checked.rc, checked.message)
+        return checked
+
+    def _insert(
+        self,
+        spec: RecordSpec,
+        values: dict[str, Any],
+        *,
+        rc_exists: int,
+        rc_one: int,
+        skip: str | None = None,
+    ) -> Reply:
+        problem = self.links_of(spec, values, skip=skip)
+        if problem:
+            return problem
+        if self.exists(spec, values):
+            return refuse(rc_exists, f"{spec.name} {_show(values, spec.ident)} already exists")
+        problem = self.one_to_one_free(spec, values, rc_one, skip=skip)
+        if problem:
+            return problem
+        self.driver.run(spec.insert.sql, spec.encode(values))
+        self.dirty.add(spec.table)
+        self.note_new(spec, values)
+        return Reply(RC.OK, values)
+
+    def do_write_batch(self, spec: RecordSpec, articles: Any) -> Reply:
+        if isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
+            return refuse(RC.RT_MISMATCH, f"{spec.name}: WRITE BATCH takes a sequence of articles")
+
+        def work() -> Reply:
+            reply: Reply = self.database.batch_writer(self, spec, list(articles))
+            return reply
+
+        return self.guard(work, writes=True)
+
+    def check_batch(self, spec: RecordSpec, articles: Sequence[Any]) -> tuple[list[dict[str, Any]], Reply | None]:
+        """Validate every article (11, 13): the checked values up to the first refused one."""
+        check = spec.check
+        out: list[dict[str, Any]] = []
+        for position, article in enumerate(articles):
+            if not isinstance(article, Mapping):
+                return out, refuse(RC.RT_MISMATCH, f"article {position}: not a mapping of items to values", position)
+            checked = check(article, FULL)
+            if checked.__class__ is Refusal:
+                assert isinstance(checked, Refusal)
+                return out, refuse(checked.rc, f"article {position}: {checked.message}", position)
+            out.append(checked)  # type: ignore[arg-type]
+        return out, None
+
+    def diagnose_batch(self, spec: RecordSpec, values: Sequence[dict[str, Any]], limit: int) -> Reply | None:
+        """The first of ``values[:limit]`` that the database would refuse (400, 500), in order."""
+        seen: set[tuple[Any, ...]] = set()
+        taken: set[tuple[str, tuple[Any, ...]]] = set()  # (1-1 path, origin) already given a target
+        one_to_one = [self.paths[p] for p in spec.stored_paths if self.paths[p].cls == "1-1"]
+        for position, article in enumerate(values[:limit]):
+            ident = self.ident_of(spec, article)
+            problem = self.links_of(spec, article, earlier=seen)
+            if problem is None and (ident in seen or self.exists(spec, article)):
+                problem = refuse(RC.ALREADY_EXISTS, f"{spec.name} {_show(article, spec.ident)} already exists")
+            if problem is None:
+                problem = self.one_to_one_free(spec, article, RC.ALREADY_EXISTS)
+            for path in one_to_one:
+                held = self.origin_values(path, article)
+                if problem is None and isinstance(held, dict):
+                    key = (path.name, self.ident_of(self.records[path.origin], held))
+                    if key in taken:
+                        problem = refuse(
+                            RC.ALREADY_EXISTS,
+                            f"{path.origin} {_show(held, list(held))} is given two "
+                            f"{path.target}s on 1-1 path {path.name} in this batch",
+                        )
+                    taken.add(key)
+            if problem is not None:
+                return refuse(problem.rc, f"article {position}: {problem.message}", position)
+            seen.add(ident)
+        return None
+
+    def note_batch(self, spec: RecordSpec, values: Sequence[dict[str, Any]]) -> None:
+        for article in values:
+            self.note_new(spec, article)
+
+    def do_rewrite(self, spec: RecordSpec, article: Any) -> Reply:
+
+        def work() -> Reply:
+            patch = self._checked(spec, article, PATCH)
+            current = self.fetch(spec, patch)
+            if current is None:
+                return refuse(RC.NOT_FOUND, f"no {spec.name} {_show(patch, spec.ident)}")
+            merged = {**current, **{k: patch[k] for k in article}}
+            for path_name in spec.stored_paths:
+                path = self.paths[path_name]
+                if not any(t in article for t in path.target_items):
+                    continue
+                before = self.origin_values(path, current)
+                after = self.origin_values(path, merged)
+                if isinstance(after, Reply):
+                    return after
+                if before == after:
+                    continue
+                if path.identifying:
+                    return refuse(RC.RT_MISMATCH, f"path {path.name}'s items are {spec.name}'s identifier")
+                if after is not None:
+                    denied_o = self.need_open(path.origin, write=False)
+                    if denied_o:
+                        return denied_o
+                    origin = self.records[path.origin]
+                    if not self.exists(origin, after):
+                        return refuse(
+                            RC.NOT_FOUND,
+                            f"{path.origin} {_show(after, origin.ident)} (path {path.name}) does not exist",
+                        )
+                    if path.cls == "1-1":
+                        other = self.target_of(path, after)
+                        if other is not None:
+                            return refuse(
+                                RC.ALREADY_EXISTS,
+                                f"{path.origin} {_show(after, origin.ident)} already has a "
+                                f"{path.target} on 1-1 path {path.name}",
+                            )
+                elif path.target_needs_origin:
+                    self.note(path.name, "target", self.ident_of(spec, merged))
+                if isinstance(before, dict) and path.origin_needs_target:
+                    origin = self.records[path.origin]
+                    self.note(path.name, "origin", self.ident_of(origin, before))
+            params = dict(zip(spec.columns, spec.encode(merged), strict=True))
+            self.driver.run(spec.update.sql, tuple(params[c] for c in spec.update.params))
+            self.dirty.add(spec.table)
+            return Reply(RC.OK, merged)
+
+        return self.guard(work, writes=True)
+
+    def do_delete(self, spec: RecordSpec, identifier: Any) -> Reply:
+
+        def work() -> Reply:
+            values = self.check_ident(spec, identifier)
+            if isinstance(values, Reply):
+                return values
+            current = self.fetch(spec, values)
+            if current is None:
+                return refuse(RC.NOT_FOUND, f"no {spec.name} {_show(values, spec.ident)}")
+            ident = self.ident_of(spec, current)
+            o = dict(zip(spec.ident, ident, strict=True))
+            # Links from this article as an origin: unlink its targets (an identifying path's
+            # targets cannot be unlinked: they would lose their identity — 901 now).
+            for path_name in spec.origin_of:
+                path = self.paths[path_name]
+                assert path.targets_of_origin is not None
+                targets = self.driver.all(path.targets_of_origin.sql, self._bind(path.targets_of_origin, o=o))
+                if not targets:
+                    continue
+                if path.identifying:
+                    target = self.records[path.target]
+                    shown = "/".join(str(v) for v in self.decode_ident(target, tuple(targets[0])).values())
+                    return refuse(
+                        RC.TARGET_CONSTRAINT,
+                        f"{path.target} {shown} would lose its {spec.name} "
+                        f"on identifying path {path.name}: delete it first",
+                    )
+                if path.target_needs_origin:
+                    for t in targets:
+                        self.note(path.name, "target", tuple(t))
+                assert path.unlink_all_from_origin is not None
+                self.driver.run(path.unlink_all_from_origin.sql, self._bind(path.unlink_all_from_origin, o=o))
+                self.dirty.add(self.records[path.target].table)
+            # Links to this article as a target: its origins may lose their last target.
+            for path_name in spec.target_of:
+                path = self.paths[path_name]
+                if path.many_to_many:
+                    assert path.origins_of_target is not None and path.unlink_all_to_target is not None
+                    t = dict(zip(spec.ident, ident, strict=True))
+                    origins = self.driver.all(path.origins_of_target.sql, self._bind(path.origins_of_target, t=t))
+                    if path.origin_needs_target:
+                        for origin_ident in origins:
+                            self.note(path.name, "origin", tuple(origin_ident))
+                    self.driver.run(path.unlink_all_to_target.sql, self._bind(path.unlink_all_to_target, t=t))
+                elif path.origin_needs_target:
+                    held = self.origin_values(path, current)
+                    if isinstance(held, dict):
+                        self.note(path.name, "origin", self.ident_of(self.records[path.origin], held))
+            self.driver.run(spec.delete.sql, ident)
+            self.dirty.add(spec.table)
+            return Reply(RC.OK, current)
+
+        return self.guard(work, writes=True)
