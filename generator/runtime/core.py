@@ -89,10 +89,7 @@ class SessionBase:
         return schema
 
     # -- guards ----------------------------------------------------------------------
-    def mode_of(self, rt: str) -> int:
-        return self.opened.get(rt, 0)
-
-    def need_open(self, rt: str, *, write: bool, target: bool = False) -> Reply | None:
+    def need_open(self, rt: str, *, write: bool) -> Reply | None:
         mode = self.opened.get(rt, 0)
         if mode == 0:
             return refuse(RC.MODE_FORBIDS, f"{rt} is not open in this session (OPEN DB first)")
@@ -180,8 +177,8 @@ class SessionBase:
             missing = None if row is None else tuple(row)
         else:
             missing = None
-            for ident in sorted(idents, key=repr):
-                if self.driver.one(target.exists.sql, self.encode_ident(target, ident)) is None:
+            for ident in sorted(idents, key=repr):  # pending sets hold encoded identifiers
+                if self.driver.one(target.exists.sql, ident) is None:
                     continue
                 if not self._has_origin(path, target, ident):
                     missing = ident
@@ -204,7 +201,7 @@ class SessionBase:
         else:
             missing = None
             for ident in sorted(idents, key=repr):
-                params = self.encode_ident(origin, ident)
+                params = ident  # pending sets hold encoded identifiers
                 if self.driver.one(origin.exists.sql, params) is None:
                     continue
                 assert path.has_target is not None
@@ -227,10 +224,6 @@ class SessionBase:
         )
 
     # -- encoding helpers --------------------------------------------------------------
-    def encode_ident(self, spec: RecordSpec, ident: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Identifier values (Python) → DBMS parameters. Pending sets hold encoded identifiers."""
-        return ident
-
     def decode_ident(self, spec: RecordSpec, encoded: tuple[Any, ...]) -> dict[str, Any]:
         row = self.driver.one(spec.select_by_id.sql, encoded)
         if row is None:

@@ -24,26 +24,12 @@ from domain.primitives import (
     create_occurrences,
     create_policy,
 )
+from domain.synthetic import RECORD_TYPES
 from metadb.contract import Mode
 
 D = Decimal
-#: Every record type the domain primitives write.
-DOMAIN_RTS = (
-    "ECS",
-    "OrgCell",
-    "Employee",
-    "Worker",
-    "Intermediary",
-    "ExtCompany",
-    "Insured",
-    "PRA",
-    "Guaranty",
-    "CoinsuranceCession",
-    "ReinsuranceCession",
-    "Loss",
-    "Account",
-    "Entry",
-)
+#: Every record type the domain primitives write (the synthetic loader opens the same ones).
+DOMAIN_RTS = RECORD_TYPES
 POLICY = "123456-86"
 DUPONT = 1234000000
 DURAND = 1234000001
