@@ -9,17 +9,16 @@
 
 from __future__ import annotations
 
+from assurdb._version import __version__
 from assurdb.facade import backend_of, connect, create
-from metadb.contract import RC, Action, Mode, Reply, Session
-from metadb.errors import (
+from assurdb.metadb.contract import RC, Action, Mode, Reply, Session
+from assurdb.metadb.errors import (
     AuthenticationError,
     DatabaseLockedError,
     MetaDBError,
     SchemaError,
     SchemaMismatchError,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "RC",

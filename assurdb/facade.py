@@ -6,8 +6,8 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from generator.runtime.database import Database, open_database
-from metadb.errors import MetaDBError, SchemaMismatchError
+from assurdb.metadb.errors import MetaDBError, SchemaMismatchError
+from assurdb.runtime.database import Database, open_database
 
 #: URL scheme (before any ``+driver``) → DBMS of the generated package.
 SCHEMES = {
@@ -47,7 +47,7 @@ def _normalise(url: str) -> str:
 def package(schema: str, dbms: str) -> ModuleType:
     """The generated package ``generated.<schema>.<dbms>``."""
     try:
-        return importlib.import_module(f"generated.{schema}.{dbms}")
+        return importlib.import_module(f"assurdb.generated.{schema}.{dbms}")
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("generated"):
             raise MetaDBError(

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.modelling import LogNormal, Poisson, ceded_aggregate, risk_summary, simulate_frequency_severity
+from assurdb.engine.modelling import LogNormal, Poisson, ceded_aggregate, risk_summary, simulate_frequency_severity
 
 N_YEARS = 1_000_000
 MEAN_COUNT, MU, SIGMA = 10.0, 10.0, 1.5

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.optimise import ScenarioData, scenarios
-from engine.optimise.seed004 import COMMISSION, CURRENT_LINES, FACULTATIVE_COMMISSION, SEED_CURVE
-from engine.portfolio import MarineCargoPortfolio, synthetic_marine_cargo
-from engine.reserving import chain_ladder, discount_factors_from_curve, payment_times
-from engine.results import retention_result
-from engine.solvency import premium_reserve_scr, premium_volume
-from engine.treaties import Surplus
+from assurdb.engine.optimise import ScenarioData, scenarios
+from assurdb.engine.optimise.seed004 import COMMISSION, CURRENT_LINES, FACULTATIVE_COMMISSION, SEED_CURVE
+from assurdb.engine.portfolio import MarineCargoPortfolio, synthetic_marine_cargo
+from assurdb.engine.reserving import chain_ladder, discount_factors_from_curve, payment_times
+from assurdb.engine.results import retention_result
+from assurdb.engine.solvency import premium_reserve_scr, premium_volume
+from assurdb.engine.treaties import Surplus
 
 RETENTIONS = np.arange(1, 202) * 5_000_000.0  # 5 000 … 1 005 000 thousand DA: 201 retentions
 TARGET = 1.0  # seconds (issue 6, item 8(b))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.reserving import chain_ladder, observed_mask
+from assurdb.engine.reserving import chain_ladder, observed_mask
 
 SIZES = (10_000, 100_000)
 N = 10

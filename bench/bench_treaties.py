@@ -18,7 +18,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from engine.treaties import (
+from assurdb.engine.treaties import (
     ExcessOfLoss,
     MinimumDepositPremium,
     Program,

@@ -50,14 +50,14 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from domain.openings import open_with_retry
-from metadb.contract import RC, Article, Reply, Session
+from assurdb.domain.openings import open_with_retry
+from assurdb.metadb.contract import RC, Article, Reply, Session
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from domain.primitives.results import Result
-    from metadb.model import Item, RecordType, Schema
+    from assurdb.domain.primitives.results import Result
+    from assurdb.metadb.model import Item, RecordType, Schema
 
 #: The level of departments: thesis IV.6 (5) "des Cellules d'organisation de niveau 3, c'est-à-dire
 #: des départements".
@@ -1132,7 +1132,7 @@ def check_constraints(session: Session, *, only: Collection[int] | None = None) 
     order; ``rc`` is 0 when there is none, else the code (1000 + n) of the first. ``only``
     restricts the check to some constraint numbers (16: IV.3.8, 17: endorsement amounts).
     """
-    from domain.primitives.results import Result, from_reply, refused
+    from assurdb.domain.primitives.results import Result, from_reply, refused
 
     held: Mapping[str, int] = getattr(session, "opened", None) or {}
     missing = [(rt, 1) for rt in _SCANNED if held.get(rt, 0) < 1]

@@ -20,8 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from domain.constraints import items_of
-from metadb.model import Item, RecordType
+from assurdb.domain.constraints import items_of
+from assurdb.metadb.model import Item, RecordType
 
 PrintFormat = Literal["text", "csv", "html"]
 #: Labels are aligned up to this width; longer ones (a path item's) simply run on.

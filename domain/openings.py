@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from metadb.contract import RC, Opening, Reply, Session
+from assurdb.metadb.contract import RC, Opening, Reply, Session
 
 #: Default time a primitive waits for record types another session holds.
 DEFAULT_TIMEOUT = 30.0

@@ -24,9 +24,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from domain.errors import DomainError
-from domain.openings import open_with_retry
-from domain.primitives import (
+from assurdb.domain.errors import DomainError
+from assurdb.domain.openings import open_with_retry
+from assurdb.domain.primitives import (
     NewCoinsurance,
     NewDamage,
     NewEndorsement,
@@ -46,10 +46,10 @@ from domain.primitives import (
     extend_chains,
     open_account,
 )
-from domain.primitives.associations import Link
-from domain.primitives.pra import add_months, next_period
-from domain.primitives.support import held_modes
-from metadb.contract import Mode, Session
+from assurdb.domain.primitives.associations import Link
+from assurdb.domain.primitives.pra import add_months, next_period
+from assurdb.domain.primitives.support import held_modes
+from assurdb.metadb.contract import Mode, Session
 
 #: The record types the loader writes (opened once, in mode 2, for the whole load).
 RECORD_TYPES = (
@@ -357,7 +357,7 @@ class _Loader:
 
     def accounts(self) -> None:
         """The chart of accounts ACCOUNT x posts to (``domain.accounting``'s), opened with OPEN ACCOUNT."""
-        from domain.accounting.chart import load_chart
+        from assurdb.domain.accounting.chart import load_chart
 
         chart = load_chart()
         for account in chart.accounts:

@@ -7,6 +7,6 @@ through a domain-layer adapter that receives a session.
 
 from __future__ import annotations
 
-from engine.errors import EngineError
+from assurdb.engine.errors import EngineError
 
 __all__ = ["EngineError"]

@@ -46,8 +46,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.treaties.base import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties.base import (
     FloatArray,
     IntArray,
     amount_column,
@@ -59,8 +59,8 @@ from engine.treaties.base import (
     require_columns,
     treaty_years,
 )
-from engine.treaties.excess import ExcessOfLoss
-from engine.treaties.kernels import group_sums
+from assurdb.engine.treaties.excess import ExcessOfLoss
+from assurdb.engine.treaties.kernels import group_sums
 
 ACCOUNT_ITEMS = (
     "premium",

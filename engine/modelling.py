@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from engine.errors import EngineError
+from assurdb.engine.errors import EngineError
 
 if TYPE_CHECKING:
     import numpy.typing as npt

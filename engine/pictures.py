@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
+from assurdb.engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from engine.optimise.method import ScenarioMethod
+    from assurdb.engine.optimise.method import ScenarioMethod
 
 __all__ = ["PICTURES", "frontier_png", "retention_png", "triangle_png", "write_pictures"]
 

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.reserving import chain_ladder, to_cumulative, triangle_from_payments
-from engine.solvency import Premiums
+from assurdb.engine.errors import EngineError
+from assurdb.engine.reserving import chain_ladder, to_cumulative, triangle_from_payments
+from assurdb.engine.solvency import Premiums
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -11,14 +11,14 @@ integers and dates as ISO text on SQLite); ``decode_<rt>`` is its inverse on a f
 
 from __future__ import annotations
 
-from generator.sqlmodel import DBMS
-from metadb.model import Item, PathType, RecordType
-from metadb.physical import Table
+from assurdb.generator.sqlmodel import DBMS
+from assurdb.metadb.model import Item, PathType, RecordType
+from assurdb.metadb.physical import Table
 
 
 def ident(name: str) -> str:
     """A Python identifier for a schema name (record types are CamelCase, items snake_case)."""
-    from metadb.loader import snake
+    from assurdb.metadb.loader import snake
 
     return snake(name)
 

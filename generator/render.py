@@ -16,21 +16,21 @@ from typing import Any
 
 import jinja2
 
-from generator.codecs import check_source, decode_source, encode_source, ident, value_encoders
-from generator.errors import GeneratorError
-from generator.runtime.frames import DTYPES
-from generator.sqlmodel import ALL_DBMS, DBMS, create_statements, duckdb_create_statements
-from generator.statements import (
+from assurdb.generator.codecs import check_source, decode_source, encode_source, ident, value_encoders
+from assurdb.generator.errors import GeneratorError
+from assurdb.generator.sqlmodel import ALL_DBMS, DBMS, create_statements, duckdb_create_statements
+from assurdb.generator.statements import (
     Compiler,
     opening_statements,
     path_statements,
     record_statements,
     schema_version_select,
 )
-from metadb.contract import CONTRACT_VERSION, Action
-from metadb.meta import with_meta
-from metadb.model import RecordType, Schema, named, to_plain
-from metadb.physical import Family, Table, junction_name, table_name, transform
+from assurdb.metadb.contract import CONTRACT_VERSION, Action
+from assurdb.metadb.meta import with_meta
+from assurdb.metadb.model import RecordType, Schema, named, to_plain
+from assurdb.metadb.physical import Family, Table, junction_name, table_name, transform
+from assurdb.runtime.frames import DTYPES
 
 GENERATOR_VERSION = "1.0.0"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine.interfaces import Dialect
 
-from metadb.physical import Column, PhysicalModel, Table
+from assurdb.metadb.physical import Column, PhysicalModel, Table
 
 DBMS = Literal["sqlite", "postgresql", "mariadb", "duckdb"]
 RELATIONAL: tuple[DBMS, ...] = ("sqlite", "postgresql", "mariadb")

@@ -18,9 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from generator.sqlmodel import DBMS, dialect, to_metadata
-from metadb.model import PathType, RecordType, Schema
-from metadb.physical import PhysicalModel, Table, junction_name, table_name
+from assurdb.generator.sqlmodel import DBMS, dialect, to_metadata
+from assurdb.metadb.model import PathType, RecordType, Schema
+from assurdb.metadb.physical import PhysicalModel, Table, junction_name, table_name
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ the domain layer and Alembic all build on it (SPEC §1, §3.4, §10).
 
 from __future__ import annotations
 
-from metadb.contract import CONTRACT_VERSION, RC, Action, Mode, Reply, Session
-from metadb.errors import MetaDBError, SchemaError
+from assurdb.metadb.contract import CONTRACT_VERSION, RC, Action, Mode, Reply, Session
+from assurdb.metadb.errors import MetaDBError, SchemaError
 
 __all__ = [
     "CONTRACT_VERSION",

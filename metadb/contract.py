@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import pandas as pd
 
-    from metadb.model import Schema
+    from assurdb.metadb.model import Schema
 
 #: Bumped whenever the contract below changes shape; generated modules check it at import
 #: (protobuf's runtime version check), so stale generated code fails loudly.

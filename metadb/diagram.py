@@ -13,7 +13,7 @@ origin). The label repeats it in words: the path's name, class and flags (:data:
 
 from __future__ import annotations
 
-from metadb.model import PathType, RecordType, Schema
+from assurdb.metadb.model import PathType, RecordType, Schema
 
 #: The flags shown after a path's class, in the CLI and on the diagram.
 FLAG_LEGEND = "T! every target needs its origin; O+ every origin needs a target; id identifying path"

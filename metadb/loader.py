@@ -19,8 +19,8 @@ from typing import Any, cast
 
 import yaml
 
-from metadb.errors import SchemaError, SchemaProblem
-from metadb.model import (
+from assurdb.metadb.errors import SchemaError, SchemaProblem
+from assurdb.metadb.model import (
     COMBINE_RULES,
     IDENTIFIER_KEY,
     ITEM_TYPES,
@@ -34,7 +34,7 @@ from metadb.model import (
     Statistics,
     named,
 )
-from metadb.values import MAX_DIGITS, check_value
+from assurdb.metadb.values import MAX_DIGITS, check_value
 
 #: The schema file format this loader reads (``format:`` at the top of a file).
 FORMAT_VERSION = 1
@@ -864,7 +864,7 @@ def _reserved_for(path: Path) -> dict[str, str] | None:
     # Its path types are reserved too, since with_meta() merges both namespaces.
     if path.resolve() == builtin_path("meta").resolve():
         return None
-    from metadb.meta import META_RECORD_TYPES, meta_schema
+    from assurdb.metadb.meta import META_RECORD_TYPES, meta_schema
 
     reserved = {n: "it is a path type of the meta-schema" for n in meta_schema().path_types}
     reserved.update({n: "it is a record type of the meta-schema" for n in META_RECORD_TYPES})
@@ -873,11 +873,11 @@ def _reserved_for(path: Path) -> dict[str, str] | None:
 
 def builtin_path(name: str) -> Path:
     """The path of a schema shipped with assurdb (``insurance``, ``meta``…)."""
-    return Path(str(resources.files("metadb").joinpath("schemas", f"{name}.yaml")))
+    return Path(str(resources.files("assurdb.metadb").joinpath("schemas", f"{name}.yaml")))
 
 
 def builtin_names() -> list[str]:
-    folder = resources.files("metadb").joinpath("schemas")
+    folder = resources.files("assurdb.metadb").joinpath("schemas")
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 

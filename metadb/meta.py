@@ -16,8 +16,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from metadb.errors import MetaDBError
-from metadb.model import (
+from assurdb.metadb.errors import MetaDBError
+from assurdb.metadb.model import (
     AccessKey,
     Item,
     PathType,
@@ -26,7 +26,7 @@ from metadb.model import (
     Statistics,
     named,
 )
-from metadb.values import check_value
+from assurdb.metadb.values import check_value
 
 #: The meta-schema's record types, in the order they are written (origins before targets).
 META_RECORD_TYPES = (
@@ -48,7 +48,7 @@ DESCRIPTIVE = ("SchemaVersion", "RecordType", "Item", "AccessKey", "PathType", "
 @cache
 def meta_schema() -> Schema:
     """The meta-schema, loaded from ``metadb/schemas/meta.yaml``."""
-    from metadb.loader import builtin_path, load
+    from assurdb.metadb.loader import builtin_path, load
 
     return load(builtin_path("meta"))
 

@@ -331,7 +331,7 @@ def named(elements: Iterable[N]) -> Named[N]:
 
 
 def item_from_plain(plain: Mapping[str, Any]) -> Item:
-    from metadb.values import check_value
+    from assurdb.metadb.values import check_value
 
     item = Item(
         name=plain["name"],

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from metadb.loader import snake
-from metadb.meta import META_RECORD_TYPES
-from metadb.model import Item, ItemType, PathType, RecordType, Schema
+from assurdb.metadb.loader import snake
+from assurdb.metadb.meta import META_RECORD_TYPES
+from assurdb.metadb.model import Item, ItemType, PathType, RecordType, Schema
 
 Family = Literal["relational", "columnar"]
 ColumnKind = Literal["scalar", "list", "struct"]

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from metadb.errors import MetaDBError
-from metadb.model import IDENTIFIER_KEY, PathType, Schema
+from assurdb.metadb.errors import MetaDBError
+from assurdb.metadb.model import IDENTIFIER_KEY, PathType, Schema
 
 Direction = Literal["forward", "backward"]
 

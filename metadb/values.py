@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from metadb.model import Item
+from assurdb.metadb.model import Item
 
 #: Largest number of digits a numeric or decimal item may have: decimals are kept as scaled
 #: 64-bit integers on SQLite (SPEC §3.2 "never floats"), so 18 digits everywhere.

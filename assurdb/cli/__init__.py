@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from metadb.errors import MetaDBError
+from assurdb.metadb.errors import MetaDBError
 
 #: Sub-command modules, each exposing ``command`` (a click command or group).
 SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report", "optimise")

@@ -18,7 +18,7 @@ import click
 
 from assurdb.cli.schema import summary
 from assurdb.facade import create
-from metadb.contract import RC, Mode, Reply
+from assurdb.metadb.contract import RC, Mode, Reply
 
 DEFAULT_DB = Path("out") / "demo.db"
 YEAR = "2024"
@@ -72,7 +72,7 @@ def command(db_path: Path, insured: int, seed: int) -> None:
 
 
 def _schema(db: Any) -> None:
-    from metadb.loader import load_schema
+    from assurdb.metadb.loader import load_schema
 
     names = set(load_schema("insurance").record_types)
     data = db.schema
@@ -91,7 +91,7 @@ def _schema(db: Any) -> None:
 
 
 def _company(s: Any, insured: int, seed: int, db_path: Path) -> None:
-    from domain.synthetic import load_synthetic_company
+    from assurdb.domain.synthetic import load_synthetic_company
 
     _title(f"A synthetic company (seed {seed}), loaded through the primitives into {db_path}")
     start = time.perf_counter()
@@ -157,7 +157,7 @@ def _interface(s: Any) -> None:
 
 
 def _primitives(s: Any) -> None:
-    from domain.primitives import (
+    from assurdb.domain.primitives import (
         cancel_pra,
         combine_pra,
         create_endorsement,
@@ -224,7 +224,7 @@ def _primitives(s: Any) -> None:
 
 
 def _accounting(s: Any) -> None:
-    from domain.accounting import account_all
+    from assurdb.domain.accounting import account_all
 
     _title(f"ACCOUNT everything not yet accounted, as at 31/12/{YEAR} (balanced journals, gapless numbers)")
     start = time.perf_counter()
@@ -235,7 +235,7 @@ def _accounting(s: Any) -> None:
 
 
 def _reports(s: Any) -> None:
-    from domain.reports import load_company, make_report, render
+    from assurdb.domain.reports import load_company, make_report, render
 
     company = load_company(s)
     # Losses: accident-year basis (everything was accounted at one date, so the calendar year

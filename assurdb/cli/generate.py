@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from generator.render import GENERATED, diff, render_all, render_package, write
-from generator.sqlmodel import ALL_DBMS
-from metadb.loader import builtin_names, load_schema
+from assurdb.generator.render import GENERATED, diff, render_all, render_package, write
+from assurdb.generator.sqlmodel import ALL_DBMS
+from assurdb.metadb.loader import builtin_names, load_schema
 
 #: The schemas whose interfaces are generated and committed (``metadb/schemas/*.yaml`` but the meta-schema).
 DEFAULT_SCHEMAS = ("insurance",)

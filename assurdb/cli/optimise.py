@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
 
-    from engine.optimise import ScenarioMethod
-    from engine.optimise.data import ScenarioData
+    from assurdb.engine.optimise import ScenarioMethod
+    from assurdb.engine.optimise.data import ScenarioData
 
 K = 1_000.0  # the tables' thousand DA
 DEFAULT_OUT = Path("out") / "optimise"
@@ -93,12 +93,12 @@ def parse_retentions(spec: str) -> npt.NDArray[np.float64]:
 
 
 def _load(seed: int, csv: Path | None, valuation_year: int | None) -> tuple[ScenarioData, str]:
-    from engine.optimise import ScenarioData
+    from assurdb.engine.optimise import ScenarioData
 
     if csv is not None:
         data = ScenarioData.read_csv(csv, valuation_year=valuation_year)
         return data, f"portfolio {csv}"
-    from engine.portfolio import synthetic_marine_cargo
+    from assurdb.engine.portfolio import synthetic_marine_cargo
 
     return ScenarioData.from_portfolio(synthetic_marine_cargo(seed=seed)), f"synthetic marine cargo (seed {seed})"
 
@@ -362,10 +362,10 @@ def command(
 ) -> None:
     """Optimise the surplus retention by seed 004's scenario method (help: :data:`_HELP`)."""
     grid = parse_retentions(retentions)
-    from engine.errors import EngineError
-    from engine.optimise import RiskAppetite, ScenarioMethod
-    from engine.pictures import write_pictures
-    from engine.treaties import Surplus
+    from assurdb.engine.errors import EngineError
+    from assurdb.engine.optimise import RiskAppetite, ScenarioMethod
+    from assurdb.engine.pictures import write_pictures
+    from assurdb.engine.treaties import Surplus
 
     def factory(retention: float) -> Surplus:
         return Surplus(retention, lines, commission=commission)

@@ -7,10 +7,10 @@ from typing import TextIO
 
 import click
 
+from assurdb.domain.errors import DomainError
+from assurdb.domain.reports import FORMATS, GROUPINGS, REPORTS, Basis, Period, load_company, make_report, render
 from assurdb.facade import connect
-from domain.errors import DomainError
-from domain.reports import FORMATS, GROUPINGS, REPORTS, Basis, Period, load_company, make_report, render
-from metadb.errors import MetaDBError
+from assurdb.metadb.errors import MetaDBError
 
 
 @click.command("report")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from metadb.loader import load_schema
-from metadb.routes import Route, route
+from assurdb.metadb.loader import load_schema
+from assurdb.metadb.routes import Route, route
 
 DEFAULT_SCHEMA = "insurance"
 SCHEMA_HELP = "A built-in schema (insurance, meta) or a schema file."

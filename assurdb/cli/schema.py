@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from metadb.diagram import FLAG_LEGEND, path_summary, to_dot
-from metadb.errors import SchemaError
-from metadb.loader import load_schema
-from metadb.model import Schema
+from assurdb.metadb.diagram import FLAG_LEGEND, path_summary, to_dot
+from assurdb.metadb.errors import SchemaError
+from assurdb.metadb.loader import load_schema
+from assurdb.metadb.model import Schema
 
 #: The schema commands use when none is named (SPEC §2).
 DEFAULT_SCHEMA = "insurance"

@@ -8,7 +8,7 @@ with consecutive entry numbers, and the ACCOUNT primitives.
 
 from __future__ import annotations
 
-from domain.accounting.account import (
+from assurdb.domain.accounting.account import (
     account_all,
     account_coinsurance,
     account_guaranty,
@@ -20,8 +20,8 @@ from domain.accounting.account import (
     returned_premium,
     source_id,
 )
-from domain.accounting.chart import AccountDef, Chart, ChartError, Installed, Rule, install_chart, load_chart
-from domain.accounting.journal import (
+from assurdb.domain.accounting.chart import AccountDef, Chart, ChartError, Installed, Rule, install_chart, load_chart
+from assurdb.domain.accounting.journal import (
     Accounted,
     Journal,
     Line,

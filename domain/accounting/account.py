@@ -38,8 +38,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
 from typing import Any
 
-from domain.accounting.chart import Chart, load_chart
-from domain.accounting.journal import (
+from assurdb.domain.accounting.chart import Chart, load_chart
+from assurdb.domain.accounting.journal import (
     CENT,
     Accounted,
     Journal,
@@ -49,8 +49,8 @@ from domain.accounting.journal import (
     lines_for,
     write_journal,
 )
-from domain.openings import DEFAULT_TIMEOUT, opened
-from metadb.contract import RC, Mode, Opening, Session
+from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
+from assurdb.metadb.contract import RC, Mode, Opening, Session
 
 PRA = "PRA"
 GUARANTY = "Guaranty"

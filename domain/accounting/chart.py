@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from domain.errors import DomainError
-from domain.openings import DEFAULT_TIMEOUT, opened
-from metadb.contract import RC, Mode, Session
+from assurdb.domain.errors import DomainError
+from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
+from assurdb.metadb.contract import RC, Mode, Session
 
 #: Record type of the chart (SPEC §2: Account, identifier ``number``).
 ACCOUNT = "Account"
@@ -149,7 +149,7 @@ def parse_chart(data: Any) -> Chart:
 @cache
 def load_chart() -> Chart:
     """The shipped chart of accounts (``domain/accounting/chart.yaml``), read once."""
-    text = resources.files("domain.accounting").joinpath("chart.yaml").read_text(encoding="utf-8")
+    text = resources.files("assurdb.domain.accounting").joinpath("chart.yaml").read_text(encoding="utf-8")
     return parse_chart(yaml.safe_load(text))
 
 

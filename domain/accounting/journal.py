@@ -30,10 +30,10 @@ from typing import Any
 
 import pandas as pd
 
-from domain.accounting.chart import ACCOUNT, Chart, load_chart
-from domain.errors import DomainError
-from domain.openings import DEFAULT_TIMEOUT, opened
-from metadb.contract import RC, Mode, Opening, Reply, Session
+from assurdb.domain.accounting.chart import ACCOUNT, Chart, load_chart
+from assurdb.domain.errors import DomainError
+from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
+from assurdb.metadb.contract import RC, Mode, Opening, Reply, Session
 
 ENTRY = "Entry"
 DEBIT, CREDIT = "D", "C"

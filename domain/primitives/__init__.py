@@ -54,15 +54,15 @@ The integrity constraints themselves, and ``check_constraints(s)``, are in :mod:
 
 from __future__ import annotations
 
-from domain.constraints import Constraint, Violation, check_constraints
-from domain.primitives.accounts import close_account, open_account
-from domain.primitives.associations import (
+from assurdb.domain.constraints import Constraint, Violation, check_constraints
+from assurdb.domain.primitives.accounts import close_account, open_account
+from assurdb.domain.primitives.associations import (
     create_association,
     create_associations,
     delete_association,
     find_association,
 )
-from domain.primitives.cessions import (
+from assurdb.domain.primitives.cessions import (
     NewCoinsurance,
     NewReinsurance,
     cancel_coinsurance,
@@ -80,8 +80,8 @@ from domain.primitives.cessions import (
     reinstate_reinsurance,
     reinsurance_partial_modif,
 )
-from domain.primitives.combine import combine_occurrences, difference
-from domain.primitives.generic import (
+from assurdb.domain.primitives.combine import combine_occurrences, difference
+from assurdb.domain.primitives.generic import (
     Confirm,
     create_occurrence,
     create_occurrences,
@@ -93,7 +93,7 @@ from domain.primitives.generic import (
     print_occurrence,
     select_occurrences,
 )
-from domain.primitives.guaranty import (
+from assurdb.domain.primitives.guaranty import (
     NewDamage,
     cancel_guaranty,
     combine_guaranties,
@@ -104,8 +104,8 @@ from domain.primitives.guaranty import (
     reinstate_guaranty,
     undamage,
 )
-from domain.primitives.lifecycle import accounting_items, cancel, partial_modif, reinstate
-from domain.primitives.loss import (
+from assurdb.domain.primitives.lifecycle import accounting_items, cancel, partial_modif, reinstate
+from assurdb.domain.primitives.loss import (
     NewLoss,
     cancel_loss,
     create_loss,
@@ -113,7 +113,7 @@ from domain.primitives.loss import (
     loss_partial_modif,
     reinstate_loss,
 )
-from domain.primitives.pra import (
+from assurdb.domain.primitives.pra import (
     NewEndorsement,
     NewPolicy,
     NewRenewal,
@@ -135,7 +135,7 @@ from domain.primitives.pra import (
     pra_id,
     reinstate_pra,
 )
-from domain.primitives.results import DomainRC, Result
+from assurdb.domain.primitives.results import DomainRC, Result
 
 __all__ = [
     "Confirm",

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.constraints import Lookup, articles_of
-from domain.primitives.generic import validate, with_defaults
-from domain.primitives.results import DomainRC, Result, done, failed, from_reply
-from domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
-from metadb.contract import RC, Session
+from assurdb.domain.constraints import Lookup, articles_of
+from assurdb.domain.primitives.generic import validate, with_defaults
+from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
+from assurdb.domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
+from assurdb.metadb.contract import RC, Session
 
 
 def open_account(

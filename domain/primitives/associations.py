@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from domain.constraints import Lookup, link_violations, unlink_violations
-from domain.primitives.generic import Confirm
-from domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
-from domain.primitives.support import (
+from assurdb.domain.constraints import Lookup, link_violations, unlink_violations
+from assurdb.domain.primitives.generic import Confirm
+from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
+from assurdb.domain.primitives.support import (
     Work,
     fail,
     in_unit,
@@ -25,8 +25,8 @@ from domain.primitives.support import (
     reading,
     writing,
 )
-from metadb.contract import RC, Article, Session
-from metadb.model import PathType
+from assurdb.metadb.contract import RC, Article, Session
+from assurdb.metadb.model import PathType
 
 #: A link to make: (origin identifier, target identifier) or, with the link's own items
 #: (Composition's ``role``), (origin identifier, target identifier, link items).

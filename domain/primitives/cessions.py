@@ -21,14 +21,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.constraints import GUARANTY_ID, Lookup, guaranty_label, items_of, link_violations, pra_key, pra_label
-from domain.primitives.combine import ZERO, combine_occurrences
-from domain.primitives.generic import Confirm, validate, with_defaults
-from domain.primitives.guaranty import guaranty_id
-from domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, partial_modif, reinstate
-from domain.primitives.pra import BULK, HUNDRED, Chains, pra_id
-from domain.primitives.results import DomainRC, Result, done, failed, from_reply
-from domain.primitives.support import (
+from assurdb.domain.constraints import (
+    GUARANTY_ID,
+    Lookup,
+    guaranty_label,
+    items_of,
+    link_violations,
+    pra_key,
+    pra_label,
+)
+from assurdb.domain.primitives.combine import ZERO, combine_occurrences
+from assurdb.domain.primitives.generic import Confirm, validate, with_defaults
+from assurdb.domain.primitives.guaranty import guaranty_id
+from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, partial_modif, reinstate
+from assurdb.domain.primitives.pra import BULK, HUNDRED, Chains, pra_id
+from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
+from assurdb.domain.primitives.support import (
     Work,
     fail,
     guarded,
@@ -40,7 +48,7 @@ from domain.primitives.support import (
     refuse_if,
     writing,
 )
-from metadb.contract import RC, Article, Session
+from assurdb.metadb.contract import RC, Article, Session
 
 
 @dataclass(frozen=True)

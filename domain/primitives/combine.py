@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from metadb.contract import Article
-from metadb.model import RecordType
+from assurdb.metadb.contract import Article
+from assurdb.metadb.model import RecordType
 
 ZERO = Decimal(0)
 

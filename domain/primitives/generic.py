@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from domain.constraints import (
+from assurdb.domain.constraints import (
     Constraint,
     Lookup,
     article_violations,
@@ -23,9 +23,9 @@ from domain.constraints import (
     pra_label,
     violation,
 )
-from domain.display import PRINT_FORMATS, PrintFormat, format_article, render, write_file
-from domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
-from domain.primitives.support import (
+from assurdb.domain.display import PRINT_FORMATS, PrintFormat, format_article, render, write_file
+from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
+from assurdb.domain.primitives.support import (
     Work,
     in_unit,
     lookup_failed,
@@ -34,9 +34,9 @@ from domain.primitives.support import (
     reading,
     writing,
 )
-from metadb.contract import RC, Session
-from metadb.model import IDENTIFIER_KEY, RecordType
-from metadb.values import check_value
+from assurdb.metadb.contract import RC, Session
+from assurdb.metadb.model import IDENTIFIER_KEY, RecordType
+from assurdb.metadb.values import check_value
 
 #: DELETE's confirmation hook: given the occurrence as DISPLAY shows it, answers whether to go on.
 Confirm = Callable[[str], bool]

@@ -16,12 +16,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.constraints import GUARANTY_ID, Lookup, guaranty_label, items_of, link_violations, pra_key, pra_label
-from domain.primitives.generic import DAMAGE_ITEMS, Confirm, record_type, validate
-from domain.primitives.lifecycle import cancel, partial_modif, reinstate
-from domain.primitives.pra import BULK, HUNDRED, Chains, compose_guaranties, pra_id
-from domain.primitives.results import DomainRC, Result, done, failed, from_reply
-from domain.primitives.support import (
+from assurdb.domain.constraints import (
+    GUARANTY_ID,
+    Lookup,
+    guaranty_label,
+    items_of,
+    link_violations,
+    pra_key,
+    pra_label,
+)
+from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, record_type, validate
+from assurdb.domain.primitives.lifecycle import cancel, partial_modif, reinstate
+from assurdb.domain.primitives.pra import BULK, HUNDRED, Chains, compose_guaranties, pra_id
+from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
+from assurdb.domain.primitives.support import (
     Work,
     fail,
     guarded,
@@ -33,7 +41,7 @@ from domain.primitives.support import (
     refuse_if,
     writing,
 )
-from metadb.contract import RC, Article, Session
+from assurdb.metadb.contract import RC, Article, Session
 
 
 def guaranty_id(values: Mapping[str, Any]) -> dict[str, Any]:

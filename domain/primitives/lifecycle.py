@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from domain.constraints import Lookup, items_of, pra_label
-from domain.primitives.generic import DAMAGE_ITEMS, Confirm, modify_occurrence, record_type, validate
-from domain.primitives.results import DomainRC, Result, done, failed, from_reply
-from domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
-from metadb.contract import RC, Session
-from metadb.model import RecordType
+from assurdb.domain.constraints import Lookup, items_of, pra_label
+from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, modify_occurrence, record_type, validate
+from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
+from assurdb.domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
+from assurdb.metadb.contract import RC, Session
+from assurdb.metadb.model import RecordType
 
 CANCELLATION_ITEMS = ("cancellation_type", "cancellation_date")
 #: Items that say whether ACCOUNT x has journalised an event (creation, cancellation, damage…).

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.constraints import Constraint, Lookup, check_loss_date, items_of, pra_label, violation
-from domain.primitives.generic import Confirm, validate, with_defaults
-from domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, partial_modif, reinstate
-from domain.primitives.pra import BULK, Chains, compose, contract_in_force, pra_id
-from domain.primitives.results import DomainRC, Result, done, from_reply, refused
-from domain.primitives.support import (
+from assurdb.domain.constraints import Constraint, Lookup, check_loss_date, items_of, pra_label, violation
+from assurdb.domain.primitives.generic import Confirm, validate, with_defaults
+from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, partial_modif, reinstate
+from assurdb.domain.primitives.pra import BULK, Chains, compose, contract_in_force, pra_id
+from assurdb.domain.primitives.results import DomainRC, Result, done, from_reply, refused
+from assurdb.domain.primitives.support import (
     Abort,
     Work,
     fail,
@@ -32,7 +32,7 @@ from domain.primitives.support import (
     reading,
     writing,
 )
-from metadb.contract import RC, Article, Session
+from assurdb.metadb.contract import RC, Article, Session
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NoReturn
 
-from domain.constraints import (
+from assurdb.domain.constraints import (
     GUARANTY_ID,
     PRA_ID,
     Constraint,
@@ -47,11 +47,11 @@ from domain.constraints import (
     pra_label,
     violation,
 )
-from domain.primitives.combine import ZERO, combine_occurrences, difference
-from domain.primitives.generic import DAMAGE_ITEMS, Confirm, validate, with_defaults
-from domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, reinstate
-from domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
-from domain.primitives.support import (
+from assurdb.domain.primitives.combine import ZERO, combine_occurrences, difference
+from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, validate, with_defaults
+from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, reinstate
+from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
+from assurdb.domain.primitives.support import (
     Abort,
     Work,
     fail,
@@ -62,8 +62,8 @@ from domain.primitives.support import (
     reading,
     writing,
 )
-from metadb.contract import RC, Article, Reply, Session
-from metadb.model import RecordType, Schema
+from assurdb.metadb.contract import RC, Article, Reply, Session
+from assurdb.metadb.model import RecordType, Schema
 
 #: Beyond this many policies, a batch form reads the PRAs and guaranties it needs with one READ
 #: SELECTION over their policy numbers instead of READ SEQUENTIAL per policy.

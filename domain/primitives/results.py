@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from domain.constraints import Constraint, Violation
-from metadb.contract import RC, Article, Reply, as_rc
+from assurdb.domain.constraints import Constraint, Violation
+from assurdb.metadb.contract import RC, Article, Reply, as_rc
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import NoReturn
 
-from domain.constraints import Lookup, Violation
-from domain.openings import open_with_retry
-from domain.primitives.results import Result, failed, from_reply, refused
-from metadb.contract import RC, Mode, Reply, Session
+from assurdb.domain.constraints import Lookup, Violation
+from assurdb.domain.openings import open_with_retry
+from assurdb.domain.primitives.results import Result, failed, from_reply, refused
+from assurdb.metadb.contract import RC, Mode, Reply, Session
 
 Needs = Mapping[str, int]
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from domain.reports.claims import claims_activity, claims_dictionary
-from domain.reports.data import Company, load_company
-from domain.reports.period import Basis, Period, ReportError
-from domain.reports.production import agents_report, production_report, transactions_report
-from domain.reports.ratios import (
+from assurdb.domain.reports.claims import claims_activity, claims_dictionary
+from assurdb.domain.reports.data import Company, load_company
+from assurdb.domain.reports.period import Basis, Period, ReportError
+from assurdb.domain.reports.production import agents_report, production_report, transactions_report
+from assurdb.domain.reports.ratios import (
     breakeven_loss_ratio,
     earned_incurred,
     expense_ratio,
@@ -36,7 +36,7 @@ from domain.reports.ratios import (
     ratios_report,
     written_paid,
 )
-from domain.reports.render import FORMATS, render
+from assurdb.domain.reports.render import FORMATS, render
 
 ALL_BASES = (Basis.CALENDAR, Basis.UNDERWRITING, Basis.ACCIDENT)
 GROUPINGS = ("class", "branch", "agent")

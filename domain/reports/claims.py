@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from domain.reports.data import NONE, ZERO, Company, records
-from domain.reports.frames import report_frame
-from domain.reports.period import Basis, Period, ReportError
+from assurdb.domain.reports.data import NONE, ZERO, Company, records
+from assurdb.domain.reports.frames import report_frame
+from assurdb.domain.reports.period import Basis, Period, ReportError
 
 ALL = "(all)"
 

@@ -28,12 +28,12 @@ from typing import Any, cast
 
 import pandas as pd
 
-from domain.accounting.account import IDENTIFIERS, LOSS, PRA, source_id
-from domain.accounting.chart import Chart, load_chart
-from domain.accounting.journal import ENTRY, read_journal
-from domain.openings import DEFAULT_TIMEOUT, opened
-from domain.reports.period import ReportError
-from metadb.contract import Mode, Session
+from assurdb.domain.accounting.account import IDENTIFIERS, LOSS, PRA, source_id
+from assurdb.domain.accounting.chart import Chart, load_chart
+from assurdb.domain.accounting.journal import ENTRY, read_journal
+from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
+from assurdb.domain.reports.period import ReportError
+from assurdb.metadb.contract import Mode, Session
 
 #: Record types a report reads, all in mode 1.
 READ = (PRA, LOSS, ENTRY, "Account", "OrgCell", "ECS", "Intermediary")

@@ -33,9 +33,9 @@ from typing import Any
 
 import pandas as pd
 
-from domain.accounting.account import cover_days, returned_premium
-from domain.reports.data import NONE, ZERO, Company, records
-from domain.reports.period import Basis, Period, ReportError
+from assurdb.domain.accounting.account import cover_days, returned_premium
+from assurdb.domain.reports.data import NONE, ZERO, Company, records
+from assurdb.domain.reports.period import Basis, Period, ReportError
 
 #: Report ``--by`` names → column.
 GROUPS: Mapping[str, str] = {

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.errors import DomainError
+from assurdb.domain.errors import DomainError
 
 
 class ReportError(DomainError):

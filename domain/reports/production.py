@@ -9,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from domain.accounting.account import returned_premium
-from domain.reports.data import NONE, ZERO, Company, records
-from domain.reports.figures import COUNTS, MONEY, figures, group_column, ordered, total
-from domain.reports.frames import report_frame
-from domain.reports.period import Basis, Period, ReportError
-from domain.reports.ratios import earned_incurred, rounded, written_paid
+from assurdb.domain.accounting.account import returned_premium
+from assurdb.domain.reports.data import NONE, ZERO, Company, records
+from assurdb.domain.reports.figures import COUNTS, MONEY, figures, group_column, ordered, total
+from assurdb.domain.reports.frames import report_frame
+from assurdb.domain.reports.period import Basis, Period, ReportError
+from assurdb.domain.reports.ratios import earned_incurred, rounded, written_paid
 
 ALL = "(all)"
 

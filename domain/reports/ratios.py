@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from domain.reports.data import Company
-from domain.reports.figures import figures, group_column, ordered, total
-from domain.reports.frames import report_frame
-from domain.reports.period import Basis, Period
+from assurdb.domain.reports.data import Company
+from assurdb.domain.reports.figures import figures, group_column, ordered, total
+from assurdb.domain.reports.frames import report_frame
+from assurdb.domain.reports.period import Basis, Period
 
 PLACES = Decimal("0.0001")
 ONE = Decimal(1)

@@ -16,9 +16,9 @@ the XL protecting the retention), :mod:`~engine.optimise.method` (all of it as o
 
 from __future__ import annotations
 
-from engine.optimise.data import CSV_COLUMNS, ScenarioData
-from engine.optimise.method import ScenarioMethod
-from engine.optimise.rules import (
+from assurdb.engine.optimise.data import CSV_COLUMNS, ScenarioData
+from assurdb.engine.optimise.method import ScenarioMethod
+from assurdb.engine.optimise.rules import (
     RULES,
     Choice,
     RiskAppetite,
@@ -29,7 +29,7 @@ from engine.optimise.rules import (
     marginal_rule,
     marginal_steps,
 )
-from engine.optimise.scenarios import (
+from assurdb.engine.optimise.scenarios import (
     RESULT_COLUMNS,
     evaluate_treaties,
     grid_frame,
@@ -39,7 +39,7 @@ from engine.optimise.scenarios import (
     scenarios_over,
     seed_surplus,
 )
-from engine.optimise.sizing import (
+from assurdb.engine.optimise.sizing import (
     LossRatioProfile,
     Protection,
     capacity_table,

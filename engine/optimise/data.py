@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
+from assurdb.engine.errors import EngineError
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from engine.portfolio import MarineCargoPortfolio
+    from assurdb.engine.portfolio import MarineCargoPortfolio
 
     FloatArray = npt.NDArray[np.float64]
     IntArray = npt.NDArray[np.int64]
@@ -236,7 +236,7 @@ class ScenarioData:
             if (values < 0).any():
                 raise EngineError("portfolio table: a 'paid_*' column holds a negative payment")
         else:
-            from engine.portfolio import payment_pattern
+            from assurdb.engine.portfolio import payment_pattern
 
             pattern = payment_pattern()
             devs = np.arange(pattern.size, dtype=np.int64)

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.reserving import chain_ladder
-from engine.solvency import SIGMA_PREMIUM, SIGMA_RESERVE, premium_reserve_scr_array
+from assurdb.engine.reserving import chain_ladder
+from assurdb.engine.solvency import SIGMA_PREMIUM, SIGMA_RESERVE, premium_reserve_scr_array
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from engine.optimise.data import ScenarioData
+    from assurdb.engine.optimise.data import ScenarioData
 
     FloatArray = npt.NDArray[np.float64]
     BoolArray = npt.NDArray[np.bool_]

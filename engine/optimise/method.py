@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.optimise.rules import RULES, RiskAppetite, Rule, choose
-from engine.optimise.scenarios import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.optimise.rules import RULES, RiskAppetite, Rule, choose
+from assurdb.engine.optimise.scenarios import (
     Treaty,
     TreatyFactory,
     as_data,
@@ -29,14 +29,20 @@ from engine.optimise.scenarios import (
     net_triangle,
     scenarios,
 )
-from engine.optimise.seed004 import BAND_WIDTH, CAPACITY_LINES, COMMISSION, CURRENT_LINES, FACULTATIVE_COMMISSION
-from engine.optimise.sizing import capacity_table, protect_retention, size_capacity
-from engine.treaties import Surplus
+from assurdb.engine.optimise.seed004 import (
+    BAND_WIDTH,
+    CAPACITY_LINES,
+    COMMISSION,
+    CURRENT_LINES,
+    FACULTATIVE_COMMISSION,
+)
+from assurdb.engine.optimise.sizing import capacity_table, protect_retention, size_capacity
+from assurdb.engine.treaties import Surplus
 
 if TYPE_CHECKING:
-    from engine.optimise.data import ScenarioData
-    from engine.optimise.sizing import Protection
-    from engine.portfolio import MarineCargoPortfolio
+    from assurdb.engine.optimise.data import ScenarioData
+    from assurdb.engine.optimise.sizing import Protection
+    from assurdb.engine.portfolio import MarineCargoPortfolio
 
 __all__ = ["ScenarioMethod"]
 

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.optimise.seed004 import MIN_ROL
+from assurdb.engine.errors import EngineError
+from assurdb.engine.optimise.seed004 import MIN_ROL
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -37,13 +37,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.optimise.data import ScenarioData
-from engine.optimise.kernel import KernelResult, TreatyArrays, evaluate, prepare, scr_from_volumes
-from engine.optimise.seed004 import COMMISSION, CURRENT_LINES, FACULTATIVE_COMMISSION, RETENTIONS, SEED_CURVE
-from engine.reserving import discount_factors_from_curve, payment_times
-from engine.results import loss_ratio, retention_result
-from engine.treaties import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.optimise.data import ScenarioData
+from assurdb.engine.optimise.kernel import KernelResult, TreatyArrays, evaluate, prepare, scr_from_volumes
+from assurdb.engine.optimise.seed004 import COMMISSION, CURRENT_LINES, FACULTATIVE_COMMISSION, RETENTIONS, SEED_CURVE
+from assurdb.engine.reserving import discount_factors_from_curve, payment_times
+from assurdb.engine.results import loss_ratio, retention_result
+from assurdb.engine.treaties import (
     DepositPremium,
     ExcessOfLoss,
     FixedCommission,
@@ -53,12 +53,12 @@ from engine.treaties import (
     QuotaShare,
     Surplus,
 )
-from engine.treaties.commissions import Commission, as_commission, as_premium
+from assurdb.engine.treaties.commissions import Commission, as_commission, as_premium
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from engine.portfolio import MarineCargoPortfolio
+    from assurdb.engine.portfolio import MarineCargoPortfolio
 
     FloatArray = npt.NDArray[np.float64]
 

@@ -30,18 +30,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.optimise.kernel import cession_rates, facultative_rates
-from engine.optimise.scenarios import TreatyFactory, as_data, scenarios, seed_surplus, treaty_arrays
-from engine.optimise.seed004 import BAND_WIDTH, CAPACITY_LINES, COMMISSION, MIN_ROL, SHIPMENT_MULTIPLES
-from engine.results import loss_ratio
-from engine.treaties import ExcessOfLoss, Program, Surplus
+from assurdb.engine.errors import EngineError
+from assurdb.engine.optimise.kernel import cession_rates, facultative_rates
+from assurdb.engine.optimise.scenarios import TreatyFactory, as_data, scenarios, seed_surplus, treaty_arrays
+from assurdb.engine.optimise.seed004 import BAND_WIDTH, CAPACITY_LINES, COMMISSION, MIN_ROL, SHIPMENT_MULTIPLES
+from assurdb.engine.results import loss_ratio
+from assurdb.engine.treaties import ExcessOfLoss, Program, Surplus
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from engine.optimise.data import ScenarioData
-    from engine.portfolio import MarineCargoPortfolio
+    from assurdb.engine.optimise.data import ScenarioData
+    from assurdb.engine.portfolio import MarineCargoPortfolio
 
     FloatArray = npt.NDArray[np.float64]
 

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from engine.reserving.discount import discount_factors_from_curve, payment_times
-from engine.reserving.ladder import (
+from assurdb.engine.reserving.discount import discount_factors_from_curve, payment_times
+from assurdb.engine.reserving.ladder import (
     ChainLadder,
     ChainLadderResult,
     chain_ladder,
@@ -16,7 +16,7 @@ from engine.reserving.ladder import (
     mack_standard_errors,
     project,
 )
-from engine.reserving.triangles import (
+from assurdb.engine.reserving.triangles import (
     observed_mask,
     to_cumulative,
     to_incremental,

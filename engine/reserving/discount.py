@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from engine.errors import EngineError
+from assurdb.engine.errors import EngineError
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.reserving.discount import Timing, discount_factors_from_curve, payment_times
-from engine.reserving.triangles import validate_triangle
+from assurdb.engine.errors import EngineError
+from assurdb.engine.reserving.discount import Timing, discount_factors_from_curve, payment_times
+from assurdb.engine.reserving.triangles import validate_triangle
 
 if TYPE_CHECKING:
     import numpy.typing as npt

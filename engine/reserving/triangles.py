@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
+from assurdb.engine.errors import EngineError
 
 if TYPE_CHECKING:
     import numpy.typing as npt

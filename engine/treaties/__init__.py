@@ -2,7 +2,7 @@
 
 Public names (SPEC §10)::
 
-    from engine.treaties import QuotaShare, Surplus, ExcessOfLoss, StopLoss, Program
+    from assurdb.engine.treaties import QuotaShare, Surplus, ExcessOfLoss, StopLoss, Program
 
 Each treaty stores its parameters as given, ``fit`` keeps its results in attributes ending in
 ``_`` and ``apply`` returns the per-row frame with the reason for each number.
@@ -10,7 +10,7 @@ Each treaty stores its parameters as given, ``fit`` keeps its results in attribu
 
 from __future__ import annotations
 
-from engine.treaties.commissions import (
+from assurdb.engine.treaties.commissions import (
     DepositPremium,
     FixedCommission,
     FlatPremium,
@@ -20,10 +20,10 @@ from engine.treaties.commissions import (
     payback,
     rate_on_line,
 )
-from engine.treaties.excess import ExcessOfLoss, IndexClause, Reinstatements
-from engine.treaties.program import Program
-from engine.treaties.proportional import QuotaShare, Surplus
-from engine.treaties.stoploss import StopLoss
+from assurdb.engine.treaties.excess import ExcessOfLoss, IndexClause, Reinstatements
+from assurdb.engine.treaties.program import Program
+from assurdb.engine.treaties.proportional import QuotaShare, Surplus
+from assurdb.engine.treaties.stoploss import StopLoss
 
 __all__ = [
     "DepositPremium",

@@ -39,8 +39,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.treaties.base import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties.base import (
     FloatArray,
     IntArray,
     amount_column,
@@ -58,8 +58,8 @@ from engine.treaties.base import (
     treaty_year_column,
     year_bounds,
 )
-from engine.treaties.commissions import PremiumScheme, as_premium
-from engine.treaties.kernels import (
+from assurdb.engine.treaties.commissions import PremiumScheme, as_premium
+from assurdb.engine.treaties.kernels import (
     aggregate,
     allocate,
     band_overlap,

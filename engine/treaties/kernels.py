@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from engine.treaties.base import BoolArray, FloatArray, IntArray
+from assurdb.engine.treaties.base import BoolArray, FloatArray, IntArray
 
 
 def surplus_rate(tsi: FloatArray, retention: float, lines: float) -> FloatArray:

@@ -29,9 +29,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.results import results_table
-from engine.treaties.base import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.results import results_table
+from assurdb.engine.treaties.base import (
     FloatArray,
     IntArray,
     amount_column,
@@ -41,10 +41,10 @@ from engine.treaties.base import (
     require_columns,
     treaty_year_column,
 )
-from engine.treaties.excess import ExcessOfLoss, loss_amounts
-from engine.treaties.kernels import group_sums
-from engine.treaties.proportional import ProportionalTreaty, QuotaShare, Surplus
-from engine.treaties.stoploss import StopLoss
+from assurdb.engine.treaties.excess import ExcessOfLoss, loss_amounts
+from assurdb.engine.treaties.kernels import group_sums
+from assurdb.engine.treaties.proportional import ProportionalTreaty, QuotaShare, Surplus
+from assurdb.engine.treaties.stoploss import StopLoss
 
 Treaty = QuotaShare | Surplus | ExcessOfLoss | StopLoss
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.treaties.base import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties.base import (
     PROPORTIONAL_COLUMNS,
     FloatArray,
     amount_column,
@@ -28,8 +28,8 @@ from engine.treaties.base import (
     reasons,
     require_columns,
 )
-from engine.treaties.commissions import Commission, ProfitCommission, as_commission
-from engine.treaties.kernels import surplus_rate
+from assurdb.engine.treaties.commissions import Commission, ProfitCommission, as_commission
+from assurdb.engine.treaties.kernels import surplus_rate
 
 
 class ProportionalTreaty(ABC):

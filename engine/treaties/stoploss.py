@@ -18,8 +18,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from engine.errors import EngineError
-from engine.treaties.base import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties.base import (
     FloatArray,
     IntArray,
     check_choice,
@@ -34,9 +34,9 @@ from engine.treaties.base import (
     require_columns,
     treaty_year_column,
 )
-from engine.treaties.commissions import PremiumScheme, as_premium
-from engine.treaties.excess import loss_amounts, per_year_value
-from engine.treaties.kernels import aggregate, group_sums, processing_order, run_codes
+from assurdb.engine.treaties.commissions import PremiumScheme, as_premium
+from assurdb.engine.treaties.excess import loss_amounts, per_year_value
+from assurdb.engine.treaties.kernels import aggregate, group_sums, processing_order, run_codes
 
 
 class StopLoss:

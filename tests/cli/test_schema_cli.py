@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assurdb.cli import main
-from metadb.loader import builtin_path, load_schema
+from assurdb.metadb.loader import builtin_path, load_schema
 
 HAS_DOT = shutil.which("dot") is not None
 NEEDS_DOT = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed (apt-get install graphviz)")

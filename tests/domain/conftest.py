@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from domain.primitives import (
+from assurdb.domain.primitives import (
     Result,
     create_associations,
     create_occurrences,
     create_policy,
 )
-from domain.synthetic import RECORD_TYPES
-from metadb.contract import Mode
+from assurdb.domain.synthetic import RECORD_TYPES
+from assurdb.metadb.contract import Mode
 
 D = Decimal
 #: Every record type the domain primitives write (the synthetic loader opens the same ones).

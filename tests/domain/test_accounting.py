@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from assurdb import RC, Mode
-from domain.accounting import (
+from assurdb.domain.accounting import (
     ChartError,
     Line,
     account_all,
@@ -32,7 +32,7 @@ from domain.accounting import (
     post_journal,
     returned_premium,
 )
-from domain.accounting.chart import AccountDef, Chart, parse_chart
+from assurdb.domain.accounting.chart import AccountDef, Chart, parse_chart
 
 D = Decimal
 #: Record types the builders write (admin may open all of them in mode 2).

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 import assurdb
-from domain.accounting import account_all, install_chart, journal_problems, read_journal
+from assurdb.domain.accounting import account_all, install_chart, journal_problems, read_journal
 from tests.conftest import ADMIN_PASSWORD
 from tests.domain.test_accounting import contract, insured, loss, ok, open_for_writing, pra_id
 
@@ -39,7 +39,7 @@ D = Decimal
 WORKER = textwrap.dedent(
     """
     import datetime as dt, json, sys, time, assurdb
-    from domain.accounting import account_all
+    from assurdb.domain.accounting import account_all
     db = assurdb.connect(sys.argv[1])
     s = db.login("admin", sys.argv[2])
     print("ready", flush=True)
@@ -59,7 +59,7 @@ VICTIM = textwrap.dedent(
     """
     import datetime as dt, sys, time, assurdb
     from decimal import Decimal
-    from domain.accounting.journal import Line, window, write_journal
+    from assurdb.domain.accounting.journal import Line, window, write_journal
     db = assurdb.connect(sys.argv[1])
     s = db.login("admin", sys.argv[2])
     pra = {"policy_no": "P00", "renewal_no": 0, "endorsement_no": 0}

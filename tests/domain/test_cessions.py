@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from domain.primitives import (
+from assurdb.domain.primitives import (
     Constraint,
     DomainRC,
     cancel_coinsurance,
@@ -27,7 +27,7 @@ from domain.primitives import (
     reinstate_reinsurance,
     reinsurance_partial_modif,
 )
-from metadb.contract import RC
+from assurdb.metadb.contract import RC
 from tests.domain.conftest import POLICY, D, fire_policy, guaranty, ok, pra
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from domain.constraints import Constraint, check_constraints
-from domain.primitives import (
+from assurdb.domain.constraints import Constraint, check_constraints
+from assurdb.domain.primitives import (
     create_association,
     create_endorsement,
     create_loss,
@@ -17,7 +17,7 @@ from domain.primitives import (
     damage,
     modify_occurrence,
 )
-from metadb.contract import RC
+from assurdb.metadb.contract import RC
 from tests.domain.conftest import DUPONT, POLICY, D, fire_policy, guaranty, ok, pra
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from domain.primitives import (
+from assurdb.domain.primitives import (
     DomainRC,
     close_account,
     create_association,
@@ -24,7 +24,7 @@ from domain.primitives import (
     print_occurrence,
     select_occurrences,
 )
-from metadb.contract import RC
+from assurdb.metadb.contract import RC
 from tests.conftest import ADMIN_PASSWORD
 from tests.domain.conftest import D, fire_policy, ok, pra
 

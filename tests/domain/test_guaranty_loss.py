@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from domain.primitives import (
+from assurdb.domain.primitives import (
     Constraint,
     DomainRC,
     cancel_guaranty,
@@ -26,7 +26,7 @@ from domain.primitives import (
     reinstate_loss,
     undamage,
 )
-from metadb.contract import RC
+from assurdb.metadb.contract import RC
 from tests.domain.conftest import DUPONT, POLICY, D, fire_policy, guaranty, ok, pra
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.primitives import (
+from assurdb.domain.primitives import (
     Constraint,
     DomainRC,
     NewPolicy,
@@ -28,7 +28,7 @@ from domain.primitives import (
     parse_pra,
     reinstate_pra,
 )
-from metadb.contract import RC
+from assurdb.metadb.contract import RC
 from tests.domain.conftest import DUPONT, POLICY, D, fire_policy, guaranty, ok, pra
 
 CHAIN = ("renewal_endorsement_policy_no", "renewal_endorsement_renewal_no", "renewal_endorsement_endorsement_no")

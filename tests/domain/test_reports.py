@@ -36,8 +36,8 @@ import pandas as pd
 import pytest
 
 import assurdb
-from domain.accounting import account_loss, account_pending, install_chart, post_expense
-from domain.reports import (
+from assurdb.domain.accounting import account_loss, account_pending, install_chart, post_expense
+from assurdb.domain.reports import (
     REPORTS,
     Basis,
     Period,

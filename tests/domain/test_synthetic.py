@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import assurdb
-from domain.constraints import articles_of, check_constraints
-from domain.synthetic import load_synthetic_company
+from assurdb.domain.constraints import articles_of, check_constraints
+from assurdb.domain.synthetic import load_synthetic_company
 from tests.conftest import ADMIN_PASSWORD
 
 #: Record types whose content the digest covers (every item of every occurrence, in key order).

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.accounts import PortfolioTransfer, TreatyAccounts, aad_listing
-from engine.errors import EngineError
-from engine.treaties import ExcessOfLoss
+from assurdb.engine.accounts import PortfolioTransfer, TreatyAccounts, aad_listing
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties import ExcessOfLoss
 
 
 def qs_2018() -> tuple[pd.DataFrame, pd.DataFrame]:

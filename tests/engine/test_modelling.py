@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from engine.errors import EngineError
-from engine.modelling import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.modelling import (
     FrequencySeverity,
     LogNormal,
     LossModelFit,

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import EngineError
-from engine.optimise import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.optimise import (
     RiskAppetite,
     ScenarioData,
     ScenarioMethod,
@@ -37,7 +37,7 @@ from engine.optimise import (
     xl_limits,
     xl_priority,
 )
-from engine.optimise.kernel import (
+from assurdb.engine.optimise.kernel import (
     ceded_sums,
     cession_rates,
     facultative_rates,
@@ -45,11 +45,11 @@ from engine.optimise.kernel import (
     prepare,
     scr_from_volumes,
 )
-from engine.optimise.seed004 import CURRENT_RETENTION, SEED_CURVE, SEED_OPTIMUM
-from engine.portfolio import MarineCargoPortfolio, synthetic_marine_cargo
-from engine.reserving import chain_ladder, discount_factors_from_curve, payment_times, to_cumulative
-from engine.solvency import premium_reserve_scr, premium_volume
-from engine.treaties import ExcessOfLoss, Program, QuotaShare, Surplus
+from assurdb.engine.optimise.seed004 import CURRENT_RETENTION, SEED_CURVE, SEED_OPTIMUM
+from assurdb.engine.portfolio import MarineCargoPortfolio, synthetic_marine_cargo
+from assurdb.engine.reserving import chain_ladder, discount_factors_from_curve, payment_times, to_cumulative
+from assurdb.engine.solvency import premium_reserve_scr, premium_volume
+from assurdb.engine.treaties import ExcessOfLoss, Program, QuotaShare, Surplus
 
 K = 1_000.0
 MAT = "marine_aviation_transport"

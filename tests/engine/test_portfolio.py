@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.portfolio import MarineCargoPortfolio, annex11_bands, payment_pattern, synthetic_marine_cargo
-from engine.reserving import chain_ladder
-from engine.solvency import premium_volume
+from assurdb.engine.portfolio import MarineCargoPortfolio, annex11_bands, payment_pattern, synthetic_marine_cargo
+from assurdb.engine.reserving import chain_ladder
+from assurdb.engine.solvency import premium_volume
 
 K = 1_000.0  # the tables' thousand DA
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.errors import EngineError
-from engine.reserving import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.reserving import (
     ChainLadder,
     chain_ladder,
     discount_factors_from_curve,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import EngineError
-from engine.results import loss_ratio, reinsurer_result, results_table, retention_result
+from assurdb.engine.errors import EngineError
+from assurdb.engine.results import loss_ratio, reinsurer_result, results_table, retention_result
 
 
 def test_loss_ratios_of_tableau_32() -> None:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import EngineError
-from engine.reserving import chain_ladder, to_cumulative
-from engine.solvency import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.reserving import chain_ladder, to_cumulative
+from assurdb.engine.solvency import (
     CORRELATION,
     SEGMENTS,
     SIGMA_PREMIUM,

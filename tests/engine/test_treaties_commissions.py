@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.errors import EngineError
-from engine.treaties import (
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties import (
     DepositPremium,
     FixedCommission,
     FlatPremium,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import EngineError
-from engine.treaties import ExcessOfLoss, IndexClause, MinimumDepositPremium, Reinstatements
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties import ExcessOfLoss, IndexClause, MinimumDepositPremium, Reinstatements
 
 
 def losses_frame(

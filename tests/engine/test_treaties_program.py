@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import EngineError
-from engine.treaties import ExcessOfLoss, Program, QuotaShare, Reinstatements, StopLoss, Surplus
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties import ExcessOfLoss, Program, QuotaShare, Reinstatements, StopLoss, Surplus
 
 
 def tableau_11_12() -> tuple[pd.DataFrame, pd.DataFrame]:

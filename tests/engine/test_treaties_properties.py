@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.treaties import ExcessOfLoss, Program, StopLoss, Surplus
+from assurdb.engine.treaties import ExcessOfLoss, Program, StopLoss, Surplus
 
 SETTINGS = settings(max_examples=60, deadline=None)
 XLParams = tuple[float, float, float, float | None, Literal["risk", "event"]]

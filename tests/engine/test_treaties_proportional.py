@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import EngineError
-from engine.treaties import FixedCommission, QuotaShare, SlidingScaleCommission, Surplus
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties import FixedCommission, QuotaShare, SlidingScaleCommission, Surplus
 
 
 def test_surplus_tableau_3_cessions() -> None:

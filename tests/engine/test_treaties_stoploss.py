@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import EngineError
-from engine.treaties import StopLoss
+from assurdb.engine.errors import EngineError
+from assurdb.engine.treaties import StopLoss
 
 
 def year_losses(amounts: list[float], year: int = 2021, paid: list[float] | None = None) -> pd.DataFrame:

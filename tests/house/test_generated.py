@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from assurdb.cli import main
-from generator.render import GENERATED, diff, render_all, write
-from metadb.loader import load_schema
+from assurdb.generator.render import GENERATED, diff, render_all, write
+from assurdb.metadb.loader import load_schema
 
 
 def test_committed_generated_code_is_current() -> None:

@@ -1,70 +1,201 @@
-"""Layers call downwards only (DEVELOPERS.md rule 1; STYLE.md "Dependencies point one way").
+"""Layers call downwards only (STYLE.md "Dependencies point one way"), in one namespace.
 
-metadb ← generator/templates ← generated ← domain ← engine ← assurdb. ``domain`` and
-``engine`` never import SQLAlchemy, DuckDB, a driver or a generated backend: they get a session.
+metadb ← runtime ← generator/templates ← generated ← domain ← engine ← assurdb (the facade,
+CLI and demo). ``domain`` and ``engine`` never import SQLAlchemy, DuckDB, a driver, the runtime
+or a generated backend: they get a session. Every module has one import name, ``assurdb.<layer>…``:
+the old top-level names (``metadb``, ``engine``…) are never imported. No import cycles.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["metadb", "generator", "generated", "domain", "engine", "assurdb"]
-DBMS_LIBRARIES = {"sqlalchemy", "duckdb", "psycopg", "psycopg2", "pymysql", "sqlite3", "alembic", "generated"}
+#: Layers, lowest first; a module may import its own layer and those to its left.
+ORDER = ["metadb", "runtime", "generator", "templates", "generated", "domain", "engine", "assurdb"]
+LAYER_DIRS = ORDER[:-1]
+DBMS_LIBRARIES = {"sqlalchemy", "duckdb", "psycopg", "psycopg2", "pymysql", "sqlite3", "alembic", "pyarrow"}
+
+
+def _layer_of(module: str) -> str | None:
+    """``assurdb.metadb.model`` → ``metadb``; ``assurdb.cli`` → ``assurdb``; others → None."""
+    parts = module.split(".")
+    if parts[0] != "assurdb":
+        return None
+    return parts[1] if len(parts) > 1 and parts[1] in LAYER_DIRS else "assurdb"
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
+    """Absolute imports of a file (relative ones stay inside their package)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name.split(".")[0]) for alias in node.names)
+            found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append((node.lineno, node.module.split(".")[0]))
+            found.append((node.lineno, node.module))
     return found
 
 
-def _files(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+def _own_files(layer: str) -> list[Path]:
+    """The files of a layer (``assurdb/`` without the links to the other layers)."""
+    if layer != "assurdb":
+        return sorted((ROOT / layer).rglob("*.py"))
+    own = [ROOT / "assurdb" / "cli", *(p for p in (ROOT / "assurdb").iterdir() if p.suffix == ".py")]
+    out: list[Path] = []
+    for entry in own:
+        out.extend(sorted(entry.rglob("*.py")) if entry.is_dir() else [entry])
+    return out
 
 
-@pytest.mark.parametrize("package", ORDER)
-def test_no_upward_or_sideways_import(package: str) -> None:
-    allowed = set(ORDER[: ORDER.index(package) + 1])
+@pytest.mark.parametrize("layer", ORDER)
+def test_no_upward_or_sideways_import(layer: str) -> None:
+    allowed = set(ORDER[: ORDER.index(layer) + 1])
     bad = []
-    for path in _files(package):
+    for path in _own_files(layer):
         for line, module in _imports(path):
-            if module in ORDER and module not in allowed:
+            target = _layer_of(module)
+            if target is not None and target not in allowed:
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     assert not bad, "layers call downwards only:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("package", ["domain", "engine"])
-def test_domain_and_engine_never_touch_a_dbms(package: str) -> None:
+@pytest.mark.parametrize("layer", ["domain", "engine"])
+def test_domain_and_engine_never_touch_a_dbms(layer: str) -> None:
     bad = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
-        for path in _files(package)
+        for path in _own_files(layer)
         for line, module in _imports(path)
-        if module in DBMS_LIBRARIES
+        if module.split(".")[0] in DBMS_LIBRARIES or _layer_of(module) in ("runtime", "generator", "generated")
     ]
-    assert not bad, f"{package}/ receives a session; it never imports a DBMS library:\n" + "\n".join(bad)
+    assert not bad, f"{layer}/ receives a session; it never imports a DBMS library or a backend:\n" + "\n".join(bad)
 
 
 def test_metadb_imports_no_dbms_library() -> None:
     bad = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
-        for path in _files("metadb")
+        for path in _own_files("metadb")
         for line, module in _imports(path)
-        if module in DBMS_LIBRARIES
+        if module.split(".")[0] in DBMS_LIBRARIES
     ]
-    assert not bad, "importing metadb never imports a DBMS library (SPEC §3.4):\n" + "\n".join(bad)
+    assert not bad, "importing assurdb.metadb never imports a DBMS library:\n" + "\n".join(bad)
+
+
+def test_one_import_name_per_module() -> None:
+    """The source tree is imported as ``assurdb.metadb``…, never as ``metadb`` (two ``RC`` classes)."""
+    bad = []
+    for layer in ORDER:
+        for path in _own_files(layer):
+            for line, module in _imports(path):
+                if module.split(".")[0] in LAYER_DIRS:
+                    bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    for path in sorted((ROOT / "tests").rglob("*.py")) + sorted((ROOT / "bench").rglob("*.py")):
+        for line, module in _imports(path):
+            if module.split(".")[0] in LAYER_DIRS:
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not bad, "import assurdb.<layer>…, not the top-level folder:\n" + "\n".join(bad)
+
+
+def test_importing_everything_loads_no_top_level_copy() -> None:
+    """Import every module of the package in a fresh interpreter: none appears under an old name."""
+    code = (
+        "import importlib, pkgutil, sys, assurdb\n"
+        "for m in pkgutil.walk_packages(assurdb.__path__, 'assurdb.'):\n"
+        "    if '.cli' in m.name or m.name.endswith('__main__'):\n"
+        "        continue\n"
+        "    importlib.import_module(m.name)\n"
+        f"bad = sorted(n for n in sys.modules if n.split('.')[0] in {LAYER_DIRS!r})\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_no_import_cycles() -> None:
+    """Module-level imports form a DAG (an import inside a function does not hide a cycle: it counts)."""
+    graph: dict[str, set[str]] = {}
+    for layer in ORDER:
+        for path in _own_files(layer):
+            name = _module_name(path)
+            deps = graph.setdefault(name, set())
+            for _, module in _imports(path):
+                if module.startswith("assurdb"):
+                    deps.add(module)
+            deps.update(_relative_imports(path, name))
+    names = set(graph)
+    edges = {n: {d for d in deps if d in names and d != n} for n, deps in graph.items()}
+    cycle = _find_cycle(edges)
+    assert cycle is None, "import cycle: " + " → ".join(cycle or [])
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[0] != "assurdb":
+        parts.insert(0, "assurdb")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _relative_imports(path: Path, name: str) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package.split(".")
+            if node.level > 1:
+                base = base[: -(node.level - 1)]
+            prefix = ".".join(base)
+            if node.module:
+                out.add(f"{prefix}.{node.module}")
+            else:
+                out.update(f"{prefix}.{alias.name}" for alias in node.names)
+    return out
+
+
+def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """A module chain that comes back to its start (importing a package imports its ``__init__``)."""
+    names = set(edges)
+
+    def deps(n: str) -> set[str]:
+        return {d for d in edges.get(n, ()) if d in names}
+
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for d in sorted(deps(n)):
+            if state.get(d) == 1:
+                return [*stack[stack.index(d) :], d]
+            if d not in state:
+                found = visit(d)
+                if found:
+                    return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in sorted(names):
+        if n not in state:
+            found = visit(n)
+            if found:
+                return found
+    return None
 
 
 def test_the_layering_test_sees_a_violation(tmp_path: Path) -> None:
     """The walker itself works: an upward import in a file is found."""
     bad = tmp_path / "x.py"
-    bad.write_text("import sqlalchemy\nfrom generated.insurance import sqlite\n", encoding="utf-8")
-    assert [m for _, m in _imports(bad)] == ["sqlalchemy", "generated"]
+    bad.write_text("import sqlalchemy\nfrom assurdb.generated.insurance import sqlite\n", encoding="utf-8")
+    assert [m for _, m in _imports(bad)] == ["sqlalchemy", "assurdb.generated.insurance"]
+    assert _layer_of("assurdb.generated.insurance") == "generated"
+    assert _find_cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from metadb.contract import RC
+from assurdb.metadb.contract import RC
 
 PRA_ID = {"policy_no": "123456-86", "renewal_no": 0, "endorsement_no": 0}
 

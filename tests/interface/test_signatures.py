@@ -7,14 +7,14 @@ import inspect
 
 import pytest
 
-from metadb.contract import Action, Session
+from assurdb.metadb.contract import Action, Session
 
 BACKENDS = ("sqlite", "postgresql", "mariadb", "duckdb")
 
 
 @pytest.mark.parametrize("dbms", BACKENDS)
 def test_generated_session_matches_the_protocol(dbms: str) -> None:
-    package = importlib.import_module(f"generated.insurance.{dbms}")
+    package = importlib.import_module(f"assurdb.generated.insurance.{dbms}")
     session_cls = package.Session
     for name, member in inspect.getmembers(Session, predicate=inspect.isfunction):
         if name.startswith("_"):
@@ -32,10 +32,10 @@ def test_generated_session_matches_the_protocol(dbms: str) -> None:
 
 @pytest.mark.parametrize("dbms", BACKENDS)
 def test_one_module_per_action_code_one_function_per_record_or_path_type(dbms: str) -> None:
-    package = importlib.import_module(f"generated.insurance.{dbms}")
+    package = importlib.import_module(f"assurdb.generated.insurance.{dbms}")
     schema = package.schema()
     for action in Action:
-        module = importlib.import_module(f"generated.insurance.{dbms}.{action.method}")
+        module = importlib.import_module(f"assurdb.generated.insurance.{dbms}.{action.method}")
         if hasattr(module, "BY_RT"):
             assert set(module.BY_RT) == set(schema.record_types), action
         elif hasattr(module, "BY_PT"):
@@ -103,7 +103,7 @@ def test_public_api_of_spec_10() -> None:
         "DBMS_FAILURE": 999,
     }
     assert {m.name: int(m) for m in assurdb.RC} == expected_rc
-    from engine.reserving import chain_ladder
-    from engine.solvency import premium_reserve_scr
+    from assurdb.engine.reserving import chain_ladder
+    from assurdb.engine.solvency import premium_reserve_scr
 
     assert callable(chain_ladder) and callable(premium_reserve_scr)

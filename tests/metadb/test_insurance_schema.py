@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from metadb.loader import load_schema
-from metadb.meta import meta_schema, schema_from_articles, schema_to_articles
-from metadb.model import IDENTIFIER_KEY, Schema, to_plain
+from assurdb.metadb.loader import load_schema
+from assurdb.metadb.meta import meta_schema, schema_from_articles, schema_to_articles
+from assurdb.metadb.model import IDENTIFIER_KEY, Schema, to_plain
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from textwrap import dedent
 
 import pytest
 
-from metadb.errors import SchemaError, SchemaProblem
-from metadb.loader import builtin_path, load, parse
+from assurdb.metadb.errors import SchemaError, SchemaProblem
+from assurdb.metadb.loader import builtin_path, load, parse
 
 FILE = "broken.yaml"
 

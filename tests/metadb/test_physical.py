@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from metadb.loader import load_schema
-from metadb.meta import with_meta
-from metadb.physical import transform
+from assurdb.metadb.loader import load_schema
+from assurdb.metadb.meta import with_meta
+from assurdb.metadb.physical import transform
 
 SCHEMA = load_schema("insurance")
 NN = {"Employment", "RiskSharing", "Communication", "Composition", "GeneralManagement"}

@@ -6,10 +6,10 @@ from textwrap import dedent
 
 import pytest
 
-from metadb.errors import MetaDBError
-from metadb.loader import load_schema, parse
-from metadb.model import Schema
-from metadb.routes import NoRouteError, Route, RouteError, route, step
+from assurdb.metadb.errors import MetaDBError
+from assurdb.metadb.loader import load_schema, parse
+from assurdb.metadb.model import Schema
+from assurdb.metadb.routes import NoRouteError, Route, RouteError, route, step
 
 
 def rt(name: str) -> str:

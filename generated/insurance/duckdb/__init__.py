@@ -13,9 +13,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from generator.runtime.database import Database, open_database
-from metadb.contract import CONTRACT_VERSION
-from metadb.model import Schema, from_plain
+from assurdb.runtime.database import Database, open_database
+from assurdb.metadb.contract import CONTRACT_VERSION
+from assurdb.metadb.model import Schema, from_plain
 
 SCHEMA_NAME = 'insurance'
 DBMS = 'duckdb'

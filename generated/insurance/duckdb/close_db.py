@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from generator.runtime.session import Core
-from metadb.contract import Reply
+from assurdb.runtime.session import Core
+from assurdb.metadb.contract import Reply
 
 
 def run(s: Core) -> Reply:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator.runtime.session import Core
-from metadb.contract import Opening, Reply
+from assurdb.runtime.session import Core
+from assurdb.metadb.contract import Opening, Reply
 
 
 def run(s: Core, openings: Sequence[Opening] | Any) -> Reply:

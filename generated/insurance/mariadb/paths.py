@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from generator.runtime.codec_support import ABSENT as _ABSENT
-from generator.runtime.codec_support import unknown_item as _unknown
-from generator.runtime.specs import FULL, LOOKUP, PATCH, PathSpec, Refusal, Stmt
-from metadb.model import Item, from_plain
-from metadb.values import check_value
+from assurdb.runtime.codec_support import ABSENT as _ABSENT
+from assurdb.runtime.codec_support import unknown_item as _unknown
+from assurdb.runtime.specs import FULL, LOOKUP, PATCH, PathSpec, Refusal, Stmt
+from assurdb.metadb.model import Item, from_plain
+from assurdb.metadb.values import check_value
 
 from .schema_data import PLAIN
 

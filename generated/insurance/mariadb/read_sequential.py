@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from generator.runtime.session import Core
-from generator.runtime.specs import Stmt
-from metadb.contract import Reply
+from assurdb.runtime.session import Core
+from assurdb.runtime.specs import Stmt
+from assurdb.metadb.contract import Reply
 
 from .codecs import RECORDS
 

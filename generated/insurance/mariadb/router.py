@@ -14,9 +14,9 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from generator.runtime.session import Core as _Base
-from generator.runtime.session import refuse
-from metadb.contract import RC, Action, Opening, Reply
+from assurdb.runtime.session import Core as _Base
+from assurdb.runtime.session import refuse
+from assurdb.metadb.contract import RC, Action, Opening, Reply
 
 from . import begin as m_begin
 from . import bound as m_bound

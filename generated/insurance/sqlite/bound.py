@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from generator.runtime.session import Core
-from metadb.contract import Reply
+from assurdb.runtime.session import Core
+from assurdb.metadb.contract import Reply
 
 from .paths import PATHS
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.runtime.session import Core
-from metadb.contract import Reply
+from assurdb.runtime.session import Core
+from assurdb.metadb.contract import Reply
 
 
 def run(s: Core, rt: Any) -> Reply:

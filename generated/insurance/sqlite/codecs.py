@@ -10,24 +10,24 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from generator.runtime.codec_support import ABSENT as _ABSENT
-from generator.runtime.codec_support import d2i as _d2i
-from generator.runtime.codec_support import i2d as _i2d
-from generator.runtime.codec_support import iso as _iso
-from generator.runtime.codec_support import list_in as _list_in
-from generator.runtime.codec_support import list_or_none as _list_or_none
-from generator.runtime.codec_support import nth as _nth
-from generator.runtime.codec_support import occurrences as _occurrences
-from generator.runtime.codec_support import struct_in as _struct_in
-from generator.runtime.codec_support import struct_of as _struct_of
-from generator.runtime.codec_support import struct_or_none as _struct_or_none
-from generator.runtime.codec_support import sub as _sub
-from generator.runtime.codec_support import to_bool as _bool
-from generator.runtime.codec_support import to_date as _date
-from generator.runtime.codec_support import unknown_item as _unknown
-from generator.runtime.specs import FULL, LOOKUP, PATCH, RecordSpec, Refusal, Stmt
-from metadb.model import Item, from_plain
-from metadb.values import check_value
+from assurdb.runtime.codec_support import ABSENT as _ABSENT
+from assurdb.runtime.codec_support import d2i as _d2i
+from assurdb.runtime.codec_support import i2d as _i2d
+from assurdb.runtime.codec_support import iso as _iso
+from assurdb.runtime.codec_support import list_in as _list_in
+from assurdb.runtime.codec_support import list_or_none as _list_or_none
+from assurdb.runtime.codec_support import nth as _nth
+from assurdb.runtime.codec_support import occurrences as _occurrences
+from assurdb.runtime.codec_support import struct_in as _struct_in
+from assurdb.runtime.codec_support import struct_of as _struct_of
+from assurdb.runtime.codec_support import struct_or_none as _struct_or_none
+from assurdb.runtime.codec_support import sub as _sub
+from assurdb.runtime.codec_support import to_bool as _bool
+from assurdb.runtime.codec_support import to_date as _date
+from assurdb.runtime.codec_support import unknown_item as _unknown
+from assurdb.runtime.specs import FULL, LOOKUP, PATCH, RecordSpec, Refusal, Stmt
+from assurdb.metadb.model import Item, from_plain
+from assurdb.metadb.values import check_value
 
 from .schema_data import PLAIN
 

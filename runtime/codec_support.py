@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from generator.runtime.specs import Refusal
+from assurdb.runtime.specs import Refusal
 
 #: Marks an item absent from a PATCH or LOOKUP article (None means "set to null").
 _ABSENT: Any = object()

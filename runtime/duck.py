@@ -22,12 +22,12 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from generator.runtime.database import Database
-from generator.runtime.drivers import DuckDBDriver
-from generator.runtime.session import Core, refuse
-from generator.runtime.specs import PathSpec, RecordSpec, Stmt
-from metadb.contract import RC, Reply
-from metadb.errors import DatabaseLockedError, MetaDBError
+from assurdb.metadb.contract import RC, Reply
+from assurdb.metadb.errors import DatabaseLockedError, MetaDBError
+from assurdb.runtime.database import Database
+from assurdb.runtime.drivers import DuckDBDriver
+from assurdb.runtime.session import Core, refuse
+from assurdb.runtime.specs import PathSpec, RecordSpec, Stmt
 
 _INSTANCES: dict[str, tuple[Any, int]] = {}
 _INSTANCES_LOCK = threading.Lock()
@@ -141,7 +141,7 @@ class DuckDatabase(Database):
 
     def batch_writer(self, session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Reply:
         """WRITE BATCH on DuckDB: every check set-based before one Arrow insert (no savepoints)."""
-        from generator.runtime.duck_batch import write_batch
+        from assurdb.runtime.duck_batch import write_batch
 
         return write_batch(session, spec, articles)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from generator.runtime.core import _as_target, _Failure, _show, refuse
-from generator.runtime.specs import FULL, PathSpec, RecordSpec, Refusal
-from generator.runtime.writes import Writes
-from metadb.contract import RC, Reply
+from assurdb.metadb.contract import RC, Reply
+from assurdb.runtime.core import _as_target, _Failure, _show, refuse
+from assurdb.runtime.specs import FULL, PathSpec, RecordSpec, Refusal
+from assurdb.runtime.writes import Writes
 
 
 class Paths(Writes):

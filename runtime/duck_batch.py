@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator.runtime.batch import fast_columns, needs_notes
-from generator.runtime.session import Core
-from generator.runtime.specs import RecordSpec
-from metadb.contract import RC, Reply
+from assurdb.metadb.contract import RC, Reply
+from assurdb.runtime.batch import fast_columns, needs_notes
+from assurdb.runtime.session import Core
+from assurdb.runtime.specs import RecordSpec
 
 
 def write_batch(session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Reply:
-    from generator.runtime.database import _origins_open, _origins_open_columns
+    from assurdb.runtime.database import _origins_open, _origins_open_columns
 
     if not articles:
         return Reply(RC.OK, None, "0 article(s) written")

@@ -17,7 +17,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from metadb.model import Item, RecordType
+from assurdb.metadb.model import Item, RecordType
 
 #: Item types checked column-wise; decimals and the rest go article by article.
 _FAST_TYPES = ("numeric", "alphanumeric", "boolean", "date", "decimal")

@@ -18,15 +18,15 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from generator.runtime.batch import fast_columns, insert_sql, needs_notes
-from generator.runtime.drivers import DRIVERS, Driver
-from generator.runtime.passwords import hash_password, verify_password
-from generator.runtime.session import Core, refuse
-from generator.runtime.specs import RecordSpec
-from metadb.contract import RC, Mode, Reply
-from metadb.errors import AuthenticationError, MetaDBError, SchemaMismatchError
-from metadb.meta import schema_to_articles
-from metadb.model import Schema
+from assurdb.metadb.contract import RC, Mode, Reply
+from assurdb.metadb.errors import AuthenticationError, MetaDBError, SchemaMismatchError
+from assurdb.metadb.meta import schema_to_articles
+from assurdb.metadb.model import Schema
+from assurdb.runtime.batch import fast_columns, insert_sql, needs_notes
+from assurdb.runtime.drivers import DRIVERS, Driver
+from assurdb.runtime.passwords import hash_password, verify_password
+from assurdb.runtime.session import Core, refuse
+from assurdb.runtime.specs import RecordSpec
 
 SYSTEM_USER = "system"
 ADMIN_USER = "admin"
@@ -440,7 +440,7 @@ def open_database(
 ) -> Database:
     """Create or connect to the database at ``url`` through ``package``."""
     if package.DBMS == "duckdb":
-        from generator.runtime.duck import DuckDatabase
+        from assurdb.runtime.duck import DuckDatabase
 
         db: Database = DuckDatabase(package, url)
     else:

@@ -15,12 +15,12 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from generator.runtime.drivers import LIVE_SESSIONS, Driver, holder_alive
-from generator.runtime.specs import LOOKUP, PathSpec, RecordSpec, Refusal, Stmt
-from metadb.contract import RC, Mode, Reply
+from assurdb.metadb.contract import RC, Mode, Reply
+from assurdb.runtime.drivers import LIVE_SESSIONS, Driver, holder_alive
+from assurdb.runtime.specs import LOOKUP, PathSpec, RecordSpec, Refusal, Stmt
 
 if TYPE_CHECKING:
-    from metadb.model import Schema
+    from assurdb.metadb.model import Schema
 
 
 #: OPEN DB takes at most 49 record types: 10·i must stay a two-digit multiple of ten (thesis VII.3).

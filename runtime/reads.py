@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from generator.runtime.core import SessionBase, _show, refuse
-from generator.runtime.specs import LOOKUP, RecordSpec, Refusal, Stmt
-from metadb.contract import RC, Reply
+from assurdb.metadb.contract import RC, Reply
+from assurdb.runtime.core import SessionBase, _show, refuse
+from assurdb.runtime.specs import LOOKUP, RecordSpec, Refusal, Stmt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,6 +100,6 @@ class Reads(SessionBase):
         return Reply(RC.OK, None, f"{len(rows)} article(s)", None, self.frame(spec, [spec.decode(r) for r in rows]))
 
     def frame(self, spec: RecordSpec, articles: list[dict[str, Any]]) -> pd.DataFrame:
-        from generator.runtime.frames import to_frame
+        from assurdb.runtime.frames import to_frame
 
         return to_frame(articles, spec.item_order, spec.dtypes)

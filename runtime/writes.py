@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from generator.runtime.core import _as_target, _Failure, _show, refuse
-from generator.runtime.reads import Reads
-from generator.runtime.specs import FULL, PATCH, RecordSpec, Refusal
-from metadb.contract import RC, Reply
+from assurdb.metadb.contract import RC, Reply
+from assurdb.runtime.core import _as_target, _Failure, _show, refuse
+from assurdb.runtime.reads import Reads
+from assurdb.runtime.specs import FULL, PATCH, RecordSpec, Refusal
 
 
 class Writes(Reads):

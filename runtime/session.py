@@ -15,8 +15,8 @@ assembled from one module per family of requests:
 
 from __future__ import annotations
 
-from generator.runtime.core import BULK_CHECK, MAX_OPEN, refuse
-from generator.runtime.paths import Paths
+from assurdb.runtime.core import BULK_CHECK, MAX_OPEN, refuse
+from assurdb.runtime.paths import Paths
 
 
 class Core(Paths):
