@@ -1,4 +1,4 @@
-"""assurdb: a DBMS-independent database for an insurance company (SPEC §10).
+"""assurdb: a DBMS-independent database framework for insurance companies.
 
 >>> import assurdb
 >>> db = assurdb.create("sqlite:///company.db", schema="insurance", admin_password="secret")
@@ -10,29 +10,42 @@
 from __future__ import annotations
 
 from assurdb._version import __version__
-from assurdb.facade import backend_of, connect, create
-from assurdb.metadb.contract import RC, Action, Mode, Reply, Session
-from assurdb.metadb.errors import (
+from assurdb.facade import backend_of, connect, create, load_interface
+from assurdb.metadb.contract import RC, Action, Article, Mode, Reply, Session, Value
+from assurdb.metadb.errors import AssurdbError, MetaDBError, SchemaError
+from assurdb.runtime.database import Database
+from assurdb.runtime.errors import (
     AuthenticationError,
+    BackendError,
+    DatabaseExistsError,
     DatabaseLockedError,
-    MetaDBError,
-    SchemaError,
+    InterfaceNotFoundError,
     SchemaMismatchError,
+    SchemaVersion,
 )
 
 __all__ = [
     "RC",
     "Action",
+    "Article",
+    "AssurdbError",
     "AuthenticationError",
+    "BackendError",
+    "Database",
+    "DatabaseExistsError",
     "DatabaseLockedError",
+    "InterfaceNotFoundError",
     "MetaDBError",
     "Mode",
     "Reply",
     "SchemaError",
     "SchemaMismatchError",
+    "SchemaVersion",
     "Session",
+    "Value",
     "__version__",
     "backend_of",
     "connect",
     "create",
+    "load_interface",
 ]

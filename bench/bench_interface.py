@@ -34,7 +34,6 @@ and MariaDB are skipped with the reason when unreachable; ``ASSURDB_BENCH_DBMS=s
 from __future__ import annotations
 
 import gc
-import importlib
 import os
 import random
 import statistics
@@ -484,7 +483,7 @@ class Run:
                 check,
             )
         ]
-        by_key = getattr(importlib.import_module(f"{s.database.package.__name__}.read_direct"), "BY_KEY_INSURED", {})
+        by_key = s.records[RT].by_key
         if "id" in by_key and by_key["id"].sql != sql:
             ours_sql = by_key["id"].sql
             contenders.append(

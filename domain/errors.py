@@ -7,6 +7,8 @@ a session of another schema) and for the CLI to map to an exit code.
 
 from __future__ import annotations
 
+from assurdb.metadb.errors import AssurdbError
 
-class DomainError(Exception):
+
+class DomainError(AssurdbError):
     """Root of every error raised by ``domain``."""

@@ -47,7 +47,7 @@ def opened(session: Session, openings: Sequence[Opening], *, timeout: float = DE
     Record types the session already held stay open.
     """
     names = [o if isinstance(o, str) else o[0] for o in openings]
-    held = set(getattr(session, "opened", {}) or {})
+    held = set(session.opened)
     reply = open_with_retry(session, openings, timeout=timeout)
     try:
         yield reply

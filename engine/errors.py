@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from assurdb.metadb.errors import AssurdbError
 
-class EngineError(ValueError):
+
+class EngineError(AssurdbError, ValueError):
     """Bad input to an engine computation: the message names the column, cell or parameter."""

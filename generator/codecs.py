@@ -1,131 +1,29 @@
-"""Straight-line Python source for each record type's codecs, per DBMS.
+"""Straight-line Python source for each record type's check (once per schema) and codecs (per DBMS).
 
-``check_<rt>`` validates an article against the meta-database (11, 13) with an inline fast
-path per item (``type(v) is int`` and a bound, ``type(v) is str`` and a length…) and falls
-back to :func:`metadb.values.check_value` for anything unusual, so that WRITE BATCH stays near
-the raw driver's speed (issue 3, benchmark target). ``encode_<rt>`` turns checked values into
-the table's column tuple (repetitive items spread over numbered columns and decomposable
-items over prefixed ones on relational DBMSs; LIST and STRUCT on DuckDB; decimals as scaled
-integers and dates as ISO text on SQLite); ``decode_<rt>`` is its inverse on a fetched row.
+``check_<rt>(article, mode, every)`` validates an article against the meta-database (11, 13):
+the identifier first, then every item with an inline fast test written by
+:func:`assurdb.metadb.values.fast_test`, falling back to :func:`~assurdb.metadb.values.check_value`
+for anything unusual — the rules stay in one place, the common case costs a type test and a bound.
+
+``encode_<rt>`` turns checked values into the table's row, ``columns_<rt>`` a batch's checked
+columns into the table's columns, ``decode_<rt>`` a fetched row back into an article: a
+repetitive item spreads over numbered columns and a decomposable item over prefixed ones in the
+relational family (LIST and STRUCT in the columnar one); each scalar goes through the expressions
+the backend class gives (decimals as scaled integers and dates as text on SQLite…).
 """
 
 from __future__ import annotations
 
-from assurdb.generator.sqlmodel import DBMS
+from assurdb.metadb.loader import snake
 from assurdb.metadb.model import Item, PathType, RecordType
-from assurdb.metadb.physical import Table
+from assurdb.metadb.physical import Column, Table
+from assurdb.metadb.values import fast_test
+from assurdb.runtime.backends import Backend
 
 
 def ident(name: str) -> str:
     """A Python identifier for a schema name (record types are CamelCase, items snake_case)."""
-    from assurdb.metadb.loader import snake
-
     return snake(name)
-
-
-def _scalar_encoder(item: Item, dbms: DBMS, expr: str) -> str:
-    if dbms == "sqlite":
-        if item.type == "decimal":
-            return f"_d2i({expr}, {item.scale})"
-        if item.type == "date":
-            return f"_iso({expr})"
-    return expr
-
-
-def _scalar_decoder(item: Item, dbms: DBMS, expr: str) -> str:
-    if item.type == "decimal" and dbms == "sqlite":
-        return f"_i2d({expr}, {item.scale})"
-    if item.type == "date" and dbms == "sqlite":
-        return f"_date({expr})"
-    if item.type == "boolean" and dbms in ("sqlite", "mariadb"):
-        return f"_bool({expr})"
-    return expr
-
-
-def _fast_test(item: Item) -> str | None:
-    """An inline test that accepts the common valid values of a simple item (None: always slow)."""
-    if item.repetitive or item.decomposable:
-        return None
-    if item.type == "numeric":
-        bound = 10 ** (item.length or 18)
-        return f"type(v) is int and -{bound} < v < {bound}"
-    if item.type == "alphanumeric":
-        return f'type(v) is str and len(v) <= {item.length} and v.isascii() and "\\x00" not in v'
-    if item.type == "boolean":
-        return "type(v) is bool"
-    if item.type == "date":
-        return "type(v) is date"
-    return None
-
-
-def check_source(rt: RecordType, *, target_paths: list[PathType], fn: str | None = None) -> str:
-    """``check_<rt>(article, mode)``: 11/13 refusals or the checked values."""
-    fn = fn or ident(rt.name)
-    lines = [
-        f"def check_{fn}(a: Mapping[str, Any], mode: int) -> dict[str, Any] | Refusal:",
-        f'    """Check a {rt.name} article against the meta-database (FULL: WRITE, PATCH: REWRITE, LOOKUP: keys)."""',
-        f"    if not ITEMS_{fn.upper()}.issuperset(a):",
-        f"        return _unknown({rt.name!r}, ITEMS_{fn.upper()}, a)",
-        "    out: dict[str, Any] = {}",
-        "    full = mode == FULL",
-    ]
-    for item in rt.items:
-        name = item.name
-        ref = f"I_{fn.upper()}[{name!r}]"
-        lines.append(f"    # {name}: {_describe(item)}")
-        default = "None" if item.default is None else f"{ref}.default"
-        lines.append(f"    if {name!r} in a:")
-        lines.append(f"        v = a[{name!r}]")
-        lines.append("    elif full:")
-        lines.append(f"        v = {default}")
-        lines.append("    else:")
-        if item.identifying:
-            lines.append("        v = None")
-            lines.append("        if mode == PATCH:")
-            lines.append(f'            return Refusal(11, "{rt.name}: identifier item {name} is missing")')
-        else:
-            lines.append("        v = _ABSENT")
-        lines.append("    if v is None:")
-        if item.repetitive:
-            lines.append(f"        out[{name!r}] = [] if mode != LOOKUP else None")
-            lines.append("    elif v is not _ABSENT:")
-            lines.append(f"        v, e = check_value({ref}, v)")
-            lines.append("        if e is not None:")
-            lines.append(f'            return Refusal(13, "{rt.name}: " + e)')
-            lines.append(f"        out[{name!r}] = v")
-            continue
-        if item.identifying:
-            lines.append("        if mode != LOOKUP:")
-            lines.append(f'            return Refusal(11, "{rt.name}: identifier item {name} is missing")')
-        elif item.mandatory:
-            lines.append("        if mode != LOOKUP:")
-            lines.append(f'            return Refusal(13, "{rt.name}: item {name} is mandatory")')
-        lines.append(f"        out[{name!r}] = None")
-        lines.append("    elif v is not _ABSENT:")
-        test = _fast_test(item)
-        if test is not None:
-            negated = test.replace(" is ", " is not ") if " and " not in test else f"not ({test})"
-            lines.append(f"        if {negated}:")
-            lines.append(f"            v, e = check_value({ref}, v)")
-            lines.append("            if e is not None:")
-            lines.append(f'                return Refusal(13, "{rt.name}: " + e)')
-        else:
-            lines.append(f"        v, e = check_value({ref}, v)")
-            lines.append("        if e is not None:")
-            lines.append(f'            return Refusal(13, "{rt.name}: " + e)')
-        lines.append(f"        out[{name!r}] = v")
-    for path in target_paths:
-        items = path.target_items
-        if len(items) < 2 or path.identifying:
-            continue
-        given = " + ".join(f"(out.get({i!r}) is not None)" for i in items)
-        lines.append(f"    # path {path.name}: its items are given all together or not at all")
-        lines.append(f"    n = {given}")
-        lines.append(f"    if 0 < n < {len(items)}:")
-        message = f"{rt.name}: give all of path {path.name}'s items ({', '.join(items)}) or none"
-        lines.append(f"        return Refusal(13, {message!r})")
-    lines.append("    return out")
-    return "\n".join(lines)
 
 
 def _describe(item: Item) -> str:
@@ -142,24 +40,116 @@ def _describe(item: Item) -> str:
     return text + (", " + ", ".join(flags) if flags else "")
 
 
-def encode_source(rt: RecordType, table: Table, dbms: DBMS) -> str:
+def _problem(label: str, indent: str, message: str) -> list[str]:
+    """Lines that refuse at once, or note the problem when every problem is wanted."""
+    return [
+        f"{indent}if not every:",
+        f"{indent}    return Refusal(13, {label!r} + {message})",
+        f"{indent}problems.append({message})",
+    ]
+
+
+def check_source(
+    rt: RecordType, *, target_paths: list[PathType], fn: str | None = None, identifier: tuple[str, ...] | None = None
+) -> str:
+    """``check_<rt>(article, mode, every)``: the checked values, or 11 / 13 (every problem if ``every``)."""
+    fn = fn or ident(rt.name)
+    upper = fn.upper()
+    label = f"{rt.name}: "
+    ident_items = rt.identifier_items if identifier is None else identifier
+    lines = [
+        f"def check_{fn}(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> dict[str, Any] | Refusal:",
+        f'    """Check a {rt.name} article (FULL: WRITE, PATCH: REWRITE, LOOKUP: keys and criteria)."""',
+        f"    if not ITEMS_{upper}.issuperset(a):",
+        f"        return _unknown({rt.name!r}, ITEMS_{upper}, a)",
+    ]
+    lines.append("    full = mode == FULL")
+    if ident_items:
+        # an identifier item with a default (a PRA's renewal_no) is filled in by WRITE
+        tests = []
+        for name in ident_items:
+            if rt.items[name].default is None:
+                tests.append(f"a.get({name!r}) is None")
+            else:
+                tests.append(f"a.get({name!r}, I_{upper}[{name!r}].default if full else None) is None")
+        lines += [
+            f"    if mode != LOOKUP and ({' or '.join(tests)}):",
+            f"        return _missing({rt.name!r}, {tuple(ident_items)!r}, a, I_{upper} if full else None)",
+        ]
+    lines += [
+        "    out: dict[str, Any] = {}",
+        "    problems: list[str] = []",
+    ]
+    for item in rt.items:
+        name = item.name
+        ref = f"I_{upper}[{name!r}]"
+        default = "None" if item.default is None else f"{ref}.default"
+        lines += [
+            f"    # {name}: {_describe(item)}",
+            f"    if {name!r} in a:",
+            f"        v = a[{name!r}]",
+            "    elif full:",
+            f"        v = {default}",
+            "    else:",
+            "        v = _ABSENT",
+            "    if v is None:",
+        ]
+        if item.repetitive:
+            lines.append(f"        out[{name!r}] = [] if mode != LOOKUP else None")
+        else:
+            if item.mandatory and not item.identifying:
+                lines.append("        if mode != LOOKUP:")
+                lines += _problem(label, "            ", f'"item {name} is mandatory"')
+            lines.append(f"        out[{name!r}] = None")
+        lines.append("    elif v is not _ABSENT:")
+        test = fast_test(item)
+        body = "        "
+        if test is not None:
+            negated = test.replace(" is ", " is not ") if " and " not in test else f"not ({test})"
+            lines.append(f"        if {negated}:")
+            body = "            "
+        lines += [
+            f"{body}v, e = check_value({ref}, v)",
+            f"{body}if e is not None:",
+            *_problem(label, body + "    ", "e"),
+            f"        out[{name!r}] = v",
+        ]
+    for path in target_paths:
+        items = path.target_items
+        if len(items) < 2 or path.identifying:
+            continue
+        given = " + ".join(f"(out.get({i!r}) is not None)" for i in items)
+        message = f"give all of path {path.name}'s items ({', '.join(items)}) or none"
+        lines += [
+            f"    # path {path.name}: its items are given all together or not at all",
+            f"    if 0 < {given} < {len(items)}:",
+            *_problem(label, "        ", repr(message)),
+        ]
+    lines += [
+        "    if problems:",
+        f'        return Refusal(13, {label!r} + "; ".join(problems))',
+        "    return out",
+    ]
+    return "\n".join(lines)
+
+
+def _value_expr(backend: type[Backend], item: Item, column: Column, var: str) -> str:
+    """The expression turning the item's checked value ``var`` into this column's parameter."""
+    if column.kind == "list":
+        return f"_list_or_none({var})"
+    if column.kind == "struct":
+        return f"_struct_or_none({var})"
+    if column.sub is not None:
+        return backend.encode_expr(item.sub_items[column.sub], f"_sub({var}, {column.sub!r})")
+    if column.occurrence is not None:
+        return backend.encode_expr(item, f"_nth({var}, {column.occurrence - 1})")
+    return backend.encode_expr(item, var)
+
+
+def encode_source(backend: type[Backend], rt: RecordType, table: Table) -> str:
     """``encode_<rt>(values)`` → the insert tuple, in the table's column order."""
     fn = ident(rt.name)
-    parts: list[str] = []
-    for column in table.columns:
-        item = rt.items[column.item]
-        v = f"v[{item.name!r}]"
-        if column.kind == "list":
-            parts.append(f"_list_or_none({v})")
-        elif column.kind == "struct":
-            parts.append(f"_struct_or_none({v})")
-        elif column.sub is not None:
-            sub = item.sub_items[column.sub]
-            parts.append(_scalar_encoder(sub, dbms, f"_sub({v}, {column.sub!r})"))
-        elif column.occurrence is not None:
-            parts.append(_scalar_encoder(item, dbms, f"_nth({v}, {column.occurrence - 1})"))
-        else:
-            parts.append(_scalar_encoder(item, dbms, v))
+    parts = [_value_expr(backend, rt.items[c.item], c, f"v[{c.item!r}]") for c in table.columns]
     body = ",\n        ".join(parts)
     return "\n".join(
         [
@@ -170,10 +160,29 @@ def encode_source(rt: RecordType, table: Table, dbms: DBMS) -> str:
     )
 
 
-def decode_source(rt: RecordType, table: Table, dbms: DBMS, *, name: str | None = None, offset: int = 0) -> str:
+def columns_source(backend: type[Backend], rt: RecordType, table: Table) -> str:
+    """``columns_<rt>(columns)`` → a batch's checked values, item by item, as the table's columns."""
+    fn = ident(rt.name)
+    parts = []
+    for column in table.columns:
+        expr = _value_expr(backend, rt.items[column.item], column, "x")
+        source = f"c[{column.item!r}]"
+        parts.append(source if expr == "x" else f"[{expr} for x in {source}]")
+    body = ",\n        ".join(parts)
+    return "\n".join(
+        [
+            f"def columns_{fn}(c: Mapping[str, list[Any]]) -> list[list[Any]]:",
+            f'    """A batch of checked {rt.name} values, item by item → the columns of table {table.name}."""',
+            f"    return [\n        {body},\n    ]",
+        ]
+    )
+
+
+def decode_source(backend: type[Backend], rt: RecordType, table: Table, *, name: str | None = None) -> str:
     """``decode_<rt>(row)`` → the article."""
     fn = name or f"decode_{ident(rt.name)}"
-    index = {c.name: offset + n for n, c in enumerate(table.columns)}
+    index = {c.name: n for n, c in enumerate(table.columns)}
+    dec = backend.decode_expr
     parts: list[str] = []
     for item in rt.items:
         cols = [c for c in table.columns if c.item == item.name]
@@ -181,18 +190,18 @@ def decode_source(rt: RecordType, table: Table, dbms: DBMS, *, name: str | None 
             if cols[0].kind == "struct":
                 parts.append(f"{item.name!r}: _struct_in(r[{index[cols[0].name]}], {_sub_names(item)})")
             else:
-                subs = ", ".join(_scalar_decoder(item.sub_items[str(c.sub)], dbms, f"r[{index[c.name]}]") for c in cols)
+                subs = ", ".join(dec(item.sub_items[str(c.sub)], f"r[{index[c.name]}]") for c in cols)
                 parts.append(f"{item.name!r}: _struct_of({_sub_names(item)}, ({subs},))")
         elif item.repetitive:
             if cols[0].kind == "list":
-                dec = _scalar_decoder(item, dbms, "x")
-                conv = "" if dec == "x" else f", lambda x: {dec}"
+                each = dec(item, "x")
+                conv = "" if each == "x" else f", lambda x: {each}"
                 parts.append(f"{item.name!r}: _list_in(r[{index[cols[0].name]}]{conv})")
             else:
-                occ = ", ".join(_scalar_decoder(item, dbms, f"r[{index[c.name]}]") for c in cols)
+                occ = ", ".join(dec(item, f"r[{index[c.name]}]") for c in cols)
                 parts.append(f"{item.name!r}: _occurrences(({occ},))")
         else:
-            parts.append(f"{item.name!r}: {_scalar_decoder(item, dbms, f'r[{index[cols[0].name]}]')}")
+            parts.append(f"{item.name!r}: {dec(item, f'r[{index[cols[0].name]}]')}")
     body = ",\n        ".join(parts)
     return "\n".join(
         [
@@ -207,14 +216,13 @@ def _sub_names(item: Item) -> str:
     return "(" + "".join(f"{s.name!r}, " for s in item.sub_items) + ")"
 
 
-def value_encoders(rt: RecordType, dbms: DBMS) -> dict[str, str]:
-    """Per scalar key item, the expression encoding one value (identity when none is needed)."""
+def value_encoders(backend: type[Backend], rt: RecordType) -> dict[str, str]:
+    """Per scalar item, the callable encoding one key value (only where one is needed)."""
     out: dict[str, str] = {}
     for item in rt.items:
         if item.repetitive or item.decomposable:
             continue
-        if dbms == "sqlite" and item.type == "decimal":
-            out[item.name] = f"partial(_d2i, scale={item.scale})"
-        elif dbms == "sqlite" and item.type == "date":
-            out[item.name] = "_iso"
+        converter = backend.value_converter(item)
+        if converter is not None:
+            out[item.name] = converter
     return out

@@ -1,24 +1,39 @@
-"""Stages of the generator (thesis VII.4; STYLE.md "Stages, then writing").
+"""Stages of the generator (thesis VII.4): meta-database → frozen model → physical model →
+statements and codecs computed in Python → templates lay the text out → format → ``{path: text}``.
 
-meta-database → frozen model (``metadb``) → validate → physical model → statements and codecs
-computed in Python → templates lay the text out → format → ``{path: text}``. Writing the files
-is a separate last step (:func:`write`), so ``--check`` is a comparison.
+Writing the files is a separate last step (:func:`write`), so ``--check`` is a comparison
+(:func:`diff`). An interface is an ordinary Python package, wherever its user wants it:
+
+* generated once for the schema: ``__init__.py`` (the :class:`~assurdb.runtime.specs.Interface`),
+  ``schema.py``, ``checks.py``, ``shapes.py``, ``router.py`` and one module per action code on a
+  record type or path type, with one function each;
+* generated per DBMS: ``<dbms>.py`` — its DDL, statements and codecs, behind its backend class.
+
+Generated modules import each other relatively and the runtime as ``assurdb.runtime``, so the
+package works under any dotted name.
 """
 
 from __future__ import annotations
 
 import difflib
 import pprint
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from assurdb.generator.codecs import check_source, decode_source, encode_source, ident, value_encoders
+from assurdb.generator.codecs import (
+    check_source,
+    columns_source,
+    decode_source,
+    encode_source,
+    ident,
+    value_encoders,
+)
 from assurdb.generator.errors import GeneratorError
-from assurdb.generator.sqlmodel import ALL_DBMS, DBMS, create_statements, duckdb_create_statements
 from assurdb.generator.statements import (
     Compiler,
     opening_statements,
@@ -28,17 +43,47 @@ from assurdb.generator.statements import (
 )
 from assurdb.metadb.contract import CONTRACT_VERSION, Action
 from assurdb.metadb.meta import with_meta
-from assurdb.metadb.model import RecordType, Schema, named, to_plain
-from assurdb.metadb.physical import Family, Table, junction_name, table_name, transform
+from assurdb.metadb.model import PathType, RecordType, Schema, named, to_plain
+from assurdb.metadb.physical import Table, junction_name, table_name, transform
+from assurdb.runtime.backends import ALL_BACKENDS, Backend, backend_class
 from assurdb.runtime.frames import DTYPES
 
-GENERATOR_VERSION = "1.0.0"
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-#: The generated packages live here (``generated/<schema>/<dbms>/``).
-GENERATED = Path(__file__).resolve().parent.parent / "generated"
+GENERATOR_VERSION = "2.0.0"
 
-#: Action modules: one per action code (thesis VII.4), named after the action.
-ACTION_MODULES = tuple(a.name.lower() for a in Action)
+#: Action codes on one record type, then on one path type: a module each, a function per type.
+RT_ACTIONS = ("read_direct", "read_sequential", "read_selection", "write", "write_batch", "rewrite", "delete")
+PT_ACTIONS = (
+    "read_target_via_path",
+    "read_origin_via_path",
+    "write_target_via_path",
+    "write_origin_and_target",
+    "bound",
+    "debound",
+)
+#: Each action module: (its functions' parameters, the arguments passed on, the codes it answers).
+_ACTION_SHAPES: dict[str, tuple[str, str, str]] = {
+    "read_direct": ("article: Any, key: Any", "article, key", "0 + article, 11, 12, 13, 400, 999"),
+    "read_sequential": ("article: Any, key: Any", "article, key", "0 + next article, 11, 12, 13, 400, 999"),
+    "read_selection": ("criteria: Any, limit: Any", "criteria, limit=limit", "0 + batch, 11, 12, 13, 999"),
+    "write": ("article: Any", "article", "0, 11, 13, 400, 500, 900, 901, 999"),
+    "write_batch": ("articles: Any", "articles", "0, 11, 13, 400, 500, 900, 901, 999 with position"),
+    "rewrite": ("article: Any", "article", "0, 11, 13, 400, 900, 901, 999"),
+    "delete": ("identifier: Any", "identifier", "0, 11, 13, 400, 900, 901, 999"),
+    "read_target_via_path": ("origin_id: Any, current: Any", "origin_id, current", "0, 11, 21, 13, 23, 400, 401, 999"),
+    "read_origin_via_path": ("target_id: Any, current: Any", "target_id, current", "0, 11, 21, 13, 23, 401, 400, 999"),
+    "write_target_via_path": (
+        "origin_id: Any, article: Any",
+        "origin_id, article",
+        "0, 11, 21, 13, 23, 400, 501, 900, 901, 999",
+    ),
+    "write_origin_and_target": (
+        "origin_article: Any, target_article: Any",
+        "origin_article, target_article",
+        "0, 11, 21, 13, 23, 500, 501, 900, 901, 999",
+    ),
+    "bound": ("origin_id: Any, target_id: Any", "origin_id, target_id", "0, 11, 21, 13, 23, 400, 401, 500, 501, 999"),
+    "debound": ("origin_id: Any, target_id: Any", "origin_id, target_id", "0, 11, 21, 13, 23, 400, 401, 901, 999"),
+}
 #: Expected parameter order of the runtime's own opening statements.
 _OPENING_PARAMS = {
     "lock": ("name",),
@@ -47,18 +92,32 @@ _OPENING_PARAMS = {
     "insert": ("session", "record_type", "user", "mode", "holder"),
     "delete_all": (),
 }
+#: Helpers of ``assurdb.runtime.codec_support`` a DBMS module may call, by the name it uses.
+_HELPERS = {
+    "_d2i": "d2i",
+    "_i2d": "i2d",
+    "_iso": "iso",
+    "_list_in": "list_in",
+    "_list_or_none": "list_or_none",
+    "_nth": "nth",
+    "_occurrences": "occurrences",
+    "_struct_in": "struct_in",
+    "_struct_of": "struct_of",
+    "_struct_or_none": "struct_or_none",
+    "_sub": "sub",
+    "_bool": "to_bool",
+    "_date": "to_date",
+}
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """The generated text of one package, by path relative to ``generated/``."""
-
-    files: dict[str, str]
+def shipped_root() -> Path:
+    """Where assurdb's own interfaces live (``assurdb.generated``)."""
+    return Path(str(resources.files("assurdb.generated")))
 
 
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.PackageLoader("assurdb", "templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -69,54 +128,43 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def _item_dtypes(rt: RecordType) -> dict[str, str]:
-    out = {}
-    for item in rt.items:
-        if item.repetitive or item.decomposable:
-            out[item.name] = "object"
-        else:
-            out[item.name] = DTYPES[str(item.type)]
-    return out
+def _dtypes(rt: RecordType) -> dict[str, str]:
+    return {i.name: "object" if i.repetitive or i.decomposable else DTYPES[str(i.type)] for i in rt.items}
 
 
-def _rt_context(schema: Schema, rt: RecordType, compiler: Compiler, dbms: DBMS) -> dict[str, Any]:
-    model = compiler.model
-    table = model.table_of(rt.name)
-    st = record_statements(compiler, schema, rt)
-    if st.insert.params != st.columns:
-        raise GeneratorError(f"{rt.name}: INSERT binds {st.insert.params}, expected the columns {st.columns}")
+def _link_pseudo(path: PathType) -> RecordType:
+    """An N-N path's own items as a record type without identifier (for its check and decode)."""
+    return RecordType(name=path.name, items=path.items, keys=named(()))
+
+
+def _rt_context(schema: Schema, rt: RecordType) -> dict[str, Any]:
     stored = [p for p in schema.paths_to(rt.name) if not p.many_to_many]
     py = ident(rt.name)
-    order = {k.name: k.items + tuple(i for i in rt.identifier_items if i not in k.items) for k in rt.keys}
     return {
         "name": rt.name,
         "py": py,
         "upper": py.upper(),
-        "table": table.name,
+        "table": table_name(rt.name),
         "items": sorted(i.name for i in rt.items),
-        "item_order": tuple(i.name for i in rt.items),
         "ident": rt.identifier_items,
         "keys": {k.name: k.items for k in rt.keys},
-        "order": order,
-        "types": {i.name: i.type for i in rt.items if i.type},
-        "dtypes": _item_dtypes(rt),
+        "order": {k.name: k.items + tuple(i for i in rt.identifier_items if i not in k.items) for k in rt.keys},
+        "dtypes": _dtypes(rt),
         "stored_paths": tuple(p.name for p in stored),
         "origin_of": tuple(p.name for p in schema.paths_from(rt.name)),
         "target_of": tuple(p.name for p in schema.paths_to(rt.name)),
-        "st": st,
+        "needs_notes": any(p.target_needs_origin for p in schema.paths_to(rt.name))
+        or any(p.origin_needs_target for p in schema.paths_from(rt.name)),
         "check": check_source(rt, target_paths=stored),
-        "encode": encode_source(rt, table, dbms),
-        "decode": decode_source(rt, table, dbms),
-        "encoders": value_encoders(rt, dbms),
     }
 
 
-def _pt_context(schema: Schema, path_name: str, compiler: Compiler, dbms: DBMS) -> dict[str, Any]:
-    path = schema.path_types[path_name]
-    statements = path_statements(compiler, schema, path).statements
+def _pt_context(path: PathType) -> dict[str, Any]:
+    py = ident(path.name)
     context: dict[str, Any] = {
         "name": path.name,
-        "py": ident(path.name),
+        "py": py,
+        "upper": py.upper(),
         "origin": path.origin,
         "target": path.target,
         "cls": path.cls,
@@ -127,112 +175,152 @@ def _pt_context(schema: Schema, path_name: str, compiler: Compiler, dbms: DBMS) 
         "sort": path.sort,
         "junction": junction_name(path.name) if path.many_to_many else None,
         "link_items": sorted(i.name for i in path.items),
-        "statements": dict(sorted(statements.items())),
         "check_link": None,
-        "decode_link": None,
     }
     if path.items:
         for item in path.items:
             if item.repetitive or item.decomposable:
                 raise GeneratorError(f"path type {path.name}: link item {item.name} must be simple")
-        pseudo = RecordType(name=path.name, items=path.items, keys=named(()))
-        junction = compiler.model.junction_of(path.name)
-        link_table = Table(
-            name=junction.name,
-            columns=tuple(c for c in junction.columns if c.item in {i.name for i in path.items}),
-            primary_key=(),
+        link_py = f"link_{py}"
+        context.update(
+            check_link=check_source(_link_pseudo(path), target_paths=[], fn=link_py, identifier=()),
+            link_py=link_py,
+            link_upper=link_py.upper(),
+            link_item_names=[i.name for i in path.items],
         )
-        link_py = f"link_{ident(path.name)}"
-        context["check_link"] = check_source(pseudo, target_paths=[], fn=link_py)
-        context["decode_link"] = decode_source(pseudo, link_table, dbms, name=f"decode_{link_py}")
-        context["link_py"] = link_py
-        context["link_upper"] = link_py.upper()
-        context["link_item_names"] = [i.name for i in path.items]
     return context
 
 
-def render_package(schema: Schema, dbms: DBMS) -> Rendered:
-    """Every file of ``generated/<schema>/<dbms>/`` for a (data) schema, as text."""
-    if dbms not in ALL_DBMS:
-        raise GeneratorError(f"unknown DBMS {dbms!r} (known: {', '.join(ALL_DBMS)})")
-    full = with_meta(schema)
-    family: Family = "columnar" if dbms == "duckdb" else "relational"
-    model = transform(full, family)
-    compiler = Compiler(model, dbms)
-    bound = opening_statements(compiler)
+def _backend_context(
+    full: Schema, backend: type[Backend], rts: list[dict[str, Any]], pts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    model = transform(full, backend.family)
+    compiler = Compiler(full, model, backend)
+    openings = opening_statements(compiler)
     for name, params in _OPENING_PARAMS.items():
-        if bound[name].params != params:
-            raise GeneratorError(f"opening statement {name} binds {bound[name].params}, the runtime passes {params}")
-    openings = {name: b.sql for name, b in bound.items()}
-    ddl = duckdb_create_statements(model) if dbms == "duckdb" else create_statements(model, dbms)
-    openings_ddl: list[str] = []
-    if dbms == "sqlite":
-        # SQLite has one writer per file: the openings live in a file of their own, attached to
-        # every connection as schema "openings", so OPEN DB never waits for another process's
-        # unit of work (see generator/runtime/drivers.py SQLiteDriver).
-        opening_table = table_name("Opening")
-        openings_ddl = [_in_openings_file(s, opening_table) for s in ddl if f" {opening_table} " in f"{s} "]
-        ddl = [s for s in ddl if f" {opening_table} " not in f"{s} "]
-    context = {
+        if openings[name].params != params:
+            raise GeneratorError(f"opening statement {name} binds {openings[name].params}, the runtime passes {params}")
+    ddl, side_ddl = backend.create_statements(model)
+    rt_out = []
+    for context in rts:
+        rt = full.record_types[context["name"]]
+        table = model.table_of(rt.name)
+        st = record_statements(compiler, rt)
+        if st.insert.params != st.columns:
+            raise GeneratorError(f"{rt.name}: INSERT binds {st.insert.params}, expected the columns {st.columns}")
+        rt_out.append(
+            {
+                **context,
+                "st": st,
+                "encode": encode_source(backend, rt, table),
+                "columns_fn": columns_source(backend, rt, table),
+                "decode": decode_source(backend, rt, table),
+                "encoders": value_encoders(backend, rt),
+            }
+        )
+    pt_out = []
+    for context in pts:
+        path = full.path_types[context["name"]]
+        snapshot, batch = backend.path_extras(compiler, path)
+        extra: dict[str, Any] = {
+            "statements": dict(sorted(path_statements(compiler, path).items())),
+            "snapshot": snapshot,
+            "batch": batch,
+            "decode_link": None,
+        }
+        if path.items:
+            junction = model.junction_of(path.name)
+            link_table = Table(
+                name=junction.name,
+                columns=tuple(c for c in junction.columns if c.item in {i.name for i in path.items}),
+                primary_key=(),
+            )
+            extra["decode_link"] = decode_source(
+                backend, _link_pseudo(path), link_table, name=f"decode_{context['link_py']}"
+            )
+        pt_out.append({**context, **extra})
+    sources = "\n".join(
+        [str(r[k]) for r in rt_out for k in ("encode", "columns_fn", "decode")]
+        + [", ".join(r["encoders"].values()) for r in rt_out]
+        + [str(p["decode_link"]) for p in pt_out]
+    )
+    return {
+        "helpers": sorted((name, alias) for alias, name in _HELPERS.items() if re.search(rf"\b{alias}\b", sources)),
+        "uses_partial": "partial(" in sources,
+        "dbms": backend.name,
+        "label": backend.label,
+        "backend_class": f"{backend.__module__}.{backend.__qualname__}",
+        "rts": rt_out,
+        "pts": pt_out,
+        "ddl": ddl,
+        "side_ddl": side_ddl,
+        "openings": openings,
+        "schema_version_select": schema_version_select(compiler),
+    }
+
+
+def render(schema: Schema, backends: Sequence[str] = ALL_BACKENDS) -> dict[str, str]:
+    """Every file of the interface package of ``schema``, by path relative to the package folder."""
+    classes = [backend_class(name) for name in backends]
+    full = with_meta(schema)
+    env = _env()
+    base: dict[str, Any] = {
         "schema": full.name,
-        "dbms": dbms,
-        "family": family,
+        "schema_version": full.version,
+        "label": full.label,
         "fingerprint": full.fingerprint,
         "version": GENERATOR_VERSION,
         "contract": CONTRACT_VERSION,
-        "rts": [_rt_context(full, rt, compiler, dbms) for rt in full.record_types.values()],
-        "pts": [_pt_context(full, name, compiler, dbms) for name in full.path_types],
-        "plain": pprint.pformat(to_plain(full), width=110, sort_dicts=False),
-        "ddl": ddl,
-        "openings_ddl": openings_ddl,
-        "openings": openings,
-        "schema_version_select": schema_version_select(compiler),
-        "existence": model.existence,
-        "actions": sorted((a.name.lower(), int(a)) for a in Action),
-        "tables": {t.name: table_name(t.record_type) for t in model.tables if t.record_type},
+        "backends": tuple(c.name for c in classes),
+        "for_dbms": "",
     }
-    context["header"] = _env().get_template("common/header.j2").render(context).rstrip("\n")
-    env = _env()
-    base = f"{full.name}/{dbms}"
+    rts = [_rt_context(full, rt) for rt in full.record_types.values()]
+    pts = [_pt_context(p) for p in full.path_types.values()]
+
+    def header(**extra: Any) -> str:
+        return env.get_template("header.j2").render({**base, **extra}).rstrip("\n")
+
     files: dict[str, str] = {}
-    templates = {
-        "__init__.py": "package_init.py.j2",
-        "schema_data.py": "schema_data.py.j2",
-        "codecs.py": "codecs.py.j2",
-        "paths.py": "paths.py.j2",
-        "router.py": "router.py.j2",
+    shared = {
+        **base,
+        "header": header(),
+        "rts": rts,
+        "pts": pts,
+        "plain": pprint.pformat(to_plain(full), width=110, sort_dicts=False),
+        "modules": RT_ACTIONS + PT_ACTIONS,
+        "sorted_modules": sorted(RT_ACTIONS + PT_ACTIONS),
+        "rt_modules": RT_ACTIONS,
     }
-    templates.update({f"{module}.py": f"actions/{module}.py.j2" for module in ACTION_MODULES})
-    for filename, template in templates.items():
-        files[f"{base}/{filename}"] = _format(_template(env, family, template).render(context), template)
-    header = str(context["header"])
-    context["header_schema"] = "\n".join(header.splitlines()[:1]).replace(f" for {dbms}", "") + (
-        f"\n# Schema fingerprint {full.fingerprint}."
-    )
     for filename, template in (
-        ("__init__.py", "common/schema_package.py.j2"),
-        ("schema.py", "common/schema_plain.py.j2"),
+        ("__init__.py", "package.py.j2"),
+        ("schema.py", "schema.py.j2"),
+        ("checks.py", "checks.py.j2"),
+        ("shapes.py", "shapes.py.j2"),
+        ("router.py", "router.py.j2"),
     ):
-        files[f"{full.name}/{filename}"] = _format(env.get_template(template).render(context), template)
-    return Rendered(files)
-
-
-def _in_openings_file(statement: str, table: str) -> str:
-    """``CREATE TABLE t`` → ``CREATE TABLE IF NOT EXISTS openings.t`` (and its indexes)."""
-    if statement.startswith(f"CREATE TABLE {table} "):
-        return statement.replace(f"CREATE TABLE {table} ", f"CREATE TABLE IF NOT EXISTS openings.{table} ", 1)
-    if statement.startswith("CREATE INDEX "):
-        return statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS openings.", 1)
-    raise GeneratorError(f"unexpected statement on the openings table: {statement}")
-
-
-def _template(env: jinja2.Environment, family: str, name: str) -> jinja2.Template:
-    """DuckDB's own template set overrides the relational one where they differ."""
-    folder = "duckdb" if family == "columnar" else "relational"
-    try:
-        return env.get_template(f"{folder}/{name}")
-    except jinja2.TemplateNotFound:
-        return env.get_template(f"common/{name}")
+        files[filename] = _format(env.get_template(template).render(shared), template)
+    for module in RT_ACTIONS + PT_ACTIONS:
+        params, call, codes = _ACTION_SHAPES[module]
+        per_rt = module in RT_ACTIONS
+        action = Action[module.upper()]
+        context = {
+            **shared,
+            "module": module,
+            "title": action.name.replace("_", " "),
+            "code": int(action),
+            "codes": codes,
+            "per_rt": per_rt,
+            "params": params,
+            "call": call,
+            "elements": rts if per_rt else pts,
+        }
+        files[f"{module}.py"] = _format(env.get_template("action.py.j2").render(context), f"action.py.j2 ({module})")
+    for backend in classes:
+        context = {**base, **_backend_context(full, backend, rts, pts)}
+        context["header"] = header(for_dbms=f" for {backend.name}")
+        text = env.get_template("backend.py.j2").render(context)
+        files[f"{backend.name}.py"] = _format(text, f"backend.py.j2 ({backend.name})")
+    return dict(sorted(files.items()))
 
 
 def _format(text: str, template: str) -> str:
@@ -252,19 +340,8 @@ def _format(text: str, template: str) -> str:
     return text
 
 
-def render_all(schemas: Mapping[str, Schema], dbms_list: tuple[DBMS, ...] = ALL_DBMS) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for schema in schemas.values():
-        for dbms in dbms_list:
-            files.update(render_package(schema, dbms).files)
-    files["__init__.py"] = (
-        '"""Generated access interfaces, one package per schema and DBMS. DO NOT EDIT: run ``make generate``."""\n'
-    )
-    return dict(sorted(files.items()))
-
-
-def write(files: Mapping[str, str], root: Path = GENERATED) -> list[str]:
-    """Write the generated files (utf-8, ``\\n``); answer the paths that changed."""
+def write(files: Mapping[str, str], root: Path) -> list[str]:
+    """Write the generated files under ``root`` (utf-8, ``\\n``); answer the paths that changed."""
     changed = []
     for rel, text in files.items():
         path = root / rel
@@ -273,15 +350,27 @@ def write(files: Mapping[str, str], root: Path = GENERATED) -> list[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
         changed.append(rel)
+    for rel in stale_files(files, root):
+        (root / rel).unlink()
+        changed.append(rel)
     return changed
 
 
-def diff(files: Mapping[str, str], root: Path = GENERATED, *, scope: set[str] | None = None) -> str:
-    """A unified diff between the files on disk and what the templates produce now.
+def stale_files(files: Mapping[str, str], root: Path) -> list[str]:
+    """Generated modules under ``root`` the generator does not produce any more."""
+    if not root.is_dir():
+        return []
+    out = []
+    for path in sorted(root.glob("*.py")):
+        if path.name not in files and "DO NOT EDIT" in path.read_text(encoding="utf-8").split("\n", 1)[0]:
+            out.append(path.name)
+    return out
 
-    ``scope``: the package folders (``insurance/sqlite``…) whose stray files count as stale.
-    """
+
+def diff(files: Mapping[str, str], root: Path, *, shown: str = "") -> str:
+    """A unified diff between the files under ``root`` and what the templates produce now."""
     out: list[str] = []
+    shown = shown or str(root)
     for rel, text in files.items():
         path = root / rel
         current = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -290,13 +379,10 @@ def diff(files: Mapping[str, str], root: Path = GENERATED, *, scope: set[str] | 
                 difflib.unified_diff(
                     current.splitlines(keepends=True),
                     text.splitlines(keepends=True),
-                    fromfile=f"generated/{rel} (committed)",
-                    tofile=f"generated/{rel} (generator)",
+                    fromfile=f"{shown}/{rel} (on disk)",
+                    tofile=f"{shown}/{rel} (generator)",
                 )
             )
-    for folder in sorted(scope or ()):
-        for path in sorted((root / folder).glob("*.py")):
-            rel = path.relative_to(root).as_posix()
-            if rel not in files:
-                out.append(f"--- generated/{rel} is not produced by the generator any more\n")
+    for rel in stale_files(files, root):
+        out.append(f"--- {shown}/{rel} is not produced by the generator any more\n")
     return "".join(out)

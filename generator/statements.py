@@ -1,13 +1,11 @@
-"""Every statement a generated interface runs, rendered per DBMS by SQLAlchemy at generation time.
+"""Every statement a generated interface runs, rendered for one DBMS by SQLAlchemy at generation time.
 
-Statements bind positional parameters only; :class:`Bound` keeps the names of the values each
-binds, in order (``o_x`` origin identifier item, ``t_x`` target identifier item, ``c_x`` the
-current article's item, ``l_x`` a link item; record statements bind column / item names).
-No value is ever pasted into SQL (SPEC §3.2); names come only from the meta-database.
-
-Keyset order ("next" queries) compares row values ``(a, b) > (?, ?)`` on SQLite, PostgreSQL
-and DuckDB; MariaDB's optimiser does not turn a row comparison into an index range, so there
-it is written ``a >= ? AND (a > ? OR (b > ?))`` (SPEC §4 relational specifics).
+Statements bind positional parameters only; each :class:`~assurdb.runtime.specs.Stmt` keeps the
+names of the values it binds, in order (``o_x`` origin identifier item, ``t_x`` target identifier
+item, ``c_x`` the current article's item, ``l_x`` a link item; record statements bind column or
+item names). No value is ever pasted into SQL; names come only from the meta-database. What
+differs between DBMSs — the dialect, the keyset comparison, statements only one DBMS needs — is
+asked of its backend class.
 """
 
 from __future__ import annotations
@@ -18,84 +16,74 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from assurdb.generator.sqlmodel import DBMS, dialect, to_metadata
 from assurdb.metadb.model import PathType, RecordType, Schema
 from assurdb.metadb.physical import PhysicalModel, Table, junction_name, table_name
-
-
-@dataclass(frozen=True)
-class Bound:
-    sql: str
-    params: tuple[str, ...]
+from assurdb.runtime.backends import Backend
+from assurdb.runtime.specs import Stmt
 
 
 @dataclass(frozen=True)
 class RecordStatements:
     columns: tuple[str, ...]
     select_all: str
-    exists: Bound
-    select_by_id: Bound
-    insert: Bound
-    update: Bound
-    delete: Bound
-    by_key: dict[str, Bound]
-    after: dict[str, dict[int, Bound]]
-    strictly_after: dict[str, Bound]
+    exists: Stmt
+    select_by_id: Stmt
+    insert: Stmt
+    update: Stmt
+    delete: Stmt
+    by_key: dict[str, Stmt]
+    after: dict[str, dict[int, Stmt]]
+    strictly_after: dict[str, Stmt]
     where_eq: dict[str, str]
     where_range: dict[str, str]
     order_by: dict[str, str]
-
-
-@dataclass(frozen=True)
-class PathStatements:
-    statements: dict[str, Bound]
+    limit: str
+    snapshot: dict[str, Stmt]
+    batch: dict[str, Stmt]
 
 
 class Compiler:
-    """Renders statements of one physical model for one DBMS."""
+    """Renders the statements of one physical model for one backend."""
 
-    def __init__(self, model: PhysicalModel, dbms: DBMS) -> None:
-        self.dbms = dbms
-        self.dialect = dialect(dbms)
-        self.md = to_metadata(model, "postgresql" if dbms == "duckdb" else dbms, constraints=False)
+    def __init__(self, schema: Schema, model: PhysicalModel, backend: type[Backend]) -> None:
+        self.schema = schema
+        self.backend = backend
+        self.dialect = backend.dialect()
+        self.md = backend.metadata(model, constraints=False)
         self.model = model
 
     def table(self, name: str) -> sa.Table:
         return self.md.tables[name]
 
-    def render(self, stmt: Any, *, limit_one: bool = False) -> Bound:
+    def table_of(self, rt: str) -> sa.Table:
+        return self.md.tables[table_name(rt)]
+
+    def render(self, stmt: Any, *, limit_one: bool = False) -> Stmt:
         compiled = stmt.compile(dialect=self.dialect)
         sql = " ".join(str(compiled).split())
         if limit_one:
             sql += " LIMIT 1"
-        return Bound(sql, tuple(compiled.positiontup or ()))
+        return Stmt(sql, tuple(compiled.positiontup or ()))
 
     def text(self, clause: Any) -> str:
         compiled = clause.compile(dialect=self.dialect)
         return " ".join(str(compiled).split())
 
+    @property
+    def placeholder(self) -> str:
+        """The driver's positional placeholder (``?`` or ``%s``)."""
+        return "?" if self.dialect.paramstyle == "qmark" else "%s"
+
     def after(self, cols: Sequence[sa.ColumnElement[Any]], names: Sequence[str], *, strict: bool) -> Any:
         """``(cols) > (names)`` (or ``>=``) in this DBMS's index-friendly form."""
-        params: list[Any] = [sa.bindparam(n) for n in names]
-        if self.dbms != "mariadb":
-            if len(cols) == 1:
-                return cols[0] > params[0] if strict else cols[0] >= params[0]
-            left, right = sa.tuple_(*cols), sa.tuple_(*params)
-            return left > right if strict else left >= right
-
-        def step(i: int) -> Any:
-            if i == len(cols) - 1:
-                return cols[i] > params[i] if strict else cols[i] >= params[i]
-            return sa.and_(cols[i] >= params[i], sa.or_(cols[i] > params[i], step(i + 1)))
-
-        return step(0)
+        return self.backend.keyset(cols, [sa.bindparam(n) for n in names], strict=strict)
 
 
 def _eq(cols: Sequence[sa.ColumnElement[Any]], names: Sequence[str]) -> Any:
     return sa.and_(*[c == sa.bindparam(n) for c, n in zip(cols, names, strict=True)])
 
 
-def record_statements(compiler: Compiler, schema: Schema, rt: RecordType) -> RecordStatements:
+def record_statements(compiler: Compiler, rt: RecordType) -> RecordStatements:
     table_def: Table = compiler.model.table_of(rt.name)
     t = compiler.table(table_def.name)
     columns = tuple(c.name for c in table_def.columns)
@@ -104,16 +92,16 @@ def record_statements(compiler: Compiler, schema: Schema, rt: RecordType) -> Rec
     id_cols = [t.c[i] for i in ident]
     render = compiler.render
     select = sa.select(*cols)
-    by_key: dict[str, Bound] = {}
-    after: dict[str, dict[int, Bound]] = {}
-    strictly: dict[str, Bound] = {}
+    by_key: dict[str, Stmt] = {}
+    after: dict[str, dict[int, Stmt]] = {}
+    strictly: dict[str, Stmt] = {}
     order_by: dict[str, str] = {}
     for key in rt.keys:
         order = key.items + tuple(i for i in ident if i not in key.items)
         order_cols = [t.c[i] for i in order]
         if key.identifying:  # unique: no order to choose from (DuckDB plans ORDER BY … LIMIT as a scan)
             by_key[key.name] = render(select.where(_eq(id_cols, ident)))
-        else:  # READ DIRECT on a non-unique key answers the first in (key, identifier) order (SPEC §3.2)
+        else:  # READ DIRECT on a non-unique key answers the first in (key, identifier) order
             by_key[key.name] = render(
                 select.where(_eq([t.c[i] for i in key.items], key.items)).order_by(*order_cols), limit_one=True
             )
@@ -137,9 +125,10 @@ def record_statements(compiler: Compiler, schema: Schema, rt: RecordType) -> Rec
     update = (
         sa.update(t).where(_eq(id_cols, ident)).values({c: sa.bindparam(f"v_{c}") for c in non_pk}) if non_pk else None
     )
-    update_bound = render(update) if update is not None else Bound("", ())
+    update_bound = render(update) if update is not None else Stmt("", ())
     # Update binds "v_<column>" for values, then identifier columns: strip the prefix.
-    update_bound = Bound(update_bound.sql, tuple(p.removeprefix("v_") for p in update_bound.params))
+    update_bound = Stmt(update_bound.sql, tuple(p.removeprefix("v_") for p in update_bound.params))
+    snapshot, batch = compiler.backend.record_extras(compiler, rt)
     return RecordStatements(
         columns=columns,
         select_all=render(select).sql,
@@ -154,13 +143,18 @@ def record_statements(compiler: Compiler, schema: Schema, rt: RecordType) -> Rec
         where_eq=where_eq,
         where_range=where_range,
         order_by=order_by,
+        limit=f" LIMIT {compiler.placeholder}",
+        snapshot=snapshot,
+        batch=batch,
     )
 
 
-def path_statements(compiler: Compiler, schema: Schema, path: PathType) -> PathStatements:
+def path_statements(compiler: Compiler, path: PathType) -> dict[str, Stmt]:
+    """The statements of a path type (see :class:`~assurdb.runtime.specs.PathSpec` for their shapes)."""
+    schema = compiler.schema
     origin, target = schema.record_types[path.origin], schema.record_types[path.target]
-    O = compiler.table(table_name(origin.name))  # noqa: E741 - O and T: origin and target tables
-    T = compiler.table(table_name(target.name))
+    O = compiler.table_of(origin.name)  # noqa: E741 - O and T: origin and target tables
+    T = compiler.table_of(target.name)
     target_table = compiler.model.table_of(target.name)
     t_cols = [T.c[c.name] for c in target_table.columns]
     oi, ti = origin.identifier_items, target.identifier_items
@@ -264,18 +258,18 @@ def path_statements(compiler: Compiler, schema: Schema, path: PathType) -> PathS
             .order_by(*[O.c[i] for i in oi]),
             True,
         )
-    return PathStatements({name: render(stmt, limit_one=limit) for name, (stmt, limit) in s.items()})
+    return {name: render(stmt, limit_one=limit) for name, (stmt, limit) in s.items()}
 
 
-def opening_statements(compiler: Compiler) -> dict[str, Bound]:
-    """The runtime's own statements on the meta-database's openings (SPEC §3.3)."""
-    op = compiler.table(table_name("Opening"))
-    rt = compiler.table(table_name("RecordType"))
+def opening_statements(compiler: Compiler) -> dict[str, Stmt]:
+    """The runtime's own statements on the meta-database's openings, and its schema version."""
+    op = compiler.table_of("Opening")
+    rt = compiler.table_of("RecordType")
     lock = sa.select(rt.c.name).where(rt.c.name == sa.bindparam("name"))
-    if compiler.dbms in ("postgresql", "mariadb"):
+    if compiler.backend.locks_rows:
         lock = lock.with_for_update()
     render = compiler.render
-    return {
+    statements = {
         "lock": render(lock),
         "select_rt": render(
             sa.select(op.c.session, op.c.record_type, op.c.user, op.c.mode, op.c.holder).where(
@@ -298,8 +292,10 @@ def opening_statements(compiler: Compiler) -> dict[str, Bound]:
         ),
         "delete_all": render(sa.delete(op)),
     }
+    statements.update(compiler.backend.opening_extras(compiler.md.tables, render))
+    return statements
 
 
 def schema_version_select(compiler: Compiler) -> str:
-    sv = compiler.table(table_name("SchemaVersion"))
-    return compiler.render(sa.select(sv.c.name, sv.c.fingerprint)).sql
+    sv = compiler.table_of("SchemaVersion")
+    return compiler.render(sa.select(sv.c.name, sv.c.version, sv.c.fingerprint)).sql

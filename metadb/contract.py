@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,8 +23,18 @@ if TYPE_CHECKING:
 #: (protobuf's runtime version check), so stale generated code fails loudly.
 CONTRACT_VERSION = 1
 
-#: An article: item name → value (``None`` for an absent optional item).
-Article = dict[str, Any]
+#: One value of a simple item, as requests answer it (a decimal is always a ``Decimal``).
+Scalar = int | Decimal | str | bool | date
+#: The value of an item: simple, repetitive (a list of occurrences) or decomposable (sub-items).
+Value = Scalar | list[Scalar] | dict[str, Scalar | None] | None
+#: An article as requests answer it: item name → value (``None`` for an absent optional item).
+Article = dict[str, Value]
+#: What requests take: any mapping — the interface checks every value against the meta-database
+#: and answers 11 or 13 for what does not fit, so nothing is excluded by the type alone.
+Given = Mapping[str, object]
+#: What :meth:`Session.check` checks an article for: a new article (WRITE: identifier and
+#: mandatory items, defaults applied), a change (REWRITE: identifier, the items given) or a key.
+Purpose = Literal["write", "rewrite", "lookup"]
 
 
 class Action(IntEnum):
@@ -137,14 +149,19 @@ class Reply:
 
 #: OPEN DB's input: ``[("Insured", Mode.MODIFY_SHARED), "PRA", …]`` — a bare name means mode 1.
 Opening = tuple[str, int] | str
+#: READ SELECTION's criteria: ``{item: value}`` or ``{item: (low, high)}`` on access-key items.
+Criteria = Mapping[str, object]
 
 
 @runtime_checkable
 class Session(Protocol):
     """One user's session on one database: the only door to the data (thesis VII).
 
-    Positional inputs follow SPEC §3.1's table, in order. ``call`` is the router: any action
-    code with those inputs.
+    Positional inputs follow the table of action codes, in order (README, "The contract"). ``call``
+    is the router: any action code with those inputs. Besides the requests: ``user``, ``schema``
+    (the meta-database as a typed model), ``opened`` (record type → mode this session holds),
+    ``check`` (an article against the meta-database, every problem at once, touching no data)
+    and ``close``.
     """
 
     @property
@@ -153,7 +170,12 @@ class Session(Protocol):
     @property
     def schema(self) -> Schema: ...
 
-    def call(self, action: int, *inputs: Any) -> Reply: ...
+    @property
+    def opened(self) -> Mapping[str, int]: ...
+
+    def check(self, rt: str, article: Given, *, purpose: Purpose = "write", every: bool = True) -> Reply: ...
+
+    def call(self, action: int, *inputs: object) -> Reply: ...
 
     def open_db(self, openings: Sequence[Opening]) -> Reply: ...
 
@@ -161,19 +183,19 @@ class Session(Protocol):
 
     def close_rt(self, rt: str) -> Reply: ...
 
-    def read_direct(self, rt: str, article: Mapping[str, Any], key: str = "id") -> Reply: ...
+    def read_direct(self, rt: str, article: Given, key: str = "id") -> Reply: ...
 
-    def read_sequential(self, rt: str, article: Mapping[str, Any], key: str = "id") -> Reply: ...
+    def read_sequential(self, rt: str, article: Given, key: str = "id") -> Reply: ...
 
-    def read_selection(self, rt: str, criteria: Mapping[str, Any], *, limit: int | None = None) -> Reply: ...
+    def read_selection(self, rt: str, criteria: Criteria, *, limit: int | None = None) -> Reply: ...
 
     def read_target_via_path(
         self,
         ort: str,
-        origin_id: Mapping[str, Any],
+        origin_id: Given,
         pt: str,
         trt: str,
-        current: Mapping[str, Any] | None = None,
+        current: Given | None = None,
     ) -> Reply: ...
 
     def read_origin_via_path(
@@ -181,41 +203,37 @@ class Session(Protocol):
         ort: str,
         pt: str,
         trt: str,
-        target_id: Mapping[str, Any],
-        current: Mapping[str, Any] | None = None,
+        target_id: Given,
+        current: Given | None = None,
     ) -> Reply: ...
 
-    def write(self, rt: str, article: Mapping[str, Any]) -> Reply: ...
+    def write(self, rt: str, article: Given) -> Reply: ...
 
-    def write_target_via_path(
-        self, ort: str, origin_id: Mapping[str, Any], trt: str, article: Mapping[str, Any], pt: str
-    ) -> Reply: ...
+    def write_target_via_path(self, ort: str, origin_id: Given, trt: str, article: Given, pt: str) -> Reply: ...
 
     def write_origin_and_target(
         self,
         ort: str,
-        origin_article: Mapping[str, Any],
+        origin_article: Given,
         trt: str,
-        target_article: Mapping[str, Any],
+        target_article: Given,
         pt: str,
     ) -> Reply: ...
 
-    def write_batch(self, rt: str, articles: Sequence[Mapping[str, Any]]) -> Reply: ...
+    def write_batch(self, rt: str, articles: Sequence[Given]) -> Reply: ...
 
-    def rewrite(self, rt: str, article: Mapping[str, Any]) -> Reply: ...
+    def rewrite(self, rt: str, article: Given) -> Reply: ...
 
-    def delete(self, rt: str, identifier: Mapping[str, Any]) -> Reply: ...
+    def delete(self, rt: str, identifier: Given) -> Reply: ...
 
-    def bound(
-        self, ort: str, origin_id: Mapping[str, Any], trt: str, target_id: Mapping[str, Any], pt: str
-    ) -> Reply: ...
+    def bound(self, ort: str, origin_id: Given, trt: str, target_id: Given, pt: str) -> Reply: ...
 
-    def debound(
-        self, ort: str, origin_id: Mapping[str, Any], trt: str, target_id: Mapping[str, Any], pt: str
-    ) -> Reply: ...
+    def debound(self, ort: str, origin_id: Given, trt: str, target_id: Given, pt: str) -> Reply: ...
 
     def begin(self) -> Reply: ...
 
     def commit(self) -> Reply: ...
 
     def rollback(self) -> Reply: ...
+
+    def close(self) -> None: ...

@@ -1,12 +1,26 @@
-"""The exceptions of the meta-database package (one root, as SQLAlchemy's ``exc.py``)."""
+"""The root of every assurdb exception, and the meta-database's own (as SQLAlchemy's ``exc.py``).
+
+:class:`AssurdbError` is the one root: each package has its subclass (``MetaDBError`` here,
+``BackendError`` in the runtime, ``GeneratorError``, ``DomainError``, ``EngineError``), and
+each error carries its facts as attributes, so nobody parses a message. ``exit_code`` is what
+the command line exits with. Requests never raise: they answer return codes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
-class MetaDBError(Exception):
-    """Root of every error raised by ``metadb``."""
+class AssurdbError(Exception):
+    """Root of every exception assurdb raises."""
+
+    #: The command line's exit status for this error (documented in the CLI reference).
+    exit_code: ClassVar[int] = 1
+
+
+class MetaDBError(AssurdbError):
+    """Root of the errors of ``assurdb.metadb``: schemas, their files and the meta-database."""
 
 
 @dataclass(frozen=True)
@@ -30,15 +44,3 @@ class SchemaError(MetaDBError):
         self.problems = list(problems)
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} error(s) in schema:\n{lines}")
-
-
-class AuthenticationError(MetaDBError):
-    """A login failed: unknown user, wrong password or inactive user (nothing was opened)."""
-
-
-class SchemaMismatchError(MetaDBError):
-    """The database's schema fingerprint differs from the generated interface's."""
-
-
-class DatabaseLockedError(MetaDBError):
-    """A DuckDB file is held by another process; the message names the holder."""

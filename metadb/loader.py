@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -864,11 +865,16 @@ def _reserved_for(path: Path) -> dict[str, str] | None:
     # Its path types are reserved too, since with_meta() merges both namespaces.
     if path.resolve() == builtin_path("meta").resolve():
         return None
-    from assurdb.metadb.meta import META_RECORD_TYPES, meta_schema
+    return dict(_meta_names())
 
-    reserved = {n: "it is a path type of the meta-schema" for n in meta_schema().path_types}
-    reserved.update({n: "it is a record type of the meta-schema" for n in META_RECORD_TYPES})
-    return reserved
+
+@cache
+def _meta_names() -> tuple[tuple[str, str], ...]:
+    """The meta-schema's record and path type names, read from its own file."""
+    meta = load(builtin_path("meta"))
+    names = [(n, "it is a path type of the meta-schema") for n in meta.path_types]
+    names += [(n, "it is a record type of the meta-schema") for n in meta.record_types]
+    return tuple(names)
 
 
 def builtin_path(name: str) -> Path:

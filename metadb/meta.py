@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from assurdb.metadb.errors import MetaDBError
+from assurdb.metadb.loader import builtin_path, load
 from assurdb.metadb.model import (
     AccessKey,
     Item,
@@ -48,8 +49,6 @@ DESCRIPTIVE = ("SchemaVersion", "RecordType", "Item", "AccessKey", "PathType", "
 @cache
 def meta_schema() -> Schema:
     """The meta-schema, loaded from ``metadb/schemas/meta.yaml``."""
-    from assurdb.metadb.loader import builtin_path, load
-
     return load(builtin_path("meta"))
 
 

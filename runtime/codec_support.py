@@ -1,4 +1,4 @@
-"""Small helpers the generated codecs call (kept here so generated code stays short)."""
+"""Small helpers the generated checks and codecs call (kept here so generated code stays short)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,19 @@ ABSENT = _ABSENT
 
 
 def unknown_item(rt: str, items: frozenset[str], article: Mapping[str, Any]) -> Refusal:
-    stray = next(k for k in article if k not in items)
-    return Refusal(11, f"{rt} has no item {stray!r}")
+    """11: the article names items the record type does not have (every one of them)."""
+    stray = [k for k in article if k not in items]
+    if len(stray) == 1:
+        return Refusal(11, f"{rt} has no item {stray[0]!r}")
+    return Refusal(11, f"{rt} has no items {', '.join(repr(k) for k in stray)}")
+
+
+def missing_identifier(
+    rt: str, ident: tuple[str, ...], article: Mapping[str, Any], items: Mapping[str, Any] | None
+) -> Refusal:
+    """11: identifier items are missing (every one of them; ``items``: whose defaults fill them in)."""
+    missing = [i for i in ident if article.get(i, None if items is None else items[i].default) is None]
+    return Refusal(11, f"{rt}: identifier item {', '.join(missing)} is missing")
 
 
 def d2i(value: Decimal | None, scale: int) -> int | None:

@@ -1,11 +1,12 @@
 """The state every session shares, and the requests that act on the session itself.
 
 :class:`SessionBase` holds a session's connection, openings, unit of work and pending
-existence checks; it answers OPEN DB, CLOSE RT, CLOSE DB, BEGIN, COMMIT and ROLLBACK, and
-gives the request algorithms (:mod:`.reads`, :mod:`.writes`, :mod:`.paths`) their common
-checks. Refusals are decided before anything is written, in the precedence of SPEC §3.1
-(10/20/30 → 600 → 11/21 → 12/22 → 13/23 → 400/401 → 500/501 → 900/901 → 999); existence
-constraints are checked when the unit ends and roll it back; a DBMS failure answers 999.
+existence checks; it answers OPEN DB, CLOSE RT, CLOSE DB, BEGIN, COMMIT and ROLLBACK, checks
+articles (``check``), and gives the request algorithms (:mod:`.reads`, :mod:`.writes`,
+:mod:`.paths`) their common checks. Refusals are decided before anything is written, in the
+contract's precedence (10/20/30 → 600 → 11/21 → 12/22 → 13/23 → 400/401 → 500/501 → 900/901
+→ 999); existence constraints are checked when the unit ends and roll it back; a DBMS failure
+answers 999.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from assurdb.metadb.contract import RC, Mode, Reply
-from assurdb.runtime.drivers import LIVE_SESSIONS, Driver, holder_alive
-from assurdb.runtime.specs import LOOKUP, PathSpec, RecordSpec, Refusal, Stmt
+from assurdb.runtime.liveness import LIVE_SESSIONS, holder_alive
+from assurdb.runtime.specs import LOOKUP, PURPOSES, PathSpec, RecordSpec, Refusal, Stmt
 
 if TYPE_CHECKING:
     from assurdb.metadb.model import Schema
+    from assurdb.runtime.database import Database
 
 
 #: OPEN DB takes at most 49 record types: 10·i must stay a two-digit multiple of ten (thesis VII.3).
@@ -53,22 +55,15 @@ def refuse(rc: int, message: str, position: int | None = None) -> Reply:
 class SessionBase:
     """One user session: its connection, openings, unit of work and pending checks."""
 
-    def __init__(
-        self,
-        database: Any,
-        driver: Driver,
-        user: str,
-        permissions: Mapping[str, int],
-        records: Mapping[str, RecordSpec],
-        paths: Mapping[str, PathSpec],
-    ) -> None:
+    def __init__(self, database: Database, user: str, permissions: Mapping[str, int]) -> None:
         self.id = uuid.uuid4().hex
         self.database = database
-        self.driver = driver
+        self.backend = database.backend
+        self.records: Mapping[str, RecordSpec] = database.compiled.records
+        self.paths: Mapping[str, PathSpec] = database.compiled.paths
+        self.conn = database.backend.connect()
         self._user = user
         self.permissions = dict(permissions)
-        self.records = records
-        self.paths = paths
         self.opened: dict[str, int] = {}
         self.in_unit = False
         #: (path, side) → identifiers to verify when the unit ends
@@ -85,8 +80,24 @@ class SessionBase:
 
     @property
     def schema(self) -> Schema:
-        schema: Schema = self.database.schema
-        return schema
+        return self.database.schema
+
+    # -- checking an article against the meta-database (no data read, nothing opened) ------
+    def check(self, rt: str, article: Mapping[str, object], *, purpose: str = "write", every: bool = True) -> Reply:
+        """Check an article for a request: 0 with the values in canonical form (a new article with
+        its defaults), or 10 / 11 / 13 naming every problem (``every``) or the first one."""
+        spec = self.records.get(rt) if isinstance(rt, str) else None
+        if spec is None:
+            return refuse(RC.RT_UNKNOWN, f"record type {rt!r} is unknown")
+        mode = PURPOSES.get(purpose) if isinstance(purpose, str) else None
+        if mode is None:
+            return refuse(RC.RT_MISMATCH, f"purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}")
+        if not isinstance(article, Mapping):
+            return refuse(RC.RT_MISMATCH, f"{rt}: an article is a mapping of item names to values")
+        checked = spec.check(article, mode, every)
+        if isinstance(checked, Refusal):
+            return refuse(checked.rc, checked.message)
+        return Reply(RC.OK, checked, f"{rt}: the article fits the meta-database")
 
     # -- guards ----------------------------------------------------------------------
     def need_open(self, rt: str, *, write: bool) -> Reply | None:
@@ -100,8 +111,8 @@ class SessionBase:
     # -- transactions ----------------------------------------------------------------
     def _start(self) -> None:
         """Open the transaction of a writing request (a unit's is already open)."""
-        if not self.in_unit and not self.driver.in_tx:
-            self.driver.begin()
+        if not self.in_unit and not self.conn.in_tx:
+            self.conn.begin()
 
     def _finish(self) -> Reply | None:
         """End a writing request: outside a unit, check existence constraints and commit."""
@@ -111,8 +122,8 @@ class SessionBase:
         if failure is not None:
             self._abort()
             return failure
-        self.driver.commit()
-        self.database.note_writes(self)
+        self.conn.commit()
+        self.backend.committed(self.dirty)
         self.dirty.clear()
         return None
 
@@ -120,11 +131,11 @@ class SessionBase:
         self.pending.clear()
         self.in_unit = False
         self.dirty.clear()
-        if self.driver.in_tx:
+        if self.conn.in_tx:
             try:
-                self.driver.rollback()
+                self.conn.rollback()
             except Exception:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
-                self.driver.in_tx = False
+                self.conn.in_tx = False
 
     def guard(self, work: Callable[[], Reply], *, writes: bool) -> Reply:
         """Run a request: refusals become replies, DBMS failures 999 with the unit rolled back."""
@@ -153,7 +164,7 @@ class SessionBase:
         was_unit = self.in_unit
         self._abort()
         unit = " (the unit of work is rolled back)" if was_unit else ""
-        return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed: {type(exc).__name__}: {exc}{unit}")
+        return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed: {type(exc).__name__}: {exc}{unit}")
 
     def note(self, path: str, side: str, ident: tuple[Any, ...]) -> None:
         self.pending.setdefault((path, side), set()).add(ident)
@@ -173,12 +184,12 @@ class SessionBase:
         target = self.records[path.target]
         if len(idents) > BULK_CHECK:
             assert path.any_target_without_origin is not None
-            row = self.driver.one(path.any_target_without_origin.sql, ())
+            row = self.conn.one(path.any_target_without_origin.sql, ())
             missing = None if row is None else tuple(row)
         else:
             missing = None
             for ident in sorted(idents, key=repr):  # pending sets hold encoded identifiers
-                if self.driver.one(target.exists.sql, ident) is None:
+                if self.conn.one(target.exists.sql, ident) is None:
                     continue
                 if not self._has_origin(path, target, ident):
                     missing = ident
@@ -196,19 +207,19 @@ class SessionBase:
         origin = self.records[path.origin]
         if len(idents) > BULK_CHECK:
             assert path.any_origin_without_target is not None
-            row = self.driver.one(path.any_origin_without_target.sql, ())
+            row = self.conn.one(path.any_origin_without_target.sql, ())
             missing = None if row is None else tuple(row)
         else:
             missing = None
             for ident in sorted(idents, key=repr):
                 params = ident  # pending sets hold encoded identifiers
-                if self.driver.one(origin.exists.sql, params) is None:
+                if self.conn.one(origin.exists.sql, params) is None:
                     continue
                 assert path.has_target is not None
                 if (
-                    self.driver.one(
+                    self.conn.one(
                         path.has_target.sql,
-                        self._bind(path.has_target, o=dict(zip(origin.ident, params, strict=True))),
+                        self.bind(path.has_target, o=dict(zip(origin.ident, params, strict=True))),
                     )
                     is None
                 ):
@@ -225,7 +236,7 @@ class SessionBase:
 
     # -- encoding helpers --------------------------------------------------------------
     def decode_ident(self, spec: RecordSpec, encoded: tuple[Any, ...]) -> dict[str, Any]:
-        row = self.driver.one(spec.select_by_id.sql, encoded)
+        row = self.conn.one(spec.select_by_id.sql, encoded)
         if row is None:
             return dict(zip(spec.ident, encoded, strict=True))
         article = spec.decode(row)
@@ -241,7 +252,7 @@ class SessionBase:
         return tuple(enc(i, values[i]) for i in spec.ident)
 
     @staticmethod
-    def _bind(stmt: Stmt, **groups: Mapping[str, Any]) -> tuple[Any, ...]:
+    def bind(stmt: Stmt, **groups: Mapping[str, Any]) -> tuple[Any, ...]:
         """Parameters of ``stmt`` from prefixed groups: ``o_x`` is ``groups["o"]["x"]``."""
         out = []
         for name in stmt.params:
@@ -251,8 +262,8 @@ class SessionBase:
 
     def _has_origin(self, path: PathSpec, target: RecordSpec, ident: tuple[Any, ...]) -> bool:
         assert path.has_origin is not None
-        row = self.driver.one(
-            path.has_origin.sql, self._bind(path.has_origin, t=dict(zip(target.ident, ident, strict=True)))
+        row = self.conn.one(
+            path.has_origin.sql, self.bind(path.has_origin, t=dict(zip(target.ident, ident, strict=True)))
         )
         if row is None:
             return False
@@ -275,7 +286,7 @@ class SessionBase:
                 RC.KEY_NOT_ACCESS + bump,
                 f"{key!r} is not an access key of {spec.name} (keys: {', '.join(spec.keys)})",
             )
-        checked = spec.check(article, LOOKUP)
+        checked = spec.check(article, LOOKUP, False)
         if isinstance(checked, Refusal):
             return refuse(checked.rc + bump, checked.message)
         given = 0
@@ -304,11 +315,11 @@ class SessionBase:
         return result[0]
 
     def fetch(self, spec: RecordSpec, values: Mapping[str, Any]) -> dict[str, Any] | None:
-        row = self.driver.one(spec.select_by_id.sql, self.ident_of(spec, values))
+        row = self.conn.one(spec.select_by_id.sql, self.ident_of(spec, values))
         return None if row is None else spec.decode(row)
 
     def exists(self, spec: RecordSpec, values: Mapping[str, Any]) -> bool:
-        return self.driver.one(spec.exists.sql, self.ident_of(spec, values)) is not None
+        return self.conn.one(spec.exists.sql, self.ident_of(spec, values)) is not None
 
     # -- path helpers ------------------------------------------------------------------
     def path_for(self, ort: Any, pt: Any, trt: Any) -> PathSpec | Reply:
@@ -408,7 +419,7 @@ class SessionBase:
         assert path.first_target is not None
         origin = self.records[path.origin]
         o = self.encoded(origin, origin_values)
-        row = self.driver.one(path.first_target.sql, self._bind(path.first_target, o=o))
+        row = self.conn.one(path.first_target.sql, self.bind(path.first_target, o=o))
         return None if row is None else self.records[path.target].decode(row)
 
     def note_new(self, spec: RecordSpec, values: Mapping[str, Any]) -> None:
@@ -428,9 +439,9 @@ class SessionBase:
         if self.in_unit:
             return refuse(RC.ALREADY_OPEN, "a unit of work is already open")
         try:
-            self.driver.begin()
+            self.conn.begin()
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
-            return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed to begin: {type(exc).__name__}: {exc}")
+            return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed to begin: {type(exc).__name__}: {exc}")
         self.in_unit = True
         self.pending.clear()
         return Reply(RC.OK, None, "unit of work open")
@@ -443,15 +454,15 @@ class SessionBase:
             if failure is not None:
                 self._abort()
                 return failure
-            self.driver.commit()
+            self.conn.commit()
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             self._abort()
             return refuse(
                 RC.DBMS_FAILURE,
-                f"{self.driver.name} failed to commit: {type(exc).__name__}: {exc} (the unit of work is rolled back)",
+                f"{self.conn.name} failed to commit: {type(exc).__name__}: {exc} (the unit of work is rolled back)",
             )
         self.in_unit = False
-        self.database.note_writes(self)
+        self.backend.committed(self.dirty)
         self.dirty.clear()
         return Reply(RC.OK, None, "unit of work committed")
 
@@ -459,10 +470,10 @@ class SessionBase:
         if not self.in_unit:
             return refuse(RC.ALREADY_CLOSED, "no unit of work is open")
         try:
-            self.driver.rollback()
+            self.conn.rollback()
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             self._abort()
-            return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed to roll back: {type(exc).__name__}: {exc}")
+            return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed to roll back: {type(exc).__name__}: {exc}")
         self._abort()
         return Reply(RC.OK, None, "unit of work rolled back")
 
@@ -504,7 +515,7 @@ class SessionBase:
             conflict = self.database.openings.acquire(self, merged)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             self._abort()
-            return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed during OPEN DB: {type(exc).__name__}: {exc}")
+            return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed during OPEN DB: {type(exc).__name__}: {exc}")
         if conflict is not None:
             rt, holder_user = conflict
             i = next(i for i, (name, _) in enumerate(wanted, start=1) if name == rt)
@@ -526,7 +537,7 @@ class SessionBase:
         try:
             self.database.openings.release(self, [rt])
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
-            return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed during CLOSE RT: {type(exc).__name__}: {exc}")
+            return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed during CLOSE RT: {type(exc).__name__}: {exc}")
         del self.opened[rt]
         return Reply(RC.OK, None, f"{rt} closed")
 
@@ -536,7 +547,7 @@ class SessionBase:
         try:
             self.database.openings.release(self, list(self.opened))
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
-            return refuse(RC.DBMS_FAILURE, f"{self.driver.name} failed during CLOSE DB: {type(exc).__name__}: {exc}")
+            return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed during CLOSE DB: {type(exc).__name__}: {exc}")
         self.opened.clear()
         return Reply(RC.OK, None, "every record type closed")
 
@@ -556,11 +567,11 @@ class SessionBase:
         finally:
             LIVE_SESSIONS.pop(self.id, None)
             with contextlib.suppress(Exception):  # the connection may already be gone
-                self.driver.close()
+                self.conn.close()
 
     def alive_check(self, holders: list[tuple[str, str]]) -> set[str]:
         """Sessions among ``(session, holder)`` that are alive (others' openings are reclaimed)."""
-        servers = self.driver.servers_alive({h.partition("|")[0] for _, h in holders})
+        servers = self.conn.servers_alive({h.partition("|")[0] for _, h in holders})
         return {s for s, h in holders if holder_alive(h, s, servers)}
 
 

@@ -1,32 +1,38 @@
 """A database opened through a generated interface: creation, schema check, users, sessions.
 
-``create`` lays out the physical schema and writes the meta-database (the schema's own
-description, thesis VII.1.4) through the interface; ``connect`` compares the fingerprint the
-database holds with the generated package's (SPEC §4). Users and permissions are written
-through the interface too, by a system session; ``login`` checks the scrypt hash and returns a
-:class:`~metadb.contract.Session` holding the user's permissions.
+:func:`open_database` picks the backend from the URL and the interface's half for that DBMS.
+Creating a database lays out the physical schema and writes the meta-database (the schema's own
+description, thesis VII.1.4) through the interface; connecting compares the schema the database
+holds with the one the interface was generated from. Users and permissions are written through
+the interface too, by a system session; ``login`` checks the scrypt hash and returns a session
+holding the user's permissions.
 """
 
 from __future__ import annotations
 
+import importlib
 import random
-import re
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from types import ModuleType
 from typing import Any
 
-from assurdb.metadb.contract import RC, Mode, Reply
-from assurdb.metadb.errors import AuthenticationError, MetaDBError, SchemaMismatchError
+from assurdb.metadb.contract import RC, Mode, Reply, Session
+from assurdb.metadb.errors import MetaDBError
 from assurdb.metadb.meta import schema_to_articles
 from assurdb.metadb.model import Schema
-from assurdb.runtime.batch import fast_columns, insert_sql, needs_notes
-from assurdb.runtime.drivers import DRIVERS, Driver
+from assurdb.runtime.backends import backend_for_url
+from assurdb.runtime.errors import (
+    AuthenticationError,
+    BackendError,
+    DatabaseExistsError,
+    SchemaMismatchError,
+    SchemaVersion,
+)
+from assurdb.runtime.openings import Openings
 from assurdb.runtime.passwords import hash_password, verify_password
-from assurdb.runtime.session import Core, refuse
-from assurdb.runtime.specs import RecordSpec
+from assurdb.runtime.session import SessionCore, refuse
+from assurdb.runtime.specs import Interface, RecordSpec
 
 SYSTEM_USER = "system"
 ADMIN_USER = "admin"
@@ -36,104 +42,39 @@ META_WRITE_ORDER = ("SchemaVersion", "RecordType", "PathType", "Item", "AccessKe
 ADMIN_TIMEOUT = 30.0
 
 
-class Openings:
-    """The openings of one database, shared by every process using it (SPEC §3.3)."""
-
-    def __init__(self, package: ModuleType) -> None:
-        self.sql = package.OPENINGS
-        self.local = threading.Lock()
-
-    def _conflict(
-        self, session: Core, rows: list[tuple[Any, ...]], wanted: Mapping[str, int]
-    ) -> tuple[set[str], tuple[str, str] | None]:
-        """The live sessions among other sessions' openings, and the first conflict with them."""
-        others = [r for r in rows if r[0] != session.id]
-        alive = session.alive_check([(r[0], r[4]) for r in others]) if others else set()
-        for rt, mode in wanted.items():
-            for row in others:
-                if row[0] in alive and row[1] == rt and not Mode(mode).compatible_with(Mode(int(row[3]))):
-                    return alive, (rt, str(row[2]))
-        return alive, None
-
-    def _rows(self, session: Core, wanted: Mapping[str, int]) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
-        for rt in wanted:
-            rows.extend(tuple(r) for r in session.driver.all(self.sql["select_rt"], (rt,)))
-        return rows
-
-    def acquire(self, session: Core, wanted: Mapping[str, int]) -> tuple[str, str] | None:
-        """Open ``wanted`` for ``session`` or answer the first conflicting (record type, user).
-
-        A first look without locks answers a conflict with a live holder at once — on SQLite a
-        writer inside a unit holds the file's write lock, and 600+i must not wait for it. Only
-        a compatible request takes the lock, looks again, reclaims the dead and writes.
-        """
-        d = session.driver
-        _, conflict = self._conflict(session, self._rows(session, wanted), wanted)
-        if conflict is not None:
-            return conflict
-        with self.local:
-            d.begin_openings()
-            try:
-                # Serialise OPEN DB (SPEC §3.3): lock the record types' rows in name order
-                # (FOR UPDATE on PostgreSQL and MariaDB; SQLite's BEGIN IMMEDIATE already does).
-                for rt in sorted(wanted):
-                    d.all(self.sql["lock"], (rt,))
-                rows = self._rows(session, wanted)
-                alive, conflict = self._conflict(session, rows, wanted)
-                if conflict is not None:
-                    d.rollback()
-                    return conflict
-                for row in rows:
-                    if row[0] != session.id and row[0] not in alive:
-                        d.run(self.sql["delete"], (row[0], row[1]))  # a dead holder's opening: reclaimed
-                holder = d.holder()
-                for rt, mode in wanted.items():
-                    d.run(self.sql["delete"], (session.id, rt))
-                    d.run(self.sql["insert"], (session.id, rt, session.user, mode, holder))
-                d.commit()
-            except BaseException:
-                if d.in_tx:
-                    d.rollback()
-                raise
-        return None
-
-    def release(self, session: Core, rts: Sequence[str]) -> None:
-        if not rts:
-            return
-        d = session.driver
-        with self.local:
-            d.begin_openings()
-            try:
-                for rt in rts:
-                    d.run(self.sql["delete"], (session.id, rt))
-                d.commit()
-            except BaseException:
-                if d.in_tx:
-                    d.rollback()
-                raise
+def session_class(interface: Interface) -> type[SessionCore]:
+    """The generated router of an interface: its session class."""
+    module = importlib.import_module(f"{interface.package}.router")
+    session: object = getattr(module, "Session", None)
+    if not (isinstance(session, type) and issubclass(session, SessionCore)):
+        raise BackendError(f"{interface.package}.router is not a generated router (no Session)")
+    return session
 
 
 class Database:
-    """A database through its generated interface (``package``)."""
+    """A database through its generated interface, on the backend its URL names."""
 
-    def __init__(self, package: ModuleType, url: str) -> None:
-        self.package = package
-        self.url = url
-        self.schema: Schema = package.schema()
-        self.records: Mapping[str, RecordSpec] = package.RECORDS
-        self.openings = Openings(package)
+    def __init__(self, interface: Interface, url: str) -> None:
+        backend = backend_for_url(url)
+        self.interface = interface
+        self.url = backend.normalise_url(url)
+        self.compiled = interface.compiled(backend.name)
+        self.session_class = session_class(interface)
+        self.backend = backend(self.compiled, self.url)
+        self.schema: Schema = interface.schema
+        self.records: Mapping[str, RecordSpec] = self.compiled.records
+        self.openings = Openings(self.compiled.openings)
         self._closed = False
 
-    # -- connections (relational: a SQLAlchemy engine's pool; DuckDB overrides) -------------
-    def _engine(self) -> Any:
-        raise NotImplementedError
-
-    def driver(self) -> Driver:
-        raise NotImplementedError
+    @property
+    def dbms(self) -> str:
+        """The DBMS holding the database: ``sqlite``, ``postgresql``, ``mariadb`` or ``duckdb``."""
+        return self.backend.name
 
     def close(self) -> None:
-        self._closed = True
+        if not self._closed:
+            self._closed = True
+            self.backend.close()
 
     def __enter__(self) -> Database:
         return self
@@ -142,11 +83,11 @@ class Database:
         self.close()
 
     # -- sessions ----------------------------------------------------------------------------
-    def _session(self, user: str, permissions: Mapping[str, int]) -> Any:
-        return self.package.Session(self, self.driver(), user, permissions, self.records, self.package.PATHS)
+    def _session(self, user: str, permissions: Mapping[str, int]) -> SessionCore:
+        return self.session_class(self, user, permissions)
 
     @contextmanager
-    def system_session(self) -> Iterator[Any]:
+    def system_session(self) -> Iterator[SessionCore]:
         """A session of the system itself, allowed everything: administration and set-up."""
         session = self._session(SYSTEM_USER, dict.fromkeys(self.records, int(Mode.MODIFY_EXCLUSIVE)))
         try:
@@ -154,49 +95,41 @@ class Database:
         finally:
             session.release()
 
-    def login(self, user: str, password: str) -> Any:
-        """A session for ``user``; a wrong password (or unknown / inactive user) raises."""
+    def login(self, user: str, password: str) -> Session:
+        """A session for ``user``; a wrong password (or unknown / inactive user) raises
+        :class:`~assurdb.runtime.errors.AuthenticationError`."""
         with self.system_session() as system:
-            found = self._read(system, "User", {"name": user})
+            found = system.fetch(self.records["User"], {"name": user}) if isinstance(user, str) else None
             if found is None or not found["active"] or not verify_password(password, found["password_hash"]):
-                raise AuthenticationError(f"login refused for user {user!r}: unknown user, wrong password or inactive")
+                raise AuthenticationError(user)
             permissions = self._permissions(system, user)
         return self._session(user, permissions)
 
-    def _read(self, session: Core, rt: str, ident: Mapping[str, Any]) -> dict[str, Any] | None:
-        return session.fetch(self.records[rt], ident)
-
-    def _permissions(self, session: Core, user: str) -> dict[str, int]:
+    def _permissions(self, session: SessionCore, user: str) -> dict[str, int]:
         spec = self.records["Permission"]
         out: dict[str, int] = {}
         current: dict[str, Any] = {"user": user}
         while True:
-            reply = session.do_read_sequential(
-                spec,
-                self.package.read_sequential.AFTER["Permission"],
-                self.package.read_sequential.NEXT["Permission"],
-                current,
-                "id",
-            )
+            reply = session.do_read_sequential(spec, current, "id")
             if reply.rc != RC.OK or reply.article is None or reply.article["user"] != user:
                 return out
-            out[reply.article["record_type"]] = int(reply.article["mode"])
+            out[str(reply.article["record_type"])] = int(reply.article["mode"])  # type: ignore[arg-type]
             current = reply.article
 
-    def _admin(self, openings: list[tuple[str, int]], work: Any) -> Reply:
+    def _admin(self, openings: list[tuple[str, int]], work: Callable[[SessionCore], Reply]) -> Reply:
         """Run administration through the interface, waiting (back-off) for busy meta record types."""
         deadline = time.monotonic() + ADMIN_TIMEOUT
         delay = 0.01
         with self.system_session() as system:
             while True:
-                reply: Reply = system.open_db(openings)
+                reply = system.open_db(openings)
                 if reply.rc == RC.OK:
                     break
                 if not 600 < reply.rc < 700 or time.monotonic() > deadline:
                     raise MetaDBError(f"administration failed: {reply.message} (code {int(reply.rc)})")
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.5)
-            result: Reply = work(system)
+            result = work(system)
             system.close_db()
         if result.rc != RC.OK:
             raise MetaDBError(f"administration failed: {result.message} (code {int(result.rc)})")
@@ -216,13 +149,12 @@ class Database:
         if isinstance(mode, bool) or mode not in (1, 2, 3):
             raise MetaDBError(f"mode must be 1, 2 or 3, not {mode!r}")
 
-        def work(s: Any) -> Reply:
+        def work(s: SessionCore) -> Reply:
             article = {"user": user, "record_type": rt, "mode": int(mode)}
             found = s.read_direct("Permission", {"user": user, "record_type": rt})
             if found.rc == RC.OK:
-                rewritten: Reply = s.rewrite("Permission", article)
-                return rewritten
-            reply: Reply = s.write("Permission", article)
+                return s.rewrite("Permission", article)
+            reply = s.write("Permission", article)
             if reply.rc == RC.NOT_FOUND:
                 return refuse(RC.NOT_FOUND, f"no user {user!r}")
             return reply
@@ -232,7 +164,7 @@ class Database:
     # -- creation ----------------------------------------------------------------------------
     def _install(self, admin_password: str) -> None:
         """Write the meta-database (schema description, admin user, permissions) through the interface."""
-        articles = schema_to_articles(self.schema, generator=self.package.GENERATOR_VERSION)
+        articles = schema_to_articles(self.schema, generator=self.interface.generator_version)
         with self.system_session() as system:
             reply = system.open_db([(rt, 2) for rt in (*META_WRITE_ORDER, "User", "Permission")])
             if reply.rc != RC.OK:
@@ -257,201 +189,59 @@ class Database:
                 raise MetaDBError(f"cannot write the meta-database: {reply.message}")
             system.close_db()
 
-    def stored_fingerprint(self) -> tuple[str, str] | None:
-        """(schema name, fingerprint) the database holds, or None when it holds none."""
+    def stored_schema(self) -> SchemaVersion | None:
+        """The schema the database holds (name, version, fingerprint), or None when it holds none."""
         with self.system_session() as system:
             try:
-                rows = system.driver.all(self.package.SCHEMA_VERSION_SELECT, ())
-            except Exception:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
-                if system.driver.in_tx:
-                    system.driver.rollback()
+                rows = system.conn.all(self.compiled.schema_version_select, ())
+            except Exception:  # noqa: BLE001 - no meta-database table: not an assurdb database
+                if system.conn.in_tx:
+                    system.conn.rollback()
                 return None
         if len(rows) != 1:
             return None
-        return str(rows[0][0]), str(rows[0][1])
+        name, version, fingerprint = rows[0]
+        return SchemaVersion(str(name), int(version), str(fingerprint))
+
+    @property
+    def built_from(self) -> SchemaVersion:
+        """The schema the interface was generated from."""
+        return SchemaVersion(self.interface.name, self.interface.version, self.interface.fingerprint)
 
     def check_schema(self) -> None:
-        stored = self.stored_fingerprint()
+        """Raise :class:`SchemaMismatchError` unless the database holds the interface's schema."""
+        stored = self.stored_schema()
+        mine = self.built_from
+        if stored is not None and stored.fingerprint == mine.fingerprint and stored.name == mine.name:
+            return
+        safe = self.backend.safe_url()
         if stored is None:
-            raise SchemaMismatchError(
-                f"{_safe(self.url)} holds no assurdb meta-database: create it with `assurdb init URL --schema NAME`"
+            advice = "create it with `assurdb init URL`"
+        elif stored.name != mine.name:
+            advice = (
+                f"use an interface generated from schema {stored.name} "
+                f"(`assurdb generate {stored.name}.yaml --out DIR`, then interface=… or --interface)"
             )
-        name, fingerprint = stored
-        if name != self.package.SCHEMA_NAME or fingerprint != self.package.FINGERPRINT:
-            raise SchemaMismatchError(
-                f"{_safe(self.url)} holds schema {name!r} with fingerprint {fingerprint[:12]}…, but the generated "
-                f"interface was built from {self.package.SCHEMA_NAME!r} {self.package.FINGERPRINT[:12]}…: migrate the "
-                "database (`assurdb migrate`) if the schema changed, or regenerate the interface (`assurdb generate`) "
-                "if the templates did"
+        else:
+            advice = (
+                "migrate the database (`assurdb migrate`) if the schema changed, "
+                "or regenerate the interface (`assurdb generate`) if the generator did"
             )
-
-    # -- batches and write counters (DuckDB overrides) -----------------------------------------
-    def batch_writer(self, session: Core, spec: RecordSpec, articles: Sequence[Any]) -> Reply:
-        """WRITE BATCH on a relational DBMS: check every article (column-wise when it can, see
-        :mod:`generator.runtime.batch`), insert all with one ``executemany``; if the DBMS refuses
-        (a duplicate, a missing origin, a 1-1 clash), find the first refused article with the
-        same checks as WRITE, in order (SPEC §3.1)."""
-        fast = fast_columns(session, spec, articles)
-        if fast is not None:
-            names, plain, encoded = fast
-            denied = _origins_open_columns(session, spec, plain)
-            if denied is not None:
-                return denied
-            rows = list(zip(*(encoded[n] for n in names), strict=True))
-            sql = insert_sql(self.package.DBMS, spec.table, names)
-            refused = self._insert(session, spec, sql, rows, lambda: session.check_batch(spec, articles)[0])
-            if refused is not None:
-                return refused
-            if needs_notes(session, spec):
-                idents = zip(*(plain[i] for i in spec.ident), strict=True)
-                for ident in idents:
-                    session.note_new(spec, dict(zip(spec.ident, ident, strict=True)))
-            session.dirty.add(spec.table)
-            return Reply(RC.OK, None, f"{len(rows)} article(s) written")
-        values, refusal = session.check_batch(spec, articles)
-        if refusal is not None:
-            earlier = session.diagnose_batch(spec, values, len(values))
-            return earlier or refusal
-        denied = _origins_open(session, spec, values)
-        if denied is not None:
-            return denied
-        encode = spec.encode
-        refused = self._insert(session, spec, spec.insert.sql, [encode(v) for v in values], lambda: values)
-        if refused is not None:
-            return refused
-        session.dirty.add(spec.table)
-        session.note_batch(spec, values)
-        return Reply(RC.OK, None, f"{len(values)} article(s) written")
-
-    def _insert(self, session: Core, spec: RecordSpec, sql: str, rows: list[Any], checked: Any) -> Reply | None:
-        """One ``executemany``; a refusal by the DBMS is diagnosed article by article."""
-        d = session.driver
-        inside = session.in_unit
-        if inside:
-            d.savepoint("assurdb_batch")
-        try:
-            d.run_many(sql, rows)
-        except Exception as exc:
-            if not d.is_integrity_error(exc):
-                raise
-            if inside:
-                d.rollback_to("assurdb_batch")
-            else:
-                d.rollback()
-                d.begin()
-            values = checked()
-            found = session.diagnose_batch(spec, values, len(values))
-            if found is not None:
-                return found
-            raise
-        if inside:
-            d.release("assurdb_batch")
-        return None
-
-    def note_writes(self, session: Core) -> None:
-        """Committed writes to ``session.dirty`` tables (DuckDB's snapshots listen)."""
-
-
-def _origins_open_columns(session: Core, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> Reply | None:
-    for path_name in spec.stored_paths:
-        path = session.paths[path_name]
-        held = [columns.get(t) for t in path.target_items]
-        if held[0] is not None and any(v is not None for v in held[0]):
-            denied = session.need_open(path.origin, write=False)
-            if denied is not None:
-                return denied
-    return None
-
-
-def _origins_open(session: Core, spec: RecordSpec, values: Sequence[Mapping[str, Any]]) -> Reply | None:
-    """600 for a batch whose articles name origins of record types this session has not opened."""
-    for path_name in spec.stored_paths:
-        path = session.paths[path_name]
-        first = path.target_items[0]
-        if any(v.get(first) is not None for v in values):
-            denied = session.need_open(path.origin, write=False)
-            if denied is not None:
-                return denied
-    return None
-
-
-def _safe(url: str) -> str:
-    """A URL without its password, for messages."""
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-
-
-class RelationalDatabase(Database):
-    """SQLite, PostgreSQL or MariaDB through a SQLAlchemy engine's pool."""
-
-    def __init__(self, package: ModuleType, url: str) -> None:
-        super().__init__(package, url)
-        import sqlalchemy as sa
-
-        kwargs: dict[str, Any] = {}
-        if package.DBMS == "sqlite":
-            path = sa.engine.make_url(url).database
-            if not path or path == ":memory:":
-                raise MetaDBError("SQLite needs a database file (sqlite:///path/to/file.db): sessions share it")
-            kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
-        self.engine = sa.create_engine(url, **kwargs)
-        if package.DBMS == "sqlite":
-            sidecar = f"{path}-openings"
-            sa.event.listen(self.engine, "connect", lambda cx, _record: _sqlite_connect(cx, sidecar, package))
-
-    def driver(self) -> Driver:
-        raw = self.engine.raw_connection()
-        return DRIVERS[self.package.DBMS](raw, raw.driver_connection)
-
-    def create_tables(self) -> None:
-        raw = self.engine.raw_connection()
-        try:
-            cur = raw.cursor()
-            for statement in self.package.DDL:
-                cur.execute(statement)
-            raw.commit()
-        finally:
-            raw.close()
-
-    def close(self) -> None:
-        super().close()
-        self.engine.dispose()
-
-
-def _sqlite_connect(dbapi_connection: Any, sidecar: str, package: ModuleType) -> None:
-    """Every SQLite connection: foreign keys on, WAL, and the openings file attached (its table
-    created if the file is new — openings are transient: a lost file only loses dead openings)."""
-    isolation = dbapi_connection.isolation_level
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("ATTACH DATABASE ? AS openings", (sidecar,))
-    cur.execute("PRAGMA openings.journal_mode=WAL")
-    cur.execute("PRAGMA openings.synchronous=NORMAL")
-    for statement in package.OPENINGS_DDL:
-        cur.execute(statement)
-    cur.close()
-    dbapi_connection.isolation_level = isolation
+        raise SchemaMismatchError(safe, stored, mine, self.interface.package, advice)
 
 
 def open_database(
-    package: ModuleType, url: str, *, create: bool = False, admin_password: str | None = None
+    interface: Interface, url: str, *, create: bool = False, admin_password: str | None = None
 ) -> Database:
-    """Create or connect to the database at ``url`` through ``package``."""
-    if package.DBMS == "duckdb":
-        from assurdb.runtime.duck import DuckDatabase
-
-        db: Database = DuckDatabase(package, url)
-    else:
-        db = RelationalDatabase(package, url)
+    """Create (``create=True``) or connect to the database at ``url`` through ``interface``."""
+    db = Database(interface, url)
     try:
         if create:
             if not admin_password:
                 raise MetaDBError("creating a database needs an admin password")
-            if db.stored_fingerprint() is not None:
-                raise MetaDBError(f"{_safe(url)} already holds an assurdb database")
-            db.create_tables()  # type: ignore[attr-defined]
+            if db.stored_schema() is not None:
+                raise DatabaseExistsError(db.backend.safe_url())
+            db.backend.create_tables()
             db._install(admin_password)
         else:
             db.check_schema()

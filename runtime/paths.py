@@ -1,5 +1,11 @@
-"""The path requests (SPEC §3.1): READ TARGET / ORIGIN VIA PATH, WRITE TARGET VIA PATH,
-WRITE ORIGIN AND TARGET, BOUND and DEBOUND, on 1-1, 1-N and N-N paths."""
+"""The path requests: READ TARGET / ORIGIN VIA PATH, WRITE TARGET VIA PATH, WRITE ORIGIN AND
+TARGET, BOUND and DEBOUND, on 1-1, 1-N and N-N paths.
+
+A path's targets come in the order of its sort items, then the target's identifier. The end of
+a path answers 401 in READ TARGET VIA PATH and 400 in READ ORIGIN VIA PATH (the code of the side
+not found). Path requests need both record types open; those that change links need the target
+in mode 2 or 3, since its row or the junction holds the link.
+"""
 
 from __future__ import annotations
 
@@ -35,12 +41,12 @@ class Paths(Writes):
                 return refuse(RC.NOT_FOUND, f"no {origin.name} {_show(o_values, origin.ident)}")
             o = self.encoded(origin, o_values)
             if cur is None:
-                row = self.first_target_row(path, o)
+                row = self.backend.first_target(self, path, o)
             else:
                 sort_values = self._sort_values(path, target, cur, o)
                 if isinstance(sort_values, Reply):
                     return sort_values
-                row = self.next_target_row(path, o, sort_values)
+                row = self.backend.next_target(self, path, o, sort_values)
             if row is None:
                 what = "no target" if cur is None else "no next target"
                 return refuse(
@@ -50,16 +56,6 @@ class Paths(Writes):
             return Reply(RC.OK, self._target_article(path, target, row))
 
         return self.guard(work, writes=False)
-
-    def first_target_row(self, path: PathSpec, o: Mapping[str, Any]) -> Any:
-        """The first target row of an origin (``o``: its encoded identifier) in path order."""
-        assert path.first_target is not None
-        return self.driver.one(path.first_target.sql, self._bind(path.first_target, o=o))
-
-    def next_target_row(self, path: PathSpec, o: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
-        """The target row after ``current`` (its encoded sort items and identifier) in path order."""
-        assert path.next_target is not None
-        return self.driver.one(path.next_target.sql, self._bind(path.next_target, o=o, c=current))
 
     def _target_article(self, path: PathSpec, target: RecordSpec, row: Any) -> dict[str, Any]:
         if path.many_to_many and path.link_items:
@@ -80,7 +76,7 @@ class Paths(Writes):
         if linked and row_article is not None:
             t = self.encoded(target, row_article)
             assert path.link_exists is not None
-            linked = self.driver.one(path.link_exists.sql, self._bind(path.link_exists, o=o, t=t)) is not None
+            linked = self.conn.one(path.link_exists.sql, self.bind(path.link_exists, o=o, t=t)) is not None
         if not linked or row_article is None:
             return refuse(
                 RC.TARGET_NOT_FOUND,
@@ -120,11 +116,11 @@ class Paths(Writes):
             t = self.encoded(target, t_values)
             if cur is None:
                 assert path.first_origin is not None
-                row = self.driver.one(path.first_origin.sql, self._bind(path.first_origin, t=t))
+                row = self.conn.one(path.first_origin.sql, self.bind(path.first_origin, t=t))
             else:
                 c = self.encoded(origin, cur)
                 assert path.next_origin is not None
-                row = self.driver.one(path.next_origin.sql, self._bind(path.next_origin, t=t, c=c))
+                row = self.conn.one(path.next_origin.sql, self.bind(path.next_origin, t=t, c=c))
             if row is None:
                 what = "no origin" if cur is None else "no next origin"
                 return refuse(
@@ -184,7 +180,7 @@ class Paths(Writes):
     def _checked_link(self, path: PathSpec, links: Mapping[str, Any]) -> dict[str, Any]:
         if path.check_link is None:
             return {}
-        checked = path.check_link(links, FULL)
+        checked = path.check_link(links, FULL, False)
         if isinstance(checked, Refusal):
             refusal = _as_target(checked)
             raise _Failure(refusal.rc, refusal.message)
@@ -218,7 +214,7 @@ class Paths(Writes):
         assert path.link is not None
         o = self.encoded(origin, o_values)
         t = self.encoded(target, t_values)
-        self.driver.run(path.link.sql, self._bind(path.link, o=o, t=t, l=dict(links)))
+        self.conn.run(path.link.sql, self.bind(path.link, o=o, t=t, l=dict(links)))
         self.dirty.add(path.junction or target.table)
 
     def do_write_origin_and_target(self, path: PathSpec, origin_article: Any, target_article: Any) -> Reply:
@@ -250,7 +246,7 @@ class Paths(Writes):
             if problem:
                 return problem
             for spec, values in ((origin, o_values), (target, t_values)):
-                self.driver.run(spec.insert.sql, spec.encode(values))
+                self.conn.run(spec.insert.sql, spec.encode(values))
                 self.dirty.add(spec.table)
                 self.note_new(spec, values)
             if path.many_to_many:
@@ -291,7 +287,7 @@ class Paths(Writes):
             if current is None:
                 return refuse(RC.TARGET_NOT_FOUND, f"no {target.name} {_show(t_values, target.ident)}")
             assert path.link_exists is not None
-            if self.driver.one(path.link_exists.sql, self._bind(path.link_exists, o=o, t=t)) is not None:
+            if self.conn.one(path.link_exists.sql, self.bind(path.link_exists, o=o, t=t)) is not None:
                 return refuse(RC.TARGET_ALREADY_EXISTS, f"the link {path.name} already exists")
             if path.cls == "1-1" and self.target_of(path, o_values) is not None:
                 return refuse(
@@ -322,7 +318,7 @@ class Paths(Writes):
                 return ends
             o_values, t_values, _, o, t = ends
             assert path.link_exists is not None
-            if self.driver.one(path.link_exists.sql, self._bind(path.link_exists, o=o, t=t)) is None:
+            if self.conn.one(path.link_exists.sql, self.bind(path.link_exists, o=o, t=t)) is None:
                 return refuse(
                     RC.TARGET_NOT_FOUND,
                     f"no link {path.name} from {origin.name} {_show(o_values, origin.ident)} "
@@ -335,7 +331,7 @@ class Paths(Writes):
                     f"{origin.name}: path {path.name} is part of its identifier",
                 )
             assert path.unlink is not None
-            self.driver.run(path.unlink.sql, self._bind(path.unlink, o=o, t=t))
+            self.conn.run(path.unlink.sql, self.bind(path.unlink, o=o, t=t))
             self.dirty.add(path.junction or target.table)
             if path.target_needs_origin:
                 self.note(path.name, "target", tuple(t[i] for i in target.ident))

@@ -1,54 +1,56 @@
-"""READ DIRECT, READ SEQUENTIAL and READ SELECTION (SPEC §3.1, §3.2)."""
+"""READ DIRECT, READ SEQUENTIAL and READ SELECTION.
+
+Order is (key items, identifier items), text by code point, on every DBMS. READ SEQUENTIAL given
+a complete key value answers the next article strictly after it; given a partial one (leading
+items, an alphanumeric prefix) the first at or after it. READ DIRECT on a non-unique key answers
+the first in that order.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from assurdb.metadb.contract import RC, Reply
 from assurdb.runtime.core import SessionBase, _show, refuse
-from assurdb.runtime.specs import LOOKUP, RecordSpec, Refusal, Stmt
+from assurdb.runtime.frames import to_frame
+from assurdb.runtime.specs import LOOKUP, RecordSpec, Refusal
 
-if TYPE_CHECKING:
-    import pandas as pd
+#: The largest READ SELECTION limit: a signed 64-bit integer, what every DBMS takes.
+MAX_LIMIT = 2**63 - 1
 
 
 class Reads(SessionBase):
     """The reads of one record type by key and by criteria."""
 
     # -- READ DIRECT / READ SEQUENTIAL / READ SELECTION --------------------------------------
-    def do_read_direct(self, spec: RecordSpec, by_key: Mapping[str, Stmt], article: Any, key: str) -> Reply:
+    def do_read_direct(self, spec: RecordSpec, article: Any, key: str) -> Reply:
         result = self.check_key(spec, article, key)
         if isinstance(result, Reply):
             return result
         values = result[0]
-        stmt = by_key[key]
+        stmt = spec.by_key[key]
         enc = spec.encode_value
         try:
-            row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+            row = self.conn.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
         if row is None:
             return refuse(RC.NOT_FOUND, f"no {spec.name} with {_show(values, spec.keys[key])}")
         return Reply(RC.OK, spec.decode(row))
 
-    def do_read_sequential(
-        self,
-        spec: RecordSpec,
-        after: Mapping[str, Mapping[int, Stmt]],
-        strictly_after: Mapping[str, Stmt],
-        article: Any,
-        key: str,
-    ) -> Reply:
+    def do_read_sequential(self, spec: RecordSpec, article: Any, key: str) -> Reply:
         result = self.check_key(spec, article, key, partial=True)
         if isinstance(result, Reply):
             return result
         values, given = result
         order = spec.order[key]
-        stmt = strictly_after[key] if given == len(order) else after[key][given]
         enc = spec.encode_value
+        encoded = {i: enc(i, values[i]) for i in order[:given]}
         try:
-            row = self.driver.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+            row = self.backend.read_next(self, spec, key, encoded, given)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
         if row is None:
@@ -75,7 +77,7 @@ class Reads(SessionBase):
                 return refuse(RC.VALUE_INVALID, f"criterion on {item}: a value or a (low, high) pair, never null")
             checked_bounds = []
             for bound in bounds:
-                checked = spec.check({item: bound}, LOOKUP)
+                checked = spec.check({item: bound}, LOOKUP, False)
                 if isinstance(checked, Refusal):
                     return refuse(checked.rc, checked.message)
                 checked_bounds.append(spec.encode_value(item, checked[item]))
@@ -84,22 +86,22 @@ class Reads(SessionBase):
             else:
                 conditions.append(spec.where_range[item])
             params.extend(checked_bounds)
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-            return refuse(RC.VALUE_INVALID, "limit must be a non-negative integer")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT):
+            return refuse(RC.VALUE_INVALID, f"limit must be an integer from 0 to {MAX_LIMIT}, not {limit!r}")
         key = next((k for k, items in spec.keys.items() if set(criteria) <= set(items)), "id")
+        # composed only of pieces rendered at generation: WHERE fragments, ORDER BY, LIMIT placeholder
         sql = spec.select_all
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
         sql += spec.order_by[key]
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += spec.limit
+            params.append(limit)
         try:
-            rows = self.driver.all(sql, params)
+            rows = self.conn.all(sql, params)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
         return Reply(RC.OK, None, f"{len(rows)} article(s)", None, self.frame(spec, [spec.decode(r) for r in rows]))
 
     def frame(self, spec: RecordSpec, articles: list[dict[str, Any]]) -> pd.DataFrame:
-        from assurdb.runtime.frames import to_frame
-
         return to_frame(articles, spec.item_order, spec.dtypes)

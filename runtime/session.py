@@ -1,26 +1,186 @@
-"""The request algorithms of SPEC §3.1, shared by every generated interface.
+"""The request algorithms, shared by every generated interface: :class:`SessionCore`.
 
 A generated package gives, per record type and path type, its statements and codecs
-(:mod:`generator.runtime.specs`); its router does the thesis' *partie préliminaire* (record
-type known, opening mode) and calls one function per action code and record type, which
-calls the algorithm with that record type's statements. :class:`Core` is the whole session,
-assembled from one module per family of requests:
+(:mod:`assurdb.runtime.specs`); its router does the thesis' *partie préliminaire* (record type
+known, opening mode) and calls one function per action code and record type, which calls the
+algorithm here with that record type's statements. The session is assembled from one module per
+family of requests:
 
-* :mod:`.core` — state, guards, units of work, openings, pending existence checks;
+* :mod:`.core` — state, guards, units of work, openings, pending existence checks, ``check``;
 * :mod:`.reads` — READ DIRECT, READ SEQUENTIAL, READ SELECTION;
 * :mod:`.writes` — WRITE, WRITE BATCH, REWRITE, DELETE;
 * :mod:`.paths` — READ TARGET / ORIGIN VIA PATH, WRITE TARGET VIA PATH, WRITE ORIGIN AND TARGET,
   BOUND, DEBOUND.
+
+What depends on the DBMS (its connection, its WRITE BATCH insert, snapshot reads) is asked of
+the database's backend (:mod:`assurdb.runtime.backends`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from assurdb.metadb.contract import RC, Action, Criteria, Given, Opening, Reply
 from assurdb.runtime.core import BULK_CHECK, MAX_OPEN, refuse
 from assurdb.runtime.paths import Paths
 
+#: A generated function of one action module: the session, then the request's own inputs.
+Route = Callable[..., Reply]
 
-class Core(Paths):
-    """One user session: every request of SPEC §3.1."""
+
+@dataclass(frozen=True)
+class Routes:
+    """A generated router's table: per action code, the function of each record or path type."""
+
+    read_direct: Mapping[str, Route]
+    read_sequential: Mapping[str, Route]
+    read_selection: Mapping[str, Route]
+    write: Mapping[str, Route]
+    write_batch: Mapping[str, Route]
+    rewrite: Mapping[str, Route]
+    delete: Mapping[str, Route]
+    read_target_via_path: Mapping[str, Route]
+    read_origin_via_path: Mapping[str, Route]
+    write_target_via_path: Mapping[str, Route]
+    write_origin_and_target: Mapping[str, Route]
+    bound: Mapping[str, Route]
+    debound: Mapping[str, Route]
 
 
-__all__ = ["BULK_CHECK", "MAX_OPEN", "Core", "refuse"]
+class SessionCore(Paths):
+    """One user session: every request of the contract (the ``Session`` protocol).
+
+    Each request method is the thesis' *partie préliminaire*: it checks what every request
+    shares — the record types and path type exist (10, 20, 30), this session's openings allow
+    the request (600) — then routes to the generated function of its action code and record
+    or path type (``routes``, set by the generated router subclass).
+    """
+
+    routes: ClassVar[Routes]
+
+    def call(self, action: int, *inputs: object) -> Reply:
+        """The router: any action code with its inputs, in order."""
+        try:
+            method = getattr(self, Action(action).method)
+        except (ValueError, TypeError):
+            return refuse(RC.DBMS_FAILURE, f"unknown action code {action!r}")
+        try:
+            reply: Reply = method(*inputs)
+        except TypeError as exc:
+            return refuse(RC.RT_MISMATCH, f"{Action(action).name}: wrong inputs ({exc})")
+        return reply
+
+    def _rt(self, rt: object, table: Mapping[str, Route], *, write: bool) -> Route | Reply:
+        fn = table.get(rt) if isinstance(rt, str) else None
+        if fn is None:
+            return refuse(RC.RT_UNKNOWN, f"record type {rt!r} is unknown")
+        assert isinstance(rt, str)
+        denied = self.need_open(rt, write=write)
+        return fn if denied is None else denied
+
+    def _pt(
+        self, ort: object, pt: object, trt: object, table: Mapping[str, Route], *, write: bool, both: bool = False
+    ) -> Route | Reply:
+        path = self.path_for(ort, pt, trt)
+        if isinstance(path, Reply):
+            return path
+        denied = self.path_open(path, write=write, both=both)
+        return table[path.name] if denied is None else denied
+
+    # -- the requests, in the order of their action codes ------------------------------------
+    def open_db(self, openings: Sequence[Opening]) -> Reply:
+        return self.do_open_db(openings)
+
+    def close_rt(self, rt: str) -> Reply:
+        return self.do_close_rt(rt)
+
+    def close_db(self) -> Reply:
+        return self.do_close_db()
+
+    def read_direct(self, rt: str, article: Given, key: str = "id") -> Reply:
+        fn = self._rt(rt, self.routes.read_direct, write=False)
+        return fn if isinstance(fn, Reply) else fn(self, article, key)
+
+    def read_sequential(self, rt: str, article: Given, key: str = "id") -> Reply:
+        fn = self._rt(rt, self.routes.read_sequential, write=False)
+        return fn if isinstance(fn, Reply) else fn(self, article, key)
+
+    def read_selection(self, rt: str, criteria: Criteria, *, limit: int | None = None) -> Reply:
+        fn = self._rt(rt, self.routes.read_selection, write=False)
+        return fn if isinstance(fn, Reply) else fn(self, criteria, limit)
+
+    def read_target_via_path(
+        self, ort: str, origin_id: Given, pt: str, trt: str, current: Given | None = None
+    ) -> Reply:
+        fn = self._pt(ort, pt, trt, self.routes.read_target_via_path, write=False)
+        return fn if isinstance(fn, Reply) else fn(self, origin_id, current)
+
+    def read_origin_via_path(
+        self, ort: str, pt: str, trt: str, target_id: Given, current: Given | None = None
+    ) -> Reply:
+        fn = self._pt(ort, pt, trt, self.routes.read_origin_via_path, write=False)
+        return fn if isinstance(fn, Reply) else fn(self, target_id, current)
+
+    def write(self, rt: str, article: Given) -> Reply:
+        fn = self._rt(rt, self.routes.write, write=True)
+        return fn if isinstance(fn, Reply) else fn(self, article)
+
+    def write_target_via_path(self, ort: str, origin_id: Given, trt: str, article: Given, pt: str) -> Reply:
+        fn = self._pt(ort, pt, trt, self.routes.write_target_via_path, write=True)
+        return fn if isinstance(fn, Reply) else fn(self, origin_id, article)
+
+    def write_origin_and_target(
+        self, ort: str, origin_article: Given, trt: str, target_article: Given, pt: str
+    ) -> Reply:
+        fn = self._pt(ort, pt, trt, self.routes.write_origin_and_target, write=True, both=True)
+        return fn if isinstance(fn, Reply) else fn(self, origin_article, target_article)
+
+    def write_batch(self, rt: str, articles: Sequence[Given]) -> Reply:
+        fn = self._rt(rt, self.routes.write_batch, write=True)
+        return fn if isinstance(fn, Reply) else fn(self, articles)
+
+    def rewrite(self, rt: str, article: Given) -> Reply:
+        fn = self._rt(rt, self.routes.rewrite, write=True)
+        return fn if isinstance(fn, Reply) else fn(self, article)
+
+    def delete(self, rt: str, identifier: Given) -> Reply:
+        fn = self._rt(rt, self.routes.delete, write=True)
+        return fn if isinstance(fn, Reply) else fn(self, identifier)
+
+    def bound(self, ort: str, origin_id: Given, trt: str, target_id: Given, pt: str) -> Reply:
+        fn = self._pt(ort, pt, trt, self.routes.bound, write=True)
+        return fn if isinstance(fn, Reply) else fn(self, origin_id, target_id)
+
+    def debound(self, ort: str, origin_id: Given, trt: str, target_id: Given, pt: str) -> Reply:
+        fn = self._pt(ort, pt, trt, self.routes.debound, write=True)
+        return fn if isinstance(fn, Reply) else fn(self, origin_id, target_id)
+
+    def begin(self) -> Reply:
+        return self.do_begin()
+
+    def commit(self) -> Reply:
+        return self.do_commit()
+
+    def rollback(self) -> Reply:
+        return self.do_rollback()
+
+    # -- the session's life ----------------------------------------------------------------
+    def close(self) -> None:
+        """End the session: close its record types and give its connection back."""
+        self.release()
+
+    def __enter__(self) -> SessionCore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # a finaliser never raises
+            self.release()
+
+
+__all__ = ["BULK_CHECK", "MAX_OPEN", "Route", "Routes", "SessionCore", "refuse"]

@@ -1,25 +1,40 @@
-"""What a generated package tells the runtime about each record type and path type.
+"""What a generated interface tells the runtime: its schema, and per DBMS its statements and codecs.
 
-The generator computes every statement (SQL rendered per DBMS by SQLAlchemy at generation
-time) and every codec (straight-line validation, encoding and decoding per record type) and
-emits them as these frozen objects; the runtime's request algorithms only combine them.
+A generated package (``assurdb generate FILE --out DIR``) has two halves:
+
+* once per schema — :class:`Interface` (name, version, fingerprint), the checks of every record
+  type against the meta-database and the DBMS-independent facts the request algorithms need:
+  :class:`RecordShape` and :class:`PathShape`;
+* once per DBMS — :class:`Compiled`: the DDL, every statement rendered for that DBMS at
+  generation time, and the codecs between articles and rows: :class:`RecordSpec` and
+  :class:`PathSpec`, each built on its shape.
+
+The request algorithms only combine these; no SQL is assembled at run time from anything but
+the pieces rendered here (a READ SELECTION's WHERE fragments, its ORDER BY and LIMIT).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-#: Validation modes of a record type's ``check`` codec.
+from assurdb.metadb.model import Item, Schema
+from assurdb.metadb.plain import from_plain
+from assurdb.runtime.errors import BackendError
+
+#: What a record type's ``check`` checks an article for (see ``Session.check``).
 FULL = 0  #: WRITE: defaults applied, mandatory items and the identifier required
 PATCH = 1  #: REWRITE: the identifier required, other items as given
 LOOKUP = 2  #: identifiers, keys and criteria: only the items given are checked
+PURPOSES = {"write": FULL, "rewrite": PATCH, "lookup": LOOKUP}
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """A codec's answer when an article does not fit: a return code and why."""
+    """A check's answer when an article does not fit: a return code and why."""
 
     rc: int
     message: str
@@ -33,52 +48,150 @@ class Stmt:
     params: tuple[str, ...] = ()
 
 
-Check = Callable[[Mapping[str, Any], int], "dict[str, Any] | Refusal"]
+#: ``check(article, mode, every)``: the checked values, or the refusal (every problem if ``every``).
+Check = Callable[[Mapping[str, Any], int, bool], "dict[str, Any] | Refusal"]
 
 
 @dataclass(frozen=True)
-class RecordSpec:
-    """One record type as its interface sees it."""
+class RecordShape:
+    """One record type as every DBMS's interface sees it (generated once per schema)."""
 
     name: str
     table: str
     ident: tuple[str, ...]
     items: frozenset[str]
+    #: the items themselves, in order (column-wise batch checks)
+    item_list: tuple[Item, ...]
     #: access key → its items; ``order`` → key items then identifier items (keyset order)
     keys: Mapping[str, tuple[str, ...]]
     order: Mapping[str, tuple[str, ...]]
-    #: item → its type ("numeric", "alphanumeric", …) for scalar items
-    types: Mapping[str, str]
-    check: Check
-    encode: Callable[[Mapping[str, Any]], tuple[Any, ...]]
-    decode: Callable[[Any], dict[str, Any]]
-    encode_value: Callable[[str, Any], Any]
-    columns: tuple[str, ...]
-    exists: Stmt
-    select_by_id: Stmt
-    insert: Stmt
-    update: Stmt
-    delete: Stmt
-    select_all: str
-    #: item → WHERE fragments (equality, inclusive range) for READ SELECTION
-    where_eq: Mapping[str, str] = field(default_factory=dict)
-    where_range: Mapping[str, str] = field(default_factory=dict)
-    order_by: Mapping[str, str] = field(default_factory=dict)
     #: DataFrame dtypes per item (READ SELECTION answers the same dtypes on every DBMS)
-    dtypes: Mapping[str, str] = field(default_factory=dict)
-    item_order: tuple[str, ...] = ()
-    #: paths stored in this record type's rows (it is their target), and paths it is origin of
+    dtypes: Mapping[str, str]
+    check: Check
+    #: paths stored in this record type's rows (it is their target), paths it is origin / target of
     stored_paths: tuple[str, ...] = ()
     origin_of: tuple[str, ...] = ()
     target_of: tuple[str, ...] = ()
+    #: whether a new article has existence constraints to check when the unit ends
+    needs_notes: bool = False
+
+    @property
+    def item_order(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.item_list)
+
+
+class RecordSpec:
+    """One record type on one DBMS: its shape, its statements and its codecs (generated per DBMS)."""
+
+    __slots__ = (
+        "after",
+        "batch",
+        "by_key",
+        "check",
+        "columns",
+        "decode",
+        "delete",
+        "dtypes",
+        "encode",
+        "encode_columns",
+        "encode_value",
+        "exists",
+        "ident",
+        "insert",
+        "item_list",
+        "item_order",
+        "items",
+        "keys",
+        "limit",
+        "name",
+        "needs_notes",
+        "order",
+        "order_by",
+        "origin_of",
+        "select_all",
+        "select_by_id",
+        "shape",
+        "snapshot",
+        "stored_paths",
+        "strictly_after",
+        "table",
+        "target_of",
+        "update",
+        "where_eq",
+        "where_range",
+    )
+
+    def __init__(
+        self,
+        shape: RecordShape,
+        *,
+        columns: tuple[str, ...],
+        encode: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+        decode: Callable[[Any], dict[str, Any]],
+        encode_value: Callable[[str, Any], Any],
+        encode_columns: Callable[[Mapping[str, list[Any]]], list[list[Any]]],
+        exists: Stmt,
+        select_by_id: Stmt,
+        insert: Stmt,
+        update: Stmt,
+        delete: Stmt,
+        select_all: str,
+        by_key: Mapping[str, Stmt],
+        after: Mapping[str, Mapping[int, Stmt]],
+        strictly_after: Mapping[str, Stmt],
+        where_eq: Mapping[str, str],
+        where_range: Mapping[str, str],
+        order_by: Mapping[str, str],
+        limit: str,
+        snapshot: Mapping[str, Stmt] | None = None,
+        batch: Mapping[str, Stmt] | None = None,
+    ) -> None:
+        self.shape = shape
+        # the shape's facts, copied: the request algorithms read them on every call
+        self.name = shape.name
+        self.table = shape.table
+        self.ident = shape.ident
+        self.items = shape.items
+        self.item_list = shape.item_list
+        self.item_order = shape.item_order
+        self.keys = shape.keys
+        self.order = shape.order
+        self.dtypes = shape.dtypes
+        self.check = shape.check
+        self.stored_paths = shape.stored_paths
+        self.origin_of = shape.origin_of
+        self.target_of = shape.target_of
+        self.needs_notes = shape.needs_notes
+        self.columns = columns
+        self.encode = encode
+        self.decode = decode
+        self.encode_value = encode_value
+        self.encode_columns = encode_columns
+        self.exists = exists
+        self.select_by_id = select_by_id
+        self.insert = insert
+        self.update = update
+        self.delete = delete
+        self.select_all = select_all
+        self.by_key = by_key
+        self.after = after
+        self.strictly_after = strictly_after
+        self.where_eq = where_eq
+        self.where_range = where_range
+        self.order_by = order_by
+        self.limit = limit
+        #: key → (key order's columns of every row, sorted): a columnar DBMS's keyset walks
+        self.snapshot: Mapping[str, Stmt] = snapshot or {}
+        #: a columnar DBMS's set-based checks of a batch (duplicates) and its insert
+        self.batch: Mapping[str, Stmt] = batch or {}
 
     def ident_text(self, values: Mapping[str, Any]) -> str:
         return "/".join(str(values.get(i)) for i in self.ident)
 
 
 @dataclass(frozen=True)
-class PathSpec:
-    """One path type: where its links live and the statements that walk and change them."""
+class PathShape:
+    """One path type as every DBMS's interface sees it (generated once per schema)."""
 
     name: str
     origin: str
@@ -90,12 +203,30 @@ class PathSpec:
     #: (origin identifier item, target item holding it) for 1-1/1-N paths
     origin_items: tuple[tuple[str, str], ...]
     sort: tuple[str, ...]
-    #: N-N: junction table and link items
+    #: N-N: junction table and link items (e.g. Composition's role)
     junction: str | None = None
     link_items: frozenset[str] = frozenset()
     check_link: Check | None = None
+
+    @property
+    def many_to_many(self) -> bool:
+        return self.cls == "N-N"
+
+    @property
+    def target_items(self) -> tuple[str, ...]:
+        return tuple(t for _, t in self.origin_items)
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """One path type on one DBMS: where its links live and the statements that walk and change them.
+
+    Statement names bind ``o_x`` (origin identifier item x), ``t_x`` (target identifier item),
+    ``c_x`` (the current article's item) and ``l_x`` (a link item).
+    """
+
+    shape: PathShape
     decode_link: Callable[[Any], dict[str, Any]] | None = None
-    #: statements (see the generator's ``paths`` builder for each one's shape)
     first_target: Stmt | None = None
     next_target: Stmt | None = None
     first_origin: Stmt | None = None
@@ -111,11 +242,112 @@ class PathSpec:
     link_exists: Stmt | None = None
     any_target_without_origin: Stmt | None = None
     any_origin_without_target: Stmt | None = None
+    #: a columnar DBMS: the walk's snapshot, and a batch's set-based checks of this path's items
+    snapshot: Stmt | None = None
+    batch: Mapping[str, Stmt] = field(default_factory=dict)
+
+    # the shape's facts (read on every path request)
+    @property
+    def name(self) -> str:
+        return self.shape.name
+
+    @property
+    def origin(self) -> str:
+        return self.shape.origin
+
+    @property
+    def target(self) -> str:
+        return self.shape.target
+
+    @property
+    def cls(self) -> str:
+        return self.shape.cls
+
+    @property
+    def target_needs_origin(self) -> bool:
+        return self.shape.target_needs_origin
+
+    @property
+    def origin_needs_target(self) -> bool:
+        return self.shape.origin_needs_target
+
+    @property
+    def identifying(self) -> bool:
+        return self.shape.identifying
+
+    @property
+    def origin_items(self) -> tuple[tuple[str, str], ...]:
+        return self.shape.origin_items
+
+    @property
+    def sort(self) -> tuple[str, ...]:
+        return self.shape.sort
+
+    @property
+    def junction(self) -> str | None:
+        return self.shape.junction
+
+    @property
+    def link_items(self) -> frozenset[str]:
+        return self.shape.link_items
+
+    @property
+    def check_link(self) -> Check | None:
+        return self.shape.check_link
 
     @property
     def many_to_many(self) -> bool:
-        return self.cls == "N-N"
+        return self.shape.cls == "N-N"
 
     @property
     def target_items(self) -> tuple[str, ...]:
-        return tuple(t for _, t in self.origin_items)
+        return self.shape.target_items
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """An interface compiled for one DBMS: its DDL, its statements and its codecs."""
+
+    backend: str
+    #: CREATE statements in dependency order (a backend may keep some apart, e.g. SQLite's openings file)
+    ddl: Sequence[str]
+    side_ddl: Sequence[str]
+    #: the runtime's own statements on the meta-database's openings (lock, select_rt, delete, insert, delete_all)
+    openings: Mapping[str, Stmt]
+    schema_version_select: str
+    records: Mapping[str, RecordSpec]
+    paths: Mapping[str, PathSpec]
+
+
+@dataclass(frozen=True)
+class Interface:
+    """A generated interface: the schema it was generated from, and where its parts are.
+
+    ``package`` is the dotted name of the generated package (``assurdb.generated.insurance``,
+    ``myapp.dbi``…); ``backends`` the DBMSs it was compiled for, each a module of that package.
+    """
+
+    package: str
+    name: str
+    version: int
+    fingerprint: str
+    generator_version: str
+    backends: tuple[str, ...]
+    plain: Mapping[str, Any]
+
+    @cached_property
+    def schema(self) -> Schema:
+        """The schema this interface was generated from (with the meta-schema)."""
+        return from_plain(self.plain)
+
+    def compiled(self, backend: str) -> Compiled:
+        """The interface's half for one DBMS (imported on first use)."""
+        if backend not in self.backends:
+            raise BackendError(
+                f"the interface {self.package} was not generated for {backend} (it has: {', '.join(self.backends)})"
+            )
+        module = importlib.import_module(f"{self.package}.{backend}")
+        compiled = getattr(module, "COMPILED", None)
+        if not isinstance(compiled, Compiled):
+            raise BackendError(f"{self.package}.{backend} is not a generated interface module (no COMPILED)")
+        return compiled

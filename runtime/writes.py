@@ -1,4 +1,9 @@
-"""WRITE, WRITE BATCH, REWRITE and DELETE (SPEC §3.1, §3.2)."""
+"""WRITE, WRITE BATCH, REWRITE and DELETE.
+
+REWRITE changes the items the article gives and keeps the others. DELETE removes the article
+and its links, and is refused when a target would lose a required origin (901) or an origin its
+last required target (900) — checked when the unit ends.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from assurdb.metadb.contract import RC, Reply
+from assurdb.metadb.values import check_columns
 from assurdb.runtime.core import _as_target, _Failure, _show, refuse
 from assurdb.runtime.reads import Reads
 from assurdb.runtime.specs import FULL, PATCH, RecordSpec, Refusal
@@ -28,7 +34,7 @@ class Writes(Reads):
                 RC.RT_MISMATCH + (10 if target else 0),
                 f"{spec.name}: an article is a mapping of item names to values",
             )
-        checked = spec.check(article, mode)
+        checked = spec.check(article, mode, False)
         if isinstance(checked, Refusal):
             checked = _as_target(checked) if target else checked
             raise _Failure(checked.rc, checked.message)
@@ -51,20 +57,73 @@ class Writes(Reads):
         problem = self.one_to_one_free(spec, values, rc_one, skip=skip)
         if problem:
             return problem
-        self.driver.run(spec.insert.sql, spec.encode(values))
+        self.conn.run(spec.insert.sql, spec.encode(values))
         self.dirty.add(spec.table)
         self.note_new(spec, values)
         return Reply(RC.OK, values)
 
     def do_write_batch(self, spec: RecordSpec, articles: Any) -> Reply:
+        """Check every article before writing any; insert all or none (the backend's insert).
+
+        A batch is first checked column by column (every item's values at once, C-speed
+        built-ins: :func:`~assurdb.metadb.values.check_columns`); when that cannot settle it, article
+        by article, which also finds the first refused one. Articles the database would refuse
+        (a duplicate, a missing origin, a 1-1 clash) are named in order by :meth:`diagnose_batch`.
+        """
         if isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
             return refuse(RC.RT_MISMATCH, f"{spec.name}: WRITE BATCH takes a sequence of articles")
+        batch = list(articles)
 
         def work() -> Reply:
-            reply: Reply = self.database.batch_writer(self, spec, list(articles))
-            return reply
+            if not batch:
+                return Reply(RC.OK, None, "0 article(s) written")
+            columns = check_columns(spec.item_list, batch, spec.items)
+            if columns is not None and not self._paths_whole(spec, columns):
+                columns = None  # a path's items given in part: 13, named article by article
+            values: list[dict[str, Any]] | None = None
+            if columns is None:
+                values, refusal = self.check_batch(spec, batch)
+                if refusal is not None:
+                    return self.diagnose_batch(spec, values, len(values)) or refusal
+                columns = {name: [v[name] for v in values] for name in spec.item_order}
+            denied = self._origins_open(spec, columns)
+            if denied is not None:
+                return denied
+
+            def diagnose() -> Reply | None:
+                checked = values if values is not None else self.check_batch(spec, batch)[0]
+                return self.diagnose_batch(spec, checked, len(checked))
+
+            refused: Reply | None = self.backend.insert_batch(self, spec, columns, diagnose)
+            if refused is not None:
+                return refused
+            self.dirty.add(spec.table)
+            if spec.needs_notes:
+                for ident in zip(*(columns[i] for i in spec.ident), strict=True):
+                    self.note_new(spec, dict(zip(spec.ident, ident, strict=True)))
+            return Reply(RC.OK, None, f"{len(batch)} article(s) written")
 
         return self.guard(work, writes=True)
+
+    def _paths_whole(self, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> bool:
+        """Whether every article gives each of its paths' items all together or not at all."""
+        for path_name in spec.stored_paths:
+            items = self.paths[path_name].target_items
+            if len(items) > 1:
+                rows = zip(*(columns[i] for i in items), strict=True)
+                if any(0 < sum(v is not None for v in row) < len(items) for row in rows):
+                    return False
+        return True
+
+    def _origins_open(self, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> Reply | None:
+        """600 for a batch whose articles name origins of record types this session has not opened."""
+        for path_name in spec.stored_paths:
+            path = self.paths[path_name]
+            if any(v is not None for v in columns[path.target_items[0]]):
+                denied = self.need_open(path.origin, write=False)
+                if denied is not None:
+                    return denied
+        return None
 
     def check_batch(self, spec: RecordSpec, articles: Sequence[Any]) -> tuple[list[dict[str, Any]], Reply | None]:
         """Validate every article (11, 13): the checked values up to the first refused one."""
@@ -73,7 +132,7 @@ class Writes(Reads):
         for position, article in enumerate(articles):
             if not isinstance(article, Mapping):
                 return out, refuse(RC.RT_MISMATCH, f"article {position}: not a mapping of items to values", position)
-            checked = check(article, FULL)
+            checked = check(article, FULL, False)
             if checked.__class__ is Refusal:
                 assert isinstance(checked, Refusal)
                 return out, refuse(checked.rc, f"article {position}: {checked.message}", position)
@@ -107,10 +166,6 @@ class Writes(Reads):
                 return refuse(problem.rc, f"article {position}: {problem.message}", position)
             seen.add(ident)
         return None
-
-    def note_batch(self, spec: RecordSpec, values: Sequence[dict[str, Any]]) -> None:
-        for article in values:
-            self.note_new(spec, article)
 
     def do_rewrite(self, spec: RecordSpec, article: Any) -> Reply:
 
@@ -156,7 +211,7 @@ class Writes(Reads):
                     origin = self.records[path.origin]
                     self.note(path.name, "origin", self.ident_of(origin, before))
             params = dict(zip(spec.columns, spec.encode(merged), strict=True))
-            self.driver.run(spec.update.sql, tuple(params[c] for c in spec.update.params))
+            self.conn.run(spec.update.sql, tuple(params[c] for c in spec.update.params))
             self.dirty.add(spec.table)
             return Reply(RC.OK, merged)
 
@@ -178,7 +233,7 @@ class Writes(Reads):
             for path_name in spec.origin_of:
                 path = self.paths[path_name]
                 assert path.targets_of_origin is not None
-                targets = self.driver.all(path.targets_of_origin.sql, self._bind(path.targets_of_origin, o=o))
+                targets = self.conn.all(path.targets_of_origin.sql, self.bind(path.targets_of_origin, o=o))
                 if not targets:
                     continue
                 if path.identifying:
@@ -193,7 +248,7 @@ class Writes(Reads):
                     for t in targets:
                         self.note(path.name, "target", tuple(t))
                 assert path.unlink_all_from_origin is not None
-                self.driver.run(path.unlink_all_from_origin.sql, self._bind(path.unlink_all_from_origin, o=o))
+                self.conn.run(path.unlink_all_from_origin.sql, self.bind(path.unlink_all_from_origin, o=o))
                 self.dirty.add(self.records[path.target].table)
             # Links to this article as a target: its origins may lose their last target.
             for path_name in spec.target_of:
@@ -201,16 +256,16 @@ class Writes(Reads):
                 if path.many_to_many:
                     assert path.origins_of_target is not None and path.unlink_all_to_target is not None
                     t = dict(zip(spec.ident, ident, strict=True))
-                    origins = self.driver.all(path.origins_of_target.sql, self._bind(path.origins_of_target, t=t))
+                    origins = self.conn.all(path.origins_of_target.sql, self.bind(path.origins_of_target, t=t))
                     if path.origin_needs_target:
                         for origin_ident in origins:
                             self.note(path.name, "origin", tuple(origin_ident))
-                    self.driver.run(path.unlink_all_to_target.sql, self._bind(path.unlink_all_to_target, t=t))
+                    self.conn.run(path.unlink_all_to_target.sql, self.bind(path.unlink_all_to_target, t=t))
                 elif path.origin_needs_target:
                     held = self.origin_values(path, current)
                     if isinstance(held, dict):
                         self.note(path.name, "origin", self.ident_of(self.records[path.origin], held))
-            self.driver.run(spec.delete.sql, ident)
+            self.conn.run(spec.delete.sql, ident)
             self.dirty.add(spec.table)
             return Reply(RC.OK, current)
 

@@ -1,7 +1,8 @@
 """The ``assurdb`` command line: one root group, one module per sub-group (click's complex example).
 
-Errors of the packages below (``MetaDBError``, ``GeneratorError``, ``DomainError``,
-``EngineError``) become a one-line message and exit code 1; usage errors exit 2 (click).
+Every assurdb error (``AssurdbError`` and its subclasses) becomes a one-line message and the exit
+code its class names (``exit_code``: 1 by default, 3 a refused login, 4 a database that cannot be
+opened or used); usage errors exit 2 (click).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import click
 
-from assurdb.metadb.errors import MetaDBError
+from assurdb.metadb.errors import AssurdbError
 
 #: Sub-command modules, each exposing ``command`` (a click command or group).
 SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report", "optimise")
@@ -33,18 +34,10 @@ class _Root(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MetaDBError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except Exception as exc:
-            if _is_package_error(exc):
-                raise click.ClickException(str(exc)) from exc
-            raise
-
-
-def _is_package_error(exc: Exception) -> bool:
-    """Whether ``exc`` is one of our packages' root errors (imported lazily, by name)."""
-    roots = {"GeneratorError", "DomainError", "EngineError"}
-    return any(cls.__name__ in roots for cls in type(exc).__mro__)
+        except AssurdbError as exc:
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code  # type: ignore[misc]  # click reads it per instance
+            raise error from exc
 
 
 @click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})

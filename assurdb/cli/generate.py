@@ -1,44 +1,72 @@
-"""``assurdb generate [--schema S] [--dbms D] [--check]``: write or verify the generated interfaces."""
+"""``assurdb generate [SCHEMA_FILE] [--out DIR] [--dbms D]… [--check]``: write or verify an interface."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from assurdb.generator.render import GENERATED, diff, render_all, render_package, write
-from assurdb.generator.sqlmodel import ALL_DBMS
+from assurdb.generator.render import diff, render, shipped_root, write
 from assurdb.metadb.loader import builtin_names, load_schema
+from assurdb.runtime.backends import ALL_BACKENDS
 
-#: The schemas whose interfaces are generated and committed (``metadb/schemas/*.yaml`` but the meta-schema).
-DEFAULT_SCHEMAS = ("insurance",)
+#: The schemas whose interfaces assurdb ships (``assurdb.generated.<name>``).
+SHIPPED = ("insurance",)
 
 
 @click.command("generate")
-@click.option("--schema", "schemas", multiple=True, help="Schema name or file (default: every shipped schema).")
-@click.option("--dbms", "dbms_list", multiple=True, type=click.Choice(ALL_DBMS), help="DBMS (default: all four).")
-@click.option("--check", is_flag=True, help="Compare with the committed files; print the diff and exit 1 if stale.")
-def command(schemas: tuple[str, ...], dbms_list: tuple[str, ...], check: bool) -> None:
-    """Generate the access interfaces (generated/<schema>/<dbms>/) from the meta-database."""
-    names = schemas or tuple(n for n in DEFAULT_SCHEMAS if n in builtin_names())
-    loaded = {name: load_schema(name) for name in names}
-    targets = dbms_list or ALL_DBMS
-    if schemas or dbms_list:
-        files: dict[str, str] = {}
-        for schema in loaded.values():
-            for dbms in targets:
-                files.update(render_package(schema, dbms).files)  # type: ignore[arg-type]
+@click.argument("schema_file", required=False)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the generated package, e.g. myapp/dbi (imported as myapp.dbi from your project root).",
+)
+@click.option(
+    "--dbms",
+    "dbms_list",
+    multiple=True,
+    type=click.Choice(ALL_BACKENDS),
+    help="DBMS to generate for (repeat; default: all four).",
+)
+@click.option("--check", is_flag=True, help="Compare with the files on disk; print the diff and exit 1 if stale.")
+def command(schema_file: str | None, out: Path | None, dbms_list: tuple[str, ...], check: bool) -> None:
+    """Generate the access interface of SCHEMA_FILE as a Python package in --out.
+
+    Without SCHEMA_FILE: assurdb's own interfaces (assurdb.generated.insurance), as `make generate`.
+    """
+    targets = dbms_list or ALL_BACKENDS
+    jobs: list[tuple[str, Path]] = []
+    if schema_file is None:
+        if out is not None:
+            raise click.UsageError("--out needs a SCHEMA_FILE")
+        jobs = [(name, shipped_root() / name) for name in SHIPPED]
+    elif out is None:
+        if schema_file not in builtin_names() or schema_file == "meta":
+            raise click.UsageError(f"give --out DIR: the folder of the package to generate from {schema_file}")
+        jobs = [(schema_file, shipped_root() / schema_file)]
     else:
-        files = render_all(loaded)
-    scope = {f"{s.name}/{d}" for s in loaded.values() for d in targets}
-    if check:
-        stale = diff(files, GENERATED, scope=scope)
-        if stale:
-            sys.stdout.write(stale)
-            args = "".join(f" --schema {n}" for n in schemas) + "".join(f" --dbms {d}" for d in dbms_list)
-            click.echo(f"\ngenerated code is stale. To fix run: assurdb generate{args}  (or make generate)", err=True)
-            raise SystemExit(1)
-        click.echo(f"generated code is up to date ({len(files)} files)")
-        return
-    changed = write(files, GENERATED)
-    click.echo(f"{len(changed)} of {len(files)} generated file(s) written under {GENERATED}")
+        jobs = [(schema_file, out)]
+    stale = False
+    for source, folder in jobs:
+        schema = load_schema(source)
+        files = render(schema, targets)
+        if check:
+            changes = diff(files, folder, shown=str(folder))
+            if changes:
+                stale = True
+                sys.stdout.write(changes)
+                fix = "make generate" if schema_file is None else f"assurdb generate {source} --out {folder}"
+                args = "".join(f" --dbms {d}" for d in dbms_list)
+                click.echo(f"\n{folder} is stale. To fix run: {fix}{args}", err=True)
+            else:
+                click.echo(f"{folder} is up to date ({len(files)} files, {schema.name} v{schema.version})")
+            continue
+        changed = write(files, folder)
+        click.echo(
+            f"{len(changed)} of {len(files)} file(s) written in {folder} "
+            f"({schema.name} v{schema.version}, for {', '.join(targets)})"
+        )
+    if stale:
+        raise SystemExit(1)

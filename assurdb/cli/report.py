@@ -7,10 +7,8 @@ from typing import TextIO
 
 import click
 
-from assurdb.domain.errors import DomainError
 from assurdb.domain.reports import FORMATS, GROUPINGS, REPORTS, Basis, Period, load_company, make_report, render
 from assurdb.facade import connect
-from assurdb.metadb.errors import MetaDBError
 
 
 @click.command("report")
@@ -73,26 +71,23 @@ def command(
     the journal (run ACCOUNT first).
     """
     kind = REPORTS[name]
+    chosen = Period.parse(period)
+    db = connect(url)
     try:
-        chosen = Period.parse(period)
-        db = connect(url)
+        session = db.login(user, password)
         try:
-            session = db.login(user, password)
-            try:
-                frame = make_report(
-                    load_company(session),
-                    name,
-                    chosen,
-                    basis=basis,
-                    by=by,
-                    as_of=as_of.date() if as_of else None,
-                )
-            finally:
-                session.close()
+            frame = make_report(
+                load_company(session),
+                name,
+                chosen,
+                basis=basis,
+                by=by,
+                as_of=as_of.date() if as_of else None,
+            )
         finally:
-            db.close()
-    except (DomainError, MetaDBError) as exc:
-        raise click.ClickException(str(exc)) from exc
+            session.close()
+    finally:
+        db.close()
     shown = basis or kind.default_basis.value
     title = f"{kind.title} (thesis {kind.thesis}) - {chosen.label}, {shown} basis"
     output.write(render(frame, fmt, title=None if fmt == "csv" else title))

@@ -169,7 +169,7 @@ def last_entry(session: Session) -> dict[str, Any] | None:
             break
         if not reply.ok or reply.article is None:
             raise Refused.of(reply, "cannot read the journal")
-        found = reply.article
+        found = dict(reply.article)
         low = int(found["number"])
     if found is not None:
         _LAST_SEEN[session] = low

@@ -54,7 +54,8 @@ The integrity constraints themselves, and ``check_constraints(s)``, are in :mod:
 
 from __future__ import annotations
 
-from assurdb.domain.constraints import Constraint, Violation, check_constraints
+from assurdb.domain.constraints import Constraint, Violation
+from assurdb.domain.constraints.scan import check_constraints
 from assurdb.domain.primitives.accounts import close_account, open_account
 from assurdb.domain.primitives.associations import (
     create_association,
@@ -135,7 +136,7 @@ from assurdb.domain.primitives.pra import (
     pra_id,
     reinstate_pra,
 )
-from assurdb.domain.primitives.results import DomainRC, Result
+from assurdb.domain.results import DomainRC, Result
 
 __all__ = [
     "Confirm",

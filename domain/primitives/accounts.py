@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import date
 
 from assurdb.domain.constraints import Lookup, articles_of
-from assurdb.domain.primitives.generic import validate, with_defaults
-from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
+from assurdb.domain.primitives.generic import validate
 from assurdb.domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
+from assurdb.domain.results import DomainRC, Result, done, failed, from_reply
 from assurdb.metadb.contract import RC, Session
 
 
@@ -25,7 +25,6 @@ def open_account(
     """OPEN ACCOUNT: create account ``number`` (``name`` and ``type`` needed then) opened on
     ``opened``, or set the opening date of an existing account that has none. Refused (1102) for an
     account already open or closed."""
-    meta = session.schema.record_types["Account"]
     if not isinstance(opened, date):
         return failed(RC.VALUE_INVALID, f"OPEN ACCOUNT {number}: the opening date is a date, not {opened!r}")
     with opened_for(session, writing("Account")) as refusal:
@@ -38,7 +37,7 @@ def open_account(
             return problem
         if current is None:
             article = validate(
-                meta, with_defaults(meta, {"number": number, "name": name, "type": type, "opened": opened}), full=True
+                session, "Account", {"number": number, "name": name, "type": type, "opened": opened}, full=True
             )
             if isinstance(article, Result):
                 return failed(article.rc, f"OPEN ACCOUNT {number}: {article.message}")

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assurdb.domain.constraints import Lookup, link_violations, unlink_violations
+from assurdb.domain.constraints.codes import Article
 from assurdb.domain.primitives.generic import Confirm
-from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
 from assurdb.domain.primitives.support import (
     Work,
     fail,
@@ -25,7 +25,8 @@ from assurdb.domain.primitives.support import (
     reading,
     writing,
 )
-from assurdb.metadb.contract import RC, Article, Session
+from assurdb.domain.results import DomainRC, Result, done, failed, from_reply, refused
+from assurdb.metadb.contract import RC, Session
 from assurdb.metadb.model import PathType
 
 #: A link to make: (origin identifier, target identifier) or, with the link's own items

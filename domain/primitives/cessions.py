@@ -30,12 +30,12 @@ from assurdb.domain.constraints import (
     pra_key,
     pra_label,
 )
+from assurdb.domain.constraints.codes import Article
 from assurdb.domain.primitives.combine import ZERO, combine_occurrences
-from assurdb.domain.primitives.generic import Confirm, validate, with_defaults
+from assurdb.domain.primitives.generic import Confirm, validate
 from assurdb.domain.primitives.guaranty import guaranty_id
 from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, partial_modif, reinstate
 from assurdb.domain.primitives.pra import BULK, HUNDRED, Chains, pra_id
-from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
 from assurdb.domain.primitives.support import (
     Work,
     fail,
@@ -48,7 +48,8 @@ from assurdb.domain.primitives.support import (
     refuse_if,
     writing,
 )
-from assurdb.metadb.contract import RC, Article, Session
+from assurdb.domain.results import DomainRC, Result, done, failed, from_reply
+from assurdb.metadb.contract import RC, Session
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _plan(
             fail(DomainRC.WRONG_STATE, f"{what}: {lk.describe(holder_rt, holder)} is cancelled", position=position)
     links = {t: holder[o] for o, t in schema.path_types[holder_pt].origin_items}
     links.update({t: company[o] for o, t in schema.path_types[company_pt].origin_items})
-    article = validate(meta, with_defaults(meta, {**spec.cession, **links}), full=True)
+    article = validate(lk.session, meta.name, {**spec.cession, **links}, full=True)
     if isinstance(article, Result):
         fail(article.rc, f"{what}: {article.message}", position=position)
     assert not isinstance(article, Result)

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from assurdb.metadb.contract import Article
+from assurdb.domain.constraints.codes import Article
 from assurdb.metadb.model import RecordType
 
 ZERO = Decimal(0)

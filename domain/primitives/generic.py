@@ -24,7 +24,6 @@ from assurdb.domain.constraints import (
     violation,
 )
 from assurdb.domain.display import PRINT_FORMATS, PrintFormat, format_article, render, write_file
-from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
 from assurdb.domain.primitives.support import (
     Work,
     in_unit,
@@ -34,9 +33,9 @@ from assurdb.domain.primitives.support import (
     reading,
     writing,
 )
+from assurdb.domain.results import DomainRC, Result, done, failed, from_reply, refused
 from assurdb.metadb.contract import RC, Session
 from assurdb.metadb.model import IDENTIFIER_KEY, RecordType
-from assurdb.metadb.values import check_value
 
 #: DELETE's confirmation hook: given the occurrence as DISPLAY shows it, answers whether to go on.
 Confirm = Callable[[str], bool]
@@ -52,46 +51,19 @@ def record_type(session: Session, rt: object) -> RecordType | Result:
     return found
 
 
-def with_defaults(rt: RecordType, article: Mapping[str, Any]) -> dict[str, Any]:
-    """The article with the meta-database's defaults for the items it does not give (CREATE)."""
-    out: dict[str, Any] = {}
-    for item in rt.items:
-        if item.name in article:
-            out[item.name] = article[item.name]
-        elif item.default is not None:
-            out[item.name] = item.default
-    out.update({k: v for k, v in article.items() if k not in out})  # unknown items: validate names them
-    return out
+def validate(session: Session, rt: str, article: object, *, full: bool) -> dict[str, Any] | Result:
+    """Check an article against the meta-database as the interface will (11, 13) — the interface's
+    own check, asked for every problem at once; answer the values in canonical form.
 
-
-def validate(rt: RecordType, article: object, *, full: bool) -> dict[str, Any] | Result:
-    """Check every item of an article against the meta-database, as the interface will (11, 13),
-    and report every problem at once; answer the values in canonical form.
-
-    ``full``: a new occurrence — identifier items (11) and mandatory items (13) must be there.
+    ``full``: a new occurrence — the meta-database's defaults applied, the identifier (11) and the
+    mandatory items (13) required. Otherwise a change: the identifier and the items given.
     """
     if not isinstance(article, Mapping):
-        return failed(RC.RT_MISMATCH, f"{rt.name}: an article is a mapping of item names to values")
-    unknown = [str(k) for k in article if k not in items_of(rt)]
-    if unknown:
-        return failed(RC.RT_MISMATCH, f"{rt.name} has no item(s) {', '.join(unknown)}")
-    missing_ids = [i for i in rt.identifier_items if article.get(i) is None]
-    if missing_ids:
-        return failed(RC.RT_MISMATCH, f"{rt.name}: identifier item(s) {', '.join(missing_ids)} missing")
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    for name, value in article.items():
-        checked, error = check_value(items_of(rt)[name], value)
-        if error:
-            problems.append(error)
-        values[name] = checked
-    if full:
-        problems.extend(
-            f"item {item.name!r} is mandatory" for item in rt.items if item.mandatory and values.get(item.name) is None
-        )
-    if problems:
-        return failed(RC.VALUE_INVALID, f"{rt.name}: " + "; ".join(problems))
-    return values
+        return failed(RC.RT_MISMATCH, f"{rt}: an article is a mapping of item names to values")
+    reply = session.check(rt, article, purpose="write" if full else "rewrite")
+    if not reply.ok or reply.article is None:
+        return failed(reply.rc, reply.message)
+    return dict(reply.article)
 
 
 def identifier_of(rt: RecordType, article: Mapping[str, Any]) -> dict[str, Any]:
@@ -250,7 +222,7 @@ def create_occurrence(session: Session, rt: str, article: Mapping[str, Any]) -> 
     meta = record_type(session, rt)
     if isinstance(meta, Result):
         return meta
-    values = validate(meta, with_defaults(meta, article) if isinstance(article, Mapping) else article, full=True)
+    values = validate(session, rt, article, full=True)
     if isinstance(values, Result):
         return values
     needs = merge(writing(rt), path_origins(session, rt, values))
@@ -282,7 +254,7 @@ def create_occurrences(session: Session, rt: str, articles: Sequence[Mapping[str
     count = len(articles)
     values: list[dict[str, Any]] = []
     for position, article in enumerate(articles):
-        checked = validate(meta, with_defaults(meta, article) if isinstance(article, Mapping) else article, full=True)
+        checked = validate(session, rt, article, full=True)
         if isinstance(checked, Result):
             return failed(checked.rc, checked.message, position=position)
         values.append(checked)
@@ -338,7 +310,7 @@ def modify_occurrence(
     meta = record_type(session, rt)
     if isinstance(meta, Result):
         return meta
-    values = validate(meta, article, full=False)
+    values = validate(session, rt, article, full=False)
     if isinstance(values, Result):
         return values
     ident = identifier_of(meta, values)
@@ -380,7 +352,7 @@ def delete_occurrence(
     meta = record_type(session, rt)
     if isinstance(meta, Result):
         return meta
-    ident = validate(meta, identifier, full=False)
+    ident = validate(session, rt, identifier, full=False)
     if isinstance(ident, Result):
         return ident
     ident = identifier_of(meta, ident)

@@ -25,10 +25,10 @@ from assurdb.domain.constraints import (
     pra_key,
     pra_label,
 )
+from assurdb.domain.constraints.codes import Article
 from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, record_type, validate
 from assurdb.domain.primitives.lifecycle import cancel, partial_modif, reinstate
 from assurdb.domain.primitives.pra import BULK, HUNDRED, Chains, compose_guaranties, pra_id
-from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
 from assurdb.domain.primitives.support import (
     Work,
     fail,
@@ -41,7 +41,8 @@ from assurdb.domain.primitives.support import (
     refuse_if,
     writing,
 )
-from assurdb.metadb.contract import RC, Article, Session
+from assurdb.domain.results import DomainRC, Result, done, failed, from_reply
+from assurdb.metadb.contract import RC, Session
 
 
 def guaranty_id(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,7 +128,6 @@ class NewDamage:
 
 
 def _plan_damage(lk: Lookup, spec: NewDamage, position: int | None) -> dict[str, Any]:
-    g_meta = lk.schema.record_types["Guaranty"]
     if not isinstance(spec.guaranty, Mapping) or any(spec.guaranty.get(i) is None for i in GUARANTY_ID):
         fail(
             RC.TARGET_MISMATCH,
@@ -185,7 +185,7 @@ def _plan_damage(lk: Lookup, spec: NewDamage, position: int | None) -> dict[str,
         "damage_pct": spec.pct,
         "indemnity_date": spec.indemnity_date,
     }
-    checked = validate(g_meta, changes, full=False)
+    checked = validate(lk.session, "Guaranty", changes, full=False)
     if isinstance(checked, Result):
         fail(checked.rc, checked.message, position=position)
     assert not isinstance(checked, Result)

@@ -19,8 +19,8 @@ from typing import Any
 
 from assurdb.domain.constraints import Lookup, items_of, pra_label
 from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, modify_occurrence, record_type, validate
-from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply
 from assurdb.domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
+from assurdb.domain.results import DomainRC, Result, done, failed, from_reply
 from assurdb.metadb.contract import RC, Session
 from assurdb.metadb.model import RecordType
 
@@ -119,12 +119,15 @@ def cancel(
         return meta
     if not all(i in items_of(meta) for i in CANCELLATION_ITEMS):
         return failed(DomainRC.ITEM_NOT_ALLOWED, f"{rt} has no cancellation items: it is not cancelled")
-    ident = validate(meta, identifier, full=False)
+    ident = validate(session, rt, identifier, full=False)
     if isinstance(ident, Result):
         return ident
     ident = {i: ident[i] for i in meta.identifier_items}
     changes = validate(
-        meta, {**ident, "cancellation_type": cancellation_type, "cancellation_date": cancellation_date}, full=False
+        session,
+        rt,
+        {**ident, "cancellation_type": cancellation_type, "cancellation_date": cancellation_date},
+        full=False,
     )
     if isinstance(changes, Result):
         return changes
@@ -166,7 +169,7 @@ def reinstate(session: Session, rt: str, identifier: Mapping[str, Any], *, confi
         return meta
     if not all(i in items_of(meta) for i in CANCELLATION_ITEMS):
         return failed(DomainRC.ITEM_NOT_ALLOWED, f"{rt} has no cancellation items: it is not reinstated")
-    ident = validate(meta, identifier, full=False)
+    ident = validate(session, rt, identifier, full=False)
     if isinstance(ident, Result):
         return ident
     ident = {i: ident[i] for i in meta.identifier_items}

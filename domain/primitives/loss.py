@@ -16,10 +16,10 @@ from datetime import date
 from typing import Any
 
 from assurdb.domain.constraints import Constraint, Lookup, check_loss_date, items_of, pra_label, violation
-from assurdb.domain.primitives.generic import Confirm, validate, with_defaults
+from assurdb.domain.constraints.codes import Article
+from assurdb.domain.primitives.generic import Confirm, validate
 from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, partial_modif, reinstate
 from assurdb.domain.primitives.pra import BULK, Chains, compose, contract_in_force, pra_id
-from assurdb.domain.primitives.results import DomainRC, Result, done, from_reply, refused
 from assurdb.domain.primitives.support import (
     Abort,
     Work,
@@ -32,7 +32,8 @@ from assurdb.domain.primitives.support import (
     reading,
     writing,
 )
-from assurdb.metadb.contract import RC, Article, Session
+from assurdb.domain.results import DomainRC, Result, done, from_reply, refused
+from assurdb.metadb.contract import RC, Session
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _plan(session: Session, lk: Lookup, chains: Chains, spec: NewLoss, position:
         fail(DomainRC.ITEM_NOT_ALLOWED, f"CREATE LOSS may not set {', '.join(barred)}", position=position)
     if (spec.policy_no is None) == (spec.pra is None):
         fail(RC.RT_MISMATCH, "CREATE LOSS takes the policy number or the PRA", position=position)
-    given = validate(meta, with_defaults(meta, spec.loss), full=True)
+    given = validate(session, "Loss", spec.loss, full=True)
     if isinstance(given, Result):
         fail(given.rc, f"CREATE LOSS: {given.message}", position=position)
     assert not isinstance(given, Result)
@@ -109,7 +110,7 @@ def _plan(session: Session, lk: Lookup, chains: Chains, spec: NewLoss, position:
     if "outstanding" not in spec.loss and article.get("amount") is not None:
         article["outstanding"] = article["amount"] - (article.get("paid") or 0)
     article.update({t: pra[o] for o, t in schema.path_types["Accident"].origin_items})
-    checked = validate(meta, article, full=True)
+    checked = validate(session, "Loss", article, full=True)
     if isinstance(checked, Result):
         fail(checked.rc, f"CREATE LOSS: {checked.message}", position=position)
     assert not isinstance(checked, Result)

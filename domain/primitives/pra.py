@@ -47,10 +47,10 @@ from assurdb.domain.constraints import (
     pra_label,
     violation,
 )
+from assurdb.domain.constraints.codes import Article
 from assurdb.domain.primitives.combine import ZERO, combine_occurrences, difference
-from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, validate, with_defaults
+from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, validate
 from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, reinstate
-from assurdb.domain.primitives.results import DomainRC, Result, done, failed, from_reply, refused
 from assurdb.domain.primitives.support import (
     Abort,
     Work,
@@ -62,7 +62,8 @@ from assurdb.domain.primitives.support import (
     reading,
     writing,
 )
-from assurdb.metadb.contract import RC, Article, Reply, Session
+from assurdb.domain.results import DomainRC, Result, done, failed, from_reply, refused
+from assurdb.metadb.contract import RC, Reply, Session
 from assurdb.metadb.model import RecordType, Schema
 
 #: Beyond this many policies, a batch form reads the PRAs and guaranties it needs with one READ
@@ -314,8 +315,8 @@ def _check_items(
         _stop(DomainRC.ITEM_NOT_ALLOWED, f"{what} may not set {', '.join(bad)}", position)
 
 
-def _validated(meta: RecordType, article: Mapping[str, Any], position: int | None) -> dict[str, Any]:
-    values = validate(meta, article, full=True)
+def _validated(session: Session, meta: RecordType, article: Mapping[str, Any], position: int | None) -> dict[str, Any]:
+    values = validate(session, meta.name, article, full=True)
     if isinstance(values, Result):
         raise Abort(failed(values.rc, values.message, position=position))
     return values
@@ -334,13 +335,14 @@ def _amounts(schema: Schema, rt: str, composed: Mapping[str, Any], subject: str,
         raise Abort(refused(found, position=position))
 
 
-def _plan_policy(schema: Schema, spec: NewPolicy, position: int | None) -> _Planned:
+def _plan_policy(session: Session, spec: NewPolicy, position: int | None) -> _Planned:
+    schema = session.schema
     pra_meta, g_meta = schema.record_types["PRA"], schema.record_types["Guaranty"]
     what = "CREATE PREVIOUS TERM" if spec.previous_term else "CREATE POLICY"
     if not isinstance(spec.policy, Mapping):
         _stop(RC.RT_MISMATCH, f"{what}: the policy is a mapping of item names to values", position)
     _check_items(pra_meta, spec.policy, _path_items(schema, "PRA") | set(own_state(pra_meta)), what, position)
-    article = with_defaults(pra_meta, spec.policy)
+    article = _validated(session, pra_meta, spec.policy, position)  # the meta-database's defaults, too
     label = pra_label(article)
     if article.get("renewal_no") or article.get("endorsement_no"):
         kind = Constraint.ENDORSEMENT_CHAIN if article.get("endorsement_no") else Constraint.RENEWAL_CHAIN
@@ -360,7 +362,7 @@ def _plan_policy(schema: Schema, spec: NewPolicy, position: int | None) -> _Plan
     if spec.previous_term:
         # thesis V.3.1 b: "mise à zéro des montants de l'occurrence" — not accounted, a base only
         article.update({i.name: ZERO for i in pra_meta.items if i.combine == "sum"}, previous_term=True)
-    article = _validated(pra_meta, article, position)
+    article = _validated(session, pra_meta, article, position)
     if article["cover_start"] > article["cover_end"]:
         _stop(RC.VALUE_INVALID, f"{what} {label}: cover start {article['cover_start']} after cover end", position)
     _amounts(schema, "PRA", article, f"PRA {label}", position)
@@ -375,11 +377,10 @@ def _plan_policy(schema: Schema, spec: NewPolicy, position: int | None) -> _Plan
     barred = set(GUARANTY_ID[:3]) | _path_items(schema, "Guaranty") | set(own_state(g_meta))
     for n, given in enumerate(spec.guaranties, start=1):
         _check_items(g_meta, given, barred - {"guaranty_no"}, f"{what} {label} guaranty {n}", position)
-        g = with_defaults(g_meta, {**given, **pra_id(article)})
-        g.setdefault("guaranty_no", n)
+        g = {"guaranty_no": n, **given, **pra_id(article)}
         if spec.previous_term:
             g.update({i.name: ZERO for i in g_meta.items if i.combine == "sum"})
-        g = _validated(g_meta, g, position)
+        g = _validated(session, g_meta, g, position)
         if g["guaranty_no"] in seen:
             _stop(RC.TARGET_ALREADY_EXISTS, f"{what} {label}: guaranty {g['guaranty_no']} given twice", position)
         seen.add(g["guaranty_no"])
@@ -393,6 +394,7 @@ class _ChainPlanner:
     """Plans renewals and endorsements against the chains read (and those planned before)."""
 
     def __init__(self, session: Session, chains: Chains, count: int) -> None:
+        self.session = session
         self.schema = session.schema
         self.chains = chains
         self.count = count
@@ -482,7 +484,7 @@ class _ChainPlanner:
         article.update(cover_start=start, cover_end=end)
         article.update(spec.changes)
         article.update(self._links(last, new_id))
-        article = _validated(self.pra_meta, article, position)
+        article = _validated(self.session, self.pra_meta, article, position)
         label = pra_label(article)
         if article["cover_start"] > article["cover_end"]:
             _stop(RC.VALUE_INVALID, f"{what} {label}: cover start after cover end", position)
@@ -500,7 +502,7 @@ class _ChainPlanner:
             if n in current and _cancelled(current[n]):
                 _stop(DomainRC.WRONG_STATE, f"{what} {label}: guaranty {n} is cancelled", position)
             if n not in current:
-                guaranties.append(with_defaults(self.g_meta, {**changes, **new_id, "guaranty_no": n}))
+                guaranties.append({**changes, **new_id, "guaranty_no": n})  # defaults: _finish validates
         return self._finish(article, guaranties, label, what, index)
 
     def endorsement(self, spec: NewEndorsement, index: int) -> _Planned:
@@ -524,19 +526,21 @@ class _ChainPlanner:
                 position,
             )
         # the contract the operator wants (new totals), checked whole, then stored as differences
-        wanted = _validated(self.pra_meta, {**composed, **spec.changes, "cover_start": effective}, position)
+        wanted = _validated(
+            self.session, self.pra_meta, {**composed, **spec.changes, "cover_start": effective}, position
+        )
         if wanted["cover_start"] > wanted["cover_end"]:
             _stop(RC.VALUE_INVALID, f"{what} {label}: cover start after cover end", position)
         _amounts(self.schema, "PRA", wanted, f"PRA {label}", position)
         article = _reset(self.pra_meta, {**composed, **difference(self.pra_meta, composed, wanted)})
         article.update(self._links(last, new_id))
-        article = _validated(self.pra_meta, article, position)
+        article = _validated(self.session, self.pra_meta, article, position)
         guaranties: list[Article] = []
         current = compose_guaranties(self.schema, self.chains, term)
         for n, g in current.items():
             if _cancelled(g):
                 continue  # a cancelled guaranty stays in the term where it was cancelled
-            target = _validated(self.g_meta, {**g, **spec.guaranty_changes.get(n, {})}, position)
+            target = _validated(self.session, self.g_meta, {**g, **spec.guaranty_changes.get(n, {})}, position)
             _amounts(self.schema, "Guaranty", target, f"Guaranty {label} guaranty {n}", position)
             stored = _reset(self.g_meta, {**g, **difference(self.g_meta, g, target)})
             stored.update({**new_id, "guaranty_no": n})
@@ -546,9 +550,7 @@ class _ChainPlanner:
                 _stop(DomainRC.WRONG_STATE, f"{what} {label}: guaranty {n} is cancelled", position)
             if n not in current:
                 # a guaranty the endorsement adds: its difference from nothing is its full value
-                added = _validated(
-                    self.g_meta, with_defaults(self.g_meta, {**changes, **new_id, "guaranty_no": n}), position
-                )
+                added = _validated(self.session, self.g_meta, {**changes, **new_id, "guaranty_no": n}, position)
                 _amounts(self.schema, "Guaranty", added, f"Guaranty {label} guaranty {n}", position)
                 guaranties.append(added)
         return self._finish(article, guaranties, label, what, index)
@@ -557,7 +559,7 @@ class _ChainPlanner:
         position = self.pos(index)
         checked = []
         for planned in guaranties:
-            g = _validated(self.g_meta, planned, position)
+            g = _validated(self.session, self.g_meta, planned, position)
             _share(g, f"{what} {label} guaranty {g['guaranty_no']}", position)
             if article["endorsement_no"] == 0:
                 _amounts(self.schema, "Guaranty", g, f"Guaranty {label} guaranty {g['guaranty_no']}", position)
@@ -617,10 +619,9 @@ _PRA_NEEDS = merge(writing("PRA", "Guaranty"), reading("Insured", "OrgCell", "In
 def create_policies(session: Session, policies: Sequence[NewPolicy]) -> Result:
     """CREATE POLICY's batch form: every policy checked, then all written in one unit of work
     (WRITE BATCH) — all or none; ``position`` names the first refused."""
-    schema = session.schema
 
     def plan() -> Result:
-        planned = [_plan_policy(schema, spec, i if len(policies) > 1 else None) for i, spec in enumerate(policies)]
+        planned = [_plan_policy(session, spec, i if len(policies) > 1 else None) for i, spec in enumerate(policies)]
         keys = [pra_key(p.pra) for p in planned]
         if len(set(keys)) != len(keys):
             twice = next(k for k in keys if keys.count(k) > 1)

@@ -24,16 +24,15 @@ from typing import NoReturn
 
 from assurdb.domain.constraints import Lookup, Violation
 from assurdb.domain.openings import open_with_retry
-from assurdb.domain.primitives.results import Result, failed, from_reply, refused
+from assurdb.domain.results import Result, failed, from_reply, refused
 from assurdb.metadb.contract import RC, Mode, Reply, Session
 
 Needs = Mapping[str, int]
 
 
 def held_modes(session: Session) -> Mapping[str, int]:
-    """The record types the session holds and their modes (empty if the session does not say)."""
-    held = getattr(session, "opened", None)
-    return dict(held) if isinstance(held, Mapping) else {}  # a copy: OPEN DB changes the session's own
+    """The record types the session holds and their modes."""
+    return dict(session.opened)  # a copy: OPEN DB changes the session's own
 
 
 @contextmanager

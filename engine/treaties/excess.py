@@ -341,7 +341,7 @@ class ExcessOfLoss:
         u_limit = float(self.limit) * factor
         layer_paid, layer_os = layer_paid_outstanding(u_paid, u_os, u_priority, u_limit)
 
-        order = processing_order(u_year, u_day)
+        order = processing_order(u_year, u_day, first_row)
         codes = run_codes(u_year[order])
         aad = float(self.aad)
         cap = self.effective_aggregate_limit

@@ -44,9 +44,14 @@ def layer_paid_outstanding(
     return ceded_paid, np.maximum(ceded_incurred - ceded_paid, 0.0)
 
 
-def processing_order(groups: IntArray, dates: npt.NDArray[np.int64]) -> IntArray:
-    """Row order for aggregates: by group (treaty year), then date, then input position (stable)."""
-    return np.lexsort((np.arange(groups.size), dates, groups)).astype(np.int64)
+def processing_order(groups: IntArray, dates: npt.NDArray[np.int64], positions: IntArray | None = None) -> IntArray:
+    """Row order for aggregates: by group (treaty year), then date, then input position.
+
+    ``positions``: where each row stands in the caller's input (an event's first loss), when the
+    rows are not themselves in input order; same-day rows then enter as their losses were given.
+    """
+    tie = np.arange(groups.size) if positions is None else positions
+    return np.lexsort((tie, dates, groups)).astype(np.int64)
 
 
 def run_codes(sorted_keys: IntArray) -> IntArray:

@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 import assurdb
-from assurdb.cli.report import command
+from assurdb.cli import main
 from tests.conftest import ADMIN_PASSWORD
 from tests.domain.test_reports import build_company
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(command, list(args), prog_name="assurdb report")
+    return CliRunner().invoke(main, ["report", *args], prog_name="assurdb")
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,9 @@ def test_ratios_as_a_table_and_as_csv(url: str, tmp_path: Path) -> None:
     assert header.startswith("written_premium,earned_premium") and ",0.3023," in row
 
 
-def test_errors_are_one_line_and_exit_1(url: str) -> None:
+def test_errors_are_one_line_with_their_exit_code(url: str) -> None:
     bad = run("ratios", "--db", url, "--password", "wrong", "--period", "2024")
-    assert bad.exit_code == 1 and "login refused" in bad.output
+    assert bad.exit_code == 3 and "login refused" in bad.output  # a refused login: exit 3
     period = run("ratios", "--db", url, "--password", ADMIN_PASSWORD, "--period", "2024-13")
     assert period.exit_code == 1 and "period '2024-13'" in period.output
     basis = run("claims-activity", "--db", url, "--password", ADMIN_PASSWORD, "--basis", "accident")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from assurdb.domain.constraints import Constraint, check_constraints
+from assurdb.domain.constraints import Constraint
+from assurdb.domain.constraints.scan import check_constraints
 from assurdb.domain.primitives import (
     create_association,
     create_endorsement,

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 import assurdb
-from assurdb.domain.constraints import articles_of, check_constraints
+from assurdb.domain.constraints import articles_of
+from assurdb.domain.constraints.scan import check_constraints
 from assurdb.domain.synthetic import load_synthetic_company
 from tests.conftest import ADMIN_PASSWORD
 

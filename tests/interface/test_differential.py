@@ -187,14 +187,14 @@ def _reset(db: Any, s: Any) -> None:
     s.close_db()
     tables = [db.records[rt].table for rt in ("Loss", "Guaranty", "PRA", "Insured")]
     with db.system_session() as system:
-        d = system.driver
-        if db.package.DBMS == "mariadb":
+        d = system.conn
+        if db.dbms == "mariadb":
             d.run("SET FOREIGN_KEY_CHECKS = 0")
         d.begin()
         for table in tables:
             d.run(f"DELETE FROM {table}")
         d.commit()
-        if db.package.DBMS == "mariadb":
+        if db.dbms == "mariadb":
             d.run("SET FOREIGN_KEY_CHECKS = 1")
     assert s.open_db([(rt, 2) for rt in DATA_RTS]).rc == 0
 

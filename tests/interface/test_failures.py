@@ -14,10 +14,10 @@ def test_a_lost_connection_answers_999_and_the_unit_is_gone(db: Any, admin: Any)
     ok(admin.open_db([("Insured", 2)]))
     ok(admin.begin())
     ok(admin.write("Insured", insured(1, "A")))
-    admin.driver.cx.close()  # the connection dies under the session
+    admin.conn.cx.close()  # the connection dies under the session
     reply = admin.write("Insured", insured(2, "B"))
     assert reply.rc == RC.DBMS_FAILURE
-    assert db.package.DBMS in reply.message and "rolled back" in reply.message
+    assert db.dbms in reply.message and "rolled back" in reply.message
     assert admin.commit().rc == RC.ALREADY_CLOSED  # the unit ended with the failure
     assert admin.read_direct("Insured", {"code": 1}).rc == RC.DBMS_FAILURE  # never an exception
     other = db.login("admin", ADMIN_PASSWORD)

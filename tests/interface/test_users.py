@@ -59,7 +59,7 @@ def test_passwords_are_kept_as_salted_hashes(db: Any, admin: Any) -> None:
 def test_the_meta_database_is_read_through_the_interface(db: Any, admin: Any) -> None:
     ok(admin.open_db([("RecordType", 1), ("Item", 1), ("PathType", 1), ("SchemaVersion", 1), ("AccessKey", 1)]))
     version = admin.read_direct("SchemaVersion", {"name": "insurance"}).article
-    assert version["fingerprint"] == db.package.FINGERPRINT
+    assert version["fingerprint"] == db.interface.fingerprint
     item = admin.read_direct("Item", {"owner": "Insured", "name": "name"}).article
     assert (item["type"], item["length"], item["access_key"], item["mandatory"]) == ("alphanumeric", 25, True, True)
     key = admin.read_direct("AccessKey", {"record_type": "PRA", "name": "id"}).article
@@ -78,25 +78,31 @@ def test_the_meta_database_is_read_through_the_interface(db: Any, admin: Any) ->
 def test_connect_checks_the_schema_fingerprint(make_url: Any, backend: str) -> None:
     url = make_url()
     assurdb.create(url, admin_password=ADMIN_PASSWORD).close()
-    with pytest.raises(assurdb.MetaDBError, match="already holds"):
+    with pytest.raises(assurdb.BackendError, match="already holds"):
         assurdb.create(url, admin_password=ADMIN_PASSWORD)
     db = assurdb.connect(url)
     try:
         ok(db.login("admin", ADMIN_PASSWORD).open_db(["Insured"]))
         with db.system_session() as system:
             table = "meta_schema_version"
-            system.driver.begin()
-            system.driver.run(f"UPDATE {table} SET fingerprint = 'x'")
-            system.driver.commit()
+            system.conn.begin()
+            system.conn.run(f"UPDATE {table} SET fingerprint = 'x'")
+            system.conn.commit()
     finally:
         db.close()
-    with pytest.raises(assurdb.SchemaMismatchError, match="migrate the database"):
+    with pytest.raises(assurdb.SchemaMismatchError, match="migrate the database") as caught:
         assurdb.connect(url)
+    # the facts travel as attributes: nobody parses the message
+    assert caught.value.stored == assurdb.SchemaVersion("insurance", 1, "x")
+    assert caught.value.interface.name == "insurance" and caught.value.interface.fingerprint != "x"
+    assert caught.value.package == "assurdb.generated.insurance"
+    assert isinstance(caught.value, assurdb.AssurdbError)
 
 
 def test_connect_to_something_that_is_not_an_assurdb_database(make_url: Any) -> None:
-    with pytest.raises(assurdb.SchemaMismatchError, match="assurdb init"):
+    with pytest.raises(assurdb.SchemaMismatchError, match="assurdb init") as caught:
         assurdb.connect(make_url())
+    assert caught.value.stored is None
 
 
 @pytest.mark.parametrize(
@@ -109,7 +115,7 @@ def test_connect_to_something_that_is_not_an_assurdb_database(make_url: Any) -> 
     ],
 )
 def test_bad_urls(url: str, match: str) -> None:
-    with pytest.raises(assurdb.MetaDBError, match=match):
+    with pytest.raises(assurdb.BackendError, match=match):
         assurdb.create(url, admin_password="x")
-    with pytest.raises(assurdb.MetaDBError):
+    with pytest.raises(assurdb.AssurdbError):
         assurdb.create("sqlite:///x.db")  # no admin password

@@ -1,0 +1,213 @@
+"""The backend class: everything one DBMS means to an interface, in one place (Alembic's
+``DefaultImpl``, Ibis' ``BaseBackend``).
+
+A backend class owns, for its DBMS:
+
+* at generation time — its SQLAlchemy dialect (SQL rendered once, by the generator), its
+  column types and DDL, its keyset comparison, and how values are encoded into rows and decoded
+  from them (the expressions the generator writes into each record type's codecs);
+* at run time — its URL schemes, its driver and connections (opened lazily: importing assurdb
+  needs no driver), proof of life of an opening's holder, its WRITE BATCH insert and its reads
+  (a columnar DBMS serves keyset walks from sorted snapshots).
+
+Nothing outside ``runtime/backends/`` asks which DBMS it is: the generator, the request
+algorithms and the facade ask the backend class.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+
+from assurdb.metadb.model import Item
+from assurdb.metadb.physical import Column, Family, PhysicalModel, Table
+from assurdb.runtime.connection import Connection
+from assurdb.runtime.errors import BackendError
+from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import Dialect
+
+    from assurdb.runtime.core import SessionBase
+
+#: A diagnosis of a refused batch: the reply naming the first refused article, or None.
+Diagnose = Callable[[], Any]
+
+
+class Backend:
+    """One DBMS behind a generated interface. Subclasses set the class attributes and override
+    what differs; an instance is one open database (its URL, its connections)."""
+
+    #: the name of the DBMS, which is also the name of its module in a generated package
+    name: ClassVar[str]
+    label: ClassVar[str]
+    family: ClassVar[Family]
+    #: URL schemes (before any ``+driver``) this backend serves → the scheme it connects with
+    schemes: ClassVar[Mapping[str, str]]
+    #: OPEN DB locks each record type's meta-database row (SELECT … FOR UPDATE) while it decides
+    locks_rows: ClassVar[bool] = True
+
+    # -- generation time -------------------------------------------------------------------
+    @classmethod
+    def dialect(cls) -> Dialect:
+        """The SQLAlchemy dialect that renders this DBMS's statements, with its driver's paramstyle."""
+        raise NotImplementedError
+
+    @classmethod
+    def column_type(cls, column: Column) -> sa.types.TypeEngine[Any]:
+        """The SQL type of a scalar column (relational DDL and compiled statements)."""
+        raise NotImplementedError
+
+    @classmethod
+    def metadata(cls, model: PhysicalModel, *, constraints: bool = True) -> sa.MetaData:
+        """SQLAlchemy ``MetaData`` of a physical model on this DBMS (the DDL's source, Alembic's target).
+
+        ``constraints=False`` leaves out foreign keys, unique constraints and indexes (the shape
+        statements are compiled against).
+        """
+        md = sa.MetaData()
+        for table in model.tables:
+            cls._table(md, table, constraints=constraints)
+        return md
+
+    @classmethod
+    def _table(cls, md: sa.MetaData, table: Table, *, constraints: bool) -> sa.Table:
+        cols: list[sa.Column[Any]] = []
+        for column in table.columns:
+            # LIST and STRUCT columns (a columnar DBMS) only appear in compiled statements, not in this DDL.
+            sql_type = cls.column_type(column) if column.kind == "scalar" else sa.types.NullType()
+            cols.append(
+                sa.Column(
+                    column.name,
+                    sql_type,
+                    primary_key=column.name in table.primary_key,
+                    nullable=column.nullable and column.name not in table.primary_key,
+                    autoincrement=False,
+                )
+            )
+        extras: list[Any] = []
+        if constraints:
+            for fk in table.foreign_keys:
+                extras.append(
+                    sa.ForeignKeyConstraint(
+                        list(fk.columns), [f"{fk.ref_table}.{c}" for c in fk.ref_columns], name=fk.name
+                    )
+                )
+            for unique in table.uniques:
+                extras.append(sa.UniqueConstraint(*unique.columns, name=unique.name))
+        sa_table = sa.Table(table.name, md, *cols, *extras, **cls.table_options())
+        if constraints:
+            for index in table.indexes:
+                sa.Index(index.name, *[sa_table.c[c] for c in index.columns], unique=index.unique)
+        return sa_table
+
+    @classmethod
+    def table_options(cls) -> dict[str, Any]:
+        """Keyword arguments of every ``sa.Table`` (engine, character set…)."""
+        return {}
+
+    @classmethod
+    def create_statements(cls, model: PhysicalModel) -> tuple[list[str], list[str]]:
+        """The DDL of a physical model: (statements of the database, statements kept apart)."""
+        raise NotImplementedError
+
+    @classmethod
+    def keyset(cls, cols: Sequence[Any], params: Sequence[Any], *, strict: bool) -> Any:
+        """``(cols) > (params)`` (``>=`` unless strict) in the form this DBMS's planner turns into an
+        index range: a row-value comparison by default."""
+        if len(cols) == 1:
+            return cols[0] > params[0] if strict else cols[0] >= params[0]
+        left, right = sa.tuple_(*cols), sa.tuple_(*params)
+        return left > right if strict else left >= right
+
+    @classmethod
+    def encode_expr(cls, item: Item, expr: str) -> str:
+        """Python source turning a checked value of a simple item (or sub-item) into its parameter."""
+        return expr
+
+    @classmethod
+    def decode_expr(cls, item: Item, expr: str) -> str:
+        """Python source turning a fetched column value back into the item's value."""
+        return expr
+
+    @classmethod
+    def value_converter(cls, item: Item) -> str | None:
+        """Python source of a one-argument callable encoding one key value (None: as it is)."""
+        return None
+
+    @classmethod
+    def opening_extras(cls, tables: Mapping[str, Any], render: Callable[[Any], Stmt]) -> dict[str, Stmt]:
+        """Statements on the openings only this DBMS needs (``tables``: the meta tables by name)."""
+        return {}
+
+    @classmethod
+    def record_extras(cls, compiler: Any, rt: Any) -> tuple[dict[str, Stmt], dict[str, Stmt]]:
+        """Statements only this DBMS needs for a record type: (snapshots by key, batch statements)."""
+        return {}, {}
+
+    @classmethod
+    def path_extras(cls, compiler: Any, path: Any) -> tuple[Stmt | None, dict[str, Stmt]]:
+        """Statements only this DBMS needs for a path type: (walk snapshot, batch statements)."""
+        return None, {}
+
+    # -- run time ------------------------------------------------------------------------------
+    @classmethod
+    def normalise_url(cls, url: str) -> str:
+        """The URL with the scheme this backend connects with (``postgresql://`` → ``postgresql+psycopg://``)."""
+        scheme, rest = url.split("://", 1)
+        return f"{cls.schemes.get(scheme.lower(), scheme)}://{rest}"
+
+    def __init__(self, compiled: Compiled, url: str) -> None:
+        if compiled.backend != self.name:
+            raise BackendError(f"the {self.name} backend was given statements compiled for {compiled.backend}")
+        self.compiled = compiled
+        self.url = url
+
+    def safe_url(self) -> str:
+        """The URL without its password, for messages."""
+        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.url)
+
+    def connect(self) -> Connection:
+        """A connection of its own for a new session."""
+        raise NotImplementedError
+
+    def create_tables(self) -> None:
+        """Lay out the physical schema (the interface's DDL) in a new database."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the open database holds (pools, files)."""
+
+    def committed(self, tables: set[str]) -> None:
+        """A unit of work committed writes to ``tables`` (a columnar DBMS's snapshots listen)."""
+
+    # -- requests that depend on the DBMS ------------------------------------------------------
+    def read_next(
+        self, session: SessionBase, spec: RecordSpec, key: str, encoded: Mapping[str, Any], given: int
+    ) -> Any:
+        """READ SEQUENTIAL's row: the first at or after the ``given`` leading items of the key's
+        order (``encoded``: their parameters), strictly after a complete key value; or None."""
+        stmt = spec.strictly_after[key] if given == len(spec.order[key]) else spec.after[key][given]
+        return session.conn.one(stmt.sql, tuple(encoded[p] for p in stmt.params))
+
+    def first_target(self, session: SessionBase, path: PathSpec, o: Mapping[str, Any]) -> Any:
+        """The first target row of an origin (``o``: its encoded identifier) in path order."""
+        assert path.first_target is not None
+        return session.conn.one(path.first_target.sql, session.bind(path.first_target, o=o))
+
+    def next_target(
+        self, session: SessionBase, path: PathSpec, o: Mapping[str, Any], current: Mapping[str, Any]
+    ) -> Any:
+        """The target row after ``current`` (its encoded sort items and identifier) in path order."""
+        assert path.next_target is not None
+        return session.conn.one(path.next_target.sql, session.bind(path.next_target, o=o, c=current))
+
+    def insert_batch(
+        self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]], diagnose: Diagnose
+    ) -> Any:
+        """Insert a checked batch (every item's values, in canonical form) all or none; answer the
+        reply naming the first refused article, or None when every article is written."""
+        raise NotImplementedError

@@ -1,0 +1,379 @@
+"""DuckDB: the columnar backend (``duckdb:///path/to/file.duckdb``), on the native ``duckdb`` API.
+
+What DuckDB forces on the interface:
+
+* A repetitive item is a LIST column and a decomposable item a STRUCT column (the columnar
+  family of the physical model).
+* A DuckDB file is exclusive to one process: the backend keeps one database instance per file
+  in the process and gives each session a cursor of its own (its own transactions); a second
+  process gets :class:`~assurdb.runtime.errors.DatabaseLockedError` naming the holder. Openings
+  left by an earlier process are all dead when the file is opened, and are removed.
+* Primary keys only (DuckDB's foreign keys misfire on updates of referenced rows and cannot
+  cascade): the interface checks identifiers, origins and 1-1 uniqueness itself before writing;
+  WRITE BATCH does it set-based, joining the batch (an Arrow table) against the tables.
+* No SAVEPOINT, and a constraint error aborts the transaction: a unit of work that meets a DBMS
+  error is rolled back whole, so nothing may be left for the DBMS to refuse.
+* A next-key query is a full scan: READ SEQUENTIAL and 1-N / 1-1 path walks are served from
+  sorted snapshots of (key, identifier) per table, kept in the process and invalidated by a
+  per-table counter bumped at every commit (a session's own uncommitted writes bypass them).
+* Statements are PostgreSQL's SQL with ``?`` parameters; results are always read whole (DuckDB
+  refuses new work on a half-read result).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine.interfaces import Dialect
+
+from assurdb.metadb.physical import Column, PhysicalModel
+from assurdb.runtime.backends.base import Backend, Diagnose
+from assurdb.runtime.connection import Connection
+from assurdb.runtime.errors import BackendError, DatabaseLockedError
+from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
+
+if TYPE_CHECKING:
+    from assurdb.runtime.core import SessionBase
+
+#: The name under which a WRITE BATCH's Arrow table is seen by its statements.
+BATCH = "assurdb_batch_rows"
+
+_SCALAR = {"numeric": "BIGINT", "alphanumeric": "VARCHAR", "boolean": "BOOLEAN", "date": "DATE"}
+
+_INSTANCES: dict[str, tuple[Any, int]] = {}
+_INSTANCES_LOCK = threading.Lock()
+
+
+def duckdb_type(column: Column) -> str:
+    """DuckDB's type of a column: LIST for a repetitive item, STRUCT for a decomposable one."""
+    if column.kind == "struct":
+        fields = ", ".join(f'"{f.name}" {duckdb_type(f)}' for f in column.fields)
+        return f"STRUCT({fields})"
+    base = f"DECIMAL({column.length}, {column.scale})" if column.type == "decimal" else _SCALAR[str(column.type)]
+    return f"{base}[]" if column.kind == "list" else base
+
+
+class DuckDBConnection(Connection):
+    """A DuckDB cursor: a connection of its own to the process's database instance."""
+
+    name = "duckdb"
+    savepoints = False
+    begin_sql = "BEGIN TRANSACTION"
+
+    def __init__(self, cursor: Any) -> None:
+        self.raw = cursor
+        self.cx = cursor
+        self.cur = cursor
+        self.in_tx = False
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.cur.execute(sql, params).fetchall()
+        return rows[0] if rows else None
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        rows = self.cur.execute(sql, params).fetchall()
+        return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
+
+    def close(self) -> None:
+        try:
+            if self.in_tx:
+                self.rollback()
+        except Exception:  # noqa: BLE001 - any DBMS or driver failure: the connection is going anyway
+            pass
+        self.cx.close()
+
+
+class DuckDBBackend(Backend):
+    name = "duckdb"
+    label = "DuckDB"
+    family = "columnar"
+    schemes: ClassVar[Mapping[str, str]] = {"duckdb": "duckdb"}
+    locks_rows = False  # one process per file: a lock in the process serialises OPEN DB
+
+    # -- generation time -------------------------------------------------------------------
+    @classmethod
+    def dialect(cls) -> Dialect:
+        return postgresql.dialect(paramstyle="qmark")  # type: ignore[no-untyped-call]
+
+    @classmethod
+    def column_type(cls, column: Column) -> sa.types.TypeEngine[Any]:
+        """The type statements are compiled against (the DDL is DuckDB's own, below)."""
+        types: dict[str, sa.types.TypeEngine[Any]] = {
+            "numeric": sa.BigInteger(),
+            "decimal": sa.Numeric(column.length, column.scale),
+            "alphanumeric": sa.String(),
+            "boolean": sa.Boolean(),
+            "date": sa.Date(),
+        }
+        return types[str(column.type)]
+
+    @classmethod
+    def create_statements(cls, model: PhysicalModel) -> tuple[list[str], list[str]]:
+        """DuckDB DDL: primary keys only (the interface enforces paths itself)."""
+        statements: list[str] = []
+        for table in model.tables:
+            cols = []
+            for column in table.columns:
+                null = "" if column.nullable and column.name not in table.primary_key else " NOT NULL"
+                cols.append(f'"{column.name}" {duckdb_type(column)}{null}')
+            pk = ", ".join(f'"{c}"' for c in table.primary_key)
+            cols.append(f"PRIMARY KEY ({pk})")
+            body = ",\n\t".join(cols)
+            statements.append(f'CREATE TABLE "{table.name}" (\n\t{body}\n)')
+        return statements, []
+
+    @classmethod
+    def record_extras(cls, compiler: Any, rt: Any) -> tuple[dict[str, Stmt], dict[str, Stmt]]:
+        """Per access key, the snapshot of its order; and a batch's duplicate check and insert."""
+        t = compiler.table_of(rt.name)
+        ident = rt.identifier_items
+        snapshots: dict[str, Stmt] = {}
+        for key in rt.keys:
+            order = [t.c[i] for i in key.items + tuple(i for i in ident if i not in key.items)]
+            snapshots[key.name] = compiler.render(sa.select(*order).where(order[0].is_not(None)).order_by(*order))
+        columns = [c.name for c in t.columns]
+        batch = sa.table(BATCH, *[sa.column(c) for c in columns])
+        on = sa.and_(*[t.c[i] == batch.c[i] for i in ident])
+        return snapshots, {
+            "duplicates": compiler.render(
+                sa.select(sa.literal_column("1")).select_from(t.join(batch, on)), limit_one=True
+            ),
+            "insert": compiler.render(sa.insert(t).from_select(columns, sa.select(*[batch.c[c] for c in columns]))),
+        }
+
+    @classmethod
+    def path_extras(cls, compiler: Any, path: Any) -> tuple[Stmt | None, dict[str, Stmt]]:
+        """A 1-N / 1-1 path: the walk's snapshot (origin items, sort items, identifier) and the
+        batch checks of the target's path items (a missing origin; a 1-1 origin already taken)."""
+        if path.many_to_many:
+            return None, {}
+        schema = compiler.schema
+        target, origin = schema.record_types[path.target], schema.record_types[path.origin]
+        t, o = compiler.table_of(target.name), compiler.table_of(origin.name)
+        walk = [t.c[c] for c in dict.fromkeys(path.target_items + path.sort + target.identifier_items)]
+        snapshot = compiler.render(sa.select(*walk).where(walk[0].is_not(None)).order_by(*walk))
+        batch = sa.table(BATCH, *[sa.column(c.name) for c in t.columns])
+        held = sa.and_(*[o.c[oi] == batch.c[ti] for oi, ti in path.origin_items])
+        absent = [~sa.select(sa.literal_column("1")).select_from(o).where(held).exists()]
+        if path.origin == path.target:  # an origin written in the same batch is there (its order is checked apart)
+            other = batch.alias("assurdb_batch_origins")
+            same = sa.and_(*[other.c[oi] == batch.c[ti] for oi, ti in path.origin_items])
+            absent.append(~sa.select(sa.literal_column("1")).select_from(other).where(same).exists())
+        first = batch.c[path.target_items[0]]
+        checks = {
+            "missing_origin": compiler.render(
+                sa.select(sa.literal_column("1")).select_from(batch).where(first.is_not(None), *absent), limit_one=True
+            )
+        }
+        if path.cls == "1-1":
+            on = sa.and_(*[t.c[c] == batch.c[c] for c in path.target_items])
+            checks["taken"] = compiler.render(
+                sa.select(sa.literal_column("1")).select_from(t.join(batch, on)), limit_one=True
+            )
+        return snapshot, checks
+
+    # -- run time ------------------------------------------------------------------------------
+    def __init__(self, compiled: Compiled, url: str) -> None:
+        super().__init__(compiled, url)
+        path = url[len("duckdb:///") :] if url.startswith("duckdb:///") else ""
+        if not path or path == ":memory:":
+            raise BackendError(f"DuckDB needs a database file (duckdb:///path/to/file.duckdb), not {url!r}")
+        self.path = path
+        self.con = _connect(path)
+        self._closed = False
+        self.counters: dict[str, int] = {}
+        self.snapshots: dict[tuple[str, str], tuple[int, list[tuple[Any, ...]]]] = {}
+        self.snap_lock = threading.Lock()
+        self._clear_dead_openings()
+
+    def _clear_dead_openings(self) -> None:
+        """Every opening in the file was made by a process that no longer holds it: drop them."""
+        cur = self.con.cursor()
+        try:
+            cur.execute(self.compiled.openings["delete_all"].sql)
+        except Exception:  # noqa: BLE001 - a new file has no openings table yet
+            pass
+        finally:
+            cur.close()
+
+    def connect(self) -> Connection:
+        return DuckDBConnection(self.con.cursor())
+
+    def create_tables(self) -> None:
+        cur = self.con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            for statement in self.compiled.ddl:
+                cur.execute(statement)
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _disconnect(self.path)
+
+    def committed(self, tables: set[str]) -> None:
+        with self.snap_lock:
+            for table in tables:
+                self.counters[table] = self.counters.get(table, 0) + 1
+
+    def _snapshot(self, session: SessionBase, table: str, name: str, stmt: Stmt) -> list[tuple[Any, ...]]:
+        """The rows of ``stmt`` (a sorted projection of ``table``) as of the last commit this process saw."""
+        version = self.counters.get(table, 0)
+        cached = self.snapshots.get((table, name))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        values = [tuple(r) for r in session.conn.all(stmt.sql, ())]
+        with self.snap_lock:
+            if self.counters.get(table, 0) == version:
+                self.snapshots[(table, name)] = (version, values)
+        return values
+
+    # -- reads from the snapshots --------------------------------------------------------------
+    def read_next(
+        self, session: SessionBase, spec: RecordSpec, key: str, encoded: Mapping[str, Any], given: int
+    ) -> Any:
+        if spec.table in session.dirty:  # this session's own uncommitted writes: the table itself
+            return super().read_next(session, spec, key, encoded, given)
+        order = spec.order[key]
+        rows = self._snapshot(session, spec.table, f"key {key}", spec.snapshot[key])
+        probe = tuple(encoded[i] for i in order[:given])
+        # Complete key: strictly after it; partial: the first at or after it.
+        at = bisect.bisect_right(rows, probe) if given == len(order) else bisect.bisect_left(rows, probe)
+        if at >= len(rows):
+            return None
+        found = dict(zip(order, rows[at], strict=True))
+        row = session.conn.one(spec.select_by_id.sql, tuple(found[i] for i in spec.ident))
+        if row is None:  # deleted since the snapshot by another session of this process
+            return super().read_next(session, spec, key, encoded, given)
+        return row
+
+    def _walk(self, session: SessionBase, path: PathSpec, o: Mapping[str, Any], after: tuple[Any, ...]) -> Any:
+        target = session.records[path.target]
+        assert path.snapshot is not None
+        rows = self._snapshot(session, target.table, f"path {path.name}", path.snapshot)
+        prefix = tuple(o[i] for i, _ in path.origin_items)
+        at = bisect.bisect_right(rows, prefix + after) if after else bisect.bisect_left(rows, prefix)
+        if at >= len(rows) or rows[at][: len(prefix)] != prefix:
+            return None
+        columns = tuple(dict.fromkeys(path.target_items + path.sort + target.ident))
+        found = dict(zip(columns, rows[at], strict=True))
+        return session.conn.one(target.select_by_id.sql, tuple(found[i] for i in target.ident))
+
+    def _walks(self, session: SessionBase, path: PathSpec) -> bool:
+        return path.snapshot is not None and session.records[path.target].table not in session.dirty
+
+    def first_target(self, session: SessionBase, path: PathSpec, o: Mapping[str, Any]) -> Any:
+        if not self._walks(session, path):
+            return super().first_target(session, path, o)
+        return self._walk(session, path, o, ())
+
+    def next_target(
+        self, session: SessionBase, path: PathSpec, o: Mapping[str, Any], current: Mapping[str, Any]
+    ) -> Any:
+        if not self._walks(session, path):
+            return super().next_target(session, path, o, current)
+        target = session.records[path.target]
+        columns = tuple(dict.fromkeys(path.target_items + path.sort + target.ident))
+        return self._walk(session, path, o, tuple(current[c] for c in columns[len(path.origin_items) :]))
+
+    # -- WRITE BATCH -----------------------------------------------------------------------------
+    def insert_batch(
+        self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]], diagnose: Diagnose
+    ) -> Any:
+        """Every check set-based, on the batch as one Arrow table, before one insert from it:
+        whatever may be refused is diagnosed article by article first (no savepoints here)."""
+        import pyarrow as pa
+
+        physical = spec.encode_columns(columns)
+        table = pa.table({name: _arrow(values) for name, values in zip(spec.columns, physical, strict=True)})
+        con = session.conn.cx
+        con.register(BATCH, table)
+        try:
+            if self._refusable(session, spec, columns):
+                found = diagnose()
+                if found is not None:
+                    return found
+            con.execute(spec.batch["insert"].sql).fetchall()
+        finally:
+            con.unregister(BATCH)
+        return None
+
+    def _refusable(self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> bool:
+        """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash.
+
+        Over-approximates on purpose (e.g. an origin later in the batch than its target):
+        whatever it flags, the article-by-article diagnosis decides, in order.
+        """
+        con = session.conn
+        idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
+        if len(set(idents)) != len(idents) or con.one(spec.batch["duplicates"].sql) is not None:
+            return True
+        for path_name in spec.stored_paths:
+            path = session.paths[path_name]
+            held = list(zip(*(columns[t] for t in path.target_items), strict=True))
+            if all(row[0] is None for row in held):
+                continue
+            if path.origin == spec.name:
+                # a path from a record type to itself: the origin may be written earlier in this
+                # very batch, not later (the relational DBMSs check each row as it is inserted)
+                where = {ident: position for position, ident in enumerate(idents)}
+                if any(row[0] is not None and where.get(row, -1) > at for at, row in enumerate(held)):
+                    return True
+            if con.one(path.batch["missing_origin"].sql) is not None:
+                return True
+            if path.cls == "1-1":
+                linked = [row for row in held if row[0] is not None]
+                if len(set(linked)) != len(linked) or con.one(path.batch["taken"].sql) is not None:
+                    return True
+        return False
+
+
+def _arrow(values: list[Any]) -> Any:
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _connect(path: str) -> Any:
+    import duckdb
+
+    with _INSTANCES_LOCK:
+        held = _INSTANCES.get(path)
+        if held is not None:
+            _INSTANCES[path] = (held[0], held[1] + 1)
+            return held[0]
+        try:
+            con = duckdb.connect(path)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise BackendError(f"cannot open the DuckDB file {path}: {text.splitlines()[0]}") from exc
+            holder = re.search(r"PID (\d+)", text)
+            raise DatabaseLockedError(path, int(holder.group(1)) if holder else None, text.splitlines()[0]) from exc
+        _INSTANCES[path] = (con, 1)
+        return con
+
+
+def _disconnect(path: str) -> None:
+    with _INSTANCES_LOCK:
+        held = _INSTANCES.get(path)
+        if held is None:
+            return
+        con, count = held
+        if count > 1:
+            _INSTANCES[path] = (con, count - 1)
+            return
+        del _INSTANCES[path]
+        con.close()

@@ -1,0 +1,136 @@
+"""What SQLite, PostgreSQL and MariaDB share: SQLAlchemy renders their statements at generation
+time, and at run time statements run on the pooled DB-API connection of a SQLAlchemy engine (no
+ORM, no per-call compilation), which keeps the hot path near the raw driver.
+
+Decisions that hold on every relational DBMS:
+
+* a 1-N path is a foreign key in the target's table, an N-N path a junction table; primary
+  keys, foreign keys, 1-1 uniques and key indexes are declared, existence constraints are the
+  interface's;
+* alphanumeric columns compare by code point with no padding (each backend's collation);
+* decimals are exact (``NUMERIC(p, s)``, or what the backend encodes them as); dates ``DATE``;
+  booleans ``BOOLEAN``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+
+from assurdb.metadb.physical import Column, PhysicalModel
+from assurdb.runtime.backends.base import Backend, Diagnose
+from assurdb.runtime.connection import Connection
+from assurdb.runtime.errors import BackendError
+from assurdb.runtime.specs import Compiled, RecordSpec
+
+if TYPE_CHECKING:
+    from assurdb.runtime.core import SessionBase
+
+
+class RelationalBackend(Backend):
+    """A relational DBMS through a SQLAlchemy engine's connection pool."""
+
+    family = "relational"
+    connection_class: ClassVar[type[Connection]] = Connection
+
+    # -- generation time -------------------------------------------------------------------
+    @classmethod
+    def column_type(cls, column: Column) -> sa.types.TypeEngine[Any]:
+        kind = column.type
+        if kind == "numeric":
+            return sa.BigInteger() if (column.length or 18) > 9 else sa.Integer()
+        if kind == "decimal":
+            return cls.decimal_type(column)
+        if kind == "alphanumeric":
+            return cls.text_type(column)
+        if kind == "boolean":
+            return sa.Boolean(create_constraint=False)
+        if kind == "date":
+            return sa.Date()
+        raise ValueError(f"column {column.name}: no scalar SQL type for {kind!r}")
+
+    @classmethod
+    def decimal_type(cls, column: Column) -> sa.types.TypeEngine[Any]:
+        """Exact decimals: ``NUMERIC(p, s)``."""
+        return sa.Numeric(column.length, column.scale, asdecimal=True)
+
+    @classmethod
+    def text_type(cls, column: Column) -> sa.types.TypeEngine[Any]:
+        """Text compared by code point with no padding (the backend's binary collation)."""
+        return sa.String(column.length)
+
+    @classmethod
+    def create_statements(cls, model: PhysicalModel) -> tuple[list[str], list[str]]:
+        """``CREATE TABLE`` / ``CREATE INDEX`` statements, in dependency order."""
+        d = cls.dialect()
+        statements: list[str] = []
+        for sa_table in cls.metadata(model).sorted_tables:
+            statements.append(str(sa.schema.CreateTable(sa_table).compile(dialect=d)).strip())
+            for index in sorted(sa_table.indexes, key=lambda i: str(i.name)):
+                statements.append(str(sa.schema.CreateIndex(index).compile(dialect=d)).strip())
+        return statements, []
+
+    # -- run time ------------------------------------------------------------------------------
+    def __init__(self, compiled: Compiled, url: str) -> None:
+        super().__init__(compiled, url)
+        try:
+            self.engine = sa.create_engine(url, **self.engine_options(url))
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise BackendError(f"cannot use {self.safe_url()}: {exc}") from exc
+        self.prepare_engine()
+
+    def engine_options(self, url: str) -> dict[str, Any]:
+        return {}
+
+    def prepare_engine(self) -> None:
+        """Hook: events on the engine (SQLite attaches its openings file to every connection)."""
+
+    def connect(self) -> Connection:
+        try:
+            raw = self.engine.raw_connection()
+        except sa.exc.OperationalError as exc:
+            raise BackendError(f"cannot connect to {self.safe_url()}: {str(exc.orig).strip()}") from exc
+        return self.connection_class(raw, raw.driver_connection)
+
+    def create_tables(self) -> None:
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            for statement in self.compiled.ddl:
+                cur.execute(statement)
+            raw.commit()
+        finally:
+            raw.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def insert_batch(
+        self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]], diagnose: Diagnose
+    ) -> Any:
+        """One ``executemany`` of every column; if the DBMS refuses (a duplicate, a missing origin,
+        a 1-1 clash), roll the batch back and name the first refused article."""
+        rows = list(zip(*spec.encode_columns(columns), strict=True))
+        c = session.conn
+        inside = session.in_unit
+        if inside:
+            c.savepoint()
+        try:
+            c.run_many(spec.insert.sql, rows)
+        except Exception as exc:
+            if not c.is_integrity_error(exc):
+                raise
+            if inside:
+                c.rollback_to()
+            else:
+                c.rollback()
+                c.begin()
+            found = diagnose()
+            if found is not None:
+                return found
+            raise
+        if inside:
+            c.release()
+        return None

@@ -1,0 +1,98 @@
+"""The openings of a database, shared by every process using it (thesis VII.3).
+
+Mode 1 consults; 2 modifies while others may consult; 3 modifies and nobody else may consult.
+Compatible openings of one record type by different sessions: 1 with 1, 1 with 2; nothing with
+3; 2 with 2 is not (the thesis' single modifier). Openings live in the meta-database's
+``Opening`` record type, each with its holder's proof of life (:mod:`.liveness`), so a dead
+session's openings are reclaimed by the next OPEN DB that meets them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from assurdb.metadb.contract import Mode
+from assurdb.runtime.specs import Stmt
+
+if TYPE_CHECKING:
+    from assurdb.runtime.core import SessionBase
+
+
+class Openings:
+    """OPEN DB's and CLOSE's bookkeeping on the meta-database's ``Opening`` record type."""
+
+    def __init__(self, statements: Mapping[str, Stmt]) -> None:
+        self.sql = {name: stmt.sql for name, stmt in statements.items()}
+        self.local = threading.Lock()
+
+    def _conflict(
+        self, session: SessionBase, rows: list[tuple[Any, ...]], wanted: Mapping[str, int]
+    ) -> tuple[set[str], tuple[str, str] | None]:
+        """The live sessions among other sessions' openings, and the first conflict with them."""
+        others = [r for r in rows if r[0] != session.id]
+        alive = session.alive_check([(r[0], r[4]) for r in others]) if others else set()
+        for rt, mode in wanted.items():
+            for row in others:
+                if row[0] in alive and row[1] == rt and not Mode(mode).compatible_with(Mode(int(row[3]))):
+                    return alive, (rt, str(row[2]))
+        return alive, None
+
+    def _rows(self, session: SessionBase, wanted: Mapping[str, int]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for rt in wanted:
+            rows.extend(tuple(r) for r in session.conn.all(self.sql["select_rt"], (rt,)))
+        return rows
+
+    def acquire(self, session: SessionBase, wanted: Mapping[str, int]) -> tuple[str, str] | None:
+        """Open ``wanted`` for ``session`` or answer the first conflicting (record type, user).
+
+        A first look without locks answers a conflict with a live holder at once — on SQLite a
+        writer inside a unit holds the file's write lock, and 600+i must not wait for it. Only
+        a compatible request takes the lock, looks again, reclaims the dead and writes.
+        """
+        c = session.conn
+        _, conflict = self._conflict(session, self._rows(session, wanted), wanted)
+        if conflict is not None:
+            return conflict
+        with self.local:
+            c.begin_openings()
+            try:
+                # Serialise OPEN DB: lock the record types' meta rows in name order (FOR UPDATE
+                # where the backend locks rows; elsewhere the transaction's own lock does it).
+                for rt in sorted(wanted):
+                    c.all(self.sql["lock"], (rt,))
+                rows = self._rows(session, wanted)
+                alive, conflict = self._conflict(session, rows, wanted)
+                if conflict is not None:
+                    c.rollback()
+                    return conflict
+                for row in rows:
+                    if row[0] != session.id and row[0] not in alive:
+                        c.run(self.sql["delete"], (row[0], row[1]))  # a dead holder's opening: reclaimed
+                holder = c.holder()
+                for rt, mode in wanted.items():
+                    c.run(self.sql["delete"], (session.id, rt))
+                    c.run(self.sql["insert"], (session.id, rt, session.user, mode, holder))
+                c.commit()
+            except BaseException:
+                if c.in_tx:
+                    c.rollback()
+                raise
+        return None
+
+    def release(self, session: SessionBase, rts: Sequence[str]) -> None:
+        if not rts:
+            return
+        c = session.conn
+        with self.local:
+            c.begin_openings()
+            try:
+                for rt in rts:
+                    c.run(self.sql["delete"], (session.id, rt))
+                c.commit()
+            except BaseException:
+                if c.in_tx:
+                    c.rollback()
+                raise
