@@ -36,12 +36,12 @@ check-generated: $(STAMP)
 	$(BIN)/assurdb generate --check
 
 unit: $(STAMP)
-	$(BIN)/pytest -n $(WORKERS) -m "not soak"
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not soak"
 
 test: lint typecheck check-generated unit
 
 soak: $(STAMP)
-	ASSURDB_SOAK=1 $(BIN)/pytest -n $(WORKERS) -m soak
+	ASSURDB_SOAK=1 $(BIN)/pytest -n $(WORKERS) --dist loadgroup -m soak
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench

@@ -8,8 +8,12 @@ backend: ``sqlite:///f.db``, ``duckdb:///f.duckdb``, ``postgresql://…``, ``mys
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 
 from assurdb.metadb.errors import MetaDBError
+from assurdb.metadb.loader import load
+from assurdb.metadb.meta import with_meta
 from assurdb.runtime.backends import backend_for_url
 from assurdb.runtime.database import Database, open_database
 from assurdb.runtime.errors import InterfaceNotFoundError, SchemaMismatchError
@@ -52,6 +56,34 @@ def load_interface(interface: str | None = None, schema: str | None = None) -> I
     if not isinstance(found, Interface):
         raise InterfaceNotFoundError(package, "that package is not a generated interface (it has no INTERFACE)")
     return found
+
+
+#: Folders never searched for a generated interface.
+_SKIPPED = {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv"}
+
+
+def find_interface(schema_file: str | Path, root: str | Path = ".") -> str:
+    """The dotted name of the package generated from ``schema_file`` in the project at ``root``:
+    the one whose header names the schema's fingerprint (``InterfaceNotFoundError`` otherwise)."""
+    schema = load(schema_file)
+    fingerprint = with_meta(schema).fingerprint
+    base = Path(root)
+    found: list[str] = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED)
+        if "__init__.py" not in files or folder == str(base):
+            continue
+        with open(Path(folder) / "__init__.py", encoding="utf-8") as init:
+            head = init.readline() + init.readline()
+        if "DO NOT EDIT" in head and fingerprint in head:
+            found.append(".".join(Path(folder).relative_to(base).parts))
+    if not found:
+        raise InterfaceNotFoundError(
+            f"(generated from {schema_file})",
+            f"no package under {base.resolve()} was generated from {schema_file} ({schema.name} v{schema.version}): "
+            f"run `assurdb generate {schema_file} --out {schema.name}_dbi`, then use --interface {schema.name}_dbi",
+        )
+    return sorted(found, key=lambda n: (n.count("."), n))[0]
 
 
 def create(

@@ -1,15 +1,31 @@
-"""``assurdb init URL --schema insurance``: create a database (tables, meta-database, user admin)."""
+"""``assurdb init URL [--schema NAME_OR_FILE | --interface PACKAGE]``: create a database."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
-from assurdb.facade import create
+from assurdb.facade import create, find_interface
+from assurdb.metadb.loader import builtin_names
 
 
 @click.command("init")
 @click.argument("url")
-@click.option("--schema", default="insurance", show_default=True, help="Schema of the new database.")
+@click.option(
+    "--schema",
+    help="A schema assurdb ships (insurance, the default), or your schema file: the package generated "
+    "from it in your project is found by its fingerprint.",
+)
+@click.option("--interface", help="The dotted name of your generated package (e.g. myapp.dbi).")
+@click.option(
+    "--app-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Your project's root, where generated packages are imported from.",
+)
 @click.option(
     "--admin-password",
     envvar="ASSURDB_ADMIN_PASSWORD",
@@ -18,13 +34,23 @@ from assurdb.facade import create
     confirmation_prompt=True,
     help="Password of the user 'admin' (or ASSURDB_ADMIN_PASSWORD).",
 )
-def command(url: str, schema: str, admin_password: str) -> None:
+def command(url: str, schema: str | None, interface: str | None, app_dir: Path, admin_password: str) -> None:
     """Create a new database at URL (sqlite:///f.db, duckdb:///f.duckdb, postgresql://…, mysql://…)."""
-    db = create(url, schema=schema, admin_password=admin_password)
+    if schema is not None and interface is not None:
+        raise click.UsageError("give --schema or --interface, not both")
+    sys.path.insert(0, str(app_dir.resolve()))  # the project's packages import as in the project
+    shipped = schema is None or schema in builtin_names()
+    if schema is not None and not shipped:
+        if not Path(schema).is_file():
+            raise click.UsageError(f"--schema {schema}: neither a schema assurdb ships nor a file")
+        interface, schema = find_interface(schema, app_dir), None
+    db = create(url, schema=schema, admin_password=admin_password, interface=interface)
     try:
+        built = db.interface
         click.echo(
-            f"created a {schema} database with {len(db.schema.record_types)} record types "
-            f"and {len(db.schema.path_types)} path types; user 'admin' can log in"
+            f"created a {built.name} v{built.version} database through {built.package} on {db.dbms}: "
+            f"{len(db.schema.record_types)} record types (the meta-database's included), "
+            f"{len(db.schema.path_types)} path types; user 'admin' can log in"
         )
     finally:
         db.close()

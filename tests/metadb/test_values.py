@@ -1,0 +1,88 @@
+"""The value rules are written once (``assurdb.metadb.values``) and used in three shapes — the full
+rule, the generated inline fast test and the column-wise batch check: they must agree."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assurdb.metadb.model import Item, named
+from assurdb.metadb.values import check_columns, check_value, fast_test
+
+ITEMS = [
+    Item("n", "numeric", length=4),
+    Item("d", "decimal", length=6, scale=2),
+    Item("t", "alphanumeric", length=5),
+    Item("b", "boolean"),
+    Item("day", "date"),
+    Item("many", "numeric", length=3, repetitive=3),
+    Item("addr", None, sub_items=named([Item("street", "alphanumeric", length=4), Item("zip", "numeric", length=4)])),
+]
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-20_000, 20_000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=False, places=3, min_value=-20_000, max_value=20_000),
+    st.text(max_size=7),
+    st.dates(),
+    st.datetimes(),
+    st.lists(st.one_of(st.integers(-2000, 2000), st.none(), st.text(max_size=2)), max_size=4),
+    st.dictionaries(
+        st.sampled_from(["street", "zip", "other"]),
+        st.one_of(st.none(), st.integers(0, 99_999), st.text(max_size=6)),
+        max_size=3,
+    ),
+)
+
+
+def _fast(item: Item, value: Any) -> bool | None:
+    test = fast_test(item)
+    if test is None:
+        return None
+    return bool(eval(test, {"date": date}, {"v": value}))  # the expression the generator writes inline
+
+
+@settings(max_examples=400, deadline=None)
+@given(index=st.integers(0, len(ITEMS) - 1), value=values)
+def test_the_fast_test_accepts_only_what_the_rule_accepts_unchanged(index: int, value: Any) -> None:
+    item = ITEMS[index]
+    if _fast(item, value):
+        assert check_value(item, value) == (value, None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(index=st.integers(0, len(ITEMS) - 1), column=st.lists(values, min_size=1, max_size=5))
+def test_the_column_check_agrees_with_the_rule(index: int, column: list[Any]) -> None:
+    item = ITEMS[index]
+    articles = [{item.name: v} for v in column]
+    checked = check_columns([item], articles, frozenset([item.name]))
+    answers = [check_value(item, v) for v in column]
+    if checked is None:
+        return  # the article-by-article path decides (it may well accept: floats, datetimes…)
+    assert all(error is None for _, error in answers), (column, answers)
+    expected = [[] if item.repetitive and v is None else v for v, _ in answers]
+    assert checked[item.name] == expected
+
+
+def test_known_answers() -> None:
+    n, d, t = ITEMS[0], ITEMS[1], ITEMS[2]
+    assert _fast(n, 9999) and not _fast(n, 10_000) and not _fast(n, True)
+    assert check_value(d, 1.1) == (Decimal("1.10"), None)
+    assert check_value(d, Decimal("1.005"))[1] == "item 'd' keeps 2 decimal(s), got 1.005"
+    assert _fast(t, "abc") and not _fast(t, "abcdef") and not _fast(t, "é")
+    assert check_value(t, "a\x00")[1] == "item 't': text may not contain a NUL character"
+    assert check_value(ITEMS[4], datetime(2024, 1, 1)) == (date(2024, 1, 1), None)
+    assert check_columns([d], [{"d": 1}, {"d": Decimal("2.5")}], frozenset("d")) == {
+        "d": [Decimal("1.00"), Decimal("2.50")]
+    }
+    assert check_columns([d], [{"d": 1.5}], frozenset("d")) is None  # floats: article by article
+    addr = ITEMS[6]
+    assert check_columns([addr], [{"addr": {"street": "x"}}, {"addr": {}}], frozenset(["addr"])) == {
+        "addr": [{"street": "x", "zip": None}, None]
+    }
