@@ -5,8 +5,9 @@ the identifier first, then every item with an inline fast test written by
 :func:`assurdb.metadb.values.fast_test`, falling back to :func:`~assurdb.metadb.values.check_value`
 for anything unusual — the rules stay in one place, the common case costs a type test and a bound.
 
-``encode_<rt>`` turns checked values into the table's row, ``columns_<rt>`` a batch's checked
-columns into the table's columns, ``decode_<rt>`` a fetched row back into an article: a
+``encode_<rt>`` turns checked values into the table's row, ``ITEM_COLUMNS_<RT>`` a batch's
+checked values of each item into that item's columns, ``decode_<rt>`` a fetched row back into an
+article: a
 repetitive item spreads over numbered columns and a decomposable item over prefixed ones in the
 relational family (LIST and STRUCT in the columnar one); each scalar goes through the expressions
 the backend class gives (decimals as scaled integers and dates as text on SQLite…).
@@ -160,22 +161,33 @@ def encode_source(backend: type[Backend], rt: RecordType, table: Table) -> str:
     )
 
 
-def columns_source(backend: type[Backend], rt: RecordType, table: Table) -> str:
-    """``columns_<rt>(columns)`` → a batch's checked values, item by item, as the table's columns."""
+def item_columns_source(backend: type[Backend], rt: RecordType, table: Table) -> str:
+    """``ITEM_COLUMNS_<RT>``: per item, its columns and how a batch's checked values of the item
+    become their values (``None``: one column taking the values as they are)."""
     fn = ident(rt.name)
-    parts = []
-    for column in table.columns:
-        expr = _value_expr(backend, rt.items[column.item], column, "x")
-        source = f"c[{column.item!r}]"
-        parts.append(source if expr == "x" else f"[{expr} for x in {source}]")
-    body = ",\n        ".join(parts)
-    return "\n".join(
-        [
-            f"def columns_{fn}(c: Mapping[str, list[Any]]) -> list[list[Any]]:",
-            f'    """A batch of checked {rt.name} values, item by item → the columns of table {table.name}."""',
-            f"    return [\n        {body},\n    ]",
-        ]
-    )
+    functions: list[str] = []
+    entries: list[str] = []
+    for item in rt.items:
+        cols = [c for c in table.columns if c.item == item.name]
+        exprs = [_value_expr(backend, item, c, "x") for c in cols]
+        names = "(" + "".join(f"{c.name!r}, " for c in cols) + ")"
+        if len(cols) == 1 and exprs[0] == "x":
+            entries.append(f"    {item.name!r}: ({names}, None),")
+            continue
+        helper = f"_cols_{fn}_{item.name}"
+        body = ", ".join(f"[{e} for x in c]" for e in exprs)
+        functions.append(
+            "\n".join(
+                [
+                    f"def {helper}(c: list[Any]) -> list[list[Any]]:",
+                    f'    """A batch\'s values of {rt.name}.{item.name} → its columns."""',
+                    f"    return [{body}]",
+                ]
+            )
+        )
+        entries.append(f"    {item.name!r}: ({names}, {helper}),")
+    mapping = "\n".join([f"ITEM_COLUMNS_{fn.upper()}: dict[str, tuple[tuple[str, ...], Any]] = {{", *entries, "}"])
+    return "\n\n\n".join([*functions, mapping])
 
 
 def decode_source(backend: type[Backend], rt: RecordType, table: Table, *, name: str | None = None) -> str:

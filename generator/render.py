@@ -27,10 +27,10 @@ import jinja2
 
 from assurdb.generator.codecs import (
     check_source,
-    columns_source,
     decode_source,
     encode_source,
     ident,
+    item_columns_source,
     value_encoders,
 )
 from assurdb.generator.errors import GeneratorError
@@ -213,7 +213,7 @@ def _backend_context(
                 **context,
                 "st": st,
                 "encode": encode_source(backend, rt, table),
-                "columns_fn": columns_source(backend, rt, table),
+                "columns_fn": item_columns_source(backend, rt, table),
                 "decode": decode_source(backend, rt, table),
                 "encoders": value_encoders(backend, rt),
             }

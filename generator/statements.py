@@ -38,6 +38,9 @@ class RecordStatements:
     where_range: dict[str, str]
     order_by: dict[str, str]
     limit: str
+    insert_into: str
+    quoted: dict[str, str]
+    mark: str
     snapshot: dict[str, Stmt]
     batch: dict[str, Stmt]
 
@@ -68,6 +71,10 @@ class Compiler:
     def text(self, clause: Any) -> str:
         compiled = clause.compile(dialect=self.dialect)
         return " ".join(str(compiled).split())
+
+    def quote(self, name: str) -> str:
+        """A table or column name as this dialect writes it (names come from the meta-database only)."""
+        return str(self.dialect.identifier_preparer.quote(name))
 
     @property
     def placeholder(self) -> str:
@@ -144,6 +151,9 @@ def record_statements(compiler: Compiler, rt: RecordType) -> RecordStatements:
         where_range=where_range,
         order_by=order_by,
         limit=f" LIMIT {compiler.placeholder}",
+        insert_into=f"INSERT INTO {compiler.quote(table_def.name)}",
+        quoted={c: compiler.quote(c) for c in columns},
+        mark=compiler.placeholder,
         snapshot=snapshot,
         batch=batch,
     )

@@ -304,9 +304,11 @@ def _list_column(item: Item, values: list[Any]) -> list[Any] | None:
 def check_columns(
     items: Sequence[Item], articles: Sequence[Mapping[str, Any]], known: frozenset[str]
 ) -> dict[str, list[Any]] | None:
-    """A batch of new articles checked column by column: every item's values in canonical form
-    (defaults filled in), or ``None`` when the batch needs the article-by-article check — an
-    article that is not a dict, an unknown item, a value the column tests do not settle.
+    """A batch of new articles checked column by column: the values, in canonical form, of the
+    items the batch sets, the identifier, the mandatory items and those with a default (filled
+    in) — every other item is empty in every article — or ``None`` when the batch needs the
+    article-by-article check: an article that is not a dict, an unknown item, a value the column
+    tests do not settle.
 
     ``items``: the record type's items, in order; ``known``: their names.
     """
@@ -319,6 +321,8 @@ def check_columns(
     columns: dict[str, list[Any]] = {}
     for item in items:
         name = item.name
+        if name not in given and not (item.identifying or item.mandatory or item.default is not None):
+            continue
         if name in given:
             try:
                 values = list(map(itemgetter(name), articles))  # every article gives it: C speed

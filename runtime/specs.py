@@ -93,21 +93,24 @@ class RecordSpec:
         "delete",
         "dtypes",
         "encode",
-        "encode_columns",
         "encode_value",
         "exists",
         "ident",
         "insert",
+        "insert_into",
+        "item_columns",
         "item_list",
         "item_order",
         "items",
         "keys",
         "limit",
+        "mark",
         "name",
         "needs_notes",
         "order",
         "order_by",
         "origin_of",
+        "quoted",
         "select_all",
         "select_by_id",
         "shape",
@@ -129,7 +132,7 @@ class RecordSpec:
         encode: Callable[[Mapping[str, Any]], tuple[Any, ...]],
         decode: Callable[[Any], dict[str, Any]],
         encode_value: Callable[[str, Any], Any],
-        encode_columns: Callable[[Mapping[str, list[Any]]], list[list[Any]]],
+        item_columns: Mapping[str, tuple[tuple[str, ...], Callable[[list[Any]], list[list[Any]]] | None]],
         exists: Stmt,
         select_by_id: Stmt,
         insert: Stmt,
@@ -143,6 +146,9 @@ class RecordSpec:
         where_range: Mapping[str, str],
         order_by: Mapping[str, str],
         limit: str,
+        insert_into: str,
+        quoted: Mapping[str, str],
+        mark: str,
         snapshot: Mapping[str, Stmt] | None = None,
         batch: Mapping[str, Stmt] | None = None,
     ) -> None:
@@ -166,7 +172,8 @@ class RecordSpec:
         self.encode = encode
         self.decode = decode
         self.encode_value = encode_value
-        self.encode_columns = encode_columns
+        #: per item: its columns, and how a batch's values of it become theirs (None: as they are)
+        self.item_columns = item_columns
         self.exists = exists
         self.select_by_id = select_by_id
         self.insert = insert
@@ -180,10 +187,24 @@ class RecordSpec:
         self.where_range = where_range
         self.order_by = order_by
         self.limit = limit
+        #: pieces of a WRITE BATCH's INSERT of the columns a batch sets (quoted names, placeholder)
+        self.insert_into = insert_into
+        self.quoted = quoted
+        self.mark = mark
         #: key → (key order's columns of every row, sorted): a columnar DBMS's keyset walks
         self.snapshot: Mapping[str, Stmt] = snapshot or {}
         #: a columnar DBMS's set-based checks of a batch (duplicates) and its insert
         self.batch: Mapping[str, Stmt] = batch or {}
+
+    def batch_columns(self, columns: Mapping[str, list[Any]]) -> tuple[tuple[str, ...], list[list[Any]]]:
+        """A batch's checked values, item by item → the names and values of the columns they fill."""
+        names: list[str] = []
+        data: list[list[Any]] = []
+        for item, values in columns.items():
+            cols, spread = self.item_columns[item]
+            names.extend(cols)
+            data.extend([values] if spread is None else spread(values))
+        return tuple(names), data
 
     def ident_text(self, values: Mapping[str, Any]) -> str:
         return "/".join(str(values.get(i)) for i in self.ident)

@@ -109,8 +109,9 @@ class Writes(Reads):
         """Whether every article gives each of its paths' items all together or not at all."""
         for path_name in spec.stored_paths:
             items = self.paths[path_name].target_items
-            if len(items) > 1:
-                rows = zip(*(columns[i] for i in items), strict=True)
+            if len(items) > 1 and any(i in columns for i in items):
+                n = len(columns[next(iter(columns))])
+                rows = zip(*(columns.get(i, [None] * n) for i in items), strict=True)
                 if any(0 < sum(v is not None for v in row) < len(items) for row in rows):
                     return False
         return True
@@ -119,7 +120,7 @@ class Writes(Reads):
         """600 for a batch whose articles name origins of record types this session has not opened."""
         for path_name in spec.stored_paths:
             path = self.paths[path_name]
-            if any(v is not None for v in columns[path.target_items[0]]):
+            if any(v is not None for v in columns.get(path.target_items[0], ())):
                 denied = self.need_open(path.origin, write=False)
                 if denied is not None:
                     return denied

@@ -84,18 +84,26 @@ def encode_ecs(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_ecs(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked ECS values, item by item → the columns of table ecs."""
-    return [
-        c['code'],
-        c['name'],
-        [_struct_or_none(x) for x in c['address']],
-        c['region'],
-        c['level'],
-        c['currency'],
-        [_list_or_none(x) for x in c['phone']],
-        c['centralisation_code'],
-    ]
+def _cols_ecs_address(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of ECS.address → its columns."""
+    return [[_struct_or_none(x) for x in c]]
+
+
+def _cols_ecs_phone(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of ECS.phone → its columns."""
+    return [[_list_or_none(x) for x in c]]
+
+
+ITEM_COLUMNS_ECS: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'name': (('name', ), None),
+    'address': (('address', ), _cols_ecs_address),
+    'region': (('region', ), None),
+    'level': (('level', ), None),
+    'currency': (('currency', ), None),
+    'phone': (('phone', ), _cols_ecs_phone),
+    'centralisation_code': (('centralisation_code', ), None),
+}
 
 
 def decode_ecs(r: Any) -> dict[str, Any]:
@@ -128,7 +136,7 @@ ECS = RecordSpec(
     encode=encode_ecs,
     decode=decode_ecs,
     encode_value=encode_value_ecs,
-    encode_columns=columns_ecs,
+    item_columns=ITEM_COLUMNS_ECS,
     exists=Stmt('SELECT 1 FROM ecs WHERE ecs.code = ?', ('code',)),
     select_by_id=Stmt('SELECT ecs.code, ecs.name, ecs.address, ecs.region, ecs.level, ecs.currency, ecs.phone, ecs.centralisation_code FROM ecs WHERE ecs.code = ?', ('code',)),
     insert=Stmt('INSERT INTO ecs (code, name, address, region, level, currency, phone, centralisation_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', ('code', 'name', 'address', 'region', 'level', 'currency', 'phone', 'centralisation_code')),
@@ -160,6 +168,9 @@ ECS = RecordSpec(
     where_range={'code': 'ecs.code BETWEEN ? AND ?', 'level': 'ecs.level BETWEEN ? AND ?', 'name': 'ecs.name BETWEEN ? AND ?', 'region': 'ecs.region BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY ecs.code', 'name': ' ORDER BY ecs.name, ecs.code', 'region': ' ORDER BY ecs.region, ecs.level, ecs.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO ecs',
+    quoted={'code': 'code', 'name': 'name', 'address': 'address', 'region': 'region', 'level': 'level', 'currency': 'currency', 'phone': 'phone', 'centralisation_code': 'centralisation_code'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT ecs.code FROM ecs WHERE ecs.code IS NOT NULL ORDER BY ecs.code', ()),
         'name': Stmt('SELECT ecs.name, ecs.code FROM ecs WHERE ecs.name IS NOT NULL ORDER BY ecs.name, ecs.code', ()),
@@ -187,16 +198,14 @@ def encode_org_cell(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_org_cell(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked OrgCell values, item by item → the columns of table org_cell."""
-    return [
-        c['code'],
-        c['name'],
-        c['level'],
-        c['kind'],
-        c['organisation_code'],
-        c['decomposition_code'],
-    ]
+ITEM_COLUMNS_ORG_CELL: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'name': (('name', ), None),
+    'level': (('level', ), None),
+    'kind': (('kind', ), None),
+    'organisation_code': (('organisation_code', ), None),
+    'decomposition_code': (('decomposition_code', ), None),
+}
 
 
 def decode_org_cell(r: Any) -> dict[str, Any]:
@@ -227,7 +236,7 @@ ORG_CELL = RecordSpec(
     encode=encode_org_cell,
     decode=decode_org_cell,
     encode_value=encode_value_org_cell,
-    encode_columns=columns_org_cell,
+    item_columns=ITEM_COLUMNS_ORG_CELL,
     exists=Stmt('SELECT 1 FROM org_cell WHERE org_cell.code = ?', ('code',)),
     select_by_id=Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell WHERE org_cell.code = ?', ('code',)),
     insert=Stmt('INSERT INTO org_cell (code, name, level, kind, organisation_code, decomposition_code) VALUES (?, ?, ?, ?, ?, ?)', ('code', 'name', 'level', 'kind', 'organisation_code', 'decomposition_code')),
@@ -259,6 +268,9 @@ ORG_CELL = RecordSpec(
     where_range={'code': 'org_cell.code BETWEEN ? AND ?', 'kind': 'org_cell.kind BETWEEN ? AND ?', 'level': 'org_cell.level BETWEEN ? AND ?', 'name': 'org_cell.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY org_cell.code', 'name': ' ORDER BY org_cell.name, org_cell.code', 'kind': ' ORDER BY org_cell.kind, org_cell.level, org_cell.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO org_cell',
+    quoted={'code': 'code', 'name': 'name', 'level': 'level', 'kind': 'kind', 'organisation_code': 'organisation_code', 'decomposition_code': 'decomposition_code'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT org_cell.code FROM org_cell WHERE org_cell.code IS NOT NULL ORDER BY org_cell.code', ()),
         'name': Stmt('SELECT org_cell.name, org_cell.code FROM org_cell WHERE org_cell.name IS NOT NULL ORDER BY org_cell.name, org_cell.code', ()),
@@ -285,15 +297,13 @@ def encode_employee(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_employee(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Employee values, item by item → the columns of table employee."""
-    return [
-        c['code'],
-        c['name'],
-        c['function'],
-        c['hire_date'],
-        c['email'],
-    ]
+ITEM_COLUMNS_EMPLOYEE: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'name': (('name', ), None),
+    'function': (('function', ), None),
+    'hire_date': (('hire_date', ), None),
+    'email': (('email', ), None),
+}
 
 
 def decode_employee(r: Any) -> dict[str, Any]:
@@ -323,7 +333,7 @@ EMPLOYEE = RecordSpec(
     encode=encode_employee,
     decode=decode_employee,
     encode_value=encode_value_employee,
-    encode_columns=columns_employee,
+    item_columns=ITEM_COLUMNS_EMPLOYEE,
     exists=Stmt('SELECT 1 FROM employee WHERE employee.code = ?', ('code',)),
     select_by_id=Stmt('SELECT employee.code, employee.name, employee.function, employee.hire_date, employee.email FROM employee WHERE employee.code = ?', ('code',)),
     insert=Stmt('INSERT INTO employee (code, name, function, hire_date, email) VALUES (?, ?, ?, ?, ?)', ('code', 'name', 'function', 'hire_date', 'email')),
@@ -349,6 +359,9 @@ EMPLOYEE = RecordSpec(
     where_range={'code': 'employee.code BETWEEN ? AND ?', 'name': 'employee.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY employee.code', 'name': ' ORDER BY employee.name, employee.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO employee',
+    quoted={'code': 'code', 'name': 'name', 'function': 'function', 'hire_date': 'hire_date', 'email': 'email'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT employee.code FROM employee WHERE employee.code IS NOT NULL ORDER BY employee.code', ()),
         'name': Stmt('SELECT employee.name, employee.code FROM employee WHERE employee.name IS NOT NULL ORDER BY employee.name, employee.code', ()),
@@ -373,14 +386,12 @@ def encode_worker(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_worker(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Worker values, item by item → the columns of table worker."""
-    return [
-        c['code'],
-        c['name'],
-        c['function'],
-        c['part_time'],
-    ]
+ITEM_COLUMNS_WORKER: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'name': (('name', ), None),
+    'function': (('function', ), None),
+    'part_time': (('part_time', ), None),
+}
 
 
 def decode_worker(r: Any) -> dict[str, Any]:
@@ -409,7 +420,7 @@ WORKER = RecordSpec(
     encode=encode_worker,
     decode=decode_worker,
     encode_value=encode_value_worker,
-    encode_columns=columns_worker,
+    item_columns=ITEM_COLUMNS_WORKER,
     exists=Stmt('SELECT 1 FROM worker WHERE worker.code = ?', ('code',)),
     select_by_id=Stmt('SELECT worker.code, worker.name, worker.function, worker.part_time FROM worker WHERE worker.code = ?', ('code',)),
     insert=Stmt('INSERT INTO worker (code, name, function, part_time) VALUES (?, ?, ?, ?)', ('code', 'name', 'function', 'part_time')),
@@ -435,6 +446,9 @@ WORKER = RecordSpec(
     where_range={'code': 'worker.code BETWEEN ? AND ?', 'name': 'worker.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY worker.code', 'name': ' ORDER BY worker.name, worker.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO worker',
+    quoted={'code': 'code', 'name': 'name', 'function': 'function', 'part_time': 'part_time'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT worker.code FROM worker WHERE worker.code IS NOT NULL ORDER BY worker.code', ()),
         'name': Stmt('SELECT worker.name, worker.code FROM worker WHERE worker.name IS NOT NULL ORDER BY worker.name, worker.code', ()),
@@ -461,16 +475,19 @@ def encode_intermediary(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_intermediary(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Intermediary values, item by item → the columns of table intermediary."""
-    return [
-        c['code'],
-        c['name'],
-        c['kind'],
-        [_struct_or_none(x) for x in c['address']],
-        c['commission_rate'],
-        c['licence_no'],
-    ]
+def _cols_intermediary_address(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of Intermediary.address → its columns."""
+    return [[_struct_or_none(x) for x in c]]
+
+
+ITEM_COLUMNS_INTERMEDIARY: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'name': (('name', ), None),
+    'kind': (('kind', ), None),
+    'address': (('address', ), _cols_intermediary_address),
+    'commission_rate': (('commission_rate', ), None),
+    'licence_no': (('licence_no', ), None),
+}
 
 
 def decode_intermediary(r: Any) -> dict[str, Any]:
@@ -501,7 +518,7 @@ INTERMEDIARY = RecordSpec(
     encode=encode_intermediary,
     decode=decode_intermediary,
     encode_value=encode_value_intermediary,
-    encode_columns=columns_intermediary,
+    item_columns=ITEM_COLUMNS_INTERMEDIARY,
     exists=Stmt('SELECT 1 FROM intermediary WHERE intermediary.code = ?', ('code',)),
     select_by_id=Stmt('SELECT intermediary.code, intermediary.name, intermediary.kind, intermediary.address, intermediary.commission_rate, intermediary.licence_no FROM intermediary WHERE intermediary.code = ?', ('code',)),
     insert=Stmt('INSERT INTO intermediary (code, name, kind, address, commission_rate, licence_no) VALUES (?, ?, ?, ?, ?, ?)', ('code', 'name', 'kind', 'address', 'commission_rate', 'licence_no')),
@@ -527,6 +544,9 @@ INTERMEDIARY = RecordSpec(
     where_range={'code': 'intermediary.code BETWEEN ? AND ?', 'name': 'intermediary.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY intermediary.code', 'name': ' ORDER BY intermediary.name, intermediary.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO intermediary',
+    quoted={'code': 'code', 'name': 'name', 'kind': 'kind', 'address': 'address', 'commission_rate': 'commission_rate', 'licence_no': 'licence_no'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT intermediary.code FROM intermediary WHERE intermediary.code IS NOT NULL ORDER BY intermediary.code', ()),
         'name': Stmt('SELECT intermediary.name, intermediary.code FROM intermediary WHERE intermediary.name IS NOT NULL ORDER BY intermediary.name, intermediary.code', ()),
@@ -552,15 +572,13 @@ def encode_ext_company(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_ext_company(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked ExtCompany values, item by item → the columns of table ext_company."""
-    return [
-        c['code'],
-        c['name'],
-        c['country'],
-        c['kind'],
-        c['rating'],
-    ]
+ITEM_COLUMNS_EXT_COMPANY: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'name': (('name', ), None),
+    'country': (('country', ), None),
+    'kind': (('kind', ), None),
+    'rating': (('rating', ), None),
+}
 
 
 def decode_ext_company(r: Any) -> dict[str, Any]:
@@ -590,7 +608,7 @@ EXT_COMPANY = RecordSpec(
     encode=encode_ext_company,
     decode=decode_ext_company,
     encode_value=encode_value_ext_company,
-    encode_columns=columns_ext_company,
+    item_columns=ITEM_COLUMNS_EXT_COMPANY,
     exists=Stmt('SELECT 1 FROM ext_company WHERE ext_company.code = ?', ('code',)),
     select_by_id=Stmt('SELECT ext_company.code, ext_company.name, ext_company.country, ext_company.kind, ext_company.rating FROM ext_company WHERE ext_company.code = ?', ('code',)),
     insert=Stmt('INSERT INTO ext_company (code, name, country, kind, rating) VALUES (?, ?, ?, ?, ?)', ('code', 'name', 'country', 'kind', 'rating')),
@@ -616,6 +634,9 @@ EXT_COMPANY = RecordSpec(
     where_range={'code': 'ext_company.code BETWEEN ? AND ?', 'name': 'ext_company.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY ext_company.code', 'name': ' ORDER BY ext_company.name, ext_company.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO ext_company',
+    quoted={'code': 'code', 'name': 'name', 'country': 'country', 'kind': 'kind', 'rating': 'rating'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT ext_company.code FROM ext_company WHERE ext_company.code IS NOT NULL ORDER BY ext_company.code', ()),
         'name': Stmt('SELECT ext_company.name, ext_company.code FROM ext_company WHERE ext_company.name IS NOT NULL ORDER BY ext_company.name, ext_company.code', ()),
@@ -643,17 +664,25 @@ def encode_insured(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_insured(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Insured values, item by item → the columns of table insured."""
-    return [
-        c['code'],
-        c['name'],
-        [_struct_or_none(x) for x in c['address']],
-        c['kind'],
-        c['birth_date'],
-        [_list_or_none(x) for x in c['phone']],
-        c['email'],
-    ]
+def _cols_insured_address(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of Insured.address → its columns."""
+    return [[_struct_or_none(x) for x in c]]
+
+
+def _cols_insured_phone(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of Insured.phone → its columns."""
+    return [[_list_or_none(x) for x in c]]
+
+
+ITEM_COLUMNS_INSURED: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'name': (('name', ), None),
+    'address': (('address', ), _cols_insured_address),
+    'kind': (('kind', ), None),
+    'birth_date': (('birth_date', ), None),
+    'phone': (('phone', ), _cols_insured_phone),
+    'email': (('email', ), None),
+}
 
 
 def decode_insured(r: Any) -> dict[str, Any]:
@@ -685,7 +714,7 @@ INSURED = RecordSpec(
     encode=encode_insured,
     decode=decode_insured,
     encode_value=encode_value_insured,
-    encode_columns=columns_insured,
+    item_columns=ITEM_COLUMNS_INSURED,
     exists=Stmt('SELECT 1 FROM insured WHERE insured.code = ?', ('code',)),
     select_by_id=Stmt('SELECT insured.code, insured.name, insured.address, insured.kind, insured.birth_date, insured.phone, insured.email FROM insured WHERE insured.code = ?', ('code',)),
     insert=Stmt('INSERT INTO insured (code, name, address, kind, birth_date, phone, email) VALUES (?, ?, ?, ?, ?, ?, ?)', ('code', 'name', 'address', 'kind', 'birth_date', 'phone', 'email')),
@@ -711,6 +740,9 @@ INSURED = RecordSpec(
     where_range={'code': 'insured.code BETWEEN ? AND ?', 'name': 'insured.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY insured.code', 'name': ' ORDER BY insured.name, insured.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO insured',
+    quoted={'code': 'code', 'name': 'name', 'address': 'address', 'kind': 'kind', 'birth_date': 'birth_date', 'phone': 'phone', 'email': 'email'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT insured.code FROM insured WHERE insured.code IS NOT NULL ORDER BY insured.code', ()),
         'name': Stmt('SELECT insured.name, insured.code FROM insured WHERE insured.name IS NOT NULL ORDER BY insured.name, insured.code', ()),
@@ -755,34 +787,32 @@ def encode_pra(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_pra(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked PRA values, item by item → the columns of table pra."""
-    return [
-        c['policy_no'],
-        c['renewal_no'],
-        c['endorsement_no'],
-        c['risk_type'],
-        c['class_of_business'],
-        c['territory'],
-        c['currency'],
-        c['sum_insured'],
-        c['premium'],
-        c['commission_rate'],
-        c['issue_date'],
-        c['cover_start'],
-        c['cover_end'],
-        c['cancellation_type'],
-        c['cancellation_date'],
-        c['previous_term'],
-        c['accounted_creation'],
-        c['accounted_cancellation'],
-        c['renewal_endorsement_policy_no'],
-        c['renewal_endorsement_renewal_no'],
-        c['renewal_endorsement_endorsement_no'],
-        c['insurance_code'],
-        c['handling_code'],
-        c['intermediation_code'],
-    ]
+ITEM_COLUMNS_PRA: dict[str, tuple[tuple[str, ...], Any]] = {
+    'policy_no': (('policy_no', ), None),
+    'renewal_no': (('renewal_no', ), None),
+    'endorsement_no': (('endorsement_no', ), None),
+    'risk_type': (('risk_type', ), None),
+    'class_of_business': (('class_of_business', ), None),
+    'territory': (('territory', ), None),
+    'currency': (('currency', ), None),
+    'sum_insured': (('sum_insured', ), None),
+    'premium': (('premium', ), None),
+    'commission_rate': (('commission_rate', ), None),
+    'issue_date': (('issue_date', ), None),
+    'cover_start': (('cover_start', ), None),
+    'cover_end': (('cover_end', ), None),
+    'cancellation_type': (('cancellation_type', ), None),
+    'cancellation_date': (('cancellation_date', ), None),
+    'previous_term': (('previous_term', ), None),
+    'accounted_creation': (('accounted_creation', ), None),
+    'accounted_cancellation': (('accounted_cancellation', ), None),
+    'renewal_endorsement_policy_no': (('renewal_endorsement_policy_no', ), None),
+    'renewal_endorsement_renewal_no': (('renewal_endorsement_renewal_no', ), None),
+    'renewal_endorsement_endorsement_no': (('renewal_endorsement_endorsement_no', ), None),
+    'insurance_code': (('insurance_code', ), None),
+    'handling_code': (('handling_code', ), None),
+    'intermediation_code': (('intermediation_code', ), None),
+}
 
 
 def decode_pra(r: Any) -> dict[str, Any]:
@@ -831,7 +861,7 @@ PRA = RecordSpec(
     encode=encode_pra,
     decode=decode_pra,
     encode_value=encode_value_pra,
-    encode_columns=columns_pra,
+    item_columns=ITEM_COLUMNS_PRA,
     exists=Stmt('SELECT 1 FROM pra WHERE pra.policy_no = ? AND pra.renewal_no = ? AND pra.endorsement_no = ?', ('policy_no', 'renewal_no', 'endorsement_no')),
     select_by_id=Stmt('SELECT pra.policy_no, pra.renewal_no, pra.endorsement_no, pra.risk_type, pra.class_of_business, pra.territory, pra.currency, pra.sum_insured, pra.premium, pra.commission_rate, pra.issue_date, pra.cover_start, pra.cover_end, pra.cancellation_type, pra.cancellation_date, pra.previous_term, pra.accounted_creation, pra.accounted_cancellation, pra.renewal_endorsement_policy_no, pra.renewal_endorsement_renewal_no, pra.renewal_endorsement_endorsement_no, pra.insurance_code, pra.handling_code, pra.intermediation_code FROM pra WHERE pra.policy_no = ? AND pra.renewal_no = ? AND pra.endorsement_no = ?', ('policy_no', 'renewal_no', 'endorsement_no')),
     insert=Stmt('INSERT INTO pra (policy_no, renewal_no, endorsement_no, risk_type, class_of_business, territory, currency, sum_insured, premium, commission_rate, issue_date, cover_start, cover_end, cancellation_type, cancellation_date, previous_term, accounted_creation, accounted_cancellation, renewal_endorsement_policy_no, renewal_endorsement_renewal_no, renewal_endorsement_endorsement_no, insurance_code, handling_code, intermediation_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('policy_no', 'renewal_no', 'endorsement_no', 'risk_type', 'class_of_business', 'territory', 'currency', 'sum_insured', 'premium', 'commission_rate', 'issue_date', 'cover_start', 'cover_end', 'cancellation_type', 'cancellation_date', 'previous_term', 'accounted_creation', 'accounted_cancellation', 'renewal_endorsement_policy_no', 'renewal_endorsement_renewal_no', 'renewal_endorsement_endorsement_no', 'insurance_code', 'handling_code', 'intermediation_code')),
@@ -868,6 +898,9 @@ PRA = RecordSpec(
     where_range={'class_of_business': 'pra.class_of_business BETWEEN ? AND ?', 'cover_start': 'pra.cover_start BETWEEN ? AND ?', 'endorsement_no': 'pra.endorsement_no BETWEEN ? AND ?', 'policy_no': 'pra.policy_no BETWEEN ? AND ?', 'renewal_no': 'pra.renewal_no BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY pra.policy_no, pra.renewal_no, pra.endorsement_no', 'class': ' ORDER BY pra.class_of_business, pra.policy_no, pra.renewal_no, pra.endorsement_no', 'cover': ' ORDER BY pra.cover_start, pra.policy_no, pra.renewal_no, pra.endorsement_no'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO pra',
+    quoted={'policy_no': 'policy_no', 'renewal_no': 'renewal_no', 'endorsement_no': 'endorsement_no', 'risk_type': 'risk_type', 'class_of_business': 'class_of_business', 'territory': 'territory', 'currency': 'currency', 'sum_insured': 'sum_insured', 'premium': 'premium', 'commission_rate': 'commission_rate', 'issue_date': 'issue_date', 'cover_start': 'cover_start', 'cover_end': 'cover_end', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'previous_term': 'previous_term', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'renewal_endorsement_policy_no': 'renewal_endorsement_policy_no', 'renewal_endorsement_renewal_no': 'renewal_endorsement_renewal_no', 'renewal_endorsement_endorsement_no': 'renewal_endorsement_endorsement_no', 'insurance_code': 'insurance_code', 'handling_code': 'handling_code', 'intermediation_code': 'intermediation_code'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT pra.policy_no, pra.renewal_no, pra.endorsement_no FROM pra WHERE pra.policy_no IS NOT NULL ORDER BY pra.policy_no, pra.renewal_no, pra.endorsement_no', ()),
         'class': Stmt('SELECT pra.class_of_business, pra.policy_no, pra.renewal_no, pra.endorsement_no FROM pra WHERE pra.class_of_business IS NOT NULL ORDER BY pra.class_of_business, pra.policy_no, pra.renewal_no, pra.endorsement_no', ()),
@@ -908,29 +941,27 @@ def encode_guaranty(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_guaranty(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Guaranty values, item by item → the columns of table guaranty."""
-    return [
-        c['policy_no'],
-        c['renewal_no'],
-        c['endorsement_no'],
-        c['guaranty_no'],
-        c['peril'],
-        c['share_pct'],
-        c['sum_insured'],
-        c['premium'],
-        c['risk_location'],
-        c['damage_date'],
-        c['damage_amount'],
-        c['damage_pct'],
-        c['indemnity_date'],
-        c['cancellation_type'],
-        c['cancellation_date'],
-        c['accounted_creation'],
-        c['accounted_cancellation'],
-        c['accounted_damage'],
-        c['damage_code'],
-    ]
+ITEM_COLUMNS_GUARANTY: dict[str, tuple[tuple[str, ...], Any]] = {
+    'policy_no': (('policy_no', ), None),
+    'renewal_no': (('renewal_no', ), None),
+    'endorsement_no': (('endorsement_no', ), None),
+    'guaranty_no': (('guaranty_no', ), None),
+    'peril': (('peril', ), None),
+    'share_pct': (('share_pct', ), None),
+    'sum_insured': (('sum_insured', ), None),
+    'premium': (('premium', ), None),
+    'risk_location': (('risk_location', ), None),
+    'damage_date': (('damage_date', ), None),
+    'damage_amount': (('damage_amount', ), None),
+    'damage_pct': (('damage_pct', ), None),
+    'indemnity_date': (('indemnity_date', ), None),
+    'cancellation_type': (('cancellation_type', ), None),
+    'cancellation_date': (('cancellation_date', ), None),
+    'accounted_creation': (('accounted_creation', ), None),
+    'accounted_cancellation': (('accounted_cancellation', ), None),
+    'accounted_damage': (('accounted_damage', ), None),
+    'damage_code': (('damage_code', ), None),
+}
 
 
 def decode_guaranty(r: Any) -> dict[str, Any]:
@@ -974,7 +1005,7 @@ GUARANTY = RecordSpec(
     encode=encode_guaranty,
     decode=decode_guaranty,
     encode_value=encode_value_guaranty,
-    encode_columns=columns_guaranty,
+    item_columns=ITEM_COLUMNS_GUARANTY,
     exists=Stmt('SELECT 1 FROM guaranty WHERE guaranty.policy_no = ? AND guaranty.renewal_no = ? AND guaranty.endorsement_no = ? AND guaranty.guaranty_no = ?', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no')),
     select_by_id=Stmt('SELECT guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no, guaranty.peril, guaranty.share_pct, guaranty.sum_insured, guaranty.premium, guaranty.risk_location, guaranty.damage_date, guaranty.damage_amount, guaranty.damage_pct, guaranty.indemnity_date, guaranty.cancellation_type, guaranty.cancellation_date, guaranty.accounted_creation, guaranty.accounted_cancellation, guaranty.accounted_damage, guaranty.damage_code FROM guaranty WHERE guaranty.policy_no = ? AND guaranty.renewal_no = ? AND guaranty.endorsement_no = ? AND guaranty.guaranty_no = ?', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no')),
     insert=Stmt('INSERT INTO guaranty (policy_no, renewal_no, endorsement_no, guaranty_no, peril, share_pct, sum_insured, premium, risk_location, damage_date, damage_amount, damage_pct, indemnity_date, cancellation_type, cancellation_date, accounted_creation, accounted_cancellation, accounted_damage, damage_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no', 'peril', 'share_pct', 'sum_insured', 'premium', 'risk_location', 'damage_date', 'damage_amount', 'damage_pct', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'accounted_damage', 'damage_code')),
@@ -1006,6 +1037,9 @@ GUARANTY = RecordSpec(
     where_range={'endorsement_no': 'guaranty.endorsement_no BETWEEN ? AND ?', 'guaranty_no': 'guaranty.guaranty_no BETWEEN ? AND ?', 'peril': 'guaranty.peril BETWEEN ? AND ?', 'policy_no': 'guaranty.policy_no BETWEEN ? AND ?', 'renewal_no': 'guaranty.renewal_no BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no', 'peril': ' ORDER BY guaranty.peril, guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO guaranty',
+    quoted={'policy_no': 'policy_no', 'renewal_no': 'renewal_no', 'endorsement_no': 'endorsement_no', 'guaranty_no': 'guaranty_no', 'peril': 'peril', 'share_pct': 'share_pct', 'sum_insured': 'sum_insured', 'premium': 'premium', 'risk_location': 'risk_location', 'damage_date': 'damage_date', 'damage_amount': 'damage_amount', 'damage_pct': 'damage_pct', 'indemnity_date': 'indemnity_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'accounted_damage': 'accounted_damage', 'damage_code': 'damage_code'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no FROM guaranty WHERE guaranty.policy_no IS NOT NULL ORDER BY guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no', ()),
         'peril': Stmt('SELECT guaranty.peril, guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no FROM guaranty WHERE guaranty.peril IS NOT NULL ORDER BY guaranty.peril, guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no', ()),
@@ -1041,25 +1075,23 @@ def encode_coinsurance_cession(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_coinsurance_cession(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked CoinsuranceCession values, item by item → the columns of table coinsurance_cession."""
-    return [
-        c['code'],
-        c['role'],
-        c['share_pct'],
-        c['share_amount'],
-        c['contract_type'],
-        c['commission_rate'],
-        c['indemnity_date'],
-        c['cancellation_type'],
-        c['cancellation_date'],
-        c['accounted_creation'],
-        c['accounted_cancellation'],
-        c['responsibility_sharing_policy_no'],
-        c['responsibility_sharing_renewal_no'],
-        c['responsibility_sharing_endorsement_no'],
-        c['coinsurance_code'],
-    ]
+ITEM_COLUMNS_COINSURANCE_CESSION: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'role': (('role', ), None),
+    'share_pct': (('share_pct', ), None),
+    'share_amount': (('share_amount', ), None),
+    'contract_type': (('contract_type', ), None),
+    'commission_rate': (('commission_rate', ), None),
+    'indemnity_date': (('indemnity_date', ), None),
+    'cancellation_type': (('cancellation_type', ), None),
+    'cancellation_date': (('cancellation_date', ), None),
+    'accounted_creation': (('accounted_creation', ), None),
+    'accounted_cancellation': (('accounted_cancellation', ), None),
+    'responsibility_sharing_policy_no': (('responsibility_sharing_policy_no', ), None),
+    'responsibility_sharing_renewal_no': (('responsibility_sharing_renewal_no', ), None),
+    'responsibility_sharing_endorsement_no': (('responsibility_sharing_endorsement_no', ), None),
+    'coinsurance_code': (('coinsurance_code', ), None),
+}
 
 
 def decode_coinsurance_cession(r: Any) -> dict[str, Any]:
@@ -1099,7 +1131,7 @@ COINSURANCE_CESSION = RecordSpec(
     encode=encode_coinsurance_cession,
     decode=decode_coinsurance_cession,
     encode_value=encode_value_coinsurance_cession,
-    encode_columns=columns_coinsurance_cession,
+    item_columns=ITEM_COLUMNS_COINSURANCE_CESSION,
     exists=Stmt('SELECT 1 FROM coinsurance_cession WHERE coinsurance_cession.code = ?', ('code',)),
     select_by_id=Stmt('SELECT coinsurance_cession.code, coinsurance_cession.role, coinsurance_cession.share_pct, coinsurance_cession.share_amount, coinsurance_cession.contract_type, coinsurance_cession.commission_rate, coinsurance_cession.indemnity_date, coinsurance_cession.cancellation_type, coinsurance_cession.cancellation_date, coinsurance_cession.accounted_creation, coinsurance_cession.accounted_cancellation, coinsurance_cession.responsibility_sharing_policy_no, coinsurance_cession.responsibility_sharing_renewal_no, coinsurance_cession.responsibility_sharing_endorsement_no, coinsurance_cession.coinsurance_code FROM coinsurance_cession WHERE coinsurance_cession.code = ?', ('code',)),
     insert=Stmt('INSERT INTO coinsurance_cession (code, role, share_pct, share_amount, contract_type, commission_rate, indemnity_date, cancellation_type, cancellation_date, accounted_creation, accounted_cancellation, responsibility_sharing_policy_no, responsibility_sharing_renewal_no, responsibility_sharing_endorsement_no, coinsurance_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('code', 'role', 'share_pct', 'share_amount', 'contract_type', 'commission_rate', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'responsibility_sharing_policy_no', 'responsibility_sharing_renewal_no', 'responsibility_sharing_endorsement_no', 'coinsurance_code')),
@@ -1120,6 +1152,9 @@ COINSURANCE_CESSION = RecordSpec(
     where_range={'code': 'coinsurance_cession.code BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY coinsurance_cession.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO coinsurance_cession',
+    quoted={'code': 'code', 'role': 'role', 'share_pct': 'share_pct', 'share_amount': 'share_amount', 'contract_type': 'contract_type', 'commission_rate': 'commission_rate', 'indemnity_date': 'indemnity_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'responsibility_sharing_policy_no': 'responsibility_sharing_policy_no', 'responsibility_sharing_renewal_no': 'responsibility_sharing_renewal_no', 'responsibility_sharing_endorsement_no': 'responsibility_sharing_endorsement_no', 'coinsurance_code': 'coinsurance_code'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT coinsurance_cession.code FROM coinsurance_cession WHERE coinsurance_cession.code IS NOT NULL ORDER BY coinsurance_cession.code', ()),
     },
@@ -1154,25 +1189,23 @@ def encode_reinsurance_cession(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_reinsurance_cession(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked ReinsuranceCession values, item by item → the columns of table reinsurance_cession."""
-    return [
-        c['code'],
-        c['treaty_ref'],
-        c['contract_type'],
-        c['ceded_pct'],
-        c['commission_rate'],
-        c['indemnity_date'],
-        c['cancellation_type'],
-        c['cancellation_date'],
-        c['accounted_creation'],
-        c['accounted_cancellation'],
-        c['guaranty_sharing_policy_no'],
-        c['guaranty_sharing_renewal_no'],
-        c['guaranty_sharing_endorsement_no'],
-        c['guaranty_sharing_guaranty_no'],
-        c['reinsurance_code'],
-    ]
+ITEM_COLUMNS_REINSURANCE_CESSION: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'treaty_ref': (('treaty_ref', ), None),
+    'contract_type': (('contract_type', ), None),
+    'ceded_pct': (('ceded_pct', ), None),
+    'commission_rate': (('commission_rate', ), None),
+    'indemnity_date': (('indemnity_date', ), None),
+    'cancellation_type': (('cancellation_type', ), None),
+    'cancellation_date': (('cancellation_date', ), None),
+    'accounted_creation': (('accounted_creation', ), None),
+    'accounted_cancellation': (('accounted_cancellation', ), None),
+    'guaranty_sharing_policy_no': (('guaranty_sharing_policy_no', ), None),
+    'guaranty_sharing_renewal_no': (('guaranty_sharing_renewal_no', ), None),
+    'guaranty_sharing_endorsement_no': (('guaranty_sharing_endorsement_no', ), None),
+    'guaranty_sharing_guaranty_no': (('guaranty_sharing_guaranty_no', ), None),
+    'reinsurance_code': (('reinsurance_code', ), None),
+}
 
 
 def decode_reinsurance_cession(r: Any) -> dict[str, Any]:
@@ -1212,7 +1245,7 @@ REINSURANCE_CESSION = RecordSpec(
     encode=encode_reinsurance_cession,
     decode=decode_reinsurance_cession,
     encode_value=encode_value_reinsurance_cession,
-    encode_columns=columns_reinsurance_cession,
+    item_columns=ITEM_COLUMNS_REINSURANCE_CESSION,
     exists=Stmt('SELECT 1 FROM reinsurance_cession WHERE reinsurance_cession.code = ?', ('code',)),
     select_by_id=Stmt('SELECT reinsurance_cession.code, reinsurance_cession.treaty_ref, reinsurance_cession.contract_type, reinsurance_cession.ceded_pct, reinsurance_cession.commission_rate, reinsurance_cession.indemnity_date, reinsurance_cession.cancellation_type, reinsurance_cession.cancellation_date, reinsurance_cession.accounted_creation, reinsurance_cession.accounted_cancellation, reinsurance_cession.guaranty_sharing_policy_no, reinsurance_cession.guaranty_sharing_renewal_no, reinsurance_cession.guaranty_sharing_endorsement_no, reinsurance_cession.guaranty_sharing_guaranty_no, reinsurance_cession.reinsurance_code FROM reinsurance_cession WHERE reinsurance_cession.code = ?', ('code',)),
     insert=Stmt('INSERT INTO reinsurance_cession (code, treaty_ref, contract_type, ceded_pct, commission_rate, indemnity_date, cancellation_type, cancellation_date, accounted_creation, accounted_cancellation, guaranty_sharing_policy_no, guaranty_sharing_renewal_no, guaranty_sharing_endorsement_no, guaranty_sharing_guaranty_no, reinsurance_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('code', 'treaty_ref', 'contract_type', 'ceded_pct', 'commission_rate', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'guaranty_sharing_policy_no', 'guaranty_sharing_renewal_no', 'guaranty_sharing_endorsement_no', 'guaranty_sharing_guaranty_no', 'reinsurance_code')),
@@ -1238,6 +1271,9 @@ REINSURANCE_CESSION = RecordSpec(
     where_range={'code': 'reinsurance_cession.code BETWEEN ? AND ?', 'treaty_ref': 'reinsurance_cession.treaty_ref BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY reinsurance_cession.code', 'treaty': ' ORDER BY reinsurance_cession.treaty_ref, reinsurance_cession.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO reinsurance_cession',
+    quoted={'code': 'code', 'treaty_ref': 'treaty_ref', 'contract_type': 'contract_type', 'ceded_pct': 'ceded_pct', 'commission_rate': 'commission_rate', 'indemnity_date': 'indemnity_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'guaranty_sharing_policy_no': 'guaranty_sharing_policy_no', 'guaranty_sharing_renewal_no': 'guaranty_sharing_renewal_no', 'guaranty_sharing_endorsement_no': 'guaranty_sharing_endorsement_no', 'guaranty_sharing_guaranty_no': 'guaranty_sharing_guaranty_no', 'reinsurance_code': 'reinsurance_code'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT reinsurance_cession.code FROM reinsurance_cession WHERE reinsurance_cession.code IS NOT NULL ORDER BY reinsurance_cession.code', ()),
         'treaty': Stmt('SELECT reinsurance_cession.treaty_ref, reinsurance_cession.code FROM reinsurance_cession WHERE reinsurance_cession.treaty_ref IS NOT NULL ORDER BY reinsurance_cession.treaty_ref, reinsurance_cession.code', ()),
@@ -1277,29 +1313,27 @@ def encode_loss(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_loss(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Loss values, item by item → the columns of table loss."""
-    return [
-        c['code'],
-        c['loss_date'],
-        c['notification_date'],
-        c['amount'],
-        c['paid'],
-        c['outstanding'],
-        c['type'],
-        c['cause'],
-        c['territory'],
-        c['event_id'],
-        c['closing_date'],
-        c['cancellation_type'],
-        c['cancellation_date'],
-        c['accounted_creation'],
-        c['accounted_cancellation'],
-        c['accounted_paid'],
-        c['accident_policy_no'],
-        c['accident_renewal_no'],
-        c['accident_endorsement_no'],
-    ]
+ITEM_COLUMNS_LOSS: dict[str, tuple[tuple[str, ...], Any]] = {
+    'code': (('code', ), None),
+    'loss_date': (('loss_date', ), None),
+    'notification_date': (('notification_date', ), None),
+    'amount': (('amount', ), None),
+    'paid': (('paid', ), None),
+    'outstanding': (('outstanding', ), None),
+    'type': (('type', ), None),
+    'cause': (('cause', ), None),
+    'territory': (('territory', ), None),
+    'event_id': (('event_id', ), None),
+    'closing_date': (('closing_date', ), None),
+    'cancellation_type': (('cancellation_type', ), None),
+    'cancellation_date': (('cancellation_date', ), None),
+    'accounted_creation': (('accounted_creation', ), None),
+    'accounted_cancellation': (('accounted_cancellation', ), None),
+    'accounted_paid': (('accounted_paid', ), None),
+    'accident_policy_no': (('accident_policy_no', ), None),
+    'accident_renewal_no': (('accident_renewal_no', ), None),
+    'accident_endorsement_no': (('accident_endorsement_no', ), None),
+}
 
 
 def decode_loss(r: Any) -> dict[str, Any]:
@@ -1343,7 +1377,7 @@ LOSS = RecordSpec(
     encode=encode_loss,
     decode=decode_loss,
     encode_value=encode_value_loss,
-    encode_columns=columns_loss,
+    item_columns=ITEM_COLUMNS_LOSS,
     exists=Stmt('SELECT 1 FROM loss WHERE loss.code = ?', ('code',)),
     select_by_id=Stmt('SELECT loss.code, loss.loss_date, loss.notification_date, loss.amount, loss.paid, loss.outstanding, loss.type, loss.cause, loss.territory, loss.event_id, loss.closing_date, loss.cancellation_type, loss.cancellation_date, loss.accounted_creation, loss.accounted_cancellation, loss.accounted_paid, loss.accident_policy_no, loss.accident_renewal_no, loss.accident_endorsement_no FROM loss WHERE loss.code = ?', ('code',)),
     insert=Stmt('INSERT INTO loss (code, loss_date, notification_date, amount, paid, outstanding, type, cause, territory, event_id, closing_date, cancellation_type, cancellation_date, accounted_creation, accounted_cancellation, accounted_paid, accident_policy_no, accident_renewal_no, accident_endorsement_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('code', 'loss_date', 'notification_date', 'amount', 'paid', 'outstanding', 'type', 'cause', 'territory', 'event_id', 'closing_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'accounted_paid', 'accident_policy_no', 'accident_renewal_no', 'accident_endorsement_no')),
@@ -1375,6 +1409,9 @@ LOSS = RecordSpec(
     where_range={'code': 'loss.code BETWEEN ? AND ?', 'loss_date': 'loss.loss_date BETWEEN ? AND ?', 'territory': 'loss.territory BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY loss.code', 'date': ' ORDER BY loss.loss_date, loss.code', 'territory': ' ORDER BY loss.territory, loss.loss_date, loss.code'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO loss',
+    quoted={'code': 'code', 'loss_date': 'loss_date', 'notification_date': 'notification_date', 'amount': 'amount', 'paid': 'paid', 'outstanding': 'outstanding', 'type': 'type', 'cause': 'cause', 'territory': 'territory', 'event_id': 'event_id', 'closing_date': 'closing_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'accounted_paid': 'accounted_paid', 'accident_policy_no': 'accident_policy_no', 'accident_renewal_no': 'accident_renewal_no', 'accident_endorsement_no': 'accident_endorsement_no'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT loss.code FROM loss WHERE loss.code IS NOT NULL ORDER BY loss.code', ()),
         'date': Stmt('SELECT loss.loss_date, loss.code FROM loss WHERE loss.loss_date IS NOT NULL ORDER BY loss.loss_date, loss.code', ()),
@@ -1401,15 +1438,13 @@ def encode_account(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_account(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Account values, item by item → the columns of table account."""
-    return [
-        c['number'],
-        c['name'],
-        c['type'],
-        c['opened'],
-        c['closed'],
-    ]
+ITEM_COLUMNS_ACCOUNT: dict[str, tuple[tuple[str, ...], Any]] = {
+    'number': (('number', ), None),
+    'name': (('name', ), None),
+    'type': (('type', ), None),
+    'opened': (('opened', ), None),
+    'closed': (('closed', ), None),
+}
 
 
 def decode_account(r: Any) -> dict[str, Any]:
@@ -1439,7 +1474,7 @@ ACCOUNT = RecordSpec(
     encode=encode_account,
     decode=decode_account,
     encode_value=encode_value_account,
-    encode_columns=columns_account,
+    item_columns=ITEM_COLUMNS_ACCOUNT,
     exists=Stmt('SELECT 1 FROM account WHERE account.number = ?', ('number',)),
     select_by_id=Stmt('SELECT account.number, account.name, account.type, account.opened, account.closed FROM account WHERE account.number = ?', ('number',)),
     insert=Stmt('INSERT INTO account (number, name, type, opened, closed) VALUES (?, ?, ?, ?, ?)', ('number', 'name', 'type', 'opened', 'closed')),
@@ -1470,6 +1505,9 @@ ACCOUNT = RecordSpec(
     where_range={'name': 'account.name BETWEEN ? AND ?', 'number': 'account.number BETWEEN ? AND ?', 'type': 'account.type BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY account.number', 'name': ' ORDER BY account.name, account.number', 'type': ' ORDER BY account.type, account.number'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO account',
+    quoted={'number': 'number', 'name': 'name', 'type': 'type', 'opened': 'opened', 'closed': 'closed'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT account.number FROM account WHERE account.number IS NOT NULL ORDER BY account.number', ()),
         'name': Stmt('SELECT account.name, account.number FROM account WHERE account.name IS NOT NULL ORDER BY account.name, account.number', ()),
@@ -1507,26 +1545,24 @@ def encode_entry(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_entry(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Entry values, item by item → the columns of table entry."""
-    return [
-        c['number'],
-        c['journal_no'],
-        c['writing_date'],
-        c['booking_date'],
-        c['amount'],
-        c['side'],
-        c['document_ref'],
-        c['cost_key'],
-        c['department'],
-        c['employee'],
-        c['cost_category'],
-        c['source_rt'],
-        c['source_id'],
-        c['event'],
-        c['text'],
-        c['accounting_number'],
-    ]
+ITEM_COLUMNS_ENTRY: dict[str, tuple[tuple[str, ...], Any]] = {
+    'number': (('number', ), None),
+    'journal_no': (('journal_no', ), None),
+    'writing_date': (('writing_date', ), None),
+    'booking_date': (('booking_date', ), None),
+    'amount': (('amount', ), None),
+    'side': (('side', ), None),
+    'document_ref': (('document_ref', ), None),
+    'cost_key': (('cost_key', ), None),
+    'department': (('department', ), None),
+    'employee': (('employee', ), None),
+    'cost_category': (('cost_category', ), None),
+    'source_rt': (('source_rt', ), None),
+    'source_id': (('source_id', ), None),
+    'event': (('event', ), None),
+    'text': (('text', ), None),
+    'accounting_number': (('accounting_number', ), None),
+}
 
 
 def decode_entry(r: Any) -> dict[str, Any]:
@@ -1567,7 +1603,7 @@ ENTRY = RecordSpec(
     encode=encode_entry,
     decode=decode_entry,
     encode_value=encode_value_entry,
-    encode_columns=columns_entry,
+    item_columns=ITEM_COLUMNS_ENTRY,
     exists=Stmt('SELECT 1 FROM entry WHERE entry.number = ?', ('number',)),
     select_by_id=Stmt('SELECT entry.number, entry.journal_no, entry.writing_date, entry.booking_date, entry.amount, entry.side, entry.document_ref, entry.cost_key, entry.department, entry.employee, entry.cost_category, entry.source_rt, entry.source_id, entry.event, entry.text, entry.accounting_number FROM entry WHERE entry.number = ?', ('number',)),
     insert=Stmt('INSERT INTO entry (number, journal_no, writing_date, booking_date, amount, side, document_ref, cost_key, department, employee, cost_category, source_rt, source_id, event, text, accounting_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('number', 'journal_no', 'writing_date', 'booking_date', 'amount', 'side', 'document_ref', 'cost_key', 'department', 'employee', 'cost_category', 'source_rt', 'source_id', 'event', 'text', 'accounting_number')),
@@ -1598,6 +1634,9 @@ ENTRY = RecordSpec(
     where_range={'journal_no': 'entry.journal_no BETWEEN ? AND ?', 'number': 'entry.number BETWEEN ? AND ?', 'writing_date': 'entry.writing_date BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY entry.number', 'journal': ' ORDER BY entry.journal_no, entry.number', 'date': ' ORDER BY entry.writing_date, entry.number'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO entry',
+    quoted={'number': 'number', 'journal_no': 'journal_no', 'writing_date': 'writing_date', 'booking_date': 'booking_date', 'amount': 'amount', 'side': 'side', 'document_ref': 'document_ref', 'cost_key': 'cost_key', 'department': 'department', 'employee': 'employee', 'cost_category': 'cost_category', 'source_rt': 'source_rt', 'source_id': 'source_id', 'event': 'event', 'text': 'text', 'accounting_number': 'accounting_number'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT entry.number FROM entry WHERE entry.number IS NOT NULL ORDER BY entry.number', ()),
         'journal': Stmt('SELECT entry.journal_no, entry.number FROM entry WHERE entry.journal_no IS NOT NULL ORDER BY entry.journal_no, entry.number', ()),
@@ -1624,15 +1663,13 @@ def encode_schema_version(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_schema_version(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked SchemaVersion values, item by item → the columns of table meta_schema_version."""
-    return [
-        c['name'],
-        c['version'],
-        c['fingerprint'],
-        c['generator'],
-        c['label'],
-    ]
+ITEM_COLUMNS_SCHEMA_VERSION: dict[str, tuple[tuple[str, ...], Any]] = {
+    'name': (('name', ), None),
+    'version': (('version', ), None),
+    'fingerprint': (('fingerprint', ), None),
+    'generator': (('generator', ), None),
+    'label': (('label', ), None),
+}
 
 
 def decode_schema_version(r: Any) -> dict[str, Any]:
@@ -1662,7 +1699,7 @@ SCHEMA_VERSION = RecordSpec(
     encode=encode_schema_version,
     decode=decode_schema_version,
     encode_value=encode_value_schema_version,
-    encode_columns=columns_schema_version,
+    item_columns=ITEM_COLUMNS_SCHEMA_VERSION,
     exists=Stmt('SELECT 1 FROM meta_schema_version WHERE meta_schema_version.name = ?', ('name',)),
     select_by_id=Stmt('SELECT meta_schema_version.name, meta_schema_version.version, meta_schema_version.fingerprint, meta_schema_version.generator, meta_schema_version.label FROM meta_schema_version WHERE meta_schema_version.name = ?', ('name',)),
     insert=Stmt('INSERT INTO meta_schema_version (name, version, fingerprint, generator, label) VALUES (?, ?, ?, ?, ?)', ('name', 'version', 'fingerprint', 'generator', 'label')),
@@ -1683,6 +1720,9 @@ SCHEMA_VERSION = RecordSpec(
     where_range={'name': 'meta_schema_version.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_schema_version.name'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_schema_version',
+    quoted={'name': 'name', 'version': 'version', 'fingerprint': 'fingerprint', 'generator': 'generator', 'label': 'label'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_schema_version.name FROM meta_schema_version WHERE meta_schema_version.name IS NOT NULL ORDER BY meta_schema_version.name', ()),
     },
@@ -1706,14 +1746,12 @@ def encode_record_type(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_record_type(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked RecordType values, item by item → the columns of table meta_record_type."""
-    return [
-        c['name'],
-        c['label'],
-        c['description'],
-        c['position'],
-    ]
+ITEM_COLUMNS_RECORD_TYPE: dict[str, tuple[tuple[str, ...], Any]] = {
+    'name': (('name', ), None),
+    'label': (('label', ), None),
+    'description': (('description', ), None),
+    'position': (('position', ), None),
+}
 
 
 def decode_record_type(r: Any) -> dict[str, Any]:
@@ -1742,7 +1780,7 @@ RECORD_TYPE = RecordSpec(
     encode=encode_record_type,
     decode=decode_record_type,
     encode_value=encode_value_record_type,
-    encode_columns=columns_record_type,
+    item_columns=ITEM_COLUMNS_RECORD_TYPE,
     exists=Stmt('SELECT 1 FROM meta_record_type WHERE meta_record_type.name = ?', ('name',)),
     select_by_id=Stmt('SELECT meta_record_type.name, meta_record_type.label, meta_record_type.description, meta_record_type.position FROM meta_record_type WHERE meta_record_type.name = ?', ('name',)),
     insert=Stmt('INSERT INTO meta_record_type (name, label, description, position) VALUES (?, ?, ?, ?)', ('name', 'label', 'description', 'position')),
@@ -1768,6 +1806,9 @@ RECORD_TYPE = RecordSpec(
     where_range={'name': 'meta_record_type.name BETWEEN ? AND ?', 'position': 'meta_record_type.position BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_record_type.name', 'position': ' ORDER BY meta_record_type.position, meta_record_type.name'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_record_type',
+    quoted={'name': 'name', 'label': 'label', 'description': 'description', 'position': 'position'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_record_type.name FROM meta_record_type WHERE meta_record_type.name IS NOT NULL ORDER BY meta_record_type.name', ()),
         'position': Stmt('SELECT meta_record_type.position, meta_record_type.name FROM meta_record_type WHERE meta_record_type.position IS NOT NULL ORDER BY meta_record_type.position, meta_record_type.name', ()),
@@ -1806,28 +1847,26 @@ def encode_item(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_item(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Item values, item by item → the columns of table meta_item."""
-    return [
-        c['owner'],
-        c['name'],
-        c['position'],
-        c['type'],
-        c['length'],
-        c['scale'],
-        c['label'],
-        c['identifying'],
-        c['access_key'],
-        c['mandatory'],
-        c['repetitive'],
-        c['default'],
-        c['display'],
-        c['combine'],
-        c['description'],
-        c['path'],
-        c['record_type'],
-        c['path_type'],
-    ]
+ITEM_COLUMNS_ITEM: dict[str, tuple[tuple[str, ...], Any]] = {
+    'owner': (('owner', ), None),
+    'name': (('name', ), None),
+    'position': (('position', ), None),
+    'type': (('type', ), None),
+    'length': (('length', ), None),
+    'scale': (('scale', ), None),
+    'label': (('label', ), None),
+    'identifying': (('identifying', ), None),
+    'access_key': (('access_key', ), None),
+    'mandatory': (('mandatory', ), None),
+    'repetitive': (('repetitive', ), None),
+    'default': (('default', ), None),
+    'display': (('display', ), None),
+    'combine': (('combine', ), None),
+    'description': (('description', ), None),
+    'path': (('path', ), None),
+    'record_type': (('record_type', ), None),
+    'path_type': (('path_type', ), None),
+}
 
 
 def decode_item(r: Any) -> dict[str, Any]:
@@ -1870,7 +1909,7 @@ ITEM = RecordSpec(
     encode=encode_item,
     decode=decode_item,
     encode_value=encode_value_item,
-    encode_columns=columns_item,
+    item_columns=ITEM_COLUMNS_ITEM,
     exists=Stmt('SELECT 1 FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ?', ('owner', 'name')),
     select_by_id=Stmt('SELECT meta_item.owner, meta_item.name, meta_item.position, meta_item.type, meta_item.length, meta_item.scale, meta_item.label, meta_item.identifying, meta_item.access_key, meta_item.mandatory, meta_item.repetitive, meta_item."default", meta_item.display, meta_item.combine, meta_item.description, meta_item.path, meta_item.record_type, meta_item.path_type FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ?', ('owner', 'name')),
     insert=Stmt('INSERT INTO meta_item (owner, name, position, type, length, scale, label, identifying, access_key, mandatory, repetitive, "default", display, combine, description, path, record_type, path_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('owner', 'name', 'position', 'type', 'length', 'scale', 'label', 'identifying', 'access_key', 'mandatory', 'repetitive', 'default', 'display', 'combine', 'description', 'path', 'record_type', 'path_type')),
@@ -1898,6 +1937,9 @@ ITEM = RecordSpec(
     where_range={'name': 'meta_item.name BETWEEN ? AND ?', 'owner': 'meta_item.owner BETWEEN ? AND ?', 'position': 'meta_item.position BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_item.owner, meta_item.name', 'order': ' ORDER BY meta_item.owner, meta_item.position, meta_item.name'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_item',
+    quoted={'owner': 'owner', 'name': 'name', 'position': 'position', 'type': 'type', 'length': 'length', 'scale': 'scale', 'label': 'label', 'identifying': 'identifying', 'access_key': 'access_key', 'mandatory': 'mandatory', 'repetitive': 'repetitive', 'default': '"default"', 'display': 'display', 'combine': 'combine', 'description': 'description', 'path': 'path', 'record_type': 'record_type', 'path_type': 'path_type'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_item.owner, meta_item.name FROM meta_item WHERE meta_item.owner IS NOT NULL ORDER BY meta_item.owner, meta_item.name', ()),
         'order': Stmt('SELECT meta_item.owner, meta_item.position, meta_item.name FROM meta_item WHERE meta_item.owner IS NOT NULL ORDER BY meta_item.owner, meta_item.position, meta_item.name', ()),
@@ -1923,15 +1965,18 @@ def encode_access_key(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_access_key(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked AccessKey values, item by item → the columns of table meta_access_key."""
-    return [
-        c['record_type'],
-        c['name'],
-        [_list_or_none(x) for x in c['items']],
-        c['identifying'],
-        c['cost'],
-    ]
+def _cols_access_key_items(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of AccessKey.items → its columns."""
+    return [[_list_or_none(x) for x in c]]
+
+
+ITEM_COLUMNS_ACCESS_KEY: dict[str, tuple[tuple[str, ...], Any]] = {
+    'record_type': (('record_type', ), None),
+    'name': (('name', ), None),
+    'items': (('items', ), _cols_access_key_items),
+    'identifying': (('identifying', ), None),
+    'cost': (('cost', ), None),
+}
 
 
 def decode_access_key(r: Any) -> dict[str, Any]:
@@ -1961,7 +2006,7 @@ ACCESS_KEY = RecordSpec(
     encode=encode_access_key,
     decode=decode_access_key,
     encode_value=encode_value_access_key,
-    encode_columns=columns_access_key,
+    item_columns=ITEM_COLUMNS_ACCESS_KEY,
     exists=Stmt('SELECT 1 FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?', ('record_type', 'name')),
     select_by_id=Stmt('SELECT meta_access_key.record_type, meta_access_key.name, meta_access_key.items, meta_access_key.identifying, meta_access_key.cost FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?', ('record_type', 'name')),
     insert=Stmt('INSERT INTO meta_access_key (record_type, name, items, identifying, cost) VALUES (?, ?, ?, ?, ?)', ('record_type', 'name', 'items', 'identifying', 'cost')),
@@ -1983,6 +2028,9 @@ ACCESS_KEY = RecordSpec(
     where_range={'name': 'meta_access_key.name BETWEEN ? AND ?', 'record_type': 'meta_access_key.record_type BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_access_key.record_type, meta_access_key.name'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_access_key',
+    quoted={'record_type': 'record_type', 'name': 'name', 'items': 'items', 'identifying': 'identifying', 'cost': 'cost'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_access_key.record_type, meta_access_key.name FROM meta_access_key WHERE meta_access_key.record_type IS NOT NULL ORDER BY meta_access_key.record_type, meta_access_key.name', ()),
     },
@@ -2015,23 +2063,36 @@ def encode_path_type(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_path_type(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked PathType values, item by item → the columns of table meta_path_type."""
-    return [
-        c['name'],
-        c['origin'],
-        c['target'],
-        c['class'],
-        c['target_needs_origin'],
-        c['origin_needs_target'],
-        [_list_or_none(x) for x in c['sort']],
-        c['inverse'],
-        c['label'],
-        c['description'],
-        c['identifying'],
-        [_list_or_none(x) for x in c['origin_items']],
-        [_list_or_none(x) for x in c['target_items']],
-    ]
+def _cols_path_type_sort(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of PathType.sort → its columns."""
+    return [[_list_or_none(x) for x in c]]
+
+
+def _cols_path_type_origin_items(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of PathType.origin_items → its columns."""
+    return [[_list_or_none(x) for x in c]]
+
+
+def _cols_path_type_target_items(c: list[Any]) -> list[list[Any]]:
+    """A batch's values of PathType.target_items → its columns."""
+    return [[_list_or_none(x) for x in c]]
+
+
+ITEM_COLUMNS_PATH_TYPE: dict[str, tuple[tuple[str, ...], Any]] = {
+    'name': (('name', ), None),
+    'origin': (('origin', ), None),
+    'target': (('target', ), None),
+    'class': (('class', ), None),
+    'target_needs_origin': (('target_needs_origin', ), None),
+    'origin_needs_target': (('origin_needs_target', ), None),
+    'sort': (('sort', ), _cols_path_type_sort),
+    'inverse': (('inverse', ), None),
+    'label': (('label', ), None),
+    'description': (('description', ), None),
+    'identifying': (('identifying', ), None),
+    'origin_items': (('origin_items', ), _cols_path_type_origin_items),
+    'target_items': (('target_items', ), _cols_path_type_target_items),
+}
 
 
 def decode_path_type(r: Any) -> dict[str, Any]:
@@ -2069,7 +2130,7 @@ PATH_TYPE = RecordSpec(
     encode=encode_path_type,
     decode=decode_path_type,
     encode_value=encode_value_path_type,
-    encode_columns=columns_path_type,
+    item_columns=ITEM_COLUMNS_PATH_TYPE,
     exists=Stmt('SELECT 1 FROM meta_path_type WHERE meta_path_type.name = ?', ('name',)),
     select_by_id=Stmt('SELECT meta_path_type.name, meta_path_type.origin, meta_path_type.target, meta_path_type.class, meta_path_type.target_needs_origin, meta_path_type.origin_needs_target, meta_path_type.sort, meta_path_type.inverse, meta_path_type.label, meta_path_type.description, meta_path_type.identifying, meta_path_type.origin_items, meta_path_type.target_items FROM meta_path_type WHERE meta_path_type.name = ?', ('name',)),
     insert=Stmt('INSERT INTO meta_path_type (name, origin, target, class, target_needs_origin, origin_needs_target, sort, inverse, label, description, identifying, origin_items, target_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ('name', 'origin', 'target', 'class', 'target_needs_origin', 'origin_needs_target', 'sort', 'inverse', 'label', 'description', 'identifying', 'origin_items', 'target_items')),
@@ -2090,6 +2151,9 @@ PATH_TYPE = RecordSpec(
     where_range={'name': 'meta_path_type.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_path_type.name'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_path_type',
+    quoted={'name': 'name', 'origin': 'origin', 'target': 'target', 'class': 'class', 'target_needs_origin': 'target_needs_origin', 'origin_needs_target': 'origin_needs_target', 'sort': 'sort', 'inverse': 'inverse', 'label': 'label', 'description': 'description', 'identifying': 'identifying', 'origin_items': 'origin_items', 'target_items': 'target_items'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_path_type.name FROM meta_path_type WHERE meta_path_type.name IS NOT NULL ORDER BY meta_path_type.name', ()),
     },
@@ -2112,13 +2176,11 @@ def encode_user(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_user(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked User values, item by item → the columns of table meta_user."""
-    return [
-        c['name'],
-        c['password_hash'],
-        c['active'],
-    ]
+ITEM_COLUMNS_USER: dict[str, tuple[tuple[str, ...], Any]] = {
+    'name': (('name', ), None),
+    'password_hash': (('password_hash', ), None),
+    'active': (('active', ), None),
+}
 
 
 def decode_user(r: Any) -> dict[str, Any]:
@@ -2146,7 +2208,7 @@ USER = RecordSpec(
     encode=encode_user,
     decode=decode_user,
     encode_value=encode_value_user,
-    encode_columns=columns_user,
+    item_columns=ITEM_COLUMNS_USER,
     exists=Stmt('SELECT 1 FROM meta_user WHERE meta_user.name = ?', ('name',)),
     select_by_id=Stmt('SELECT meta_user.name, meta_user.password_hash, meta_user.active FROM meta_user WHERE meta_user.name = ?', ('name',)),
     insert=Stmt('INSERT INTO meta_user (name, password_hash, active) VALUES (?, ?, ?)', ('name', 'password_hash', 'active')),
@@ -2167,6 +2229,9 @@ USER = RecordSpec(
     where_range={'name': 'meta_user.name BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_user.name'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_user',
+    quoted={'name': 'name', 'password_hash': 'password_hash', 'active': 'active'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_user.name FROM meta_user WHERE meta_user.name IS NOT NULL ORDER BY meta_user.name', ()),
     },
@@ -2189,13 +2254,11 @@ def encode_permission(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_permission(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Permission values, item by item → the columns of table meta_permission."""
-    return [
-        c['user'],
-        c['record_type'],
-        c['mode'],
-    ]
+ITEM_COLUMNS_PERMISSION: dict[str, tuple[tuple[str, ...], Any]] = {
+    'user': (('user', ), None),
+    'record_type': (('record_type', ), None),
+    'mode': (('mode', ), None),
+}
 
 
 def decode_permission(r: Any) -> dict[str, Any]:
@@ -2223,7 +2286,7 @@ PERMISSION = RecordSpec(
     encode=encode_permission,
     decode=decode_permission,
     encode_value=encode_value_permission,
-    encode_columns=columns_permission,
+    item_columns=ITEM_COLUMNS_PERMISSION,
     exists=Stmt('SELECT 1 FROM meta_permission WHERE meta_permission."user" = ? AND meta_permission.record_type = ?', ('user', 'record_type')),
     select_by_id=Stmt('SELECT meta_permission."user", meta_permission.record_type, meta_permission.mode FROM meta_permission WHERE meta_permission."user" = ? AND meta_permission.record_type = ?', ('user', 'record_type')),
     insert=Stmt('INSERT INTO meta_permission ("user", record_type, mode) VALUES (?, ?, ?)', ('user', 'record_type', 'mode')),
@@ -2245,6 +2308,9 @@ PERMISSION = RecordSpec(
     where_range={'record_type': 'meta_permission.record_type BETWEEN ? AND ?', 'user': 'meta_permission."user" BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_permission."user", meta_permission.record_type'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_permission',
+    quoted={'user': '"user"', 'record_type': 'record_type', 'mode': 'mode'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_permission."user", meta_permission.record_type FROM meta_permission WHERE meta_permission."user" IS NOT NULL ORDER BY meta_permission."user", meta_permission.record_type', ()),
     },
@@ -2269,15 +2335,13 @@ def encode_opening(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_opening(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Opening values, item by item → the columns of table meta_opening."""
-    return [
-        c['session'],
-        c['record_type'],
-        c['user'],
-        c['mode'],
-        c['holder'],
-    ]
+ITEM_COLUMNS_OPENING: dict[str, tuple[tuple[str, ...], Any]] = {
+    'session': (('session', ), None),
+    'record_type': (('record_type', ), None),
+    'user': (('user', ), None),
+    'mode': (('mode', ), None),
+    'holder': (('holder', ), None),
+}
 
 
 def decode_opening(r: Any) -> dict[str, Any]:
@@ -2307,7 +2371,7 @@ OPENING = RecordSpec(
     encode=encode_opening,
     decode=decode_opening,
     encode_value=encode_value_opening,
-    encode_columns=columns_opening,
+    item_columns=ITEM_COLUMNS_OPENING,
     exists=Stmt('SELECT 1 FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
     select_by_id=Stmt('SELECT meta_opening.session, meta_opening.record_type, meta_opening."user", meta_opening.mode, meta_opening.holder FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
     insert=Stmt('INSERT INTO meta_opening (session, record_type, "user", mode, holder) VALUES (?, ?, ?, ?, ?)', ('session', 'record_type', 'user', 'mode', 'holder')),
@@ -2334,6 +2398,9 @@ OPENING = RecordSpec(
     where_range={'record_type': 'meta_opening.record_type BETWEEN ? AND ?', 'session': 'meta_opening.session BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_opening.session, meta_opening.record_type', 'record_type': ' ORDER BY meta_opening.record_type, meta_opening.session'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_opening',
+    quoted={'session': 'session', 'record_type': 'record_type', 'user': '"user"', 'mode': 'mode', 'holder': 'holder'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_opening.session, meta_opening.record_type FROM meta_opening WHERE meta_opening.session IS NOT NULL ORDER BY meta_opening.session, meta_opening.record_type', ()),
         'record_type': Stmt('SELECT meta_opening.record_type, meta_opening.session FROM meta_opening WHERE meta_opening.record_type IS NOT NULL ORDER BY meta_opening.record_type, meta_opening.session', ()),
@@ -2356,12 +2423,10 @@ def encode_statistics(v: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def columns_statistics(c: Mapping[str, list[Any]]) -> list[list[Any]]:
-    """A batch of checked Statistics values, item by item → the columns of table meta_statistics."""
-    return [
-        c['record_type'],
-        c['count'],
-    ]
+ITEM_COLUMNS_STATISTICS: dict[str, tuple[tuple[str, ...], Any]] = {
+    'record_type': (('record_type', ), None),
+    'count': (('count', ), None),
+}
 
 
 def decode_statistics(r: Any) -> dict[str, Any]:
@@ -2388,7 +2453,7 @@ STATISTICS = RecordSpec(
     encode=encode_statistics,
     decode=decode_statistics,
     encode_value=encode_value_statistics,
-    encode_columns=columns_statistics,
+    item_columns=ITEM_COLUMNS_STATISTICS,
     exists=Stmt('SELECT 1 FROM meta_statistics WHERE meta_statistics.record_type = ?', ('record_type',)),
     select_by_id=Stmt('SELECT meta_statistics.record_type, meta_statistics.count FROM meta_statistics WHERE meta_statistics.record_type = ?', ('record_type',)),
     insert=Stmt('INSERT INTO meta_statistics (record_type, count) VALUES (?, ?)', ('record_type', 'count')),
@@ -2409,6 +2474,9 @@ STATISTICS = RecordSpec(
     where_range={'record_type': 'meta_statistics.record_type BETWEEN ? AND ?'},
     order_by={'id': ' ORDER BY meta_statistics.record_type'},
     limit=' LIMIT ?',
+    insert_into='INSERT INTO meta_statistics',
+    quoted={'record_type': 'record_type', 'count': 'count'},
+    mark='?',
     snapshot={
         'id': Stmt('SELECT meta_statistics.record_type FROM meta_statistics WHERE meta_statistics.record_type IS NOT NULL ORDER BY meta_statistics.record_type', ()),
     },

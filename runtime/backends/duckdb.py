@@ -130,7 +130,7 @@ class DuckDBBackend(Backend):
 
     @classmethod
     def record_extras(cls, compiler: Any, rt: Any) -> tuple[dict[str, Stmt], dict[str, Stmt]]:
-        """Per access key, the snapshot of its order; and a batch's duplicate check and insert."""
+        """Per access key, the snapshot of its order; and a batch's duplicate check."""
         t = compiler.table_of(rt.name)
         ident = rt.identifier_items
         snapshots: dict[str, Stmt] = {}
@@ -190,6 +190,8 @@ class DuckDBBackend(Backend):
         self.counters: dict[str, int] = {}
         self.snapshots: dict[tuple[str, str], tuple[int, list[tuple[Any, ...]]]] = {}
         self.snap_lock = threading.Lock()
+        #: WRITE BATCH's INSERT per (table, columns the batch sets)
+        self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
         self._clear_dead_openings()
 
     def _clear_dead_openings(self) -> None:
@@ -293,8 +295,13 @@ class DuckDBBackend(Backend):
         whatever may be refused is diagnosed article by article first (no savepoints here)."""
         import pyarrow as pa
 
-        physical = spec.encode_columns(columns)
-        table = pa.table({name: _arrow(values) for name, values in zip(spec.columns, physical, strict=True)})
+        names, data = spec.batch_columns(columns)
+        table = pa.table({name: _arrow(values) for name, values in zip(names, data, strict=True)})
+        sql = self._inserts.get((spec.table, names))
+        if sql is None:  # composed of pieces rendered at generation: quoted names
+            listed = ", ".join(spec.quoted[n] for n in names)
+            sql = f"{spec.insert_into} ({listed}) SELECT {listed} FROM {BATCH}"
+            self._inserts[(spec.table, names)] = sql
         con = session.conn.cx
         con.register(BATCH, table)
         try:
@@ -302,7 +309,7 @@ class DuckDBBackend(Backend):
                 found = diagnose()
                 if found is not None:
                     return found
-            con.execute(spec.batch["insert"].sql).fetchall()
+            con.execute(sql).fetchall()
         finally:
             con.unregister(BATCH)
         return None
@@ -319,6 +326,8 @@ class DuckDBBackend(Backend):
             return True
         for path_name in spec.stored_paths:
             path = session.paths[path_name]
+            if any(t not in columns for t in path.target_items):
+                continue  # the batch does not set the path's items
             held = list(zip(*(columns[t] for t in path.target_items), strict=True))
             if all(row[0] is None for row in held):
                 continue

@@ -75,6 +75,8 @@ class RelationalBackend(Backend):
     # -- run time ------------------------------------------------------------------------------
     def __init__(self, compiled: Compiled, url: str) -> None:
         super().__init__(compiled, url)
+        #: WRITE BATCH's INSERT per (table, columns the batch sets)
+        self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
         try:
             self.engine = sa.create_engine(url, **self.engine_options(url))
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
@@ -110,15 +112,21 @@ class RelationalBackend(Backend):
     def insert_batch(
         self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]], diagnose: Diagnose
     ) -> Any:
-        """One ``executemany`` of every column; if the DBMS refuses (a duplicate, a missing origin,
+        """One ``executemany`` of the columns the batch sets; if the DBMS refuses (a duplicate, a missing origin,
         a 1-1 clash), roll the batch back and name the first refused article."""
-        rows = list(zip(*spec.encode_columns(columns), strict=True))
+        names, data = spec.batch_columns(columns)
+        rows = list(zip(*data, strict=True))
+        sql = self._inserts.get((spec.table, names))
+        if sql is None:  # composed of pieces rendered at generation: quoted names, placeholders
+            marks = ", ".join([spec.mark] * len(names))
+            sql = f"{spec.insert_into} ({', '.join(spec.quoted[n] for n in names)}) VALUES ({marks})"
+            self._inserts[(spec.table, names)] = sql
         c = session.conn
         inside = session.in_unit
         if inside:
             c.savepoint()
         try:
-            c.run_many(spec.insert.sql, rows)
+            c.run_many(sql, rows)
         except Exception as exc:
             if not c.is_integrity_error(exc):
                 raise
