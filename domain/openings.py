@@ -1,4 +1,4 @@
-"""Opening record types from the domain layer: retry with back-off on 600+i (SPEC §3.3).
+"""Opening record types from the domain layer: retry with back-off on 600+i.
 
 "A session that needs to modify an RT another session modifies gets 600+i and may retry; the
 domain layer's helpers retry with back-off up to a timeout." Used by every primitive that

@@ -1,4 +1,4 @@
-"""What every domain primitive answers: a typed :class:`Result` (thesis V; SPEC §5).
+"""What every domain primitive answers: a typed :class:`Result` (thesis V).
 
 A primitive never raises for bad input. It answers the interface's return code when a request
 decided the outcome (an :class:`~metadb.contract.RC`, e.g. 400 when the occurrence is not

@@ -115,7 +115,7 @@ COMPANIES = [
     ("RGEN", "GEN RE", "US", "reinsurer"),
     ("RLLO", "LLOYD'S SYNDICATE 2001", "GB", "both"),
 ]
-#: Surplus treaties: retention per line by class (SPEC §6.1's surplus, seed 004).
+#: Surplus treaties: retention per line by class (seed 004's surplus).
 RETENTION = {"FIRE": 300_000, "ENGINEERING": 500_000, "MARINE": 250_000, "LIABILITY": 400_000}
 
 

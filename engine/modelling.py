@@ -1,4 +1,4 @@
-"""Loss modelling: fitted annual loss distributions and frequency–severity simulation (SPEC §6.5).
+"""Loss modelling: fitted annual loss distributions and frequency–severity simulation.
 
 Seed 004 ch. 2 §3.2: attritional losses are taken as annual aggregates (chain-ladder ultimates by
 accident year) fitted with the normal, lognormal or gamma law — by maximum likelihood when the

@@ -1,4 +1,4 @@
-"""PNG pictures of the scenario method (SPEC §9; seed 004 Figures 34–36): the efficient frontier,
+"""PNG pictures of the scenario method (seed 004 Figures 34–36): the efficient frontier,
 the retention result and the SCR against the retention, and a triangle heat map.
 
 matplotlib is imported inside the functions (``engine.optimise`` never needs it) and drawn on an

@@ -1,4 +1,4 @@
-"""A synthetic marine-cargo portfolio reproducing the published marginals of seed 004 (SPEC §6.5).
+"""A synthetic marine-cargo portfolio reproducing the published marginals of seed 004.
 
 The seed's portfolio (CAAT, "transport maritime sur facultés", ch. 3 §1) is confidential; its
 tables are not. This generator draws 25 307 policies/shipments written 2017–2021 and their claims so

@@ -1,4 +1,4 @@
-"""Solvency II non-life premium and reserve risk (SPEC §6.4).
+"""Solvency II non-life premium and reserve risk.
 
 Commission Delegated Regulation (EU) 2015/35, Articles 115–117, Annex II (standard deviations) and
 Annex IV (correlations between segments), as amended by Delegated Regulation (EU) 2019/981:
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: The twelve non-life segments in the order of Annex II/IV of Delegated Regulation (EU) 2015/35
-#: (SPEC §10 names). Segments 1–9 are direct and proportional reinsurance, 10–12 non-proportional.
+#: (the public segment names). Segments 1–9 are direct and proportional reinsurance, 10–12 non-proportional.
 SEGMENTS: tuple[str, ...] = (
     "motor_vehicle_liability",
     "other_motor",
@@ -67,7 +67,7 @@ SEGMENTS: tuple[str, ...] = (
 )
 
 #: Annex II, Delegated Regulation (EU) 2015/35 as amended by (EU) 2019/981: gross standard deviation
-#: for premium risk (σ_prem) and for reserve risk (σ_res) per segment (SPEC §6.4).
+#: for premium risk (σ_prem) and for reserve risk (σ_res) per segment.
 SIGMA_PREMIUM: dict[str, float] = dict(
     zip(SEGMENTS, (0.10, 0.08, 0.15, 0.08, 0.14, 0.19, 0.083, 0.064, 0.13, 0.17, 0.17, 0.17), strict=True)
 )
@@ -278,7 +278,7 @@ def premium_reserve_scr(
     np_reinsurance: bool | Iterable[str] = False,
     div: Mapping[str, float | Mapping[str, tuple[float, float]]] | None = None,
 ) -> PremiumReserveSCR:
-    """Premium and reserve risk SCR over the segments given (SPEC §6.4, §10).
+    """Premium and reserve risk SCR over the segments given.
 
     ``volumes``: ``{segment: (V_prem, V_res)}`` with the names of :data:`SEGMENTS`.
     ``np_reinsurance``: ``True`` applies the 80 % adjustment to all of segments 1, 4, 5 given, or name

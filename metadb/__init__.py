@@ -1,7 +1,7 @@
 """The meta-database: the typed model of a schema, its codes and contract, its files.
 
 Importing ``metadb`` never imports a DBMS library: the generator, the generated interfaces,
-the domain layer and Alembic all build on it (SPEC §1, §3.4, §10).
+the domain layer and Alembic all build on it.
 """
 
 from __future__ import annotations

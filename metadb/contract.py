@@ -1,4 +1,4 @@
-"""The access-interface contract, written once (SPEC §3.1, §10; thesis VII.2–VII.3).
+"""The access-interface contract, written once (thesis VII.2–VII.3).
 
 Every generated backend implements :class:`Session`; the domain layer and the engine use
 nothing else. A request never raises for bad input or a DBMS failure: it answers a
@@ -38,7 +38,7 @@ Purpose = Literal["write", "rewrite", "lookup"]
 
 
 class Action(IntEnum):
-    """Action codes (SPEC §3.1; thesis VII.3, plus units of work and batches)."""
+    """Action codes (thesis VII.3, plus units of work and batches)."""
 
     OPEN_DB = 10
     CLOSE_RT = 18
@@ -62,12 +62,12 @@ class Action(IntEnum):
 
     @property
     def method(self) -> str:
-        """The :class:`Session` method of this action (its name in lower case, SPEC §10)."""
+        """The :class:`Session` method of this action (its name in lower case)."""
         return self.name.lower()
 
 
 class RC(IntEnum):
-    """Fixed return codes (SPEC §3.1). OPEN DB also answers 10·i, 500+i and 600+i."""
+    """Fixed return codes. OPEN DB also answers 10·i, 500+i and 600+i."""
 
     OK = 0
     RT_UNKNOWN = 10
@@ -92,7 +92,7 @@ class RC(IntEnum):
 
 
 class Mode(IntEnum):
-    """Opening modes (SPEC §3.3): 1 with 1 and 1 with 2 are compatible; nothing with 3."""
+    """Opening modes: 1 with 1 and 1 with 2 are compatible; nothing with 3."""
 
     CONSULT = 1
     MODIFY_SHARED = 2
@@ -119,7 +119,7 @@ def as_rc(code: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What every request answers (SPEC §10).
+    """What every request answers.
 
     ``rc`` is an int — an :class:`RC` member for fixed codes; ``article`` the article read
     (or ``None``); ``message`` says why in words; ``position`` is OPEN DB's 1-based *i* for

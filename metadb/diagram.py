@@ -6,7 +6,7 @@ output"): the same schema always gives the same diagram. Rendering it to SVG or 
 
 Each edge runs from the origin to the target and carries crow's-foot ends (the first shape sits
 against the node, Graphviz's convention): at the target, how many targets an origin has (crow:
-many, tee: one; then tee: at least one, odot: possibly none — SPEC §2's "origin needs target");
+many, tee: one; then tee: at least one, odot: possibly none);
 at the origin, how many origins a target has (tee or crow; then tee when the target needs its
 origin). The label repeats it in words: the path's name, class and flags (:data:`FLAG_LEGEND`).
 """
@@ -20,7 +20,7 @@ FLAG_LEGEND = "T! every target needs its origin; O+ every origin needs a target;
 
 
 def path_flags(path: PathType) -> str:
-    """``"T! O+ id"``: the existence constraints of SPEC §2 and the identifying mark (Breakdown)."""
+    """``"T! O+ id"``: the existence constraints and the identifying mark (Breakdown)."""
     flags = []
     if path.target_needs_origin:
         flags.append("T!")

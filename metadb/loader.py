@@ -1,4 +1,4 @@
-"""Schema files (YAML) → a validated :class:`~metadb.model.Schema` (SPEC §1).
+"""Schema files (YAML) → a validated :class:`~metadb.model.Schema`.
 
 The loader checks everything and reports *every* problem with the file, the line and the
 element, then raises :class:`~metadb.errors.SchemaError`; nothing is half-loaded. The format
@@ -526,7 +526,7 @@ def _parse_path(
             report.add(_line(node, "sort"), element, f"sort item {item_name!r} is decomposable or repetitive")
             ok = False
         elif not target.items[item_name].mandatory:
-            # DBMSs disagree on where NULLs sort: a path's order must never meet one (SPEC §3.2 "Order").
+            # DBMSs disagree on where NULLs sort: a path's order must never meet one.
             report.add(_line(node, "sort"), element, f"sort item {item_name!r} must be mandatory (mandatory: true)")
             ok = False
     link_items: list[Item] = []

@@ -1,4 +1,4 @@
-"""The meta-database as a typed, frozen model (SPEC §1; thesis VI.1 and VII.1).
+"""The meta-database as a typed, frozen model (thesis VI.1 and VII.1).
 
 A :class:`Schema` holds :class:`RecordType` s (with their :class:`Item` s and
 :class:`AccessKey` s) and :class:`PathType` s. Schemas are built by :mod:`metadb.loader` from a
@@ -25,7 +25,7 @@ PATH_CLASSES: tuple[PathClass, ...] = ("1-1", "1-N", "N-N")
 Combine = Literal["sum", "last"]
 COMBINE_RULES: tuple[Combine, ...] = ("sum", "last")
 
-#: The name of every record type's identifying access key (SPEC §10).
+#: The name of every record type's identifying access key.
 IDENTIFIER_KEY = "id"
 
 
@@ -81,7 +81,7 @@ class Item:
     after the point of a decimal. ``repetitive`` is the maximum number of occurrences of a
     repetitive item (``None``: a simple item). A decomposable item has ``sub_items`` and no
     type of its own. ``path`` names the 1-N/1-1 path type whose origin identifier this item
-    carries (SPEC §3.1 "Paths in articles"); such items are added by the loader.
+    carries; such items are added by the loader.
     """
 
     name: str
@@ -150,7 +150,7 @@ class PathType:
     """A path type between two record types (thesis VI.1.1 c, f).
 
     ``target_needs_origin``: every target must have an origin; ``origin_needs_target``: every
-    origin must have at least one target (SPEC §2's two flags). ``sort`` orders an origin's
+    origin must have at least one target (the two existence flags). ``sort`` orders an origin's
     targets (then the target identifier). For 1-1 and 1-N paths, ``origin_items`` maps each
     origin identifier item to the target item that stores it; ``identifying`` says those items
     are part of the target's own identifier (Breakdown). N-N paths become a junction
@@ -213,7 +213,7 @@ class Permission:
 
 @dataclass(frozen=True)
 class Opening:
-    """A record type currently opened by a session, with its holder's proof of life (SPEC §3.3)."""
+    """A record type currently opened by a session, with its holder's proof of life."""
 
     session: str
     user: str

@@ -1,4 +1,4 @@
-"""Schema transformations (thesis VI.3–VI.4; SPEC §3.4): the MAG schema → a neutral physical model.
+"""Schema transformations (thesis VI.3–VI.4): the MAG schema → a neutral physical model.
 
 Two families:
 
@@ -93,7 +93,7 @@ class Table:
 
 @dataclass(frozen=True)
 class ExistenceConstraint:
-    """One side of a path the interface checks when a unit ends (SPEC §3.1): the thesis' ``*``.
+    """One side of a path the interface checks when a unit ends: the thesis' ``*``.
 
     ``side == "target"``: every article of ``record_type`` (the target) needs an origin (901);
     ``side == "origin"``: every article of ``record_type`` (the origin) needs a target (900).
@@ -214,7 +214,7 @@ def _record_table(schema: Schema, rt: RecordType, family: Family) -> Table:
     for key in rt.keys:
         if key.identifying:
             continue
-        # Keyset order is (key items, identifier): the index covers both (SPEC §3.2 "Order").
+        # Keyset order is (key items, identifier): the index covers both.
         cols = key.items + tuple(i for i in ident if i not in key.items)
         indexes.append(Index(name=f"ix_{name}_{key.name}", columns=cols, key=key.name))
     foreign_keys: list[ForeignKey] = []

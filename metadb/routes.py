@@ -18,12 +18,12 @@ path class    direction   articles reached (fan-out ``f``)   cost of the step
 1-N           forward     ``max(1, n(target) / n(origin))``  ``f × a(target)``
 1-1           forward     1                                  ``a(target)``
 1-N, 1-1      backward    1 (the target holds its origin's   ``a(origin)``
-                          identifier, SPEC §3.4)
+                          identifier)
 N-N           forward     ``max(1, n(target) / n(origin))``  ``f × (J + a(target))``
 N-N           backward    ``max(1, n(origin) / n(target))``  ``f × (J + a(origin))``
 ============  ==========  =================================  ===============================
 
-An N-N path is stored as a junction record type (SPEC §3.4), so each article reached through it
+An N-N path is stored as a junction record type, so each article reached through it
 costs one more access, ``J`` = :data:`JUNCTION_COST`, the junction having no statistics of its
 own; its fan-out assumes as many links as articles on the larger side. A route costs the sum of
 its steps: fan-outs are not multiplied along the chain, which keeps every step's weight fixed so
@@ -47,10 +47,10 @@ from assurdb.metadb.model import IDENTIFIER_KEY, PathType, Schema
 
 Direction = Literal["forward", "backward"]
 
-#: The interface action each direction performs (SPEC §3.1).
+#: The interface action each direction performs.
 ACTIONS: dict[Direction, str] = {"forward": "READ TARGET VIA PATH", "backward": "READ ORIGIN VIA PATH"}
 
-#: Cost of reading one junction article of an N-N path (its index record type, SPEC §3.4).
+#: Cost of reading one junction article of an N-N path (its index record type).
 JUNCTION_COST = Fraction(1)
 
 

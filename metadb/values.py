@@ -28,7 +28,7 @@ from typing import Any
 from assurdb.metadb.model import Item
 
 #: Largest number of digits a numeric or decimal item may have: decimals are kept as scaled
-#: 64-bit integers on SQLite (SPEC §3.2 "never floats"), so 18 digits everywhere.
+#: 64-bit integers on SQLite, so 18 digits everywhere.
 MAX_DIGITS = 18
 
 

@@ -41,7 +41,7 @@ class _Failure(Exception):
 
 
 def _as_target(refusal: Refusal) -> Refusal:
-    """11/12/13 about a target article are 21/22/23 (SPEC §3.1)."""
+    """11/12/13 about a target article are 21/22/23."""
     if refusal.rc in (RC.RT_MISMATCH, RC.KEY_NOT_ACCESS, RC.VALUE_INVALID):
         return Refusal(refusal.rc + 10, refusal.message)
     return refusal
@@ -160,7 +160,7 @@ class SessionBase:
             return self.failed(exc)
 
     def failed(self, exc: Exception) -> Reply:
-        """999: the DBMS failed (SPEC §3.1); the unit, if one is open, is rolled back and over."""
+        """999: the DBMS failed; the unit, if one is open, is rolled back and over."""
         was_unit = self.in_unit
         self._abort()
         unit = " (the unit of work is rolled back)" if was_unit else ""
@@ -170,7 +170,7 @@ class SessionBase:
         self.pending.setdefault((path, side), set()).add(ident)
 
     def _check_pending(self) -> Reply | None:
-        """Existence constraints of the articles this unit touched (SPEC §3.1)."""
+        """Existence constraints of the articles this unit touched."""
         for (path_name, side), idents in sorted(self.pending.items()):
             path = self.paths[path_name]
             check = self._check_targets if side == "target" else self._check_origins
@@ -338,7 +338,7 @@ class SessionBase:
     def path_open(self, path: PathSpec, *, write: bool, both: bool = False) -> Reply | None:
         """600: both ends open; the target in a writing mode when links change (its rows or the
         junction hold them), both when both are written (WRITE ORIGIN AND TARGET).
-        Interpretation of SPEC §3.3, noted in ARCHITECTURE.md."""
+        An interpretation of the contract, noted in ARCHITECTURE.md."""
         return self.need_open(path.origin, write=both) or self.need_open(path.target, write=write)
 
     def origin_values(self, path: PathSpec, target_values: Mapping[str, Any]) -> dict[str, Any] | Reply | None:
@@ -477,7 +477,7 @@ class SessionBase:
         self._abort()
         return Reply(RC.OK, None, "unit of work rolled back")
 
-    # -- openings (SPEC §3.3) ----------------------------------------------------------------
+    # -- openings ----------------------------------------------------------------
     def do_open_db(self, openings: Any) -> Reply:
         if self.in_unit:
             return refuse(RC.ALREADY_OPEN, "OPEN DB is refused inside a unit of work")
@@ -497,7 +497,7 @@ class SessionBase:
             return refuse(RC.RT_MISMATCH, "OPEN DB needs at least one record type")
         if len(wanted) > MAX_OPEN:
             return refuse(RC.RT_MISMATCH, f"OPEN DB opens at most {MAX_OPEN} record types at once, got {len(wanted)}")
-        # Thesis VII.3, in SPEC §3.1's precedence: unknown (10·i) first, then permission
+        # Thesis VII.3, in the contract's precedence: unknown (10·i) first, then permission
         # (500+i), then other sessions (600+i) — a user learns nothing of what they may not open.
         for i, (rt, _) in enumerate(wanted, start=1):
             if not isinstance(rt, str) or rt not in self.records:

@@ -1,4 +1,4 @@
-"""READ SELECTION's DataFrames: the same columns and dtypes on every DBMS (SPEC §3.1 batches).
+"""READ SELECTION's DataFrames: the same columns and dtypes on every DBMS (batch requests).
 
 Per item type: numeric → ``Int64``; decimal → ``object`` holding exact ``Decimal`` values;
 alphanumeric → ``string``; boolean → ``boolean``; date → ``datetime64[s]``; a repetitive item

@@ -1,4 +1,4 @@
-"""Salted slow password hashes (SPEC §3.3): scrypt from the standard library.
+"""Salted slow password hashes: scrypt from the standard library.
 
 Stored as ``scrypt$n$r$p$salt$hash`` (base64), so parameters can be raised later without
 invalidating older hashes. A password is never stored.

@@ -102,7 +102,7 @@ def _company(s: Any, insured: int, seed: int, db_path: Path) -> None:
 
 
 def _interface(s: Any) -> None:
-    _title("The access interface: requests and return codes (SPEC §3.1)")
+    _title("The access interface: requests and return codes")
     _show(
         "OPEN DB Insured, PRA, Guaranty (mode 2)",
         s.open_db([("Insured", Mode.MODIFY_SHARED), ("PRA", 2), ("Guaranty", 2)]),
@@ -191,7 +191,7 @@ def _primitives(s: Any) -> None:
         a = endorsed.article
         click.echo(
             f"      stored {a['policy_no']}/{a['renewal_no']}/{a['endorsement_no']}: premium {a['premium']}, "
-            f"sum insured {a['sum_insured']} (the differences: SPEC §2)"
+            f"sum insured {a['sum_insured']} (an endorsement stores the differences)"
         )
         combined = combine_pra(s, a)
         if combined.article is not None:

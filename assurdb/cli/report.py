@@ -1,4 +1,4 @@
-"""``assurdb report NAME --db URL``: the results analysis of thesis chapter III (SPEC §5, §9)."""
+"""``assurdb report NAME --db URL``: the results analysis of thesis chapter III."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from assurdb.metadb.errors import SchemaError
 from assurdb.metadb.loader import load_schema
 from assurdb.metadb.model import Schema
 
-#: The schema commands use when none is named (SPEC §2).
+#: The schema commands use when none is named.
 DEFAULT_SCHEMA = "insurance"
 SCHEMA_HELP = "A built-in schema (insurance, meta) or a schema file."
 FORMATS = ("dot", "svg", "png")
@@ -83,7 +83,7 @@ def summary(schema: Schema) -> list[str]:
 
 @click.group(name="schema")
 def command() -> None:
-    """Show, check or draw a schema (its record types and path types, SPEC §1–§2)."""
+    """Show, check or draw a schema (its record types and path types)."""
 
 
 @command.command()
@@ -103,7 +103,7 @@ def show(schema_name: str) -> None:
 def check(ctx: click.Context, file: str) -> None:
     """Validate a schema file: print OK and its size, or every problem (file:line: element: message).
 
-    Exits with 1 when the file has problems; nothing is loaded then (SPEC §1).
+    Exits with 1 when the file has problems; nothing is loaded then.
     """
     try:
         schema = load_schema(file)

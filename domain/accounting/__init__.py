@@ -1,4 +1,4 @@
-"""Accounting (thesis IV.5, V.3.1 ACCOUNT x, V.4; SPEC §5): the chart of accounts, the journal
+"""Accounting (thesis IV.5, V.3.1 ACCOUNT x, V.4): the chart of accounts, the journal
 with consecutive entry numbers, and the ACCOUNT primitives.
 
     install_chart(session)                                   # the accounts of chart.yaml, once

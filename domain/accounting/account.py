@@ -1,4 +1,4 @@
-"""ACCOUNT PRA / GUARANTY / COINSURANCE / REINSURANCE / LOSS (thesis V.3.1; SPEC §5).
+"""ACCOUNT PRA / GUARANTY / COINSURANCE / REINSURANCE / LOSS (thesis V.3.1).
 
 Each primitive writes the journal entries of what is not yet accounted — the creation, the
 cancellation, and (guaranties) the damage; (losses) the payments made since the last call — then
@@ -8,7 +8,7 @@ again inside the accounting window, where this session alone may modify it and `
 
 Amounts (each rounded to the cent, half up), per event; the accounts are those of ``chart.yaml``:
 
-* PRA creation: its own premium (an endorsement's difference, SPEC §2) and the commission at
+* PRA creation: its own premium (an endorsement's difference) and the commission at
   its ``commission_rate``. A previous term (CREATE PREVIOUS TERM) is never accounted.
 * PRA cancellation: the premium returned **pro rata temporis** — the days from the cancellation
   date to the cover end (both inclusive) over the days of the cover — and its commission.
@@ -58,7 +58,7 @@ COINSURANCE = "CoinsuranceCession"
 REINSURANCE = "ReinsuranceCession"
 LOSS = "Loss"
 
-#: Identifier items (SPEC §10).
+#: Identifier items.
 IDENTIFIERS: Mapping[str, tuple[str, ...]] = {
     PRA: ("policy_no", "renewal_no", "endorsement_no"),
     GUARANTY: ("policy_no", "renewal_no", "endorsement_no", "guaranty_no"),
@@ -66,7 +66,7 @@ IDENTIFIERS: Mapping[str, tuple[str, ...]] = {
     REINSURANCE: ("code",),
     LOSS: ("code",),
 }
-#: Items of a cession / loss holding its origin's identifier (SPEC §3.1 "paths in articles").
+#: Items of a cession / loss holding its origin's identifier.
 _PRA_OF_COINSURANCE = ("responsibility_sharing_policy_no", "responsibility_sharing_renewal_no",
                        "responsibility_sharing_endorsement_no")  # fmt: skip
 _GUARANTY_OF_REINSURANCE = ("guaranty_sharing_policy_no", "guaranty_sharing_renewal_no",

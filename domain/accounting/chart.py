@@ -21,7 +21,7 @@ from assurdb.domain.errors import DomainError
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.metadb.contract import RC, Mode, Session
 
-#: Record type of the chart (SPEC §2: Account, identifier ``number``).
+#: Record type of the chart (Account, identifier ``number``).
 ACCOUNT = "Account"
 #: Limits of the Account items (metadb/schemas/insurance.yaml) the chart must respect.
 _NAME_LENGTH = 40

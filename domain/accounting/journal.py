@@ -1,14 +1,14 @@
-"""The journal: consecutive entry numbers and balanced journals (thesis IV.5, IV.6 constraint 15; SPEC §5).
+"""The journal: consecutive entry numbers and balanced journals (thesis IV.5, IV.6 constraint 15).
 
 **Numbering.** Entry numbers are consecutive from 1, without gap or duplicate, even when many
 processes account at once. Under the thesis' openings only one session may modify ``Entry`` at a
-time (mode 2 excludes mode 2, SPEC §3.3), so a session that holds ``Entry`` in mode 2 reads the
+time (mode 2 excludes mode 2), so a session that holds ``Entry`` in mode 2 reads the
 last number and writes the next ones without a race. Every posting runs in an *accounting
 window*: OPEN DB of ``Entry`` (mode 2), ``Account`` (mode 1) and the record types the event needs,
 retried with back-off on 600+i (``domain.openings``); BEGIN; read the last entry; write the lines;
 COMMIT; close. If anything fails before COMMIT — or COMMIT itself — nothing was written and the
 numbers stay gapless; if the process dies, the interface rolls its unit back and reclaims its
-openings (SPEC §3.3 proof of life).
+openings (proof of life).
 
 **Last number.** There is no "read last" request; since numbers are gapless, the numbers in use
 are a prefix 1..N: a galloping search with READ DIRECT from the last number this process saw,
@@ -247,7 +247,7 @@ def in_window(
     done: str = "accounted",
 ) -> Accounted:
     """Run ``work`` in an accounting window: open ``Entry`` (2), ``Account`` (1) and ``openings``
-    with back-off, BEGIN, work, COMMIT, close. Everything or nothing is written (SPEC §3.1 units).
+    with back-off, BEGIN, work, COMMIT, close. Everything or nothing is written (a unit of work).
 
     ``work`` raises :class:`Refused` to abandon the unit; its code is answered. OPEN DB and BEGIN
     are refused inside a unit (700): call this outside one.

@@ -1,8 +1,8 @@
-"""The fifteen integrity constraints of thesis IV.6 (SPEC §2), plus IV.3.8's rule and SPEC §2's
-endorsement amounts rule: each as a check the primitive that could break it runs before writing,
+"""The fifteen integrity constraints of thesis IV.6, plus IV.3.8's rule and the endorsement
+amounts rule: each as a check the primitive that could break it runs before writing,
 and all of them together, on demand, in :func:`check_constraints`.
 
-Numbering as in thesis IV.6 (and SPEC §2):
+Numbering as in thesis IV.6:
 
 1. only the head office reports to nobody; every other ECS reports to the level just above;
 2. Centralisation links contiguous levels only;
@@ -23,7 +23,7 @@ Numbering as in thesis IV.6 (and SPEC §2):
 15. entry numbers are consecutive (accounting numbers them; only checked here).
 
 Thesis IV.3.8 (8): a central entity has no production cells (:attr:`Constraint.NO_CENTRAL_PRODUCTION`).
-SPEC §2: policies and renewals carry full amounts, endorsements differences, and no contract's
+The endorsement amounts rule: policies and renewals carry full amounts, endorsements differences, and no contract's
 composed amount is ever negative (:attr:`Constraint.ENDORSEMENT_AMOUNTS`).
 
 Where each is enforced. *Structural* rules — those no sequence of valid operations needs to

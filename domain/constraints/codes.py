@@ -53,7 +53,7 @@ class Constraint(IntEnum):
     CONSECUTIVE_ENTRIES = 15
     #: thesis IV.3.8 (8): "une Entité Centralisatrice ne peut pas être liée … à des Cellules de production"
     NO_CENTRAL_PRODUCTION = 16
-    #: SPEC §2 "Amounts of endorsements"
+    #: the endorsement amounts rule: no composed amount of a contract is negative
     ENDORSEMENT_AMOUNTS = 17
 
     @property
@@ -66,7 +66,7 @@ class Constraint(IntEnum):
         if self is Constraint.NO_CENTRAL_PRODUCTION:
             return "rule IV.3.8 (8)"
         if self is Constraint.ENDORSEMENT_AMOUNTS:
-            return "the endorsement amounts rule (SPEC §2)"
+            return "the endorsement amounts rule"
         return f"constraint {int(self)} (thesis IV.6)"
 
 

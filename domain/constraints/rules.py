@@ -321,13 +321,13 @@ def check_damage(loss: Mapping[str, Any], guaranty: Mapping[str, Any]) -> Violat
     )
 
 
-#: The items a primitive combines along the chain (``sum``): SPEC §2's amounts.
+#: The items a primitive combines along the chain (``sum``): the contract's amounts.
 def sum_items(schema: Schema, rt: str) -> tuple[str, ...]:
     return tuple(i.name for i in schema.record_types[rt].items if i.combine == "sum")
 
 
 def check_amounts(schema: Schema, rt: str, composed: Mapping[str, Any], subject: str) -> Violation | None:
-    """SPEC §2: a contract's composed amounts (sum items) are never negative."""
+    """The endorsement amounts rule: a contract's composed amounts (sum items) are never negative."""
     for name in sum_items(schema, rt):
         value = composed.get(name)
         if isinstance(value, Decimal) and value < 0:
@@ -567,7 +567,7 @@ def article_violations(
         pra = lk.origin_of("Accident", after)
         if pra is not None:
             found += _first([check_loss_date(after, pra)])
-    # the links the article's path items make (WRITE / REWRITE set them as BOUND would, SPEC §3.1)
+    # the links the article's path items make (WRITE / REWRITE set them as BOUND would)
     for path in schema.paths_to(rt):
         if path.many_to_many or path.identifying:
             continue

@@ -199,7 +199,7 @@ def _scan_chains(scan: _Scan) -> Iterator[Violation]:
                 yield from _first([check_unchained(pra)])
             else:
                 yield from _first([check_chain(lk, predecessor, pra)])
-        # SPEC §2: composed amounts never negative, term by term (policy/renewal full, endorsements differences)
+        # composed amounts never negative, term by term (policy/renewal full, endorsements differences)
         for r in sorted(terms):
             term = [p for p in pras if p["renewal_no"] == r]
             composed: dict[str, Any] = {}
@@ -258,7 +258,7 @@ def _scan_entries(scan: _Scan) -> Iterator[Violation]:
 
 
 def check_constraints(session: Session, *, only: Collection[int] | None = None) -> Result:
-    """Every violation of the integrity constraints in the database (thesis IV.6, SPEC §2).
+    """Every violation of the integrity constraints in the database (thesis IV.6).
 
     Reads the record types the constraints speak of (opening, in mode 1, those the session has
     not open) and answers a result whose ``violations`` list every one found, in constraint

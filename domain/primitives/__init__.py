@@ -1,4 +1,4 @@
-"""Domain primitives of thesis chapter V, on the :class:`metadb.Session` contract only (SPEC §5).
+"""Domain primitives of thesis chapter V, on the :class:`metadb.Session` contract only.
 
 Every primitive takes the session first and answers a :class:`Result` (``rc``, ``message``,
 ``article``, ``articles``, ``batch``, ``text``, ``violations``, ``position``): ``rc`` 0 when done,

@@ -50,7 +50,7 @@ def find_association(
 ) -> Result:
     """FIND ASSOCIATION (thesis V.1.2 a): given one end's identifier, every occurrence of the other
     end linked to it (``articles``, in the path's order); 401 when an origin has no target, 400
-    when a target has no origin (SPEC §3.1's convention), or when the occurrence given does not exist."""
+    when a target has no origin (the contract's convention), or when the occurrence given does not exist."""
     path = path_type(session, pt)
     if isinstance(path, Result):
         return path

@@ -2,7 +2,7 @@
 
 "Selon les items, cumul des valeurs des occurrences d'input ou choix de la valeur de la dernière
 occurrence d'input": an item whose meta-database ``combine`` is ``sum`` is cumulated (an
-endorsement stores the difference it brings, SPEC §2), one whose rule is ``last`` takes the value
+endorsement stores the difference it brings), one whose rule is ``last`` takes the value
 of the last occurrence. Items with no rule (identifiers, path items) take the last occurrence's
 value too: the composed occurrence stands for the contract as of the last one.
 
@@ -46,7 +46,7 @@ def combine_occurrences(rt: RecordType, occurrences: Sequence[Mapping[str, Any]]
 
 
 def difference(rt: RecordType, current: Mapping[str, Any], new: Mapping[str, Any]) -> Article:
-    """What an endorsement stores to take the contract from ``current`` to ``new`` (SPEC §2):
+    """What an endorsement stores to take the contract from ``current`` to ``new``:
     the difference of every ``sum`` item, the new value of every ``last`` item."""
     stored: Article = {}
     for item in rt.items:

@@ -7,7 +7,7 @@ its predecessor by the 1-1 path RenewalEndorsement (origin = predecessor, target
 policy → its endorsements → renewal → its endorsements → …  A *term* is a policy or renewal
 with its endorsements; the *contract* as of a PRA is its term composed up to it.
 
-**Amounts** (SPEC §2). A policy and a renewal carry full amounts; an endorsement only what it
+**Amounts**. A policy and a renewal carry full amounts; an endorsement only what it
 changes: the difference of every ``sum`` item (premium, sum insured…) and the new value of every
 ``last`` item. COMBINE cumulates ``sum`` items and takes the last ``last`` value; CREATE RENEWAL
 stores the composed totals. The same holds for each PRA's guaranties: every PRA carries every
@@ -18,7 +18,7 @@ d'une Police … et de ses avenants"), an endorsement's with differences.
 accounted flags, the cancellation, the previous-term mark and (guaranties) the damage. A new
 renewal or endorsement starts with them at their defaults.
 
-Every creation is one unit of work (SPEC §3.1): the PRA, its links (insured, handling cell,
+Every creation is one unit of work: the PRA, its links (insured, handling cell,
 intermediary, predecessor, all held in its path items) and its guaranties, whole or not at
 all. The batch forms (:func:`create_policies`, :func:`create_renewals`,
 :func:`create_endorsements`) do many in one unit with WRITE BATCH — the synthetic company uses
@@ -734,7 +734,7 @@ def create_endorsement(
     effective: date | None = None,
     endorsement_no: int | None = None,
 ) -> Result:
-    """CREATE ENDORSEMENT (thesis V.3.1 b; SPEC §2): the next endorsement of the last PRA of the
+    """CREATE ENDORSEMENT (thesis V.3.1 b): the next endorsement of the last PRA of the
     chain (``of``: the policy number, or that PRA — another is refused, constraint 9). ``changes``
     are the contract's new values (new totals); the endorsement stores the difference of each
     ``sum`` item and the value of each ``last`` item, and covers ``effective`` (default: the

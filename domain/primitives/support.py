@@ -1,14 +1,13 @@
 """What every primitive shares: opening what it needs, and running its writes as one unit of work.
 
 *Openings.* A primitive opens the record types it needs for the time of the call only, and only
-those the session does not already hold in a sufficient mode (with back-off on 600+i, SPEC §3.3,
+those the session does not already hold in a sufficient mode (with back-off on 600+i,
 through :func:`domain.openings.open_with_retry`); a caller that opened them itself (the synthetic
 company loader opens everything once) pays nothing. Inside a caller's unit of work OPEN DB is
 refused (700): the primitive then goes on with what is open, and a request answers 600 if that
 is not enough.
 
-*Units of work* (SPEC §3.1 "a domain operation that needs several requests runs inside one unit,
-so it happens whole or not at all"). :func:`in_unit` runs a primitive's writes between BEGIN and
+*Units of work*. :func:`in_unit` runs a primitive's writes between BEGIN and
 COMMIT. Every domain check is made before the first write; if a write is refused all the same
 (the interface's own checks, a DBMS failure) the unit is rolled back. When the caller already
 holds a unit, the primitive joins it and leaves the COMMIT to the caller — but a failure after

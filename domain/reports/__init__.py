@@ -1,4 +1,4 @@
-"""Results analysis (thesis chapter III; SPEC §5), computed through the interface.
+"""Results analysis (thesis chapter III), computed through the interface.
 
 ``load_company(session)`` reads the contracts, losses and journal (READ SELECTION, mode 1);
 ``make_report(company, name, period, basis=…)`` answers a DataFrame whose columns have the same

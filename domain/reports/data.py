@@ -1,8 +1,8 @@
-"""The company's data for the results analysis, read through the interface (SPEC §5, thesis II.3:
+"""The company's data for the results analysis, read through the interface (thesis II.3:
 "au départ du livre journal, des comptes et de l'état des données de production").
 
 ``load_company(session)`` opens the record types in mode 1 (consult: compatible with the
-sessions that modify them, SPEC §3.3), reads them with READ SELECTION (the journal in batches of
+sessions that modify them), reads them with READ SELECTION (the journal in batches of
 entry numbers) and derives, once, what every report needs:
 
 * ``pra`` — one row per contract (previous terms left out: never accounted, thesis V.3.1), with

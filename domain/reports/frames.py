@@ -1,4 +1,4 @@
-"""Report frames with the same dtypes on every backend (SPEC §3.1 batches, extended to reports).
+"""Report frames with the same dtypes on every backend (as READ SELECTION's batches).
 
 Per kind of column: text → ``string``; money → ``object`` holding ``Decimal`` rounded to the
 cent; ratio → ``object`` holding ``Decimal`` (four places) or ``None``; count → ``Int64``;

@@ -1,6 +1,6 @@
-"""Reinsurance optimisation by seed 004's scenario method (SPEC §6.5; seed 004 ch. 2 §3, ch. 3).
+"""Reinsurance optimisation by seed 004's scenario method (seed 004 ch. 2 §3, ch. 3).
 
-``from engine.optimise import scenarios, efficient_frontier`` (SPEC §10)::
+``from engine.optimise import scenarios, efficient_frontier``::
 
     table = scenarios(portfolio, treaty_factory, {"retention": retentions, "lines": [8]})
     frontier = efficient_frontier(table)                  # non-dominated (retention result ↑, SCR ↓)

@@ -16,7 +16,7 @@ scenario. For a chunk of scenarios:
    per cell), cumulated, into :func:`engine.reserving.chain_ladder` as one 3-D array → Best
    Estimates → :func:`engine.solvency.premium_reserve_scr_array` (seed 004 annexes 01–08).
 
-The surplus rate ``min(max(0, 1 − R/TSI), m·R/TSI)`` (seed 004 ch. 2 §3.3; SPEC §6.1) is written
+The surplus rate ``min(max(0, 1 − R/TSI), m·R/TSI)`` (seed 004 ch. 2 §3.3) is written
 here again with a scenario axis (``engine.treaties.kernels.surplus_rate`` takes scalar parameters).
 """
 

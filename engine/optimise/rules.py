@@ -6,7 +6,7 @@ and the list after it: an SCR of "about" the SCR without reinsurance (274 275 th
 below the one without reinsurance (33.5 %), a rate on line acceptable to reinsurers (ch. 3 §5: above
 12 % in a soft market, 20 % in a hard one), a higher retention than the current treaty's.
 
-Rules (SPEC §6.5), both available and reported side by side:
+Rules, both available and reported side by side:
 
 * ``"max"`` — the constrained maximum: the feasible scenario with the highest retention result;
 * ``"marginal"`` — the seed's marginal rule (Tableaux 27–28): along the retention, the growth rate of

@@ -500,7 +500,7 @@ def scenarios_over(
 ) -> pd.DataFrame:
     """:func:`scenarios` on several loss histories, stacked with a ``simulation`` column (0, 1, …).
 
-    Gross losses may be historical or simulated (SPEC §6.5): simulated histories are portfolios drawn
+    Gross losses may be historical or simulated: simulated histories are portfolios drawn
     again — ``synthetic_marine_cargo(seed=k)`` for k = 1…n — so that each scenario gets a distribution
     of retention results and SCRs (``table.groupby(grid columns)[...].describe()``). The situation
     without reinsurance of each history is in ``.attrs["no_reinsurance"]``, a list.

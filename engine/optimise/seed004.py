@@ -28,7 +28,7 @@ __all__ = [
 CURRENT_RETENTION: Final = 300_000_000.0
 #: Tableau 23: "9 pleins", capacity 2 400 000 and underwriting limit 2 700 000 thousand DA — the seed
 #: counts the retention line among its "pleins" in ch. 3 (Tableau 30: capacity 4 500 000 = 9 × 500 000
-#: with "10 pleins"), so the treaty has m = 8 lines of capacity (SPEC §6.1: capacity m·R).
+#: with "10 pleins"), so the treaty has m = 8 lines of capacity (capacity m·R).
 CURRENT_LINES: Final = 8.0
 #: Tableau 23 and ch. 3 §3: commission 38 % of the ceded premium on the surplus ("traité EDP").
 COMMISSION: Final = 0.38
@@ -51,7 +51,7 @@ SHIPMENT_MULTIPLES: Final = (1, 2, 3, 4)
 SEED_OPTIMUM: Final = 500_000_000.0
 #: Annex 09, BTA curve at 31/12/2021 (annually compounded spot rates by maturity in years), with the
 #: seed's own 4-year rate 5.13 % (the 3–5-year interpolation, 5.125 %, rounded) that its annexes use:
-#: it gives the discount factors 0.95857058, 0.90444351, 0.85762326, 0.81864072 of SPEC §6.3.
+#: it gives the discount factors 0.95857058, 0.90444351, 0.85762326, 0.81864072 used in the tests.
 SEED_CURVE: Final = MappingProxyType(
     {
         0.25: 0.02742,

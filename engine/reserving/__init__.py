@@ -1,7 +1,7 @@
-"""Reserving: chain-ladder, Mack's standard errors, the Best Estimate of claims provisions (SPEC §6.3).
+"""Reserving: chain-ladder, Mack's standard errors, the Best Estimate of claims provisions.
 
 ``from engine.reserving import chain_ladder`` → ``.factors .ultimate .ibnr .cash_flows
-.best_estimate(discount_factors)`` (SPEC §10).
+.best_estimate(discount_factors)``.
 """
 
 from __future__ import annotations

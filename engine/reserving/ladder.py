@@ -1,6 +1,6 @@
 """Chain-ladder on cumulative paid or incurred triangles, Mack's standard errors, and the Best Estimate.
 
-Seed 004 chapter 2 §3.4.2 (steps 3–7) and SPEC §6.3: volume-weighted development factors, the lower
+Seed 004 chapter 2 §3.4.2 (steps 3–7): volume-weighted development factors, the lower
 triangle projected with them, the projected incremental payments, the future cash flows by calendar
 year (the sums of the projected diagonals), discounted into the Best Estimate of claims provisions.
 Mack (1993) adds the standard error of each origin's reserve and of the total.

@@ -3,7 +3,7 @@
 A triangle is accident (origin) years × development periods. Observed cells are the upper-left
 triangle ``i + j <= K`` with ``K = max(origins, developments) - 1`` (the latest diagonal is the
 valuation date); every other cell is NaN. Many triangles at once are a 3-D array
-``(triangles, origins, developments)`` with the same shape each (SPEC §6.3; seed 004 chapter 2
+``(triangles, origins, developments)`` with the same shape each (seed 004 chapter 2
 §3.4.2 steps 1–2: "triangularisation des données … triangle cumulé").
 """
 

@@ -1,6 +1,6 @@
-"""Reinsurance treaties (SPEC §6.1): proportional, excess of loss, stop loss, programs.
+"""Reinsurance treaties: proportional, excess of loss, stop loss, programs.
 
-Public names (SPEC §10)::
+Public names::
 
     from assurdb.engine.treaties import QuotaShare, Surplus, ExcessOfLoss, StopLoss, Program
 

@@ -121,7 +121,7 @@ def aggregate(
 ) -> AggregateOutcome:
     """Annual aggregate deductible then annual aggregate limit, rows in date order within groups.
 
-    Seed 001 / SPEC §6.1: the deductible (AAD) is absorbed by paid amounts before outstanding ones
+    Seed 001: the deductible (AAD) is absorbed by paid amounts before outstanding ones
     (``paid_first``); with ``paid_first=False`` it is absorbed in date order, paid before outstanding
     within a loss (the seed's first reading: A and 2 000 000 of C fall in the AAD). What is left then
     enters the aggregate limit in date order: the loss that reaches it is cut and later ones get

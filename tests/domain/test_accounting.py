@@ -1,5 +1,5 @@
 """ACCOUNT PRA / GUARANTY / COINSURANCE / REINSURANCE / LOSS and the journal (thesis V.3.1, IV.5,
-IV.6 constraint 15; SPEC §5), on every backend.
+IV.6 constraint 15), on every backend.
 
 The articles to account are written straight through the interface (WRITE TARGET VIA PATH in a
 unit), not through the CREATE primitives; the builders below are shared with the concurrency and

@@ -1,4 +1,4 @@
-"""Consecutive entry numbers under concurrent accounting (thesis IV.6 constraint 15; SPEC §3.3, §5).
+"""Consecutive entry numbers under concurrent accounting (thesis IV.6 constraint 15).
 
 Eight processes (``assurdb.connect`` + login each) run ACCOUNT on the same articles at once:
 every process finishes, the journal holds numbers 1..N without gap or duplicate, every journal

@@ -1,4 +1,4 @@
-"""The fifteen integrity constraints of thesis IV.6 (SPEC §2), IV.3.8's rule and the endorsement
+"""The fifteen integrity constraints of thesis IV.6, IV.3.8's rule and the endorsement
 amounts rule, on every backend: each refused by the primitive that would break it (with its code
 1000 + n and its message), and each reported by ``check_constraints`` when the data breaks it
 anyway (written straight through the interface, around the primitives)."""
@@ -201,7 +201,7 @@ def test_loss_constraints_13_and_14(org: Any) -> None:
 
 
 def test_cession_contact_and_amounts_on_demand(org: Any) -> None:
-    """Constraint 12 and SPEC §2's amounts, as written around the primitives."""
+    """Constraint 12 amounts, as written around the primitives."""
     s = org
     fire_policy(s)
     ok(create_endorsement(s, POLICY, {"premium": D(900)}))  # stores −100: allowed, the total stays 900

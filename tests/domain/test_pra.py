@@ -1,4 +1,4 @@
-"""The PRA primitives (thesis V.3.1 b; SPEC §2, §5) on every backend: numbering, composition by
+"""The PRA primitives (thesis V.3.1 b) on every backend: numbering, composition by
 the combine rules, units of work, previous terms, cancellation and their refusals."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_numbering_follows_the_thesis_example(org: Any) -> None:
 
 
 def test_composition_by_the_combine_rules(org: Any) -> None:
-    """SPEC §2 on a hand-computable chain. Policy /0/0: premium 1 000.00, sum insured 120 000.00,
+    """Amounts of endorsements on a hand-computable chain. Policy /0/0: premium 1 000.00, sum insured 120 000.00,
     territory BE; guaranty 1 FIRE 600.00 / 100 000.00, guaranty 2 THEFT 400.00 / 20 000.00."""
     s = org
     fire_policy(s)
@@ -177,7 +177,7 @@ def test_renewal_and_endorsement_refusals(org: Any) -> None:
     skipped = create_renewal(s, POLICY, renewal_no=2)
     assert skipped.rc == Constraint.CONSECUTIVE_NUMBERS.rc and "is 1, not 2" in skipped.message
     assert create_endorsement(s, POLICY, {}, endorsement_no=3).rc == Constraint.CONSECUTIVE_NUMBERS.rc
-    # SPEC §2: an endorsement may not take an amount below zero (1 000 − 1 500)
+    # An endorsement may not take an amount below zero (1 000 − 1 500)
     negative = create_endorsement(s, POLICY, {"premium": D(-500)})
     assert negative.rc == Constraint.ENDORSEMENT_AMOUNTS.rc and "premium" in negative.message
     assert create_endorsement(s, POLICY, {}, guaranty_changes={2: {"premium": D(-1)}}).rc == (

@@ -1,4 +1,4 @@
-"""Results analysis (thesis chapter III; SPEC §5) on a small company whose figures are computed by
+"""Results analysis (thesis chapter III) on a small company whose figures are computed by
 hand below, on every backend — the same figures everywhere.
 
 The company (written through the interface, then accounted with ACCOUNT x):

@@ -153,7 +153,7 @@ def test_triangles_and_surplus_net(portfolio: MarineCargoPortfolio) -> None:
     assert gross.shape == (5, 5)
     r = chain_ladder(gross)
     assert (r.factors >= 1).all()
-    # A surplus treaty, R = 500 000 thousand DA, 10 lines (SPEC §6.1): retained share per policy.
+    # A surplus treaty, R = 500 000 thousand DA, 10 lines: retained share per policy.
     tsi = portfolio.policies["sum_insured"].to_numpy()
     retention, lines = 500_000 * K, 10
     cession = np.minimum(np.maximum(0.0, 1 - retention / tsi), lines * retention / tsi)

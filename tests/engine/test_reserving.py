@@ -29,8 +29,8 @@ from assurdb.engine.reserving import (
 
 DATA = Path(__file__).resolve().parents[2] / "engine" / "data" / "seed004_annex_triangles.csv"
 
-#: SPEC §6.3: seed 004's discount factors for 2022–2025 (8 decimals).
-SPEC_DF = [0.95857058, 0.90444351, 0.85762326, 0.81864072]
+#: seed 004's discount factors for 2022–2025 (8 decimals).
+SEED_DF = [0.95857058, 0.90444351, 0.85762326, 0.81864072]
 #: Seed 004 annex 09 (BTA curve at 31/12/2021): 1 y 4.322 %, 2 y 5.150 %, 3 y 5.253 %, 5 y 4.997 %;
 #: the seed's 4-year rate, 5.13 %, is the 3–5-year linear interpolation (5.125 %) rounded.
 SEED_CURVE = {1: 0.04322, 2: 0.0515, 3: 0.05253, 4: 0.0513, 5: 0.04997}
@@ -106,18 +106,18 @@ def annex_cumulative(annex: str) -> pd.DataFrame:
 
 
 def test_annex04_spec_figures() -> None:
-    # SPEC §6.3 / seed 004 annex 04 (retention 500 000 000): factors 3.56475, 1.04783, 1.03338, 1.00624
+    # seed 004 annex 04 (retention 500 000 000): factors 3.56475, 1.04783, 1.03338, 1.00624
     # as printed (5 decimals); Best Estimate 50 367 819 (50 367 818.6 unrounded).
     r = chain_ladder(annex_cumulative("04"))
     np.testing.assert_array_equal(np.round(r.factors, 5), [3.56475, 1.04783, 1.03338, 1.00624])
-    be = r.best_estimate(SPEC_DF)
+    be = r.best_estimate(SEED_DF)
     assert be == pytest.approx(50_367_818.6, abs=0.05)
     assert round(be) == 50_367_819
     assert list(r.periods) == [2022, 2023, 2024, 2025]
 
 
 def test_annex04_printed_factors_would_not_give_the_best_estimate() -> None:
-    # SPEC §6.3: computing with the printed (rounded) factors gives ~50 368 000, not 50 367 819 —
+    # Computing with the printed (rounded) factors gives ~50 368 000, not 50 367 819 —
     # so the engine must not round them.
     c = annex_cumulative("04").to_numpy()
     f = np.array([3.56475, 1.04783, 1.03338, 1.00624])
@@ -127,19 +127,19 @@ def test_annex04_printed_factors_would_not_give_the_best_estimate() -> None:
         full[future, j] = full[future, j - 1] * f[j - 1]
     inc = np.diff(full, axis=1, prepend=0.0)
     cash = [sum(inc[i, k - i] for i in range(5) if 0 <= k - i < 5) for k in range(5, 9)]
-    rounded_be = float(np.dot(cash, SPEC_DF))
+    rounded_be = float(np.dot(cash, SEED_DF))
     assert abs(rounded_be - 50_368_000) < 500
-    assert abs(rounded_be - chain_ladder(annex_cumulative("04")).best_estimate(SPEC_DF)) > 50
+    assert abs(rounded_be - chain_ladder(annex_cumulative("04")).best_estimate(SEED_DF)) > 50
 
 
 @pytest.mark.parametrize("annex", sorted(ANNEXES))
 def test_annex_factors_cash_flows_and_best_estimate(annex: str) -> None:
     # Seed 004 annexes 01–08: factors to the 5 printed decimals; discounted cash flows and V. Réserves
-    # to the unit, with the SPEC's discount factors and with the seed's own curve (annex 09).
+    # to the unit, with those discount factors and with the seed's own curve (annex 09).
     factors, discounted, v_res = ANNEXES[annex]
     r = chain_ladder(annex_cumulative(annex))
     np.testing.assert_array_equal(np.round(r.factors, 5), factors)
-    for df in (SPEC_DF, None):
+    for df in (SEED_DF, None):
         got = r.discounted_cash_flows(df, spot_curve=None if df else SEED_CURVE)
         np.testing.assert_allclose(got, discounted, rtol=0, atol=0.5)
         be = r.best_estimate(df, spot_curve=None if df else SEED_CURVE)
@@ -201,20 +201,20 @@ def test_chapter3_example_in_thousands() -> None:
     r = chain_ladder(to_cumulative(incremental))
     np.testing.assert_allclose(r.factors[:3], [3.68045, 1.05853, 1.03687], atol=5e-5)
     np.testing.assert_allclose(r.cash_flows, [34_936, 7_800, 2_065, 217], atol=1.0)
-    np.testing.assert_allclose(r.discounted_cash_flows(SPEC_DF), [33_488, 7_055, 1_771, 178], atol=1.0)
-    assert r.best_estimate(SPEC_DF) == pytest.approx(42_492, abs=2.0)
+    np.testing.assert_allclose(r.discounted_cash_flows(SEED_DF), [33_488, 7_055, 1_771, 178], atol=1.0)
+    assert r.best_estimate(SEED_DF) == pytest.approx(42_492, abs=2.0)
 
 
 def test_annex09_curve_interpolated_at_four_years() -> None:
     # Annex 09 has no 4-year point: linear interpolation gives 5.125 %, the seed used 5.13 %
-    # (SPEC's DF 0.81864072). The first three factors are the curve's exactly.
+    # (printed DF 0.81864072). The first three factors are the curve's exactly.
     df = discount_factors_from_curve(ANNEX09_CURVE, [1, 2, 3, 4])
-    np.testing.assert_allclose(df[:3], SPEC_DF[:3], atol=5e-9)
+    np.testing.assert_allclose(df[:3], SEED_DF[:3], atol=5e-9)
     assert df[3] == pytest.approx(1.05125**-4)
-    np.testing.assert_allclose(discount_factors_from_curve(SEED_CURVE, [4]), [SPEC_DF[3]], atol=5e-9)
+    np.testing.assert_allclose(discount_factors_from_curve(SEED_CURVE, [4]), [SEED_DF[3]], atol=5e-9)
     r = chain_ladder(annex_cumulative("04"))
     # The rounding of the 4-year rate is worth 220 815 × (0.818796 − 0.818641) ≈ 34 DA of BE.
-    assert r.best_estimate(spot_curve=ANNEX09_CURVE) - r.best_estimate(SPEC_DF) == pytest.approx(34.4, abs=0.5)
+    assert r.best_estimate(spot_curve=ANNEX09_CURVE) - r.best_estimate(SEED_DF) == pytest.approx(34.4, abs=0.5)
 
 
 def test_mid_year_timing() -> None:
@@ -312,7 +312,7 @@ def test_estimator_form() -> None:
     assert model.fit(annex_cumulative("04")) is model
     assert model.mack is True
     np.testing.assert_array_equal(np.round(model.factors_, 5), ANNEXES["04"][0])
-    assert round(model.best_estimate(SPEC_DF)) == 50_367_819
+    assert round(model.best_estimate(SEED_DF)) == 50_367_819
     assert model.ibnr_.sum() == pytest.approx(model.cash_flows_.sum())
 
 

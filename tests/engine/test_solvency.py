@@ -26,7 +26,7 @@ from assurdb.engine.solvency import (
 
 MAT = "marine_aviation_transport"
 DATA = Path(__file__).resolve().parents[2] / "engine" / "data" / "seed004_annex_triangles.csv"
-SPEC_DF = [0.95857058, 0.90444351, 0.85762326, 0.81864072]
+SEED_DF = [0.95857058, 0.90444351, 0.85762326, 0.81864072]
 #: Seed 004 annex 09 rates (4 years: 5.13 %, the seed's interpolation), discounted as 1/(1+r)^t.
 SEED_CURVE = {1: 0.04322, 2: 0.0515, 3: 0.05253, 4: 0.0513}
 
@@ -94,7 +94,7 @@ def _annex_best_estimate(annex: str, curve: bool = False) -> float:
     rows = long[long["annex"] == annex]
     incremental = rows.pivot(index="accident_year", columns="development", values="paid").astype(float)
     r = chain_ladder(to_cumulative(incremental))
-    return float(r.best_estimate(spot_curve=SEED_CURVE) if curve else r.best_estimate(SPEC_DF))
+    return float(r.best_estimate(spot_curve=SEED_CURVE) if curve else r.best_estimate(SEED_DF))
 
 
 @pytest.mark.parametrize("annex", sorted(ANNEX_SCR))
@@ -129,7 +129,7 @@ def test_annex_rounding_explained() -> None:
 
 
 def test_annex_ii_factors() -> None:
-    # SPEC §6.4: Annex II (as amended by 2019/981), σ_prem / σ_res.
+    # Delegated Regulation 2015/35 Annex II (as amended by 2019/981), σ_prem / σ_res.
     expected = {
         "motor_vehicle_liability": (0.10, 0.09),
         "other_motor": (0.08, 0.08),
@@ -149,7 +149,7 @@ def test_annex_ii_factors() -> None:
         assert (SIGMA_PREMIUM[s], SIGMA_RESERVE[s]) == (p, r)
 
 
-SPEC_ANNEX_IV = """
+ANNEX_IV = """
 1    .5   .5   .25  .5   .25  .5   .25  .5   .25  .25  .25
 .5   1    .25  .25  .25  .25  .5   .5   .5   .25  .25  .25
 .5   .25  1    .25  .25  .25  .25  .5   .5   .25  .5   .25
@@ -166,7 +166,7 @@ SPEC_ANNEX_IV = """
 
 
 def test_annex_iv_matrix_as_in_spec() -> None:
-    spec = np.array([[float(x) for x in line.split()] for line in SPEC_ANNEX_IV.strip().splitlines()])
+    spec = np.array([[float(x) for x in line.split()] for line in ANNEX_IV.strip().splitlines()])
     np.testing.assert_array_equal(CORRELATION, spec)
     np.testing.assert_array_equal(CORRELATION, CORRELATION.T)
     assert (np.linalg.eigvalsh(CORRELATION) > 0).all()

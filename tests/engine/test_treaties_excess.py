@@ -62,7 +62,7 @@ def test_seed_004_per_event() -> None:
 def test_seed_001_aad_paid_first() -> None:
     xl = ExcessOfLoss(limit=5e6, priority=1e6, aad=3e6, aggregate_limit=5e6)
     out = xl.apply(seed_001_losses())
-    # seed 001 (SPEC §6.1): layer amounts before the AAD: A 1 000 000 OS, B 0, C 3 000 000 OS, D 4 000 000 paid.
+    # seed 001: layer amounts before the AAD: A 1 000 000 OS, B 0, C 3 000 000 OS, D 4 000 000 paid.
     assert out["layer_outstanding"].tolist() == [1e6, 0, 3e6, 0]
     assert out["layer_paid"].tolist() == [0, 0, 0, 4e6]
     # seed 001, "priorité des Paid sur l'OS": A 1 000 000 OS, B 0, C 3 000 000 OS, D 1 000 000 paid.

@@ -1,4 +1,4 @@
-"""Quota share and surplus: the worked examples of seed 004 and SPEC §6.1, and bad input."""
+"""Quota share and surplus: the worked examples of seed 004, and bad input."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_surplus_tableau_11_losses() -> None:
     assert out["ceded_amount"].iloc[0] == 0.0  # seed 004, Tableau 11, police 01
     assert out["ceded_amount"].iloc[1] == pytest.approx(
         114_285.714286, abs=1e-5
-    )  # Tableau 11: 114 286 (SPEC: 114 285.71)
+    )  # Tableau 11: 114 286 (unrounded: 114 285.71)
     assert out["ceded_amount"].iloc[2] == pytest.approx(1_020_000.0)  # seed 004, Tableau 11, police 03
     assert round(out["ceded_amount"].iloc[1]) == 114_286  # seed 004, Tableau 11 as printed
     np.testing.assert_allclose(out["retained_amount"] + out["ceded_amount"], losses["amount"])
@@ -42,7 +42,7 @@ def test_surplus_tableau_11_losses() -> None:
 
 def test_surplus_tableau_12_premiums_unrounded() -> None:
     # seed 004, Tableau 12: premiums 10 000, 20 000, 100 000 cede 0, 11 400, 85 000 — the seed rounds
-    # the rate of police 02 to 57 % first; SPEC §6.1: the engine does not, so 20 000 × 4/7.
+    # the rate of police 02 to 57 % first; the engine does not, so 20 000 × 4/7.
     portfolio = pd.DataFrame({"tsi": [130_000.0, 700_000.0, 2_000_000.0], "premium": [10_000.0, 20_000.0, 100_000.0]})
     out = Surplus(300_000, 10).apply(portfolio)
     np.testing.assert_allclose(out["ceded_premium"], [0.0, 20_000 * 4 / 7, 85_000.0])  # Tableau 12, unrounded

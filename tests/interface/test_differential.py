@@ -1,4 +1,4 @@
-"""Differential test (SPEC §3.2): random request sequences give identical return codes and
+"""Differential test: random request sequences give identical return codes and
 articles on SQLite, DuckDB, PostgreSQL and MariaDB (not the wording of 999 messages).
 
 Hypothesis draws sequences over a small universe of insured, contracts, guaranties and losses

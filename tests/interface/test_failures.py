@@ -1,4 +1,4 @@
-"""DBMS failures answer 999 and roll the unit back; a request never raises (SPEC §3.1)."""
+"""DBMS failures answer 999 and roll the unit back; a request never raises."""
 
 from __future__ import annotations
 

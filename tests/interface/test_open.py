@@ -1,4 +1,4 @@
-"""OPEN DB, CLOSE RT, CLOSE DB and openings between sessions (SPEC §3.1, §3.3; thesis VII.3)."""
+"""OPEN DB, CLOSE RT, CLOSE DB and openings between sessions (thesis VII.3)."""
 
 from __future__ import annotations
 

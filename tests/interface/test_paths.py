@@ -1,4 +1,4 @@
-"""Path requests (SPEC §3.1): reads along paths, WRITE TARGET VIA PATH, WRITE ORIGIN AND TARGET,
+"""Path requests: reads along paths, WRITE TARGET VIA PATH, WRITE ORIGIN AND TARGET,
 BOUND and DEBOUND on 1-N, 1-1 and N-N paths."""
 
 from __future__ import annotations

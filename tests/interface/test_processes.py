@@ -1,4 +1,4 @@
-"""Openings between processes (SPEC §3.3): incompatible modes, a killed holder reclaimed,
+"""Openings between processes: incompatible modes, a killed holder reclaimed,
 DuckDB's exclusive file."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""READ DIRECT, READ SEQUENTIAL, READ SELECTION (SPEC §3.1, §3.2): codes, order, partial keys."""
+"""READ DIRECT, READ SEQUENTIAL, READ SELECTION: codes, order, partial keys."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The README's ten-line session, on every backend (SPEC §10)."""
+"""The README's ten-line session, on every backend."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Units of work (80/81/82) and atomicity (SPEC §3.1): a failure halfway leaves nothing."""
+"""Units of work (80/81/82) and atomicity: a failure halfway leaves nothing."""
 
 from __future__ import annotations
 

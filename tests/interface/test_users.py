@@ -1,4 +1,4 @@
-"""Users, permissions, the facade and the meta-database read through the interface (SPEC §3.3, §4, §10)."""
+"""Users, permissions, the facade and the meta-database read through the interface."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WRITE, WRITE BATCH, REWRITE, DELETE (SPEC §3.1, §3.2): codes, values kept exactly, all or none."""
+"""WRITE, WRITE BATCH, REWRITE, DELETE: codes, values kept exactly, all or none."""
 
 from __future__ import annotations
 

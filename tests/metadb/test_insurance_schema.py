@@ -1,4 +1,4 @@
-"""The shipped insurance schema is SPEC §2's, with SPEC §10's names; the meta-schema round-trips."""
+"""The shipped insurance schema: thesis chapter IV consolidated, with the public names; the meta-schema round-trips."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def schema() -> Schema:
     return load_schema("insurance")
 
 
-# SPEC §2, "Fourteen record types" with their identifiers (SPEC §10's item names).
+# Fourteen record types with their identifiers (the public item names).
 IDENTIFIERS = {
     "ECS": ("code",),
     "OrgCell": ("code",),
@@ -32,8 +32,8 @@ IDENTIFIERS = {
     "Entry": ("number",),
 }
 
-# SPEC §2, "Twenty path types": origin, target, class, target needs origin, origin needs target.
-# A flag written "(constraint n)" in SPEC's table is conditional (e.g. only the head office
+# Twenty path types: origin, target, class, target needs origin, origin needs target.
+# A flag the design writes "(constraint n)" is conditional (e.g. only the head office
 # reports to nobody) and is checked by the domain layer's constraint n, not by the interface:
 # the path's flag is off.
 PATHS = {
@@ -82,7 +82,7 @@ def test_identifying_key_is_id_with_spec_items(schema: Schema, name: str) -> Non
     assert identifier.identifying
     assert identifier.items == IDENTIFIERS[name]
     assert [k.name for k in rt.keys if k.identifying] == [IDENTIFIER_KEY]
-    # SPEC §1: identifier and access-key items are always mandatory (ordering never meets NULL).
+    # Identifier and access-key items are always mandatory (ordering never meets NULL).
     for key in rt.keys:
         for item in key.items:
             assert rt.items[item].mandatory, f"{name}.{item} is in key {key.name} but optional"
@@ -120,7 +120,7 @@ def test_pra_and_loss_items_of_spec_10(schema: Schema) -> None:
     assert pra["premium"].type == pra["sum_insured"].type == "decimal"
 
 
-# SPEC §3.4: a 1-N (or 1-1) path stores the origin's identifier in the target, in items named
+# Thesis VI.4.1: a 1-N (or 1-1) path stores the origin's identifier in the target, in items named
 # <snake(path)>_<origin identifier item> unless origin_items names them (Breakdown).
 DEFAULT_PATH_ITEMS = {
     "Insurance": ("PRA", ("insurance_code",)),
@@ -158,7 +158,7 @@ def test_one_to_n_path_stores_origin_identifier_in_target(schema: Schema, name: 
         stored, source = target.items[target_item], origin.items[origin_item]
         assert stored.path == name
         assert (stored.type, stored.length, stored.scale) == (source.type, source.length, source.scale)
-        # The target needs its origin only where SPEC says so: the stored item is optional otherwise.
+        # The target needs its origin only where the path says so: the stored item is optional otherwise.
         if not path.identifying:
             assert not stored.mandatory
 
@@ -178,7 +178,7 @@ def test_composition_carries_the_role(schema: Schema) -> None:
 
 @pytest.mark.parametrize("name", ["PRA", "Guaranty", "CoinsuranceCession", "ReinsuranceCession"])
 def test_contract_items_have_combine_rules(schema: Schema, name: str) -> None:
-    # SPEC §2 "Amounts of endorsements": COMBINE cumulates `sum` items, keeps the last `last` item.
+    # Amounts of endorsements (thesis IV.4.1, V.3.1): COMBINE cumulates `sum` items, keeps the last `last` item.
     rt = schema.record_types[name]
     for item in rt.items:
         if item.identifying or item.path is not None:

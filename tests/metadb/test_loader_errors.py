@@ -1,4 +1,4 @@
-"""Broken schema files: every problem names the file, the line and the element (SPEC §1).
+"""Broken schema files: every problem names the file, the line and the element.
 
 Each case breaks one line of :data:`VALID` (whose line numbers are listed beside it) and
 checks the one problem the loader reports: where, which element, and the key phrase of why.

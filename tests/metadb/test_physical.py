@@ -1,4 +1,4 @@
-"""Schema transformations (thesis VI.3–VI.4; SPEC §3.4) on the insurance schema."""
+"""Schema transformations (thesis VI.3–VI.4) on the insurance schema."""
 
 from __future__ import annotations
 
