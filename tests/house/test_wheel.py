@@ -176,6 +176,7 @@ def _project(root: Path, python: Path) -> Path:
     """A project of another domain: its schema file, its interface generated into app/dbi."""
     (root / "app").mkdir(parents=True)
     shutil.copy(LIBRARY, root / "library.yaml")
+    shutil.copy(LIBRARY.parent / "lend.py", root / "lend.py")
     (root / "session.py").write_text(textwrap.dedent(SESSION), encoding="utf-8")
     assurdb = python.parent / "assurdb"
     _run([str(assurdb), "generate", "library.yaml", "--out", "app/dbi"], cwd=root)
@@ -201,6 +202,10 @@ def test_a_project_generates_its_interface_and_works_through_it(
     schema = out.pop("schema")
     assert out == EXPECTED
     assert schema == ["library", 1, backend]
+    if backend == "sqlite":  # the example application, run twice: it creates, then connects
+        for _ in range(2):
+            shown = _run([str(installed), "lend.py", "sqlite:///lend.db"], cwd=project).stdout
+            assert shown.strip() == "Tintin au Tibet (author), 12.50"
 
 
 def test_two_versions_of_one_schema_side_by_side(installed: Path, tmp_path: Path) -> None:
