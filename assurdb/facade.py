@@ -13,7 +13,6 @@ from pathlib import Path
 
 from assurdb.metadb.errors import MetaDBError
 from assurdb.metadb.loader import load
-from assurdb.metadb.meta import with_meta
 from assurdb.runtime.backends import backend_for_url
 from assurdb.runtime.database import Database, open_database
 from assurdb.runtime.errors import InterfaceNotFoundError, SchemaMismatchError
@@ -66,7 +65,7 @@ def find_interface(schema_file: str | Path, root: str | Path = ".") -> str:
     """The dotted name of the package generated from ``schema_file`` in the project at ``root``:
     the one whose header names the schema's fingerprint (``InterfaceNotFoundError`` otherwise)."""
     schema = load(schema_file)
-    fingerprint = with_meta(schema).fingerprint
+    fingerprint = schema.fingerprint
     base = Path(root)
     found: list[str] = []
     for folder, dirs, files in os.walk(base):

@@ -39,10 +39,10 @@ from assurdb.generator.statements import (
     opening_statements,
     path_statements,
     record_statements,
-    schema_version_select,
+    schema_versions,
 )
 from assurdb.metadb.contract import CONTRACT_VERSION, Action
-from assurdb.metadb.meta import with_meta
+from assurdb.metadb.meta import meta_schema, with_meta
 from assurdb.metadb.model import PathType, RecordType, Schema, named, to_plain
 from assurdb.metadb.physical import Table, junction_name, table_name, transform
 from assurdb.runtime.backends import ALL_BACKENDS, Backend, backend_class
@@ -255,20 +255,30 @@ def _backend_context(
         "ddl": ddl,
         "side_ddl": side_ddl,
         "openings": openings,
-        "schema_version_select": schema_version_select(compiler),
+        "schema_versions": schema_versions(compiler),
+        "legacy_schema_versions": schema_versions(compiler, legacy=True),
     }
 
 
-def render(schema: Schema, backends: Sequence[str] = ALL_BACKENDS) -> dict[str, str]:
-    """Every file of the interface package of ``schema``, by path relative to the package folder."""
+def render(
+    schema: Schema, backends: Sequence[str] = ALL_BACKENDS, *, meta_version: int | None = None
+) -> dict[str, str]:
+    """Every file of the interface package of ``schema``, by path relative to the package folder.
+
+    ``meta_version``: an earlier meta-schema than the current one (to read a database created
+    with it, while it is upgraded).
+    """
     classes = [backend_class(name) for name in backends]
-    full = with_meta(schema)
+    full = with_meta(schema, meta_version)
+    meta = meta_schema(meta_version)
     env = _env()
     base: dict[str, Any] = {
         "schema": full.name,
         "schema_version": full.version,
         "label": full.label,
-        "fingerprint": full.fingerprint,
+        "fingerprint": schema.fingerprint,
+        "meta_version": meta.version,
+        "meta_fingerprint": meta.fingerprint,
         "version": GENERATOR_VERSION,
         "contract": CONTRACT_VERSION,
         "backends": tuple(c.name for c in classes),

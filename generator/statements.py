@@ -306,6 +306,11 @@ def opening_statements(compiler: Compiler) -> dict[str, Stmt]:
     return statements
 
 
-def schema_version_select(compiler: Compiler) -> str:
+def schema_versions(compiler: Compiler, *, legacy: bool = False) -> str:
+    """Every version the meta-database holds: name, version, fingerprint and state (``legacy``:
+    without the state, which the meta-schema's version 1 did not keep — one row, the current)."""
     sv = compiler.table_of("SchemaVersion")
-    return compiler.render(sa.select(sv.c.name, sv.c.version, sv.c.fingerprint)).sql
+    columns = [sv.c.name, sv.c.version, sv.c.fingerprint]
+    if not legacy and "state" in sv.c:
+        columns.append(sv.c.state)
+    return compiler.render(sa.select(*columns)).sql

@@ -775,6 +775,8 @@ def parse(text: str, file: str = "<string>", *, reserved: Mapping[str, str] | No
     if not isinstance(name, str) or not NAME_RE.match(name):
         report.add(_line(doc, "schema") or 1, "schema", "schema: a name (letters, digits, _) is required")
         name = "?"
+    elif reserved is not None and name == "meta":
+        report.add(_line(doc, "schema") or 1, "schema", "the name meta is the meta-schema's: choose another")
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         report.add(_line(doc, "version") or 1, "schema", "version must be a positive integer")
@@ -863,7 +865,7 @@ def load(path: str | Path) -> Schema:
 def _reserved_for(path: Path) -> dict[str, str] | None:
     # Only the built-in meta-schema may use its names: any other file called meta.yaml may not.
     # Its path types are reserved too, since with_meta() merges both namespaces.
-    if path.resolve() == builtin_path("meta").resolve():
+    if path.resolve() in {builtin_path("meta").resolve(), *(p.resolve() for p in meta_history())}:
         return None
     return dict(_meta_names())
 
@@ -880,6 +882,12 @@ def _meta_names() -> tuple[tuple[str, str], ...]:
 def builtin_path(name: str) -> Path:
     """The path of a schema shipped with assurdb (``insurance``, ``meta``…)."""
     return Path(str(resources.files("assurdb.metadb").joinpath("schemas", f"{name}.yaml")))
+
+
+def meta_history() -> list[Path]:
+    """The files of the meta-schema's earlier versions (``schemas/history/meta-<n>.yaml``)."""
+    folder = Path(str(resources.files("assurdb.metadb").joinpath("schemas", "history")))
+    return sorted(folder.glob("meta-*.yaml"), key=lambda p: int(p.stem.split("-")[1]))
 
 
 def builtin_names() -> list[str]:

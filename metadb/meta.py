@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from assurdb.metadb.errors import MetaDBError
-from assurdb.metadb.loader import builtin_path, load
+from assurdb.metadb.loader import builtin_path, load, meta_history
 from assurdb.metadb.model import (
     AccessKey,
     Item,
@@ -26,12 +26,15 @@ from assurdb.metadb.model import (
     Schema,
     Statistics,
     named,
+    to_plain,
 )
+from assurdb.metadb.plain import from_plain
 from assurdb.metadb.values import check_value
 
 #: The meta-schema's record types, in the order they are written (origins before targets).
 META_RECORD_TYPES = (
     "SchemaVersion",
+    "SchemaText",
     "RecordType",
     "Item",
     "AccessKey",
@@ -42,19 +45,29 @@ META_RECORD_TYPES = (
     "Statistics",
 )
 
-#: The meta record types that describe a schema (the rest is run-time content).
-DESCRIPTIVE = ("SchemaVersion", "RecordType", "Item", "AccessKey", "PathType", "Statistics")
+#: The meta record types that describe the current schema (the rest is history and run-time content).
+DESCRIPTIVE = ("RecordType", "Item", "AccessKey", "PathType", "Statistics")
+#: The name the meta-schema's own versions are kept under in ``SchemaVersion``.
+META_NAME = "meta"
+#: Characters per part of a version's description (``SchemaText.text``).
+PART = 2000
 
 
 @cache
-def meta_schema() -> Schema:
-    """The meta-schema, loaded from ``metadb/schemas/meta.yaml``."""
-    return load(builtin_path("meta"))
+def meta_schema(version: int | None = None) -> Schema:
+    """The meta-schema (``metadb/schemas/meta.yaml``), or an earlier version of it."""
+    if version is None:
+        return load(builtin_path("meta"))
+    for path in [builtin_path("meta"), *meta_history()]:
+        found = load(path)
+        if found.version == version:
+            return found
+    raise MetaDBError(f"no meta-schema version {version} (this assurdb knows 1 to {meta_schema().version})")
 
 
-def with_meta(schema: Schema) -> Schema:
+def with_meta(schema: Schema, meta_version: int | None = None) -> Schema:
     """The schema together with the meta-schema's record and path types (one interface for both)."""
-    meta = meta_schema()
+    meta = meta_schema(meta_version)
     clash = sorted(
         (set(schema.record_types) | set(schema.path_types)) & (set(meta.record_types) | set(meta.path_types))
     )
@@ -64,6 +77,17 @@ def with_meta(schema: Schema) -> Schema:
         schema,
         record_types={**schema.record_types, **meta.record_types},
         path_types={**schema.path_types, **meta.path_types},
+    )
+
+
+def without_meta(schema: Schema) -> Schema:
+    """The schema without the meta-schema's record and path types (the inverse of :func:`with_meta`)."""
+    names = set(META_RECORD_TYPES)
+    meta_paths = {p for v in range(1, meta_schema().version + 1) for p in meta_schema(v).path_types}
+    return replace(
+        schema,
+        record_types={n: rt for n, rt in schema.record_types.items() if n not in names},
+        path_types={n: p for n, p in schema.path_types.items() if n not in meta_paths},
     )
 
 
@@ -118,18 +142,51 @@ def _item_articles(owner: str, items: Iterable[Item], *, path_owner: bool, prefi
     return out
 
 
-def schema_to_articles(schema: Schema, *, generator: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The meta-database articles describing ``schema``, per meta record type, in write order."""
+def describe(schema: Schema) -> str:
+    """A schema's description as the history keeps it: its canonical JSON (``from_plain`` reads it)."""
+    return json.dumps(to_plain(schema), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def version_articles(
+    schema: Schema,
+    *,
+    state: str = "current",
+    applied_at: str | None = None,
+    applied_by: str | None = None,
+    generator: str | None = None,
+    described: bool = True,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A version's ``SchemaVersion`` article and the ``SchemaText`` parts of its description
+    (none for the meta-schema, whose versions ship with assurdb)."""
+    text = describe(schema) if described else ""
+    parts = [
+        {"name": schema.name, "version": schema.version, "part": n, "text": text[start : start + PART]}
+        for n, start in enumerate(range(0, len(text), PART), start=1)
+    ]
+    head = {
+        "name": schema.name,
+        "version": schema.version,
+        "fingerprint": schema.fingerprint,
+        "generator": generator,
+        "label": schema.label or None,
+        "state": state,
+        "applied_at": applied_at,
+        "applied_by": applied_by,
+        "parts": len(parts),
+    }
+    return head, parts
+
+
+def schema_from_parts(parts: Iterable[Mapping[str, Any]]) -> Schema:
+    """A version rebuilt from its ``SchemaText`` parts (any order)."""
+    text = "".join(p["text"] for p in sorted(parts, key=lambda p: int(p["part"])))
+    return from_plain(json.loads(text))
+
+
+def schema_to_articles(schema: Schema) -> dict[str, list[dict[str, Any]]]:
+    """The meta-database articles describing ``schema`` (its record types, items, keys, paths and
+    statistics), per meta record type, in write order."""
     articles: dict[str, list[dict[str, Any]]] = {name: [] for name in DESCRIPTIVE}
-    articles["SchemaVersion"].append(
-        {
-            "name": schema.name,
-            "version": schema.version,
-            "fingerprint": schema.fingerprint,
-            "generator": generator,
-            "label": schema.label or None,
-        }
-    )
     for position, rt in enumerate(schema.record_types.values(), start=1):
         articles["RecordType"].append(
             {
@@ -210,10 +267,12 @@ def _items_of(owner: str, rows: list[Mapping[str, Any]]) -> list[Item]:
 
 def schema_from_articles(articles: Mapping[str, list[Mapping[str, Any]]]) -> Schema:
     """Rebuild a :class:`Schema` from its meta-database articles (inverse of :func:`schema_to_articles`)."""
-    versions = articles.get("SchemaVersion") or []
-    if len(versions) != 1:
-        raise MetaDBError(f"the meta-database holds {len(versions)} schema versions; expected exactly one")
-    head = versions[0]
+    current = [v for v in articles.get("SchemaVersion") or [] if v.get("state", "current") == "current"]
+    if len(current) > 1:  # the meta-schema's own version beside the schema's
+        current = [v for v in current if v["name"] != META_NAME]
+    if len(current) != 1:
+        raise MetaDBError(f"the meta-database holds {len(current)} current schema versions; expected exactly one")
+    head = current[0]
     items = list(articles.get("Item") or [])
     keys = list(articles.get("AccessKey") or [])
     counts = {s["record_type"]: s["count"] for s in articles.get("Statistics") or []}

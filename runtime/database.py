@@ -10,16 +10,18 @@ holding the user's permissions.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from assurdb.metadb.contract import RC, Mode, Reply, Session
 from assurdb.metadb.errors import MetaDBError
-from assurdb.metadb.meta import schema_to_articles
+from assurdb.metadb.meta import META_NAME, meta_schema, schema_to_articles, version_articles, without_meta
 from assurdb.metadb.model import Schema
 from assurdb.runtime.backends import backend_for_url
 from assurdb.runtime.errors import (
@@ -36,8 +38,10 @@ from assurdb.runtime.specs import Interface, RecordSpec
 
 SYSTEM_USER = "system"
 ADMIN_USER = "admin"
-#: Order in which the meta-database describing a schema is written (origins before targets).
-META_WRITE_ORDER = ("SchemaVersion", "RecordType", "PathType", "Item", "AccessKey", "Statistics")
+#: Order in which the descriptive meta articles are written (origins before targets).
+DESCRIPTIVE_ORDER = ("RecordType", "PathType", "Item", "AccessKey", "Statistics")
+#: What the creation of a database opens and writes.
+META_WRITE_ORDER = ("SchemaVersion", "SchemaText", *DESCRIPTIVE_ORDER, "User", "Permission")
 #: How long administration waits for a meta record type another session holds (600+i).
 ADMIN_TIMEOUT = 30.0
 
@@ -163,45 +167,81 @@ class Database:
 
     # -- creation ----------------------------------------------------------------------------
     def _install(self, admin_password: str) -> None:
-        """Write the meta-database (schema description, admin user, permissions) through the interface."""
-        articles = schema_to_articles(self.schema, generator=self.interface.generator_version)
+        """Write the meta-database (the schema's description and history, the admin user and its
+        permissions) through the interface, in one unit of work."""
+        data = self.data_schema
+        articles = schema_to_articles(self.schema)
+        at, generator = now(), self.interface.generator_version
+        version, parts = version_articles(data, applied_at=at, applied_by=ADMIN_USER, generator=generator)
+        meta, _ = version_articles(
+            meta_schema(self.interface.meta_version),
+            applied_at=at,
+            applied_by=ADMIN_USER,
+            generator=generator,
+            described=False,
+        )
         with self.system_session() as system:
-            reply = system.open_db([(rt, 2) for rt in (*META_WRITE_ORDER, "User", "Permission")])
+            reply = system.open_db([(rt, 2) for rt in META_WRITE_ORDER])
             if reply.rc != RC.OK:
                 raise MetaDBError(f"cannot open the meta-database: {reply.message}")
             system.begin()
-            for rt in META_WRITE_ORDER:
-                if articles[rt]:
-                    reply = system.write_batch(rt, articles[rt])
+            batches = [("SchemaVersion", [version, meta]), ("SchemaText", parts)]
+            batches += [(rt, articles[rt]) for rt in DESCRIPTIVE_ORDER]
+            batches += [
+                ("User", [{"name": ADMIN_USER, "password_hash": hash_password(admin_password), "active": True}]),
+                ("Permission", [{"user": ADMIN_USER, "record_type": rt, "mode": 3} for rt in self.records]),
+            ]
+            for rt, batch in batches:
+                if batch:
+                    reply = system.write_batch(rt, batch)
                     if reply.rc != RC.OK:
                         system.rollback()
                         raise MetaDBError(f"cannot write the meta-database ({rt}): {reply.message}")
-            system.write("User", {"name": ADMIN_USER, "password_hash": hash_password(admin_password), "active": True})
-            reply = system.write_batch(
-                "Permission",
-                [{"user": ADMIN_USER, "record_type": rt, "mode": 3} for rt in self.records],
-            )
-            if reply.rc != RC.OK:
-                system.rollback()
-                raise MetaDBError(f"cannot write the admin's permissions: {reply.message}")
             reply = system.commit()
             if reply.rc != RC.OK:
                 raise MetaDBError(f"cannot write the meta-database: {reply.message}")
             system.close_db()
 
+    @property
+    def data_schema(self) -> Schema:
+        """The interface's schema without the meta-schema's record and path types."""
+        return without_meta(self.schema)
+
+    def stored(self) -> Stored | None:
+        """What the database holds: its current schema, the meta-schema's version, a migration
+        underway; None when it holds no assurdb meta-database."""
+        with self.system_session() as system:
+            rows: list[Any] | None = None
+            for sql in (self.compiled.schema_versions, self.compiled.legacy_schema_versions):
+                try:
+                    rows = system.conn.all(sql, ())
+                    break
+                except Exception:  # noqa: BLE001 - an older meta-database, or none at all
+                    if system.conn.in_tx:
+                        system.conn.rollback()
+        if not rows:
+            return None
+        if len(rows[0]) == 3:  # the meta-schema's version 1: one row, the current schema
+            name, version, fingerprint = rows[0]
+            return Stored(SchemaVersion(str(name), int(version), str(fingerprint)), 1, None)
+        data = migrating = None
+        meta = 1
+        for name, version, fingerprint, state in rows:
+            found = SchemaVersion(str(name), int(version), str(fingerprint))
+            if name == META_NAME:
+                meta = max(meta, int(version)) if state == "current" else meta
+            elif state == "current":
+                data = found
+            elif state == "migrating":
+                migrating = found
+        if data is None:
+            return None
+        return Stored(data, meta, migrating)
+
     def stored_schema(self) -> SchemaVersion | None:
         """The schema the database holds (name, version, fingerprint), or None when it holds none."""
-        with self.system_session() as system:
-            try:
-                rows = system.conn.all(self.compiled.schema_version_select, ())
-            except Exception:  # noqa: BLE001 - no meta-database table: not an assurdb database
-                if system.conn.in_tx:
-                    system.conn.rollback()
-                return None
-        if len(rows) != 1:
-            return None
-        name, version, fingerprint = rows[0]
-        return SchemaVersion(str(name), int(version), str(fingerprint))
+        found = self.stored()
+        return None if found is None else found.schema
 
     @property
     def built_from(self) -> SchemaVersion:
@@ -210,24 +250,61 @@ class Database:
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaMismatchError` unless the database holds the interface's schema."""
-        stored = self.stored_schema()
+        found = self.stored()
         mine = self.built_from
-        if stored is not None and stored.fingerprint == mine.fingerprint and stored.name == mine.name:
+        meta = self.interface.meta_version
+        stored = None if found is None else found.schema
+        if (
+            found is not None
+            and stored is not None
+            and (stored.name, stored.fingerprint) == (mine.name, mine.fingerprint)
+            and found.meta_version == meta
+            and found.migrating is None
+        ):
             return
         safe = self.backend.safe_url()
-        if stored is None:
+        if found is None or stored is None:
             advice = "create it with `assurdb init URL`"
+        elif found.migrating is not None:
+            advice = (
+                f"a migration to {found.migrating} is underway, or was interrupted: run "
+                f"`assurdb migrate apply --db URL` with that schema's file again to finish it"
+            )
         elif stored.name != mine.name:
             advice = (
                 f"use an interface generated from schema {stored.name} "
                 f"(`assurdb generate {stored.name}.yaml --out DIR`, then interface=… or --interface)"
             )
+        elif found.meta_version < meta:
+            advice = (
+                f"its meta-database is at version {found.meta_version}, this assurdb's at {meta}: "
+                "upgrade it with `assurdb migrate apply --db URL`"
+            )
+        elif found.meta_version > meta:
+            advice = f"its meta-database is at version {found.meta_version}: upgrade assurdb, then regenerate"
         else:
             advice = (
-                "migrate the database (`assurdb migrate`) if the schema changed, "
+                "migrate the database (`assurdb migrate apply --db URL SCHEMA_FILE`) if the schema changed, "
                 "or regenerate the interface (`assurdb generate`) if the generator did"
             )
-        raise SchemaMismatchError(safe, stored, mine, self.interface.package, advice)
+        raise SchemaMismatchError(
+            safe, stored, mine, self.interface.package, advice,
+            stored_meta=None if found is None else found.meta_version, interface_meta=meta,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a database holds: its current schema, the meta-schema's version, a migration underway."""
+
+    schema: SchemaVersion
+    meta_version: int
+    migrating: SchemaVersion | None
+
+
+def now() -> str:
+    """This moment in UTC, as the history keeps it (ISO 8601, seconds)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def open_database(
@@ -239,7 +316,7 @@ def open_database(
         if create:
             if not admin_password:
                 raise MetaDBError("creating a database needs an admin password")
-            if db.stored_schema() is not None:
+            if db.stored() is not None:
                 raise DatabaseExistsError(db.backend.safe_url())
             db.backend.create_tables()
             db._install(admin_password)

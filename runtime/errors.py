@@ -63,13 +63,24 @@ class SchemaMismatchError(BackendError):
     """
 
     def __init__(
-        self, url: str, stored: SchemaVersion | None, interface: SchemaVersion, package: str, advice: str
+        self,
+        url: str,
+        stored: SchemaVersion | None,
+        interface: SchemaVersion,
+        package: str,
+        advice: str,
+        *,
+        stored_meta: int | None = None,
+        interface_meta: int | None = None,
     ) -> None:
         self.url = url
         self.stored = stored
         self.interface = interface
         self.package = package
         self.advice = advice
+        #: the meta-schema's version the database is at, and the interface's
+        self.stored_meta = stored_meta
+        self.interface_meta = interface_meta
         if stored is None:
             text = f"{url} holds no assurdb meta-database: {advice}"
         else:

@@ -335,7 +335,10 @@ class Compiled:
     side_ddl: Sequence[str]
     #: the runtime's own statements on the meta-database's openings (lock, select_rt, delete, insert, delete_all)
     openings: Mapping[str, Stmt]
-    schema_version_select: str
+    #: every version the meta-database holds (name, version, fingerprint, state); ``legacy``: the
+    #: same without the state, readable whatever the meta-schema's version
+    schema_versions: str
+    legacy_schema_versions: str
     records: Mapping[str, RecordSpec]
     paths: Mapping[str, PathSpec]
 
@@ -351,7 +354,11 @@ class Interface:
     package: str
     name: str
     version: int
+    #: the schema's fingerprint (its record and path types, not the meta-schema's)
     fingerprint: str
+    #: the meta-schema the interface was generated with
+    meta_version: int
+    meta_fingerprint: str
     generator_version: str
     backends: tuple[str, ...]
     plain: Mapping[str, Any]

@@ -53,7 +53,7 @@ def item_count(schema: Schema) -> int:
 
 def summary(schema: Schema) -> list[str]:
     """``assurdb schema show``'s lines: record types, path types, totals."""
-    title = f"Schema {schema.name}, version {schema.version}" + (f": {schema.label}" if schema.label else "")
+    title = f"Schema {schema.name} v{schema.version}" + (f": {schema.label}" if schema.label else "")
     lines = [title, f"Source: {schema.source}", f"Fingerprint: {schema.fingerprint}", ""]
     rts = sorted(schema.record_types.values(), key=lambda r: r.name)
     lines.append(f"Record types ({len(rts)}):")

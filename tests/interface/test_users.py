@@ -58,8 +58,11 @@ def test_passwords_are_kept_as_salted_hashes(db: Any, admin: Any) -> None:
 
 def test_the_meta_database_is_read_through_the_interface(db: Any, admin: Any) -> None:
     ok(admin.open_db([("RecordType", 1), ("Item", 1), ("PathType", 1), ("SchemaVersion", 1), ("AccessKey", 1)]))
-    version = admin.read_direct("SchemaVersion", {"name": "insurance"}).article
-    assert version["fingerprint"] == db.interface.fingerprint
+    version = admin.read_direct("SchemaVersion", {"name": "insurance", "version": 1}).article
+    assert version["fingerprint"] == db.interface.fingerprint and version["state"] == "current"
+    assert version["applied_by"] == "admin" and version["parts"] > 0
+    meta = admin.read_direct("SchemaVersion", {"name": "meta", "version": db.interface.meta_version}).article
+    assert meta["state"] == "current"
     item = admin.read_direct("Item", {"owner": "Insured", "name": "name"}).article
     assert (item["type"], item["length"], item["access_key"], item["mandatory"]) == ("alphanumeric", 25, True, True)
     key = admin.read_direct("AccessKey", {"record_type": "PRA", "name": "id"}).article
@@ -86,7 +89,7 @@ def test_connect_checks_the_schema_fingerprint(make_url: Any, backend: str) -> N
         with db.system_session() as system:
             table = "meta_schema_version"
             system.conn.begin()
-            system.conn.run(f"UPDATE {table} SET fingerprint = 'x'")
+            system.conn.run(f"UPDATE {table} SET fingerprint = 'x' WHERE name = 'insurance'")
             system.conn.commit()
     finally:
         db.close()
