@@ -21,13 +21,16 @@ from typing import Any, cast
 import yaml
 
 from assurdb.metadb.errors import SchemaError, SchemaProblem
+from assurdb.metadb.expressions import Expression, ExpressionError
 from assurdb.metadb.model import (
     COMBINE_RULES,
     IDENTIFIER_KEY,
     ITEM_TYPES,
     PATH_CLASSES,
     AccessKey,
+    DataStep,
     Item,
+    MigrationHints,
     PathClass,
     PathType,
     RecordType,
@@ -55,7 +58,7 @@ _TOP_KEYS = {
     "path_types",
     "statistics",
 }
-_RT_KEYS = {"label", "description", "items", "identifier", "keys"}
+_RT_KEYS = {"label", "description", "items", "identifier", "keys", "renamed_from"}
 _ITEM_KEYS = {
     "type",
     "length",
@@ -68,7 +71,14 @@ _ITEM_KEYS = {
     "display",
     "combine",
     "description",
+    "renamed_from",
+    "migrate",
 }
+#: A key written as a mapping (to say what it was called before).
+_KEY_KEYS = {"items", "renamed_from"}
+#: An item's data step: exactly one of these.
+_MIGRATE_KEYS = {"value", "compute", "callable"}
+CALLABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$")
 _PATH_KEYS = {
     "origin",
     "target",
@@ -82,6 +92,7 @@ _PATH_KEYS = {
     "identifying",
     "origin_items",
     "items",
+    "renamed_from",
 }
 _STAT_KEYS = {"count", "key_costs"}
 
@@ -420,7 +431,12 @@ def _parse_record_type(report: _Report, name: str, node: Any, line: int | None) 
             )
             continue
         if _check_name(report, key_name, _line(raw_keys, key_name), f"{element}, key {key_name}"):
-            keys[key_name] = _names_list(report, raw_keys, key_name, f"{element}, key {key_name}")
+            spec = raw_keys[key_name]
+            if isinstance(spec, _Map):  # {items: [...], renamed_from: old}
+                _check_keys(report, spec, _KEY_KEYS, f"{element}, key {key_name}")
+                keys[key_name] = _names_list(report, spec, "items", f"{element}, key {key_name}")
+            else:
+                keys[key_name] = _names_list(report, raw_keys, key_name, f"{element}, key {key_name}")
     key_items: set[str] = set()
     ok = True
     for key_name, key in keys.items():
@@ -839,17 +855,111 @@ def parse(text: str, file: str = "<string>", *, reserved: Mapping[str, str] | No
             inverses[inverse] = draft.path.name
     _attach_path_items(report, rts, drafts)
     statistics = _parse_statistics(report, doc.get("statistics"), rts, rejected)
+    path_types = {d.path.name: d.path for d in drafts}
+    hints = _migration_hints(report, doc, rts, path_types) if not report.problems else MigrationHints()
     if report.problems:
         raise SchemaError(report.problems)
     return Schema(
         name=name,
         version=version,
         record_types=rts,
-        path_types={d.path.name: d.path for d in drafts},
+        path_types=path_types,
         label=doc.get("label", ""),
         statistics=statistics,
         source=file,
+        migration=hints,
     )
+
+
+def _renamed_from(report: _Report, node: _Map, element: str, own: str) -> str | None:
+    old = node.get("renamed_from")
+    if old is None:
+        return None
+    if not isinstance(old, str) or not NAME_RE.match(old) or len(old) > MAX_NAME:
+        report.add(_line(node, "renamed_from"), element, f"renamed_from: the former name, not {old!r}")
+        return None
+    if old == own:
+        report.add(_line(node, "renamed_from"), element, "renamed_from names the element's own name")
+        return None
+    return old
+
+
+def _data_step(report: _Report, node: _Map, item: Item, element: str) -> DataStep | None:
+    spec = node.get("migrate")
+    if spec is None:
+        return None
+    line = _line(node, "migrate")
+    if not isinstance(spec, _Map) or len(set(spec) & _MIGRATE_KEYS) != 1 or set(spec) - _MIGRATE_KEYS:
+        report.add(line, element, "migrate: a mapping with one of value, compute or callable")
+        return None
+    if "value" in spec:
+        value = spec["value"]
+        if isinstance(value, float) and item.type == "decimal":
+            value = Decimal(repr(value))
+        if item.type == "date" and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(value)
+        checked, error = check_value(item, value)
+        if error:
+            report.add(line, element, f"migrate value {value!r} does not fit: {error}")
+            return None
+        return DataStep("value", checked)
+    if "compute" in spec:
+        try:
+            return DataStep("compute", Expression(spec["compute"]))
+        except ExpressionError as exc:
+            report.add(line, element, f"migrate compute: {exc}")
+            return None
+    target = spec["callable"]
+    if not isinstance(target, str) or not CALLABLE_RE.match(target):
+        report.add(line, element, f"migrate callable: module:function, not {target!r}")
+        return None
+    return DataStep("callable", target)
+
+
+def _migration_hints(
+    report: _Report, doc: _Map, rts: Mapping[str, RecordType], paths: Mapping[str, PathType]
+) -> MigrationHints:
+    """The renames and data steps a schema file declares for migrating from its previous version."""
+    record_types: dict[str, str] = {}
+    items: dict[tuple[str, str], str] = {}
+    keys: dict[tuple[str, str], str] = {}
+    renamed_paths: dict[str, str] = {}
+    steps: dict[tuple[str, str], DataStep] = {}
+    for rt_name, node in (doc.get("record_types") or _Map()).items():
+        element = f"record type {rt_name}"
+        old = _renamed_from(report, node, element, rt_name)
+        if old is not None:
+            record_types[rt_name] = old
+        rt = rts[rt_name]
+        for item_name, spec in (node.get("items") or _Map()).items():
+            where = f"{element}.{item_name}"
+            old_item = _renamed_from(report, spec, where, item_name)
+            if old_item is not None:
+                items[(rt_name, item_name)] = old_item
+            step = _data_step(report, spec, rt.items[item_name], where)
+            if step is not None:
+                steps[(rt_name, item_name)] = step
+            for sub_name, sub_spec in (spec.get("items") or _Map()).items():
+                if isinstance(sub_spec, _Map):
+                    old_sub = _renamed_from(report, sub_spec, f"{where}.{sub_name}", sub_name)
+                    if old_sub is not None:
+                        items[(rt_name, f"{item_name}.{sub_name}")] = old_sub
+        for key_name, spec in (node.get("keys") or _Map()).items():
+            if isinstance(spec, _Map):
+                old_key = _renamed_from(report, spec, f"{element}, key {key_name}", key_name)
+                if old_key is not None:
+                    keys[(rt_name, key_name)] = old_key
+    for path_name, node in (doc.get("path_types") or _Map()).items():
+        if path_name in paths:
+            old_path = _renamed_from(report, node, f"path type {path_name}", path_name)
+            if old_path is not None:
+                renamed_paths[path_name] = old_path
+    for mapping, what in ((record_types, "record type"), (renamed_paths, "path type")):
+        olds = list(mapping.values())
+        for twice in sorted({o for o in olds if olds.count(o) > 1}):
+            report.add(None, what, f"two {what}s say renamed_from: {twice}")
+    return MigrationHints(record_types, items, keys, renamed_paths, steps)
 
 
 def load(path: str | Path) -> Schema:

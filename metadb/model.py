@@ -223,6 +223,33 @@ class Opening:
 
 
 @dataclass(frozen=True)
+class DataStep:
+    """How existing articles get an item's value when a schema version is applied to a database:
+    a constant (``value``), an expression on the article's items (``compute``, see
+    :mod:`assurdb.metadb.expressions`) or a Python callable ``module:function`` of the article."""
+
+    kind: Literal["value", "compute", "callable"]
+    source: Any
+
+
+@dataclass(frozen=True)
+class MigrationHints:
+    """What a schema file declares about the version before it: renamed elements (new name → old
+    name) and data steps. Not part of the schema itself (nor of its fingerprint)."""
+
+    record_types: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: (record type, item) → old item name; a sub-item is written ``item.sub``
+    items: Mapping[tuple[str, str], str] = field(default_factory=lambda: MappingProxyType({}))
+    keys: Mapping[tuple[str, str], str] = field(default_factory=lambda: MappingProxyType({}))
+    paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: (record type, item) → how existing articles get the item's value
+    steps: Mapping[tuple[str, str], DataStep] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __bool__(self) -> bool:
+        return bool(self.record_types or self.items or self.keys or self.paths or self.steps)
+
+
+@dataclass(frozen=True)
 class Schema:
     """A whole schema: record types and path types, with its statistics and version."""
 
@@ -233,6 +260,8 @@ class Schema:
     label: str = ""
     statistics: Mapping[str, Statistics] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""
+    #: renames and data steps declared for migrating from the previous version (not in the fingerprint)
+    migration: MigrationHints = field(default_factory=MigrationHints, compare=False)
 
     def __post_init__(self) -> None:
         for attr in ("record_types", "path_types", "statistics"):
