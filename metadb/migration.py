@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 from assurdb.metadb.errors import MetaDBError
 from assurdb.metadb.model import DataStep, Item, PathType, RecordType, Schema
@@ -28,6 +28,17 @@ from assurdb.metadb.model import DataStep, Item, PathType, RecordType, Schema
 Safety = Literal["safe", "needs a default", "loses data"]
 #: What a change asks of the data before it is applied (see :class:`Change`).
 Check = Literal["", "rows", "values", "nulls", "fits", "occurrences", "origins", "targets", "links", "single"]
+
+
+class Facts(TypedDict, total=False):
+    """The elements a change concerns (new names, and former ones)."""
+
+    record_type: str | None
+    old_record_type: str | None
+    item: str | None
+    old_item: str | None
+    path: str | None
+    old_path: str | None
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,7 @@ class _Planner:
         self.items: dict[tuple[str, str], str] = {}
 
     def add(self, kind: str, subject: str, detail: str, safety: Safety, check: Check = "", **facts: str | None) -> None:
-        self.changes.append(Change(kind, subject, detail, safety, check, **facts))  # type: ignore[arg-type]
+        self.changes.append(Change(kind, subject, detail, safety, check, **Facts(**facts)))  # type: ignore[typeddict-item]
 
     # -- correspondence -----------------------------------------------------------------------
     def _match(
@@ -177,14 +188,19 @@ class _Planner:
         self._paths()
         self._statistics()
         steps = {k: v for k, v in self.hints.steps.items() if k[0] in new.record_types}
-        for (rt, item), step in steps.items():
+        for (rt_name, item_name), step in steps.items():
             if (
-                self.rts.get(rt) is not None
-                and (rt, item) in self.items
-                and not any(c.record_type == rt and c.item == item for c in self.changes)
+                self.rts.get(rt_name) is not None
+                and (rt_name, item_name) in self.items
+                and not any(c.record_type == rt_name and c.item == item_name for c in self.changes)
             ):
                 self.add(
-                    "compute item", f"{rt}.{item}", f"{step.kind}: {_source(step)}", "safe", record_type=rt, item=item
+                    "compute item",
+                    f"{rt_name}.{item_name}",
+                    f"{step.kind}: {_source(step)}",
+                    "safe",
+                    record_type=rt_name,
+                    item=item_name,
                 )
         return Plan(old, new, tuple(self.changes), dict(self.rts), dict(self.paths), dict(self.items), steps)
 
@@ -201,7 +217,7 @@ class _Planner:
         for item_name in own_new:
             item = new.items[item_name]
             subject = f"{name}.{item_name}"
-            facts = {"record_type": name, "old_record_type": old.name, "item": item_name}
+            facts: Facts = {"record_type": name, "old_record_type": old.name, "item": item_name}
             if item_name not in matched:
                 step = steps.get((name, item_name))
                 if step is not None or item.default is not None:
@@ -237,7 +253,7 @@ class _Planner:
             )
         self._keys(old, new)
 
-    def _item(self, subject: str, old: Item, new: Item, step: DataStep | None, facts: dict[str, str | None]) -> None:
+    def _item(self, subject: str, old: Item, new: Item, step: DataStep | None, facts: Facts) -> None:
         if step is not None:
             self.add("compute item", subject, f"{step.kind}: {_source(step)}", "safe", **facts)
         elif old.decomposable != new.decomposable:
@@ -295,12 +311,12 @@ class _Planner:
                     **facts,
                 )
 
-    def _sub_items(self, subject: str, old: Item, new: Item, facts: dict[str, str | None]) -> None:
+    def _sub_items(self, subject: str, old: Item, new: Item, facts: Facts) -> None:
         rt = str(facts["record_type"])
         renames = {
             n.split(".", 1)[1]: o for (r, n), o in self.hints.items.items() if r == rt and n.startswith(f"{new.name}.")
         }
-        matched = self._match(new.sub_items.names, set(old.sub_items.names), renames, f"sub-item of {subject}")
+        matched = self._match(list(new.sub_items.names), set(old.sub_items.names), renames, f"sub-item of {subject}")
         for sub in new.sub_items:
             where = f"{subject}.{sub.name}"
             if sub.name not in matched:
@@ -328,7 +344,7 @@ class _Planner:
         matched = self._match(list(new.keys.names), set(old.keys.names), renames, f"key of {new.name}")
         for key in new.keys:
             subject = f"{new.name}, key {key.name}"
-            facts = {"record_type": new.name, "old_record_type": old.name}
+            facts: Facts = {"record_type": new.name, "old_record_type": old.name}
             if key.name not in matched:
                 self.add("add key", subject, ", ".join(key.items), "safe", **facts)
                 continue
@@ -349,7 +365,7 @@ class _Planner:
         old, new = self.old, self.new
         kept_old = set(self.paths.values())
         for name, path in new.path_types.items():
-            facts = {"path": name}
+            facts: Facts = {"path": name}
             if name not in self.paths:
                 check: Check = "origins" if path.target_needs_origin else ""
                 safety: Safety = "safe"

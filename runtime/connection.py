@@ -100,3 +100,41 @@ class Connection:
             self.cur.close()
         finally:
             self.raw.close()
+
+
+class Borrowed(Connection):
+    """A connection whose transaction someone else holds (a migration writing the meta-database
+    through requests in its own transaction): BEGIN and COMMIT are the owner's, not the session's."""
+
+    def __init__(self, dbapi_connection: Any, name: str, *, whole_results: bool = False) -> None:
+        self.raw = None
+        self.cx = dbapi_connection
+        self.cur = dbapi_connection if whole_results else dbapi_connection.cursor()
+        self.in_tx = True
+        self.name = name  # type: ignore[misc]
+        self._whole = whole_results
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if not self._whole:
+            return super().one(sql, params)
+        rows = self.cur.execute(sql, params).fetchall()
+        return rows[0] if rows else None
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        if not self._whole:
+            return super().run(sql, params)
+        rows = self.cur.execute(sql, params).fetchall()
+        return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
+
+    def begin(self) -> None:
+        self.in_tx = True
+
+    def commit(self) -> None:
+        """The owner commits."""
+
+    def rollback(self) -> None:
+        raise RuntimeError("the borrowed connection's transaction is its owner's to roll back")
+
+    def close(self) -> None:
+        if not self._whole:
+            self.cur.close()

@@ -22,6 +22,7 @@ from assurdb.runtime.specs import LOOKUP, PURPOSES, PathSpec, RecordSpec, Refusa
 
 if TYPE_CHECKING:
     from assurdb.metadb.model import Schema
+    from assurdb.runtime.connection import Connection
     from assurdb.runtime.database import Database
 
 
@@ -55,13 +56,15 @@ def refuse(rc: int, message: str, position: int | None = None) -> Reply:
 class SessionBase:
     """One user session: its connection, openings, unit of work and pending checks."""
 
-    def __init__(self, database: Database, user: str, permissions: Mapping[str, int]) -> None:
+    def __init__(
+        self, database: Database, user: str, permissions: Mapping[str, int], connection: Connection | None = None
+    ) -> None:
         self.id = uuid.uuid4().hex
         self.database = database
         self.backend = database.backend
         self.records: Mapping[str, RecordSpec] = database.compiled.records
         self.paths: Mapping[str, PathSpec] = database.compiled.paths
-        self.conn = database.backend.connect()
+        self.conn = database.backend.connect() if connection is None else connection
         self._user = user
         self.permissions = dict(permissions)
         self.opened: dict[str, int] = {}

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 #: A diagnosis of a refused batch: the reply naming the first refused article, or None.
 Diagnose = Callable[[], Any]
+#: The end of a migration: given its connection and a way to empty a table, rewrite the meta-database.
+Finish = Callable[[Connection, Callable[[str], None]], None]
 
 
 class Backend:
@@ -96,11 +98,10 @@ class Backend:
                         list(fk.columns), [f"{fk.ref_table}.{c}" for c in fk.ref_columns], name=fk.name
                     )
                 )
-            for unique in table.uniques:
-                extras.append(sa.UniqueConstraint(*unique.columns, name=unique.name))
         sa_table = sa.Table(table.name, md, *cols, *extras, **cls.table_options())
         if constraints:
-            for index in table.indexes:
+            # 1-1 uniques are unique indexes: every DBMS creates and drops them alike (migrations)
+            for index in (*table.indexes, *table.uniques):
                 sa.Index(index.name, *[sa_table.c[c] for c in index.columns], unique=index.unique)
         return sa_table
 
@@ -204,6 +205,27 @@ class Backend:
         """The target row after ``current`` (its encoded sort items and identifier) in path order."""
         assert path.next_target is not None
         return session.conn.one(path.next_target.sql, session.bind(path.next_target, o=o, c=current))
+
+    # -- migrations ----------------------------------------------------------------------------
+    #: The DBMS alters a table in place (columns added, renamed, dropped) inside a migration.
+    alters: ClassVar[bool] = True
+    #: The DBMS's DDL is transactional: a migration is one transaction (MariaDB's is not).
+    transactional_ddl: ClassVar[bool] = True
+
+    def migrate(self, operations: Sequence[Any], finish: Finish) -> None:
+        """Run a migration's physical operations, then ``finish`` (the meta-database rewritten
+        through requests on the migration's own connection), in one transaction where the DBMS's
+        DDL is transactional."""
+        raise NotImplementedError
+
+    def migration_sql(self, operations: Sequence[Any]) -> str:
+        """The operations as the SQL script they run (data conversions named, not shown)."""
+        raise NotImplementedError
+
+    @classmethod
+    def after_rebuild(cls, temporary: str, final: str) -> list[str]:
+        """Statements renaming what a swapped table kept of its temporary name (PostgreSQL's key)."""
+        return []
 
     def insert_batch(
         self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]], diagnose: Diagnose

@@ -23,6 +23,7 @@ What DuckDB forces on the interface:
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -32,9 +33,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
 
-from assurdb.metadb.physical import Column, PhysicalModel
-from assurdb.runtime.backends.base import Backend, Diagnose
-from assurdb.runtime.connection import Connection
+from assurdb.metadb.physical import Column, PhysicalModel, Table
+from assurdb.runtime.backends.base import Backend, Diagnose, Finish
+from assurdb.runtime.connection import Borrowed, Connection
 from assurdb.runtime.errors import BackendError, DatabaseLockedError
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
@@ -116,17 +117,19 @@ class DuckDBBackend(Backend):
     @classmethod
     def create_statements(cls, model: PhysicalModel) -> tuple[list[str], list[str]]:
         """DuckDB DDL: primary keys only (the interface enforces paths itself)."""
-        statements: list[str] = []
-        for table in model.tables:
-            cols = []
-            for column in table.columns:
-                null = "" if column.nullable and column.name not in table.primary_key else " NOT NULL"
-                cols.append(f'"{column.name}" {duckdb_type(column)}{null}')
-            pk = ", ".join(f'"{c}"' for c in table.primary_key)
-            cols.append(f"PRIMARY KEY ({pk})")
-            body = ",\n\t".join(cols)
-            statements.append(f'CREATE TABLE "{table.name}" (\n\t{body}\n)')
-        return statements, []
+        return [cls.table_ddl(table, table.name) for table in model.tables], []
+
+    @staticmethod
+    def table_ddl(table: Table, name: str) -> str:
+        """``CREATE TABLE name`` with the layout of ``table``."""
+        cols = []
+        for column in table.columns:
+            null = "" if column.nullable and column.name not in table.primary_key else " NOT NULL"
+            cols.append(f'"{column.name}" {duckdb_type(column)}{null}')
+        pk = ", ".join(f'"{c}"' for c in table.primary_key)
+        cols.append(f"PRIMARY KEY ({pk})")
+        body = ",\n\t".join(cols)
+        return f'CREATE TABLE "{name}" (\n\t{body}\n)'
 
     @classmethod
     def record_extras(cls, compiler: Any, rt: Any) -> tuple[dict[str, Stmt], dict[str, Stmt]]:
@@ -286,6 +289,37 @@ class DuckDBBackend(Backend):
         target = session.records[path.target]
         columns = tuple(dict.fromkeys(path.target_items + path.sort + target.ident))
         return self._walk(session, path, o, tuple(current[c] for c in columns[len(path.origin_items) :]))
+
+    # -- migrations ----------------------------------------------------------------------------
+    alters = False
+
+    def migrate(self, operations: Sequence[Any], finish: Finish) -> None:
+        from assurdb.runtime.backends.migrate_duckdb import DuckDBMigrator
+
+        cursor = self.con.cursor()
+        try:
+            cursor.execute("BEGIN TRANSACTION")
+            DuckDBMigrator(self.table_ddl, cursor).run(operations)
+            finish(
+                Borrowed(cursor, self.name, whole_results=True), lambda table: cursor.execute(f"DELETE FROM {table}")
+            )
+            cursor.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                cursor.execute("ROLLBACK")
+            raise
+        finally:
+            cursor.close()
+        with self.snap_lock:  # every table may have changed: no snapshot survives
+            self.snapshots.clear()
+            self.counters = {k: v + 1 for k, v in self.counters.items()}
+
+    def migration_sql(self, operations: Sequence[Any]) -> str:
+        from assurdb.runtime.backends.migrate_duckdb import DuckDBMigrator
+
+        out: list[str] = ["BEGIN TRANSACTION;"]
+        DuckDBMigrator(self.table_ddl, None, out).run(operations)
+        return "\n".join([*out, "COMMIT;"]) + "\n"
 
     # -- WRITE BATCH -----------------------------------------------------------------------------
     def insert_batch(

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -61,6 +62,22 @@ class MariaDBBackend(RelationalBackend):
     label = "MariaDB"
     schemes: ClassVar[Mapping[str, str]] = {"mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
     connection_class = MariaDBConnection
+    transactional_ddl = False
+
+    def begin_migration(self, cx: sa.Connection) -> None:
+        # MariaDB commits each DDL statement: every statement commits, and each operation looks
+        # first whether it is already done, so a killed migration is finished by running it again.
+        cx.execution_options(isolation_level="AUTOCOMMIT")
+
+    def begin_finish(self, cx: sa.Connection) -> None:
+        cx.exec_driver_sql("START TRANSACTION")
+
+    def end_migration(self, cx: sa.Connection) -> None:
+        cx.exec_driver_sql("COMMIT")
+
+    def abort_migration(self, cx: sa.Connection) -> None:
+        with contextlib.suppress(Exception):
+            cx.exec_driver_sql("ROLLBACK")
 
     @classmethod
     def dialect(cls) -> Dialect:

@@ -48,6 +48,11 @@ class PostgreSQLBackend(RelationalBackend):
     connection_class = PostgreSQLConnection
 
     @classmethod
+    def after_rebuild(cls, temporary: str, final: str) -> list[str]:
+        # the primary key of a swapped table keeps the temporary table's name: give it the final one
+        return [f'ALTER INDEX "{temporary}_pkey" RENAME TO "{final}_pkey"']
+
+    @classmethod
     def dialect(cls) -> Dialect:
         return postgresql.psycopg.dialect(paramstyle="format")  # type: ignore[no-untyped-call]
 

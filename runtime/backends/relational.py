@@ -14,14 +14,14 @@ Decisions that hold on every relational DBMS:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 
 from assurdb.metadb.physical import Column, PhysicalModel
-from assurdb.runtime.backends.base import Backend, Diagnose
-from assurdb.runtime.connection import Connection
+from assurdb.runtime.backends.base import Backend, Diagnose, Finish
+from assurdb.runtime.connection import Borrowed, Connection
 from assurdb.runtime.errors import BackendError
 from assurdb.runtime.specs import Compiled, RecordSpec
 
@@ -108,6 +108,50 @@ class RelationalBackend(Backend):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- migrations ----------------------------------------------------------------------------
+    def migrate(self, operations: Sequence[Any], finish: Finish) -> None:
+        from assurdb.runtime.backends.migrate_relational import AlembicMigrator
+
+        with self.engine.connect() as cx:
+            self.begin_migration(cx)
+            try:
+                AlembicMigrator(type(self), cx).run(operations)
+                connection = Borrowed(cx.connection.driver_connection, self.name)
+                self.begin_finish(cx)
+
+                def clear(table: str) -> None:
+                    cx.execute(sa.delete(sa.table(table)))
+
+                finish(connection, clear)
+                connection.close()
+                self.end_migration(cx)
+            except BaseException:
+                self.abort_migration(cx)
+                raise
+
+    def begin_migration(self, cx: sa.Connection) -> None:
+        """Start the migration's transaction (transactional DDL: one transaction for everything)."""
+        cx.begin()
+
+    def begin_finish(self, cx: sa.Connection) -> None:
+        """Before the meta-database is rewritten (MariaDB: a transaction of its own)."""
+
+    def end_migration(self, cx: sa.Connection) -> None:
+        cx.commit()
+
+    def abort_migration(self, cx: sa.Connection) -> None:
+        cx.rollback()
+
+    def migration_sql(self, operations: Sequence[Any]) -> str:
+        import io
+
+        from assurdb.runtime.backends.migrate_relational import AlembicMigrator
+
+        out = io.StringIO()
+        migrator = AlembicMigrator(type(self), None, dialect=self.dialect().name, as_sql=True, output_buffer=out)
+        migrator.run(operations)
+        return out.getvalue()
 
     def insert_batch(
         self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]], diagnose: Diagnose

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -136,6 +137,29 @@ class SQLiteBackend(RelationalBackend):
         side = f"{self.path}-openings"
         ddl = list(self.compiled.side_ddl)
         sa.event.listen(self.engine, "connect", lambda cx, _record: _on_connect(cx, side, ddl))
+
+    def begin_migration(self, cx: sa.Connection) -> None:
+        # Foreign keys off (a table is swapped under the keys that name it), and one explicit
+        # transaction: the sqlite3 module would otherwise commit before each DDL statement.
+        raw = cx.connection.driver_connection
+        assert raw is not None
+        raw.isolation_level = None
+        cx.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        cx.exec_driver_sql("BEGIN")
+
+    def end_migration(self, cx: sa.Connection) -> None:
+        broken = cx.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise BackendError(f"the migration would leave links to missing articles: {broken[:5]}")
+        cx.exec_driver_sql("COMMIT")
+        cx.exec_driver_sql("PRAGMA foreign_keys=ON")
+        cx.commit()
+
+    def abort_migration(self, cx: sa.Connection) -> None:
+        with contextlib.suppress(Exception):
+            cx.exec_driver_sql("ROLLBACK")
+        cx.exec_driver_sql("PRAGMA foreign_keys=ON")
+        cx.rollback()
 
     def connect(self) -> Connection:
         raw = self.engine.raw_connection()

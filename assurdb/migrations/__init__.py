@@ -1,0 +1,43 @@
+"""Schema versions upgraded in place, and whole databases moved between DBMSs.
+
+``migrate_plan`` / ``migrate_apply`` / ``migrate_sql``: from the version a database holds to a
+schema file's (:mod:`.apply`). ``copy``, ``dump`` and ``load``: a database moved through the
+interfaces, or through files (:mod:`.copy`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assurdb.migrations.apply import Finding, Migration, Report
+from assurdb.migrations.transform import MigrationError
+
+
+def migrate_plan(url: str, schema_file: str | Path | None = None, *, allow_data_loss: bool = False) -> Report:
+    """The plan from what ``url`` holds to ``schema_file`` (None: the meta-database's upgrade only),
+    with what the data says of it. Nothing is written."""
+    with Migration(url, schema_file) as migration:
+        return migration.report(allow_data_loss=allow_data_loss)
+
+
+def migrate_apply(
+    url: str,
+    schema_file: str | Path | None = None,
+    *,
+    user: str,
+    password: str,
+    allow_data_loss: bool = False,
+) -> Report:
+    """Apply the plan (an administrator's login; refused while sessions hold openings). The
+    report says whether it was applied, or why not (``report.refusals``)."""
+    with Migration(url, schema_file) as migration:
+        return migration.apply(user, password, allow_data_loss=allow_data_loss)
+
+
+def migrate_sql(url: str, schema_file: str | Path | None = None) -> str:
+    """The SQL a migration runs on ``url``'s DBMS (data conversions named, not shown)."""
+    with Migration(url, schema_file) as migration:
+        return migration.sql()
+
+
+__all__ = ["Finding", "MigrationError", "Report", "migrate_apply", "migrate_plan", "migrate_sql"]

@@ -1,0 +1,46 @@
+"""Interfaces generated on the fly, for a migration: the version a database holds and the version
+it is to hold, each read and written through its own codecs.
+
+Generated once per (schema fingerprint, meta-schema version, DBMS) into a folder of the user's
+cache and imported under a private package name; a migration never needs the user's own package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from assurdb.generator.render import GENERATOR_VERSION, render, write
+from assurdb.metadb.model import Schema
+from assurdb.runtime.specs import Compiled, Interface
+
+#: Where generated interfaces are kept between runs (one folder per schema and generator version).
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assurdb" / "interfaces"
+
+
+def _root() -> Path:
+    try:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        return CACHE
+    except OSError:  # a read-only home: a folder of this run
+        return Path(tempfile.mkdtemp(prefix="assurdb-interfaces-"))
+
+
+def interface_for(schema: Schema, backend: str, meta_version: int | None = None) -> tuple[Interface, Compiled]:
+    """The interface of ``schema`` (with the meta-schema's ``meta_version``) and its half for ``backend``."""
+    key = f"{schema.fingerprint}:{meta_version}:{backend}:{GENERATOR_VERSION}"
+    package = "_assurdb_migration_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    root = _root()
+    folder = root / package
+    if not (folder / "__init__.py").exists():
+        write(render(schema, [backend], meta_version=meta_version), folder)
+    if str(root) not in sys.path:
+        sys.path.append(str(root))
+    module = importlib.import_module(package)
+    interface = module.INTERFACE
+    assert isinstance(interface, Interface)
+    return interface, interface.compiled(backend)
