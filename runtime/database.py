@@ -173,6 +173,11 @@ class Database:
         articles = schema_to_articles(self.schema)
         at, generator = now(), self.interface.generator_version
         version, parts = version_articles(data, applied_at=at, applied_by=ADMIN_USER, generator=generator)
+        history = "SchemaText" in self.records  # the meta-schema's version 1 kept the current version only
+        if not history:
+            version = {k: version[k] for k in ("name", "version", "fingerprint", "generator", "label")}
+            version["fingerprint"] = self.schema.fingerprint  # version 1 stored the whole interface's
+            parts = []
         meta, _ = version_articles(
             meta_schema(self.interface.meta_version),
             applied_at=at,
@@ -181,11 +186,11 @@ class Database:
             described=False,
         )
         with self.system_session() as system:
-            reply = system.open_db([(rt, 2) for rt in META_WRITE_ORDER])
+            reply = system.open_db([(rt, 2) for rt in META_WRITE_ORDER if rt in self.records])
             if reply.rc != RC.OK:
                 raise MetaDBError(f"cannot open the meta-database: {reply.message}")
             system.begin()
-            batches = [("SchemaVersion", [version, meta]), ("SchemaText", parts)]
+            batches = [("SchemaVersion", [version, meta] if history else [version]), ("SchemaText", parts)]
             batches += [(rt, articles[rt]) for rt in DESCRIPTIVE_ORDER]
             batches += [
                 ("User", [{"name": ADMIN_USER, "password_hash": hash_password(admin_password), "active": True}]),

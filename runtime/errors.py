@@ -108,3 +108,11 @@ class DatabaseExistsError(BackendError):
     def __init__(self, url: str) -> None:
         self.url = url
         super().__init__(f"{url} already holds an assurdb database")
+
+
+class NotAdministratorError(AuthenticationError):
+    """The user logged in, but administration needs the admin right (mode 3 on ``User``)."""
+
+    def __init__(self, user: object) -> None:
+        super().__init__(user)
+        self.args = (f"user {user!r} does not hold the admin right (mode 3 on the meta-database's User)",)

@@ -9,11 +9,22 @@ Data moves in Python, through the codecs of the two versions' interfaces (``Rebu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from assurdb.metadb.physical import Column, ForeignKey, Index, Table
+
+
+def step_delay() -> float:
+    """Seconds to wait after each operation: ``ASSURDB_MIGRATION_STEP_DELAY`` runs a migration in
+    slow motion, to watch it (or to interrupt it, as the tests of resumed migrations do)."""
+    try:
+        return max(0.0, float(os.environ.get("ASSURDB_MIGRATION_STEP_DELAY", "0") or 0))
+    except ValueError:
+        return 0.0
+
 
 #: Rows of a table, in its columns' order, to rows of another (``None`` drops a row).
 Convert = Callable[[Sequence[tuple[Any, ...]]], list[tuple[Any, ...]]]

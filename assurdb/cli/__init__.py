@@ -15,7 +15,7 @@ import click
 from assurdb.metadb.errors import AssurdbError
 
 #: Sub-command modules, each exposing ``command`` (a click command or group).
-SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report", "optimise")
+SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report", "optimise", "migrate")
 
 
 class _Root(click.Group):

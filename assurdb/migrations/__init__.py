@@ -10,13 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from assurdb.migrations.apply import Finding, Migration, Report
+from assurdb.migrations.revision import migrate_script
 from assurdb.migrations.transform import MigrationError
 
 
-def migrate_plan(url: str, schema_file: str | Path | None = None, *, allow_data_loss: bool = False) -> Report:
+def migrate_plan(
+    url: str,
+    schema_file: str | Path | None = None,
+    *,
+    user: str,
+    password: str,
+    allow_data_loss: bool = False,
+) -> Report:
     """The plan from what ``url`` holds to ``schema_file`` (None: the meta-database's upgrade only),
-    with what the data says of it. Nothing is written."""
+    with what the data says of it (an administrator's login: it shows articles). Nothing is written."""
     with Migration(url, schema_file) as migration:
+        migration.authorise(user, password)
         return migration.report(allow_data_loss=allow_data_loss)
 
 
@@ -40,4 +49,4 @@ def migrate_sql(url: str, schema_file: str | Path | None = None) -> str:
         return migration.sql()
 
 
-__all__ = ["Finding", "MigrationError", "Report", "migrate_apply", "migrate_plan", "migrate_sql"]
+__all__ = ["Finding", "MigrationError", "Report", "migrate_apply", "migrate_plan", "migrate_script", "migrate_sql"]

@@ -37,10 +37,10 @@ from assurdb.metadb.physical import transform
 from assurdb.migrations.interfaces import interface_for
 from assurdb.migrations.physical import Physical, operations
 from assurdb.migrations.transform import MigrationError
-from assurdb.runtime.backends import backend_for_url
+from assurdb.runtime.backends import Backend, backend_for_url
 from assurdb.runtime.connection import Connection
 from assurdb.runtime.database import ADMIN_USER, SYSTEM_USER, Database, Stored
-from assurdb.runtime.errors import AuthenticationError
+from assurdb.runtime.errors import NotAdministratorError
 from assurdb.runtime.session import SessionCore
 
 #: A tiny schema whose interface reads any database's meta-database (its data tables aside).
@@ -120,6 +120,120 @@ class Report:
         return "\n".join(lines)
 
 
+class Conversion:
+    """From one version of a schema to another on one DBMS: the plan, both versions' interfaces,
+    the physical operations, and the meta-database the new version writes. Needs no database."""
+
+    def __init__(self, old_schema: Schema, old_meta: int, new_schema: Schema, backend: type[Backend]) -> None:
+        self.backend = backend
+        self.old_schema, self.new_schema = old_schema, new_schema
+        self.old_meta = old_meta
+        self.old_full = with_meta(old_schema, old_meta)
+        self.new_full = with_meta(new_schema)
+        self.plan = plan(self.old_full, self.new_full)
+        self.old_interface, self.old_compiled = interface_for(old_schema, backend.name, old_meta)
+        self.new_interface, self.new_compiled = interface_for(new_schema, backend.name)
+        family = backend.family
+        self.physical: Physical = operations(
+            self.plan,
+            transform(self.old_full, family),
+            transform(self.new_full, family),
+            self.old_compiled.records,
+            self.new_compiled.records,
+            self.new_compiled.paths,
+            alters=backend.alters,
+        )
+
+    def rewrite(self, db: Database, connection: Connection, clear: Callable[[str], None], user: str) -> None:
+        """The meta-database of the new version, written through its requests on ``connection``."""
+        records = db.compiled.records
+        for rt in reversed(_DESCRIPTIVE_ORDER):  # targets before their origins (foreign keys)
+            clear(records[rt].table)
+        session = db.session_class(db, SYSTEM_USER, dict.fromkeys(records, 3), connection)
+        session.opened.update(dict.fromkeys(records, 3))
+        session.in_unit = True
+        try:
+            self._write_meta(session, user)
+            failure = session._check_pending()
+            if failure is not None:
+                raise MigrationError(f"the migrated meta-database is refused: {failure.message}")
+        finally:
+            session.opened.clear()
+            session.closed = True
+
+    def _write_meta(self, s: SessionCore, user: str) -> None:
+        def ok(reply: Any, what: str) -> None:
+            if not reply.ok:
+                raise MigrationError(f"cannot write the meta-database ({what}): {reply.message}")
+
+        articles = schema_to_articles(self.new_full)
+        for rt in _DESCRIPTIVE_ORDER:
+            if articles[rt]:
+                ok(s.write_batch(rt, articles[rt]), rt)
+        at = _now()
+        versions = {(v["name"], v["version"]): v for v in _read_all(s, "SchemaVersion")}
+        texts = {(t["name"], t["version"]) for t in _read_all(s, "SchemaText")}
+        # the former version: its description kept (a database of meta-schema 1 kept none yet)
+        old = self.old_schema
+        former = versions.get((old.name, old.version))
+        if (old.name, old.version) not in texts:
+            head, parts = version_articles(old, state="former")
+            if parts:
+                ok(s.write_batch("SchemaText", parts), "SchemaText")
+                texts.add((old.name, old.version))
+            if former is not None:
+                ok(s.rewrite("SchemaVersion", {**former, "parts": len(parts)}), "SchemaVersion")
+            else:
+                ok(s.write("SchemaVersion", head), "SchemaVersion")
+        for (name, version), row in versions.items():
+            is_new = (name, version) == (self.new_schema.name, self.new_schema.version)
+            if row["state"] == "current" and not is_new and (name != META_NAME or meta_schema().version != version):
+                ok(s.rewrite("SchemaVersion", {"name": name, "version": version, "state": "former"}), "former")
+        new = self.new_schema
+        head, parts = version_articles(new, applied_at=at, applied_by=user)
+        if (new.name, new.version) in versions:
+            stamp = {"name": new.name, "version": new.version, "state": "current", "applied_at": at}
+            ok(s.rewrite("SchemaVersion", {**stamp, "applied_by": user, "fingerprint": new.fingerprint}), "current")
+            if (new.name, new.version) not in texts and parts:
+                ok(s.write_batch("SchemaText", parts), "SchemaText")
+                ok(s.rewrite("SchemaVersion", {"name": new.name, "version": new.version, "parts": len(parts)}), "parts")
+        else:
+            ok(s.write("SchemaVersion", head), "SchemaVersion")
+            ok(s.write_batch("SchemaText", parts), "SchemaText")
+        meta = meta_schema()
+        if (META_NAME, meta.version) not in versions:
+            meta_head, _ = version_articles(meta, applied_at=at, applied_by=user, described=False)
+            ok(s.write("SchemaVersion", meta_head), "SchemaVersion")
+        self._permissions(s)
+
+    def _permissions(self, s: SessionCore) -> None:
+        """Permissions follow renamed record types, go with dropped ones; administrators get new ones."""
+        renamed = {old: new for new, old in self.plan.record_types.items() if old != new}
+        kept = set(self.plan.record_types.values()) | set(self.old_full.record_types) & set(self.new_full.record_types)
+        rows = _read_all(s, "Permission")
+        for row in rows:
+            rt = row["record_type"]
+            if rt in renamed or (rt not in kept and rt not in self.new_full.record_types):
+                s.delete("Permission", {"user": row["user"], "record_type": rt})
+                if rt in renamed:
+                    s.write("Permission", {**row, "record_type": renamed[rt]})
+        admins = sorted({r["user"] for r in rows if r["record_type"] == "User" and int(r["mode"]) == 3} | {ADMIN_USER})
+        have = {(r["user"], renamed.get(r["record_type"], r["record_type"])) for r in rows}
+        fresh = [rt for rt in self.new_full.record_types if rt not in self.plan.record_types]
+        users = {u["name"] for u in _read_all(s, "User")}
+        batch = [
+            {"user": u, "record_type": rt, "mode": 3}
+            for u in admins
+            if u in users
+            for rt in fresh
+            if (u, rt) not in have
+        ]
+        if batch:
+            reply = s.write_batch("Permission", batch)
+            if not reply.ok:
+                raise MigrationError(f"cannot grant the new record types to the administrators: {reply.message}")
+
+
 class Migration:
     """One database and one schema file: the plan, its check against the data, its application."""
 
@@ -148,21 +262,11 @@ class Migration:
                 f"a migration to {stored.migrating} is underway or was interrupted: finish it first, "
                 "with that version's schema file"
             )
-        self.old_full = with_meta(self.old_schema, stored.meta_version)
-        self.new_full = with_meta(self.new_schema)
-        self.plan = plan(self.old_full, self.new_full)
-        self.old_interface, self.old_compiled = interface_for(self.old_schema, self.backend.name, stored.meta_version)
-        self.new_interface, self.new_compiled = interface_for(self.new_schema, self.backend.name)
-        family = self.backend.family
-        self.physical: Physical = operations(
-            self.plan,
-            transform(self.old_full, family),
-            transform(self.new_full, family),
-            self.old_compiled.records,
-            self.new_compiled.records,
-            self.new_compiled.paths,
-            alters=self.backend.alters,
-        )
+        self.conversion = conversion = Conversion(self.old_schema, stored.meta_version, self.new_schema, self.backend)
+        self.plan, self.physical = conversion.plan, conversion.physical
+        self.old_full, self.new_full = conversion.old_full, conversion.new_full
+        self.old_interface, self.old_compiled = conversion.old_interface, conversion.old_compiled
+        self.new_interface, self.new_compiled = conversion.new_interface, conversion.new_compiled
 
     def close(self) -> None:
         self.probe.close()
@@ -175,8 +279,7 @@ class Migration:
 
     # -- what the database holds --------------------------------------------------------------------
     def _read_all(self, session: SessionCore, rt: str) -> list[dict[str, Any]]:
-        spec = session.records[rt]
-        return [spec.decode(row) for row in session.conn.all(spec.select_all, ())]
+        return _read_all(session, rt)
 
     def _stored_schema(self) -> Schema:
         current = self.stored.schema
@@ -335,15 +438,23 @@ class Migration:
             backend.close()
 
     # -- applying -----------------------------------------------------------------------------------------
-    def apply(self, user: str, password: str, *, allow_data_loss: bool = False) -> Report:
-        """Check the admin's login and that nobody holds an opening, then apply (or refuse)."""
+    def authorise(self, user: str, password: str) -> None:
+        """An administrator's login (the admin right: mode 3 on the meta-database's User)."""
         old_db = Database(self.old_interface, self.url)
         try:
             session = old_db.login(user, password)
-            admin = session.opened is not None and _is_admin(session)
+            admin = _is_admin(session)
             session.close()
-            if not admin:
-                raise AuthenticationError(user)
+        finally:
+            old_db.close()
+        if not admin:
+            raise NotAdministratorError(user)
+
+    def apply(self, user: str, password: str, *, allow_data_loss: bool = False) -> Report:
+        """Check the admin's login and that nobody holds an opening, then apply (or refuse)."""
+        self.authorise(user, password)
+        old_db = Database(self.old_interface, self.url)
+        try:
             self._nobody_in(old_db)
         finally:
             old_db.close()
@@ -354,7 +465,9 @@ class Migration:
         try:
             if not self.backend.transactional_ddl and self.stored.meta_version >= 2:
                 self._mark_migrating(new_db, user)
-            new_db.backend.migrate(self.physical.operations, lambda cx, clear: self._rewrite(new_db, cx, clear, user))
+            new_db.backend.migrate(
+                self.physical.operations, lambda cx, clear: self.conversion.rewrite(new_db, cx, clear, user)
+            )
         finally:
             new_db.close()
         report.applied = True
@@ -389,93 +502,11 @@ class Migration:
         finally:
             old_db.close()
 
-    def _rewrite(self, db: Database, connection: Connection, clear: Callable[[str], None], user: str) -> None:
-        """The meta-database of the new version, written through its requests on the migration's connection."""
-        records = db.compiled.records
-        for rt in reversed(_DESCRIPTIVE_ORDER):  # targets before their origins (foreign keys)
-            clear(records[rt].table)
-        session = db.session_class(db, SYSTEM_USER, dict.fromkeys(records, 3), connection)
-        session.opened.update(dict.fromkeys(records, 3))
-        session.in_unit = True
-        try:
-            self._write_meta(session, user)
-            failure = session._check_pending()
-            if failure is not None:
-                raise MigrationError(f"the migrated meta-database is refused: {failure.message}")
-        finally:
-            session.opened.clear()
-            session.closed = True
 
-    def _write_meta(self, s: SessionCore, user: str) -> None:
-        def ok(reply: Any, what: str) -> None:
-            if not reply.ok:
-                raise MigrationError(f"cannot write the meta-database ({what}): {reply.message}")
-
-        articles = schema_to_articles(self.new_full)
-        for rt in _DESCRIPTIVE_ORDER:
-            if articles[rt]:
-                ok(s.write_batch(rt, articles[rt]), rt)
-        at = _now()
-        versions = {(v["name"], v["version"]): v for v in self._read_all(s, "SchemaVersion")}
-        texts = {(t["name"], t["version"]) for t in self._read_all(s, "SchemaText")}
-        # the former version: its description kept (a database of meta-schema 1 kept none yet)
-        old = self.old_schema
-        former = versions.get((old.name, old.version))
-        if (old.name, old.version) not in texts:
-            head, parts = version_articles(old, state="former")
-            if parts:
-                ok(s.write_batch("SchemaText", parts), "SchemaText")
-            if former is not None:
-                ok(s.rewrite("SchemaVersion", {**former, "parts": len(parts)}), "SchemaVersion")
-            else:
-                ok(s.write("SchemaVersion", head), "SchemaVersion")
-        for (name, version), row in versions.items():
-            is_new = (name, version) == (self.new_schema.name, self.new_schema.version)
-            if row["state"] == "current" and not is_new and (name != META_NAME or meta_schema().version != version):
-                ok(s.rewrite("SchemaVersion", {"name": name, "version": version, "state": "former"}), "former")
-        new = self.new_schema
-        head, parts = version_articles(new, applied_at=at, applied_by=user)
-        if (new.name, new.version) in versions:
-            stamp = {"name": new.name, "version": new.version, "state": "current", "applied_at": at}
-            ok(s.rewrite("SchemaVersion", {**stamp, "applied_by": user, "fingerprint": new.fingerprint}), "current")
-            if (new.name, new.version) not in texts and parts:
-                ok(s.write_batch("SchemaText", parts), "SchemaText")
-                ok(s.rewrite("SchemaVersion", {"name": new.name, "version": new.version, "parts": len(parts)}), "parts")
-        else:
-            ok(s.write("SchemaVersion", head), "SchemaVersion")
-            ok(s.write_batch("SchemaText", parts), "SchemaText")
-        meta = meta_schema()
-        if (META_NAME, meta.version) not in versions:
-            meta_head, _ = version_articles(meta, applied_at=at, applied_by=user, described=False)
-            ok(s.write("SchemaVersion", meta_head), "SchemaVersion")
-        self._permissions(s)
-
-    def _permissions(self, s: SessionCore) -> None:
-        """Permissions follow renamed record types, go with dropped ones; administrators get new ones."""
-        renamed = {old: new for new, old in self.plan.record_types.items() if old != new}
-        kept = set(self.plan.record_types.values()) | set(self.old_full.record_types) & set(self.new_full.record_types)
-        rows = self._read_all(s, "Permission")
-        for row in rows:
-            rt = row["record_type"]
-            if rt in renamed or (rt not in kept and rt not in self.new_full.record_types):
-                s.delete("Permission", {"user": row["user"], "record_type": rt})
-                if rt in renamed:
-                    s.write("Permission", {**row, "record_type": renamed[rt]})
-        admins = sorted({r["user"] for r in rows if r["record_type"] == "User" and int(r["mode"]) == 3} | {ADMIN_USER})
-        have = {(r["user"], renamed.get(r["record_type"], r["record_type"])) for r in rows}
-        fresh = [rt for rt in self.new_full.record_types if rt not in self.plan.record_types]
-        users = {u["name"] for u in self._read_all(s, "User")}
-        batch = [
-            {"user": u, "record_type": rt, "mode": 3}
-            for u in admins
-            if u in users
-            for rt in fresh
-            if (u, rt) not in have
-        ]
-        if batch:
-            reply = s.write_batch("Permission", batch)
-            if not reply.ok:
-                raise MigrationError(f"cannot grant the new record types to the administrators: {reply.message}")
+def _read_all(session: SessionCore, rt: str) -> list[dict[str, Any]]:
+    """Every article of a record type, read on the session's connection (no opening needed)."""
+    spec = session.records[rt]
+    return [spec.decode(row) for row in session.conn.all(spec.select_all, ())]
 
 
 def _is_admin(session: Any) -> bool:

@@ -20,6 +20,7 @@ from assurdb.metadb.errors import MetaDBError
 from assurdb.metadb.expressions import Expression, ExpressionError
 from assurdb.metadb.migration import Plan
 from assurdb.metadb.model import DataStep, Item, RecordType
+from assurdb.metadb.values import check_value
 
 #: A value that could not be converted (reported as lost data, then written as null).
 LOST: Any = object()
@@ -154,6 +155,8 @@ class Transformer:
                     self.lost.note(f"{self.name}.{item.name}", shown)
             elif _differs(old_item, item):
                 converted = convert_value(value, old_item, item)
+                if converted is not LOST and converted is not None and check_value(item, converted)[1] is not None:
+                    converted = LOST  # it does not fit the new item (too long, too many digits…)
                 if converted is LOST:
                     self.lost.note(f"{self.name}.{item.name}", shown)
                     converted = None

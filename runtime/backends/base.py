@@ -211,6 +211,8 @@ class Backend:
     alters: ClassVar[bool] = True
     #: The DBMS's DDL is transactional: a migration is one transaction (MariaDB's is not).
     transactional_ddl: ClassVar[bool] = True
+    #: Alembic has a dialect for the DBMS (``assurdb migrate script`` writes revisions for it).
+    alembic: ClassVar[bool] = True
 
     def migrate(self, operations: Sequence[Any], finish: Finish) -> None:
         """Run a migration's physical operations, then ``finish`` (the meta-database rewritten

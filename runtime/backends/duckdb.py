@@ -292,6 +292,7 @@ class DuckDBBackend(Backend):
 
     # -- migrations ----------------------------------------------------------------------------
     alters = False
+    alembic = False
 
     def migrate(self, operations: Sequence[Any], finish: Finish) -> None:
         from assurdb.runtime.backends.migrate_duckdb import DuckDBMigrator

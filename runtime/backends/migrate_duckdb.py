@@ -10,6 +10,7 @@ to do here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from assurdb.runtime.migration_ops import (
     Operation,
     Rebuild,
     RenameTable,
+    step_delay,
 )
 
 
@@ -51,11 +53,14 @@ class DuckDBMigrator:
     def run(
         self, operations: Sequence[Operation], *, start: int = 0, done: Callable[[int], None] | None = None
     ) -> None:
+        pause = step_delay()
         for number, operation in enumerate(operations):
             if number >= start:
                 self.apply(operation)
                 if done is not None:
                     done(number + 1)
+                if pause:
+                    time.sleep(pause)
 
     def apply(self, operation: Operation) -> None:
         if isinstance(operation, CreateTable):

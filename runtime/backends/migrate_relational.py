@@ -13,8 +13,11 @@ On MariaDB, whose DDL commits by itself, every operation first looks whether it 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -40,6 +43,7 @@ from assurdb.runtime.migration_ops import (
     RenameTable,
     SetNullable,
     SetValue,
+    step_delay,
 )
 
 if TYPE_CHECKING:
@@ -47,6 +51,21 @@ if TYPE_CHECKING:
 
 #: Rows copied per statement when a table is rebuilt.
 CHUNK = 5_000
+
+
+def typed(value: Any) -> Any:
+    """A value as a literal of its Python type (an offline script renders it)."""
+    kinds = (
+        (bool, sa.Boolean()),
+        (int, sa.BigInteger()),
+        (Decimal, sa.Numeric()),
+        (date, sa.Date()),
+        (str, sa.String()),
+    )
+    for python, kind in kinds:
+        if isinstance(value, python):
+            return sa.literal(value, type_=kind)
+    return sa.literal(value)
 
 
 class AlembicMigrator:
@@ -132,12 +151,15 @@ class AlembicMigrator:
         self, operations: Sequence[Operation], *, start: int = 0, done: Callable[[int], None] | None = None
     ) -> None:
         """Operations in order from ``start``; ``done(i)`` after each (a journal's step)."""
+        pause = step_delay()
         for number, operation in enumerate(operations):
             if number < start:
                 continue
             self.apply(operation)
             if done is not None:
                 done(number + 1)
+            if pause:
+                time.sleep(pause)
 
     def apply(self, operation: Operation) -> None:
         op = self.op
@@ -191,7 +213,7 @@ class AlembicMigrator:
                     )
         elif isinstance(operation, SetValue):
             light = self._light(operation.table, [operation.column.name])
-            update = sa.update(light).values({operation.column.name: operation.value})
+            update = sa.update(light).values({operation.column.name: typed(operation.value)})
             if operation.only_nulls:
                 update = update.where(light.c[operation.column.name].is_(None))
             op.execute(update)
