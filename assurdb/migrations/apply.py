@@ -318,40 +318,36 @@ class Migration:
             old_spec = system.records[self.plan.record_types[rt]]
             new_spec = self.new_compiled.records[rt]
             rows = system.conn.all(old_spec.select_all, ())
+            needs = [
+                c.item
+                for c in self.plan.changes
+                if c.record_type == rt and c.safety == "needs a default" and c.check in ("rows", "nulls")
+            ]
+            expected = {f"item {item} is mandatory" for item in needs}  # said once, as a missing default
             bad: list[str] = []
             first = ""
+            empty: dict[str, list[str]] = {item: [] for item in needs if item is not None}
             for row in rows:
                 article = transformer(old_spec.decode(row))
+                shown = "/".join(str(article.get(i)) for i in new_spec.ident)
+                for item, found in empty.items():
+                    if article.get(item) is None:
+                        found.append(shown)
                 checked = new_spec.check(article, 0, True)
                 if not isinstance(checked, dict):
-                    shown = "/".join(str(article.get(i)) for i in new_spec.ident)
-                    bad.append(shown)
-                    first = first or checked.message
+                    problems = set(checked.message.split(": ", 1)[-1].split("; ")) - expected
+                    if problems:
+                        bad.append(shown)
+                        first = first or "; ".join(sorted(problems))
             if bad:
                 out.append(Finding("refused", rt, f"{len(bad)} article(s) do not fit: {first}", bad[:EXAMPLES]))
             for subject, count in transformer.lost.counts.items():
                 examples = transformer.lost.examples[subject]
                 out.append(Finding("loses data", subject, f"{count} value(s) lost", examples))
-            if not rows:
-                continue
-            for change in self.plan.changes:
-                if (
-                    change.record_type == rt
-                    and change.safety == "needs a default"
-                    and change.check in ("rows", "nulls")
-                ):
-                    empty = self._empty(rt, change.item, rows, old_spec, transformer)
-                    if empty:
-                        text = f"{len(empty)} article(s) have no value and the file gives none (default or migrate)"
-                        out.append(Finding("needs a default", f"{rt}.{change.item}", text, empty[:EXAMPLES]))
-        return out
-
-    def _empty(self, rt: str, item: str | None, rows: list[Any], old_spec: Any, transformer: Any) -> list[str]:
-        out = []
-        for row in rows:
-            article = transformer(old_spec.decode(row))
-            if item is not None and article.get(item) is None:
-                out.append("/".join(str(article.get(i)) for i in self.new_full.record_types[rt].identifier_items))
+            for item, found in empty.items():
+                if found:
+                    text = f"{len(found)} article(s) have no value and the file gives none (default or migrate)"
+                    out.append(Finding("needs a default", f"{rt}.{item}", text, found[:EXAMPLES]))
         return out
 
     def _dropped(self, system: SessionCore) -> list[Finding]:

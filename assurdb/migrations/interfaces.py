@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -37,7 +38,13 @@ def interface_for(schema: Schema, backend: str, meta_version: int | None = None)
     root = _root()
     folder = root / package
     if not (folder / "__init__.py").exists():
-        write(render(schema, [backend], meta_version=meta_version), folder)
+        # written aside, then moved in place whole: another process may generate the same one
+        staging = Path(tempfile.mkdtemp(prefix=f".{package}-", dir=root))
+        write(render(schema, [backend], meta_version=meta_version), staging)
+        try:
+            os.replace(staging, folder)
+        except OSError:  # another process was first
+            shutil.rmtree(staging, ignore_errors=True)
     if str(root) not in sys.path:
         sys.path.append(str(root))
     module = importlib.import_module(package)

@@ -188,14 +188,15 @@ class DuckDBBackend(Backend):
         if not path or path == ":memory:":
             raise BackendError(f"DuckDB needs a database file (duckdb:///path/to/file.duckdb), not {url!r}")
         self.path = path
-        self.con = _connect(path)
+        self.con, first = _connect(path)
         self._closed = False
         self.counters: dict[str, int] = {}
         self.snapshots: dict[tuple[str, str], tuple[int, list[tuple[Any, ...]]]] = {}
         self.snap_lock = threading.Lock()
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
-        self._clear_dead_openings()
+        if first:  # the file was not open in this process: no opening in it is alive
+            self._clear_dead_openings()
 
     def _clear_dead_openings(self) -> None:
         """Every opening in the file was made by a process that no longer holds it: drop them."""
@@ -390,14 +391,15 @@ def _arrow(values: list[Any]) -> Any:
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
-def _connect(path: str) -> Any:
+def _connect(path: str) -> tuple[Any, bool]:
+    """The process's instance of the file, and whether it was opened just now."""
     import duckdb
 
     with _INSTANCES_LOCK:
         held = _INSTANCES.get(path)
         if held is not None:
             _INSTANCES[path] = (held[0], held[1] + 1)
-            return held[0]
+            return held[0], False
         try:
             con = duckdb.connect(path)
         except duckdb.IOException as exc:
@@ -407,7 +409,7 @@ def _connect(path: str) -> Any:
             holder = re.search(r"PID (\d+)", text)
             raise DatabaseLockedError(path, int(holder.group(1)) if holder else None, text.splitlines()[0]) from exc
         _INSTANCES[path] = (con, 1)
-        return con
+        return con, True
 
 
 def _disconnect(path: str) -> None:

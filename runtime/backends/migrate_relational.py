@@ -80,7 +80,10 @@ class AlembicMigrator:
             self.context = MigrationContext.configure(dialect_name=offline.pop("dialect"), opts=offline)
         self.op = Operations(self.context)
         self.connection = connection
-        self.batch = backend.name == "sqlite"
+        # SQLite alters a table by recreating it (Alembic's batch mode), which reads the live table:
+        # printed offline, the statements SQLite runs as they are, and a note for the others
+        self.batch = backend.name == "sqlite" and connection is not None
+        self.recreates = backend.name == "sqlite"
         self.inline_fks = backend.name == "sqlite"
         self.guarded = backend.name == "mariadb" and connection is not None
         self.created: set[str] = set()
@@ -203,6 +206,9 @@ class AlembicMigrator:
                 existing_nullable=operation.column.nullable,
             )
         elif isinstance(operation, SetNullable):
+            if self.recreates and not self.batch:
+                self.note(f"{operation}: SQLite recreates table {operation.table} (batch mode, when applied)")
+                return
             kind = self.backend.column_type(operation.column)
             with self._alter(operation.table) as alter:
                 if self.batch:
@@ -235,6 +241,9 @@ class AlembicMigrator:
             if self.inline_fks and operation.table in self.created:
                 return  # created with its table
             if self.guarded and key.name in self._fks_of(operation.table):
+                return
+            if self.recreates and not self.batch:
+                self.note(f"{operation}: SQLite recreates table {operation.table} (batch mode, when applied)")
                 return
             with self._alter(operation.table) as alter:
                 args = (key.name, key.ref_table, list(key.columns), list(key.ref_columns))
