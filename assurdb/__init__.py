@@ -20,6 +20,7 @@ from assurdb.runtime.errors import (
     DatabaseExistsError,
     DatabaseLockedError,
     InterfaceNotFoundError,
+    NotAdministratorError,
     SchemaMismatchError,
     SchemaVersion,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "InterfaceNotFoundError",
     "MetaDBError",
     "Mode",
+    "NotAdministratorError",
     "Reply",
     "SchemaError",
     "SchemaMismatchError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assurdb.migrations.apply import Finding, Migration, Report
+from assurdb.migrations.copy import Comparison, copy, dump, load
 from assurdb.migrations.revision import migrate_script
 from assurdb.migrations.transform import MigrationError
 
@@ -49,4 +50,16 @@ def migrate_sql(url: str, schema_file: str | Path | None = None) -> str:
         return migration.sql()
 
 
-__all__ = ["Finding", "MigrationError", "Report", "migrate_apply", "migrate_plan", "migrate_script", "migrate_sql"]
+__all__ = [
+    "Comparison",
+    "Finding",
+    "MigrationError",
+    "Report",
+    "copy",
+    "dump",
+    "load",
+    "migrate_apply",
+    "migrate_plan",
+    "migrate_script",
+    "migrate_sql",
+]

@@ -1,0 +1,178 @@
+"""Whole databases moved: copied from one DBMS to another (a ring through the four), dumped to files
+and loaded back, an interrupted copy resumed; the users and their passwords travel with the data,
+the reports read the same numbers at the end, and what must be refused is refused."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import assurdb
+from assurdb.domain.constraints.scan import check_constraints
+from assurdb.domain.reports import load_company, make_report
+from assurdb.domain.synthetic import load_synthetic_company
+from assurdb.metadb.loader import load as load_schema
+from assurdb.metadb.loader import load_schema as shipped
+from assurdb.migrations import copy, dump, load
+from assurdb.migrations.copy import Comparison, MigrationError, order
+from assurdb.runtime.database import open_database
+from assurdb.runtime.errors import NotAdministratorError
+from tests.conftest import ADMIN_PASSWORD, BACKENDS, require_backend
+from tests.migrations.test_migrate import LOGIN, V1, interface, library, read
+
+#: insured in the ring's company (``make soak``: ASSURDB_COPY_INSURED, e.g. 3000)
+INSURED = int(os.environ.get("ASSURDB_COPY_INSURED", "60"))
+REPORTS = (("ratios", "2023"), ("production", "2024-Q3"), ("claims-dictionary", "2024"))
+
+
+def reports(url: str) -> list[Any]:
+    """The figures an actuary reads: the same after any number of copies."""
+    db = assurdb.connect(url)
+    try:
+        session = db.login("admin", ADMIN_PASSWORD)
+        company = load_company(session)
+        out = [make_report(company, name, period).to_dict("records") for name, period in REPORTS]
+        session.close()
+        return out
+    finally:
+        db.close()
+
+
+def fresh_url(backend: str, namespaces: Any, tmp_path: Path, tag: str) -> str:
+    require_backend(backend)
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / f'{tag}.db'}"
+    if backend == "duckdb":
+        return f"duckdb:///{tmp_path / f'{tag}.duckdb'}"
+    return namespaces.url(backend, tag)
+
+
+def assert_equal(comparison: Comparison) -> None:
+    assert comparison.equal, comparison.text()
+
+
+def test_a_company_copied_round_the_four_dbmss_comes_back_the_same(namespaces: Any, tmp_path: Path) -> None:
+    ring = [*BACKENDS[:1], "postgresql", "mariadb", "duckdb", "sqlite"]
+    urls = [fresh_url(b, namespaces, tmp_path, f"ring{i}") for i, b in enumerate(ring)]
+    db = assurdb.create(urls[0], admin_password=ADMIN_PASSWORD)
+    session = db.login("admin", ADMIN_PASSWORD)
+    load_synthetic_company(session, seed=3, insured=INSURED)
+    session.close()
+    db.close()
+    before = reports(urls[0])
+    first: Comparison | None = None
+    for source, target in itertools.pairwise(urls):
+        comparison = copy(source, target, **LOGIN)
+        assert_equal(comparison)
+        first = first or comparison
+        print(f"{source.split(':')[0]} → {target.split(':')[0]}: {comparison.seconds:.1f} s")
+    assert first is not None
+    # the last copy holds what the first held, to the checksum, and reads the same reports
+    last = copy(urls[-1], fresh_url("sqlite", namespaces, tmp_path, "again"), **LOGIN)
+    assert last.source.rows == first.source.rows
+    assert reports(urls[-1]) == before
+    # the company is whole: every integrity constraint holds on the last copy
+    db = assurdb.connect(urls[-1])
+    session = db.login("admin", ADMIN_PASSWORD)
+    result = check_constraints(session)
+    session.close()
+    db.close()
+    assert result.ok, result.message
+
+
+def test_the_users_and_their_rights_travel_with_the_data(make_url: Any, backend: str, tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    library(source, "sqlite")
+    db = open_database(interface("sqlite", V1), source)
+    db.add_user("clerk", "clerk-secret")
+    db.grant("clerk", "Book", 1)
+    db.close()
+    target = make_url()
+    assert_equal(copy(source, target, **LOGIN))
+    db = open_database(interface(backend, V1), target)
+    try:
+        clerk = db.login("clerk", "clerk-secret")  # the password hash moved, not a new password
+        assert clerk.open_db([("Book", 1)]).ok
+        assert not clerk.open_db([("Member", 1)]).ok
+        clerk.close()
+    finally:
+        db.close()
+    for rt in ("Author", "Book", "Member", "Loan"):
+        assert read(target, backend, V1, rt) == read(source, "sqlite", V1, rt)
+
+
+def test_a_dump_loads_into_every_dbms(make_url: Any, backend: str, tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    library(source, "sqlite")
+    manifest = dump(source, tmp_path / "dump", **LOGIN)
+    assert {p.name for p in manifest.parent.iterdir()} >= {"manifest.json", "schema.json", "library.yaml"}
+    # the dumped schema file is a schema file: it loads to the very schema the database holds
+    assert load_schema(manifest.parent / "library.yaml").fingerprint == load_schema(V1).fingerprint
+    target = make_url()
+    assert_equal(load(manifest.parent, target))
+    for rt in ("Author", "Book", "Member", "Loan"):
+        assert read(target, backend, V1, rt) == read(source, "sqlite", V1, rt)
+    with pytest.raises(MigrationError, match="already holds an assurdb database"):
+        load(manifest.parent, target)
+
+
+def test_an_interrupted_copy_is_resumed(make_url: Any, backend: str, tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    db = assurdb.create(source, admin_password=ADMIN_PASSWORD)
+    session = db.login("admin", ADMIN_PASSWORD)
+    load_synthetic_company(session, seed=5, insured=15)
+    session.close()
+    db.close()
+    target = make_url()
+    seen: list[str] = []
+
+    def crash(name: str, done: int, total: int) -> None:
+        seen.append(name)
+        if name == "PRA":
+            raise KeyboardInterrupt  # the operator's Ctrl-C half-way
+
+    with pytest.raises(KeyboardInterrupt):
+        copy(source, target, **LOGIN, progress=crash)
+    assert "ECS" in seen  # the first units reached the target
+    with pytest.raises(MigrationError, match="already holds"):
+        copy(source, target, **LOGIN)
+    assert_equal(copy(source, target, **LOGIN, resume=True))
+
+
+def test_what_a_copy_refuses(tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    library(source, "sqlite")
+    db = open_database(interface("sqlite", V1), source)
+    db.add_user("clerk", "clerk-secret")
+    db.close()
+    target = f"duckdb:///{tmp_path / 'target.duckdb'}"
+    with pytest.raises(assurdb.AuthenticationError):
+        copy(source, target, user="admin", password="wrong")
+    with pytest.raises(NotAdministratorError):
+        copy(source, target, user="clerk", password="clerk-secret")  # the copy holds password hashes
+    assert not Path(target.removeprefix("duckdb:///")).exists()
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assurdb.create(other, admin_password=ADMIN_PASSWORD).close()
+    with pytest.raises(MigrationError, match="cannot resume"):
+        copy(source, other, **LOGIN, resume=True)  # an insurance database is no library
+
+
+def test_units_follow_the_paths() -> None:
+    schema = shipped("insurance")
+    units = order(schema)
+    place = {rt: i for i, unit in enumerate(units) for rt in unit}
+    assert sorted(place) == sorted(schema.record_types)
+    # a PRA and its guaranties are written together (a PRA needs one guaranty)
+    assert place["PRA"] == place["Guaranty"]
+    backwards = [
+        path
+        for path in schema.path_types.values()
+        if not path.many_to_many and path.origin != path.target and place[path.origin] > place[path.target]
+    ]
+    # a path may only go backwards (its links set at the end of the copy) where a target can wait
+    assert all(not path.target_needs_origin for path in backwards)
+    assert len(backwards) <= 1, [p.name for p in backwards]
