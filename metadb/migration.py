@@ -24,6 +24,7 @@ from typing import Literal, TypedDict
 
 from assurdb.metadb.errors import MetaDBError
 from assurdb.metadb.model import DataStep, Item, PathType, RecordType, Schema
+from assurdb.metadb.values import shown
 
 Safety = Literal["safe", "needs a default", "loses data"]
 #: What a change asks of the data before it is applied (see :class:`Change`).
@@ -221,7 +222,7 @@ class _Planner:
             if item_name not in matched:
                 step = steps.get((name, item_name))
                 if step is not None or item.default is not None:
-                    how = _source(step) if step is not None else f"default {item.default!r}"
+                    how = _source(step) if step is not None else f"default {shown(item.default)}"
                     self.add("add item", subject, f"{_describe_item(item)}; existing articles: {how}", "safe", **facts)
                 elif item.mandatory:
                     self.add(
@@ -300,7 +301,9 @@ class _Planner:
                 )
         if new.mandatory and not old.mandatory and step is None:
             if new.default is not None:
-                self.add("make mandatory", subject, f"empty values get the default {new.default!r}", "safe", **facts)
+                self.add(
+                    "make mandatory", subject, f"empty values get the default {shown(new.default)}", "safe", **facts
+                )
             else:
                 self.add(
                     "make mandatory",
@@ -458,7 +461,7 @@ def _source(step: DataStep) -> str:
         return f"compute {getattr(step.source, 'text', step.source)}"
     if step.kind == "callable":
         return f"callable {step.source}"
-    return f"value {step.source!r}"
+    return f"value {shown(step.source)}"
 
 
 def plan(old: Schema, new: Schema) -> Plan:

@@ -340,3 +340,21 @@ def check_columns(
             return None
         columns[name] = checked
     return columns
+
+
+def shown(value: Any) -> str:
+    """A value as people write it in a schema file and read it in a plan: ``'BE'``, ``12.50``,
+    ``2020-01-01``, ``true``, ``[1, 2]``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Decimal | int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {shown(v)}" for k, v in value.items()) + "}"
+    return repr(value)

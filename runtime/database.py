@@ -316,6 +316,8 @@ def open_database(
     interface: Interface, url: str, *, create: bool = False, admin_password: str | None = None
 ) -> Database:
     """Create (``create=True``) or connect to the database at ``url`` through ``interface``."""
+    if not create:
+        backend_for_url(url).require_existing(url)
     db = Database(interface, url)
     try:
         if create:

@@ -110,6 +110,16 @@ class DatabaseExistsError(BackendError):
         super().__init__(f"{url} already holds an assurdb database")
 
 
+class DatabaseNotFoundError(BackendError):
+    """A database file that is not there, opened as an existing database (nothing was created)."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, url: str, path: str) -> None:
+        self.url, self.path = url, path
+        super().__init__(f"{url}: no database file at {path} (create one with `assurdb init` or assurdb.create)")
+
+
 class NotAdministratorError(AuthenticationError):
     """The user logged in, but administration needs the admin right (mode 3 on ``User``)."""
 

@@ -15,7 +15,14 @@ import click
 from assurdb.metadb.errors import AssurdbError
 
 #: Sub-command modules, each exposing ``command`` (a click command or group).
-SUBCOMMANDS = ("schema", "route", "generate", "init", "demo", "report", "optimise", "migrate")
+#: command name → (module under assurdb.cli, attribute)
+SUBCOMMANDS = {
+    **{name: (name, "command") for name in ("schema", "route", "generate", "init", "demo", "report", "optimise")},
+    "migrate": ("migrate", "command"),
+    "copy": ("move", "copy_command"),
+    "dump": ("move", "dump_command"),
+    "load": ("move", "load_command"),
+}
 
 
 class _Root(click.Group):
@@ -27,8 +34,8 @@ class _Root(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in SUBCOMMANDS:
             return None
-        module = importlib.import_module(f"assurdb.cli.{cmd_name}")
-        command: click.Command = module.command
+        name, attribute = SUBCOMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f"assurdb.cli.{name}"), attribute)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -240,6 +240,7 @@ class Migration:
     def __init__(self, url: str, schema_file: str | Path | None) -> None:
         self.backend = backend_for_url(url)
         self.url = self.backend.normalise_url(url)
+        self.backend.require_existing(self.url)
         probe = parse(_PROBE, "probe")
         probe_interface, _ = interface_for(probe, self.backend.name)
         self.probe = Database(probe_interface, self.url)

@@ -17,6 +17,7 @@ from typing import Any
 
 from assurdb.metadb.migration import Plan
 from assurdb.metadb.physical import Column, ForeignKey, PhysicalModel, Table
+from assurdb.metadb.values import shown
 from assurdb.migrations.transform import MigrationError, Transformer
 from assurdb.runtime.migration_ops import (
     AddColumn,
@@ -189,7 +190,7 @@ class _Builder:
         value = step.source if step is not None and step.kind == "value" else item.default
         if value is None:
             return None
-        return self.new_specs[rt].encode_value(column.item, value), repr(value)
+        return self.new_specs[rt].encode_value(column.item, value), shown(value)
 
     # -- the operations ------------------------------------------------------------------------------
     def build(self) -> Physical:

@@ -16,6 +16,7 @@ algorithms and the facade ask the backend class.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from assurdb.metadb.model import Item
 from assurdb.metadb.physical import Column, Family, PhysicalModel, Table
 from assurdb.runtime.connection import Connection
-from assurdb.runtime.errors import BackendError
+from assurdb.runtime.errors import BackendError, DatabaseNotFoundError
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
 if TYPE_CHECKING:
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 Diagnose = Callable[[], Any]
 #: The end of a migration: given its connection and a way to empty a table, rewrite the meta-database.
 Finish = Callable[[Connection, Callable[[str], None]], None]
+
+
+def without_password(url: str) -> str:
+    """``url`` with its password masked, for messages."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 class Backend:
@@ -161,6 +167,19 @@ class Backend:
         scheme, rest = url.split("://", 1)
         return f"{cls.schemes.get(scheme.lower(), scheme)}://{rest}"
 
+    @classmethod
+    def database_file(cls, url: str) -> str | None:
+        """The file an embedded DBMS keeps the database in (None for a server)."""
+        return None
+
+    @classmethod
+    def require_existing(cls, url: str) -> None:
+        """Raise :class:`DatabaseNotFoundError` when ``url`` names a database file that is not
+        there — before anything connects, which would create an empty one."""
+        path = cls.database_file(url)
+        if path is not None and not os.path.exists(path):
+            raise DatabaseNotFoundError(without_password(url), path)
+
     def __init__(self, compiled: Compiled, url: str) -> None:
         if compiled.backend != self.name:
             raise BackendError(f"the {self.name} backend was given statements compiled for {compiled.backend}")
@@ -169,7 +188,7 @@ class Backend:
 
     def safe_url(self) -> str:
         """The URL without its password, for messages."""
-        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.url)
+        return without_password(self.url)
 
     def connect(self) -> Connection:
         """A connection of its own for a new session."""

@@ -182,12 +182,16 @@ class DuckDBBackend(Backend):
         return snapshot, checks
 
     # -- run time ------------------------------------------------------------------------------
-    def __init__(self, compiled: Compiled, url: str) -> None:
-        super().__init__(compiled, url)
+    @classmethod
+    def database_file(cls, url: str) -> str:
         path = url[len("duckdb:///") :] if url.startswith("duckdb:///") else ""
         if not path or path == ":memory:":
             raise BackendError(f"DuckDB needs a database file (duckdb:///path/to/file.duckdb), not {url!r}")
-        self.path = path
+        return path
+
+    def __init__(self, compiled: Compiled, url: str) -> None:
+        super().__init__(compiled, url)
+        self.path = path = self.database_file(url)
         self.con, first = _connect(path)
         self._closed = False
         self.counters: dict[str, int] = {}

@@ -77,7 +77,9 @@ class AlembicMigrator:
         if connection is not None:
             self.context = MigrationContext.configure(connection)
         else:
-            self.context = MigrationContext.configure(dialect_name=offline.pop("dialect"), opts=offline)
+            # a script is run as it is printed: values written in it, not bound
+            opts = {"literal_binds": True, **offline}
+            self.context = MigrationContext.configure(dialect_name=opts.pop("dialect"), opts=opts)
         self.op = Operations(self.context)
         self.connection = connection
         # SQLite alters a table by recreating it (Alembic's batch mode), which reads the live table:

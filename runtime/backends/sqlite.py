@@ -126,11 +126,15 @@ class SQLiteBackend(RelationalBackend):
         return None
 
     # -- run time ------------------------------------------------------------------------------
-    def engine_options(self, url: str) -> dict[str, Any]:
+    @classmethod
+    def database_file(cls, url: str) -> str:
         path = sa.engine.make_url(url).database
         if not path or path == ":memory:":
             raise BackendError("SQLite needs a database file (sqlite:///path/to/file.db): sessions share it")
-        self.path = path
+        return path
+
+    def engine_options(self, url: str) -> dict[str, Any]:
+        self.path = self.database_file(url)
         return {"connect_args": {"timeout": 60, "check_same_thread": False}}
 
     def prepare_engine(self) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
+import sqlalchemy as sa
 
 import assurdb
 from assurdb import RC
@@ -102,9 +105,19 @@ def test_connect_checks_the_schema_fingerprint(make_url: Any, backend: str) -> N
     assert isinstance(caught.value, assurdb.AssurdbError)
 
 
-def test_connect_to_something_that_is_not_an_assurdb_database(make_url: Any) -> None:
+def test_connect_to_something_that_is_not_an_assurdb_database(make_url: Any, backend: str) -> None:
+    url = make_url()
+    if backend in ("sqlite", "duckdb"):
+        # a file that is not there is not created by looking at it
+        with pytest.raises(assurdb.DatabaseNotFoundError, match="assurdb init") as missing:
+            assurdb.connect(url)
+        assert not Path(missing.value.path).exists()
+        if backend == "sqlite":
+            sa.create_engine(url).connect().close()  # an empty file: a database, not an assurdb one
+        else:
+            duckdb.connect(missing.value.path).close()
     with pytest.raises(assurdb.SchemaMismatchError, match="assurdb init") as caught:
-        assurdb.connect(make_url())
+        assurdb.connect(url)
     assert caught.value.stored is None
 
 
