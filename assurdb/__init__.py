@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assurdb._version import __version__
 from assurdb.facade import backend_of, connect, create, load_interface
 from assurdb.metadb.contract import RC, Action, Article, Mode, Reply, Session, Value
@@ -25,6 +27,21 @@ from assurdb.runtime.errors import (
     SchemaMismatchError,
     SchemaVersion,
 )
+
+if TYPE_CHECKING:
+    from assurdb.migrations import copy, dump, load, migrate_apply, migrate_plan, migrate_script, migrate_sql
+
+#: Moving databases (``assurdb.migrations``), imported on first use: Alembic and PyArrow load then.
+_MIGRATIONS = ("copy", "dump", "load", "migrate_apply", "migrate_plan", "migrate_script", "migrate_sql")
+
+
+def __getattr__(name: str) -> object:
+    if name in _MIGRATIONS:
+        import assurdb.migrations
+
+        return getattr(assurdb.migrations, name)
+    raise AttributeError(f"module 'assurdb' has no attribute {name!r}")
+
 
 __all__ = [
     "RC",
@@ -50,6 +67,13 @@ __all__ = [
     "__version__",
     "backend_of",
     "connect",
+    "copy",
     "create",
+    "dump",
+    "load",
     "load_interface",
+    "migrate_apply",
+    "migrate_plan",
+    "migrate_script",
+    "migrate_sql",
 ]

@@ -241,6 +241,18 @@ def path_statements(compiler: Compiler, path: PathType) -> dict[str, Stmt]:
             joined_o.where(by_target, compiler.after(o_order, [f"c_{i}" for i in oi], strict=True)).order_by(*o_order),
             True,
         )
+        # every link at once (a whole database moved): origin row, target row, link items
+        Oa, Ta = O.alias("o"), T.alias("t")  # a path from a record type to itself joins it twice
+        s["all_links"] = (
+            sa.select(*[Oa.c[c.name] for c in o_cols], *[Ta.c[c.name] for c in t_cols], *links)
+            .select_from(
+                Oa.join(J, sa.and_(*[j == Oa.c[i] for j, i in zip(jo, oi, strict=True)])).join(
+                    Ta, sa.and_(*[j == Ta.c[i] for j, i in zip(jt, ti, strict=True)])
+                )
+            )
+            .order_by(*[Oa.c[i] for i in oi], *[Ta.c[i] for i in order]),
+            False,
+        )
         values: dict[str, Any] = {c.name: sa.bindparam(n) for c, n in zip(jo, o_names, strict=True)}
         values.update({c.name: sa.bindparam(n) for c, n in zip(jt, t_names, strict=True)})
         values.update({c.name: sa.bindparam(f"l_{c.name}") for c in links})

@@ -56,9 +56,10 @@ PART = 2000
 @cache
 def meta_schema(version: int | None = None) -> Schema:
     """The meta-schema (``metadb/schemas/meta.yaml``), or an earlier version of it."""
-    if version is None:
-        return load(builtin_path("meta"))
-    for path in [builtin_path("meta"), *meta_history()]:
+    current = load(builtin_path("meta")) if version is None else meta_schema()
+    if version is None or version == current.version:
+        return current
+    for path in meta_history():
         found = load(path)
         if found.version == version:
             return found

@@ -263,6 +263,8 @@ class PathSpec:
     link_exists: Stmt | None = None
     any_target_without_origin: Stmt | None = None
     any_origin_without_target: Stmt | None = None
+    #: N-N: every link, ordered by origin (origin row, target row, link items): a database moved whole
+    all_links: Stmt | None = None
     #: a columnar DBMS: the walk's snapshot, and a batch's set-based checks of this path's items
     snapshot: Stmt | None = None
     batch: Mapping[str, Stmt] = field(default_factory=dict)

@@ -19,15 +19,17 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from assurdb.metadb.contract import RC
-from assurdb.metadb.meta import describe, meta_schema, with_meta
+from assurdb.metadb.meta import describe, meta_schema
 from assurdb.metadb.model import PathType, Schema
 from assurdb.metadb.plain import from_plain
 from assurdb.metadb.writer import to_yaml
@@ -46,27 +48,26 @@ CHUNK = 5_000
 Progress = Callable[[str, int, int], None]
 
 
-def canonical(value: Any) -> Any:
-    """A value in the form checksums hash: the same on every DBMS."""
+def _plain(value: Any) -> Any:
+    """JSON for what JSON lacks: the same text on every DBMS."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {k: canonical(v) for k, v in sorted(value.items())}
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
-    return value
+    raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_plain).encode
 
 
 def checksum(articles: Iterable[Mapping[str, Any]]) -> tuple[int, str]:
     """(count, checksum) of articles: order-independent, duplicates counted."""
     total, count = 0, 0
+    sha, from_bytes = hashlib.sha256, int.from_bytes
     for article in articles:
-        text = json.dumps(canonical(dict(article)), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-        total = (total + int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")) % 2**256
+        total += from_bytes(sha(_canonical(article).encode()).digest(), "big")
         count += 1
-    return count, f"{total:064x}"
+    return count, f"{total % 2**256:064x}"
 
 
 @dataclass
@@ -144,46 +145,84 @@ class Side:
 
 
 def order(schema: Schema) -> list[list[str]]:
-    """Units of record types, in path order: origins before targets; the two ends of a path whose
-    origin needs a target in one unit (they are written together or not at all)."""
+    """Units of record types in the order they are written, each unit in its own write order.
+
+    An origin is written before its targets (paths between two record types; N-N links come at the
+    end). Record types bound by an existence constraint on the origin's side (a PRA needs a guaranty)
+    are one unit of work, with whatever lies on a path between them (a loss: it needs its PRA, and a
+    damaged guaranty names its loss): PRA, Loss, Guaranty in one unit, in that order. A cycle no order
+    can satisfy leaves a path whose links are set at the end (its targets then wait without an origin,
+    which a path whose target needs one cannot: the copy is refused).
+    """
     names = list(schema.record_types)
-    group = {n: n for n in names}
-
-    def find(n: str) -> str:
-        while group[n] != n:
-            n = group[n]
-        return n
-
+    position = {n: i for i, n in enumerate(names)}
+    before: dict[str, set[str]] = {n: set() for n in names}  # target → the origins written before it
+    graph: dict[str, set[str]] = {n: set() for n in names}  # for the units: origin → target, and back
     for path in schema.path_types.values():
-        if path.origin_needs_target and path.origin != path.target:
-            group[find(path.origin)] = find(path.target)
-    units: dict[str, list[str]] = {}
-    for n in names:
-        units.setdefault(find(n), []).append(n)
-    before: dict[str, set[str]] = {n: set() for n in names}
-    for path in schema.path_types.values():
-        if not path.many_to_many and path.origin != path.target:
-            before[path.target].add(path.origin)
-    ordered: list[str] = []
-    seen: set[str] = set()
+        if path.many_to_many or path.origin == path.target:
+            continue
+        before[path.target].add(path.origin)
+        graph[path.origin].add(path.target)
+        if path.origin_needs_target:
+            graph[path.target].add(path.origin)
+    components = _components(names, graph)
+    unit_of = {n: i for i, unit in enumerate(components) for n in unit}
+    unit_before: dict[int, set[int]] = {i: set() for i in range(len(components))}
+    for target, origins in before.items():
+        unit_before[unit_of[target]].update(unit_of[o] for o in origins if unit_of[o] != unit_of[target])
+    out = []
+    for i in _sorted(unit_before, key=lambda i: min(position[n] for n in components[i])):
+        members = set(components[i])
+        inside = {n: before[n] & members for n in members}
+        out.append(_sorted(inside, key=position.__getitem__, cyclic=True))
+    return out
 
-    def visit(n: str, trail: tuple[str, ...] = ()) -> None:
-        if n in seen or n in trail:
-            return
-        for m in sorted(before[n]):
-            visit(m, (*trail, n))
-        seen.add(n)
-        ordered.append(n)
 
-    for n in names:
-        visit(n)
+def _components(names: Sequence[str], graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of ``graph`` (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
     out: list[list[str]] = []
-    placed: set[str] = set()
-    for n in ordered:
-        root = find(n)
-        if root not in placed:
-            placed.add(root)
-            out.append(sorted(units[root], key=ordered.index))
+
+    def visit(n: str) -> None:
+        index[n] = low[n] = len(index)
+        stack.append(n)
+        for m in sorted(graph[n]):
+            if m not in index:
+                visit(m)
+                low[n] = min(low[n], low[m])
+            elif m in stack:
+                low[n] = min(low[n], index[m])
+        if low[n] == index[n]:
+            component = []
+            while True:
+                m = stack.pop()
+                component.append(m)
+                if m == n:
+                    break
+            out.append(component)
+
+    for n in names:
+        if n not in index:
+            visit(n)
+    return out
+
+
+def _sorted(before: Mapping[Any, set[Any]], *, key: Callable[[Any], int], cyclic: bool = False) -> list[Any]:
+    """Nodes with each after those ``before`` names, ties by ``key``; ``cyclic``: a cycle is cut
+    where it must be (the earliest node by ``key`` goes first) instead of being an error."""
+    left = {n: set(b) for n, b in before.items()}
+    out: list[Any] = []
+    while left:
+        ready = [n for n, b in left.items() if not b] or ([min(left, key=key)] if cyclic else [])
+        if not ready:
+            raise MigrationError(f"cyclic order between {sorted(map(str, left))}")
+        first = min(ready, key=key)
+        out.append(first)
+        del left[first]
+        for b in left.values():
+            b.discard(first)
     return out
 
 
@@ -209,68 +248,76 @@ def _self_order(articles: list[dict[str, Any]], path: PathType, ident: Sequence[
 
 
 class Mover:
-    """Moves one database's articles, links and meta-database into another (the target's requests)."""
+    """Moves one database's articles, links and meta-database into another (the target's requests,
+    through one session holding every record type in mode 3)."""
 
     def __init__(self, schema: Schema, target: Database, progress: Progress | None = None) -> None:
         self.schema = schema
-        self.full = with_meta(schema)
         self.target = target
         self.progress = progress or (lambda *_: None)
+        self._session: SessionCore | None = None
 
+    @property
     def session(self) -> SessionCore:
-        db = self.target
-        session = db.session_class(db, SYSTEM_USER, dict.fromkeys(db.records, 3))
-        reply = session.open_db([(rt, 3) for rt in self.schema.record_types])
-        if not reply.ok:
-            raise MigrationError(f"cannot open the target: {reply.message}")
-        return session
+        if self._session is None:
+            db = self.target
+            session = db.session_class(db, SYSTEM_USER, dict.fromkeys(db.records, 3))
+            reply = session.open_db([(rt, 3) for rt in self.schema.record_types])
+            if not reply.ok:
+                session.close()
+                raise MigrationError(f"cannot open the target: {reply.message}")
+            self._session = session
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def complete(self, unit: Sequence[str], counts: Mapping[str, int]) -> bool:
         """Whether the target holds the unit already (a resumed copy skips it)."""
         with self.target.system_session() as system:
             return all(len(system.conn.all(system.records[rt].select_all, ())) == counts[rt] for rt in unit)
 
-    def write_unit(self, unit: Sequence[str], articles: Mapping[str, list[dict[str, Any]]]) -> None:
-        session = self.session()
+    @contextmanager
+    def unit(self, what: str) -> Iterator[SessionCore]:
+        """One unit of work on the target: committed whole, or rolled back whole."""
+        session = self.session
+        if not session.begin().ok:
+            raise MigrationError(f"cannot begin a unit of work on the target ({what})")
         try:
-            if not session.begin().ok:
-                raise MigrationError("cannot begin a unit of work on the target")
+            yield session
+            reply = session.commit()
+            if not reply.ok:
+                raise MigrationError(f"the target refused {what}: {reply.message}")
+        finally:
+            if session.in_unit:
+                session.rollback()
+
+    def write_unit(self, unit: Sequence[str], articles: Mapping[str, list[dict[str, Any]]]) -> None:
+        with self.unit(f"the unit {', '.join(unit)}") as session:
             for rt in unit:
                 batch = articles[rt]
                 selfs = [p for p in self.schema.paths_to(rt) if p.origin == rt and not p.many_to_many]
                 for path in selfs:
                     batch = _self_order(batch, path, self.schema.record_types[rt].identifier_items)
-                for start in range(0, max(len(batch), 1), CHUNK):
-                    chunk = batch[start : start + CHUNK]
-                    if chunk:
-                        reply = session.write_batch(rt, chunk)
-                        if not reply.ok:
-                            raise MigrationError(f"the target refused {rt}: {reply.message}")
+                for start in range(0, len(batch), CHUNK):
+                    reply = session.write_batch(rt, batch[start : start + CHUNK])
+                    if not reply.ok:
+                        raise MigrationError(f"the target refused {rt}: {reply.message}")
                     self.progress(rt, min(start + CHUNK, len(batch)), len(batch))
-            reply = session.commit()
-            if not reply.ok:
-                raise MigrationError(f"the target refused the unit {', '.join(unit)}: {reply.message}")
-        finally:
-            if session.in_unit:
-                session.rollback()
-            session.close()
+                if not batch:
+                    self.progress(rt, 0, 0)
 
     def write_links(self, path: PathType, links: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
-        session = self.session()
-        try:
-            session.begin()
-            for origin, target in links:
+        with self.unit(f"the links of {path.name}") as session:
+            for n, (origin, target) in enumerate(links, 1):
                 reply = session.bound(path.origin, origin, path.target, target, path.name)
                 if not reply.ok and reply.rc != RC.TARGET_ALREADY_EXISTS:
                     raise MigrationError(f"the target refused a link of {path.name}: {reply.message}")
-            reply = session.commit()
-            if not reply.ok:
-                raise MigrationError(f"the target refused the links of {path.name}: {reply.message}")
-            self.progress(f"path {path.name}", len(links), len(links))
-        finally:
-            if session.in_unit:
-                session.rollback()
-            session.close()
+                if n % CHUNK == 0:
+                    self.progress(f"path {path.name}", n, len(links))
+        self.progress(f"path {path.name}", len(links), len(links))
 
     def write_meta(self, meta: Mapping[str, list[dict[str, Any]]]) -> None:
         """The source's users, permissions and schema history replace the target's own."""
@@ -304,18 +351,14 @@ def read_links(db: Database, path: PathType) -> list[tuple[dict[str, Any], dict[
     with db.system_session() as system:
         spec = system.paths[path.name]
         origin, target = system.records[path.origin], system.records[path.target]
-        assert spec.first_target is not None and spec.next_target is not None
+        assert spec.all_links is not None
+        width = len(origin.columns)
         out = []
-        for article in _read_all(system, path.origin):
-            o_id = {i: article[i] for i in origin.ident}
-            o = system.encoded(origin, o_id)
-            row = system.backend.first_target(system, spec, o)
-            while row is not None:
-                found = system._target_article(spec, target, row)
-                t_id = {i: found[i] for i in target.ident}
-                out.append((o_id, {**t_id, **{k: found[k] for k in spec.link_items}}))
-                current = {n: target.encode_value(n, found[n]) for n in dict.fromkeys(spec.sort + target.ident)}
-                row = system.backend.next_target(system, spec, o, current)
+        for row in system.conn.all(spec.all_links.sql, ()):
+            o, found = origin.decode(row[:width]), system._target_article(spec, target, row[width:])
+            t = {i: found[i] for i in target.ident}
+            t.update((k, found[k]) for k in spec.link_items)
+            out.append(({i: o[i] for i in origin.ident}, t))
         return out
 
 
@@ -365,8 +408,11 @@ def copy(
         src = source.open()
         dst = target.open_target(resume)
         mover = Mover(schema, dst, progress)
-        _move(mover, lambda rt: read_articles(src, rt), lambda p: read_links(src, p), export_meta(src), resume)
-        comparison = Comparison(tally(src, schema), tally(dst, schema))
+        try:
+            read = _move(mover, partial(read_articles, src), partial(read_links, src), export_meta(src), resume)
+        finally:
+            mover.close()
+        comparison = Comparison(read, tally(dst, schema))
     finally:
         source.close()
         target.close()
@@ -380,13 +426,17 @@ def _move(
     links: Callable[[PathType], list[tuple[dict[str, Any], dict[str, Any]]]],
     meta: Mapping[str, list[dict[str, Any]]],
     resume: bool,
-) -> None:
+) -> Tally:
+    """Write everything ``articles``, ``links`` and ``meta`` give into the mover's target; the counts
+    and checksums of what was read (before anything is written: deferred links are cleared then)."""
     schema = mover.schema
+    read_tally = Tally()
     written: set[str] = set()
     #: links whose origin comes later (a guaranty damaged by a loss written after it): set at the end
     deferred: list[tuple[PathType, list[tuple[dict[str, Any], dict[str, Any]]]]] = []
     for unit in order(schema):
         read = {rt: articles(rt) for rt in unit}
+        read_tally.rows.update((rt, checksum(read[rt])) for rt in unit)
         for rt in unit:
             for path in schema.paths_to(rt):
                 if path.many_to_many or path.origin == rt or path.origin in written:
@@ -413,10 +463,13 @@ def _move(
     for path in schema.path_types.values():
         if path.many_to_many:
             found = links(path)
+            read_tally.rows[f"path {path.name}"] = link_checksum(found)
             if resume and _links_present(mover.target, path, len(found)):
                 continue
             mover.write_links(path, found)
     mover.write_meta(meta)
+    read_tally.rows.update((rt, checksum(meta.get(rt, []))) for rt in META_MOVED)
+    return read_tally
 
 
 def _links_present(db: Database, path: PathType, count: int) -> bool:
@@ -532,8 +585,15 @@ def load(folder: str | Path, url: str, *, resume: bool = False, progress: Progre
     target = Side(url, schema)
     try:
         db = target.open_target(resume)
-        _move(Mover(schema, db, progress), articles, links, meta, resume)
-        comparison = Comparison(expected, tally(db, schema))
+        mover = Mover(schema, db, progress)
+        try:
+            read = _move(mover, articles, links, meta, resume)
+        finally:
+            mover.close()
+        if read.rows != expected.rows:  # the files changed since the dump: say so, whatever the target holds
+            comparison = Comparison(expected, read)
+        else:
+            comparison = Comparison(expected, tally(db, schema))
     finally:
         target.close()
     comparison.seconds = time.perf_counter() - started

@@ -7,6 +7,7 @@ cache and imported under a private package name; a migration never needs the use
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import os
@@ -16,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from assurdb.generator.render import GENERATOR_VERSION, render, write
+from assurdb.metadb.meta import meta_schema
 from assurdb.metadb.model import Schema
 from assurdb.runtime.specs import Compiled, Interface
 
@@ -31,9 +33,24 @@ def _root() -> Path:
         return Path(tempfile.mkdtemp(prefix="assurdb-interfaces-"))
 
 
+@functools.cache
+def _generator_digest() -> str:
+    """What the generated code depends on: the generator, its templates and the meta-database's
+    code (a development checkout changes them without changing any version number)."""
+    sha = hashlib.sha256(GENERATOR_VERSION.encode())
+    package = Path(__file__).resolve().parents[1]
+    for layer, pattern in (("generator", "*.py"), ("templates", "*.j2"), ("metadb", "*.py")):
+        for file in sorted((package / layer).rglob(pattern)):
+            sha.update(file.relative_to(package).as_posix().encode())
+            sha.update(file.read_bytes())
+    return sha.hexdigest()[:16]
+
+
 def interface_for(schema: Schema, backend: str, meta_version: int | None = None) -> tuple[Interface, Compiled]:
     """The interface of ``schema`` (with the meta-schema's ``meta_version``) and its half for ``backend``."""
-    key = f"{schema.fingerprint}:{meta_version}:{backend}:{GENERATOR_VERSION}"
+    if meta_version == meta_schema().version:
+        meta_version = None  # the same interface either way: one package
+    key = f"{schema.fingerprint}:{meta_version}:{backend}:{_generator_digest()}"
     package = "_assurdb_migration_" + hashlib.sha256(key.encode()).hexdigest()[:16]
     root = _root()
     folder = root / package

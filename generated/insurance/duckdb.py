@@ -2588,6 +2588,7 @@ STATISTICS = RecordSpec(
 
 PT_EMPLOYMENT = PathSpec(
     _PATHS['Employment'],
+    all_links=Stmt('SELECT o.code, o.name, o.address, o.region, o.level, o.currency, o.phone, o.centralisation_code, t.code AS code_1, t.name AS name_1, t.function, t.part_time FROM ecs AS o JOIN employment ON employment.origin_code = o.code JOIN worker AS t ON employment.target_code = t.code ORDER BY o.code, t.name, t.code', ()),
     any_origin_without_target=Stmt('SELECT ecs.code FROM ecs WHERE NOT (EXISTS (SELECT 1 FROM employment WHERE employment.origin_code = ecs.code)) ORDER BY ecs.code LIMIT 1', ()),
     any_target_without_origin=Stmt('SELECT worker.code FROM worker WHERE NOT (EXISTS (SELECT 1 FROM employment WHERE employment.target_code = worker.code)) ORDER BY worker.code LIMIT 1', ()),
     first_origin=Stmt('SELECT ecs.code, ecs.name, ecs.address, ecs.region, ecs.level, ecs.currency, ecs.phone, ecs.centralisation_code FROM ecs JOIN employment ON employment.origin_code = ecs.code WHERE employment.target_code = ? ORDER BY ecs.code LIMIT 1', ('t_code',)),
@@ -2676,6 +2677,7 @@ PT_DECOMPOSITION = PathSpec(
 
 PT_RISK_SHARING = PathSpec(
     _PATHS['RiskSharing'],
+    all_links=Stmt('SELECT o.code, o.name, o.level, o.kind, o.organisation_code, o.decomposition_code, t.code AS code_1, t.name AS name_1, t.country, t.kind AS kind_1, t.rating FROM org_cell AS o JOIN risk_sharing ON risk_sharing.origin_code = o.code JOIN ext_company AS t ON risk_sharing.target_code = t.code ORDER BY o.code, t.name, t.code', ()),
     any_origin_without_target=Stmt('SELECT org_cell.code FROM org_cell WHERE NOT (EXISTS (SELECT 1 FROM risk_sharing WHERE risk_sharing.origin_code = org_cell.code)) ORDER BY org_cell.code LIMIT 1', ()),
     any_target_without_origin=Stmt('SELECT ext_company.code FROM ext_company WHERE NOT (EXISTS (SELECT 1 FROM risk_sharing WHERE risk_sharing.target_code = ext_company.code)) ORDER BY ext_company.code LIMIT 1', ()),
     first_origin=Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell JOIN risk_sharing ON risk_sharing.origin_code = org_cell.code WHERE risk_sharing.target_code = ? ORDER BY org_cell.code LIMIT 1', ('t_code',)),
@@ -2698,6 +2700,7 @@ PT_RISK_SHARING = PathSpec(
 
 PT_COMMUNICATION = PathSpec(
     _PATHS['Communication'],
+    all_links=Stmt('SELECT o.code, o.name, o.level, o.kind, o.organisation_code, o.decomposition_code, t.code AS code_1, t.name AS name_1, t.kind AS kind_1, t.address, t.commission_rate, t.licence_no FROM org_cell AS o JOIN communication ON communication.origin_code = o.code JOIN intermediary AS t ON communication.target_code = t.code ORDER BY o.code, t.name, t.code', ()),
     any_origin_without_target=Stmt('SELECT org_cell.code FROM org_cell WHERE NOT (EXISTS (SELECT 1 FROM communication WHERE communication.origin_code = org_cell.code)) ORDER BY org_cell.code LIMIT 1', ()),
     any_target_without_origin=Stmt('SELECT intermediary.code FROM intermediary WHERE NOT (EXISTS (SELECT 1 FROM communication WHERE communication.target_code = intermediary.code)) ORDER BY intermediary.code LIMIT 1', ()),
     first_origin=Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell JOIN communication ON communication.origin_code = org_cell.code WHERE communication.target_code = ? ORDER BY org_cell.code LIMIT 1', ('t_code',)),
@@ -2728,6 +2731,7 @@ def decode_link_composition(r: Any) -> dict[str, Any]:
 PT_COMPOSITION = PathSpec(
     _PATHS['Composition'],
     decode_link=decode_link_composition,
+    all_links=Stmt('SELECT o.code, o.name, o.level, o.kind, o.organisation_code, o.decomposition_code, t.code AS code_1, t.name AS name_1, t.function, t.hire_date, t.email, composition.role FROM org_cell AS o JOIN composition ON composition.origin_code = o.code JOIN employee AS t ON composition.target_code = t.code ORDER BY o.code, t.name, t.code', ()),
     any_origin_without_target=Stmt('SELECT org_cell.code FROM org_cell WHERE NOT (EXISTS (SELECT 1 FROM composition WHERE composition.origin_code = org_cell.code)) ORDER BY org_cell.code LIMIT 1', ()),
     any_target_without_origin=Stmt('SELECT employee.code FROM employee WHERE NOT (EXISTS (SELECT 1 FROM composition WHERE composition.target_code = employee.code)) ORDER BY employee.code LIMIT 1', ()),
     first_origin=Stmt('SELECT org_cell.code, org_cell.name, org_cell.level, org_cell.kind, org_cell.organisation_code, org_cell.decomposition_code FROM org_cell JOIN composition ON composition.origin_code = org_cell.code WHERE composition.target_code = ? ORDER BY org_cell.code LIMIT 1', ('t_code',)),
@@ -2750,6 +2754,7 @@ PT_COMPOSITION = PathSpec(
 
 PT_GENERAL_MANAGEMENT = PathSpec(
     _PATHS['GeneralManagement'],
+    all_links=Stmt('SELECT o.code, o.name, o.address, o.region, o.level, o.currency, o.phone, o.centralisation_code, t.code AS code_1, t.name AS name_1, t.function, t.hire_date, t.email FROM ecs AS o JOIN general_management ON general_management.origin_code = o.code JOIN employee AS t ON general_management.target_code = t.code ORDER BY o.code, t.name, t.code', ()),
     any_origin_without_target=Stmt('SELECT ecs.code FROM ecs WHERE NOT (EXISTS (SELECT 1 FROM general_management WHERE general_management.origin_code = ecs.code)) ORDER BY ecs.code LIMIT 1', ()),
     any_target_without_origin=Stmt('SELECT employee.code FROM employee WHERE NOT (EXISTS (SELECT 1 FROM general_management WHERE general_management.target_code = employee.code)) ORDER BY employee.code LIMIT 1', ()),
     first_origin=Stmt('SELECT ecs.code, ecs.name, ecs.address, ecs.region, ecs.level, ecs.currency, ecs.phone, ecs.centralisation_code FROM ecs JOIN general_management ON general_management.origin_code = ecs.code WHERE general_management.target_code = ? ORDER BY ecs.code LIMIT 1', ('t_code',)),
