@@ -12,10 +12,11 @@ e.g. ``sqlite:duckdb,postgresql:mariadb``, picks some), each into a fresh databa
   and each N-N path's — a driver fetch of every row of the source (``SELECT *``; DuckDB's own
   ``to_arrow_table``) into an Arrow table, and an insert on the target in one transaction per table
   (``executemany`` of the Arrow table's rows on the relational DBMSs, foreign keys not checked as a bulk
-  load does; ``INSERT … SELECT`` from the Arrow table on DuckDB). The rows inserted are those the target must hold, read from the target DBMS's copy of
-  the company before the clock starts: a raw pipeline has no codec (a SQLite decimal is a scaled integer,
-  a DuckDB repetitive item a LIST), so the conversion it would need is not timed — the pipeline is what
-  moving the bytes costs. It checks nothing; the copy checks everything.
+  load does; ``INSERT … SELECT`` from the Arrow table on DuckDB). The rows inserted are those the target
+  must hold, read from the target DBMS's copy of the company before the clock starts: a raw pipeline has
+  no codec (a SQLite decimal is a scaled integer, a DuckDB repetitive item a LIST), so the conversion it
+  would need is not timed — the pipeline is what moving the bytes costs. It checks nothing; the copy
+  checks every value against the meta-database, every link, and both sides' checksums.
 
 Throughput: articles (and links) per second; the ratio is copy ÷ pipeline seconds. Goal: ≤ 1.5×.
 """

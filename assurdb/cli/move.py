@@ -12,14 +12,25 @@ from assurdb.cli.options import database, login
 
 
 class _Progress:
-    """One line per record type on stderr once it is written (a copy of millions takes a while)."""
+    """Progress on stderr: on a terminal, a bar for the record type being written, redrawn in place;
+    elsewhere (a log), one line per record type once it is written."""
+
+    WIDTH = 30
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
+        self.live = sys.stderr.isatty()
 
     def __call__(self, name: str, done: int, total: int) -> None:
-        if done >= total:
-            click.echo(f"  {name:<28} {total:>10,} in {time.perf_counter() - self.started:7.1f} s", err=True)
+        elapsed = time.perf_counter() - self.started
+        finished = done >= total
+        if self.live:
+            filled = self.WIDTH if not total else self.WIDTH * done // total
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            line = f"  {name:<28} [{bar}] {done:>10,}/{total:<10,} {elapsed:7.1f} s"
+            click.echo(f"\r{line}", err=True, nl=finished)
+        elif finished:
+            click.echo(f"  {name:<28} {total:>10,} in {elapsed:7.1f} s", err=True)
 
 
 def _verdict(comparison: object, what: str) -> None:

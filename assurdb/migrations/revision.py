@@ -50,6 +50,7 @@ from assurdb.runtime.migration_ops import (
 _TEMPLATE = '''"""{title}
 
 Written by `assurdb migrate script` from the database's current version and {source}.
+Run it with `alembic upgrade head` where assurdb is installed{sqlite_note}.
 
 {plan}
 
@@ -87,6 +88,17 @@ def downgrade() -> None:
         "a downgrade is a migration like any other: assurdb migrate apply --db URL with the older schema file"
     )
 '''
+
+
+#: What env.py must do on SQLite: a table is rebuilt under the foreign keys that name it.
+_SQLITE_NOTE = """; on SQLite, env.py turns foreign keys
+off first, outside any transaction:
+
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        context.configure(connection=connection, target_metadata=None)
+        ..."""
 
 
 def conversion(old: dict[str, Any], old_meta: int, new_text: str, bind: sa.Connection) -> Conversion:
@@ -210,6 +222,7 @@ def migrate_script(url: str, schema_file: str | Path, out: str | Path) -> Path:
         down = previous if list(folder.glob(f"{previous}*.py")) else None
         text = _TEMPLATE.format(
             title=f"{old.name} v{old.version} → v{new.version}",
+            sqlite_note=_SQLITE_NOTE if migration.backend.name == "sqlite" else "",
             source=Path(schema_file).name,
             plan=migration.plan.describe(),
             revision=revision,

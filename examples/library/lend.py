@@ -23,8 +23,8 @@ INTERFACE = "app.dbi"
 def main(url: str) -> int:
     try:
         db = assurdb.connect(url, interface=INTERFACE)
-    except assurdb.SchemaMismatchError as exc:
-        if exc.stored is not None:
+    except (assurdb.DatabaseNotFoundError, assurdb.SchemaMismatchError) as exc:
+        if isinstance(exc, assurdb.SchemaMismatchError) and exc.stored is not None:
             print(f"{url} holds {exc.stored}, not {exc.interface}: {exc.advice}", file=sys.stderr)
             return 1
         db = assurdb.create(url, interface=INTERFACE, admin_password="librarian")

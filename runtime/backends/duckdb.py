@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.physical import Column, PhysicalModel, Table
+from assurdb.runtime.backends.arrow import arrow_column
 from assurdb.runtime.backends.base import Backend, Diagnose, Finish
 from assurdb.runtime.connection import Borrowed, Connection
 from assurdb.runtime.errors import BackendError, DatabaseLockedError
@@ -336,7 +337,7 @@ class DuckDBBackend(Backend):
         import pyarrow as pa
 
         names, data = spec.batch_columns(columns)
-        table = pa.table({name: _arrow(values) for name, values in zip(names, data, strict=True)})
+        table = pa.table({name: arrow_column(values) for name, values in zip(names, data, strict=True)})
         sql = self._inserts.get((spec.table, names))
         if sql is None:  # composed of pieces rendered at generation: quoted names
             listed = ", ".join(spec.quoted[n] for n in names)
@@ -384,15 +385,6 @@ class DuckDBBackend(Backend):
                 if len(set(linked)) != len(linked) or con.one(path.batch["taken"].sql) is not None:
                     return True
         return False
-
-
-def _arrow(values: list[Any]) -> Any:
-    import pyarrow as pa
-
-    try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
 def _connect(path: str) -> tuple[Any, bool]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from assurdb.metadb.physical import Table
+from assurdb.runtime.backends.arrow import arrow_column
 from assurdb.runtime.migration_ops import (
     CreateForeignKey,
     CreateIndex,
@@ -91,10 +92,8 @@ class DuckDBMigrator:
     def _insert(self, name: str, layout: Table, rows: list[tuple[Any, ...]]) -> None:
         import pyarrow as pa
 
-        from assurdb.runtime.backends.duckdb import _arrow
-
         columns = [c.name for c in layout.columns]
-        arrays = {c: _arrow([r[n] for r in rows]) for n, c in enumerate(columns)}
+        arrays = {c: arrow_column([r[n] for r in rows]) for n, c in enumerate(columns)}
         self.cursor.register("assurdb_migration_rows", pa.table(arrays))
         try:
             listed = ", ".join(_quote(c) for c in columns)

@@ -17,6 +17,8 @@ ENV = {"ASSURDB_USER": "admin", "ASSURDB_PASSWORD": ADMIN_PASSWORD}
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args), env=ENV if env is None else env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
     return result.exit_code, result.stdout, result.stderr
 
 

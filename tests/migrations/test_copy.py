@@ -88,6 +88,32 @@ def test_a_company_copied_round_the_four_dbmss_comes_back_the_same(
     assert result.ok, result.message
 
 
+@pytest.mark.soak
+def test_a_company_copied_between_every_pair_of_dbmss(namespaces: Any, tmp_path: Path) -> None:
+    sources = {"sqlite": fresh_url("sqlite", namespaces, tmp_path, "pairs")}
+    db = assurdb.create(sources["sqlite"], admin_password=ADMIN_PASSWORD)
+    session = db.login("admin", ADMIN_PASSWORD)
+    load_synthetic_company(session, seed=4, insured=SOAK_INSURED)
+    session.close()
+    db.close()
+    reference = None
+    for backend in BACKENDS[1:]:
+        sources[backend] = fresh_url(backend, namespaces, tmp_path, f"from{backend}")
+        comparison = copy(sources["sqlite"], sources[backend], **LOGIN)
+        assert_equal(comparison)
+        reference = comparison.source.rows
+    for source in BACKENDS:
+        for target in BACKENDS:
+            if source != target:
+                comparison = copy(
+                    sources[source], fresh_url(target, namespaces, tmp_path, f"{source}to{target}"), **LOGIN
+                )
+                assert_equal(comparison)
+                assert comparison.source.rows == reference
+                rows = sum(n for n, _ in comparison.source.rows.values())
+                print(f"{source} → {target}: {rows} rows in {comparison.seconds:.1f} s")
+
+
 def test_the_users_and_their_rights_travel_with_the_data(make_url: Any, backend: str, tmp_path: Path) -> None:
     source = f"sqlite:///{tmp_path / 'source.db'}"
     library(source, "sqlite")

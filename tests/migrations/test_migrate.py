@@ -250,3 +250,45 @@ def test_a_killed_apply_leaves_a_version_and_a_rerun_finishes(make_url: Any, bac
             open_database(interface(backend, V2), url)
     assert migrate_apply(url, V2, **LOGIN).applied
     assert [w["full_name"] for w in read(url, backend, V2, "Writer")] == ["Hergé", "Goscinny"]
+
+
+ALEMBIC_ENV = """
+import sqlalchemy as sa
+from alembic import context
+
+engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # outside any transaction, or SQLite ignores it
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_a_script_is_an_alembic_revision_alembic_runs(make_url: Any, backend: str, tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    url = make_url()
+    library(url, backend)
+    env = tmp_path / "migrations"
+    env.mkdir()
+    (env / "env.py").write_text(ALEMBIC_ENV, encoding="utf-8")
+    revision = assurdb.migrate_script(url, V2, env / "versions")
+    text = revision.read_text(encoding="utf-8")
+    assert "op.create_table('shelf'" in text or 'op.create_table("shelf"' in text, text[:3000]
+    config = Config()
+    config.set_main_option("script_location", str(env))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolates
+    command.upgrade(config, "head")  # the DBA's command, not assurdb's
+    writers = read(url, backend, V2, "Writer")
+    assert [(w["code"], w["full_name"], w["shout"]) for w in writers] == [
+        (1, "Hergé", "HERGÉ!"),
+        (2, "Goscinny", "GOSCINNY!"),
+    ]
+    with pytest.raises(assurdb.SchemaMismatchError):
+        open_database(interface(backend, V1), url)
