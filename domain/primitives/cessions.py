@@ -182,7 +182,7 @@ def _create(session: Session, rt: str, specs: Sequence[NewCoinsurance | NewReins
                     fail(result.rc, result.message, position=reply.position if count > 1 else None)
                 work.wrote = True
                 if count == 1:
-                    return done(f"{what}: {lk.describe(rt, planned[0])} created", planned[0])
+                    return done(f"{what}: {lk.describe(rt, planned[0])} created", planned[0], articles=planned)
                 return done(f"{what}: {count} cession(s) created", articles=planned)
 
             return in_unit(session, body)

@@ -220,7 +220,9 @@ def damage_guaranties(session: Session, damages: Sequence[NewDamage]) -> Result:
                     assert reply.article is not None
                     made.append(reply.article)
                 if count == 1:
-                    return done(f"guaranty {guaranty_label(made[0])} damaged by loss {damages[0].loss}", made[0])
+                    return done(
+                        f"guaranty {guaranty_label(made[0])} damaged by loss {damages[0].loss}", made[0], articles=made
+                    )
                 return done(f"{count} guaranties damaged", articles=made)
 
             return in_unit(session, body)

@@ -90,10 +90,12 @@ def test_create_loss_attaches_the_contract_in_force(org: Any) -> None:
     cases = {"L-MAR86": dt.date(1986, 3, 1), "L-AUG86": dt.date(1986, 8, 1), "L-FEB87": dt.date(1987, 2, 1)}
     attached = {}
     for code, when in cases.items():
-        loss = ok(create_loss(s, {"code": code, "loss_date": when, "amount": D(5000), "paid": D(1000)},
-                              policy_no=POLICY)).article  # fmt: skip
+        result = ok(create_loss(s, {"code": code, "loss_date": when, "amount": D(5000), "paid": D(1000)},
+                                policy_no=POLICY))  # fmt: skip
+        loss = result.article
         assert loss is not None
         attached[code] = (loss["accident_renewal_no"], loss["accident_endorsement_no"])
+        assert len(result.articles) == 1 and result.articles[0] == loss  # the batch form's list, of one
         assert loss["outstanding"] == D(4000) and loss["territory"] == "BE"  # from the composed contract
     assert attached == {"L-MAR86": (0, 0), "L-AUG86": (0, 1), "L-FEB87": (1, 0)}
     # constraint 14: no PRA of the policy covers the date

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from assurdb.domain.synthetic import load_synthetic_company
 from assurdb.metadb.loader import load as load_schema
 from assurdb.metadb.loader import load_schema as shipped
 from assurdb.migrations import copy, dump, load
-from assurdb.migrations.copy import Comparison, MigrationError, order
+from assurdb.migrations.copy import Comparison, MigrationError, Side, order, read_articles
 from assurdb.runtime.database import open_database
 from assurdb.runtime.errors import NotAdministratorError
 from tests.conftest import ADMIN_PASSWORD, BACKENDS, require_backend
@@ -171,6 +174,36 @@ def test_an_interrupted_copy_is_resumed(make_url: Any, backend: str, tmp_path: P
     with pytest.raises(MigrationError, match="already holds"):
         copy(source, target, **LOGIN)
     assert_equal(copy(source, target, **LOGIN, resume=True))
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
+def test_a_copy_killed_half_way_is_resumed(make_url: Any, backend: str, tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    db = assurdb.create(source, admin_password=ADMIN_PASSWORD)
+    session = db.login("admin", ADMIN_PASSWORD)
+    load_synthetic_company(session, seed=6, insured=40)
+    session.close()
+    db.close()
+    target = make_url()
+    command = [sys.executable, "-m", "assurdb", "copy", source, target, "--password", ADMIN_PASSWORD]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert child.stderr is not None
+    for line in child.stderr:  # one line per record type written (stderr is no terminal)
+        if line.split()[0] == "Insured":
+            child.send_signal(signal.SIGKILL)  # as the PRAs are being written
+            break
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    side = Side(target, shipped("insurance"))
+    try:  # the first units are there, the last are not
+        held = side.open()
+        assert read_articles(held, "ECS") and not read_articles(held, "Entry")
+    finally:
+        side.close()
+    with pytest.raises(MigrationError, match="already holds"):
+        copy(source, target, **LOGIN)
+    resumed = copy(source, target, **LOGIN, resume=True)
+    assert_equal(resumed)
 
 
 def test_what_a_copy_refuses(tmp_path: Path) -> None:
