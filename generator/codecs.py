@@ -29,12 +29,8 @@ def ident(name: str) -> str:
 
 def _describe(item: Item) -> str:
     if item.decomposable:
-        return "decomposable (" + ", ".join(s.name for s in item.sub_items) + ")"
-    text = str(item.type)
-    if item.length:
-        text += f"({item.length}" + (f",{item.scale}" if item.type == "decimal" else "") + ")"
-    if item.repetitive:
-        text += f" × {item.repetitive}"
+        return item.shape
+    text = item.shape
     flags = [f for f, on in (("identifying", item.identifying), ("mandatory", item.mandatory)) if on]
     if item.path:
         flags.append(f"path {item.path}")

@@ -107,14 +107,7 @@ class Plan:
 
 
 def _describe_item(item: Item) -> str:
-    if item.decomposable:
-        return "decomposable (" + ", ".join(s.name for s in item.sub_items) + ")"
-    text = str(item.type)
-    if item.length:
-        text += f"({item.length}" + (f",{item.scale}" if item.type == "decimal" else "") + ")"
-    if item.repetitive:
-        text += f" × {item.repetitive}"
-    return text + (", mandatory" if item.mandatory else "")
+    return item.shape + (", mandatory" if item.mandatory and not item.decomposable else "")
 
 
 def _widens(old: Item, new: Item) -> bool | None:

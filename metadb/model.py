@@ -109,6 +109,19 @@ class Item:
         """The label, or the name made readable."""
         return self.label or self.name.replace("_", " ").capitalize()
 
+    @property
+    def shape(self) -> str:
+        """Type, size and occurrences as people write them: ``decimal(13,2)``, ``alphanumeric(20) × 3``,
+        ``decomposable (street, city)``."""
+        if self.decomposable:
+            return "decomposable (" + ", ".join(s.name for s in self.sub_items) + ")"
+        text = str(self.type)
+        if self.length:
+            text += f"({self.length}" + (f",{self.scale}" if self.type == "decimal" else "") + ")"
+        if self.repetitive:
+            text += f" × {self.repetitive}"
+        return text
+
 
 @dataclass(frozen=True)
 class AccessKey:

@@ -37,6 +37,7 @@ from assurdb.migrations.apply import Migration, _read_all
 from assurdb.migrations.interfaces import interface_for
 from assurdb.migrations.transform import MigrationError
 from assurdb.runtime.backends import backend_for_url
+from assurdb.runtime.backends.base import without_password
 from assurdb.runtime.database import SYSTEM_USER, Database, open_database
 from assurdb.runtime.session import SessionCore
 
@@ -382,6 +383,19 @@ def export_meta(db: Database) -> dict[str, list[dict[str, Any]]]:
     return {rt: read_articles(db, rt) for rt in META_MOVED}
 
 
+def held_schema(url: str, user: str, password: str) -> Schema:
+    """The schema the database at ``url`` holds, rebuilt from its meta-database, after checking an
+    administrator's login (what moves holds password hashes)."""
+    with Migration(url, None) as migration:
+        if migration.plan.changes:
+            raise MigrationError(
+                f"the meta-database of {without_password(url)} is older than this assurdb's: "
+                "upgrade it first (`assurdb migrate apply`)"
+            )
+        migration.authorise(user, password)
+        return migration.old_schema
+
+
 def copy(
     source_url: str,
     target_url: str,
@@ -396,13 +410,7 @@ def copy(
     The target is created; with ``resume``, a target a copy left unfinished is continued.
     """
     started = time.perf_counter()
-    with Migration(source_url, None) as migration:
-        if migration.plan.changes:
-            raise MigrationError(
-                "the source's meta-database is older than this assurdb's: upgrade it first (`assurdb migrate apply`)"
-            )
-        migration.authorise(user, password)
-        schema = migration.old_schema
+    schema = held_schema(source_url, user, password)
     source, target = Side(source_url, schema), Side(target_url, schema)
     try:
         src = source.open()
@@ -501,13 +509,7 @@ def dump(url: str, folder: str | Path, *, user: str, password: str, progress: Pr
     """Write the database at ``url`` into ``folder``: one Parquet file per record type and N-N path,
     the meta-database's users, permissions and history, the schema file, and a manifest with counts
     and checksums. An administrator's login (the files hold password hashes)."""
-    with Migration(url, None) as migration:
-        if migration.plan.changes:
-            raise MigrationError(
-                "the meta-database is older than this assurdb's: upgrade it first (`assurdb migrate apply`)"
-            )
-        migration.authorise(user, password)
-        schema = migration.old_schema
+    schema = held_schema(url, user, password)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     side = Side(url, schema)

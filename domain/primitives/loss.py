@@ -156,7 +156,9 @@ def create_losses(session: Session, losses: Sequence[NewLoss]) -> Result:
                 work.wrote = True
                 if count == 1:
                     pra = {i: planned[0][f"accident_{i}"] for i in ("policy_no", "renewal_no", "endorsement_no")}
-                    return done(f"loss {planned[0]['code']} of PRA {pra_label(pra)} created", planned[0], articles=planned)
+                    return done(
+                        f"loss {planned[0]['code']} of PRA {pra_label(pra)} created", planned[0], articles=planned
+                    )
                 return done(f"{count} loss(es) created", articles=planned)
 
             return in_unit(session, body)
