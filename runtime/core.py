@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 
 #: OPEN DB takes at most 49 record types: 10·i must stay a two-digit multiple of ten (thesis VII.3).
 MAX_OPEN = 49
-#: Beyond this many articles to verify at the end of a unit, one set-based query checks the
-#: whole table instead of one query per article.
-BULK_CHECK = 256
 
 
 class _Failure(Exception):
@@ -185,13 +182,13 @@ class SessionBase:
 
     def _check_targets(self, path: PathSpec, idents: set[tuple[Any, ...]]) -> Reply | None:
         target = self.records[path.target]
-        if len(idents) > BULK_CHECK:
+        if len(idents) > self.backend.bulk_check:
             assert path.any_target_without_origin is not None
             row = self.conn.one(path.any_target_without_origin.sql, ())
             missing = None if row is None else tuple(row)
         else:
             missing = None
-            for ident in sorted(idents, key=repr):  # pending sets hold encoded identifiers
+            for ident in sorted(idents):  # encoded identifiers, in the order the set-based query reports
                 if self.conn.one(target.exists.sql, ident) is None:
                     continue
                 if not self._has_origin(path, target, ident):
@@ -208,13 +205,13 @@ class SessionBase:
 
     def _check_origins(self, path: PathSpec, idents: set[tuple[Any, ...]]) -> Reply | None:
         origin = self.records[path.origin]
-        if len(idents) > BULK_CHECK:
+        if len(idents) > self.backend.bulk_check:
             assert path.any_origin_without_target is not None
             row = self.conn.one(path.any_origin_without_target.sql, ())
             missing = None if row is None else tuple(row)
         else:
             missing = None
-            for ident in sorted(idents, key=repr):
+            for ident in sorted(idents):  # encoded identifiers, in the order the set-based query reports
                 params = ident  # pending sets hold encoded identifiers
                 if self.conn.one(origin.exists.sql, params) is None:
                     continue

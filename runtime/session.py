@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from assurdb.metadb.contract import RC, Action, Criteria, Given, Opening, Reply
-from assurdb.runtime.core import BULK_CHECK, MAX_OPEN, refuse
+from assurdb.runtime.core import MAX_OPEN, refuse
 from assurdb.runtime.paths import Paths
 
 #: A generated function of one action module: the session, then the request's own inputs.
@@ -183,4 +183,4 @@ class SessionCore(Paths):
             self.release()
 
 
-__all__ = ["BULK_CHECK", "MAX_OPEN", "Route", "Routes", "SessionCore", "refuse"]
+__all__ = ["MAX_OPEN", "Route", "Routes", "SessionCore", "refuse"]

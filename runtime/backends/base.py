@@ -57,6 +57,9 @@ class Backend:
     schemes: ClassVar[Mapping[str, str]]
     #: OPEN DB locks each record type's meta-database row (SELECT … FOR UPDATE) while it decides
     locks_rows: ClassVar[bool] = True
+    #: From how many articles an existence constraint is checked by one query over the whole table
+    #: rather than by two point queries per article (a point query is cheap on a row store).
+    bulk_check: ClassVar[int] = 256
 
     # -- generation time -------------------------------------------------------------------
     @classmethod

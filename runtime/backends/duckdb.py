@@ -97,6 +97,7 @@ class DuckDBBackend(Backend):
     family = "columnar"
     schemes: ClassVar[Mapping[str, str]] = {"duckdb": "duckdb"}
     locks_rows = False  # one process per file: a lock in the process serialises OPEN DB
+    bulk_check = 4  # a point query costs about a millisecond; a scan of a column, little more
 
     # -- generation time -------------------------------------------------------------------
     @classmethod

@@ -91,18 +91,21 @@ def test_deleting_whole_contracts_inside_a_unit(s: Any) -> None:
     assert count(s, "PRA") == 0 and count(s, "Guaranty") == 0
 
 
-def test_many_articles_checked_set_based_at_commit(s: Any) -> None:
-    """Beyond 256 pending articles the end-of-unit check is one query per constraint."""
-    ok(s.write_batch("Insured", [insured(n, f"N{n}") for n in range(1, 401)]))
-    pras = [pra(f"P{n}", insurance_code=n) for n in range(1, 401)]
+@pytest.mark.parametrize("n", [3, 6, 400])
+def test_the_end_of_unit_check_finds_the_article_per_article_or_set_based(s: Any, n: int) -> None:
+    """Up to the backend's ``bulk_check`` (256; 4 on DuckDB) pending articles are checked one by one,
+    beyond it by one query per constraint: the same answer either way."""
+    ok(s.write_batch("Insured", [insured(k, f"N{k}") for k in range(1, n + 1)]))
+    pras = [pra(f"P{k}", insurance_code=k) for k in range(1, n + 1)]
     guaranties = [{**pra_id(p), "guaranty_no": 1, "peril": "F"} for p in pras]
     ok(s.begin())
     ok(s.write_batch("PRA", pras))
-    ok(s.write_batch("Guaranty", guaranties[:-1]))
+    ok(s.write_batch("Guaranty", guaranties[:-2]))
     reply = s.commit()
-    assert reply.rc == RC.ORIGIN_CONSTRAINT and "P400" in reply.message
+    first = min(f"P{n - 1}", f"P{n}")  # of the two without a guaranty, the first in identifier order
+    assert reply.rc == RC.ORIGIN_CONSTRAINT and f"PRA {first}/0/0 would lack" in reply.message
     ok(s.begin())
     ok(s.write_batch("PRA", pras))
     ok(s.write_batch("Guaranty", guaranties))
     ok(s.commit())
-    assert count(s, "Guaranty") == 400
+    assert count(s, "Guaranty") == n
