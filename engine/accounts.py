@@ -46,15 +46,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from assurdb.engine.checks import check_choice, check_rate
 from assurdb.engine.errors import EngineError
 from assurdb.engine.treaties.base import (
     FloatArray,
     IntArray,
     amount_column,
-    check_choice,
     check_frame,
     check_inception_month,
-    check_rate,
     date_column,
     require_columns,
     treaty_years,

@@ -21,6 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from assurdb.engine.checks import (
+    check_amounts,
+    check_count,
+    check_finite,
+    check_level,
+    check_non_negative,
+    check_positive,
+)
 from assurdb.engine.errors import EngineError
 
 if TYPE_CHECKING:
@@ -281,8 +289,7 @@ class Poisson:
     mean: float
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.mean) and self.mean >= 0):
-            raise EngineError(f"Poisson: mean must be finite and >= 0, got {self.mean!r}")
+        check_non_negative("Poisson mean", self.mean)
 
     def sample(self, rng: np.random.Generator, size: int) -> IntArray:
         return rng.poisson(self.mean, size).astype(np.int64)
@@ -300,8 +307,8 @@ class NegativeBinomial:
     variance: float
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.mean) and self.mean > 0 and np.isfinite(self.variance)):
-            raise EngineError(f"NegativeBinomial: mean must be finite and > 0, got {self.mean!r}")
+        check_positive("NegativeBinomial mean", self.mean)
+        check_positive("NegativeBinomial variance", self.variance)
         if self.variance <= self.mean:
             raise EngineError(
                 f"NegativeBinomial: variance ({self.variance!r}) must exceed the mean ({self.mean!r}); "
@@ -335,8 +342,8 @@ class LogNormal:
     sigma: float
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.mu) and np.isfinite(self.sigma) and self.sigma > 0):
-            raise EngineError(f"LogNormal: mu finite and sigma > 0 needed, got mu={self.mu!r}, sigma={self.sigma!r}")
+        check_finite("LogNormal mu", self.mu)
+        check_positive("LogNormal sigma", self.sigma)
 
     @property
     def mean(self) -> float:
@@ -363,8 +370,8 @@ class Pareto:
     scale: float
 
     def __post_init__(self) -> None:
-        if not (self.alpha > 0 and self.scale > 0 and np.isfinite(self.alpha) and np.isfinite(self.scale)):
-            raise EngineError(f"Pareto: alpha and scale must be > 0, got {self.alpha!r}, {self.scale!r}")
+        check_positive("Pareto alpha", self.alpha)
+        check_positive("Pareto scale", self.scale)
 
     @property
     def mean(self) -> float:
@@ -432,8 +439,8 @@ def simulate_frequency_severity(
     ``unit_weights`` (one per policy or event) assigns each loss to a unit with probability
     proportional to its weight (e.g. sums insured), giving per-policy losses.
     """
-    if n_years < 1:
-        raise EngineError(f"n_years must be >= 1, got {n_years}")
+    n_years = check_count("n_years", n_years)
+    threshold = check_non_negative("threshold", threshold)
     rng = _rng(seed)
     freq = frequency
     if threshold > 0:
@@ -498,6 +505,7 @@ def simulate_years(
     frequency–severity model whose losses are summed per year; ``large``: a frequency–severity model
     simulated loss by loss (usually with ``threshold`` = the large-loss threshold).
     """
+    n_years = check_count("n_years", n_years)
     rng = _rng(seed)
     attr_losses = None
     if attritional is None:
@@ -520,13 +528,17 @@ def simulate_years(
 
 def layer_per_loss(amounts: npt.ArrayLike, priority: float, limit: float = float("inf")) -> FloatArray:
     """What a ``limit xs priority`` layer pays on each loss: ``min(max(x − priority, 0), limit)``."""
-    x = np.asarray(amounts, dtype=np.float64)
+    x = check_amounts("amounts", amounts)
+    priority = check_non_negative("priority", priority)
+    limit = check_non_negative("limit", limit, infinite=True)
     return np.minimum(np.maximum(x - priority, 0.0), limit)
 
 
 def aggregate_layer(annual: npt.ArrayLike, deductible: float = 0.0, limit: float = float("inf")) -> FloatArray:
     """Annual aggregate deductible and limit on annual amounts: ``min(max(S − AAD, 0), AAL)``."""
-    s = np.asarray(annual, dtype=np.float64)
+    s = check_amounts("annual", annual)
+    deductible = check_non_negative("deductible", deductible)
+    limit = check_non_negative("limit", limit, infinite=True)
     return np.minimum(np.maximum(s - deductible, 0.0), limit)
 
 
@@ -540,16 +552,24 @@ def ceded_aggregate(
 ) -> FloatArray:
     """Annual amounts ceded to a per-loss ``limit xs priority`` layer with an annual aggregate deductible
     and limit, one per simulated year."""
+    priority = check_non_negative("priority", priority)
     if losses.threshold > priority:
         raise EngineError(
             f"ceded_aggregate: losses were simulated above {losses.threshold!r} only; the priority "
             f"{priority!r} needs every loss above it"
         )
     per_loss = layer_per_loss(losses.amount, priority, limit)
-    return aggregate_layer(losses.annual_totals(per_loss), aggregate_deductible, aggregate_limit)
+    return aggregate_layer(
+        losses.annual_totals(per_loss),
+        check_non_negative("aggregate_deductible", aggregate_deductible),
+        check_non_negative("aggregate_limit", aggregate_limit, infinite=True),
+    )
 
 
 def risk_summary(values: npt.ArrayLike, level: float = 0.995) -> dict[str, float]:
     """Mean, standard deviation (ddof 0) and the ``level`` quantile (Solvency II's 99.5 %)."""
-    x = np.asarray(values, dtype=np.float64)
+    x = check_amounts("values", values)
+    level = check_level("level", level)
+    if x.size == 0:
+        raise EngineError("parameter 'values' is empty: no risk to summarise")
     return {"mean": float(x.mean()), "std": float(x.std()), f"q{level:g}": float(np.quantile(x, level))}

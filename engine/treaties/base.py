@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from assurdb.engine.checks import check_non_negative, check_positive
 from assurdb.engine.errors import EngineError
 
 FloatArray = npt.NDArray[np.float64]
@@ -43,42 +44,6 @@ def fmt_rate(value: float) -> str:
     """A rate as a percentage: ``40 %``, ``12.5 %``."""
     pct = round(value * 100.0, 6)
     return f"{pct:g} %"
-
-
-def check_positive(name: str, value: float) -> float:
-    """A strictly positive finite parameter (retention, limit, priority, lines, share…)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise EngineError(f"parameter {name!r} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number <= 0.0:
-        raise EngineError(f"parameter {name!r} must be a positive amount, got {value!r}")
-    return number
-
-
-def check_non_negative(name: str, value: float) -> float:
-    """A finite parameter that may be zero (an AAD of 0 means no AAD, an expense rate of 0…)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise EngineError(f"parameter {name!r} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number < 0.0:
-        raise EngineError(f"parameter {name!r} must be zero or positive, got {value!r}")
-    return number
-
-
-def check_rate(name: str, value: float, *, allow_zero: bool = True, maximum: float = 1.0) -> float:
-    """A rate in [0, maximum] (or (0, maximum] when zero is refused)."""
-    number = check_non_negative(name, value) if allow_zero else check_positive(name, value)
-    if number > maximum:
-        raise EngineError(f"parameter {name!r} must be at most {maximum:g}, got {value!r}")
-    return number
-
-
-def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise EngineError(f"parameter {name!r} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
 
 
 def check_frame(frame: object, what: str) -> pd.DataFrame:

@@ -19,8 +19,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from assurdb.engine.checks import check_non_negative, check_positive, check_rate
 from assurdb.engine.errors import EngineError
-from assurdb.engine.treaties.base import FloatArray, check_non_negative, check_positive, check_rate, fmt_rate
+from assurdb.engine.treaties.base import FloatArray, fmt_rate
 
 
 def _array(values: FloatArray | Sequence[float] | float, name: str) -> FloatArray:

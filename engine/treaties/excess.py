@@ -39,18 +39,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from assurdb.engine.checks import check_choice, check_non_negative, check_positive, check_rate
 from assurdb.engine.errors import EngineError
 from assurdb.engine.treaties.base import (
     FloatArray,
     IntArray,
     amount_column,
     as_year,
-    check_choice,
     check_frame,
     check_inception_month,
-    check_non_negative,
-    check_positive,
-    check_rate,
     date_column,
     fmt,
     reasons,

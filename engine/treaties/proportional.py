@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from assurdb.engine.checks import check_positive, check_rate
 from assurdb.engine.errors import EngineError
 from assurdb.engine.treaties.base import (
     PROPORTIONAL_COLUMNS,
@@ -21,8 +22,6 @@ from assurdb.engine.treaties.base import (
     amount_column,
     categorical,
     check_frame,
-    check_positive,
-    check_rate,
     fmt,
     fmt_rate,
     reasons,

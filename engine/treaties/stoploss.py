@@ -18,14 +18,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from assurdb.engine.checks import check_choice, check_positive
 from assurdb.engine.errors import EngineError
 from assurdb.engine.treaties.base import (
     FloatArray,
     IntArray,
-    check_choice,
     check_frame,
     check_inception_month,
-    check_positive,
     date_column,
     fmt,
     fmt_rate,

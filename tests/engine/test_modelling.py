@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -190,3 +193,36 @@ def test_layer_bounds(x: list[float], priority: float, limit: float) -> None:
     assert (ceded <= np.maximum(np.asarray(x) - priority, 0) + 1e-9).all()
     agg = aggregate_layer(ceded.sum(), deductible=priority, limit=limit)
     assert 0 <= agg <= limit
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda: layer_per_loss([5, 10], priority=1, limit=-3), "'limit' must be zero or positive"),
+        (lambda: layer_per_loss([5, 10], priority=-1), "'priority'"),
+        (lambda: layer_per_loss([5, float("nan")], priority=1), "'amounts': value 1"),
+        (lambda: layer_per_loss([[5, 10]], priority=1), "'amounts' must be one-dimensional"),
+        (lambda: aggregate_layer([10], deductible=-5, limit=100), "'deductible'"),
+        (lambda: aggregate_layer([10], deductible=5, limit=-1), "'limit'"),
+        (lambda: Poisson("3"), "'Poisson mean' must be a number"),  # type: ignore[arg-type]
+        (lambda: Poisson(float("nan")), "'Poisson mean'"),
+        (lambda: LogNormal(0, -1), "'LogNormal sigma'"),
+        (lambda: Pareto(True, 1), "'Pareto alpha' must be a number"),
+        (lambda: simulate_frequency_severity(1.5, Poisson(1), LogNormal(0, 1)), "'n_years' must be a whole number"),  # type: ignore[arg-type]
+        (lambda: simulate_frequency_severity(0, Poisson(1), LogNormal(0, 1)), "'n_years' must be at least 1"),
+        (lambda: simulate_frequency_severity(3, Poisson(1), LogNormal(0, 1), threshold=-1), "'threshold'"),
+        (lambda: simulate_years(2.0), "'n_years'"),  # type: ignore[arg-type]
+        (lambda: risk_summary([1, 2], level=1.5), "'level'"),
+        (lambda: risk_summary([]), "'values' is empty"),
+    ],
+)
+def test_bad_parameters_are_named(call: Any, named: str) -> None:
+    with pytest.raises(EngineError, match=named.replace("(", r"\(")):
+        call()
+
+
+def test_amounts_from_the_database_are_accepted() -> None:
+    """Decimals (as the interface gives amounts) and NumPy scalars are numbers; an unlimited layer is inf."""
+    assert list(layer_per_loss([Decimal("5"), 10], priority=Decimal("1"))) == [4.0, 9.0]
+    assert list(aggregate_layer(np.array([10.0]), deductible=np.float64(5), limit=float("inf"))) == [5.0]
+    assert simulate_frequency_severity(np.int64(2), Poisson(0), LogNormal(0, 1), seed=1).n_years == 2
