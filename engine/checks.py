@@ -85,9 +85,10 @@ def check_amounts(name: str, values: npt.ArrayLike) -> FloatArray:
         raise EngineError(f"parameter {name!r} must be numbers, got {values!r:.80}") from None
     if array.ndim > 1:
         raise EngineError(f"parameter {name!r} must be one-dimensional, got shape {array.shape}")
-    bad = np.flatnonzero(~np.isfinite(array.reshape(-1)))
+    flat = array.reshape(-1)
+    bad = np.flatnonzero(~np.isfinite(flat))
     if bad.size:
-        raise EngineError(f"parameter {name!r}: value {int(bad[0])} is not a finite number ({array.reshape(-1)[bad[0]]!r})")
+        raise EngineError(f"parameter {name!r}: value {int(bad[0])} is not a finite number ({flat[bad[0]]!r})")
     return array
 
 
