@@ -9,7 +9,9 @@ session's openings are reclaimed by the next OPEN DB that meets them.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,10 @@ from assurdb.runtime.specs import Stmt
 
 if TYPE_CHECKING:
     from assurdb.runtime.core import SessionBase
+
+
+#: OPEN DB attempts when the DBMS breaks a deadlock by rolling it back.
+RETRIES = 5
 
 
 class Openings:
@@ -52,10 +58,22 @@ class Openings:
         writer inside a unit holds the file's write lock, and 600+i must not wait for it. Only
         a compatible request takes the lock, looks again, reclaims the dead and writes.
         """
-        c = session.conn
         _, conflict = self._conflict(session, self._rows(session, wanted), wanted)
         if conflict is not None:
             return conflict
+        for attempt in range(RETRIES):
+            try:
+                return self._acquire_locked(session, wanted)
+            except Exception as exc:
+                # MariaDB's gap locks on the openings table can deadlock two OPEN DB of different
+                # record types; the DBMS rolled one back, which wrote nothing: it tries again.
+                if attempt == RETRIES - 1 or not session.backend.retryable(exc):
+                    raise
+                time.sleep(0.01 * (attempt + 1) * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+    def _acquire_locked(self, session: SessionBase, wanted: Mapping[str, int]) -> tuple[str, str] | None:
+        c = session.conn
         with self.local:
             c.begin_openings()
             try:

@@ -171,6 +171,12 @@ class Backend:
         return f"{cls.schemes.get(scheme.lower(), scheme)}://{rest}"
 
     @classmethod
+    def retryable(cls, exc: BaseException) -> bool:
+        """Whether the DBMS rolled the transaction back to break a deadlock (or a serialisation
+        conflict): nothing was written, and running it again is the remedy."""
+        return False
+
+    @classmethod
     def database_file(cls, url: str) -> str | None:
         """The file an embedded DBMS keeps the database in (None for a server)."""
         return None

@@ -64,6 +64,11 @@ class MariaDBBackend(RelationalBackend):
     connection_class = MariaDBConnection
     transactional_ddl = False
 
+    @classmethod
+    def retryable(cls, exc: BaseException) -> bool:
+        # 1213: deadlock found (InnoDB rolled the transaction back); 1205: lock wait timeout
+        return bool(getattr(exc, "args", None)) and exc.args[0] in (1205, 1213)
+
     def begin_migration(self, cx: sa.Connection) -> None:
         # MariaDB commits each DDL statement: every statement commits, and each operation looks
         # first whether it is already done, so a killed migration is finished by running it again.

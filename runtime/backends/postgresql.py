@@ -48,6 +48,11 @@ class PostgreSQLBackend(RelationalBackend):
     connection_class = PostgreSQLConnection
 
     @classmethod
+    def retryable(cls, exc: BaseException) -> bool:
+        # 40P01: deadlock detected; 40001: serialization failure
+        return getattr(exc, "sqlstate", None) in ("40P01", "40001")
+
+    @classmethod
     def after_rebuild(cls, temporary: str, final: str) -> list[str]:
         # the primary key of a swapped table keeps the temporary table's name: give it the final one
         return [f'ALTER INDEX "{temporary}_pkey" RENAME TO "{final}_pkey"']

@@ -130,3 +130,41 @@ def test_a_dropped_session_releases_its_openings(db: Any) -> None:
         ok(b.open_db([("Insured", 1)]))
     finally:
         b.close()
+
+
+def test_open_db_runs_again_when_the_dbms_breaks_a_deadlock(admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MariaDB rolls one of two OPEN DB back to break a deadlock on the openings table (error 1213):
+    nothing was written, so OPEN DB tries again instead of answering 999."""
+    openings = type(admin.database.openings)
+    real = openings._acquire_locked
+    failures = iter([RuntimeError("deadlock"), RuntimeError("deadlock")])
+
+    def flaky(self: Any, session: Any, wanted: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(self, session, wanted)
+
+    monkeypatch.setattr(openings, "_acquire_locked", flaky)
+    monkeypatch.setattr(type(admin.backend), "retryable", classmethod(lambda cls, exc: "deadlock" in str(exc)))
+    ok(admin.open_db([("Insured", Mode.MODIFY_SHARED)]))
+    assert admin.opened == {"Insured": 2}
+    # anything else the DBMS raises is a failure (999), as before
+    failures = iter([RuntimeError("disk full")])
+    reply = admin.open_db([("PRA", Mode.CONSULT)])
+    assert reply.rc == RC.DBMS_FAILURE and "disk full" in reply.message
+
+
+def test_which_dbms_errors_are_deadlocks() -> None:
+    import psycopg.errors
+    import pymysql.err
+
+    from assurdb.runtime.backends.mariadb import MariaDBBackend
+    from assurdb.runtime.backends.postgresql import PostgreSQLBackend
+
+    assert MariaDBBackend.retryable(pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock"))
+    assert MariaDBBackend.retryable(pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"))
+    assert not MariaDBBackend.retryable(pymysql.err.OperationalError(2013, "Lost connection"))
+    assert PostgreSQLBackend.retryable(psycopg.errors.DeadlockDetected("deadlock detected"))
+    assert PostgreSQLBackend.retryable(psycopg.errors.SerializationFailure("could not serialize"))
+    assert not PostgreSQLBackend.retryable(psycopg.errors.UniqueViolation("duplicate"))
