@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from assurdb.engine.checks import check_seed
 from assurdb.engine.errors import EngineError
 from assurdb.engine.reserving import chain_ladder, to_cumulative, triangle_from_payments
 from assurdb.engine.solvency import Premiums
@@ -273,7 +274,7 @@ def synthetic_marine_cargo(
 ) -> MarineCargoPortfolio:
     """Generate the seed-004-like marine-cargo portfolio (seeded, reproducible, vectorised)."""
     prm = parameters or MarineCargoParameters()
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = check_seed("seed", seed)
     bands = annex11_bands()
     n_bands = len(bands)
     count = bands["policies"].to_numpy(dtype=np.int64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -13,12 +15,15 @@ from scipy import integrate, stats
 
 from assurdb.engine.errors import EngineError
 from assurdb.engine.modelling import (
+    FittedDistribution,
     FrequencySeverity,
     LogNormal,
     LossModelFit,
     NegativeBinomial,
     Pareto,
     Poisson,
+    SimulatedLosses,
+    SimulatedYears,
     aggregate_layer,
     ceded_aggregate,
     fit_annual_losses,
@@ -186,7 +191,11 @@ def test_attritional_and_large_years() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(0, 1e7), min_size=1, max_size=50), st.floats(0, 1e6), st.floats(0, 1e6))
+@given(
+    st.lists(st.floats(0, 1e7), min_size=1, max_size=50),
+    st.floats(0, 1e6),
+    st.floats(0, 1e6, exclude_min=True),  # a zero limit is refused: a layer covering nothing
+)
 def test_layer_bounds(x: list[float], priority: float, limit: float) -> None:
     ceded = layer_per_loss(x, priority, limit)
     assert (ceded >= 0).all() and (ceded <= limit).all()
@@ -195,34 +204,202 @@ def test_layer_bounds(x: list[float], priority: float, limit: float) -> None:
     assert 0 <= agg <= limit
 
 
-@pytest.mark.parametrize(
-    ("call", "named"),
-    [
-        (lambda: layer_per_loss([5, 10], priority=1, limit=-3), "'limit' must be zero or positive"),
-        (lambda: layer_per_loss([5, 10], priority=-1), "'priority'"),
-        (lambda: layer_per_loss([5, float("nan")], priority=1), "'amounts': value 1"),
-        (lambda: layer_per_loss([[5, 10]], priority=1), "'amounts' must be one-dimensional"),
-        (lambda: aggregate_layer([10], deductible=-5, limit=100), "'deductible'"),
-        (lambda: aggregate_layer([10], deductible=5, limit=-1), "'limit'"),
-        (lambda: Poisson("3"), "'Poisson mean' must be a number"),  # type: ignore[arg-type]
-        (lambda: Poisson(float("nan")), "'Poisson mean'"),
-        (lambda: LogNormal(0, -1), "'LogNormal sigma'"),
-        (lambda: Pareto(True, 1), "'Pareto alpha' must be a number"),
-        (lambda: simulate_frequency_severity(1.5, Poisson(1), LogNormal(0, 1)), "'n_years' must be a whole number"),  # type: ignore[arg-type]
-        (lambda: simulate_frequency_severity(0, Poisson(1), LogNormal(0, 1)), "'n_years' must be at least 1"),
-        (lambda: simulate_frequency_severity(3, Poisson(1), LogNormal(0, 1), threshold=-1), "'threshold'"),
-        (lambda: simulate_years(2.0), "'n_years'"),  # type: ignore[arg-type]
-        (lambda: risk_summary([1, 2], level=1.5), "'level'"),
-        (lambda: risk_summary([]), "'values' is empty"),
-    ],
-)
-def test_bad_parameters_are_named(call: Any, named: str) -> None:
-    with pytest.raises(EngineError, match=named.replace("(", r"\(")):
+# --- parameter checks ---------------------------------------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+RNG = np.random.default_rng(0)
+LN = LogNormal(0, 1)
+
+
+def _losses(**changes: Any) -> SimulatedLosses:
+    """Two years, three losses: a consistent set, with ``changes`` applied."""
+    fields: dict[str, Any] = {
+        "n_years": 2,
+        "counts": np.array([2, 1]),
+        "year": np.array([0, 0, 1]),
+        "amount": np.array([5.0, 10.0, 20.0]),
+    }
+    return SimulatedLosses(**(fields | changes))
+
+
+def _fitted(**changes: Any) -> FittedDistribution:
+    fields: dict[str, Any] = {
+        "family": "lognormal",
+        "method": "mle",
+        "params": {"mu": 0.0, "sigma": 1.0},
+        "n": 10,
+        "loglik": -12.0,
+        "aic": 28.0,
+        "ks_statistic": 0.1,
+        "ks_pvalue": 0.9,
+    }
+    return FittedDistribution(**(fields | changes))
+
+
+# Each case: the call, then the parameter its EngineError must name.
+BAD: list[tuple[Callable[[], object], str]] = [
+    # The reported cases.
+    (lambda: layer_per_loss([5, 10], priority=1, limit=-3), "limit"),
+    (lambda: aggregate_layer([10], deductible=-5, limit=100), "deductible"),
+    (lambda: Poisson("3"), "Poisson mean"),  # type: ignore[arg-type]
+    (lambda: simulate_frequency_severity(1.5, Poisson(1), LN), "n_years"),  # type: ignore[arg-type]
+    (lambda: simulate_years(1.5), "n_years"),  # type: ignore[arg-type]
+    # Per-loss layer: losses finite and >= 0, one-dimensional; priority >= 0; limit > 0 or inf.
+    (lambda: layer_per_loss([5, 10], priority=1, limit=0), "limit"),
+    (lambda: layer_per_loss([5, 10], priority=1, limit=NAN), "limit"),
+    (lambda: layer_per_loss([5, 10], priority=1, limit="100"), "limit"),  # type: ignore[arg-type]
+    (lambda: layer_per_loss([5, 10], priority=-1), "priority"),
+    (lambda: layer_per_loss([5, 10], priority=NAN), "priority"),
+    (lambda: layer_per_loss([5, 10], priority=INF), "priority"),
+    (lambda: layer_per_loss([5, 10], priority=True), "priority"),
+    (lambda: layer_per_loss([5, -10], priority=1), "amounts"),
+    (lambda: layer_per_loss([5, NAN], priority=1), "amounts"),
+    (lambda: layer_per_loss([5, INF], priority=1), "amounts"),
+    (lambda: layer_per_loss([[5, 10]], priority=1), "amounts"),
+    (lambda: layer_per_loss(["5", "10"], priority=1), "amounts"),
+    (lambda: layer_per_loss([True, False], priority=1), "amounts"),
+    (lambda: layer_per_loss([5, [1, 2]], priority=1), "amounts"),
+    # Annual aggregate: annual amounts finite, >= 0, not empty; deductible >= 0; limit > 0 or inf.
+    (lambda: aggregate_layer([10], deductible=5, limit=-1), "limit"),
+    (lambda: aggregate_layer([10], deductible=5, limit=0), "limit"),
+    (lambda: aggregate_layer([10], deductible=INF), "deductible"),
+    (lambda: aggregate_layer([10], deductible=NAN), "deductible"),
+    (lambda: aggregate_layer([-10, 5]), "annual"),
+    (lambda: aggregate_layer([]), "annual"),
+    (lambda: aggregate_layer([[10]]), "annual"),
+    (lambda: ceded_aggregate([5.0, 10.0], 1), "losses"),  # type: ignore[arg-type]
+    (lambda: ceded_aggregate(_losses(), -1), "priority"),
+    (lambda: ceded_aggregate(_losses(), 1, 0), "limit"),
+    (lambda: ceded_aggregate(_losses(), 1, aggregate_deductible=-1), "aggregate_deductible"),
+    (lambda: ceded_aggregate(_losses(), 1, aggregate_limit=0), "aggregate_limit"),
+    # Laws: parameters in their domain, numbers rather than strings or booleans.
+    (lambda: Poisson(NAN), "Poisson mean"),
+    (lambda: Poisson(-1), "Poisson mean"),
+    (lambda: Poisson(INF), "Poisson mean"),
+    (lambda: Poisson(True), "Poisson mean"),
+    (lambda: NegativeBinomial(0, 5), "NegativeBinomial mean"),
+    (lambda: NegativeBinomial("5", 10), "NegativeBinomial mean"),  # type: ignore[arg-type]
+    (lambda: NegativeBinomial(5, INF), "NegativeBinomial variance"),
+    (lambda: LogNormal(INF, 1), "LogNormal mu"),
+    (lambda: LogNormal(0, 0), "LogNormal sigma"),
+    (lambda: LogNormal(0, NAN), "LogNormal sigma"),
+    (lambda: Pareto(0, 1), "Pareto alpha"),
+    (lambda: Pareto(True, 1), "Pareto alpha"),
+    (lambda: Pareto(2, -1), "Pareto scale"),
+    (lambda: Poisson(1).thinned(1.5), "probability"),
+    (lambda: Poisson(1).thinned(-0.1), "probability"),
+    (lambda: NegativeBinomial(5, 10).thinned(NAN), "probability"),
+    (lambda: Poisson(1).sample(RNG, 1.5), "size"),  # type: ignore[arg-type]
+    (lambda: Poisson(1).sample(RNG, -1), "size"),
+    (lambda: Poisson(1).sample(42, 3), "rng"),  # type: ignore[arg-type]
+    (lambda: NegativeBinomial(5, 10).sample(RNG, "3"), "size"),  # type: ignore[arg-type]
+    (lambda: LN.sample(RNG, 2.5), "size"),  # type: ignore[arg-type]
+    (lambda: LN.sample_above(RNG, 3, -1), "threshold"),
+    (lambda: LN.survival("1"), "x"),  # type: ignore[arg-type]
+    (lambda: Pareto(2, 1).sample_above(RNG, 3, NAN), "threshold"),
+    (lambda: Pareto(2, 1).survival(NAN), "x"),
+    # Simulation: whole numbers of years, thresholds >= 0, seeds, models and unit weights.
+    (lambda: simulate_frequency_severity(0, Poisson(1), LN), "n_years"),
+    (lambda: simulate_frequency_severity(-2, Poisson(1), LN), "n_years"),
+    (lambda: simulate_frequency_severity(True, Poisson(1), LN), "n_years"),
+    (lambda: simulate_frequency_severity("3", Poisson(1), LN), "n_years"),  # type: ignore[arg-type]
+    (lambda: simulate_frequency_severity(INF, Poisson(1), LN), "n_years"),  # type: ignore[arg-type]
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, threshold=-1), "threshold"),
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, threshold=NAN), "threshold"),
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, seed="42"), "seed"),  # type: ignore[arg-type]
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, seed=1.5), "seed"),  # type: ignore[arg-type]
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, seed=-1), "seed"),
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, seed=True), "seed"),
+    (lambda: simulate_frequency_severity(3, 10, LN), "frequency"),  # type: ignore[arg-type]
+    (lambda: simulate_frequency_severity(3, Poisson(1), 10), "severity"),  # type: ignore[arg-type]
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, unit_weights=[1, -1]), "unit_weights"),
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, unit_weights=[]), "unit_weights"),
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, unit_weights=[0, 0]), "unit_weights"),
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, unit_weights=[1, NAN]), "unit_weights"),
+    (lambda: simulate_frequency_severity(3, Poisson(1), LN, unit_weights=[[1, 2]]), "unit_weights"),
+    (lambda: simulate_years(0), "n_years"),
+    (lambda: simulate_years(3, seed="x"), "seed"),  # type: ignore[arg-type]
+    (lambda: simulate_years(3, attritional="normal"), "attritional"),  # type: ignore[arg-type]
+    (lambda: simulate_years(3, large=Poisson(1)), "large"),  # type: ignore[arg-type]
+    (lambda: FrequencySeverity(Poisson(1), LN, threshold=-1), "threshold"),
+    (lambda: FrequencySeverity(Poisson(1), "lognormal"), "severity"),  # type: ignore[arg-type]
+    (lambda: FrequencySeverity(LN, LN), "frequency"),  # type: ignore[arg-type]
+    # Simulated losses built by hand must be consistent.
+    (lambda: _losses(n_years=2.5), "n_years"),
+    (lambda: _losses(counts=np.array([3])), "counts"),
+    (lambda: _losses(counts=np.array([2.0, 1.0])), "counts"),
+    (lambda: _losses(year=np.array([0, 1, 1])), "year"),
+    (lambda: _losses(year=np.array([0, 0])), "year"),
+    (lambda: _losses(amount=np.array([5.0, -1.0, 2.0])), "amount"),
+    (lambda: _losses(amount=np.array([5.0, 1.0])), "amount"),
+    (lambda: _losses(threshold=-1), "threshold"),
+    (lambda: _losses(unit=np.array([0, 1])), "unit"),
+    (lambda: _losses().annual_totals([1.0, 2.0]), "values"),
+    (lambda: _losses().annual_totals([1.0, NAN, 2.0]), "values"),
+    (lambda: SimulatedYears(attritional=np.array([])), "attritional"),
+    (lambda: SimulatedYears(attritional=np.zeros(3), large=_losses()), "large"),
+    (lambda: SimulatedYears(attritional=np.zeros(2), attritional_losses=[1.0]), "attritional_losses"),  # type: ignore[arg-type]
+    # Fitting: observations one-dimensional and finite, known laws and methods, parameters in domain.
+    (lambda: fit_distribution([1.0, NAN, 3.0], "normal"), "data"),
+    (lambda: fit_distribution([[1.0, 2.0], [3.0, 4.0]], "normal"), "data"),
+    (lambda: fit_distribution("1 2 3", "normal"), "data"),
+    (lambda: fit_distribution([1.0], "normal"), "data"),
+    (lambda: fit_distribution([1.0, 2.0], "weibull"), "family"),  # type: ignore[arg-type]
+    (lambda: fit_distribution([1.0, 2.0], "normal", "bayes"), "method"),  # type: ignore[arg-type]
+    (lambda: _fitted(family="weibull"), "family"),
+    (lambda: _fitted(method="auto"), "method"),
+    (lambda: _fitted(params={"mu": 0.0}), "params"),
+    (lambda: _fitted(params={"mu": 0.0, "sigma": -1.0}), "params['sigma']"),
+    (lambda: _fitted(family="gamma", params={"shape": 0.0, "scale": 1.0}), "params['shape']"),
+    (lambda: _fitted(n=0), "n"),
+    (lambda: _fitted(ks_pvalue=1.5), "ks_pvalue"),
+    (lambda: _fitted(loglik=NAN), "loglik"),
+    (lambda: _fitted().rvs(1.5), "size"),  # type: ignore[arg-type]
+    (lambda: _fitted().rvs(0), "size"),
+    (lambda: _fitted().rvs(10, seed="x"), "seed"),  # type: ignore[arg-type]
+    (lambda: _fitted().ppf([0.5, 1.5]), "q"),
+    (lambda: _fitted().ppf(NAN), "q"),
+    (lambda: _fitted().cdf(["a"]), "x"),
+    (lambda: LossModelFit("gamma").fit(SEED_ANNUAL), "families"),  # type: ignore[arg-type]
+    (lambda: LossModelFit([]).fit(SEED_ANNUAL), "families"),
+    (lambda: LossModelFit(["weibull"]).fit(SEED_ANNUAL), "families"),  # type: ignore[list-item]
+    (lambda: LossModelFit(["gamma", "gamma"]).fit(SEED_ANNUAL), "families"),
+    (lambda: LossModelFit(method="bayes").fit(SEED_ANNUAL), "method"),  # type: ignore[arg-type]
+    (lambda: LossModelFit(criterion="bic").fit(SEED_ANNUAL), "criterion"),  # type: ignore[arg-type]
+    (lambda: LossModelFit(min_mle=1.5).fit(SEED_ANNUAL), "min_mle"),  # type: ignore[arg-type]
+    (lambda: LossModelFit(min_mle=1).fit(SEED_ANNUAL), "min_mle"),
+    (lambda: LossModelFit().fit([1.0]), "losses"),
+    (lambda: fit_annual_losses([1.0, INF, 3.0]), "losses"),
+    (lambda: fit_annual_losses([[1.0, 2.0]]), "losses"),
+    # Risk summary: a non-empty array (values may be negative: results), level strictly in (0, 1).
+    (lambda: risk_summary([1, 2], level=1.5), "level"),
+    (lambda: risk_summary([1, 2], level=0), "level"),
+    (lambda: risk_summary([1, 2], level=NAN), "level"),
+    (lambda: risk_summary([]), "values"),
+    (lambda: risk_summary(3.0), "values"),
+    (lambda: risk_summary([1, NAN]), "values"),
+]
+
+
+@pytest.mark.parametrize(("call", "named"), BAD)
+def test_bad_parameters_are_named(call: Callable[[], object], named: str) -> None:
+    with pytest.raises(EngineError, match=f"['\"]{re.escape(named)}['\"]"):
         call()
 
 
-def test_amounts_from_the_database_are_accepted() -> None:
-    """Decimals (as the interface gives amounts) and NumPy scalars are numbers; an unlimited layer is inf."""
+def test_good_parameters_in_other_types_are_accepted() -> None:
+    """Decimals (as the interface gives amounts), NumPy scalars and integral floats are numbers; an
+    unlimited layer is inf, a zero priority covers from the first unit, a year without loss cedes 0."""
     assert list(layer_per_loss([Decimal("5"), 10], priority=Decimal("1"))) == [4.0, 9.0]
+    assert list(layer_per_loss([5, 10], priority=0, limit=3)) == [3.0, 3.0]
+    assert layer_per_loss([], priority=1).size == 0
     assert list(aggregate_layer(np.array([10.0]), deductible=np.float64(5), limit=float("inf"))) == [5.0]
-    assert simulate_frequency_severity(np.int64(2), Poisson(0), LogNormal(0, 1), seed=1).n_years == 2
+    for n_years in (np.int64(2), 2.0, Decimal("2"), np.float32(2)):
+        sim = simulate_frequency_severity(n_years, Poisson(0), LN, seed=np.int64(1))  # type: ignore[arg-type]
+        assert sim.n_years == 2
+        assert list(ceded_aggregate(sim, 0, aggregate_deductible=0)) == [0.0, 0.0]
+    assert simulate_years(3.0, seed=RNG).attritional.shape == (3,)  # type: ignore[arg-type]
+    assert Poisson(Decimal("2")).thinned(Decimal("0.5")) == Poisson(1.0)
+    assert list(ceded_aggregate(_losses(), 4, 10, aggregate_limit=15)) == [7.0, 10.0]
+    assert list(_fitted().ppf([0.0, 1.0])) == [0.0, INF]
+    assert LossModelFit(min_mle=np.int64(3)).fit(SEED_ANNUAL).best_.method == "mle"
