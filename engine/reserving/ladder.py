@@ -122,7 +122,11 @@ def project(cumulative: FloatArray, mask: BoolArray, factors: FloatArray) -> Flo
     n_devs = mask.shape[-1]
     future = np.arange(n_devs) > _latest_index(mask)[..., None]  # (origins, devs) or (m, origins, devs)
     for j in range(1, n_devs):
-        np.copyto(full[:, :, j], full[:, :, j - 1] * factors[:, j - 1, None], where=future[..., j])
+        if future.ndim == 2:  # one mask for every triangle: project only the origins concerned
+            rows = future[:, j]
+            full[:, rows, j] = full[:, rows, j - 1] * factors[:, j - 1, None]
+        else:
+            np.copyto(full[:, :, j], full[:, :, j - 1] * factors[:, j - 1, None], where=future[:, :, j])
     holes = ~mask & ~future
     if holes.any():
         np.copyto(full, np.nan, where=holes)
