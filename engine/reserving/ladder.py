@@ -70,11 +70,11 @@ def _check_pairs(both: BoolArray, developments: pd.Index | None) -> None:
     if (count > 0).all():
         return
     *batch, j = (int(x) for x in np.argwhere(count == 0)[0])
-    name = (lambda k: developments[k]) if developments is not None else (lambda k: k)
+    a, b = (developments[j], developments[j + 1]) if developments is not None else (j, j + 1)
     which = f"triangle {batch[0]}: " if batch else ""
     raise EngineError(
-        f"chain_ladder: {which}no origin has both development {name(j)} and development {name(j + 1)} present, "
-        f"so the factor from {name(j)} to {name(j + 1)} cannot be estimated"
+        f"development factors: {which}no origin has both development {a} and development {b} present, "
+        f"so the factor from {a} to {b} cannot be estimated"
     )
 
 

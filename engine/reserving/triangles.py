@@ -155,7 +155,11 @@ def validate_triangle(
 
 
 def to_cumulative(incremental: TriangleLike) -> TriangleLike:
-    """Cumulate along development (last axis); NaN cells stay NaN (seed 004 ch. 2 §3.4.2 step 2)."""
+    """Cumulate along development (last axis); NaN cells stay NaN (seed 004 ch. 2 §3.4.2 step 2).
+
+    A missing increment counts as 0 in the later cumulative cells: leave a cell missing in the
+    cumulative triangle instead when its amount is unknown.
+    """
     if isinstance(incremental, pd.DataFrame):
         values = incremental.to_numpy(dtype=np.float64)
         return pd.DataFrame(_cumulate(values), index=incremental.index, columns=incremental.columns)
