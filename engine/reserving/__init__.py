@@ -1,7 +1,7 @@
 """Reserving: chain-ladder, Mack's standard errors, the Best Estimate of claims provisions.
 
-``from engine.reserving import chain_ladder`` → ``.factors .ultimate .ibnr .cash_flows
-.best_estimate(discount_factors)``.
+``from engine.reserving import chain_ladder`` → ``.factors .ultimate .ibnr .cash_flows .missing
+.best_estimate(discount_factors)``; triangles from dated movements with ``triangle_from_movements``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from assurdb.engine.reserving.ladder import (
     project,
 )
 from assurdb.engine.reserving.triangles import (
+    missing_cells,
     observed_mask,
+    present_mask,
     to_cumulative,
     to_incremental,
+    triangle_from_movements,
     triangle_from_payments,
     validate_triangle,
 )
@@ -32,11 +35,14 @@ __all__ = [
     "discount_factors_from_curve",
     "future_cash_flows",
     "mack_standard_errors",
+    "missing_cells",
     "observed_mask",
     "payment_times",
+    "present_mask",
     "project",
     "to_cumulative",
     "to_incremental",
+    "triangle_from_movements",
     "triangle_from_payments",
     "validate_triangle",
 ]

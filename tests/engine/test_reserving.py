@@ -335,10 +335,14 @@ def test_not_triangular_names_the_cell() -> None:
         chain_ladder(c)
 
 
-def test_missing_observed_cell_names_it() -> None:
+def test_missing_observed_cell_is_reported_not_refused() -> None:
+    # Issue 11: a NaN above the diagonal is a missing cell, left out of the factors (see
+    # test_triangles_missing.py); an infinite amount is still refused, naming the cell.
     c = annex_cumulative("04")
     c.loc[2019, 1] = np.nan
-    with pytest.raises(EngineError, match=r"origin 2019, development 1.*missing"):
+    assert chain_ladder(c).missing == [(2019, 1)]
+    c.loc[2019, 1] = np.inf
+    with pytest.raises(EngineError, match=r"origin 2019, development 1.*not finite"):
         chain_ladder(c)
 
 
