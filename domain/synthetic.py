@@ -6,8 +6,11 @@ centres and branches (Centralisation), their organisation cells down to level-3 
 intermediaries (Communication), external insurers and reinsurers (RiskSharing), a chart of
 accounts (OPEN ACCOUNT), the insured, and their policies with renewals, endorsements,
 previous terms, guaranties, coinsurance and reinsurance cessions, losses with their damaged
-guaranties, and a few cancellations — satisfying every integrity constraint (thesis IV.6): after
-loading, :func:`domain.constraints.check_constraints` finds nothing.
+guaranties and their dated history (payments, reserve changes, recoveries; losses not reported
+by the horizon are left out, as a real company's IBNR), the reinsurance program of each
+underwriting year placed with several reinsurers, and a few cancellations — satisfying every
+integrity constraint (thesis IV.6): after loading, :func:`domain.constraints.check_constraints`
+finds nothing.
 
 Everything goes through the primitives' batch forms (one unit of work and WRITE BATCH per
 batch), policies in chunks so that each chunk's chains are read once. The same seed gives the
@@ -31,17 +34,21 @@ from assurdb.domain.primitives import (
     NewDamage,
     NewEndorsement,
     NewLoss,
+    NewLossMovement,
     NewPolicy,
     NewReinsurance,
     NewRenewal,
+    NewTreaty,
     Result,
     cancel_pra,
     create_associations,
     create_coinsurances,
+    create_loss_movements,
     create_losses,
     create_occurrences,
     create_policies,
     create_reinsurances,
+    create_treaties,
     damage_guaranties,
     extend_chains,
     open_account,
@@ -65,6 +72,9 @@ RECORD_TYPES = (
     "CoinsuranceCession",
     "ReinsuranceCession",
     "Loss",
+    "LossMovement",
+    "Treaty",
+    "Placement",
     "Account",
     "Entry",
 )
@@ -117,6 +127,18 @@ COMPANIES = [
 ]
 #: Surplus treaties: retention per line by class (seed 004's surplus).
 RETENTION = {"FIRE": 300_000, "ENGINEERING": 500_000, "MARINE": 250_000, "LIABILITY": 400_000}
+#: Surplus treaties: lines (the cession is at most lines / (lines + 1) of the sum insured: 90 %).
+LINES = 9
+#: Claims development by class: mean days from the loss to its notification, and mean years from
+#: the notification to a payment (short tail for motor and fire, long for liability).
+DEVELOPMENT: dict[str, tuple[float, float]] = {
+    "FIRE": (12, 0.6),
+    "MOTOR": (8, 0.4),
+    "LIABILITY": (150, 2.2),
+    "ACCIDENT": (30, 1.2),
+    "MARINE": (25, 0.8),
+    "ENGINEERING": (20, 0.9),
+}
 
 
 @dataclass
@@ -365,6 +387,50 @@ class _Loader:
             self._ok(open_account(self.s, account.number, opened, name=account.name, type=account.type), "OPEN ACCOUNT")
         self.report.add("Account", len(chart.accounts))
 
+    # -- the reinsurance program -----------------------------------------------------------------------
+    def program(self) -> None:
+        """Each underwriting year's program: a motor and accident quota share, a surplus per class
+        the cessions name (``SURPLUS-FIRE-2021``…), a per-risk and a per-event excess of loss with
+        reinstatements (the event cover with an annual aggregate deductible) and a stop loss in
+        loss-ratio terms — each placed with two to four reinsurers, the first one leading."""
+        rng = self.rng
+        reinsurers = [code for code, _, _, kind in COMPANIES if kind in ("reinsurer", "both")]
+        treaties: list[NewTreaty] = []
+        for year in range(FIRST_YEAR, HORIZON.year + 1):
+            cover = {"underwriting_year": year, "inception": date(year, 1, 1), "expiry": date(year, 12, 31)}
+            terms: list[dict[str, Any]] = [
+                {"code": f"QS-MOTO-{year}", "name": "MOTOR AND ACCIDENT QUOTA SHARE", "kind": "quota_share",
+                 "rank": 1, "classes": ["MOTOR", "ACCIDENT"], "share_pct": Decimal(25),
+                 "commission_pct": Decimal("30.00"), "profit_commission_pct": Decimal("15.00"),
+                 "portfolio": {"premium_pct": Decimal("35.00"), "loss_pct": Decimal("90.00")}},
+                *({"code": f"SURPLUS-{klass[:4]}-{year}", "name": f"{klass} SURPLUS", "kind": "surplus", "rank": 2,
+                   "classes": [klass], "retention": Decimal(retention), "lines": Decimal(LINES),
+                   "commission_pct": Decimal("27.50")} for klass, retention in RETENTION.items()),
+                {"code": f"XL-RISK-{year}", "name": "PROPERTY PER RISK XL", "kind": "risk_xl", "rank": 3,
+                 "classes": ["FIRE", "ENGINEERING", "MARINE"], "attachment": "LOD",
+                 "layer": {"priority": Decimal(150_000), "limit": Decimal(850_000), "terms": "amount"},
+                 "reinstatements": 2, "reinstatement_rates": [Decimal(100), Decimal(100)],
+                 "premium": {"scheme": "minimum_deposit", "rate_pct": Decimal("4.5"), "amount": Decimal(60_000)}},
+                {"code": f"XL-CAT-{year}", "name": "PROPERTY CATASTROPHE XL", "kind": "event_xl", "rank": 4,
+                 "classes": ["FIRE", "ENGINEERING"], "attachment": "LOD",
+                 "layer": {"priority": Decimal(400_000), "limit": Decimal(1_600_000), "aad": Decimal(200_000),
+                           "terms": "amount"},
+                 "reinstatements": 1, "reinstatement_rates": [Decimal(100)],
+                 "premium": {"scheme": "flat", "amount": Decimal(90_000)}},
+                {"code": f"SL-{year}", "name": "WHOLE ACCOUNT STOP LOSS", "kind": "stop_loss", "rank": 5,
+                 "attachment": "LOD", "layer": {"priority": Decimal(85), "limit": Decimal(40), "terms": "loss_ratio"},
+                 "premium": {"scheme": "deposit", "rate_pct": Decimal("1.20")}},
+            ]  # fmt: skip
+            for treaty in terms:
+                chosen = rng.sample(reinsurers, rng.randint(2, 4))
+                cuts = sorted(rng.sample(range(5, 100, 5), len(chosen) - 1))
+                shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
+                placements = {company: Decimal(share) for company, share in zip(chosen, shares, strict=True)}
+                treaties.append(NewTreaty({**cover, **treaty}, placements, leader=chosen[0]))
+        self._ok(create_treaties(self.s, treaties), "CREATE TREATY")
+        self.report.add("Treaty", len(treaties))
+        self.report.add("Placement", sum(len(t.placements) for t in treaties))
+
     # -- production (thesis IV.4) ---------------------------------------------------------------------
     def production(self) -> None:
         rng = self.rng
@@ -561,6 +627,7 @@ class _Loader:
     def _losses(self, contracts: list[_Contract]) -> None:
         rng = self.rng
         losses: list[NewLoss] = []
+        history: list[NewLossMovement] = []
         shares: list[tuple[_Contract, Decimal, int]] = []
         for c in contracts:
             first, last = c.pras[0][2], min(c.pras[-1][3], HORIZON, c.cancelled or HORIZON)
@@ -571,35 +638,39 @@ class _Loader:
                 when = first + timedelta(days=rng.randint(0, max(0, (last - first).days - 1)))
                 if c.cancelled is not None and when >= c.cancelled:
                     continue
-                self.loss_no += 1
                 si = c.totals()[0]
                 # severity priced on the class's premium rate: a 7 % yearly frequency and a mean
                 # severity of rate × LOSS_RATIO / 7 % of the sum insured give an expected loss
                 # ratio near LOSS_RATIO (uniform severities between 0 and twice the mean)
                 mean = CLASSES[c.klass][3] / 1000 * LOSS_RATIO / FREQUENCY
-                amount = _money(float(si) * min(1.0, rng.uniform(0.02, 2.0) * mean))
-                paid = _money(float(amount) * rng.choice([0, 0.5, 1]))
-                closed = when + timedelta(days=rng.randint(30, 300)) if paid == amount else None
+                ultimate = _money(float(si) * min(1.0, rng.uniform(0.02, 2.0) * mean))
+                notified = when + timedelta(days=int(rng.expovariate(1 / DEVELOPMENT[c.klass][0])))
+                if notified > HORIZON:
+                    continue  # occurred but not reported by the horizon: what the chain ladder's IBNR estimates
+                self.loss_no += 1
+                code = f"L{self.loss_no:09d}"
+                moves, incurred, closed = self._development(code, c.klass, notified, ultimate)
+                history.extend(moves)
                 losses.append(
                     NewLoss(
                         {
-                            "code": f"L{self.loss_no:09d}",
+                            "code": code,
                             "loss_date": when,
-                            "notification_date": when + timedelta(days=rng.randint(0, 20)),
-                            "amount": amount,
-                            "paid": paid,
+                            "notification_date": notified,
                             "type": rng.choice(["material", "bodily", "theft", "natural event"]),
                             "cause": rng.choice(["fire", "water", "collision", "storm", "burglary", "unknown"]),
-                            "closing_date": closed if closed is not None and closed <= HORIZON else None,
+                            "closing_date": closed,
                         },
                         policy_no=c.policy_no,
                     )
                 )
-                shares.append((c, amount, rng.randint(1, 2)))
+                shares.append((c, incurred, rng.randint(1, 2)))
         if not losses:
             return
         created = self._ok(create_losses(self.s, losses), "CREATE LOSS")
         self.report.add("Loss", len(losses))
+        self._ok(create_loss_movements(self.s, history), "CREATE LOSS MOVEMENT")
+        self.report.add("LossMovement", len(history))
         damages: list[NewDamage] = []
         damaged: set[tuple[Any, ...]] = set()
         for loss, (c, amount, how_many) in zip(created.articles, shares, strict=True):
@@ -622,6 +693,48 @@ class _Loader:
         if damages:
             self._ok(damage_guaranties(self.s, damages), "DAMAGE")
             self.report.add("damaged guaranties", len(damages))
+
+    def _development(
+        self, code: str, klass: str, notified: date, ultimate: Decimal
+    ) -> tuple[list[NewLossMovement], Decimal, date | None]:
+        """A loss's movements up to the horizon: a first case reserve on notification, payments
+        spread over the class's tail (each followed by the reserve re-estimated on what is left to
+        pay, released after the last), and for motor a recovery now and then. Answers the
+        movements, the incurred at the horizon and the closing date (when it is settled by then)."""
+        rng = self.rng
+        tail = DEVELOPMENT[klass][1]
+        count = rng.choice([1, 2, 2, 3, 4])
+        days = sorted(int(rng.expovariate(1 / (tail * 365))) + 1 for _ in range(count))
+        weights = [rng.uniform(0.2, 1.2) for _ in range(count)]
+        parts = [_money(ultimate * Decimal(w / sum(weights))) for w in weights[:-1]]
+        parts.append(ultimate - sum(parts, Decimal(0)))
+        reserve = max(CENT, _money(ultimate * Decimal(rng.uniform(0.6, 1.25))))
+        moves: list[tuple[date, str, Decimal]] = [(notified, "reserve", reserve)]
+        paid, outstanding = Decimal(0), reserve
+        for i, (delay, part) in enumerate(zip(days, parts, strict=True)):
+            when = notified + timedelta(days=delay)
+            if part > 0:
+                moves.append((when, "payment", part))
+                paid += part
+                outstanding = max(Decimal(0), outstanding - part)
+            target = _money((ultimate - paid) * Decimal(rng.uniform(0.8, 1.3))) if i < count - 1 else Decimal(0)
+            if target != outstanding:
+                moves.append((when, "reserve", target - outstanding))
+                outstanding = target
+        if klass == "MOTOR" and paid > 0 and rng.random() < 0.15:
+            moves.append(
+                (moves[-1][0] + timedelta(days=rng.randint(30, 200)), "recovery", _money(paid * Decimal("0.3")))
+            )
+        kept = [m for m in moves if m[0] <= HORIZON]
+        paid, outstanding = Decimal(0), Decimal(0)
+        for _, kind, amount in kept:
+            if kind == "payment":
+                paid, outstanding = paid + amount, max(Decimal(0), outstanding - amount)
+            elif kind == "reserve":
+                outstanding += amount
+        settled = len(kept) == len(moves) and outstanding == 0
+        movements = [NewLossMovement(code, kind, when, amount) for when, kind, amount in kept]
+        return movements, paid + outstanding, kept[-1][0] if settled else None
 
     def _cancel(self, contracts: list[_Contract]) -> None:
         for c in contracts:
@@ -653,6 +766,7 @@ def load_synthetic_company(session: Session, *, seed: int = 1, insured: int = 30
     try:
         loader._timed("organisation", loader.organisation)
         loader._timed("accounts", loader.accounts)
+        loader._timed("reinsurance program", loader.program)
         loader.production()
     finally:
         lowered = [(rt, held[rt]) for rt, _ in missing if rt in held]

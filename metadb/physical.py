@@ -225,7 +225,9 @@ def _record_table(schema: Schema, rt: RecordType, family: Family) -> Table:
         origin = schema.record_types[path.origin]
         cols = path.target_items
         if not path.identifying:
-            walk = cols + tuple(path.sort) + tuple(i for i in ident if i not in path.sort)
+            # an index names a column once (MariaDB refuses a repeat): the path's items may be
+            # part of the identifier (Placement's reinsurer_code)
+            walk = tuple(dict.fromkeys(cols + tuple(path.sort) + tuple(i for i in ident if i not in path.sort)))
             indexes.append(Index(name=f"ix_{name}_{snake(path.name)}", columns=walk, path=path.name))
         if family == "relational":
             foreign_keys.append(

@@ -13,7 +13,8 @@ from assurdb.cli.options import database, login
 def command() -> None:
     """Upgrade (or downgrade) a database to the version of a schema file, keeping its data.
 
-    Without SCHEMA_FILE, only the meta-database is upgraded (a database created by an older assurdb).
+    Without SCHEMA_FILE, a database of a schema assurdb ships (insurance) moves to the version this
+    assurdb ships; any database gets the meta-database of this assurdb (one an older one created).
     """
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assurdb.metadb.loader import load, parse
+from assurdb.metadb.loader import builtin_names, builtin_path, load, parse
 from assurdb.metadb.meta import (
     DESCRIPTIVE,
     META_NAME,
@@ -257,7 +257,7 @@ class Migration:
         except BaseException:
             self.probe.close()
             raise
-        self.new_schema = self.old_schema if schema_file is None else load(schema_file)
+        self.new_schema = self._target(schema_file)
         if stored.migrating is not None and stored.migrating.fingerprint != self.new_schema.fingerprint:
             raise MigrationError(
                 f"a migration to {stored.migrating} is underway or was interrupted: finish it first, "
@@ -268,6 +268,19 @@ class Migration:
         self.old_full, self.new_full = conversion.old_full, conversion.new_full
         self.old_interface, self.old_compiled = conversion.old_interface, conversion.old_compiled
         self.new_interface, self.new_compiled = conversion.new_interface, conversion.new_compiled
+
+    def _target(self, schema_file: str | Path | None) -> Schema:
+        """The schema file's version; without one, the version assurdb ships of the database's
+        schema when it is newer (``insurance`` 1 → 2), else the version held (the meta-database's
+        upgrade only)."""
+        if schema_file is not None:
+            return load(schema_file)
+        name = self.old_schema.name
+        if name != "meta" and name in builtin_names():
+            shipped = load(builtin_path(name))
+            if shipped.version > self.old_schema.version:
+                return shipped
+        return self.old_schema
 
     def close(self) -> None:
         self.probe.close()

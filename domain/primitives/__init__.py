@@ -46,6 +46,12 @@ Cessions (thesis V.3.1 d, e) — :mod:`.cessions`
 Loss (thesis V.3.1 f) — :mod:`.loss`
     ``create_loss(s, loss, policy_no=… | pra=…)``, ``create_losses``, ``loss_partial_modif``,
     ``cancel_loss``, ``reinstate_loss``
+Loss history — :mod:`.movements`
+    ``create_loss_movement(s, loss_code, kind, movement_date, amount, document_ref=None)`` (payment,
+    reserve, recovery), ``create_loss_movements`` (batch), ``find_loss_movements(s, loss_code)``
+Reinsurance program — :mod:`.treaties`
+    ``create_treaty(s, treaty, placements=None, leader=None)``, ``create_treaties`` (batch),
+    ``find_treaties(s, underwriting_year)``
 Account (thesis V.4.1 b) — :mod:`.accounts`
     ``open_account(s, number, opened, name=, type=)``, ``close_account(s, number, closed)``
 
@@ -114,6 +120,12 @@ from assurdb.domain.primitives.loss import (
     loss_partial_modif,
     reinstate_loss,
 )
+from assurdb.domain.primitives.movements import (
+    NewLossMovement,
+    create_loss_movement,
+    create_loss_movements,
+    find_loss_movements,
+)
 from assurdb.domain.primitives.pra import (
     NewEndorsement,
     NewPolicy,
@@ -136,6 +148,7 @@ from assurdb.domain.primitives.pra import (
     pra_id,
     reinstate_pra,
 )
+from assurdb.domain.primitives.treaties import NewTreaty, create_treaties, create_treaty, find_treaties
 from assurdb.domain.results import DomainRC, Result
 
 __all__ = [
@@ -146,9 +159,11 @@ __all__ = [
     "NewDamage",
     "NewEndorsement",
     "NewLoss",
+    "NewLossMovement",
     "NewPolicy",
     "NewReinsurance",
     "NewRenewal",
+    "NewTreaty",
     "Result",
     "Violation",
     "accounting_items",
@@ -174,6 +189,8 @@ __all__ = [
     "create_endorsement",
     "create_endorsements",
     "create_loss",
+    "create_loss_movement",
+    "create_loss_movements",
     "create_losses",
     "create_occurrence",
     "create_occurrences",
@@ -184,6 +201,8 @@ __all__ = [
     "create_reinsurances",
     "create_renewal",
     "create_renewals",
+    "create_treaties",
+    "create_treaty",
     "damage",
     "damage_guaranties",
     "delete_association",
@@ -194,11 +213,13 @@ __all__ = [
     "find_association",
     "find_contract_in_force",
     "find_guaranty_reinsurance",
+    "find_loss_movements",
     "find_next_occurrence",
     "find_occurrence",
     "find_policy_chain",
     "find_pra_coinsurance",
     "find_pra_guaranty",
+    "find_treaties",
     "guaranty_partial_modif",
     "loss_partial_modif",
     "modify_occurrence",

@@ -119,6 +119,12 @@ def _plan(
     assert not isinstance(article, Result)
     if lk.get(rt, article) is not None:
         fail(RC.ALREADY_EXISTS, f"{what}: {lk.describe(rt, article)} already exists", position=position)
+    if not coinsurance and "Treaty" in schema.record_types:
+        # the treaty the cession's reference names, when it is entered (path TreatyCession);
+        # CREATE TREATY links the cessions made before it
+        treaty = lk.get("Treaty", {"code": article["treaty_ref"]})
+        if treaty is not None:
+            article.update({t: treaty[o] for o, t in schema.path_types["TreatyCession"].origin_items})
     share = "share_pct" if coinsurance else "ceded_pct"
     value = article.get(share)
     if coinsurance and value is None and article.get("share_amount") is None:
@@ -155,6 +161,8 @@ def _preload(lk: Lookup, rt: str, specs: Sequence[NewCoinsurance | NewReinsuranc
         "ResponsibilitySharing" if coinsurance else "GuarantySharing", pras if coinsurance else guaranties, existing
     )
     lk.select("ExtCompany", {}, complete=True)
+    if not coinsurance and "Treaty" in lk.schema.record_types:
+        lk.select("Treaty", {}, complete=True)
 
 
 def _create(session: Session, rt: str, specs: Sequence[NewCoinsurance | NewReinsurance]) -> Result:
@@ -165,6 +173,8 @@ def _create(session: Session, rt: str, specs: Sequence[NewCoinsurance | NewReins
     needs = merge(
         writing(rt), reading("PRA", "Guaranty", "ExtCompany", "OrgCell", "CoinsuranceCession", "ReinsuranceCession")
     )
+    if rt == "ReinsuranceCession" and "Treaty" in session.schema.record_types:
+        needs = merge(needs, reading("Treaty"))
 
     def plan() -> Result:
         with opened_for(session, needs) as refusal:

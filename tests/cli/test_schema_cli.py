@@ -62,11 +62,11 @@ def test_schema_show_summarises_the_insurance_schema() -> None:
     result = run("schema", "show")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("Schema insurance v1")
-    assert "Record types (14):" in out
-    assert "Path types (20):" in out
+    assert out.startswith("Schema insurance v2")
+    assert "Record types (17):" in out
+    assert "Path types (24):" in out
     items = sum(len(rt.items) for rt in load_schema("insurance").record_types.values())
-    assert f"Totals: 14 record types, 20 path types, {items} items" in out
+    assert f"Totals: 17 record types, 24 path types, {items} items" in out
     lines = out.splitlines()
     [breakdown] = [line for line in lines if line.split()[:1] == ["Breakdown"]]
     assert "PRA -> Guaranty" in breakdown
@@ -89,7 +89,7 @@ def test_schema_check_ok() -> None:
     items = sum(len(rt.items) for rt in schema.record_types.values())
     result = run("schema", "check", str(builtin_path("insurance")))
     assert result.exit_code == 0, result.output
-    assert result.output == f"OK: 14 record types, 20 path types, {items} items\n"
+    assert result.output == f"OK: 17 record types, 24 path types, {items} items\n"
 
 
 def test_schema_check_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_schema_diagram_dot_has_every_record_type_and_path_type() -> None:
     edges = {m.group(3): (m.group(1), m.group(2), m.group(4)) for m in map(EDGE.match, lines) if m}
     schema = load_schema("insurance")
     assert nodes == sorted(schema.record_types)
-    assert len(edges) == 20
+    assert len(edges) == 24
     assert {name: (p.origin, p.target) for name, p in schema.path_types.items()} == {
         name: (origin, target) for name, (origin, target, _) in edges.items()
     }
@@ -147,9 +147,9 @@ def test_schema_diagram_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "insurance.dot"
     result = run("schema", "diagram", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert f"Wrote {out} (dot, 14 record types, 20 path types)" in result.output
+    assert f"Wrote {out} (dot, 17 record types, 24 path types)" in result.output
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("// Schema insurance v1")
+    assert text.startswith("// Schema insurance v2")
     assert text == run("schema", "diagram").output
 
 

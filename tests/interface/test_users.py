@@ -61,7 +61,7 @@ def test_passwords_are_kept_as_salted_hashes(db: Any, admin: Any) -> None:
 
 def test_the_meta_database_is_read_through_the_interface(db: Any, admin: Any) -> None:
     ok(admin.open_db([("RecordType", 1), ("Item", 1), ("PathType", 1), ("SchemaVersion", 1), ("AccessKey", 1)]))
-    version = admin.read_direct("SchemaVersion", {"name": "insurance", "version": 1}).article
+    version = admin.read_direct("SchemaVersion", {"name": "insurance", "version": db.schema.version}).article
     assert version["fingerprint"] == db.interface.fingerprint and version["state"] == "current"
     assert version["applied_by"] == "admin" and version["parts"] > 0
     meta = admin.read_direct("SchemaVersion", {"name": "meta", "version": db.interface.meta_version}).article
@@ -99,7 +99,7 @@ def test_connect_checks_the_schema_fingerprint(make_url: Any, backend: str) -> N
     with pytest.raises(assurdb.SchemaMismatchError, match="migrate the database") as caught:
         assurdb.connect(url)
     # the facts travel as attributes: nobody parses the message
-    assert caught.value.stored == assurdb.SchemaVersion("insurance", 1, "x")
+    assert caught.value.stored == assurdb.SchemaVersion("insurance", 2, "x")
     assert caught.value.interface.name == "insurance" and caught.value.interface.fingerprint != "x"
     assert caught.value.package == "assurdb.generated.insurance"
     assert isinstance(caught.value, assurdb.AssurdbError)

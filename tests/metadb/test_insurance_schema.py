@@ -14,7 +14,7 @@ def schema() -> Schema:
     return load_schema("insurance")
 
 
-# Fourteen record types with their identifiers (the public item names).
+# Seventeen record types (fourteen in version 1) with their identifiers (the public item names).
 IDENTIFIERS = {
     "ECS": ("code",),
     "OrgCell": ("code",),
@@ -28,11 +28,14 @@ IDENTIFIERS = {
     "CoinsuranceCession": ("code",),
     "ReinsuranceCession": ("code",),
     "Loss": ("code",),
+    "Treaty": ("code",),
+    "Placement": ("treaty_code", "reinsurer_code"),
+    "LossMovement": ("loss_code", "movement_no"),
     "Account": ("number",),
     "Entry": ("number",),
 }
 
-# Twenty path types: origin, target, class, target needs origin, origin needs target.
+# Twenty-four path types (twenty in version 1): origin, target, class, target needs origin, origin needs target.
 # A flag the design writes "(constraint n)" is conditional (e.g. only the head office
 # reports to nobody) and is checked by the domain layer's constraint n, not by the interface:
 # the path's flag is off.
@@ -57,15 +60,18 @@ PATHS = {
     "Accident": ("PRA", "Loss", "1-N", True, False),
     "Damage": ("Loss", "Guaranty", "1-N", False, False),
     "Accounting": ("Account", "Entry", "1-N", True, False),
+    "Placing": ("Treaty", "Placement", "1-N", True, False),
+    "Participation": ("ExtCompany", "Placement", "1-N", True, False),
+    "TreatyCession": ("Treaty", "ReinsuranceCession", "1-N", False, False),
+    "Movement": ("Loss", "LossMovement", "1-N", True, False),
 }
 
 
-def test_fourteen_record_types_and_twenty_path_types(schema: Schema) -> None:
+def test_seventeen_record_types_and_twenty_four_path_types(schema: Schema) -> None:
     assert schema.name == "insurance"
     assert sorted(schema.record_types) == sorted(IDENTIFIERS)
     assert sorted(schema.path_types) == sorted(PATHS)
-    assert len(schema.record_types) == 14
-    assert len(schema.path_types) == 20
+    assert (schema.version, len(schema.record_types), len(schema.path_types)) == (2, 17, 24)
 
 
 @pytest.mark.parametrize("name", sorted(PATHS))
@@ -158,8 +164,10 @@ def test_one_to_n_path_stores_origin_identifier_in_target(schema: Schema, name: 
         stored, source = target.items[target_item], origin.items[origin_item]
         assert stored.path == name
         assert (stored.type, stored.length, stored.scale) == (source.type, source.length, source.scale)
-        # The target needs its origin only where the path says so: the stored item is optional otherwise.
-        if not path.identifying:
+        # The target needs its origin only where the path says so: the stored item is optional
+        # otherwise — unless it is part of the target's identifier (a Placement is its treaty's
+        # and its reinsurer's: Participation's reinsurer_code is identifying without the path being so).
+        if not path.identifying and target_item not in target.identifier_items:
             assert not stored.mandatory
 
 

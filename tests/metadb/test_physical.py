@@ -53,6 +53,9 @@ def test_existence_constraints_the_interface_checks() -> None:
         ("Reinsurance", "target", "ReinsuranceCession", 901),
         ("Accident", "target", "Loss", 901),
         ("Accounting", "target", "Entry", 901),
+        ("Placing", "target", "Placement", 901),
+        ("Participation", "target", "Placement", 901),
+        ("Movement", "target", "LossMovement", 901),
     }
     assert model.one_to_one == ("RenewalEndorsement",)
 
