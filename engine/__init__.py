@@ -2,7 +2,8 @@
 
 Pure, vectorised computations on numpy arrays and pandas frames. The engine never
 imports a DBMS library or a generated backend: it reads a portfolio handed to it as frames, or
-through a domain-layer adapter that receives a session.
+the business stored in a database through :class:`assurdb.engine.stored.StoredBusiness`, which
+receives a session and reads through the access interface's contract only.
 """
 
 from __future__ import annotations

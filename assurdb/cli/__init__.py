@@ -17,7 +17,10 @@ from assurdb.metadb.errors import AssurdbError
 #: Sub-command modules, each exposing ``command`` (a click command or group).
 #: command name → (module under assurdb.cli, attribute)
 SUBCOMMANDS = {
-    **{name: (name, "command") for name in ("schema", "route", "generate", "init", "demo", "report", "optimise")},
+    **{
+        name: (name, "command")
+        for name in ("schema", "route", "generate", "init", "demo", "report", "optimise", "reserve", "solvency")
+    },
     "migrate": ("migrate", "command"),
     "copy": ("move", "copy_command"),
     "dump": ("move", "dump_command"),

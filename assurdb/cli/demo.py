@@ -3,11 +3,14 @@
 Creates a company database, shows its schema, loads a seeded synthetic company through the
 domain primitives, runs a session through the generated access interface (requests and their
 return codes), then the thesis' primitives on one contract (policy, endorsement, renewal,
-cancellation, reinstatement, loss), accounts everything and prints three results reports.
+cancellation, reinstatement, loss), accounts everything, prints three results reports and the
+claims reserves of the stored loss history and the Solvency II premium and reserve risk, gross
+and net of the stored reinsurance program.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import date
 from decimal import Decimal
@@ -65,6 +68,8 @@ def command(db_path: Path, insured: int, seed: int) -> None:
             _primitives(s)
             _accounting(s)
             _reports(s)
+            _reserves(s)
+            _solvency(s)
         finally:
             s.close()
     finally:
@@ -243,3 +248,26 @@ def _reports(s: Any) -> None:
     for name, basis in (("ratios", "accident"), ("production", "calendar"), ("transactions", "calendar")):
         _title(f"Report {name}, {YEAR}, {basis}-year basis (thesis chapter III)")
         click.echo(render(make_report(company, name, YEAR, basis=basis)).rstrip())
+
+
+def _reserves(s: Any) -> None:
+    from assurdb.cli.reserve import render_table
+    from assurdb.engine.reserving.stored import reserve
+    from assurdb.engine.stored import StoredBusiness
+
+    _title("Claims reserves from the stored loss movements: incurred, gross and net (assurdb reserve)")
+    start = time.perf_counter()
+    result = reserve(StoredBusiness(s), basis="incurred", rate=0.03)
+    render_table(result, sys.stdout)
+    click.echo(f"  in {time.perf_counter() - start:.1f} s (Best Estimate at a flat 3 %)")
+
+
+def _solvency(s: Any) -> None:
+    from assurdb.cli.solvency import render_table
+    from assurdb.engine.capital import solvency
+    from assurdb.engine.stored import StoredBusiness
+
+    _title("Solvency II premium and reserve risk, gross and net of the stored program (assurdb solvency)")
+    start = time.perf_counter()
+    render_table(solvency(StoredBusiness(s), rate=0.03), sys.stdout)
+    click.echo(f"  in {time.perf_counter() - start:.1f} s")

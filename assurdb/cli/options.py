@@ -29,3 +29,57 @@ def login(function: F) -> F:
     return click.option(
         "--user", envvar="ASSURDB_USER", default="admin", show_default=True, help="User (or ASSURDB_USER)."
     )(function)
+
+
+def discounting(function: F) -> F:
+    """``--rate R`` (flat annual rate, 0.03 = 3 %) or ``--curve FILE`` (spot curve) of a Best Estimate."""
+    function = click.option(
+        "--curve",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="Spot curve of the Best Estimate: CSV with the columns maturity (years) and rate.",
+    )(function)
+    return click.option(
+        "--rate", type=float, default=None, help="Flat annual discount rate of the Best Estimate (0.03 = 3 %)."
+    )(function)
+
+
+def read_curve(rate: float | None, path: str | None) -> dict[float, float] | None:
+    """The spot curve of ``--curve`` (``None`` without one); ``--rate`` and ``--curve`` exclude each other."""
+    if rate is not None and path is not None:
+        raise click.UsageError("give --rate or --curve, not both")
+    if path is None:
+        return None
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+        return {float(m): float(r) for m, r in zip(frame["maturity"], frame["rate"], strict=True)}
+    except (KeyError, ValueError, OSError, pd.errors.ParserError) as error:
+        raise click.BadParameter(
+            f"{path}: a curve is a CSV file with the columns maturity (years) and rate (0.0513 = 5.13 %): {error}",
+            param_hint="--curve",
+        ) from error
+
+
+def output(function: F) -> F:
+    """``--format table|csv|json`` and ``-o FILE``."""
+    function = click.option(
+        "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout)."
+    )(function)
+    return click.option(
+        "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+    )(function)
+
+
+def write_rows(rows: list[dict[str, Any]], fmt: str, out: Any, header: dict[str, Any]) -> None:
+    """The CSV (one line per row) or JSON (``header`` and ``rows``) form of a command's result."""
+    import csv
+    import json
+
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        out.write(json.dumps({**header, "rows": rows}, indent=2) + "\n")

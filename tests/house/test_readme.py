@@ -24,3 +24,15 @@ def test_readme_session_runs_as_typed(tmp_path: Path, monkeypatch: pytest.Monkey
     namespace: dict[str, object] = {}
     exec(compile(blocks[0], "README.md", "exec"), namespace)  # the README's own code
     assert (tmp_path / "company.db").exists()
+
+
+def test_readme_reserves_run_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = README.read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "StoredBusiness" in b]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # the README's own code
+    reserves = namespace["r"]
+    assert reserves.gross.totals["ibnr"] > 0  # type: ignore[attr-defined]
+    namespace["s"].close()  # type: ignore[attr-defined]
+    namespace["db"].close()  # type: ignore[attr-defined]

@@ -1,0 +1,242 @@
+"""The stored business as the engine's frames: the one adapter from a :class:`Session` to the engine.
+
+Everything is read through the access interface's contract — OPEN DB in mode 1 (consult, which
+sessions that modify the data do not block) and READ SELECTION — never SQL, so the same call gives
+the same frames on every DBMS. Amounts arrive as the interface gives them (``Decimal``) and leave
+as ``float64`` (the engine computes in floats; sums are exact to the cent at a company's scale);
+dates leave as ``datetime64``.
+
+``StoredBusiness(session)`` reads each record type once, when first needed:
+
+* :meth:`~StoredBusiness.movements` — the dated loss movements of the losses not cancelled, with
+  their loss's accident date, class of business (its contract's), event and the two signed
+  increments a triangle needs: ``paid`` (payments, less recoveries) and ``incurred`` (the change
+  of paid + outstanding);
+* :meth:`~StoredBusiness.losses` — each loss's paid, outstanding, recovered and incurred at any
+  date, from its movements; losses with no movement (entered before the history was kept, or
+  through an older version of the schema) are listed by :meth:`~StoredBusiness.without_history`
+  with their stored figures, and left out of anything dated;
+* :meth:`~StoredBusiness.guaranties_in_force` — the guaranties of the contracts in force at a date,
+  composed over the term (a renewal or policy and its endorsements up to that date: sums insured
+  and premiums add up, the other items are the last one's), with their class of business;
+* :meth:`~StoredBusiness.treaties`, :meth:`~StoredBusiness.placements`,
+  :meth:`~StoredBusiness.cessions` — the reinsurance program, its placement and the cessions of
+  guaranties, decomposable terms flattened (``layer_priority``, ``premium_rate_pct``…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
+from assurdb.engine.errors import EngineError
+from assurdb.metadb.contract import Mode, Session
+
+__all__ = ["StoredBusiness"]
+
+#: What the adapter reads (each in mode 1).
+READ = ("PRA", "Guaranty", "Loss", "LossMovement", "Treaty", "Placement", "ReinsuranceCession")
+
+
+def _floats(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    for column in columns:
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column].map(_float), errors="raise").astype("float64")
+    return frame
+
+
+def _float(value: Any) -> float:
+    if value is None or value is pd.NA:
+        return np.nan
+    if isinstance(value, Decimal | int | float | np.number):
+        return float(value)
+    raise EngineError(f"not an amount: {value!r}")
+
+
+def _day(value: dt.date | str | pd.Timestamp | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (TypeError, ValueError) as error:
+        raise EngineError(f"as_of is a date, not {value!r}") from error
+
+
+class StoredBusiness:
+    """The frames of the business stored behind ``session`` (see the module docstring)."""
+
+    def __init__(self, session: Session, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        missing = [rt for rt in READ if rt not in session.schema.record_types]
+        if missing:
+            raise EngineError(
+                f"the database's schema ({session.schema.name} version {session.schema.version}) has no "
+                f"{', '.join(missing)}: upgrade it with `assurdb migrate apply --db URL`"
+            )
+        self.session = session
+        self.timeout = timeout
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    # -- reading -------------------------------------------------------------------------------------
+    def frame(self, rt: str) -> pd.DataFrame:
+        """Every occurrence of ``rt`` (READ SELECTION in mode 1), read once; a copy."""
+        if rt not in self._frames:
+            with opened(self.session, [(rt, Mode.CONSULT)], timeout=self.timeout) as reply:
+                if not reply.ok:
+                    raise EngineError(f"cannot open {rt}: {reply.message} (code {int(reply.rc)})")
+                read = self.session.read_selection(rt, {})
+            if not read.ok or read.batch is None:
+                raise EngineError(f"cannot read {rt}: {read.message} (code {int(read.rc)})")
+            self._frames[rt] = read.batch
+        return self._frames[rt].copy()
+
+    def _classes(self) -> pd.DataFrame:
+        pra = self.frame("PRA")[["policy_no", "renewal_no", "endorsement_no", "class_of_business"]]
+        return pra.rename(columns={c: f"accident_{c}" for c in ("policy_no", "renewal_no", "endorsement_no")})
+
+    def _live_losses(self) -> pd.DataFrame:
+        loss = self.frame("Loss")
+        loss = loss[loss["cancellation_date"].isna()]
+        loss = loss.merge(
+            self._classes(), how="left", on=["accident_policy_no", "accident_renewal_no", "accident_endorsement_no"]
+        )
+        return _floats(loss, ("amount", "paid", "outstanding", "recovered"))
+
+    # -- losses ----------------------------------------------------------------------------------------
+    def movements(self, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """The movements of the losses not cancelled, dated up to ``as_of`` (all by default), in
+        loss and movement order: ``loss_code, movement_no, kind, movement_date, amount,
+        outstanding_after, accident_date, class_of_business, event_id, territory, paid, incurred``."""
+        moves = _floats(self.frame("LossMovement"), ("amount", "outstanding_after"))
+        losses = self._live_losses()[["code", "loss_date", "class_of_business", "event_id", "territory"]]
+        moves = moves.merge(losses.rename(columns={"code": "loss_code", "loss_date": "accident_date"}), on="loss_code")
+        limit = _day(as_of)
+        if limit is not None:
+            moves = moves[moves["movement_date"] <= limit]
+        moves = moves.sort_values(["loss_code", "movement_no"], kind="stable").reset_index(drop=True)
+        sign = moves["kind"].map({"payment": 1.0, "recovery": -1.0, "reserve": 0.0}).astype("float64")
+        moves["paid"] = sign * moves["amount"]
+        level = moves.groupby("loss_code", sort=False)["paid"].cumsum() + moves["outstanding_after"]
+        # to the cent: the differences of float sums carry 1e-12 noise
+        moves["incurred"] = (level - level.groupby(moves["loss_code"], sort=False).shift(1, fill_value=0.0)).round(2)
+        return moves
+
+    def losses(self, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Each loss not cancelled that has a history, with ``paid`` (payments), ``recovered``,
+        ``outstanding`` and ``incurred`` (paid + outstanding − recovered) at ``as_of`` — from the
+        movements dated up to then (every movement by default); losses that occurred after
+        ``as_of`` are left out."""
+        moves = self.movements(as_of)
+        losses = self._live_losses()
+        limit = _day(as_of)
+        if limit is not None:
+            losses = losses[losses["loss_date"] <= limit]
+        paid = moves["amount"].where(moves["kind"] == "payment", 0.0)
+        recovered = moves["amount"].where(moves["kind"] == "recovery", 0.0)
+        figures = (
+            pd.DataFrame(
+                {
+                    "loss_code": moves["loss_code"],
+                    "paid": paid,
+                    "recovered": recovered,
+                    "outstanding": moves["outstanding_after"],
+                }
+            )
+            .groupby("loss_code", sort=False)
+            .agg(paid=("paid", "sum"), recovered=("recovered", "sum"), outstanding=("outstanding", "last"))
+        )
+        figures = figures.round(2)
+        figures["incurred"] = (figures["paid"] + figures["outstanding"] - figures["recovered"]).round(2)
+        kept = losses.drop(columns=["paid", "outstanding", "recovered", "amount"]).merge(
+            figures, left_on="code", right_index=True, how="inner"
+        )
+        return kept.sort_values("code", kind="stable").reset_index(drop=True)
+
+    def without_history(self) -> pd.DataFrame:
+        """The losses not cancelled that have no movement, with their stored figures."""
+        losses = self._live_losses()
+        moved = set(self.frame("LossMovement")["loss_code"])
+        return losses[~losses["code"].isin(moved)].reset_index(drop=True)
+
+    # -- production -------------------------------------------------------------------------------------
+    def guaranties_in_force(self, as_of: dt.date | str) -> pd.DataFrame:
+        """The guaranties of the contracts in force at ``as_of`` (the last PRA of each policy whose
+        cover contains the date, not cancelled by then), composed over the term: ``policy_no,
+        renewal_no, endorsement_no`` (the contract in force), ``guaranty_no, peril, sum_insured,
+        premium, class_of_business, cover_start, cover_end``."""
+        at = _day(as_of)
+        if at is None:
+            raise EngineError("guaranties_in_force needs the date (as_of)")
+        pra = self.frame("PRA")
+        keys = ["policy_no", "renewal_no", "endorsement_no"]
+        covering = pra[(pra["cover_start"] <= at) & (pra["cover_end"] >= at)]
+        latest = covering.sort_values(keys, kind="stable").groupby("policy_no", sort=False).tail(1)
+        latest = latest[latest["cancellation_date"].isna() | (latest["cancellation_date"] > at)]
+        term = latest[[*keys, "class_of_business", "cover_start", "cover_end"]].rename(
+            columns={"endorsement_no": "in_force_endorsement_no"}
+        )
+        guaranties = _floats(self.frame("Guaranty"), ("sum_insured", "premium"))
+        parts = guaranties.merge(term, on=["policy_no", "renewal_no"])
+        parts = parts[parts["endorsement_no"] <= parts["in_force_endorsement_no"]]
+        parts = parts[parts["cancellation_date"].isna() | (parts["cancellation_date"] > at)]
+        parts = parts.sort_values([*keys, "guaranty_no"], kind="stable")
+        composed = parts.groupby(["policy_no", "renewal_no", "guaranty_no"], sort=True).agg(
+            endorsement_no=("in_force_endorsement_no", "last"),
+            peril=("peril", "last"),
+            sum_insured=("sum_insured", "sum"),
+            premium=("premium", "sum"),
+            class_of_business=("class_of_business", "last"),
+            cover_start=("cover_start", "last"),
+            cover_end=("cover_end", "last"),
+        )
+        composed = composed.reset_index()
+        return composed[["policy_no", "renewal_no", "endorsement_no", "guaranty_no", "peril", "sum_insured",
+                         "premium", "class_of_business", "cover_start", "cover_end"]]  # fmt: skip
+
+    # -- reinsurance ---------------------------------------------------------------------------------------
+    def treaties(self, underwriting_year: int | None = None) -> pd.DataFrame:
+        """The treaties (of one underwriting year, or all) in year and rank order, decomposable
+        items flattened (``layer_priority``, ``layer_limit``, ``layer_aad``…, ``premium_scheme``…),
+        rates in % and amounts as floats; ``classes`` a list (empty: every class)."""
+        frame = self.frame("Treaty")
+        if underwriting_year is not None:
+            frame = frame[frame["underwriting_year"] == underwriting_year]
+        schema = self.session.schema.record_types["Treaty"]
+        for item in schema.items:
+            for sub in item.sub_items:
+                frame[f"{item.name}_{sub.name}"] = [
+                    v.get(sub.name) if isinstance(v, Mapping) else None for v in frame[item.name]
+                ]
+            if item.decomposable:
+                frame = frame.drop(columns=[item.name])
+        frame["classes"] = [[c for c in (v or []) if c] for v in frame["classes"]]
+        frame["reinstatement_rates"] = [
+            [float(r) for r in (v or []) if r is not None] for v in frame["reinstatement_rates"]
+        ]
+        money = [i.name for i in schema.items if i.type == "decimal" and i.repetitive is None]
+        money += [f"{i.name}_{sub.name}" for i in schema.items for sub in i.sub_items if sub.type == "decimal"]
+        frame = _floats(frame, money)
+        return frame.sort_values(["underwriting_year", "rank", "code"], kind="stable").reset_index(drop=True)
+
+    def placements(self) -> pd.DataFrame:
+        """Each reinsurer's share of each treaty (``treaty_code, reinsurer_code, share_pct, role``)."""
+        frame = _floats(self.frame("Placement"), ("share_pct",))
+        return frame.sort_values(["treaty_code", "reinsurer_code"], kind="stable").reset_index(drop=True)
+
+    def cessions(self) -> pd.DataFrame:
+        """The reinsurance cessions not cancelled: the guaranty (``policy_no, renewal_no,
+        endorsement_no, guaranty_no``), ``reinsurer_code``, ``treaty_ref``, ``treaty_code`` (the
+        treaty linked, if any), ``ceded_pct``, ``commission_rate``."""
+        frame = self.frame("ReinsuranceCession")
+        frame = frame[frame["cancellation_date"].isna()]
+        frame = frame.rename(
+            columns={f"guaranty_sharing_{c}": c for c in ("policy_no", "renewal_no", "endorsement_no", "guaranty_no")}
+            | {"reinsurance_code": "reinsurer_code"}
+        )
+        frame = _floats(frame, ("ceded_pct", "commission_rate"))
+        return frame.sort_values("code", kind="stable").reset_index(drop=True)
