@@ -22,8 +22,8 @@ ItemType = Literal["numeric", "decimal", "alphanumeric", "boolean", "date"]
 ITEM_TYPES: tuple[ItemType, ...] = ("numeric", "decimal", "alphanumeric", "boolean", "date")
 PathClass = Literal["1-1", "1-N", "N-N"]
 PATH_CLASSES: tuple[PathClass, ...] = ("1-1", "1-N", "N-N")
-Combine = Literal["sum", "last"]
-COMBINE_RULES: tuple[Combine, ...] = ("sum", "last")
+Combine = Literal["sum", "last", "keep"]
+COMBINE_RULES: tuple[Combine, ...] = ("sum", "last", "keep")
 
 #: The name of every record type's identifying access key.
 IDENTIFIER_KEY = "id"

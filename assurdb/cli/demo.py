@@ -167,8 +167,11 @@ def _primitives(s: Any) -> None:
         combine_pra,
         create_endorsement,
         create_loss,
+        create_loss_movement,
         create_policy,
         create_renewal,
+        find_occurrence,
+        find_treaties,
         reinstate_pra,
         select_occurrences,
     )
@@ -208,15 +211,7 @@ def _primitives(s: Any) -> None:
     if renewed.article is not None:
         _show("CANCEL PRA 123456-86/1/0", cancel_pra(s, renewed.article, "insured", date(2025, 3, 1)))
         _show("REINSTATE PRA 123456-86/1/0", reinstate_pra(s, renewed.article))
-    loss = {
-        "code": "L-DEMO-1",
-        "loss_date": date(2024, 9, 15),
-        "amount": Decimal("42000.00"),
-        "paid": Decimal("10000.00"),
-        "outstanding": Decimal("32000.00"),
-        "territory": "DOMESTIC",
-        "type": "FIRE",
-    }
+    loss = {"code": "L-DEMO-1", "loss_date": date(2024, 9, 15), "territory": "DOMESTIC", "type": "FIRE"}
     declared = create_loss(s, loss, policy_no="123456-86")
     _show("CREATE LOSS on 15/09/2024 (the contract in force)", declared)
     if declared.article is not None:
@@ -224,6 +219,23 @@ def _primitives(s: Any) -> None:
         click.echo(
             f"      attached to {a['accident_policy_no']}/{a['accident_renewal_no']}/{a['accident_endorsement_no']}"
         )
+    _show(
+        "CREATE LOSS MOVEMENT reserve 42 000 on 20/09/2024",
+        create_loss_movement(s, "L-DEMO-1", "reserve", date(2024, 9, 20), Decimal("42000.00")),
+    )
+    _show(
+        "CREATE LOSS MOVEMENT payment 10 000 on 05/11/2024",
+        create_loss_movement(s, "L-DEMO-1", "payment", date(2024, 11, 5), Decimal("10000.00")),
+    )
+    _show(
+        "CREATE LOSS MOVEMENT payment dated before the loss",
+        create_loss_movement(s, "L-DEMO-1", "payment", date(2024, 9, 1), Decimal("500.00")),
+    )
+    moved = find_occurrence(s, "Loss", {"code": "L-DEMO-1"}).article
+    if moved is not None:
+        click.echo(f"      loss L-DEMO-1: paid {moved['paid']}, outstanding {moved['outstanding']}")
+    program = find_treaties(s, 2024)
+    _show(f"FIND TREATIES 2024 ({len(program.articles)}: {', '.join(t['kind'] for t in program.articles)})", program)
     late = create_loss(s, {**loss, "code": "L-DEMO-2", "loss_date": date(2027, 1, 1)}, policy_no="123456-86")
     _show("CREATE LOSS on 01/01/2027 (no contract in force)", late)
 
@@ -252,12 +264,17 @@ def _reports(s: Any) -> None:
 
 def _reserves(s: Any) -> None:
     from assurdb.cli.reserve import render_table
+    from assurdb.engine.errors import EngineError
     from assurdb.engine.reserving.stored import reserve
     from assurdb.engine.stored import StoredBusiness
 
     _title("Claims reserves from the stored loss movements: incurred, gross and net (assurdb reserve)")
     start = time.perf_counter()
-    result = reserve(StoredBusiness(s), basis="incurred", rate=0.03)
+    try:
+        result = reserve(StoredBusiness(s), basis="incurred", rate=0.03)
+    except EngineError as error:  # a company too small to develop a triangle says so
+        click.echo(f"  {error}")
+        return
     render_table(result, sys.stdout)
     click.echo(f"  in {time.perf_counter() - start:.1f} s (Best Estimate at a flat 3 %)")
 
@@ -265,9 +282,15 @@ def _reserves(s: Any) -> None:
 def _solvency(s: Any) -> None:
     from assurdb.cli.solvency import render_table
     from assurdb.engine.capital import solvency
+    from assurdb.engine.errors import EngineError
     from assurdb.engine.stored import StoredBusiness
 
     _title("Solvency II premium and reserve risk, gross and net of the stored program (assurdb solvency)")
     start = time.perf_counter()
-    render_table(solvency(StoredBusiness(s), rate=0.03), sys.stdout)
+    try:
+        result = solvency(StoredBusiness(s), rate=0.03)
+    except EngineError as error:
+        click.echo(f"  {error}")
+        return
+    render_table(result, sys.stdout)
     click.echo(f"  in {time.perf_counter() - start:.1f} s")

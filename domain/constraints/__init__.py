@@ -23,7 +23,7 @@ Numbering as in thesis IV.6:
 15. entry numbers are consecutive (accounting numbers them; only checked here).
 
 Thesis IV.3.8 (8): a central entity has no production cells (:attr:`Constraint.NO_CENTRAL_PRODUCTION`).
-The endorsement amounts rule: policies and renewals carry full amounts, endorsements differences, and no contract's
+The contract amounts rule: policies and renewals carry full amounts, endorsements differences, and no contract's
 composed amount is ever negative (:attr:`Constraint.ENDORSEMENT_AMOUNTS`).
 
 Where each is enforced. *Structural* rules — those no sequence of valid operations needs to

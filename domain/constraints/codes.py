@@ -53,7 +53,7 @@ class Constraint(IntEnum):
     CONSECUTIVE_ENTRIES = 15
     #: thesis IV.3.8 (8): "une Entité Centralisatrice ne peut pas être liée … à des Cellules de production"
     NO_CENTRAL_PRODUCTION = 16
-    #: the endorsement amounts rule: no composed amount of a contract is negative
+    #: the contract amounts rule: no composed amount of a contract is negative (an endorsement stores differences)
     ENDORSEMENT_AMOUNTS = 17
 
     @property
@@ -66,7 +66,7 @@ class Constraint(IntEnum):
         if self is Constraint.NO_CENTRAL_PRODUCTION:
             return "rule IV.3.8 (8)"
         if self is Constraint.ENDORSEMENT_AMOUNTS:
-            return "the endorsement amounts rule"
+            return "the contract amounts rule"
         return f"constraint {int(self)} (thesis IV.6)"
 
 

@@ -327,15 +327,16 @@ def sum_items(schema: Schema, rt: str) -> tuple[str, ...]:
 
 
 def check_amounts(schema: Schema, rt: str, composed: Mapping[str, Any], subject: str) -> Violation | None:
-    """The endorsement amounts rule: a contract's composed amounts (sum items) are never negative."""
+    """The contract amounts rule: a contract's composed amounts (sum items) are never negative."""
+    endorsed = bool(composed.get("endorsement_no"))
     for name in sum_items(schema, rt):
         value = composed.get(name)
         if isinstance(value, Decimal) and value < 0:
+            why = " (an endorsement stores the difference it brings)" if endorsed else ""
             return violation(
                 Constraint.ENDORSEMENT_AMOUNTS,
                 subject,
-                f"{subject}: {name} would be {value}; a contract's amounts are never negative "
-                "(an endorsement stores the difference it brings)",
+                f"{subject}: {name} would be {value}; a contract's amounts are never negative{why}",
             )
     return None
 

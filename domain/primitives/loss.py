@@ -45,6 +45,34 @@ class NewLoss:
     pra: Mapping[str, Any] | None = None
 
 
+def _check_amounts(loss: Mapping[str, Any], given: Mapping[str, Any], position: int | None) -> None:
+    """A loss's amounts are never negative (a recovery is a movement of its own), and the amount is
+    what was paid plus what is outstanding when all three are given."""
+    for item in ("amount", "paid", "outstanding"):
+        value = loss.get(item)
+        if value is not None and value < 0:
+            fail(
+                RC.VALUE_INVALID,
+                f"CREATE LOSS {loss['code']}: {item} may not be negative ({value}); a recovery is a loss "
+                "movement of kind recovery",
+                position=position,
+            )
+    if all(given.get(i) is not None for i in ("amount", "paid", "outstanding")):
+        if loss["amount"] != loss["paid"] + loss["outstanding"]:
+            fail(
+                RC.VALUE_INVALID,
+                f"CREATE LOSS {loss['code']}: the amount {loss['amount']} is not the paid {loss['paid']} plus "
+                f"the outstanding {loss['outstanding']}",
+                position=position,
+            )
+    elif given.get("paid") is not None and given.get("amount") is not None and loss["paid"] > loss["amount"]:
+        fail(
+            RC.VALUE_INVALID,
+            f"CREATE LOSS {loss['code']}: paid {loss['paid']} is more than the amount {loss['amount']}",
+            position=position,
+        )
+
+
 def _plan(session: Session, lk: Lookup, chains: Chains, spec: NewLoss, position: int | None) -> Article:
     schema = session.schema
     meta = schema.record_types["Loss"]
@@ -64,6 +92,7 @@ def _plan(session: Session, lk: Lookup, chains: Chains, spec: NewLoss, position:
     if isinstance(given, Result):
         fail(given.rc, f"CREATE LOSS: {given.message}", position=position)
     assert not isinstance(given, Result)
+    _check_amounts(given, spec.loss, position)
     when: date = given["loss_date"]
     policy_no = spec.policy_no if spec.pra is None else str(spec.pra.get("policy_no"))
     chain = chains.chain(str(policy_no))
@@ -175,7 +204,9 @@ def create_loss(
 ) -> Result:
     """CREATE LOSS (thesis V.3.1 f): the loss, linked (Accident) to the PRA of ``policy_no`` in force
     on its loss date — or to ``pra``, whose cover must contain that date (constraint 14). Refused
-    (1014) when no PRA of the policy covers the date, and when the contract was cancelled by then."""
+    (1014) when no PRA of the policy covers the date, and when the contract was cancelled by then;
+    refused (13) when an amount is negative or the amount is not paid + outstanding. Its history
+    then goes through CREATE LOSS MOVEMENT."""
     return create_losses(session, [NewLoss(loss, policy_no, pra)])
 
 

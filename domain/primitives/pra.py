@@ -515,14 +515,16 @@ class _ChainPlanner:
         new_id = {"policy_no": last["policy_no"], "renewal_no": last["renewal_no"], "endorsement_no": 0}
         new_id["endorsement_no"] = last["endorsement_no"] + 1
         self._numbered(new_id["endorsement_no"], spec.endorsement_no, "endorsement", pra_label(last), index)
-        # the effective date is the endorsement's cover start (given either way), else the contract's
-        effective = spec.effective or spec.changes.get("cover_start") or composed["cover_start"]
+        # the effective date is the endorsement's cover start (given either way), else the start of
+        # the contract's current period (its last PRA's; COMBINE gives the term's own start)
+        current = term[-1]["cover_start"]
+        effective = spec.effective or spec.changes.get("cover_start") or current
         label = pra_label(new_id)
-        if not isinstance(effective, date) or not composed["cover_start"] <= effective <= composed["cover_end"]:
+        if not isinstance(effective, date) or not current <= effective <= composed["cover_end"]:
             _stop(
                 RC.VALUE_INVALID,
                 f"{what} {label}: the effective date {effective} lies outside the contract's current period "
-                f"{composed['cover_start']} – {composed['cover_end']}",
+                f"{current} – {composed['cover_end']}",
                 position,
             )
         # the contract the operator wants (new totals), checked whole, then stored as differences
@@ -739,7 +741,7 @@ def create_endorsement(
     are the contract's new values (new totals); the endorsement stores the difference of each
     ``sum`` item and the value of each ``last`` item, and covers ``effective`` (default: the
     contract's start) to the contract's end. A composed amount may not become negative (the
-    endorsement amounts rule, 1017). ``endorsement_no``, if given, must be the next (constraint 11)."""
+    contract amounts rule, 1017). ``endorsement_no``, if given, must be the next (constraint 11)."""
     return create_endorsements(
         session, [NewEndorsement(of, changes or {}, guaranty_changes or {}, effective, endorsement_no)]
     )

@@ -56,3 +56,7 @@ def test_demo_runs_the_main_job(tmp_path: Path) -> None:
     assert "COMBINE: premium 1500.00, sum insured 300000.00" in out
     for report in ("Report ratios", "Report production", "Report transactions"):
         assert report in out
+    assert "CREATE LOSS MOVEMENT payment dated before the loss" in out and "  13 VALUE_INVALID" in out
+    assert "loss L-DEMO-1: paid 10000.00, outstanding 32000.00" in out
+    assert "FIND TREATIES 2024 (8: quota_share, surplus" in out
+    assert "GROSS — incurred, by accident year" in out and "Premium and reserve risk, net" in out

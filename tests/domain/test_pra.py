@@ -238,3 +238,38 @@ def test_cancel_and_reinstate_pra(org: Any) -> None:
 )
 def test_next_period(start: dt.date, end: dt.date, expected: tuple[dt.date, dt.date]) -> None:
     assert next_period(start, end) == expected
+
+
+def test_combine_keeps_the_contract_s_own_cover_start(org: Any) -> None:
+    """An endorsement's cover start is its effective date; the composed contract's is its term's."""
+    s = org
+    fire_policy(s)
+    ok(create_endorsement(s, POLICY, {"premium": D(1800)}, effective=dt.date(1986, 7, 1)))
+    composed = ok(combine_pra(s, pra(POLICY, 0, 1))).article
+    assert composed is not None
+    assert (composed["cover_start"], composed["cover_end"], composed["premium"]) == (
+        dt.date(1986, 1, 1),
+        dt.date(1986, 12, 31),
+        D(1800),
+    )
+    stored = ok(find_occurrence(s, "PRA", pra(POLICY, 0, 1))).article
+    assert stored is not None and stored["cover_start"] == dt.date(1986, 7, 1)
+    # a second endorsement without a date takes effect with the current period, not the term's start
+    second = ok(create_endorsement(s, POLICY, {"premium": D(2000)})).article
+    assert second is not None and second["cover_start"] == dt.date(1986, 7, 1)
+    early = create_endorsement(s, POLICY, {"premium": D(2100)}, effective=dt.date(1986, 3, 1))
+    assert early.rc == RC.VALUE_INVALID and "1986-07-01 – 1986-12-31" in early.message
+
+
+def test_a_negative_policy_premium_names_the_contract_amounts_rule(org: Any) -> None:
+    s = org
+    refused = create_policy(
+        s,
+        {"policy_no": "654321-86", "class_of_business": "FIRE", "cover_start": dt.date(1986, 1, 1),
+         "cover_end": dt.date(1986, 12, 31), "premium": D(-5)},
+        [{"peril": "FIRE", "premium": D(-5)}],
+        insured=DUPONT,
+        handling_cell="B1-DEP",
+    )  # fmt: skip
+    assert refused.rc == Constraint.ENDORSEMENT_AMOUNTS.rc, refused
+    assert "the contract amounts rule" in refused.message and "endorsement" not in refused.message

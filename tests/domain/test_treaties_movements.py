@@ -199,3 +199,23 @@ def test_loss_movements_batch_and_states(org: Any) -> None:
     assert [m["movement_no"] for m in done.articles] == [1, 2, 3] and done.articles[-1]["outstanding_after"] == 0
     ok(cancel_loss(s, "L1", "error", dt.date(1986, 6, 1)))
     assert create_loss_movement(s, "L1", "payment", dt.date(1986, 7, 1), D(1)).rc == DomainRC.WRONG_STATE
+
+
+@pytest.mark.parametrize(
+    ("amounts", "words"),
+    [
+        ({"amount": D(-10)}, "amount may not be negative"),
+        ({"amount": D(500), "paid": D(-1)}, "paid may not be negative"),
+        ({"amount": D(500), "paid": D(300), "outstanding": D(100)}, "not the paid 300.00 plus the outstanding 100.00"),
+        ({"amount": D(500), "paid": D(600)}, "more than the amount"),
+    ],
+)
+def test_create_loss_refuses_inconsistent_amounts(org: Any, amounts: dict[str, Any], words: str) -> None:
+    s = org
+    fire_policy(s)
+    refused = create_loss(s, {"code": "L1", "loss_date": dt.date(1986, 3, 1), **amounts}, policy_no=POLICY)
+    assert refused.rc == RC.VALUE_INVALID and words in refused.message, refused
+    assert find_occurrence(s, "Loss", {"code": "L1"}).rc == RC.NOT_FOUND
+    made = ok(create_loss(s, {"code": "L1", "loss_date": dt.date(1986, 3, 1), "amount": D(500), "paid": D(300),
+                              "outstanding": D(200)}, policy_no=POLICY))  # fmt: skip
+    assert made.article is not None and made.article["outstanding"] == D(200)
