@@ -186,13 +186,16 @@ def test_composition_carries_the_role(schema: Schema) -> None:
 
 @pytest.mark.parametrize("name", ["PRA", "Guaranty", "CoinsuranceCession", "ReinsuranceCession"])
 def test_contract_items_have_combine_rules(schema: Schema, name: str) -> None:
-    # Amounts of endorsements (thesis IV.4.1, V.3.1): COMBINE cumulates `sum` items, keeps the last `last` item.
+    # Amounts of endorsements (thesis IV.4.1, V.3.1): COMBINE cumulates `sum` items, keeps the last `last` item
+    # and the first `keep` item (a contract's cover start is its term's, not its last endorsement's).
     rt = schema.record_types[name]
     for item in rt.items:
         if item.identifying or item.path is not None:
             assert item.combine is None, f"{name}.{item.name}"
         else:
-            assert item.combine in ("sum", "last"), f"{name}.{item.name} has no combine rule"
+            assert item.combine in ("sum", "last", "keep"), f"{name}.{item.name} has no combine rule"
+    if name == "PRA":
+        assert rt.items["cover_start"].combine == "keep"
     for amount in ("premium", "sum_insured"):
         if amount in rt.items.names:
             assert rt.items[amount].combine == "sum"
