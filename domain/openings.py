@@ -11,8 +11,9 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 
-from assurdb.metadb.contract import RC, Opening, Reply, Session
+from assurdb.metadb.contract import RC, Mode, Opening, Reply, Session
 
 #: Default time a primitive waits for record types another session holds.
 DEFAULT_TIMEOUT = 30.0
@@ -56,3 +57,35 @@ def opened(session: Session, openings: Sequence[Opening], *, timeout: float = DE
             for name in names:
                 if name not in held:
                     session.close_rt(name)
+
+
+#: The record types opened on demand in the current primitive (``None`` outside one).
+_on_demand: ContextVar[list[str] | None] = ContextVar("assurdb_on_demand", default=None)
+
+
+@contextmanager
+def on_demand(session: Session) -> Iterator[None]:
+    """Within the block, a check that reads a record type the session has not opened may open it in
+    mode 1 (:func:`open_on_demand`); the block closes those afterwards."""
+    token = _on_demand.set([])
+    try:
+        yield
+    finally:
+        opened = _on_demand.get() or []
+        _on_demand.reset(token)
+        for rt in opened:
+            session.close_rt(rt)
+
+
+def open_on_demand(session: Session, rts: Sequence[str]) -> bool:
+    """Open ``rts`` in mode 1 for the rest of the :func:`on_demand` block, if there is one and the
+    session may open (not inside its own unit of work: OPEN DB answers 700 there). True if opened."""
+    pending = _on_demand.get()
+    missing = [rt for rt in dict.fromkeys(rts) if rt not in session.opened]
+    if pending is None or not missing:
+        return False
+    reply = open_with_retry(session, [(rt, Mode.CONSULT) for rt in missing])
+    if not reply.ok:
+        return False
+    pending.extend(missing)
+    return True

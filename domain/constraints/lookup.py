@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from assurdb.domain.constraints.codes import (
@@ -12,6 +13,7 @@ from assurdb.domain.constraints.codes import (
     articles_of,
     describe,
 )
+from assurdb.domain.openings import open_on_demand
 from assurdb.metadb.contract import RC, Reply, Session
 
 # -- reading for the checks -----------------------------------------------------------------------
@@ -50,6 +52,14 @@ class Lookup:
     def describe(self, rt: str, values: Mapping[str, Any]) -> str:
         return describe(self.schema, rt, values)
 
+    def _read(self, rts: tuple[str, ...], request: Callable[[], Reply]) -> Reply:
+        """A read for a check; refused because a record type is not open (600), it is opened in
+        mode 1 for the rest of the primitive when the primitive allows it, and the read made again."""
+        reply = request()
+        if reply.rc == RC.MODE_FORBIDS and open_on_demand(self.session, rts):
+            reply = request()
+        return reply
+
     def _keep(self, reply: Reply) -> None:
         if self.failure is None:
             self.failure = reply
@@ -64,7 +74,8 @@ class Lookup:
         if slot not in self._articles:
             if rt in self._complete:
                 return None
-            reply = self.session.read_direct(rt, dict(zip(self.ids(rt), key, strict=True)))
+            wanted = dict(zip(self.ids(rt), key, strict=True))
+            reply = self._read((rt,), partial(self.session.read_direct, rt, wanted))
             if reply.ok:
                 self._articles[slot] = reply.article
             else:
@@ -86,7 +97,7 @@ class Lookup:
 
     def select(self, rt: str, criteria: Mapping[str, Any], *, complete: bool = False) -> list[Article] | None:
         """READ SELECTION, its occurrences kept (``None`` if it failed: see :attr:`failure`)."""
-        reply = self.session.read_selection(rt, criteria)
+        reply = self._read((rt,), partial(self.session.read_selection, rt, criteria))
         if not reply.ok:
             self._keep(reply)
             return None
@@ -130,7 +141,10 @@ class Lookup:
             current: Article | None = None
             ident = self.ident(path.origin, origin)
             while True:
-                reply = self.session.read_target_via_path(path.origin, ident, pt, path.target, current)
+                reply = self._read(
+                    (path.origin, path.target),
+                    partial(self.session.read_target_via_path, path.origin, ident, pt, path.target, current),
+                )
                 if not reply.ok:
                     if reply.rc not in (RC.TARGET_NOT_FOUND, RC.NOT_FOUND):
                         self._keep(reply)
@@ -156,7 +170,10 @@ class Lookup:
                 current: Article | None = None
                 ident = self.ident(path.target, target)
                 while True:
-                    reply = self.session.read_origin_via_path(path.origin, pt, path.target, ident, current)
+                    reply = self._read(
+                        (path.origin, path.target),
+                        partial(self.session.read_origin_via_path, path.origin, pt, path.target, ident, current),
+                    )
                     if not reply.ok:
                         if reply.rc not in (RC.TARGET_NOT_FOUND, RC.NOT_FOUND):
                             self._keep(reply)

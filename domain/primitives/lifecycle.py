@@ -19,8 +19,8 @@ from typing import Any
 
 from assurdb.domain.constraints import Lookup, items_of, pra_label
 from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, modify_occurrence, record_type, validate
-from assurdb.domain.primitives.support import lookup_failed, merge, opened_for, reading, writing
-from assurdb.domain.results import DomainRC, Result, done, failed, from_reply
+from assurdb.domain.primitives.support import Work, in_unit, lookup_failed, merge, opened_for, reading, writing
+from assurdb.domain.results import DomainRC, Result, done, failed
 from assurdb.metadb.contract import RC, Session
 from assurdb.metadb.model import RecordType
 
@@ -85,8 +85,12 @@ def _period(lk: Lookup, rt: str, current: Mapping[str, Any]) -> tuple[date | Non
     """The dates a cancellation of ``current`` must lie between, and what they are."""
     pra: Mapping[str, Any] | None = None
     if rt == "PRA":
-        pra = current
-    elif rt == "Guaranty":
+        term = _term(lk, current)
+        label = f"{current.get('policy_no')}/{current.get('renewal_no')}"
+        start = min(p["cover_start"] for p in term)
+        end = max(p["cover_end"] for p in term)
+        return start, end, f"the cover period of contract {label}"
+    if rt == "Guaranty":
         pra = lk.get("PRA", current)
     elif rt == "CoinsuranceCession":
         pra = lk.origin_of("ResponsibilitySharing", current)
@@ -98,6 +102,17 @@ def _period(lk: Lookup, rt: str, current: Mapping[str, Any]) -> tuple[date | Non
     if pra is None:
         return None, None, ""
     return pra.get("cover_start"), pra.get("cover_end"), f"the cover period of PRA {pra_label(pra)}"
+
+
+def _term(lk: Lookup, pra: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The PRAs of ``pra``'s term: its policy or renewal and that term's endorsements, in order."""
+    chain = lk.select("PRA", {"policy_no": pra.get("policy_no")}) or [dict(pra)]
+    term = [p for p in chain if p.get("renewal_no") == pra.get("renewal_no")]
+    return sorted(term, key=lambda p: int(p.get("endorsement_no") or 0))
+
+
+def _cancelled(article: Mapping[str, Any]) -> bool:
+    return article.get("cancellation_date") is not None or article.get("cancellation_type") is not None
 
 
 def _needs_for(rt: str) -> dict[str, int]:
@@ -154,10 +169,22 @@ def cancel(
                 f"the cancellation date {cancellation_date} of {lk.describe(rt, current)} lies outside {what} "
                 f"({start} – {end or '…'})",
             )
-        reply = session.rewrite(rt, changes)
-    if not reply.ok:
-        return from_reply(reply, f"CANCEL {rt}")
-    return done(f"{lk.describe(rt, current)} cancelled on {cancellation_date}", reply.article, reply=reply)
+        # a contract is cancelled whole: every PRA of its term not cancelled yet (thesis V.3.1 b)
+        along = [p for p in _term(lk, current) if not _cancelled(p)] if rt == "PRA" else [current]
+        items = {k: changes[k] for k in CANCELLATION_ITEMS}
+
+        def body(work: Work) -> Result:
+            replies = [
+                work.do(session.rewrite(rt, {**{i: a[i] for i in meta.identifier_items}, **items}), f"CANCEL {rt}")
+                for a in along
+            ]
+            mine = next(r for r, a in zip(replies, along, strict=True) if lk.key(rt, a) == lk.key(rt, current))
+            shown = lk.describe(rt, current)
+            if len(along) > 1:
+                shown += f" and {len(along) - 1} other PRA(s) of its term"
+            return done(f"{shown} cancelled on {cancellation_date}", mine.article, reply=mine)
+
+        return in_unit(session, body)
 
 
 def reinstate(session: Session, rt: str, identifier: Mapping[str, Any], *, confirm: Confirm | None = None) -> Result:
@@ -183,15 +210,30 @@ def reinstate(session: Session, rt: str, identifier: Mapping[str, Any], *, confi
             return problem or failed(RC.NOT_FOUND, f"no {lk.describe(rt, ident)}")
         if current.get("cancellation_date") is None and current.get("cancellation_type") is None:
             return failed(DomainRC.WRONG_STATE, f"{lk.describe(rt, current)} is not cancelled")
-        if current.get("accounted_cancellation"):
+        # a contract cancelled whole is reinstated whole: the PRAs of its term cancelled with it
+        same = [current.get(i) for i in CANCELLATION_ITEMS]
+        along = [p for p in _term(lk, current) if [p.get(i) for i in CANCELLATION_ITEMS] == same]
+        along = along if rt == "PRA" else [current]
+        accounted = next((a for a in along if a.get("accounted_cancellation")), None)
+        if accounted is not None:
             return failed(
                 DomainRC.WRONG_STATE,
-                f"the cancellation of {lk.describe(rt, current)} is already accounted: reinstating it would leave "
+                f"the cancellation of {lk.describe(rt, accounted)} is already accounted: reinstating it would leave "
                 "its journal entries unmatched",
             )
         if confirm is not None and not confirm(f"reinstate {lk.describe(rt, current)}"):
             return failed(DomainRC.NOT_CONFIRMED, f"reinstatement of {lk.describe(rt, current)} not confirmed")
-        reply = session.rewrite(rt, {**ident, **dict.fromkeys(CANCELLATION_ITEMS)})
-    if not reply.ok:
-        return from_reply(reply, f"REINSTATE {rt}")
-    return done(f"{lk.describe(rt, current)} reinstated", reply.article, reply=reply)
+        cleared = dict.fromkeys(CANCELLATION_ITEMS)
+
+        def body(work: Work) -> Result:
+            replies = [
+                work.do(session.rewrite(rt, {**{i: a[i] for i in meta.identifier_items}, **cleared}), f"REINSTATE {rt}")
+                for a in along
+            ]
+            mine = next(r for r, a in zip(replies, along, strict=True) if lk.key(rt, a) == lk.key(rt, current))
+            shown = lk.describe(rt, current)
+            if len(along) > 1:
+                shown += f" and {len(along) - 1} other PRA(s) of its term"
+            return done(f"{shown} reinstated", mine.article, reply=mine)
+
+        return in_unit(session, body)

@@ -812,12 +812,18 @@ def find_contract_in_force(session: Session, policy_no: str, when: date) -> Resu
 
 
 def cancel_pra(session: Session, pra: Mapping[str, Any], cancellation_type: str, cancellation_date: date) -> Result:
-    """CANCEL PRA (thesis V.3.1 b): only the cancellation items change; the date lies in the cover."""
+    """CANCEL PRA (thesis V.3.1 b): the contract is cancelled whole — the PRA named and every PRA
+    of its term (its policy or renewal and that term's endorsements) not cancelled yet take the
+    cancellation type and date, in one unit of work; the date lies in the term's cover. ACCOUNT
+    then returns the unearned premium of each, so of the whole combined contract; an endorsement
+    taking effect after the date returns all its premium. Only the cancellation items change."""
     return cancel(session, "PRA", pra_id(pra), cancellation_type, cancellation_date)
 
 
 def reinstate_pra(session: Session, pra: Mapping[str, Any], *, confirm: Confirm | None = None) -> Result:
-    """REINSTATE PRA (thesis V.3.1 b): the inverse of CANCEL PRA."""
+    """REINSTATE PRA (thesis V.3.1 b): the inverse of CANCEL PRA — the PRAs of the term cancelled
+    with the named one (same type and date) are reinstated together; refused when a cancellation
+    among them is already accounted."""
     return reinstate(session, "PRA", pra_id(pra), confirm=confirm)
 
 

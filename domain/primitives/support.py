@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from assurdb.domain.constraints import Lookup, Violation
-from assurdb.domain.openings import open_with_retry
+from assurdb.domain.openings import on_demand, open_with_retry
 from assurdb.domain.results import Result, failed, from_reply, refused
 from assurdb.metadb.contract import RC, Mode, Reply, Session
 
@@ -40,8 +40,16 @@ def opened_for(session: Session, needs: Needs) -> Iterator[Result | None]:
 
     Yields ``None`` when the block may go on, or the result to answer (OPEN DB refused).
     Record types opened here are closed afterwards; those the session held in a lower mode go
-    back to it.
+    back to it. Within the block, a check that reads a record type nobody asked for opens it in
+    mode 1 (:func:`domain.openings.on_demand`) — except inside the caller's unit of work, where
+    OPEN DB is refused and the read answers 600.
     """
+    with on_demand(session), _opened_for(session, needs) as outcome:
+        yield outcome
+
+
+@contextmanager
+def _opened_for(session: Session, needs: Needs) -> Iterator[Result | None]:
     held = held_modes(session)
     missing = [(rt, int(mode)) for rt, mode in needs.items() if held.get(rt, 0) < mode]
     if not missing:

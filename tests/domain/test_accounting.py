@@ -33,6 +33,16 @@ from assurdb.domain.accounting import (
     returned_premium,
 )
 from assurdb.domain.accounting.chart import AccountDef, Chart, parse_chart
+from assurdb.domain.primitives import (
+    DomainRC,
+    cancel_pra,
+    create_endorsement,
+    create_loss,
+    create_policy,
+    find_contract_in_force,
+    reinstate_pra,
+)
+from tests.domain.conftest import DUPONT
 
 D = Decimal
 #: Record types the builders write (admin may open all of them in mode 2).
@@ -476,3 +486,34 @@ def test_account_all_accounts_everything_once(books: Any) -> None:
     ]
     assert account_all(s).journals == ()
     assert journal_problems(s) == []
+
+
+def test_cancelling_an_endorsed_contract_returns_the_whole_contract_s_unearned_premium(org: Any) -> None:
+    """FIRE 2024, premium 1 200, endorsed from 01/07 to 1 800 (the endorsement stores +600), cancelled
+    on 01/10 through its last PRA: 1 200 × 92/366 + 600 × 92/184 = 601.64 returned, whichever PRA
+    the call names, and nothing of the contract stays in force."""
+    s = org
+    assert install_chart(s, opened_on=dt.date(2024, 1, 1)).ok
+    policy = {"policy_no": "777777-24", "class_of_business": "FIRE", "cover_start": dt.date(2024, 1, 1),
+              "cover_end": dt.date(2024, 12, 31), "premium": D("1200.00")}  # fmt: skip
+    guaranties = [{"peril": "FIRE", "premium": D("1200.00")}]
+    made = create_policy(s, policy, guaranties, insured=DUPONT, handling_cell="B1-DEP")
+    assert made.ok, made
+    endorsed = create_endorsement(s, "777777-24", {"premium": D("1800.00")}, effective=dt.date(2024, 7, 1))
+    assert endorsed.ok and endorsed.article is not None and endorsed.article["premium"] == D("600.00")
+    for named in (0, 1):  # through the endorsement, then (reinstated) through the policy
+        cancelled = cancel_pra(s, pra_id("777777-24", 0, named), "insured", dt.date(2024, 10, 1))
+        assert cancelled.ok and "1 other PRA(s) of its term" in cancelled.message, cancelled
+        assert find_contract_in_force(s, "777777-24", dt.date(2024, 11, 1)).rc != RC.OK
+        late = create_loss(s, {"code": f"L{named}", "loss_date": dt.date(2024, 11, 1)}, policy_no="777777-24")
+        assert late.rc == DomainRC.WRONG_STATE
+        if named == 0:
+            reinstated = reinstate_pra(s, pra_id("777777-24", 0, 1))
+            assert reinstated.ok and "1 other PRA(s)" in reinstated.message
+            assert find_contract_in_force(s, "777777-24", dt.date(2024, 11, 1)).ok
+    assert account_all(s, writing_date=dt.date(2024, 12, 31), payment_date=dt.date(2024, 12, 31)).ok
+    returned = [p.get("cancellation", {}).get(N("premiums_written"), D(0)) for p in
+                (postings(s, "777777-24/0/0"), postings(s, "777777-24/0/1"))]  # fmt: skip
+    assert returned == [D("301.64"), D("300.00")] and sum(returned) == D("601.64")
+    # accounted: the reinstatement that would unmatch the journal is refused for the whole term
+    assert reinstate_pra(s, pra_id("777777-24", 0, 0)).rc == DomainRC.WRONG_STATE

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from assurdb.domain.primitives import (
+    Constraint,
     DomainRC,
     close_account,
     create_association,
     create_associations,
+    create_loss,
     create_occurrence,
     delete_association,
     delete_occurrence,
@@ -26,7 +28,7 @@ from assurdb.domain.primitives import (
 )
 from assurdb.metadb.contract import RC
 from tests.conftest import ADMIN_PASSWORD
-from tests.domain.conftest import D, fire_policy, ok, pra
+from tests.domain.conftest import POLICY, D, build_org, fire_policy, ok, pra
 
 
 def _thesis_insured(s: Any) -> None:
@@ -211,3 +213,25 @@ def test_open_and_close_account(s: Any) -> None:
     again = open_account(s, 700000, dt.date(1987, 1, 1))
     assert again.rc == DomainRC.WRONG_STATE and "not reopened" in again.message
     assert close_account(s, 123, dt.date(1987, 1, 1)).rc == RC.NOT_FOUND
+
+
+def test_a_primitive_opens_what_its_checks_read(db: Any) -> None:
+    """On a fresh session, MODIFY of a PRA's cover reads its losses (constraint 14): the primitive
+    opens Loss for the call in mode 1 and closes it afterwards; a loss outside the new cover refuses."""
+    s = db.login("admin", ADMIN_PASSWORD)
+    try:
+        build_org(s)
+        fire_policy(s)
+        ok(create_loss(s, {"code": "L1", "loss_date": dt.date(1986, 11, 1)}, policy_no=POLICY))
+        assert s.close_db().ok and not s.opened
+        shorter = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 10, 31)})
+        assert shorter.rc == Constraint.LOSS_DATE.rc, shorter
+        ok(modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 11, 30)}))
+        assert not s.opened  # what the primitive opened, on demand too, it closed
+        # inside the caller's unit nothing can be opened: the read answers 600 and nothing is written
+        assert s.open_db([("PRA", 2)]).ok and s.begin().ok
+        inside = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 12, 31)})
+        assert inside.rc == RC.MODE_FORBIDS and "Loss" in inside.message
+        assert s.rollback().ok
+    finally:
+        s.close()
