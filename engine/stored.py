@@ -16,6 +16,7 @@ dates leave as ``datetime64``.
   date, from its movements; losses with no movement (entered before the history was kept, or
   through an older version of the schema) are listed by :meth:`~StoredBusiness.without_history`
   with their stored figures, and left out of anything dated;
+* :meth:`~StoredBusiness.guaranties` — every guaranty as stored, its decimal items as ``float64``;
 * :meth:`~StoredBusiness.guaranties_in_force` — the guaranties of the contracts in force at a date,
   composed over the term (a renewal or policy and its endorsements up to that date: sums insured
   and premiums add up, the other items are the last one's), with their class of business;
@@ -44,11 +45,28 @@ __all__ = ["StoredBusiness"]
 READ = ("PRA", "Guaranty", "Loss", "LossMovement", "Treaty", "Placement", "ReinsuranceCession")
 
 
+#: What :func:`pandas.api.types.infer_dtype` answers for a column ``float`` converts as :func:`_float` does.
+_NUMBERS = frozenset(("decimal", "floating", "integer", "mixed-integer-float", "empty"))
+
+
 def _floats(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     for column in columns:
         if column in frame.columns:
-            frame[column] = pd.to_numeric(frame[column].map(_float), errors="raise").astype("float64")
+            frame[column] = _float_column(frame[column])
     return frame
+
+
+def _float_column(column: pd.Series) -> pd.Series:
+    """``column`` as float64, nulls NaN: numpy's conversion (one ``float()`` per value in C) when every
+    value is a number, which the type inference settles in C too; else value by value, which names
+    the first value that is not an amount."""
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in _NUMBERS:
+        missing = pd.isna(values)
+        out = np.full(len(values), np.nan)
+        out[~missing] = values[~missing].astype("float64")
+        return pd.Series(out, index=column.index, name=column.name)
+    return pd.to_numeric(column.map(_float), errors="raise").astype("float64")
 
 
 def _float(value: Any) -> float:
@@ -164,6 +182,14 @@ class StoredBusiness:
         return losses[~losses["code"].isin(moved)].reset_index(drop=True)
 
     # -- production -------------------------------------------------------------------------------------
+    def guaranties(self) -> pd.DataFrame:
+        """Every guaranty as stored (READ SELECTION, identifier order): the record type's items, its
+        decimal items — ``share_pct``, ``sum_insured``, ``premium``, ``damage_amount``, ``damage_pct`` —
+        as ``float64`` (nulls NaN), its dates as ``datetime64``."""
+        schema = self.session.schema.record_types["Guaranty"]
+        money = [i.name for i in schema.items if i.type == "decimal" and i.repetitive is None]
+        return _floats(self.frame("Guaranty"), money)
+
     def guaranties_in_force(self, as_of: dt.date | str) -> pd.DataFrame:
         """The guaranties of the contracts in force at ``as_of`` (the last PRA of each policy whose
         cover contains the date, not cancelled by then), composed over the term: ``policy_no,
@@ -180,7 +206,7 @@ class StoredBusiness:
         term = latest[[*keys, "class_of_business", "cover_start", "cover_end"]].rename(
             columns={"endorsement_no": "in_force_endorsement_no"}
         )
-        guaranties = _floats(self.frame("Guaranty"), ("sum_insured", "premium"))
+        guaranties = self.guaranties()
         parts = guaranties.merge(term, on=["policy_no", "renewal_no"])
         parts = parts[parts["endorsement_no"] <= parts["in_force_endorsement_no"]]
         parts = parts[parts["cancellation_date"].isna() | (parts["cancellation_date"] > at)]

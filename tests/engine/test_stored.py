@@ -20,7 +20,7 @@ from assurdb.domain.primitives import (
 )
 from assurdb.domain.synthetic import load_synthetic_company
 from assurdb.engine.errors import EngineError
-from assurdb.engine.stored import StoredBusiness
+from assurdb.engine.stored import StoredBusiness, _floats
 from tests.domain.conftest import POLICY, D, fire_policy, guaranty, ok
 
 
@@ -87,6 +87,25 @@ def test_guaranties_in_force_are_composed_over_the_term(org: Any) -> None:
     assert stored.guaranties_in_force("1987-06-30").empty
     with pytest.raises(EngineError, match="as_of is a date"):
         stored.guaranties_in_force("the end of June")
+
+
+def test_guaranties_arrive_as_stored_with_their_decimals_as_floats(org: Any) -> None:
+    fire_policy(org)
+    frame = StoredBusiness(org).guaranties()
+    assert frame[["peril", "sum_insured", "premium", "share_pct"]].values.tolist() == [
+        ["FIRE", 100000.0, 600.0, 100.0],
+        ["THEFT", 20000.0, 400.0, 100.0],
+    ]
+    for item in ("share_pct", "sum_insured", "premium", "damage_amount", "damage_pct"):
+        assert frame[item].dtype == "float64", item
+    assert frame["damage_amount"].isna().all() and str(frame["damage_date"].dtype).startswith("datetime64")
+
+
+def test_a_value_that_is_not_an_amount_is_named() -> None:
+    frame = pd.DataFrame({"premium": [D("1.10"), None, 3], "rate": [D("0.5"), "half", None]})
+    assert _floats(frame.copy(), ["premium"])["premium"].tolist()[::2] == [1.1, 3.0]
+    with pytest.raises(EngineError, match="not an amount: 'half'"):
+        _floats(frame, ["rate"])
 
 
 def test_the_program_arrives_flattened(org: Any) -> None:
