@@ -158,7 +158,9 @@ def test_decimal_scale_greater_than_length() -> None:
 
 def test_bad_combine_rule() -> None:
     text = broken("combine: sum}", "combine: max}")
-    assert_problem(the_problem(text), 15, "record type PRA.premium", "combine rule must be one of sum, last, keep, not 'max'")
+    assert_problem(
+        the_problem(text), 15, "record type PRA.premium", "combine rule must be one of sum, last, keep, not 'max'"
+    )
 
 
 def test_combine_sum_on_text() -> None:
