@@ -38,6 +38,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
 from typing import Any
 
+import pandas as pd
+
 from assurdb.domain.accounting.chart import Chart, load_chart
 from assurdb.domain.accounting.journal import (
     CENT,
@@ -380,7 +382,12 @@ def account_loss(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> Accounted:
     """ACCOUNT LOSS (thesis V.3.1 f): the reserve at creation, the payments since the last
-    call (booked on ``payment_date``, else the writing date), the reserve left on cancellation."""
+    call (booked on ``payment_date``, else the writing date) and the reserve they use up, the
+    revaluation of the reserve since the last call (a reserve raised or released by a loss
+    movement or a new amount, booked on the writing date), the reserve left on cancellation.
+
+    The reserve due is ``amount − paid`` (never below 0: with loss movements, the outstanding);
+    ``accounted_outstanding`` keeps what the ledger holds, so the next call posts the difference."""
 
     def plan(a: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
         pra = _pra_of(session, LOSS, _PRA_OF_LOSS, a)
@@ -388,11 +395,15 @@ def account_loss(
         before = max(_money(a["accounted_paid"]), Decimal(0))
         after = max(_money(a["paid"]), Decimal(0))
         cancelled = bool(a["accounted_cancellation"])
+        # the reserve in the ledger (a schema without accounted_outstanding posts no revaluation)
+        tracked = "accounted_outstanding" in a
+        held = _money(a.get("accounted_outstanding"))
         events: list[_Event] = []
         flags: dict[str, Any] = {}
         if not a["accounted_creation"]:
             events.append(_Event("creation", a["notification_date"] or a["loss_date"], {"reserve": reserve}))
             flags["accounted_creation"] = True
+            held = reserve
         if _money(a["paid"]) != _money(a["accounted_paid"]):
             # the reserve used up is what the payments consume of it: min(paid, reserve) moves;
             # a refund (paid lowered) puts back what it had used (negative: swapped sides)
@@ -401,10 +412,17 @@ def account_loss(
             when = payment_date or writing_date or dt.date.today()
             events.append(_Event("payment", when, {"paid": delta, "reserve": used}))
             flags["accounted_paid"] = _money(a["paid"])
+            held -= used
         if a["cancellation_date"] is not None and not cancelled:
-            paid = after if "accounted_paid" in flags else before
-            events.append(_Event("cancellation", a["cancellation_date"], {"reserve": reserve - min(paid, reserve)}))
+            events.append(_Event("cancellation", a["cancellation_date"], {"reserve": held}))
             flags["accounted_cancellation"] = True
+            held = Decimal(0)
+        elif tracked and not cancelled and held != max(reserve - after, Decimal(0)):
+            due = max(reserve - after, Decimal(0))
+            events.append(_Event("revaluation", writing_date or dt.date.today(), {"reserve": due - held}))
+            held = due
+        if tracked and held != _money(a["accounted_outstanding"]):
+            flags["accounted_outstanding"] = held
         return events, flags, pra["handling_code"]
 
     return _account(session, LOSS, loss, [(PRA, READ)], plan, writing_date=writing_date, chart=chart, timeout=timeout)
@@ -441,6 +459,12 @@ def pending(session: Session, rt: str, *, timeout: float = DEFAULT_TIMEOUT) -> l
     if rt == LOSS:
         zero = Decimal(0)
         due |= frame["paid"].map(lambda v: v or zero) != frame["accounted_paid"].map(lambda v: v or zero)
+        if "accounted_outstanding" in frame:  # a reserve revalued since the last ACCOUNT LOSS
+            amounts = zip(frame["amount"], frame["paid"], strict=True)
+            reserve = [max((a or zero) - (p or zero), zero) for a, p in amounts]
+            live = frame["accounted_creation"].fillna(False) & ~frame["accounted_cancellation"].fillna(False)
+            held = frame["accounted_outstanding"].map(lambda v: v or zero)
+            due |= live & (pd.Series(reserve, index=frame.index) != held)
     rows = frame.loc[due, list(IDENTIFIERS[rt])].to_dict("records")
     return [{str(k): int(v) if isinstance(v, Integral) else str(v) for k, v in row.items()} for row in rows]
 

@@ -38,6 +38,7 @@ from assurdb.domain.primitives import (
     cancel_pra,
     create_endorsement,
     create_loss,
+    create_loss_movement,
     create_policy,
     find_contract_in_force,
     reinstate_pra,
@@ -517,3 +518,38 @@ def test_cancelling_an_endorsed_contract_returns_the_whole_contract_s_unearned_p
     assert returned == [D("301.64"), D("300.00")] and sum(returned) == D("601.64")
     # accounted: the reinstatement that would unmatch the journal is refused for the whole term
     assert reinstate_pra(s, pra_id("777777-24", 0, 0)).rc == DomainRC.WRONG_STATE
+
+
+def test_revaluations_and_payments_after_account_are_posted(org: Any) -> None:
+    """A loss of 500 with 300 paid, accounted: reserve 200 in the ledger. A reserve movement of +300
+    (or a new amount of 800) is posted by the next ACCOUNT LOSS as a revaluation: 500 of reserve;
+    a payment of 100 then uses 100 of it (400 left); a release of 150 leaves 250."""
+    s = org
+    assert install_chart(s, opened_on=dt.date(2024, 1, 1)).ok
+    policy = {"policy_no": "888888-24", "class_of_business": "FIRE", "cover_start": dt.date(2024, 1, 1),
+              "cover_end": dt.date(2024, 12, 31), "premium": D("1200.00")}  # fmt: skip
+    guaranties = [{"peril": "FIRE", "premium": D("1200.00")}]
+    assert create_policy(s, policy, guaranties, insured=DUPONT, handling_cell="B1-DEP").ok
+    loss = {"code": "LR", "loss_date": dt.date(2024, 3, 1), "amount": D(500), "paid": D(300)}
+    assert create_loss(s, loss, policy_no="888888-24").ok
+
+    def ledger() -> Decimal:
+        return -sum((e[4] for e in entries(s, source_id="LR") if e[3] == N("claims_reserves")), D(0))
+
+    def account(when: dt.date) -> Any:
+        done = account_all(s, writing_date=when, payment_date=when)
+        assert done.ok, done
+        return [j.event for j in done.journals if j.source_id == "LR"]
+
+    assert account(dt.date(2024, 3, 31)) == ["creation", "payment"] and ledger() == D(200)
+    assert account(dt.date(2024, 4, 30)) == []  # nothing new
+    assert create_loss_movement(s, "LR", "reserve", dt.date(2024, 5, 2), D(300)).ok
+    assert account(dt.date(2024, 5, 31)) == ["revaluation"] and ledger() == D(500)
+    assert create_loss_movement(s, "LR", "payment", dt.date(2024, 6, 2), D(100)).ok
+    assert account(dt.date(2024, 6, 30)) == ["payment"] and ledger() == D(400)
+    assert create_loss_movement(s, "LR", "reserve", dt.date(2024, 7, 2), D(-150)).ok
+    assert account(dt.date(2024, 7, 31)) == ["revaluation"] and ledger() == D(250)
+    paid = sum((e[4] for e in entries(s, source_id="LR") if e[3] == N("claims_paid")), D(0))
+    assert paid == D(400) and journal_problems(s) == []
+    ok(s.open_db(["Loss"]))
+    assert ok(s.read_direct("Loss", {"code": "LR"})).article["accounted_outstanding"] == D(250)

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from assurdb.domain.accounting import account_all, install_chart
 from assurdb.domain.primitives import (
     create_loss,
     create_loss_movement,
@@ -38,6 +39,8 @@ def test_an_insurance_database_of_version_1_moves_to_version_2(make_url: Any, ba
         fire_policy(s)
         ok(create_reinsurance(s, guaranty(), "XRE", {"code": "RE1", "treaty_ref": "QS-1986", "ceded_pct": D(30)}))
         ok(create_loss(s, {"code": "L1", "loss_date": dt.date(1986, 3, 1), "amount": D(900)}, policy_no=POLICY))
+        assert install_chart(s, opened_on=dt.date(1986, 1, 1)).ok
+        assert account_all(s, writing_date=dt.date(1986, 3, 31), payment_date=dt.date(1986, 3, 31)).ok
     finally:
         s.close()
         db.close()
@@ -55,6 +58,7 @@ def test_an_insurance_database_of_version_1_moves_to_version_2(make_url: Any, ba
     try:
         loss = ok(find_occurrence(s, "Loss", {"code": "L1"})).article
         assert loss is not None and (loss["amount"], loss["outstanding"], loss["recovered"]) == (D(900), D(900), 0)
+        assert loss["accounted_outstanding"] == D(900)  # computed by the migration: the ledger's reserve
         cession = ok(find_occurrence(s, "ReinsuranceCession", {"code": "RE1"})).article
         assert cession is not None and cession["treaty_code"] is None
         treaty = {
@@ -70,6 +74,9 @@ def test_an_insurance_database_of_version_1_moves_to_version_2(make_url: Any, ba
         ok(create_loss_movement(s, "L1", "payment", dt.date(1986, 4, 1), D(400)))
         loss = ok(find_occurrence(s, "Loss", {"code": "L1"})).article
         assert loss is not None and (loss["paid"], loss["outstanding"]) == (D(400), D(500))
+        done = account_all(s, writing_date=dt.date(1986, 4, 30), payment_date=dt.date(1986, 4, 30))
+        assert done.ok and [j.event for j in done.journals if j.source_id == "L1"] == ["payment"]
+        assert ok(find_occurrence(s, "Loss", {"code": "L1"})).article["accounted_outstanding"] == D(500)  # type: ignore[index]
     finally:
         s.close()
         db.close()
