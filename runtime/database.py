@@ -32,7 +32,7 @@ from assurdb.runtime.errors import (
     SchemaVersion,
 )
 from assurdb.runtime.openings import Openings
-from assurdb.runtime.passwords import hash_password, verify_password
+from assurdb.runtime.passwords import dummy_hash, hash_password, usable_text, verify_password
 from assurdb.runtime.session import SessionCore, refuse
 from assurdb.runtime.specs import Interface, RecordSpec
 
@@ -102,9 +102,13 @@ class Database:
     def login(self, user: str, password: str) -> Session:
         """A session for ``user``; a wrong password (or unknown / inactive user) raises
         :class:`~assurdb.runtime.errors.AuthenticationError`."""
+        usable = usable_text(user) and usable_text(password)
         with self.system_session() as system:
-            found = system.fetch(self.records["User"], {"name": user}) if isinstance(user, str) else None
-            if found is None or not found["active"] or not verify_password(password, found["password_hash"]):
+            found = system.fetch(self.records["User"], {"name": user}) if usable else None
+            # the same work for every refusal: an unknown name verifies against a dummy hash
+            stored = found["password_hash"] if found is not None else dummy_hash()
+            verified = verify_password(password if usable else "", stored)
+            if found is None or not found["active"] or not verified:
                 raise AuthenticationError(user)
             permissions = self._permissions(system, user)
         return self._session(user, permissions)
@@ -143,6 +147,8 @@ class Database:
         """Create a user (its password kept only as a salted scrypt hash)."""
         if not isinstance(password, str) or not password:
             raise MetaDBError("a password is required")
+        if not usable_text(name) or not usable_text(password):
+            raise MetaDBError("a user name and a password are text without NUL characters or lone surrogates")
         article = {"name": name, "password_hash": hash_password(password), "active": active}
         self._admin([("User", 2)], lambda s: s.write("User", article))
 

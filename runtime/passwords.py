@@ -39,3 +39,26 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+_DUMMY: list[str] = []
+
+
+def dummy_hash() -> str:
+    """A hash of no one's password, made once: a login for an unknown user verifies against it, so
+    that it costs what a known user's does and its time tells nothing (user enumeration)."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(base64.b64encode(os.urandom(24)).decode()))
+    return _DUMMY[0]
+
+
+def usable_text(value: object, *, limit: int | None = None) -> bool:
+    """A user name or password a login may take: a ``str`` without NUL and without lone surrogates
+    (which no driver can encode), of at most ``limit`` characters."""
+    if not isinstance(value, str) or "\x00" in value or (limit is not None and len(value) > limit):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -135,3 +135,48 @@ def test_bad_urls(url: str, match: str) -> None:
         assurdb.create(url, admin_password="x")
     with pytest.raises(assurdb.AssurdbError):
         assurdb.create("sqlite:///x.db")  # no admin password
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [
+        (b"admin", ADMIN_PASSWORD),
+        (["admin"], ADMIN_PASSWORD),
+        (None, ADMIN_PASSWORD),
+        ("adm\ud800", ADMIN_PASSWORD),  # a lone surrogate no driver can encode
+        ("ad\x00min", ADMIN_PASSWORD),
+        ("a" * 500, ADMIN_PASSWORD),
+        ("admin", b"secret"),
+        ("admin", "p\ud800ss"),
+        ("admin", None),
+    ],
+)
+def test_login_refuses_bad_arguments_on_every_dbms(db: Any, user: Any, password: Any) -> None:
+    with pytest.raises(assurdb.AuthenticationError):
+        db.login(user, password)
+    db.login("admin", ADMIN_PASSWORD).close()  # nothing was left half-done
+
+
+@pytest.mark.parametrize(("name", "password"), [("clerk\ud800", "pw"), ("clerk", "p\x00w"), (b"clerk", "pw")])
+def test_add_user_refuses_names_and_passwords_no_driver_can_store(db: Any, name: Any, password: Any) -> None:
+    with pytest.raises(assurdb.AssurdbError, match="lone surrogates"):
+        db.add_user(name, password)
+
+
+def test_an_unknown_user_costs_a_password_verification(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """User enumeration by timing: a refusal verifies a password hash whether the name exists or
+    not (an unknown name against a dummy hash), so both cost one scrypt."""
+    import assurdb.runtime.database as database
+
+    calls: list[str] = []
+    real = database.verify_password
+
+    def counted(password: str, stored: str) -> bool:
+        calls.append(stored)
+        return real(password, stored)
+
+    monkeypatch.setattr(database, "verify_password", counted)
+    for user in ("admin", "nobody", b"admin"):
+        with pytest.raises(assurdb.AuthenticationError):
+            db.login(user, "wrong")
+    assert len(calls) == 3 and calls[1] == calls[2] != calls[0]  # the dummy hash for both unknowns
