@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 #: Bumped whenever the contract below changes shape; generated modules check it at import
 #: (protobuf's runtime version check), so stale generated code fails loudly.
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 
 #: One value of a simple item, as requests answer it (a decimal is always a ``Decimal``).
 Scalar = int | Decimal | str | bool | date
@@ -70,6 +70,8 @@ class RC(IntEnum):
     """Fixed return codes. OPEN DB also answers 10·i, 500+i and 600+i."""
 
     OK = 0
+    #: the action code is none of the contract's (``Session.call``): the request was not understood
+    ACTION_UNKNOWN = 1
     RT_UNKNOWN = 10
     RT_MISMATCH = 11
     KEY_NOT_ACCESS = 12

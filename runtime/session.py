@@ -66,7 +66,8 @@ class SessionCore(Paths):
         try:
             method = getattr(self, Action(action).method)
         except (ValueError, TypeError):
-            return refuse(RC.DBMS_FAILURE, f"unknown action code {action!r}")
+            known = ", ".join(str(int(a)) for a in Action)
+            return refuse(RC.ACTION_UNKNOWN, f"unknown action code {action!r}; the contract's are {known}")
         try:
             reply: Reply = method(*inputs)
         except TypeError as exc:

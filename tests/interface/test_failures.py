@@ -32,5 +32,7 @@ def test_unknown_action_codes_and_wrong_inputs_through_the_router(admin: Any) ->
     assert admin.call(assurdb.Action.OPEN_DB, [("Insured", 2)]).rc == RC.OK
     assert admin.call(40, "Insured", insured(5, "E")).rc == RC.OK
     assert admin.call(20, "Insured", {"code": 5}).article["name"] == "E"
-    assert admin.call(99).rc == RC.DBMS_FAILURE
+    unknown = admin.call(99)
+    assert unknown.rc == RC.ACTION_UNKNOWN == 1 and "unknown action code 99" in unknown.message
+    assert admin.call("open").rc == RC.ACTION_UNKNOWN
     assert admin.call(40, "Insured").rc == RC.RT_MISMATCH  # an input missing

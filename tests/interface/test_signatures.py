@@ -103,6 +103,7 @@ def test_public_api_of_spec_10() -> None:
     assert (assurdb.Mode.CONSULT, assurdb.Mode.MODIFY_SHARED, assurdb.Mode.MODIFY_EXCLUSIVE) == (1, 2, 3)
     expected_rc = {
         "OK": 0,
+        "ACTION_UNKNOWN": 1,
         "RT_UNKNOWN": 10,
         "RT_MISMATCH": 11,
         "KEY_NOT_ACCESS": 12,
