@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from assurdb.engine.errors import EngineError
-from assurdb.engine.reserving.stored import case_reserves, reserve
+from assurdb.engine.reserving.stored import case_reserves, net_shares, reserve
 from assurdb.engine.solvency import SEGMENTS, PremiumReserveSCR, premium_reserve_scr
+from assurdb.engine.stored import covered_by, covering
 
 if TYPE_CHECKING:
     from assurdb.engine.stored import StoredBusiness
@@ -106,35 +107,28 @@ def _premiums(stored: StoredBusiness, at: pd.Timestamp) -> pd.DataFrame:
             "cancellation_date",
         ]
     ]
-    terms = pra[pra["endorsement_no"] == 0][["policy_no", "renewal_no", "cover_start"]].rename(
-        columns={"cover_start": "term_start"}
-    )
-    rows = stored.frame("Guaranty")[
+    rows = stored.guaranties()[
         ["policy_no", "renewal_no", "endorsement_no", "guaranty_no", "peril", "premium", "cancellation_date"]
     ].rename(columns={"cancellation_date": "guaranty_cancelled"})
-    rows["premium"] = [float(v) if v is not None and v is not pd.NA else 0.0 for v in rows["premium"]]
+    rows["premium"] = rows["premium"].fillna(0.0)
     rows = rows.merge(pra, on=["policy_no", "renewal_no", "endorsement_no"]).merge(
-        terms, on=["policy_no", "renewal_no"], how="left"
+        stored.term_starts(), on=["policy_no", "renewal_no"], how="left"
     )
     stop = rows[["cancellation_date", "guaranty_cancelled"]].min(axis=1)
     rows["stop"] = stop.where(stop <= at)
     rows["year"] = rows["term_start"].dt.year.fillna(rows["cover_start"].dt.year).astype("int64")
-    treaties = stored.treaties()
-    share = pd.Series(0.0, index=rows.index)
-    for _, treaty in treaties[treaties["kind"] == "quota_share"].iloc[::-1].iterrows():
-        year = rows["year"] if treaty["attachment"] == "LORA" else rows["cover_start"].dt.year
-        hit = year == treaty["underwriting_year"]
-        if treaty["classes"]:
-            hit &= rows["class_of_business"].isin(treaty["classes"])
-        share[hit] = float(treaty["share_pct"]) / 100.0
-    cessions = stored.cessions()
-    surplus_codes = set(treaties.loc[treaties["kind"] == "surplus", "code"])
-    surplus = cessions[cessions["treaty_code"].isin(surplus_codes) | (cessions["contract_type"] == "surplus")]
-    ceded_pct = surplus.groupby(["policy_no", "renewal_no", "guaranty_no"])["ceded_pct"].sum().clip(upper=100.0)
+    quota = covering(stored.treaties(), "quota_share", rows["class_of_business"], _years(rows))
+    share = pd.to_numeric(quota["share_pct"], errors="coerce").fillna(0.0) / 100.0
     keyed = rows.set_index(["policy_no", "renewal_no", "guaranty_no"]).index
-    surplus_share = pd.Series(ceded_pct.reindex(keyed).fillna(0.0).to_numpy() / 100.0, index=rows.index)
+    surplus_share = pd.Series(stored.surplus_ceded().reindex(keyed).fillna(0.0).to_numpy() / 100.0, index=rows.index)
     rows["retained"] = (1.0 - share) * (1.0 - surplus_share)
     return rows
+
+
+def _years(rows: pd.DataFrame) -> pd.DataFrame:
+    """A guaranty row's underwriting year for a treaty attaching risks (its term's start) and for
+    one attaching losses (the year its cover starts)."""
+    return pd.DataFrame({"LORA": rows["year"], "LOD": rows["cover_start"].dt.year})
 
 
 def _xl_premiums(
@@ -143,12 +137,10 @@ def _xl_premiums(
     """Per non-proportional treaty: the subject premium by segment (retained by the proportional
     treaties, classes and year covered), its premium and its period."""
     treaties = stored.treaties()
+    years = _years(rows)
     out = []
     for _, treaty in treaties[treaties["kind"].isin(["risk_xl", "event_xl", "stop_loss"])].iterrows():
-        year = rows["year"] if treaty["attachment"] == "LORA" else rows["cover_start"].dt.year
-        hit = year == treaty["underwriting_year"]
-        if treaty["classes"]:
-            hit &= rows["class_of_business"].isin(treaty["classes"])
+        hit = covered_by(treaty, rows["class_of_business"], years)
         subject = (rows["premium"] * rows["retained"])[hit].groupby(segments[hit]).sum()
         rate, amount = treaty["premium_rate_pct"], treaty["premium_amount"]
         scheme = treaty["premium_scheme"]
@@ -212,14 +204,17 @@ def solvency(
     case_only: dict[str, str] = {}
     be_gross, be_net = {}, {}
     losses = _loss_segments(stored, mapping, at)
+    shares = net_shares(stored)  # once for every segment
     for segment in volumes.index:
         codes = losses.index[losses["segment"] == segment]
         try:
-            reserves = reserve(stored, basis="incurred", as_of=at.date(), rate=rate, curve=curve, loss_codes=codes)
+            reserves = reserve(
+                stored, basis="incurred", as_of=at.date(), rate=rate, curve=curve, loss_codes=codes, shares=shares
+            )
             be_gross[segment], be_net[segment] = reserves.gross.best_estimate, reserves.net.best_estimate
         except EngineError as error:
             case_only[segment] = str(error)
-            be_gross[segment], be_net[segment] = case_reserves(stored, as_of=at.date(), loss_codes=codes)
+            be_gross[segment], be_net[segment] = case_reserves(stored, as_of=at.date(), loss_codes=codes, shares=shares)
     volumes["be_gross"] = pd.Series(be_gross)
     volumes["be_net"] = pd.Series(be_net)
     volumes = volumes.reindex([s for s in SEGMENTS if s in volumes.index])

@@ -39,7 +39,7 @@ from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.engine.errors import EngineError
 from assurdb.metadb.contract import Mode, Session
 
-__all__ = ["StoredBusiness"]
+__all__ = ["StoredBusiness", "covered_by", "covering"]
 
 #: What the adapter reads (each in mode 1).
 READ = ("PRA", "Guaranty", "Loss", "LossMovement", "Treaty", "Placement", "ReinsuranceCession")
@@ -266,3 +266,41 @@ class StoredBusiness:
         )
         frame = _floats(frame, ("ceded_pct", "commission_rate"))
         return frame.sort_values("code", kind="stable").reset_index(drop=True)
+
+    def term_starts(self) -> pd.DataFrame:
+        """The start of each term (``policy_no, renewal_no, term_start``): its policy's or renewal's
+        cover start, which its endorsements share as underwriting year."""
+        pra = self.frame("PRA")
+        terms = pra[pra["endorsement_no"] == 0][["policy_no", "renewal_no", "cover_start"]]
+        return terms.rename(columns={"cover_start": "term_start"}).reset_index(drop=True)
+
+    def surplus_ceded(self) -> pd.Series:
+        """The percentage of each guaranty ceded by surplus (0–100), indexed by ``policy_no,
+        renewal_no, guaranty_no``: its cessions linked to a surplus treaty, or linked to none but
+        made as surplus cessions."""
+        treaties = self.treaties()
+        cessions = self.cessions()
+        surplus = set(treaties.loc[treaties["kind"] == "surplus", "code"])
+        unlinked = cessions["treaty_code"].isna() & (cessions["contract_type"] == "surplus")
+        chosen = cessions[cessions["treaty_code"].isin(surplus) | unlinked]
+        return chosen.groupby(["policy_no", "renewal_no", "guaranty_no"])["ceded_pct"].sum().clip(upper=100.0)
+
+
+def covered_by(treaty: Mapping[str, Any] | pd.Series, klass: pd.Series, year: pd.DataFrame) -> pd.Series:
+    """Which rows a treaty covers: its underwriting year — ``year["LORA"]`` (the term's) for a
+    treaty attaching risks, ``year["LOD"]`` (the accident's or the cover's) for one attaching losses —
+    and its classes of business (none listed: every class)."""
+    hit: pd.Series = year[treaty["attachment"]] == treaty["underwriting_year"]
+    if treaty["classes"]:
+        hit &= klass.isin(treaty["classes"])
+    return hit
+
+
+def covering(treaties: pd.DataFrame, kind: str, klass: pd.Series, year: pd.DataFrame) -> pd.DataFrame:
+    """For each row of ``klass`` / ``year``, the first treaty of ``kind`` in rank order that covers it
+    (:func:`covered_by`): the treaty's columns (``code`` and its terms), NaN where none does."""
+    code = pd.Series(pd.NA, index=klass.index, dtype="string")
+    for _, treaty in treaties[treaties["kind"] == kind].iterrows():  # rank order: the first one wins
+        code[covered_by(treaty, klass, year) & code.isna()] = treaty["code"]
+    columns = treaties.set_index("code")
+    return columns.reindex(code.to_numpy()).set_axis(klass.index).assign(code=code)

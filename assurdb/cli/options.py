@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
@@ -83,3 +84,19 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: Any, header: dict[str,
         writer.writerows(rows)
     else:
         out.write(json.dumps({**header, "rows": rows}, indent=2) + "\n")
+
+
+@contextmanager
+def logged_in(url: str, user: str, password: str) -> Iterator[Any]:
+    """A session of ``user`` on the database at ``url`` for the block; both closed afterwards."""
+    from assurdb.facade import connect
+
+    db = connect(url)
+    try:
+        session = db.login(user, password)
+        try:
+            yield session
+        finally:
+            session.close()
+    finally:
+        db.close()

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 import click
 
-from assurdb.cli.options import database, discounting, login, output, read_curve, write_rows
+from assurdb.cli.options import database, discounting, logged_in, login, output, read_curve, write_rows
 
 
 def _money(value: float) -> float:
@@ -107,25 +107,17 @@ def command(
     """
     from assurdb.engine.reserving.stored import reserve
     from assurdb.engine.stored import StoredBusiness
-    from assurdb.facade import connect
 
     spot = read_curve(rate, curve)
-    db = connect(url)
-    try:
-        session = db.login(user, password)
-        try:
-            result = reserve(
-                StoredBusiness(session),
-                basis=basis,  # type: ignore[arg-type]
-                grain=grain,  # type: ignore[arg-type]
-                as_of=as_of.date() if as_of is not None else None,
-                rate=rate,
-                curve=spot,
-            )
-        finally:
-            session.close()
-    finally:
-        db.close()
+    with logged_in(url, user, password) as session:
+        result = reserve(
+            StoredBusiness(session),
+            basis=basis,  # type: ignore[arg-type]
+            grain=grain,  # type: ignore[arg-type]
+            as_of=as_of.date() if as_of is not None else None,
+            rate=rate,
+            curve=spot,
+        )
     if fmt == "table":
         render_table(result, output)
         return

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 import click
 
-from assurdb.cli.options import database, discounting, login, output, read_curve, write_rows
+from assurdb.cli.options import database, discounting, logged_in, login, output, read_curve, write_rows
 
 
 def read_mapping(path: str) -> dict[str | tuple[str, str], str | None]:
@@ -109,25 +109,17 @@ def command(
     """
     from assurdb.engine.capital import solvency
     from assurdb.engine.stored import StoredBusiness
-    from assurdb.facade import connect
 
     spot = read_curve(rate, curve)
     segments = read_mapping(mapping) if mapping is not None else None
-    db = connect(url)
-    try:
-        session = db.login(user, password)
-        try:
-            result = solvency(
-                StoredBusiness(session),
-                as_of=as_of.date() if as_of is not None else None,
-                mapping=segments,
-                rate=rate,
-                curve=spot,
-            )
-        finally:
-            session.close()
-    finally:
-        db.close()
+    with logged_in(url, user, password) as session:
+        result = solvency(
+            StoredBusiness(session),
+            as_of=as_of.date() if as_of is not None else None,
+            mapping=segments,
+            rate=rate,
+            curve=spot,
+        )
     if fmt == "table":
         render_table(result, output)
         return

@@ -13,12 +13,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from assurdb.domain.constraints import Lookup, items_of, pra_label
-from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, modify_occurrence, record_type, validate
+from assurdb.domain.primitives.generic import (
+    DAMAGE_ITEMS,
+    Confirm,
+    identifier_of,
+    modify_occurrence,
+    record_type,
+    validate,
+)
 from assurdb.domain.primitives.support import Work, in_unit, lookup_failed, merge, opened_for, reading, writing
 from assurdb.domain.results import DomainRC, Result, done, failed
 from assurdb.metadb.contract import RC, Session
@@ -111,8 +118,34 @@ def _term(lk: Lookup, pra: Mapping[str, Any]) -> list[dict[str, Any]]:
     return sorted(term, key=lambda p: int(p.get("endorsement_no") or 0))
 
 
-def _cancelled(article: Mapping[str, Any]) -> bool:
-    return article.get("cancellation_date") is not None or article.get("cancellation_type") is not None
+def is_cancelled(article: Mapping[str, Any]) -> bool:
+    """Whether an occurrence carries a cancellation (a type or a date)."""
+    return any(article.get(i) is not None for i in CANCELLATION_ITEMS)
+
+
+def _rewrite_together(
+    session: Session,
+    lk: Lookup,
+    meta: RecordType,
+    current: Mapping[str, Any],
+    along: Sequence[Mapping[str, Any]],
+    items: Mapping[str, Any],
+    what: str,
+    said: str,
+) -> Result:
+    """REWRITE ``items`` into each of ``along`` (``current`` among them) in one unit of work; the
+    result is ``current``'s, the message counts the other PRAs of the term."""
+    rt = meta.name
+
+    def body(work: Work) -> Result:
+        replies = [work.do(session.rewrite(rt, {**identifier_of(meta, a), **items}), f"{what} {rt}") for a in along]
+        mine = next(r for r, a in zip(replies, along, strict=True) if lk.key(rt, a) == lk.key(rt, current))
+        shown = lk.describe(rt, current)
+        if len(along) > 1:
+            shown += f" and {len(along) - 1} other PRA(s) of its term"
+        return done(f"{shown} {said}", mine.article, reply=mine)
+
+    return in_unit(session, body)
 
 
 def _needs_for(rt: str) -> dict[str, int]:
@@ -156,7 +189,7 @@ def cancel(
         if current is None:
             problem = lookup_failed(lk, f"CANCEL {rt}")
             return problem or failed(RC.NOT_FOUND, f"no {lk.describe(rt, ident)}")
-        if current.get("cancellation_date") is not None or current.get("cancellation_type") is not None:
+        if is_cancelled(current):
             return failed(
                 DomainRC.WRONG_STATE,
                 f"{lk.describe(rt, current)} is already cancelled ({current.get('cancellation_type')}, "
@@ -170,21 +203,11 @@ def cancel(
                 f"({start} – {end or '…'})",
             )
         # a contract is cancelled whole: every PRA of its term not cancelled yet (thesis V.3.1 b)
-        along = [p for p in _term(lk, current) if not _cancelled(p)] if rt == "PRA" else [current]
+        along = [p for p in _term(lk, current) if not is_cancelled(p)] if rt == "PRA" else [current]
         items = {k: changes[k] for k in CANCELLATION_ITEMS}
-
-        def body(work: Work) -> Result:
-            replies = [
-                work.do(session.rewrite(rt, {**{i: a[i] for i in meta.identifier_items}, **items}), f"CANCEL {rt}")
-                for a in along
-            ]
-            mine = next(r for r, a in zip(replies, along, strict=True) if lk.key(rt, a) == lk.key(rt, current))
-            shown = lk.describe(rt, current)
-            if len(along) > 1:
-                shown += f" and {len(along) - 1} other PRA(s) of its term"
-            return done(f"{shown} cancelled on {cancellation_date}", mine.article, reply=mine)
-
-        return in_unit(session, body)
+        return _rewrite_together(
+            session, lk, meta, current, along, items, "CANCEL", f"cancelled on {cancellation_date}"
+        )
 
 
 def reinstate(session: Session, rt: str, identifier: Mapping[str, Any], *, confirm: Confirm | None = None) -> Result:
@@ -208,12 +231,13 @@ def reinstate(session: Session, rt: str, identifier: Mapping[str, Any], *, confi
         if current is None:
             problem = lookup_failed(lk, f"REINSTATE {rt}")
             return problem or failed(RC.NOT_FOUND, f"no {lk.describe(rt, ident)}")
-        if current.get("cancellation_date") is None and current.get("cancellation_type") is None:
+        if not is_cancelled(current):
             return failed(DomainRC.WRONG_STATE, f"{lk.describe(rt, current)} is not cancelled")
         # a contract cancelled whole is reinstated whole: the PRAs of its term cancelled with it
         same = [current.get(i) for i in CANCELLATION_ITEMS]
-        along = [p for p in _term(lk, current) if [p.get(i) for i in CANCELLATION_ITEMS] == same]
-        along = along if rt == "PRA" else [current]
+        along = [current]
+        if rt == "PRA":
+            along = [p for p in _term(lk, current) if [p.get(i) for i in CANCELLATION_ITEMS] == same]
         accounted = next((a for a in along if a.get("accounted_cancellation")), None)
         if accounted is not None:
             return failed(
@@ -224,16 +248,4 @@ def reinstate(session: Session, rt: str, identifier: Mapping[str, Any], *, confi
         if confirm is not None and not confirm(f"reinstate {lk.describe(rt, current)}"):
             return failed(DomainRC.NOT_CONFIRMED, f"reinstatement of {lk.describe(rt, current)} not confirmed")
         cleared = dict.fromkeys(CANCELLATION_ITEMS)
-
-        def body(work: Work) -> Result:
-            replies = [
-                work.do(session.rewrite(rt, {**{i: a[i] for i in meta.identifier_items}, **cleared}), f"REINSTATE {rt}")
-                for a in along
-            ]
-            mine = next(r for r, a in zip(replies, along, strict=True) if lk.key(rt, a) == lk.key(rt, current))
-            shown = lk.describe(rt, current)
-            if len(along) > 1:
-                shown += f" and {len(along) - 1} other PRA(s) of its term"
-            return done(f"{shown} reinstated", mine.article, reply=mine)
-
-        return in_unit(session, body)
+        return _rewrite_together(session, lk, meta, current, along, cleared, "REINSTATE", "reinstated")

@@ -50,7 +50,7 @@ from assurdb.domain.constraints import (
 from assurdb.domain.constraints.codes import Article
 from assurdb.domain.primitives.combine import ZERO, combine_occurrences, difference
 from assurdb.domain.primitives.generic import DAMAGE_ITEMS, Confirm, validate
-from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, reinstate
+from assurdb.domain.primitives.lifecycle import ACCOUNTED_PREFIX, CANCELLATION_ITEMS, cancel, is_cancelled, reinstate
 from assurdb.domain.primitives.support import (
     Abort,
     Work,
@@ -220,10 +220,6 @@ def compose_guaranties(schema: Schema, chains: Chains, term: Sequence[Mapping[st
         for g in chains.guaranties.get(pra_key(pra), []):
             per_number[int(g["guaranty_no"])].append(g)
     return {n: combine_occurrences(meta, per_number[n]) for n in sorted(per_number)}
-
-
-def _cancelled(article: Mapping[str, Any]) -> bool:
-    return article.get("cancellation_date") is not None or article.get("cancellation_type") is not None
 
 
 # -- periods -----------------------------------------------------------------------------------------
@@ -431,7 +427,7 @@ class _ChainPlanner:
                         position=position,
                     )
                 )
-        if _cancelled(last):
+        if is_cancelled(last):
             _stop(
                 DomainRC.WRONG_STATE,
                 f"{what}: the contract {pra_label(last)} is cancelled ({last.get('cancellation_type')}, "
@@ -492,14 +488,14 @@ class _ChainPlanner:
         guaranties: list[Article] = []
         current = compose_guaranties(self.schema, self.chains, term)
         for n, g in current.items():
-            if _cancelled(g):
+            if is_cancelled(g):
                 continue  # a cancelled guaranty is not renewed
             renewed = _reset(self.g_meta, g)
             renewed.update(spec.guaranty_changes.get(n, {}))
             renewed.update({**new_id, "guaranty_no": n})
             guaranties.append(renewed)
         for n, changes in spec.guaranty_changes.items():
-            if n in current and _cancelled(current[n]):
+            if n in current and is_cancelled(current[n]):
                 _stop(DomainRC.WRONG_STATE, f"{what} {label}: guaranty {n} is cancelled", position)
             if n not in current:
                 guaranties.append({**changes, **new_id, "guaranty_no": n})  # defaults: _finish validates
@@ -540,7 +536,7 @@ class _ChainPlanner:
         guaranties: list[Article] = []
         current = compose_guaranties(self.schema, self.chains, term)
         for n, g in current.items():
-            if _cancelled(g):
+            if is_cancelled(g):
                 continue  # a cancelled guaranty stays in the term where it was cancelled
             target = _validated(self.session, self.g_meta, {**g, **spec.guaranty_changes.get(n, {})}, position)
             _amounts(self.schema, "Guaranty", target, f"Guaranty {label} guaranty {n}", position)
@@ -548,7 +544,7 @@ class _ChainPlanner:
             stored.update({**new_id, "guaranty_no": n})
             guaranties.append(stored)
         for n, changes in spec.guaranty_changes.items():
-            if n in current and _cancelled(current[n]):
+            if n in current and is_cancelled(current[n]):
                 _stop(DomainRC.WRONG_STATE, f"{what} {label}: guaranty {n} is cancelled", position)
             if n not in current:
                 # a guaranty the endorsement adds: its difference from nothing is its full value

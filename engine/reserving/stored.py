@@ -36,6 +36,7 @@ from assurdb.engine.errors import EngineError
 from assurdb.engine.reserving.discount import discount_factors_from_curve
 from assurdb.engine.reserving.ladder import ChainLadderResult, chain_ladder
 from assurdb.engine.reserving.triangles import triangle_from_movements
+from assurdb.engine.stored import covering
 
 if TYPE_CHECKING:
     from assurdb.engine.stored import StoredBusiness
@@ -93,20 +94,6 @@ class Reserves:
         return (self.gross, self.net)
 
 
-def _covering(treaties: pd.DataFrame, kind: str, klass: pd.Series, year: pd.DataFrame) -> pd.DataFrame:
-    """For each loss (row of ``klass`` / ``year``), the first treaty of ``kind`` in rank order that
-    covers its class in its underwriting year (``year[attachment]``): the treaty's columns, NaN if none."""
-    code = pd.Series(pd.NA, index=klass.index, dtype="string")
-    for _, treaty in treaties[treaties["kind"] == kind].iterrows():  # rank order: the first one wins
-        classes = treaty["classes"]
-        hit = year[treaty["attachment"]] == treaty["underwriting_year"]
-        if classes:
-            hit &= klass.isin(classes)
-        code[hit & code.isna()] = treaty["code"]
-    columns = treaties.set_index("code")
-    return columns.reindex(code.to_numpy()).set_axis(klass.index).assign(code=code)
-
-
 def net_shares(stored: StoredBusiness) -> pd.DataFrame:
     """Per loss with a history: ``retained`` (the share kept after the proportional treaties, 0–1),
     ``xl_priority`` and ``xl_limit`` (the per-risk layer covering it, NaN if none), and the treaty
@@ -114,9 +101,8 @@ def net_shares(stored: StoredBusiness) -> pd.DataFrame:
     losses = stored.losses()
     if losses.empty:
         return pd.DataFrame(columns=["retained", "xl_priority", "xl_limit"])
-    pra = stored.frame("PRA")[["policy_no", "renewal_no", "endorsement_no", "cover_start"]]
-    starts = pra[pra["endorsement_no"] == 0][["policy_no", "renewal_no", "cover_start"]].rename(
-        columns={"policy_no": "accident_policy_no", "renewal_no": "accident_renewal_no", "cover_start": "term_start"}
+    starts = stored.term_starts().rename(
+        columns={"policy_no": "accident_policy_no", "renewal_no": "accident_renewal_no"}
     )
     losses = losses.merge(starts, on=["accident_policy_no", "accident_renewal_no"], how="left").set_index("code")
     year = pd.DataFrame(
@@ -127,32 +113,22 @@ def net_shares(stored: StoredBusiness) -> pd.DataFrame:
     )
     treaties = stored.treaties()
     klass = losses["class_of_business"]
-    qs = _covering(treaties, "quota_share", klass, year)
+    qs = covering(treaties, "quota_share", klass, year)
     qs_share = pd.to_numeric(qs["share_pct"], errors="coerce").fillna(0.0) / 100.0
     # surplus: the damaged guaranties' cessions (over the term: the cessions are made on its policy
     # or renewal), weighted by the damage amounts (equally when none is given)
-    guaranties = stored.frame("Guaranty")
+    guaranties = stored.guaranties()
     damaged = guaranties[guaranties["damage_code"].notna()]
-    damaged = damaged[["policy_no", "renewal_no", "guaranty_no", "damage_code"]].assign(
-        weight=[float(v) if v is not None and v is not pd.NA else np.nan for v in damaged["damage_amount"]]
-    )
-    cessions = stored.cessions()
-    surplus_codes = set(treaties.loc[treaties["kind"] == "surplus", "code"])
-    # a cession linked to a surplus treaty, or not linked but made as a surplus cession
-    unlinked = cessions["treaty_code"].isna() & (cessions["contract_type"] == "surplus")
-    ceded = (
-        cessions[cessions["treaty_code"].isin(surplus_codes) | unlinked]
-        .groupby(["policy_no", "renewal_no", "guaranty_no"])["ceded_pct"]
-        .sum()
-        .reset_index()
-    )
+    damaged = damaged[["policy_no", "renewal_no", "guaranty_no", "damage_code", "damage_amount"]]
+    damaged = damaged.rename(columns={"damage_amount": "weight"})
+    ceded = stored.surplus_ceded().rename("ceded_pct").reset_index()
     damaged = damaged.merge(ceded, on=["policy_no", "renewal_no", "guaranty_no"], how="left")
-    damaged["ceded_pct"] = damaged["ceded_pct"].fillna(0.0).clip(upper=100.0)
+    damaged["ceded_pct"] = damaged["ceded_pct"].fillna(0.0)
     damaged["weight"] = damaged["weight"].where(damaged["weight"] > 0, 1.0)
     damaged["product"] = damaged["weight"] * damaged["ceded_pct"]
     by_loss = damaged.groupby("damage_code")[["product", "weight"]].sum()
     surplus = (by_loss["product"] / by_loss["weight"] / 100.0).reindex(losses.index).fillna(0.0)
-    xl = _covering(treaties, "risk_xl", klass, year)
+    xl = covering(treaties, "risk_xl", klass, year)
     return pd.DataFrame(
         {
             "retained": (1.0 - qs_share) * (1.0 - surplus),
@@ -218,6 +194,7 @@ def reserve(
     curve: Mapping[float, float] | None = None,
     classes: Collection[str] | None = None,
     loss_codes: Collection[str] | None = None,
+    shares: pd.DataFrame | None = None,
 ) -> Reserves:
     """Triangles of the stored loss movements (module docstring), gross and net, chain ladder with
     Mack's standard errors, and the Best Estimate: what each accident period still has to pay (its
@@ -227,7 +204,8 @@ def reserve(
     future cash flows; on the incurred basis it holds the case reserves as well as the IBNR.
 
     ``as_of``: the valuation date (default: the last movement's date); movements after it are left
-    out. ``classes``: the classes of business to reserve, ``loss_codes`` the losses (default: all). Raises
+    out. ``classes``: the classes of business to reserve, ``loss_codes`` the losses (default: all);
+    ``shares``: :func:`net_shares` of ``stored`` when the caller has it already. Raises
     :class:`EngineError` when there is nothing to reserve (no movement) or the triangle has fewer
     than two diagonals.
     """
@@ -249,7 +227,7 @@ def reserve(
         which += " of the losses given" if loss_codes is not None else ""
         raise EngineError(f"reserve: no loss movement{which} is stored up to the valuation date: no triangle to build")
     valuation = pd.Timestamp(as_of) if as_of is not None else moves["movement_date"].max()
-    shares = net_shares(stored)
+    shares = net_shares(stored) if shares is None else shares
     moves = moves.assign(
         net_paid=_net_movements(moves, shares, "paid"), net_incurred=_net_movements(moves, shares, "incurred")
     )
@@ -285,7 +263,11 @@ def reserve(
 
 
 def case_reserves(
-    stored: StoredBusiness, *, as_of: dt.date | str | None = None, loss_codes: Collection[str] | None = None
+    stored: StoredBusiness,
+    *,
+    as_of: dt.date | str | None = None,
+    loss_codes: Collection[str] | None = None,
+    shares: pd.DataFrame | None = None,
 ) -> tuple[float, float]:
     """The case reserves (outstanding) of the losses at ``as_of``, gross and net of the stored
     proportional treaties and per-risk layers (net incurred less net paid) — what a reserve
@@ -295,7 +277,7 @@ def case_reserves(
         moves = moves[moves["loss_code"].isin(list(loss_codes))].reset_index(drop=True)
     if moves.empty:
         return 0.0, 0.0
-    shares = net_shares(stored)
+    shares = net_shares(stored) if shares is None else shares
     gross = float(moves["incurred"].sum() - moves["paid"].sum())
     net = float(_net_movements(moves, shares, "incurred").sum() - _net_movements(moves, shares, "paid").sum())
     return round(gross, 2), round(net, 2)
