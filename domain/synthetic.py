@@ -127,7 +127,7 @@ COMPANIES = [
 ]
 #: Surplus treaties: retention per line by class (seed 004's surplus).
 RETENTION = {"FIRE": 300_000, "ENGINEERING": 500_000, "MARINE": 250_000, "LIABILITY": 400_000}
-#: Surplus treaties: lines (the cession is at most lines / (lines + 1) of the sum insured: 90 %).
+#: Surplus treaties: lines (the treaty takes at most lines × retention of a risk).
 LINES = 9
 #: Claims development by class: mean days from the loss to its notification, and mean years from
 #: the notification to a payment (short tail for motor and fire, long for liability).
@@ -169,6 +169,7 @@ class _Contract:
     end: date
     guaranties: dict[int, tuple[str, Decimal, Decimal]]  # number → (peril, sum insured, premium)
     pras: list[tuple[int, int, date, date]] = field(default_factory=list)  # (renewal, endorsement, start, end)
+    term_sums: dict[int, dict[int, Decimal]] = field(default_factory=dict)  # renewal → guaranty → sum insured
     cancelled: date | None = None
 
     def totals(self) -> tuple[Decimal, Decimal]:
@@ -545,6 +546,7 @@ class _Loader:
                     )
                     self.report.add("endorsements", 1)
                     c.pras.append((renewal, endorsement, effective, term_end))
+                c.term_sums[renewal] = {number: si for number, (_, si, _) in c.guaranties.items()}  # as the term ends
                 start, end = next_period(term_start, term_end)
                 if start > HORIZON or (not previous and rng.random() < 0.12):
                     break
@@ -599,10 +601,12 @@ class _Loader:
                 retention = RETENTION.get(c.klass)
                 if retention is None:
                     continue
-                for number, (_, si, _) in c.guaranties.items():
+                for number, si in c.term_sums.get(renewal, {}).items():  # the term's sums, endorsements added
                     if si <= retention:
                         continue
-                    ceded = min(Decimal("90"), (1 - Decimal(retention) / si) * 100).quantize(Decimal("0.0001"))
+                    # the surplus rate min(1 − R/TSI, m·R/TSI) of the treaty (seed 004), in %
+                    rate = min(1 - Decimal(retention) / si, LINES * Decimal(retention) / si)
+                    ceded = (rate * 100).quantize(Decimal("0.0001"))
                     self.cession_no += 1
                     reinsurance.append(
                         NewReinsurance(

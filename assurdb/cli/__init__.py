@@ -19,7 +19,18 @@ from assurdb.metadb.errors import AssurdbError
 SUBCOMMANDS = {
     **{
         name: (name, "command")
-        for name in ("schema", "route", "generate", "init", "demo", "report", "optimise", "reserve", "solvency")
+        for name in (
+            "schema",
+            "route",
+            "generate",
+            "init",
+            "demo",
+            "report",
+            "optimise",
+            "reinsure",
+            "reserve",
+            "solvency",
+        )
     },
     "migrate": ("migrate", "command"),
     "copy": ("move", "copy_command"),

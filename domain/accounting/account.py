@@ -19,14 +19,20 @@ Amounts (each rounded to the cent, half up), per event; the accounts are those o
   ``share_amount`` as a part of the sum insured, thesis IV.4.3) and the commission it pays back.
 * Reinsurance cession: ``ceded_pct`` of the guaranty's premium (its own, or its share of the
   PRA's) and the reinsurance commission. Cancellations of cessions return pro rata temporis over
-  the PRA's cover.
+  the PRA's cover. A cession made under a stored treaty (``treaty_code`` set) is not accounted on
+  its own: its premium, with everything else the treaty moves, is in the treaty's accounts.
+* Treaty account (ACCOUNT REINSURANCE at the grain of the treaty account, treaty × reinsurer ×
+  quarter, written by ``assurdb reinsure``): premium and reinstatement premium, commission, claims
+  recovered, premium and loss portfolio entry less withdrawal — each less what the account's
+  ``accounted`` item says the ledger holds, so a rerun writes nothing and a changed account
+  writes only its differences. The reinsurer's current account is credited with the balance.
 * Loss creation: the reserve, ``amount`` (the claim's assessed cost). Payments: ``paid`` less what
   was accounted (``accounted_paid``), and the reserve they use up, never more than ``amount``.
   Cancellation: the reserve left released.
 
 Booking dates: the cover start (creations of contracts, guaranties and cessions), the
 cancellation date, the damage date, the notification (else loss) date, and for payments the
-date given (else the writing date).
+date given (else the writing date); treaty accounts on the quarter's last day.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from assurdb.domain.accounting.journal import (
     write_journal,
 )
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
+from assurdb.domain.results import DomainRC
 from assurdb.metadb.contract import RC, Mode, Opening, Session
 
 PRA = "PRA"
@@ -59,6 +66,7 @@ GUARANTY = "Guaranty"
 COINSURANCE = "CoinsuranceCession"
 REINSURANCE = "ReinsuranceCession"
 LOSS = "Loss"
+TREATY_ACCOUNT = "TreatyAccount"
 
 #: Identifier items.
 IDENTIFIERS: Mapping[str, tuple[str, ...]] = {
@@ -67,6 +75,16 @@ IDENTIFIERS: Mapping[str, tuple[str, ...]] = {
     COINSURANCE: ("code",),
     REINSURANCE: ("code",),
     LOSS: ("code",),
+    TREATY_ACCOUNT: ("treaty_code", "reinsurer_code", "period"),
+}
+#: A treaty account's amounts the ledger holds (the sub-items of its ``accounted`` item), each the
+#: sum of the account's items named, a leading ``-`` subtracting (entry less withdrawal).
+SETTLED: Mapping[str, tuple[str, ...]] = {
+    "premium": ("premium", "reinstatement_premium"),
+    "commission": ("commission",),
+    "claims_paid": ("claims_paid",),
+    "premium_portfolio": ("premium_portfolio_entry", "-premium_portfolio_withdrawal"),
+    "loss_portfolio": ("loss_portfolio_entry", "-loss_portfolio_withdrawal"),
 }
 #: Items of a cession / loss holding its origin's identifier.
 _PRA_OF_COINSURANCE = ("responsibility_sharing_policy_no", "responsibility_sharing_renewal_no",
@@ -324,6 +342,12 @@ def account_reinsurance(
     """ACCOUNT REINSURANCE (thesis V.3.1 e): the premium ceded on a guaranty, and its cancellation."""
 
     def plan(c: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+        if c.get("treaty_code") is not None:
+            raise Refused(
+                DomainRC.WRONG_STATE,
+                f"reinsurance cession {c['code']} is made under treaty {c['treaty_code']}: its premium is "
+                "accounted in the treaty's accounts (assurdb reinsure), not cession by cession",
+            )
         ident = dict(zip(IDENTIFIERS[GUARANTY], (c[i] for i in _GUARANTY_OF_REINSURANCE), strict=True))
         if any(v is None for v in ident.values()):
             raise Refused(RC.NOT_FOUND, f"reinsurance cession {c['code']} is bound to no guaranty")
@@ -370,6 +394,42 @@ def _cession_flags(c: Mapping[str, Any]) -> dict[str, Any]:
     if c["cancellation_date"] is not None and not c["accounted_cancellation"]:
         flags["accounted_cancellation"] = True
     return flags
+
+
+def settled(account: Mapping[str, Any]) -> dict[str, Decimal]:
+    """The amounts of a treaty account the ledger must hold (:data:`SETTLED`)."""
+    due: dict[str, Decimal] = {}
+    for name, items in SETTLED.items():
+        total = Decimal("0.00")
+        for item in items:
+            value = _money(account.get(item.lstrip("-")))
+            total += -value if item.startswith("-") else value
+        due[name] = total
+    return due
+
+
+def account_treaty_account(
+    session: Session,
+    account: Mapping[str, Any],
+    *,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT REINSURANCE at the grain of the treaty account (treaty × reinsurer × quarter): the
+    differences between the account's amounts and those the ledger holds (its ``accounted`` item),
+    one journal booked on the quarter's last day, then ``accounted`` brought up to date. An account
+    already in the ledger writes nothing."""
+
+    def plan(a: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+        due = settled(a)
+        held = a.get("accounted") or {}
+        difference = {name: amount - _money(held.get(name)) for name, amount in due.items()}
+        if not any(difference.values()) and all(held.get(name) is not None for name in due):
+            return [], {}, None
+        return [_Event("settlement", a["period_end"], difference)], {"accounted": due}, None
+
+    return _account(session, TREATY_ACCOUNT, account, [], plan, writing_date=writing_date, chart=chart, timeout=timeout)
 
 
 def account_loss(
@@ -434,10 +494,12 @@ ACCOUNTERS: Mapping[str, Callable[..., Accounted]] = {
     GUARANTY: account_guaranty,
     COINSURANCE: account_coinsurance,
     REINSURANCE: account_reinsurance,
+    TREATY_ACCOUNT: account_treaty_account,
     LOSS: account_loss,
 }
-#: Order in which ``account_all`` walks the record types (contracts before what hangs on them).
-ORDER = (PRA, GUARANTY, COINSURANCE, REINSURANCE, LOSS)
+#: Order in which ``account_all`` walks the record types (contracts before what hangs on them);
+#: those the database's schema lacks (``TreatyAccount`` before version 3) are passed over.
+ORDER = (PRA, GUARANTY, COINSURANCE, REINSURANCE, TREATY_ACCOUNT, LOSS)
 
 
 def pending(session: Session, rt: str, *, timeout: float = DEFAULT_TIMEOUT) -> list[dict[str, Any]] | Accounted:
@@ -450,6 +512,11 @@ def pending(session: Session, rt: str, *, timeout: float = DEFAULT_TIMEOUT) -> l
     if not selected.ok or selected.batch is None:
         return Accounted(selected.rc, f"cannot read {rt}: {selected.message}")
     frame = selected.batch
+    if rt == TREATY_ACCOUNT:
+        rows = [{str(k): v for k, v in a.items()} for a in frame.to_dict("records")]
+        return _identifiers(rt, frame[[settled(a) != _held(a) for a in rows]])
+    if rt == REINSURANCE and "treaty_code" in frame:  # accounted in their treaty's accounts
+        frame = frame[frame["treaty_code"].isna()]
     due = ~frame["accounted_creation"].fillna(False)
     if "accounted_cancellation" in frame:
         due |= frame["cancellation_date"].notna() & ~frame["accounted_cancellation"].fillna(False)
@@ -465,7 +532,16 @@ def pending(session: Session, rt: str, *, timeout: float = DEFAULT_TIMEOUT) -> l
             live = frame["accounted_creation"].fillna(False) & ~frame["accounted_cancellation"].fillna(False)
             held = frame["accounted_outstanding"].map(lambda v: v or zero)
             due |= live & (pd.Series(reserve, index=frame.index) != held)
-    rows = frame.loc[due, list(IDENTIFIERS[rt])].to_dict("records")
+    return _identifiers(rt, frame.loc[due])
+
+
+def _held(account: Mapping[str, Any]) -> dict[str, Decimal | None]:
+    held = account.get("accounted") or {}
+    return {name: held.get(name) for name in SETTLED}
+
+
+def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = frame[list(IDENTIFIERS[rt])].to_dict("records")
     return [{str(k): int(v) if isinstance(v, Integral) else str(v) for k, v in row.items()} for row in rows]
 
 
@@ -506,6 +582,8 @@ def account_all(
     """ACCOUNT everything not yet accounted, record type by record type (``ORDER``)."""
     journals: list[Journal] = []
     for rt in ORDER:
+        if rt not in session.schema.record_types:
+            continue
         result = account_pending(session, rt, writing_date=writing_date, payment_date=payment_date, timeout=timeout)
         journals += result.journals
         if not result.ok:

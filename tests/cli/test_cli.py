@@ -48,7 +48,7 @@ def test_demo_runs_the_main_job(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path / "demo.db"), "--insured", "60"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Totals: 17 record types, 24 path types" in out
+    assert "Totals: 19 record types, 27 path types" in out
     assert "COMMIT" in out and "900 ORIGIN_CONSTRAINT" in out
     for step in ("CREATE POLICY", "CREATE ENDORSEMENT", "CREATE RENEWAL", "CANCEL PRA", "REINSTATE PRA", "CREATE LOSS"):
         assert f"  {step}" in out, step

@@ -66,7 +66,7 @@ def test_schema_show_summarises_the_insurance_schema() -> None:
     assert "Record types (17):" in out
     assert "Path types (24):" in out
     items = sum(len(rt.items) for rt in load_schema("insurance").record_types.values())
-    assert f"Totals: 17 record types, 24 path types, {items} items" in out
+    assert f"Totals: 19 record types, 27 path types, {items} items" in out
     lines = out.splitlines()
     [breakdown] = [line for line in lines if line.split()[:1] == ["Breakdown"]]
     assert "PRA -> Guaranty" in breakdown
@@ -89,7 +89,7 @@ def test_schema_check_ok() -> None:
     items = sum(len(rt.items) for rt in schema.record_types.values())
     result = run("schema", "check", str(builtin_path("insurance")))
     assert result.exit_code == 0, result.output
-    assert result.output == f"OK: 17 record types, 24 path types, {items} items\n"
+    assert result.output == f"OK: 19 record types, 27 path types, {items} items\n"
 
 
 def test_schema_check_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_schema_diagram_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "insurance.dot"
     result = run("schema", "diagram", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert f"Wrote {out} (dot, 17 record types, 24 path types)" in result.output
+    assert f"Wrote {out} (dot, 19 record types, 27 path types)" in result.output
     text = out.read_text(encoding="utf-8")
     assert text.startswith("// Schema insurance v2")
     assert text == run("schema", "diagram").output

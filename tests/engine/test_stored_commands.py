@@ -1,5 +1,6 @@
-"""``assurdb reserve`` and ``assurdb solvency`` on a synthetic company stored in each DBMS print the
-same figures, to the cent, as on SQLite; the reserves are not zero and the program cedes; the
+"""``assurdb reinsure``, ``reserve`` and ``solvency`` on a synthetic company stored in each DBMS print the
+same figures, to the cent, as on SQLite; a second reinsure writes nothing and the ledger holds the
+treaty accounts' balances; the reserves are not zero and the program cedes; the
 solvency figures follow the regulation's formula by hand on a tiny book; bad options get a message."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +17,20 @@ from click.testing import CliRunner
 
 import assurdb
 from assurdb.cli import main
+from assurdb.domain.accounting import journal_problems, read_journal
+from assurdb.domain.openings import opened
 from assurdb.domain.primitives import create_loss, create_loss_movement, create_treaty
 from assurdb.domain.synthetic import load_synthetic_company
 from assurdb.engine.capital import solvency
 from assurdb.engine.stored import StoredBusiness
+from assurdb.metadb.contract import Mode
 from tests.conftest import ADMIN_PASSWORD
 from tests.domain.conftest import POLICY, D, fire_policy, ok
 
 SEED, INSURED = 5, 250
-COMMANDS = {
+COMMANDS = {  # in this order: reinsure writes the cessions the net reserves then read
+    "reinsure-2023": ["reinsure", "--year", "2023"],
+    "reinsure-2024-accounts": ["reinsure", "--year", "2024", "--show", "accounts"],
     "reserve-paid": ["reserve", "--basis", "paid"],
     "reserve-incurred-quarter": ["reserve", "--basis", "incurred", "--grain", "quarter", "--rate", "0.03"],
     "solvency": ["solvency", "--rate", "0.03"],
@@ -66,6 +73,27 @@ def test_the_commands_print_the_same_figures_on_every_dbms(make_url: Any, refere
     capital = json.loads(_run(url, COMMANDS["solvency"], "json"))
     scr = {row["side"]: row["scr"] for row in capital["rows"] if row["segment"] == "total"}
     assert 0 < scr["net"] < scr["gross"] and "ACCIDENT" in capital["left_out"]
+    # reinsure again: nothing to write, nothing to post; the ledger holds the accounts' balances
+    rerun = json.loads(_run(url, ["reinsure", "--year", "2024"], "json"))
+    assert rerun["journals"] == 0 and not any(rerun["created"].values()) and not any(rerun["modified"].values())
+    treaties = {row["treaty"]: row for row in rerun["rows"]}
+    assert treaties["QS-MOTO-2024"]["premium_portfolio_entry"] > 0 and treaties["QS-MOTO-2024"]["claims_paid"] > 0
+    db = assurdb.connect(url)
+    try:
+        session = db.login("admin", ADMIN_PASSWORD)
+        assert journal_problems(session) == []
+        with opened(session, [("Entry", Mode.CONSULT)]):
+            entries = read_journal(session).batch
+        assert entries is not None
+        lines = entries[(entries["source_rt"] == "TreatyAccount") & (entries["accounting_number"] == 420000)]
+        credit = sum(
+            Decimal(a) * (1 if side == "C" else -1) for a, side in zip(lines["amount"], lines["side"], strict=True)
+        )
+        stored = sum(Decimal(b) for b in StoredBusiness(session).frame("TreatyAccount")["balance"])
+        assert credit == stored != 0
+        session.close()
+    finally:
+        db.close()
 
 
 def test_solvency_by_hand(org: Any) -> None:

@@ -1,0 +1,812 @@
+"""The stored program of an underwriting year applied to the stored business (``assurdb reinsure``).
+
+``reinsure(stored, year, as_of=…)`` reads the business through
+:class:`~assurdb.engine.stored.StoredBusiness` and answers a :class:`Reinsured`:
+
+* **cessions** — per guaranty of the terms a proportional treaty of the year covers (a quota share
+  or surplus, risks attaching: the term's start lies in the year), the percentage of the gross
+  guaranty ceded, the ceded premium and commission. Treaties apply in rank order, each on what the
+  ones before retained (a surplus after a quota share works on the quota share's retention); the
+  surplus rate is seed 004's ``min(max(0, 1 − R/TSI), m·R/TSI)`` on the guaranty's sum insured as
+  the term stands at ``as_of`` (endorsements added up). Percentages are kept to 4 decimals, as
+  ``ReinsuranceCession.ceded_pct`` stores them, and amounts computed from the rounded percentage.
+* **recoveries** — what each treaty recovers as at ``as_of``: per loss under a proportional
+  treaty (the loss's share: the quota share, or the surplus percentage of the guaranties it
+  damaged, weighted by the damage amounts — by the sums insured of the term when it names none) and
+  under a per-risk excess of loss; per event under a per-event excess of loss (a loss without event
+  is an event of its own); per year under a stop loss. The non-proportional treaties work on the
+  losses occurring during their cover (losses occurring), retained after every proportional
+  treaty covering the loss (whatever its year) and after the non-proportional treaties of lower
+  rank, in date order with their annual aggregate deductible, aggregate limit and reinstatements.
+* **accounts** — the quarterly technical account of each treaty (100 %) and **shares**, the same
+  split between its reinsurers by their placement (each item rounded to the cent, the leader taking
+  the rounding difference, so the shares add up to the account):
+
+  - premium: the ceded premiums of the terms starting in the quarter (proportional), or the
+    deposit, minimum or flat premium in the first quarter and the adjustment to the premium on the
+    subject premium in the quarter of expiry once ``as_of`` reaches it (non-proportional); the
+    subject premium is the premium written on the terms starting during the cover in the classes
+    covered, retained by the proportional treaties (less the premiums of the lower excess layers
+    for a stop loss);
+  - reinstatement premium: in the quarter the recovery that calls it is paid or reserved;
+  - commission: ``commission_pct`` of the premium (proportional; a profit commission is not
+    settled here);
+  - claims paid: the change in the quarter of what the treaty recovers on payments (net of
+    salvage and subrogation);
+  - outstanding: what it would recover on the outstanding at the quarter's end;
+  - portfolio (a treaty with ``portfolio`` terms whose next year's treaty — same kind, rank and
+    classes — is stored): at expiry the premium portfolio (``premium_pct`` of the year's premium)
+    and the loss portfolio (``loss_pct`` of the outstanding) are withdrawn, entered into the next
+    year's treaty in its first quarter, and the movements of the business withdrawn are that
+    treaty's from then on (clean cut);
+  - balance, in the reinsurer's favour: premium + reinstatement premium + portfolio entries −
+    portfolio withdrawals − commission − claims paid.
+
+  Every quarter from the treaty's inception to ``as_of`` (to its expiry when its portfolio is
+  withdrawn) gets an account, nil or not.
+
+Amounts are floats computed from the stored decimals and rounded to the cent where they are
+stored; the same stored business gives the same figures on every DBMS. :func:`record` writes the
+result back (cessions, recoveries, treaty accounts) and posts the treaty accounts through ACCOUNT
+REINSURANCE; run again, it writes nothing; after new movements, only the differences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assurdb.domain.accounting import Accounted, account_pending, install_chart
+from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
+from assurdb.engine.errors import EngineError
+from assurdb.engine.stored import StoredBusiness, covered_by
+from assurdb.engine.treaties import (
+    DepositPremium,
+    ExcessOfLoss,
+    FlatPremium,
+    MinimumDepositPremium,
+    Reinstatements,
+    StopLoss,
+    Surplus,
+)
+from assurdb.engine.treaties.commissions import PremiumScheme
+from assurdb.metadb.contract import Session
+
+__all__ = ["ACCOUNT_ITEMS", "Recorded", "Reinsured", "record", "reinsure"]
+
+PROPORTIONAL = ("quota_share", "surplus")
+NON_PROPORTIONAL = ("risk_xl", "event_xl", "stop_loss")
+#: The amounts of a treaty account, in the order they are shown.
+ACCOUNT_ITEMS = (
+    "premium",
+    "reinstatement_premium",
+    "commission",
+    "claims_paid",
+    "premium_portfolio_entry",
+    "premium_portfolio_withdrawal",
+    "loss_portfolio_entry",
+    "loss_portfolio_withdrawal",
+    "outstanding",
+    "balance",
+)
+_TERM = ["policy_no", "renewal_no"]
+_GUARANTY = ["policy_no", "renewal_no", "guaranty_no"]
+
+
+@dataclass(frozen=True)
+class Reinsured:
+    """The program of ``year`` applied to the stored business as at ``as_of`` (module notes)."""
+
+    year: int
+    as_of: pd.Timestamp
+    program: pd.DataFrame
+    cessions: pd.DataFrame
+    recoveries: pd.DataFrame
+    accounts: pd.DataFrame
+    shares: pd.DataFrame
+    #: each treaty's reinsurers, the leader first, then by share
+    panels: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per treaty of the program: its kind and the totals of its accounts to ``as_of`` (the
+        outstanding at ``as_of``)."""
+        rows = []
+        for treaty in _records(self.program):
+            acc = self.accounts[self.accounts["treaty_code"] == treaty["code"]]
+            row: dict[str, Any] = {"treaty": treaty["code"], "kind": treaty["kind"]}
+            for item in ACCOUNT_ITEMS:
+                if item == "outstanding":
+                    row[item] = float(acc[item].iloc[-1]) if len(acc) else 0.0
+                else:
+                    row[item] = round(float(acc[item].sum()), 2)
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["treaty", "kind", *ACCOUNT_ITEMS])
+
+
+# -- calendar -------------------------------------------------------------------------------------------
+def _quarter(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    index = pd.DatetimeIndex(dates)
+    return np.asarray(index.year * 4 + (index.month - 1) // 3, dtype=np.int64)
+
+
+def _quarter_of(day: pd.Timestamp) -> int:
+    return int(day.year * 4 + (day.month - 1) // 3)
+
+
+def _label(quarter: int) -> str:
+    return f"{quarter // 4}Q{quarter % 4 + 1}"
+
+
+def _quarter_end(quarter: int) -> dt.date:
+    year, q = divmod(quarter + 1, 4)
+    return dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
+
+
+def _day(value: dt.date | str | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (TypeError, ValueError) as error:
+        raise EngineError(f"as_of is a date, not {value!r}") from error
+
+
+def _cents(values: np.ndarray) -> np.ndarray:
+    return np.round(values + 0.0, 2)
+
+
+# -- the business -----------------------------------------------------------------------------------------
+def _terms(stored: StoredBusiness, at: pd.Timestamp) -> pd.DataFrame:
+    """Each guaranty of a term (policy or renewal) entered by ``at``, composed over the term: its sum
+    insured and premium added up over the endorsements (the premium of a part cancelled by ``at``
+    reduced to what it earned, as ACCOUNT returns it), class, term start and year."""
+    pra = stored.frame("PRA")
+    pra = pra[~pra["previous_term"].fillna(False).astype(bool)]
+    pra = pra[pra["cover_start"] <= at]
+    term_cancel = pra.groupby(_TERM)["cancellation_date"].min().rename("term_cancelled")
+    parts = stored.guaranties()[[*_GUARANTY, "endorsement_no", "sum_insured", "premium", "cancellation_date"]]
+    parts = parts.rename(columns={"cancellation_date": "guaranty_cancelled"})
+    parts = parts.merge(
+        pra[[*_TERM, "endorsement_no", "class_of_business", "cover_start", "cover_end"]],
+        on=[*_TERM, "endorsement_no"],
+    ).merge(term_cancel, left_on=_TERM, right_index=True, how="left")
+    stop = parts[["term_cancelled", "guaranty_cancelled"]].min(axis=1)
+    stop = stop.where(stop <= at)
+    total = (parts["cover_end"] - parts["cover_start"]).dt.days + 1
+    unexpired = ((parts["cover_end"] - stop.clip(lower=parts["cover_start"])).dt.days + 1).clip(lower=0)
+    kept = 1.0 - (unexpired / total.where(total > 0)).clip(upper=1.0)
+    premium = parts["premium"].fillna(0.0)
+    parts["written"] = np.where(stop.notna(), premium - _cents((premium * (1.0 - kept)).to_numpy()), premium)
+    parts["sum_insured"] = parts["sum_insured"].fillna(0.0)
+    parts = parts.sort_values([*_GUARANTY, "endorsement_no"], kind="stable")
+    terms = parts.groupby(_GUARANTY, sort=True).agg(
+        sum_insured=("sum_insured", "sum"),
+        premium=("written", "sum"),
+        class_of_business=("class_of_business", "last"),
+    )
+    starts = stored.term_starts().set_index(_TERM)["term_start"]
+    terms = terms.join(starts, on=_TERM, how="inner").reset_index()
+    terms["premium"] = _cents(terms["premium"].to_numpy())
+    terms["year"] = terms["term_start"].dt.year
+    return terms
+
+
+def _proportional(treaties: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
+    """Per term guaranty and proportional treaty covering it with a cession, the percentage of the
+    gross guaranty ceded (4 decimals), in rank order within each underwriting year."""
+    years = pd.DataFrame({"LORA": terms["year"], "LOD": terms["year"]})
+    retained = pd.Series(1.0, index=terms.index)
+    parts = []
+    chosen = treaties[treaties["kind"].isin(PROPORTIONAL)]
+    for treaty in _records(chosen.sort_values(["underwriting_year", "rank", "code"], kind="stable")):
+        hit = covered_by(treaty, terms["class_of_business"], years)
+        if not hit.any():
+            continue
+        left = retained[hit].to_numpy()
+        if treaty["kind"] == "quota_share":
+            rate = np.full(int(hit.sum()), float(treaty["share_pct"]) / 100.0)
+        else:
+            surplus = Surplus(retention=float(treaty["retention"]), lines=float(treaty["lines"]))
+            rate = surplus.cession_rate(terms.loc[hit, "sum_insured"].to_numpy() * left)
+        pct = np.round(rate * left * 100.0, 4)
+        retained[hit] = left - pct / 100.0
+        part = terms.loc[hit, [*_GUARANTY, "premium", "term_start"]].assign(
+            treaty_code=treaty["code"], ceded_pct=pct, commission_rate=float(treaty["commission_pct"] or 0.0)
+        )
+        parts.append(part[part["ceded_pct"] > 0])
+    columns = [*_GUARANTY, "premium", "term_start", "treaty_code", "ceded_pct", "commission_rate"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)[columns]
+    out["ceded_premium"] = _cents(out["premium"].to_numpy() * out["ceded_pct"].to_numpy() / 100.0)
+    out["commission"] = _cents(out["ceded_premium"].to_numpy() * out["commission_rate"].to_numpy() / 100.0)
+    return out
+
+
+def _loss_shares(
+    stored: StoredBusiness, losses: pd.DataFrame, terms: pd.DataFrame, ceded: pd.DataFrame
+) -> pd.DataFrame:
+    """Per loss and proportional treaty, the percentage of the loss ceded: the damaged guaranties'
+    percentages weighted by the damage amounts (equal weights when none is given), or the term's
+    guaranties' weighted by their sums insured when the loss damaged none."""
+    guaranties = stored.guaranties()
+    damaged = guaranties[guaranties["damage_code"].notna()][[*_GUARANTY, "damage_code", "damage_amount"]]
+    damaged = damaged.rename(columns={"damage_code": "loss_code", "damage_amount": "weight"})
+    damaged = damaged[damaged["loss_code"].isin(losses["code"])]
+    damaged = damaged.groupby(["loss_code", *_GUARANTY], as_index=False).agg(weight=("weight", "sum"))
+    damaged["weight"] = damaged["weight"].where(damaged["weight"] > 0, 1.0)
+    undamaged = losses[~losses["code"].isin(damaged["loss_code"])][
+        ["code", "accident_policy_no", "accident_renewal_no"]
+    ]
+    by_term = undamaged.rename(
+        columns={"code": "loss_code", "accident_policy_no": "policy_no", "accident_renewal_no": "renewal_no"}
+    ).merge(terms[[*_GUARANTY, "sum_insured"]], on=_TERM)
+    by_term = by_term.rename(columns={"sum_insured": "weight"})
+    by_term["weight"] = by_term["weight"].where(by_term["weight"] > 0, 1.0)
+    weights = pd.concat([damaged, by_term[["loss_code", *_GUARANTY, "weight"]]], ignore_index=True)
+    total = weights.groupby("loss_code")["weight"].sum()
+    pairs = weights.merge(ceded[[*_GUARANTY, "treaty_code", "ceded_pct"]], on=_GUARANTY)
+    pairs["part"] = pairs["weight"] * pairs["ceded_pct"]
+    shares = pairs.groupby(["loss_code", "treaty_code"], as_index=False).agg(part=("part", "sum"))
+    shares["ceded_pct"] = shares["part"] / shares["loss_code"].map(total)
+    return shares.drop(columns="part")
+
+
+@dataclass
+class _Development:
+    """Each loss's cumulative paid (net of recoveries) and outstanding at the end of each quarter
+    ``first`` … ``last`` (the last one: at ``as_of``)."""
+
+    codes: pd.Index
+    first: int
+    last: int
+    paid: np.ndarray = field(repr=False)
+    outstanding: np.ndarray = field(repr=False)
+
+    def column(self, quarter: int) -> int:
+        return quarter - self.first
+
+    @classmethod
+    def of(cls, moves: pd.DataFrame, codes: pd.Index, first: int, last: int) -> _Development:
+        n, m = len(codes), last - first + 1
+        paid = np.zeros((n, m))
+        outstanding = np.full((n, m), np.nan)
+        row = codes.get_indexer(pd.Index(moves["loss_code"]))
+        keep = row >= 0
+        moves, row = moves[keep], row[keep]
+        col = np.clip(_quarter(moves["movement_date"]) - first, 0, m - 1)
+        np.add.at(paid, (row, col), moves["paid"].to_numpy(dtype=np.float64))
+        paid = _cents(np.cumsum(paid, axis=1))
+        last_move = pd.DataFrame({"r": row, "c": col, "o": moves["outstanding_after"].to_numpy()})
+        last_move = last_move.drop_duplicates(["r", "c"], keep="last")  # movements are in loss, movement order
+        outstanding[last_move["r"].to_numpy(), last_move["c"].to_numpy()] = last_move["o"].to_numpy()
+        outstanding = pd.DataFrame(outstanding).ffill(axis=1).fillna(0.0).to_numpy()
+        return cls(codes, first, last, paid, outstanding)
+
+
+# -- engine objects from stored terms -----------------------------------------------------------------------
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _premium_scheme(treaty: Mapping[str, Any], subject: float) -> PremiumScheme | None:
+    scheme = treaty.get("premium_scheme")
+    rate = _number(treaty.get("premium_rate_pct"))
+    amount = _number(treaty.get("premium_amount"))
+    rate = rate / 100.0 if rate is not None else None
+    if scheme == "minimum_deposit" and amount is not None and rate is not None:
+        return MinimumDepositPremium(minimum_deposit=amount, rate=rate)
+    if scheme == "deposit" and rate is not None:
+        return DepositPremium(deposit=amount if amount is not None else rate * subject, rate=rate)
+    if amount is not None:
+        return FlatPremium(amount)
+    if rate is not None:  # a rate with no scheme: the premium is the rate on the subject premium
+        return DepositPremium(deposit=rate * subject, rate=rate)
+    return None
+
+
+def _deposit(scheme: PremiumScheme | None) -> float:
+    if isinstance(scheme, FlatPremium):
+        return float(scheme.amount)
+    if isinstance(scheme, DepositPremium):
+        return float(scheme.deposit)
+    if isinstance(scheme, MinimumDepositPremium):
+        return float(scheme.minimum_deposit)
+    return 0.0
+
+
+def _layer(treaty: Mapping[str, Any], subject: float) -> ExcessOfLoss | StopLoss:
+    priority, limit = float(treaty["layer_priority"]), float(treaty["layer_limit"])
+    premium = _premium_scheme(treaty, subject)
+    if treaty["kind"] == "stop_loss":
+        if treaty.get("layer_terms") == "amount":
+            return StopLoss(limit, priority, terms="amount", premium=premium, name=treaty["code"])
+        return StopLoss(limit / 100.0, priority / 100.0, terms="loss_ratio", premium=premium, name=treaty["code"])
+    count = _number(treaty.get("reinstatements"))
+    clause = None
+    if count is not None:
+        given = [r / 100.0 for r in treaty.get("reinstatement_rates") or []]
+        rates = (given + [1.0] * int(count))[: int(count)] or 1.0  # a rate not given: 100 %
+        clause = Reinstatements(count=int(count), rates=rates)
+    return ExcessOfLoss(
+        limit,
+        priority,
+        aad=_number(treaty.get("layer_aad")) or 0.0,
+        aggregate_limit=_number(treaty.get("layer_aggregate_limit")),
+        basis="event" if treaty["kind"] == "event_xl" else "risk",
+        reinstatements=clause,
+        premium=premium if premium is not None or clause is None or not clause.charged else FlatPremium(0.0),
+        name=treaty["code"],
+    )
+
+
+# -- the computation -----------------------------------------------------------------------------------------
+@dataclass
+class _Ceded:
+    """A treaty's cumulative recoveries per loss and quarter, and what it holds of each loss."""
+
+    rows: np.ndarray  # the development rows of its losses
+    paid: np.ndarray
+    outstanding: np.ndarray
+    reinstatement: np.ndarray | None = None
+    subject: np.ndarray | None = None  # the losses' amounts it applied to (at as_of)
+
+
+def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None = None) -> Reinsured:
+    """Apply the stored program of ``year`` to the stored business as at ``as_of`` (the last movement
+    stored, or the 31st of December of ``year`` when it is later or nothing moved). Raises
+    :class:`EngineError` when the year has no program or a treaty is placed with no reinsurer."""
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise EngineError(f"the underwriting year is an integer, not {year!r}")
+    treaties = stored.treaties()
+    program = treaties[treaties["underwriting_year"] == year].reset_index(drop=True)
+    if program.empty:
+        raise EngineError(f"no treaty is stored for underwriting year {year} (CREATE TREATY enters a program)")
+    placements = stored.placements()
+    unplaced = sorted(set(program["code"]) - set(placements["treaty_code"]))
+    if unplaced:
+        raise EngineError(
+            f"treaty {', '.join(unplaced)} is placed with no reinsurer: its accounts have no one to go to"
+        )
+    moves = stored.movements()
+    at = _day(as_of)
+    if at is None:
+        last = moves["movement_date"].max() if len(moves) else pd.NaT
+        at = (
+            pd.Timestamp(dt.date(year, 12, 31))
+            if pd.isna(last)
+            else max(pd.Timestamp(last), pd.Timestamp(dt.date(year, 12, 31)))
+        )
+    if at < pd.Timestamp(program["inception"].min()):
+        raise EngineError(f"as_of {at.date()} comes before the program of {year} incepts")
+    moves = moves[moves["movement_date"] <= at]
+
+    terms = _terms(stored, at)
+    ceded = _proportional(treaties, terms)
+    losses = stored.losses(at)
+    losses = losses[losses["code"].isin(moves["loss_code"])].reset_index(drop=True)
+    loss_shares = _loss_shares(stored, losses, terms, ceded)
+    retained = 1.0 - (loss_shares.groupby("loss_code")["ceded_pct"].sum() / 100.0).reindex(losses["code"]).fillna(0.0)
+
+    lines = _lines(treaties)
+    starts = treaties.loc[treaties["code"].isin([*lines.index, *program["code"]]), "inception"]
+    first = min(_quarter_of(pd.Timestamp(d)) for d in starts)
+    last = _quarter_of(at)
+    codes = pd.Index(losses["code"])
+    dev = _Development.of(moves, codes, first, last)
+    by_code = dict(zip(codes, range(len(codes)), strict=True))
+
+    held: dict[str, _Ceded] = {}
+    for code in lines.index:  # every proportional treaty of the program's lines, all years
+        shares = loss_shares[loss_shares["treaty_code"] == code]
+        rows = np.array([by_code[c] for c in shares["loss_code"]], dtype=np.int64)
+        pct = shares["ceded_pct"].to_numpy()[:, None] / 100.0
+        held[code] = _Ceded(
+            rows,
+            _cents(dev.paid[rows] * pct),
+            _cents(dev.outstanding[rows] * pct),
+            subject=_cents(dev.paid[rows, -1] + dev.outstanding[rows, -1]),
+        )
+    nonprop, premiums = _non_proportional(program, losses, dev, retained.to_numpy(), terms, ceded)
+    held |= nonprop
+
+    accounts = []
+    for treaty in _records(program):
+        accounts.append(_account(treaty, treaties, lines, held, ceded, premiums, dev, at))
+    accounts_frame = pd.concat(accounts, ignore_index=True)
+    recoveries = _recoveries(program, held, losses, dev, at)
+    cessions = ceded[ceded["treaty_code"].isin(program["code"])].reset_index(drop=True)
+    panels = _panels(placements)
+    cessions["reinsurer_code"] = cessions["treaty_code"].map({code: panel[0] for code, panel in panels.items()})
+    return Reinsured(
+        year, at, program, cessions, recoveries, accounts_frame, _shares(accounts_frame, placements), panels
+    )
+
+
+def _lines(treaties: pd.DataFrame) -> pd.Series:
+    """The proportional treaties, each with the code of the next year's treaty of its line (same
+    kind, rank and classes) when it is stored (else NaN)."""
+    chosen = treaties[treaties["kind"].isin(PROPORTIONAL)].copy()
+    chosen["line"] = [
+        f"{k}|{r}|{','.join(sorted(c))}"
+        for k, r, c in zip(chosen["kind"], chosen["rank"], chosen["classes"], strict=True)
+    ]
+    following = {
+        (line, y): code
+        for line, y, code in zip(chosen["line"], chosen["underwriting_year"], chosen["code"], strict=True)
+    }
+    return pd.Series(
+        [following.get((line, y + 1)) for line, y in zip(chosen["line"], chosen["underwriting_year"], strict=True)],
+        index=pd.Index(chosen["code"], name="code"),
+        dtype=object,
+    )
+
+
+def _non_proportional(
+    program: pd.DataFrame,
+    losses: pd.DataFrame,
+    dev: _Development,
+    retained: np.ndarray,
+    terms: pd.DataFrame,
+    ceded: pd.DataFrame,
+) -> tuple[dict[str, _Ceded], dict[str, tuple[PremiumScheme | None, float]]]:
+    """The excess layers of the program in rank order on the losses occurring during their cover,
+    retained by the proportional treaties: cumulative recoveries per quarter; and each layer's
+    premium scheme with its subject premium."""
+    layers = program[program["kind"].isin(NON_PROPORTIONAL)].sort_values(["rank", "code"], kind="stable")
+    out: dict[str, _Ceded] = {}
+    premiums: dict[str, tuple[PremiumScheme | None, float]] = {}
+    if layers.empty:
+        return out, premiums
+    cur_paid = _cents(dev.paid * retained[:, None])
+    cur_os = _cents(dev.outstanding * retained[:, None])
+    kept = terms.set_index(_GUARANTY)["premium"].copy()
+    gross_ceded = ceded.groupby(_GUARANTY)["ceded_premium"].sum()
+    kept = kept.sub(gross_ceded.reindex(kept.index).fillna(0.0), fill_value=0.0)
+    lower_premiums = 0.0
+    years = pd.DataFrame({"LORA": terms["year"], "LOD": terms["term_start"].dt.year})
+    for treaty in _records(layers):
+        start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
+        written = covered_by(treaty, terms["class_of_business"], years) & terms["term_start"].between(start, end)
+        subject = round(float(kept.to_numpy()[written.to_numpy()].sum()), 2)
+        klass = losses["class_of_business"]
+        in_scope = losses["loss_date"].between(start, end)
+        if treaty["classes"]:
+            in_scope &= klass.isin(treaty["classes"])
+        rows = np.flatnonzero(in_scope.to_numpy())
+        income = max(subject - lower_premiums, 0.0) if treaty["kind"] == "stop_loss" else subject
+        layer = _layer(treaty, income)
+        scheme = _premium_scheme(treaty, income)
+        premiums[treaty["code"]] = (scheme, income)
+        n, m = len(rows), dev.paid.shape[1]
+        c_paid, c_os, c_rp = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m))
+        subject_amount = _cents(cur_paid[rows, -1] + cur_os[rows, -1])
+        if n:
+            frame = pd.DataFrame(
+                {
+                    "loss_id": losses["code"].to_numpy()[rows],
+                    "date": losses["loss_date"].to_numpy()[rows],
+                    "treaty_year": int(treaty["underwriting_year"]),
+                    "event_id": losses["event_id"].to_numpy()[rows],
+                }
+            )
+            first = max(dev.column(_quarter_of(start)), 0)
+            for k in range(first, m):
+                paid, os_ = np.maximum(cur_paid[rows, k], 0.0), np.maximum(cur_os[rows, k], 0.0)
+                frame["paid"], frame["outstanding"] = paid, os_
+                frame["amount"] = paid + os_
+                if isinstance(layer, StopLoss):
+                    result, _ = layer.cede(frame, premium_income={int(treaty["underwriting_year"]): income})
+                else:
+                    result, _ = layer.cede(frame, subject_premium={int(treaty["underwriting_year"]): income})
+                    c_rp[:, k] = result["reinstatement_premium"].to_numpy(dtype=np.float64)
+                c_paid[:, k] = _cents(result["ceded_paid"].to_numpy(dtype=np.float64))
+                c_os[:, k] = _cents(result["ceded_outstanding"].to_numpy(dtype=np.float64))
+            cur_paid[rows] = _cents(cur_paid[rows] - c_paid)
+            cur_os[rows] = _cents(cur_os[rows] - c_os)
+        out[treaty["code"]] = _Ceded(rows, c_paid, c_os, _cents(c_rp), subject_amount)
+        lower_premiums += scheme.final(income) if scheme is not None else 0.0
+    return out, premiums
+
+
+def _account(
+    treaty: Mapping[str, Any],
+    treaties: pd.DataFrame,
+    lines: pd.Series,
+    held: Mapping[str, _Ceded],
+    ceded: pd.DataFrame,
+    premiums: Mapping[str, tuple[PremiumScheme | None, float]],
+    dev: _Development,
+    at: pd.Timestamp,
+) -> pd.DataFrame:
+    """One treaty's quarterly accounts at 100 % (module notes)."""
+    code = str(treaty["code"])
+    start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
+    proportional = treaty["kind"] in PROPORTIONAL
+    transfer = proportional and _has_portfolio(treaty) and isinstance(lines.get(code), str) and at >= end
+    q0 = _quarter_of(start)
+    q1 = _quarter_of(end) if transfer else dev.last
+    size = q1 - q0 + 1
+    table = {item: np.zeros(size) for item in ACCOUNT_ITEMS}
+
+    def development(c: _Ceded) -> None:
+        """Add what ``c`` recovers on payments in each quarter, and holds outstanding at its end."""
+        a, b = dev.column(q0), dev.column(q1)
+        paid = c.paid.sum(axis=0)
+        table["claims_paid"] += np.diff(paid[a : b + 1], prepend=paid[a - 1] if a > 0 else 0.0)
+        table["outstanding"] += c.outstanding.sum(axis=0)[a : b + 1]
+
+    development(held[code])
+    if proportional:
+        mine = ceded[ceded["treaty_code"] == code]
+        booked = np.clip(_quarter(mine["term_start"]), q0, q1) - q0
+        np.add.at(table["premium"], booked, mine["ceded_premium"].to_numpy(dtype=np.float64))
+        np.add.at(table["commission"], booked, mine["commission"].to_numpy(dtype=np.float64))
+        # the business of the earlier years of the line whose portfolio this treaty took over
+        chain: list[str] = []
+        previous = _previous(code, lines)
+        while previous is not None and _has_portfolio(_row(treaties, previous)):
+            chain.append(previous)
+            previous = _previous(previous, lines)
+        if chain:
+            entered = _withdrawal(_row(treaties, chain[0]), treaties, lines, held, ceded, dev)
+            table["premium_portfolio_entry"][0] += entered[0]
+            table["loss_portfolio_entry"][0] += entered[1]
+            for taken in chain:
+                development(held[taken])
+        if transfer:
+            withdrawn = _withdrawal(treaty, treaties, lines, held, ceded, dev)
+            table["premium_portfolio_withdrawal"][-1] += withdrawn[0]
+            table["loss_portfolio_withdrawal"][-1] += withdrawn[1]
+            table["outstanding"][-1] = 0.0
+    else:
+        scheme, income = premiums[code]
+        deposit = _deposit(scheme)
+        table["premium"][0] += deposit
+        if scheme is not None and at >= end:
+            table["premium"][min(_quarter_of(end), q1) - q0] += round(scheme.final(income) - deposit, 2)
+        reinstatement = held[code].reinstatement
+        if reinstatement is not None and len(held[code].rows):
+            rp = reinstatement.sum(axis=0)
+            a = dev.column(q0)
+            table["reinstatement_premium"] += np.diff(rp[a:], prepend=rp[a - 1] if a > 0 else 0.0)
+    amounts = {item: _cents(values) for item, values in table.items()}
+    amounts["balance"] = _cents(
+        amounts["premium"]
+        + amounts["reinstatement_premium"]
+        + amounts["premium_portfolio_entry"]
+        - amounts["premium_portfolio_withdrawal"]
+        + amounts["loss_portfolio_entry"]
+        - amounts["loss_portfolio_withdrawal"]
+        - amounts["commission"]
+        - amounts["claims_paid"]
+    )
+    quarters = range(q0, q1 + 1)
+    return pd.DataFrame(
+        {
+            "treaty_code": code,
+            "period": [_label(q) for q in quarters],
+            "period_end": [_quarter_end(q) for q in quarters],
+            **amounts,
+        }
+    )
+
+
+def _has_portfolio(treaty: Mapping[str, Any]) -> bool:
+    return (
+        _number(treaty.get("portfolio_premium_pct")) is not None
+        or _number(treaty.get("portfolio_loss_pct")) is not None
+    )
+
+
+def _row(treaties: pd.DataFrame, code: str) -> dict[str, Any]:
+    return _records(treaties[treaties["code"] == code])[0]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as mappings of column name to value."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _previous(code: str, lines: pd.Series) -> str | None:
+    found = lines.index[lines.to_numpy() == code]
+    return str(found[0]) if len(found) else None
+
+
+def _withdrawal(
+    treaty: Mapping[str, Any],
+    treaties: pd.DataFrame,
+    lines: pd.Series,
+    held: Mapping[str, _Ceded],
+    ceded: pd.DataFrame,
+    dev: _Development,
+) -> tuple[float, float]:
+    """The premium and loss portfolios a treaty hands to the next year's at its expiry: its
+    ``premium_pct`` of the year's ceded premium, its ``loss_pct`` of the outstanding it holds then
+    (its own business and what it took over)."""
+    code = treaty["code"]
+    expiry = dev.column(_quarter_of(pd.Timestamp(treaty["expiry"])))
+    premium = float(ceded.loc[ceded["treaty_code"] == code, "ceded_premium"].sum())
+    outstanding = float(held[code].outstanding[:, expiry].sum()) if expiry >= 0 else 0.0
+    previous = _previous(code, lines)
+    while previous is not None and _has_portfolio(_row(treaties, previous)):
+        outstanding += float(held[previous].outstanding[:, expiry].sum())
+        previous = _previous(previous, lines)
+    premium_pct = _number(treaty.get("portfolio_premium_pct")) or 0.0
+    loss_pct = _number(treaty.get("portfolio_loss_pct")) or 0.0
+    return round(premium * premium_pct / 100.0, 2), round(outstanding * loss_pct / 100.0, 2)
+
+
+def _recoveries(
+    program: pd.DataFrame, held: Mapping[str, _Ceded], losses: pd.DataFrame, dev: _Development, at: pd.Timestamp
+) -> pd.DataFrame:
+    """What each treaty of the program recovers as at ``at``, per loss, event or year."""
+    parts = []
+    for treaty in _records(program):
+        c = held[treaty["code"]]
+        codes = losses["code"].to_numpy()[c.rows]
+        frame = pd.DataFrame(
+            {
+                "subject": codes,
+                "subject_amount": c.subject if c.subject is not None else np.zeros(len(codes)),
+                "ceded_paid": c.paid[:, -1] if len(codes) else np.zeros(0),
+                "ceded_outstanding": c.outstanding[:, -1] if len(codes) else np.zeros(0),
+                "reinstatement_premium": c.reinstatement[:, -1] if c.reinstatement is not None and len(codes) else 0.0,
+            }
+        )
+        kind = treaty["kind"]
+        if kind == "event_xl":
+            events = losses["event_id"].to_numpy()[c.rows]
+            frame["subject"] = [e if isinstance(e, str) and e else s for e, s in zip(events, codes, strict=True)]
+            frame = frame.groupby("subject", as_index=False, sort=True).sum()
+            basis = "event"
+        elif kind == "stop_loss":
+            frame = frame.drop(columns="subject").sum().to_frame().T.assign(subject=str(treaty["underwriting_year"]))
+            basis = "year"
+        else:
+            basis = "loss"
+        frame = frame[(frame[["ceded_paid", "ceded_outstanding", "reinstatement_premium"]] != 0).any(axis=1)]
+        parts.append(frame.assign(treaty_code=treaty["code"], basis=basis, as_of=at.date()))
+    columns = ["treaty_code", "subject", "basis", "as_of", "subject_amount", "ceded_paid", "ceded_outstanding",
+               "reinstatement_premium"]  # fmt: skip
+    out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    for column in columns[4:]:
+        out[column] = _cents(out[column].to_numpy(dtype=np.float64))
+    return out.sort_values(["treaty_code", "subject"], kind="stable").reset_index(drop=True)
+
+
+def _panels(placements: pd.DataFrame) -> dict[str, list[str]]:
+    """Each treaty's reinsurers: the leader (role ``leader``) first, then by share and code."""
+    ranked = placements.assign(lead=placements["role"] == "leader").sort_values(
+        ["treaty_code", "lead", "share_pct", "reinsurer_code"], ascending=[True, False, False, True], kind="stable"
+    )
+    return {str(code): list(group) for code, group in ranked.groupby("treaty_code")["reinsurer_code"]}
+
+
+def _shares(accounts: pd.DataFrame, placements: pd.DataFrame) -> pd.DataFrame:
+    """The accounts split between each treaty's reinsurers by their shares, to the cent; the leader
+    takes the difference, so the reinsurers' accounts add up to the placed part of the account."""
+    leaders = {code: panel[0] for code, panel in _panels(placements).items()}
+    parts = accounts.merge(placements[["treaty_code", "reinsurer_code", "share_pct"]], on="treaty_code")
+    items = [i for i in ACCOUNT_ITEMS if i != "balance"]
+    placed = parts.groupby(["treaty_code", "period"])["share_pct"].transform("sum")
+    for item in items:
+        parts[item] = _cents(parts[item].to_numpy() * parts["share_pct"].to_numpy() / 100.0)
+        whole = _cents(
+            accounts.set_index(["treaty_code", "period"])[item]
+            .reindex(pd.MultiIndex.from_frame(parts[["treaty_code", "period"]]))
+            .to_numpy()
+            * placed.to_numpy()
+            / 100.0
+        )
+        spread = parts.groupby(["treaty_code", "period"])[item].transform("sum").to_numpy()
+        lead = (parts["reinsurer_code"] == parts["treaty_code"].map(leaders)).to_numpy()
+        parts.loc[lead, item] = _cents(parts.loc[lead, item].to_numpy() + (whole - spread)[lead])
+    parts["balance"] = _cents(
+        (
+            parts["premium"]
+            + parts["reinstatement_premium"]
+            + parts["premium_portfolio_entry"]
+            - parts["premium_portfolio_withdrawal"]
+            + parts["loss_portfolio_entry"]
+            - parts["loss_portfolio_withdrawal"]
+            - parts["commission"]
+            - parts["claims_paid"]
+        ).to_numpy()
+    )
+    columns = ["treaty_code", "reinsurer_code", "period", "period_end", "share_pct", *ACCOUNT_ITEMS]
+    return parts[columns].sort_values(["treaty_code", "period", "reinsurer_code"], kind="stable").reset_index(drop=True)
+
+
+# -- writing back ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Recorded:
+    """What :func:`record` wrote: per record type, the occurrences created and modified; the
+    journals ACCOUNT REINSURANCE wrote."""
+
+    created: dict[str, int]
+    modified: dict[str, int]
+    accounted: Accounted
+    unrecorded: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.accounted.ok
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")
+
+
+def record(session: Session, result: Reinsured, *, writing_date: dt.date | None = None) -> Recorded:
+    """Write ``result`` back — the cessions (:func:`~assurdb.domain.primitives.reinsure.record_cessions`),
+    the recoveries and the treaty accounts (each created or rewritten only where it differs) — then
+    post the treaty accounts not yet in the ledger through ACCOUNT REINSURANCE. Raises
+    :class:`EngineError` with the refusal when a step is refused (each step is one unit of work: a
+    refused step writes nothing)."""
+    created: dict[str, int] = {}
+    modified: dict[str, int] = {}
+    kinds = dict(zip(result.program["code"], result.program["kind"], strict=True))
+    cessions = [
+        {
+            "guaranty": {"policy_no": r["policy_no"], "renewal_no": int(r["renewal_no"]), "endorsement_no": 0,
+                         "guaranty_no": int(r["guaranty_no"])},
+            "treaty_code": r["treaty_code"],
+            "kind": kinds[r["treaty_code"]],
+            "ceded_pct": Decimal(f"{r['ceded_pct']:.4f}"),
+            "commission_rate": Decimal(f"{r['commission_rate']:.2f}"),
+        }
+        for r in _records(result.cessions)
+    ]  # fmt: skip
+    written = record_cessions(session, list(result.program["code"]), cessions, result.panels)
+    _check(written, "recording the cessions")
+    created["ReinsuranceCession"], modified["ReinsuranceCession"] = written.counts
+    unrecorded = written.unrecorded
+    zeroed = ("subject_amount", "ceded_paid", "ceded_outstanding", "reinstatement_premium")
+    recoveries = [
+        {
+            "treaty_code": r["treaty_code"],
+            "subject": str(r["subject"]),
+            "basis": r["basis"],
+            "as_of": r["as_of"],
+            **{item: _decimal(r[item]) for item in zeroed},
+        }
+        for r in _records(result.recoveries)
+    ]
+    written = record_figures(session, "TreatyRecovery", list(result.program["code"]), recoveries,
+                             zero_missing=zeroed, ignore=("as_of",))  # fmt: skip
+    _check(written, "recording the recoveries")
+    created["TreatyRecovery"], modified["TreatyRecovery"] = written.counts
+    accounts = [
+        {
+            "treaty_code": r["treaty_code"],
+            "reinsurer_code": r["reinsurer_code"],
+            "period": r["period"],
+            "period_end": r["period_end"],
+            "share_pct": Decimal(f"{r['share_pct']:.4f}"),
+            **{item: _decimal(r[item]) for item in ACCOUNT_ITEMS},
+        }
+        for r in _records(result.shares)
+    ]
+    written = record_figures(session, "TreatyAccount", list(result.program["code"]), accounts)
+    _check(written, "recording the treaty accounts")
+    created["TreatyAccount"], modified["TreatyAccount"] = written.counts
+    installed = install_chart(session, opened_on=dt.date(result.year, 1, 1))
+    if not installed.ok:
+        raise EngineError(f"cannot open the accounts of the chart: {installed.message} (code {int(installed.rc)})")
+    posted = account_pending(session, "TreatyAccount", writing_date=writing_date)
+    if not posted.ok:
+        raise EngineError(f"ACCOUNT REINSURANCE refused: {posted.message} (code {int(posted.rc)})")
+    return Recorded(created, modified, posted, unrecorded)
+
+
+def _check(written: Written, what: str) -> None:
+    if not written.ok:
+        raise EngineError(f"{what}: {written.message} (code {int(written.rc)})")
