@@ -1004,6 +1004,19 @@ def meta_history() -> list[Path]:
     return sorted(folder.glob("meta-*.yaml"), key=lambda p: int(p.stem.split("-")[1]))
 
 
+def builtin_versions(name: str) -> dict[int, Path]:
+    """Every version of a shipped schema: its earlier ones (``schemas/history/<name>-<n>.yaml``) and
+    the current one, by version number."""
+    folder = Path(str(resources.files("assurdb.metadb").joinpath("schemas", "history")))
+    versions = {
+        int(p.stem.rsplit("-", 1)[1]): p for p in folder.glob(f"{name}-*.yaml") if p.stem.rsplit("-", 1)[1].isdigit()
+    }
+    current = builtin_path(name)
+    if current.exists():
+        versions[load(current).version] = current
+    return dict(sorted(versions.items()))
+
+
 def builtin_names() -> list[str]:
     folder = resources.files("assurdb.metadb").joinpath("schemas")
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))

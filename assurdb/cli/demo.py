@@ -3,9 +3,10 @@
 Creates a company database, shows its schema, loads a seeded synthetic company through the
 domain primitives, runs a session through the generated access interface (requests and their
 return codes), then the thesis' primitives on one contract (policy, endorsement, renewal,
-cancellation, reinstatement, loss), accounts everything, prints three results reports and the
-claims reserves of the stored loss history and the Solvency II premium and reserve risk, gross
-and net of the stored reinsurance program.
+cancellation, reinstatement, loss), accounts everything, prints three results reports, applies the
+stored reinsurance program of the year (cessions, recoveries, quarterly treaty accounts per
+reinsurer, posted), then the claims reserves of the stored loss history and the Solvency II premium
+and reserve risk, gross and net of that program.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def command(db_path: Path, insured: int, seed: int) -> None:
             _primitives(s)
             _accounting(s)
             _reports(s)
+            _reinsure(s)
             _reserves(s)
             _solvency(s)
         finally:
@@ -260,6 +262,37 @@ def _reports(s: Any) -> None:
     for name, basis in (("ratios", "accident"), ("production", "calendar"), ("transactions", "calendar")):
         _title(f"Report {name}, {YEAR}, {basis}-year basis (thesis chapter III)")
         click.echo(render(make_report(company, name, YEAR, basis=basis)).rstrip())
+
+
+def _reinsure(s: Any) -> None:
+    from assurdb.engine.errors import EngineError
+    from assurdb.engine.reinsure import record, reinsure
+    from assurdb.engine.stored import StoredBusiness
+
+    _title(f"The {YEAR} reinsurance program on the stored business (assurdb reinsure --year {YEAR})")
+    start = time.perf_counter()
+    try:
+        result = reinsure(StoredBusiness(s), int(YEAR))
+        done = record(s, result, writing_date=date(int(YEAR), 12, 31))
+    except EngineError as error:
+        click.echo(f"  {error}")
+        return
+
+    def money(frame: Any) -> str:
+        return str(frame.to_string(float_format=lambda v: f"{v:,.2f}", index=False))
+
+    click.echo(money(result.summary.drop(columns=["premium_portfolio_withdrawal", "loss_portfolio_withdrawal"])))
+    written = ", ".join(f"{rt} {done.created[rt]} created / {done.modified[rt]} modified" for rt in done.created)
+    click.echo(f"  written back: {written}; ACCOUNT REINSURANCE {len(done.accounted.journals)} journal(s)")
+    click.echo(f"  in {time.perf_counter() - start:.1f} s")
+    first = result.program["code"].iloc[0]
+    _title(f"Treaty accounts of {first}, per reinsurer and quarter (assurdb reinsure --show accounts)")
+    accounts = result.shares[result.shares["treaty_code"] == first].drop(columns=["treaty_code", "period_end"])
+    shown = [c for c in accounts.columns if c in ("reinsurer_code", "period", "share_pct") or accounts[c].any()]
+    click.echo(money(accounts[shown]))
+    again = record(s, reinsure(StoredBusiness(s), int(YEAR)), writing_date=date(int(YEAR), 12, 31))
+    changed = sum(again.created.values()) + sum(again.modified.values())
+    click.echo(f"  run again: {changed} occurrence(s) written, {len(again.accounted.journals)} journal(s)")
 
 
 def _reserves(s: Any) -> None:

@@ -23,8 +23,9 @@ def migrate_plan(
     password: str,
     allow_data_loss: bool = False,
 ) -> Report:
-    """The plan from what ``url`` holds to ``schema_file`` (None: the meta-database's upgrade only),
-    with what the data says of it (an administrator's login: it shows articles). Nothing is written."""
+    """The plan from what ``url`` holds to ``schema_file`` (None: the next version assurdb ships of
+    the database's schema, or the meta-database's upgrade only), with what the data says of it (an
+    administrator's login: it shows articles). Nothing is written."""
     with Migration(url, schema_file) as migration:
         migration.authorise(user, password)
         return migration.report(allow_data_loss=allow_data_loss)
@@ -39,9 +40,20 @@ def migrate_apply(
     allow_data_loss: bool = False,
 ) -> Report:
     """Apply the plan (an administrator's login; refused while sessions hold openings). The
-    report says whether it was applied, or why not (``report.refusals``)."""
-    with Migration(url, schema_file) as migration:
-        return migration.apply(user, password, allow_data_loss=allow_data_loss)
+    report says whether it was applied, or why not (``report.refusals``).
+
+    Without ``schema_file``, a database of a schema assurdb ships moves through every version
+    shipped after the one it holds, one migration each (each version's data steps apply to the
+    version before it); the report is the last one's, ``report.previous`` the earlier ones'."""
+    reports: list[Report] = []
+    while True:
+        with Migration(url, schema_file) as migration:
+            report = migration.apply(user, password, allow_data_loss=allow_data_loss)
+            further = schema_file is None and report.applied and migration.has_next()
+        if not further:
+            report.previous = tuple(reports)
+            return report
+        reports.append(report)
 
 
 def migrate_sql(url: str, schema_file: str | Path | None = None) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assurdb.metadb.loader import builtin_names, builtin_path, load, parse
+from assurdb.metadb.loader import builtin_names, builtin_versions, load, parse
 from assurdb.metadb.meta import (
     DESCRIPTIVE,
     META_NAME,
@@ -86,6 +86,8 @@ class Report:
     steps: list[str]
     allow_data_loss: bool = False
     applied: bool = False
+    #: the reports of the earlier versions a stepwise ``migrate_apply`` went through
+    previous: tuple[Report, ...] = ()
 
     @property
     def refusals(self) -> list[Finding]:
@@ -98,7 +100,8 @@ class Report:
         return None if self.stored.meta_version == current else (self.stored.meta_version, current)
 
     def text(self) -> str:
-        lines = [self.plan.describe()]
+        lines = [f"{r.text()}\n" for r in self.previous]
+        lines.append(self.plan.describe())
         upgrade = self.meta_upgrade
         if upgrade is not None:
             lines.append(f"the meta-database is upgraded from version {upgrade[0]} to {upgrade[1]} first")
@@ -270,17 +273,23 @@ class Migration:
         self.new_interface, self.new_compiled = conversion.new_interface, conversion.new_compiled
 
     def _target(self, schema_file: str | Path | None) -> Schema:
-        """The schema file's version; without one, the version assurdb ships of the database's
-        schema when it is newer (``insurance`` 1 → 2), else the version held (the meta-database's
-        upgrade only)."""
+        """The schema file's version; without one, for a schema assurdb ships, the next version it
+        ships after the one held (``insurance`` 1 → 2, then 2 → 3: each version's data steps are
+        declared for the version before it, so versions are never skipped), else the version held
+        (the meta-database's upgrade only)."""
         if schema_file is not None:
             return load(schema_file)
         name = self.old_schema.name
         if name != "meta" and name in builtin_names():
-            shipped = load(builtin_path(name))
-            if shipped.version > self.old_schema.version:
-                return shipped
+            newer = [path for version, path in builtin_versions(name).items() if version > self.old_schema.version]
+            if newer:
+                return load(newer[0])
         return self.old_schema
+
+    def has_next(self) -> bool:
+        """Whether assurdb ships a version of the schema after the one this migration moves to."""
+        name = self.new_schema.name
+        return name in builtin_names() and any(v > self.new_schema.version for v in builtin_versions(name))
 
     def close(self) -> None:
         self.probe.close()

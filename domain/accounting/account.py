@@ -44,6 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from assurdb.domain.accounting.chart import Chart, load_chart
@@ -514,7 +515,7 @@ def pending(session: Session, rt: str, *, timeout: float = DEFAULT_TIMEOUT) -> l
     frame = selected.batch
     if rt == TREATY_ACCOUNT:
         rows = [{str(k): v for k, v in a.items()} for a in frame.to_dict("records")]
-        return _identifiers(rt, frame[[settled(a) != _held(a) for a in rows]])
+        return _identifiers(rt, frame.loc[np.array([settled(a) != _held(a) for a in rows], dtype=bool)])
     if rt == REINSURANCE and "treaty_code" in frame:  # accounted in their treaty's accounts
         frame = frame[frame["treaty_code"].isna()]
     due = ~frame["accounted_creation"].fillna(False)

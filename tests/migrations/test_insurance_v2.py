@@ -50,7 +50,9 @@ def test_an_insurance_database_of_version_1_moves_to_version_2(make_url: Any, ba
     kinds = {c.kind for c in report.plan.changes}
     assert {"add record type", "add path", "add item"} <= kinds
     assert {c.safety for c in report.plan.changes} == {"safe"}, report.text()  # no default needed, no data lost
-    assert migrate_apply(url, **LOGIN).applied
+    applied = migrate_apply(url, **LOGIN)  # 1 → 2 with version 2's data steps, then 2 → 3
+    assert applied.applied and [r.plan.new.version for r in applied.previous] == [2]
+    assert applied.plan.old.version == 2 and applied.plan.new.version == 3
 
     new = load(builtin_path("insurance"))
     db = open_database(interface_for(new, backend)[0], url)
