@@ -62,9 +62,9 @@ def test_schema_show_summarises_the_insurance_schema() -> None:
     result = run("schema", "show")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("Schema insurance v2")
-    assert "Record types (17):" in out
-    assert "Path types (24):" in out
+    assert out.startswith("Schema insurance v3")
+    assert "Record types (19):" in out
+    assert "Path types (27):" in out
     items = sum(len(rt.items) for rt in load_schema("insurance").record_types.values())
     assert f"Totals: 19 record types, 27 path types, {items} items" in out
     lines = out.splitlines()
@@ -129,7 +129,7 @@ def test_schema_diagram_dot_has_every_record_type_and_path_type() -> None:
     edges = {m.group(3): (m.group(1), m.group(2), m.group(4)) for m in map(EDGE.match, lines) if m}
     schema = load_schema("insurance")
     assert nodes == sorted(schema.record_types)
-    assert len(edges) == 24
+    assert len(edges) == 27
     assert {name: (p.origin, p.target) for name, p in schema.path_types.items()} == {
         name: (origin, target) for name, (origin, target, _) in edges.items()
     }
@@ -149,7 +149,7 @@ def test_schema_diagram_to_a_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"Wrote {out} (dot, 19 record types, 27 path types)" in result.output
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("// Schema insurance v2")
+    assert text.startswith("// Schema insurance v3")
     assert text == run("schema", "diagram").output
 
 

@@ -99,7 +99,7 @@ def test_connect_checks_the_schema_fingerprint(make_url: Any, backend: str) -> N
     with pytest.raises(assurdb.SchemaMismatchError, match="migrate the database") as caught:
         assurdb.connect(url)
     # the facts travel as attributes: nobody parses the message
-    assert caught.value.stored == assurdb.SchemaVersion("insurance", 2, "x")
+    assert caught.value.stored == assurdb.SchemaVersion("insurance", 3, "x")
     assert caught.value.interface.name == "insurance" and caught.value.interface.fingerprint != "x"
     assert caught.value.package == "assurdb.generated.insurance"
     assert isinstance(caught.value, assurdb.AssurdbError)

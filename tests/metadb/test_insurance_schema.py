@@ -14,7 +14,7 @@ def schema() -> Schema:
     return load_schema("insurance")
 
 
-# Seventeen record types (fourteen in version 1) with their identifiers (the public item names).
+# Nineteen record types (fourteen in version 1, seventeen in version 2) with their identifiers.
 IDENTIFIERS = {
     "ECS": ("code",),
     "OrgCell": ("code",),
@@ -31,11 +31,13 @@ IDENTIFIERS = {
     "Treaty": ("code",),
     "Placement": ("treaty_code", "reinsurer_code"),
     "LossMovement": ("loss_code", "movement_no"),
+    "TreatyRecovery": ("treaty_code", "subject"),
+    "TreatyAccount": ("treaty_code", "reinsurer_code", "period"),
     "Account": ("number",),
     "Entry": ("number",),
 }
 
-# Twenty-four path types (twenty in version 1): origin, target, class, target needs origin, origin needs target.
+# Twenty-seven path types (twenty in version 1, twenty-four in version 2): origin, target, class, target needs origin, origin needs target.
 # A flag the design writes "(constraint n)" is conditional (e.g. only the head office
 # reports to nobody) and is checked by the domain layer's constraint n, not by the interface:
 # the path's flag is off.
@@ -64,14 +66,17 @@ PATHS = {
     "Participation": ("ExtCompany", "Placement", "1-N", True, False),
     "TreatyCession": ("Treaty", "ReinsuranceCession", "1-N", False, False),
     "Movement": ("Loss", "LossMovement", "1-N", True, False),
+    "Recovered": ("Treaty", "TreatyRecovery", "1-N", True, False),
+    "TreatyAccounting": ("Treaty", "TreatyAccount", "1-N", True, False),
+    "ReinsurerAccount": ("ExtCompany", "TreatyAccount", "1-N", True, False),
 }
 
 
-def test_seventeen_record_types_and_twenty_four_path_types(schema: Schema) -> None:
+def test_nineteen_record_types_and_twenty_seven_path_types(schema: Schema) -> None:
     assert schema.name == "insurance"
     assert sorted(schema.record_types) == sorted(IDENTIFIERS)
     assert sorted(schema.path_types) == sorted(PATHS)
-    assert (schema.version, len(schema.record_types), len(schema.path_types)) == (2, 17, 24)
+    assert (schema.version, len(schema.record_types), len(schema.path_types)) == (3, 19, 27)
 
 
 @pytest.mark.parametrize("name", sorted(PATHS))

@@ -56,6 +56,9 @@ def test_existence_constraints_the_interface_checks() -> None:
         ("Placing", "target", "Placement", 901),
         ("Participation", "target", "Placement", 901),
         ("Movement", "target", "LossMovement", 901),
+        ("Recovered", "target", "TreatyRecovery", 901),
+        ("TreatyAccounting", "target", "TreatyAccount", 901),
+        ("ReinsurerAccount", "target", "TreatyAccount", 901),
     }
     assert model.one_to_one == ("RenewalEndorsement",)
 
