@@ -37,7 +37,8 @@ IDENTIFIERS = {
     "Entry": ("number",),
 }
 
-# Twenty-seven path types (twenty in version 1, twenty-four in version 2): origin, target, class, target needs origin, origin needs target.
+# Twenty-seven path types (twenty in version 1, twenty-four in version 2): origin, target, class,
+# target needs origin, origin needs target.
 # A flag the design writes "(constraint n)" is conditional (e.g. only the head office
 # reports to nobody) and is checked by the domain layer's constraint n, not by the interface:
 # the path's flag is off.
