@@ -62,7 +62,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assurdb.domain.accounting import Accounted, account_pending, install_chart
+from assurdb.domain.accounting import Accounted, account_treaty_accounts, install_chart
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
 from assurdb.engine.stored import StoredBusiness, covered_by
@@ -801,7 +801,7 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
     installed = install_chart(session, opened_on=dt.date(result.year, 1, 1))
     if not installed.ok:
         raise EngineError(f"cannot open the accounts of the chart: {installed.message} (code {int(installed.rc)})")
-    posted = account_pending(session, "TreatyAccount", writing_date=writing_date)
+    posted = account_treaty_accounts(session, writing_date=writing_date)
     if not posted.ok:
         raise EngineError(f"ACCOUNT REINSURANCE refused: {posted.message} (code {int(posted.rc)})")
     return Recorded(created, modified, posted, unrecorded)

@@ -409,6 +409,16 @@ def settled(account: Mapping[str, Any]) -> dict[str, Decimal]:
     return due
 
 
+def _treaty_plan(a: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
+    """A treaty account's settlement: its amounts less those the ledger holds (``accounted``)."""
+    due = settled(a)
+    held = a.get("accounted") or {}
+    difference = {name: amount - _money(held.get(name)) for name, amount in due.items()}
+    if not any(difference.values()) and all(held.get(name) is not None for name in due):
+        return [], {}, None
+    return [_Event("settlement", a["period_end"], difference)], {"accounted": due}, None
+
+
 def account_treaty_account(
     session: Session,
     account: Mapping[str, Any],
@@ -421,16 +431,43 @@ def account_treaty_account(
     differences between the account's amounts and those the ledger holds (its ``accounted`` item),
     one journal booked on the quarter's last day, then ``accounted`` brought up to date. An account
     already in the ledger writes nothing."""
+    return _account(
+        session, TREATY_ACCOUNT, account, [], _treaty_plan, writing_date=writing_date, chart=chart, timeout=timeout
+    )
 
-    def plan(a: dict[str, Any]) -> tuple[list[_Event], dict[str, Any], str | None]:
-        due = settled(a)
-        held = a.get("accounted") or {}
-        difference = {name: amount - _money(held.get(name)) for name, amount in due.items()}
-        if not any(difference.values()) and all(held.get(name) is not None for name in due):
-            return [], {}, None
-        return [_Event("settlement", a["period_end"], difference)], {"accounted": due}, None
 
-    return _account(session, TREATY_ACCOUNT, account, [], plan, writing_date=writing_date, chart=chart, timeout=timeout)
+def account_treaty_accounts(
+    session: Session,
+    accounts: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    writing_date: dt.date | None = None,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Accounted:
+    """ACCOUNT REINSURANCE of many treaty accounts (``accounts``: identifiers; default: every one
+    not yet in the ledger) in **one** accounting window and unit of work — a program's accounts
+    are posted together or not at all, their journals consecutive."""
+    chart = chart or load_chart()
+    if accounts is None:
+        found = pending(session, TREATY_ACCOUNT, timeout=timeout)
+        if isinstance(found, Accounted):
+            return found
+        accounts = found
+    if not accounts:
+        return Accounted(RC.OK, "no treaty account to post")
+    idents = [_identifier(TREATY_ACCOUNT, a) for a in accounts]
+
+    def work() -> list[Journal]:
+        journals: list[Journal] = []
+        for ident in idents:
+            article = _read(session, TREATY_ACCOUNT, ident)
+            events, flags, department = _treaty_plan(article)
+            if flags:
+                journals += _post(session, chart, TREATY_ACCOUNT, article, events, writing_date=writing_date,
+                                  department=department, flags=flags)  # fmt: skip
+        return journals
+
+    return in_window(session, [(TREATY_ACCOUNT, WRITE)], work, timeout=timeout)
 
 
 def account_loss(

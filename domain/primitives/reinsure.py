@@ -6,8 +6,9 @@ is stored, so a rerun on the same business writes nothing.
   guaranty linked to the treaty keep it (the first one, in code order, takes the difference when
   the percentage changed); a guaranty with none gets a new cession (code ``RT`` + 10 digits) to the
   first of the treaty's reinsurers, in the order given (the leader first), that the cell handling
-  its contract shares risks with (constraint 12). When the cell shares risks with none of them, or
-  the guaranty's term is cancelled (CREATE REINSURANCE cedes no cancelled guaranty), the guaranty
+  its contract shares risks with (constraint 12). When the cell shares risks with none of them,
+  the guaranty's term is cancelled (CREATE REINSURANCE cedes no cancelled guaranty) or its live
+  cessions would pass 100 %, the guaranty
   is still ceded in the treaty's figures — its earned premium, its losses — but gets no cession
   record: ``unrecorded`` counts those.
 * :func:`record_figures` — the occurrences of a record type keyed by treaty (``TreatyRecovery``,
@@ -16,8 +17,7 @@ is stored, so a rerun on the same business writes nothing.
   to zero (a recovery on a loss since cancelled). Items not given (a treaty account's
   ``accounted``) are left as they are.
 
-Each unit of work is all or nothing: :func:`record_figures` is one; :func:`record_cessions` two,
-the percentages changed and then the new cessions (CREATE REINSURANCE, with its checks).
+Each function is one unit of work: all or nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from typing import Any
 import pandas as pd
 
 from assurdb.domain.constraints import Lookup
-from assurdb.domain.primitives.cessions import NewReinsurance, create_reinsurances
 from assurdb.domain.primitives.generic import validate
+from assurdb.domain.primitives.pra import HUNDRED
 from assurdb.domain.primitives.support import (
     Work,
     guarded,
@@ -51,6 +51,8 @@ __all__ = ["Written", "record_cessions", "record_figures"]
 CESSION = "ReinsuranceCession"
 _GUARANTY = ("policy_no", "renewal_no", "endorsement_no", "guaranty_no")
 _SHARED = tuple(f"guaranty_sharing_{i}" for i in _GUARANTY)
+#: Cessions per WRITE BATCH.
+_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -188,93 +190,117 @@ def record_cessions(
 ) -> Written:
     """Store the cessions ``cessions`` — each ``{"guaranty": identifier, "treaty_code", "kind",
     "ceded_pct", "commission_rate"}`` — of the treaties ``treaty_codes``; ``reinsurers`` gives each
-    treaty's reinsurers in the order a new cession picks them. See the module notes."""
+    treaty's reinsurers in the order a new cession picks them. See the module notes.
+
+    A book's cessions are many (one per guaranty and treaty): the checks CREATE REINSURANCE makes
+    one cession at a time are made here on whole frames — the guaranty and its contract exist and
+    are not cancelled, the cell handling the contract shares risks with the reinsurer (constraint
+    12), the guaranty's live cessions stay within 100 % — then every new cession is checked against
+    the meta-database and written with WRITE BATCH, in one unit with the percentages changed."""
     needs = merge(writing(CESSION), reading("Guaranty", "PRA", "OrgCell", "ExtCompany", "Treaty"))
-    modified: list[dict[str, Any]] = []
-    new: list[NewReinsurance] = []
-    unrecorded = 0
+    counts = {"created": 0, "modified": 0, "unrecorded": 0}
 
     def plan() -> Result:
-        nonlocal unrecorded
         with opened_for(session, needs) as refusal:
             if refusal is not None:
                 return refusal
-            stored = _selected(session, CESSION, treaty_codes)
-            if isinstance(stored, Result):
-                return stored
+            frames: dict[str, pd.DataFrame] = {}
+            for rt in (CESSION, "PRA", "Guaranty"):
+                reply = session.read_selection(rt, {})
+                if not reply.ok or reply.batch is None:
+                    return Result(reply.rc, f"reading {rt}: {reply.message}", reply=reply)
+                frames[rt] = reply.batch
+            everyone = frames[CESSION]
+            live_all = everyone[everyone["cancellation_date"].isna()]
+            mine = live_all[live_all["treaty_code"].isin(list(treaty_codes))].sort_values("code", kind="stable")
             live: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-            if len(stored):
-                stored = stored[stored["cancellation_date"].isna()].sort_values("code", kind="stable")
-                for record in stored.to_dict("records"):
-                    row = {str(k): v for k, v in record.items()}
-                    live.setdefault((*(row[i] for i in _SHARED), row["treaty_code"]), []).append(row)
-            everyone = session.read_selection(CESSION, {})
-            if not everyone.ok or everyone.batch is None:
-                return Result(everyone.rc, f"reading the reinsurance cessions: {everyone.message}", reply=everyone)
-            taken = [c for c in everyone.batch["code"] if isinstance(c, str) and c.startswith("RT") and c[2:].isdigit()]
+            for record in mine.to_dict("records"):
+                row = {str(k): v for k, v in record.items()}
+                live.setdefault((*(row[i] for i in _SHARED), row["treaty_code"]), []).append(row)
+            ceded: dict[tuple[Any, ...], Decimal] = {}
+            for key, share in zip(
+                live_all[list(_SHARED)].itertuples(index=False, name=None), live_all["ceded_pct"], strict=True
+            ):
+                ceded[key] = ceded.get(key, Decimal(0)) + Decimal(str(share or 0))
+            contracts, covers = frames["PRA"], frames["Guaranty"]
+            pra = dict(
+                zip(
+                    contracts[list(_GUARANTY[:3])].itertuples(index=False, name=None),
+                    zip(contracts["handling_code"], contracts["cancellation_date"].isna(), strict=True),
+                    strict=True,
+                )
+            )
+            live_guaranty = dict(
+                zip(
+                    covers[list(_GUARANTY)].itertuples(index=False, name=None),
+                    covers["cancellation_date"].isna(),
+                    strict=True,
+                )
+            )
+            taken = [c for c in everyone["code"] if isinstance(c, str) and c.startswith("RT") and c[2:].isdigit()]
             number = max((int(c[2:]) for c in taken), default=0)
             lk = Lookup(session)
+            partners: dict[str, set[str]] = {}
+            new: list[dict[str, Any]] = []
+            changes: list[dict[str, Any]] = []
             for cession in cessions:
-                guaranty = cession["guaranty"]
-                key = (*(guaranty[i] for i in _GUARANTY), cession["treaty_code"])
+                ident = tuple(cession["guaranty"][i] for i in _GUARANTY)
                 pct: Decimal = cession["ceded_pct"]
-                mine = live.get(key)
-                if mine:
-                    others = sum((Decimal(str(c["ceded_pct"] or 0)) for c in mine[1:]), Decimal(0))
+                held = live.get((*ident, cession["treaty_code"]))
+                if held:
+                    others = sum((Decimal(str(c["ceded_pct"] or 0)) for c in held[1:]), Decimal(0))
                     wanted = pct - others
-                    if wanted > 0 and Decimal(str(mine[0]["ceded_pct"] or 0)) != wanted:
-                        modified.append({"code": mine[0]["code"], "ceded_pct": wanted})
+                    if wanted > 0 and Decimal(str(held[0]["ceded_pct"] or 0)) != wanted:
+                        changes.append({"code": held[0]["code"], "ceded_pct": wanted})
                     continue
-                pra = lk.get("PRA", {i: guaranty[i] for i in _GUARANTY[:3]})
-                held = lk.get("Guaranty", dict(guaranty))
-                if pra is None or held is None or any(a.get("cancellation_date") is not None for a in (pra, held)):
-                    unrecorded += 1  # CREATE REINSURANCE cedes no cancelled guaranty
+                cell, contract_live = pra.get(ident[:3], (None, False))
+                if not contract_live or not live_guaranty.get(ident, False):
+                    counts["unrecorded"] += 1  # CREATE REINSURANCE cedes no cancelled guaranty
                     continue
-                cell = lk.origin_of("Handling", pra)
-                partners = {c.get("code") for c in lk.targets("RiskSharing", cell)} if cell is not None else set()
-                problem = lookup_failed(lk, "recording the cessions")
-                if problem is not None:
-                    return problem
-                company = next((r for r in reinsurers.get(cession["treaty_code"], ()) if r in partners), None)
-                if company is None:
-                    unrecorded += 1
+                if isinstance(cell, str) and cell not in partners:
+                    partners[cell] = {str(c.get("code")) for c in lk.targets("RiskSharing", {"code": cell})}
+                    problem = lookup_failed(lk, "recording the cessions")
+                    if problem is not None:
+                        return problem
+                allowed = partners.get(cell, set()) if isinstance(cell, str) else set()
+                company = next((r for r in reinsurers.get(cession["treaty_code"], ()) if r in allowed), None)
+                if company is None or ceded.get(ident, Decimal(0)) + pct > HUNDRED:
+                    counts["unrecorded"] += 1
                     continue
+                ceded[ident] = ceded.get(ident, Decimal(0)) + pct
                 number += 1
-                new.append(
-                    NewReinsurance(
-                        dict(guaranty),
-                        company,
-                        {
-                            "code": f"RT{number:010d}",
-                            "treaty_ref": cession["treaty_code"],
-                            "contract_type": cession["kind"],
-                            "ceded_pct": pct,
-                            "commission_rate": cession["commission_rate"],
-                        },
-                    )
-                )
-            if not modified:
-                return done("no cession to modify")
+                article = {
+                    "code": f"RT{number:010d}",
+                    "treaty_ref": cession["treaty_code"],
+                    "contract_type": cession["kind"],
+                    "ceded_pct": pct,
+                    "commission_rate": cession["commission_rate"],
+                    "treaty_code": cession["treaty_code"],
+                    "reinsurance_code": company,
+                    **dict(zip(_SHARED, ident, strict=True)),
+                }
+                checked = validate(session, CESSION, article, full=True)
+                if isinstance(checked, Result):
+                    return Result(checked.rc, f"cession of {'/'.join(map(str, ident))}: {checked.message}")
+                new.append(checked)
 
             def body(work: Work) -> Result:
-                for change in modified:
+                for change in changes:
                     work.do(session.rewrite(CESSION, change), f"rewriting cession {change['code']}")
-                return done(f"{len(modified)} cession(s) modified")
+                for first in range(0, len(new), _CHUNK):
+                    work.do(session.write_batch(CESSION, new[first : first + _CHUNK]), "writing the cessions")
+                counts.update(created=len(new), modified=len(changes))
+                return done(f"{len(new)} cession(s) created, {len(changes)} modified")
 
             return in_unit(session, body)
 
     result = guarded(plan)
     if not result.ok:
         return _refused(result)
-    if new:
-        created = create_reinsurances(session, new)
-        if not created.ok:
-            where = f" (cession {created.position + 1} of {len(new)})" if created.position is not None else ""
-            return Written(created.rc, f"CREATE REINSURANCE{where}: {created.message}", 0, len(modified))
     return Written(
         RC.OK,
-        f"{len(new)} cession(s) created, {len(modified)} modified, {unrecorded} left unrecorded",
-        len(new),
-        len(modified),
-        unrecorded,
+        f"{result.message}, {counts['unrecorded']} left unrecorded",
+        counts["created"],
+        counts["modified"],
+        counts["unrecorded"],
     )
