@@ -15,7 +15,8 @@
   damaged, weighted by the damage amounts — by the sums insured of the term when it names none) and
   under a per-risk excess of loss; per event under a per-event excess of loss (a loss without event
   is an event of its own); per year under a stop loss. The non-proportional treaties work on the
-  losses occurring during their cover (losses occurring), retained after every proportional
+  losses occurring during their cover (``attachment`` LOD; LORA: the losses of the terms starting
+  during it), retained after every proportional
   treaty covering the loss (whatever its year) and after the non-proportional treaties of lower
   rank, in date order with their annual aggregate deductible, aggregate limit and reinstatements.
 * **accounts** — the quarterly technical account of each treaty (100 %) and **shares**, the same
@@ -112,6 +113,8 @@ class Reinsured:
     shares: pd.DataFrame
     #: each treaty's reinsurers, the leader first, then by share
     panels: dict[str, list[str]] = field(default_factory=dict)
+    #: losses without movements, left out (their development cannot be dated)
+    without_history: int = 0
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -390,8 +393,8 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
 
     terms = _terms(stored, at)
     ceded = _proportional(treaties, terms)
-    losses = stored.losses(at)
-    losses = losses[losses["code"].isin(moves["loss_code"])].reset_index(drop=True)
+    losses = stored.losses(at)  # the losses with a history: the others cannot be dated
+    without_history = len(stored.without_history())
     loss_shares = _loss_shares(stored, losses, terms, ceded)
     retained = 1.0 - (loss_shares.groupby("loss_code")["ceded_pct"].sum() / 100.0).reindex(losses["code"]).fillna(0.0)
 
@@ -426,7 +429,15 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
     panels = _panels(placements)
     cessions["reinsurer_code"] = cessions["treaty_code"].map({code: panel[0] for code, panel in panels.items()})
     return Reinsured(
-        year, at, program, cessions, recoveries, accounts_frame, _shares(accounts_frame, placements), panels
+        year,
+        at,
+        program,
+        cessions,
+        recoveries,
+        accounts_frame,
+        _shares(accounts_frame, placements),
+        panels,
+        without_history,
     )
 
 
@@ -472,12 +483,21 @@ def _non_proportional(
     kept = kept.sub(gross_ceded.reindex(kept.index).fillna(0.0), fill_value=0.0)
     lower_premiums = 0.0
     years = pd.DataFrame({"LORA": terms["year"], "LOD": terms["term_start"].dt.year})
+    starts = terms.drop_duplicates(_TERM).set_index(_TERM)["term_start"]
+    loss_terms = pd.Series(
+        starts.reindex(
+            pd.MultiIndex.from_arrays([losses["accident_policy_no"], losses["accident_renewal_no"]])
+        ).to_numpy(),
+        index=losses.index,
+    )
     for treaty in _records(layers):
         start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
         written = covered_by(treaty, terms["class_of_business"], years) & terms["term_start"].between(start, end)
         subject = round(float(kept.to_numpy()[written.to_numpy()].sum()), 2)
         klass = losses["class_of_business"]
-        in_scope = losses["loss_date"].between(start, end)
+        # losses occurring during the cover; risks attaching: the losses of the terms starting then
+        when = loss_terms if treaty["attachment"] == "LORA" else losses["loss_date"]
+        in_scope = when.between(start, end)
         if treaty["classes"]:
             in_scope &= klass.isin(treaty["classes"])
         rows = np.flatnonzero(in_scope.to_numpy())

@@ -46,6 +46,8 @@ def render_table(result: Any, view: str, recorded: Any, out: TextIO) -> None:
         "cessions": result.cessions,
     }[view]
     click.echo(frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}"), file=out)
+    if result.without_history:
+        click.echo(f"{result.without_history} loss(es) have no movement and are left out.", file=out)
     if recorded is None:
         click.echo("Nothing written (--dry-run).", file=out)
         return
@@ -106,7 +108,12 @@ def command(
     if fmt == "csv" and not body:
         click.echo(f"no {show} for the program of {year}", err=True)
         return
-    header: dict[str, Any] = {"year": result.year, "as_of": result.as_of.date().isoformat(), "show": show}
+    header: dict[str, Any] = {
+        "year": result.year,
+        "as_of": result.as_of.date().isoformat(),
+        "show": show,
+        "losses_without_history": result.without_history,
+    }
     if recorded is not None:
         header |= {
             "created": recorded.created,

@@ -73,6 +73,8 @@ def test_the_commands_print_the_same_figures_on_every_dbms(make_url: Any, refere
     capital = json.loads(_run(url, COMMANDS["solvency"], "json"))
     scr = {row["side"]: row["scr"] for row in capital["rows"] if row["segment"] == "total"}
     assert 0 < scr["net"] < scr["gross"] and "ACCIDENT" in capital["left_out"]
+    dry = json.loads(_run(url, ["reinsure", "--year", "2023", "--show", "recoveries", "--dry-run"], "json"))
+    assert "created" not in dry and dry["rows"] and {r["basis"] for r in dry["rows"]} >= {"loss", "year"}
     # reinsure again: nothing to write, nothing to post; the ledger holds the accounts' balances
     rerun = json.loads(_run(url, ["reinsure", "--year", "2024"], "json"))
     assert rerun["journals"] == 0 and not any(rerun["created"].values()) and not any(rerun["modified"].values())
@@ -139,5 +141,8 @@ def test_what_the_commands_refuse(make_url: Any, tmp_path: Path) -> None:
     wrong = CliRunner().invoke(main, ["solvency", "--db", url, "--password", ADMIN_PASSWORD, "--as-of", "2024-12-31",
                                       "--mapping", str(mapping)])  # fmt: skip
     assert wrong.exit_code == 1 and "unknown segment" in wrong.output
+    program = CliRunner().invoke(main, ["reinsure", "--db", url, "--password", ADMIN_PASSWORD, "--year", "2024"])
+    assert program.exit_code == 1 and "no treaty is stored for underwriting year 2024" in program.output
+    assert "Traceback" not in program.output
     refused = CliRunner().invoke(main, ["reserve", "--db", url, "--password", "wrong"])
     assert refused.exit_code == 3
