@@ -71,6 +71,7 @@ _ITEM_KEYS = {
     "display",
     "combine",
     "description",
+    "changed_by",
     "renamed_from",
     "migrate",
 }
@@ -322,7 +323,7 @@ def _parse_item(
     if combine == "sum" and item_type not in ("numeric", "decimal"):
         report.add(_line(spec, "combine"), where, "only numeric and decimal items can be cumulated (combine: sum)")
         return None
-    for key in ("label", "display", "description"):
+    for key in ("label", "display", "description", "changed_by"):
         if key in spec and not _text_fits(report, spec, key, where):
             return None
     before = len(report.problems)
@@ -341,6 +342,7 @@ def _parse_item(
         display=spec.get("display"),
         combine=combine,
         description=spec.get("description", ""),
+        changed_by=spec.get("changed_by") or None,
     )
     if "default" in spec:
         default = spec["default"]
@@ -359,7 +361,7 @@ def _parse_item(
 
 #: Longest label, description and display format: the meta-schema's items that store them
 #: (``metadb/schemas/meta.yaml``), so that every loaded schema can be written to its meta-database.
-TEXT_LIMITS = {"label": 120, "description": 600, "display": 40}
+TEXT_LIMITS = {"label": 120, "description": 600, "display": 40, "changed_by": 80}
 
 
 def _text_fits(report: _Report, node: Any, key: str, element: str) -> bool:

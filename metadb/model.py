@@ -99,6 +99,10 @@ class Item:
     combine: Combine | None = None
     description: str = ""
     path: str | None = None
+    #: the primitive through which alone the item changes — it changes the accounts (an
+    #: endorsement, a cancellation, a loss movement) or it is the system's own bookkeeping
+    #: (ACCOUNT): MODIFY and PARTIAL MODIF refuse it and name this primitive
+    changed_by: str | None = None
 
     @property
     def decomposable(self) -> bool:
@@ -321,6 +325,7 @@ def item_to_plain(item: Item) -> dict[str, Any]:
         "combine": item.combine,
         "description": item.description,
         "path": item.path,
+        **({"changed_by": item.changed_by} if item.changed_by else {}),
     }
 
 

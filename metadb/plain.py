@@ -31,6 +31,7 @@ def item_from_plain(plain: Mapping[str, Any]) -> Item:
         combine=plain["combine"],
         description=plain["description"],
         path=plain["path"],
+        changed_by=plain.get("changed_by"),
     )
     default = plain["default"]
     if isinstance(default, str) and item.type == "decimal":

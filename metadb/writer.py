@@ -38,7 +38,7 @@ def _item(item: Item) -> dict[str, Any]:
             out["length"] = item.length
         if item.type == "decimal":
             out["scale"] = item.scale
-    for attribute in ("label", "description", "display", "combine"):
+    for attribute in ("label", "description", "display", "combine", "changed_by"):
         if getattr(item, attribute):
             out[attribute] = getattr(item, attribute)
     if item.mandatory and not item.decomposable:

@@ -11,7 +11,7 @@ meta-database's own record types).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +301,22 @@ def create_occurrences(session: Session, rt: str, articles: Sequence[Mapping[str
         return in_unit(session, body)
 
 
+def changed_elsewhere(meta: RecordType, items: Iterable[str]) -> str:
+    """What the meta-database says of the items among ``items`` that only a primitive of their own
+    changes (their ``changed_by``: they change the accounts, or they are the system's own), one
+    clause per primitive — empty when there is none."""
+    by: dict[str, list[str]] = {}
+    for name in items:
+        item = meta.items.get(name)
+        if item is not None and item.changed_by:
+            by.setdefault(item.changed_by, []).append(name)
+    clauses = []
+    for primitive, names in by.items():
+        what = "are the system's own" if primitive == "ACCOUNT" else "change the accounts"
+        clauses.append(f"{', '.join(names)} {what}: only {primitive} changes them")
+    return "; ".join(clauses)
+
+
 def modify_occurrence(
     session: Session, rt: str, article: Mapping[str, Any], *, allowed: frozenset[str] | None = None
 ) -> Result:
@@ -319,6 +335,10 @@ def modify_occurrence(
         outside = [k for k in changes if k not in allowed]
         if outside:
             return failed(DomainRC.ITEM_NOT_ALLOWED, f"{rt}: this primitive may not change {', '.join(outside)}")
+    else:
+        elsewhere = changed_elsewhere(meta, changes)
+        if elsewhere:
+            return failed(DomainRC.ITEM_NOT_ALLOWED, f"MODIFY {rt}: {elsewhere}")
     needs = merge(writing(rt), path_origins(session, rt, values))
     with opened_for(session, needs) as refusal:
         if refusal is not None:

@@ -21,6 +21,7 @@ from assurdb.domain.constraints import Lookup, items_of, pra_label
 from assurdb.domain.primitives.generic import (
     DAMAGE_ITEMS,
     Confirm,
+    changed_elsewhere,
     identifier_of,
     modify_occurrence,
     record_type,
@@ -34,28 +35,18 @@ from assurdb.metadb.model import RecordType
 CANCELLATION_ITEMS = ("cancellation_type", "cancellation_date")
 #: Items that say whether ACCOUNT x has journalised an event (creation, cancellation, damage…).
 ACCOUNTED_PREFIX = "accounted_"
-#: Items, besides amounts, whose value the journal entries of an occurrence depend on: the cover
-#: period (earned premium, underwriting year), the class of business and currency (the accounts
-#: written to), the loss date (accident year), the treaty and the contract type of a cession.
-#: The meta-database has no flag for this; the domain names them here.
-PERIOD_AND_ACCOUNT_ITEMS: Mapping[str, tuple[str, ...]] = {
-    "PRA": ("cover_start", "cover_end", "issue_date", "class_of_business", "currency", "previous_term"),
-    "Guaranty": (),
-    "CoinsuranceCession": ("role", "contract_type"),
-    "ReinsuranceCession": ("treaty_ref", "contract_type"),
-    "Loss": ("loss_date",),
-}
 
 
 def accounting_items(rt: RecordType) -> frozenset[str]:
-    """The items PARTIAL MODIF may not change, because ACCOUNT x reads them: the identifier and
-    the path items (links change through the association primitives), every decimal (amounts,
-    shares, rates), the accounted flags, the cancellation items (CANCEL changes them), a
-    guaranty's damage items (DAMAGE does) and the period and account items of
-    :data:`PERIOD_AND_ACCOUNT_ITEMS`. (A cession's indemnity date is not a damage item: PARTIAL
-    MODIF records it.)"""
+    """The items PARTIAL MODIF may not change, because ACCOUNT x reads them: those the
+    meta-database gives a ``changed_by`` primitive (the cover period, class, currency, amounts,
+    loss date, accounted flags… of the shipped schema), and — for schemas that say nothing — the
+    identifier and the path items (links change through the association primitives), every
+    decimal (amounts, shares, rates), the accounted flags, the cancellation items (CANCEL changes
+    them) and a guaranty's damage items (DAMAGE does). (A cession's indemnity date is not a damage
+    item: PARTIAL MODIF records it.)"""
     names = set(rt.identifier_items)
-    names.update(PERIOD_AND_ACCOUNT_ITEMS.get(rt.name, ()))
+    names.update(i.name for i in rt.items if i.changed_by)  # the meta-database's word
     damaged = "damage_date" in items_of(rt)  # a guaranty merged with its damage (thesis IV.4.5)
     for item in rt.items:
         if (
@@ -81,9 +72,11 @@ def partial_modif(session: Session, rt: str, article: Mapping[str, Any]) -> Resu
             str(k) for k in article if k in items_of(meta) and k not in allowed and k not in meta.identifier_items
         ]
         if barred:
+            said = changed_elsewhere(meta, barred)
             return failed(
                 DomainRC.ITEM_NOT_ALLOWED,
-                f"{rt} PARTIAL MODIF changes only items that do not change the accounting, not {', '.join(barred)}",
+                f"{rt} PARTIAL MODIF changes only items that do not change the accounting, not {', '.join(barred)}"
+                + (f" ({said})" if said else ""),
             )
     return modify_occurrence(session, rt, article, allowed=allowed)
 

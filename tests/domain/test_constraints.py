@@ -179,10 +179,14 @@ def test_loss_constraints_13_and_14(org: Any) -> None:
     fire_policy(s, "654321-86")
     ok(create_loss(s, {"code": "L1", "loss_date": dt.date(1986, 5, 1), "amount": D(100)}, policy_no=POLICY))
     ok(create_loss(s, {"code": "L2", "loss_date": dt.date(1986, 6, 1), "amount": D(100)}, policy_no="654321-86"))
-    # 14: the loss date lies inside its PRA's cover — whoever moves either
-    late = modify_occurrence(s, "Loss", {"code": "L1", "loss_date": dt.date(1987, 5, 1)})
+    # 14: the loss date lies inside its PRA's cover — whichever primitive moves either (plain MODIFY
+    # may not: the dates change the accounts, 1101)
+    assert modify_occurrence(s, "Loss", {"code": "L1", "loss_date": dt.date(1987, 5, 1)}).rc == 1101
+    late = modify_occurrence(
+        s, "Loss", {"code": "L1", "loss_date": dt.date(1987, 5, 1)}, allowed=frozenset({"loss_date"})
+    )
     assert late.rc == 1014 and "lies outside the cover period 1986-01-01 – 1986-12-31" in late.message
-    short = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 4, 30)})
+    short = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 4, 30)}, allowed=frozenset({"cover_end"}))
     assert short.rc == 1014 and short.constraint is Constraint.LOSS_DATE
     # 13: a loss damages guaranties of its own contract only — DAMAGE, CREATE ASSOCIATION, MODIFY
     assert damage(s, guaranty("654321-86"), "L1", pct=D(5)).rc == 1013

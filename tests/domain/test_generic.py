@@ -215,22 +215,26 @@ def test_open_and_close_account(s: Any) -> None:
     assert close_account(s, 123, dt.date(1987, 1, 1)).rc == RC.NOT_FOUND
 
 
+COVER = frozenset({"cover_end"})  # what an endorsement changes
+
+
 def test_a_primitive_opens_what_its_checks_read(db: Any) -> None:
-    """On a fresh session, MODIFY of a PRA's cover reads its losses (constraint 14): the primitive
-    opens Loss for the call in mode 1 and closes it afterwards; a loss outside the new cover refuses."""
+    """On a fresh session, a change of a PRA's cover (MODIFY restricted to it, as an endorsement
+    makes it) reads its losses (constraint 14): the primitive opens Loss for the call in mode 1 and
+    closes it afterwards; a loss outside the new cover refuses."""
     s = db.login("admin", ADMIN_PASSWORD)
     try:
         build_org(s)
         fire_policy(s)
         ok(create_loss(s, {"code": "L1", "loss_date": dt.date(1986, 11, 1)}, policy_no=POLICY))
         assert s.close_db().ok and not s.opened
-        shorter = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 10, 31)})
+        shorter = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 10, 31)}, allowed=COVER)
         assert shorter.rc == Constraint.LOSS_DATE.rc, shorter
-        ok(modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 11, 30)}))
+        ok(modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 11, 30)}, allowed=COVER))
         assert not s.opened  # what the primitive opened, on demand too, it closed
         # inside the caller's unit nothing can be opened: the read answers 600 and nothing is written
         assert s.open_db([("PRA", 2)]).ok and s.begin().ok
-        inside = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 12, 31)})
+        inside = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 12, 31)}, allowed=COVER)
         assert inside.rc == RC.MODE_FORBIDS and "Loss" in inside.message
         assert s.rollback().ok
     finally:

@@ -28,11 +28,15 @@ def test_readme_session_runs_as_typed(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_readme_reserves_run_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = README.read_text(encoding="utf-8")
-    [block] = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "StoredBusiness" in b]
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "StoredBusiness" in b]
+    assert len(blocks) == 2  # the reserves, then reinsure continuing the same session
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {}
-    exec(compile(block, "README.md", "exec"), namespace)  # the README's own code
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # the README's own code
     reserves = namespace["r"]
     assert reserves.gross.totals["ibnr"] > 0  # type: ignore[attr-defined]
+    done = namespace["done"]
+    assert done.ok and done.created["TreatyAccount"] > 0  # type: ignore[attr-defined]
     namespace["s"].close()  # type: ignore[attr-defined]
     namespace["db"].close()  # type: ignore[attr-defined]
