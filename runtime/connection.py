@@ -5,10 +5,16 @@ A session keeps one connection for its life, in autocommit mode, and brackets wr
 explicit ``BEGIN``/``COMMIT``, so that requests outside a unit commit one by one and units span
 requests. Every statement it runs was rendered at generation time, or is one of the constant
 statements below.
+
+A statement the DBMS refuses marks the connection: the next ROLLBACK (or ROLLBACK TO SAVEPOINT)
+also resets what the driver keeps between statements (:meth:`Connection.reset`; psycopg's
+prepared statements, audit D2), and a connection that saw an error goes back to the pool only
+once it is reset — or is discarded (``discard_after_error``) — never in the state it was left in.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
@@ -25,6 +31,12 @@ class Connection:
     #: The DBMS rolls back to a savepoint (DuckDB cannot: a failed unit is rolled back whole).
     savepoints: ClassVar[bool] = True
     begin_sql: ClassVar[str] = "BEGIN"
+    #: A connection that saw a DBMS error is closed rather than given back to the pool.
+    discard_after_error: ClassVar[bool] = False
+    #: A statement failed since the last reset (the driver's state may be stale).
+    failed: bool = False
+    #: A statement failed at some point in this connection's life.
+    saw_error: bool = False
 
     def __init__(self, raw: Any, dbapi_connection: Any) -> None:
         self.raw = raw
@@ -34,22 +46,40 @@ class Connection:
 
     # -- statements ------------------------------------------------------------------
     def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self.cur.execute(sql, params)
-        return self.cur.fetchone()
+        try:
+            self.cur.execute(sql, params)
+            return self.cur.fetchone()
+        except Exception:
+            self.failed = self.saw_error = True
+            raise
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        self.cur.execute(sql, params)
-        return list(self.cur.fetchall())
+        try:
+            self.cur.execute(sql, params)
+            return list(self.cur.fetchall())
+        except Exception:
+            self.failed = self.saw_error = True
+            raise
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self.cur.execute(sql, params)
-        return int(self.cur.rowcount)
+        try:
+            self.cur.execute(sql, params)
+            return int(self.cur.rowcount)
+        except Exception:
+            self.failed = self.saw_error = True
+            raise
 
     def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self.cur.executemany(sql, rows)
+        try:
+            self.cur.executemany(sql, rows)
+        except Exception:
+            self.failed = self.saw_error = True
+            raise
 
     # -- transactions ----------------------------------------------------------------
     def begin(self) -> None:
+        if self.failed:
+            self.reset()  # an error outside a transaction (nothing to roll back) is reset here
         self.cur.execute(self.begin_sql)
         self.in_tx = True
 
@@ -64,6 +94,8 @@ class Connection:
     def rollback(self) -> None:
         self.in_tx = False
         self.cur.execute("ROLLBACK")
+        if self.failed:
+            self.reset()
 
     def savepoint(self) -> None:
         self.cur.execute(f"SAVEPOINT {BATCH_SAVEPOINT}")
@@ -73,32 +105,54 @@ class Connection:
 
     def rollback_to(self) -> None:
         self.cur.execute(f"ROLLBACK TO SAVEPOINT {BATCH_SAVEPOINT}")
+        if self.failed:
+            self.reset()
+
+    def reset(self) -> None:
+        """After a DBMS error, once the transaction (or the savepoint) is rolled back: bring what the
+        driver keeps between statements back in line with the server (nothing, by default)."""
+        self.failed = False
 
     # -- errors and liveness -------------------------------------------------------------
     def is_integrity_error(self, exc: BaseException) -> bool:
         """Whether the DBMS refused a write for a constraint (a duplicate, a missing origin…)."""
         return type(exc).__name__ in ("IntegrityError", "ConstraintException", "UniqueViolation", "ForeignKeyViolation")
 
-    def server_part(self) -> str:
-        """This connection's proof of life on the server ("" where the DBMS has none)."""
+    def server_part(self, session: str) -> str:
+        """The proof of life of ``session``'s openings on the server, taken on this connection for
+        as long as it lives ("" where the DBMS has none)."""
         return ""
 
     def servers_alive(self, parts: set[str]) -> set[str] | None:
         """Which of ``parts`` (other holders' server parts) are alive; None: no server parts here."""
         return None
 
-    def holder(self) -> str:
-        return f"{self.server_part()}|{process_token()}"
+    def holder(self, session: str) -> str:
+        return f"{self.server_part(session)}|{process_token()}"
+
+    def release_proof(self) -> None:
+        """Give up the proof of life this connection holds (before it goes back to the pool)."""
 
     def close(self) -> None:
+        """Give the connection back to the pool — clean: no transaction, no proof of life, no stale
+        driver state — or discard it when it cannot be made clean."""
+        clean = True
         try:
             if self.in_tx:
                 self.rollback()
+            self.release_proof()
+            if self.failed:
+                self.reset()
         except Exception:  # noqa: BLE001 - any DBMS or driver failure: the connection is going anyway
-            pass
+            clean = False
+        if self.saw_error and self.discard_after_error:
+            clean = False
         try:
             self.cur.close()
         finally:
+            if not clean:
+                with contextlib.suppress(Exception):  # closed for good, whatever state it is in
+                    self.raw.invalidate()
             self.raw.close()
 
 

@@ -1,8 +1,9 @@
 """Proof of life of an opening's holder, without heartbeats (thesis VII.3; README "Openings").
 
-An opening records who holds it as ``<server part>|<process token>``: the server part is the
-holder's server connection where the DBMS has one (each backend says how to read it and how to
-test it), the process token ``host:pid:start`` the holder's process. A holder in this very
+An opening records who holds it as ``<server part>|<process token>``: the server part is a lock
+the holder's session keeps on its server connection where the DBMS has one (each backend says
+how to take it and how to test it; a lock, because an account may not see the others'
+connections), the process token ``host:pid:start`` the holder's process. A holder in this very
 process is alive while its session is (a pooled connection outlives a session).
 """
 

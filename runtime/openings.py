@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assurdb.metadb.contract import Mode
 from assurdb.runtime.specs import Stmt
@@ -21,9 +21,25 @@ from assurdb.runtime.specs import Stmt
 if TYPE_CHECKING:
     from assurdb.runtime.core import SessionBase
 
+T = TypeVar("T")
 
-#: OPEN DB attempts when the DBMS breaks a deadlock by rolling it back.
-RETRIES = 5
+
+#: Attempts of an OPEN DB or CLOSE unit when the DBMS breaks a deadlock by rolling it back.
+RETRIES = 10
+
+
+def retried(session: SessionBase, unit: Callable[[], T]) -> T:
+    """Run an openings unit, again when the DBMS rolled it back to break a deadlock (MariaDB 1213,
+    PostgreSQL 40P01; it wrote nothing), a bounded number of times with a growing random pause:
+    OPEN DB and CLOSE never answer 999 for a deadlock (audit D4)."""
+    for attempt in range(RETRIES):
+        try:
+            return unit()
+        except Exception as exc:
+            if attempt == RETRIES - 1 or not session.backend.retryable(exc):
+                raise
+            time.sleep(0.005 * (attempt + 1) * (1 + random.random()))
+    raise AssertionError("unreachable")
 
 
 class Openings:
@@ -61,16 +77,7 @@ class Openings:
         _, conflict = self._conflict(session, self._rows(session, wanted), wanted)
         if conflict is not None:
             return conflict
-        for attempt in range(RETRIES):
-            try:
-                return self._acquire_locked(session, wanted)
-            except Exception as exc:
-                # MariaDB's gap locks on the openings table can deadlock two OPEN DB of different
-                # record types; the DBMS rolled one back, which wrote nothing: it tries again.
-                if attempt == RETRIES - 1 or not session.backend.retryable(exc):
-                    raise
-                time.sleep(0.01 * (attempt + 1) * (1 + random.random()))
-        raise AssertionError("unreachable")
+        return retried(session, lambda: self._acquire_locked(session, wanted))
 
     def _acquire_locked(self, session: SessionBase, wanted: Mapping[str, int]) -> tuple[str, str] | None:
         c = session.conn
@@ -86,13 +93,17 @@ class Openings:
                 if conflict is not None:
                     c.rollback()
                     return conflict
-                for row in rows:
-                    if row[0] != session.id and row[0] not in alive:
-                        c.run(self.sql["delete"], (row[0], row[1]))  # a dead holder's opening: reclaimed
-                holder = c.holder()
-                for rt, mode in wanted.items():
-                    c.run(self.sql["delete"], (session.id, rt))
-                    c.run(self.sql["insert"], (session.id, rt, session.user, mode, holder))
+                # Every change by primary key, in one order (record type, then session), so that
+                # two OPEN DB never wait for each other's rows crosswise.
+                dead = sorted((r[1], r[0]) for r in rows if r[0] != session.id and r[0] not in alive)
+                for rt, holder_session in dead:
+                    c.run(self.sql["delete"], (holder_session, rt))  # a dead holder's opening: reclaimed
+                holder = c.holder(session.id)
+                mine = {r[1] for r in rows if r[0] == session.id}
+                for rt in sorted(wanted):
+                    if rt in mine:  # never a DELETE of a row that is not there: it would lock a gap
+                        c.run(self.sql["delete"], (session.id, rt))
+                    c.run(self.sql["insert"], (session.id, rt, session.user, wanted[rt], holder))
                 c.commit()
             except BaseException:
                 if c.in_tx:
@@ -101,13 +112,15 @@ class Openings:
         return None
 
     def release(self, session: SessionBase, rts: Sequence[str]) -> None:
-        if not rts:
-            return
+        if rts:
+            retried(session, lambda: self._release(session, rts))
+
+    def _release(self, session: SessionBase, rts: Sequence[str]) -> None:
         c = session.conn
         with self.local:
             c.begin_openings()
             try:
-                for rt in rts:
+                for rt in sorted(rts):
                     c.run(self.sql["delete"], (session.id, rt))
                 c.commit()
             except BaseException:

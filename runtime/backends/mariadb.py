@@ -4,8 +4,14 @@
 * ``BOOLEAN`` is ``TINYINT(1)``: the codecs turn it back into ``bool``.
 * The optimiser does not turn a row-value comparison into an index range, so keyset order is
   written ``a >= ? AND (a > ? OR b > ?)``.
-* Proof of life: the holder's server connection, ``CONNECTION_ID()`` with the server's boot
-  time (an id is reused after a restart).
+* Proof of life: a user lock (``GET_LOCK``) named after the holder's session, taken on its own
+  connection when it first opens a record type and released when it closes; the holder is alive
+  while the lock is in use (``IS_FREE_LOCK``). This holds whatever DBMS accounts the processes
+  log in as — without the PROCESS privilege an account sees only its own connections in the
+  process list (audit D3). Openings written by an older assurdb name the holder's
+  ``CONNECTION_ID()`` with the server's boot time, tested as before.
+* OPEN DB and CLOSE run in READ COMMITTED: no gap locks on the openings table, whose gap locks
+  deadlocked OPEN DB of different record types in REPEATABLE READ (audit D4).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from assurdb.metadb.model import Item
 from assurdb.metadb.physical import Column
 from assurdb.runtime.backends.relational import RelationalBackend
 from assurdb.runtime.connection import Connection
+from assurdb.runtime.errors import BackendError
 
 COLLATION = "utf8mb4_nopad_bin"
 
@@ -38,23 +45,51 @@ class MariaDBConnection(Connection):
     def __init__(self, raw: Any, dbapi_connection: Any) -> None:
         dbapi_connection.autocommit(True)
         super().__init__(raw, dbapi_connection)
-        connection_id = self.one("SELECT CONNECTION_ID()")[0]
-        self._server = f"my:{connection_id}:{int(self.one(self._BOOT)[0])}"
+        #: the user lock this connection holds as its session's proof of life
+        self._proof: tuple[str, str] | None = None
 
-    def server_part(self) -> str:
-        return self._server
+    def begin_openings(self) -> None:
+        # READ COMMITTED takes no gap locks. In REPEATABLE READ, deleting an opening that was not
+        # there (a session's first opening of a record type) locked a gap of the openings' keys,
+        # and two OPEN DB of different record types deadlocked inserting into each other's gap.
+        self.cur.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        self.begin()
+
+    def server_part(self, session: str) -> str:
+        if self._proof is None or self._proof[0] != session:
+            self.release_proof()
+            name = lock_name(session)
+            if self.one("SELECT GET_LOCK(%s, 0)", [name])[0] != 1:
+                raise BackendError(f"the proof of life of session {session} is held by another connection")
+            self._proof = (session, name)
+        return f"myl:{self._proof[1]}"
+
+    def release_proof(self) -> None:
+        if self._proof is not None:
+            name, self._proof = self._proof[1], None
+            self.one("SELECT RELEASE_LOCK(%s)", [name])
 
     def servers_alive(self, parts: set[str]) -> set[str] | None:
-        candidates = [p for p in parts if p.startswith("my:")]
-        if not candidates:
-            return set()
-        boot = int(self.one(self._BOOT)[0])
-        running = {int(r[0]) for r in self.all("SELECT ID FROM information_schema.PROCESSLIST")}
-        return {
-            p
-            for p in candidates
-            if int(p.split(":")[1]) in running and abs(int(p.split(":")[2]) - boot) <= self.BOOT_TOLERANCE
-        }
+        alive: set[str] = set()
+        names = sorted({p.split(":", 1)[1] for p in parts if p.startswith("myl:")})
+        if names:
+            row = self.one("SELECT " + ", ".join(["IS_FREE_LOCK(%s)"] * len(names)), names)
+            alive |= {f"myl:{name}" for name, free in zip(names, row, strict=True) if free == 0}
+        legacy = [p for p in parts if p.startswith("my:")]
+        if legacy:  # an older assurdb's holder: its server connection, if this account can see it
+            boot = int(self.one(self._BOOT)[0])
+            running = {int(r[0]) for r in self.all("SELECT ID FROM information_schema.PROCESSLIST")}
+            alive |= {
+                p
+                for p in legacy
+                if int(p.split(":")[1]) in running and abs(int(p.split(":")[2]) - boot) <= self.BOOT_TOLERANCE
+            }
+        return alive
+
+
+def lock_name(session: str) -> str:
+    """The user lock of a session (at most 64 characters; a lock is the server's, not a database's)."""
+    return f"assurdb.{session}"[:64]
 
 
 class MariaDBBackend(RelationalBackend):
