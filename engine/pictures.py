@@ -3,7 +3,8 @@ the retention result and the SCR against the retention, and a triangle heat map.
 
 matplotlib is imported inside the functions (``engine.optimise`` never needs it) and drawn on an
 Agg canvas through ``matplotlib.figure.Figure``, without pyplot's global state: nothing needs a
-screen, and two threads may draw at once. Amounts are shown in thousand DA, as the seed prints them.
+screen, and two threads may draw at once. Amounts are shown in thousand DA, as the seed prints them,
+unless a ``unit`` and its ``label`` are given (``1.0, "EUR"``).
 """
 
 from __future__ import annotations
@@ -62,10 +63,14 @@ def frontier_png(
     *,
     feasible: pd.Series | None = None,
     marks: Mapping[str, pd.Series] | None = None,
+    unit: float = K,
+    label: str = "thousand DA",
 ) -> Path:
     """Retention result against SCR for every scenario (feasible ones filled), the efficient frontier
     as a line, the chosen scenario of each rule marked (``chosen``: one row per rule), and ``marks``
-    (e.g. no reinsurance, the current treaty) as labelled crosses (seed 004 Figure 36)."""
+    (e.g. no reinsurance, the current treaty) as labelled crosses (seed 004 Figure 36). Amounts are
+    divided by ``unit`` and labelled ``label``."""
+    K = unit
     for column in ("retention_result", "scr"):
         if column not in table.columns:
             raise EngineError(f"frontier_png: the table has no column {column!r}")
@@ -81,11 +86,11 @@ def frontier_png(
         )
     for rule, row in chosen.iterrows():
         marker, colour = _RULE_STYLE.get(str(rule), ("o", "black"))
-        label = f"chosen ({rule})"
+        text = f"chosen ({rule})"
         if "retention" in row.index:
-            label += f": R = {row['retention'] / K:,.0f}".replace(",", " ")
+            text += f": R = {row['retention'] / K:,.0f}".replace(",", " ")
         ax.scatter(
-            [row["scr"] / K], [row["retention_result"] / K], s=90, marker=marker, color=colour, zorder=5, label=label
+            [row["scr"] / K], [row["retention_result"] / K], s=90, marker=marker, color=colour, zorder=5, label=text
         )
     for name, row in (marks or {}).items():
         ax.scatter([row["scr"] / K], [row["retention_result"] / K], s=60, marker="x", color="black", zorder=4)
@@ -97,18 +102,27 @@ def frontier_png(
             ha="right",
         )
     _thousands(ax.xaxis, ax.yaxis)
-    ax.set_xlabel("SCR premium and reserve (thousand DA)")
-    ax.set_ylabel("retention result (thousand DA)")
+    ax.set_xlabel(f"SCR premium and reserve ({label})")
+    ax.set_ylabel(f"retention result ({label})")
     ax.set_title("Efficient frontier: retention result against SCR")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     return _save(fig, path)
 
 
-def retention_png(table: pd.DataFrame, chosen: pd.DataFrame, path: str | Path, *, along: str = "retention") -> Path:
+def retention_png(
+    table: pd.DataFrame,
+    chosen: pd.DataFrame,
+    path: str | Path,
+    *,
+    along: str = "retention",
+    unit: float = K,
+    label: str = "thousand DA",
+) -> Path:
     """The retention result (left axis) and the SCR (right axis) against ``along`` (seed 004 Figures
     34–35), the chosen retentions as vertical lines. With several values of the other grid
-    parameters, one line per combination."""
+    parameters, one line per combination. Amounts in ``unit`` (labelled ``label``)."""
+    K = unit
     if along not in table.columns:
         raise EngineError(f"retention_png: the table has no column {along!r}")
     fig = _figure()
@@ -137,9 +151,9 @@ def retention_png(table: pd.DataFrame, chosen: pd.DataFrame, path: str | Path, *
         _, colour = _RULE_STYLE.get(str(rule), ("o", "black"))
         ax.axvline(row[along] / K, color=colour, ls="--", lw=1, label=f"chosen ({rule})")
     _thousands(ax.xaxis, ax.yaxis, ax2.yaxis)
-    ax.set_xlabel(f"{along} (thousand DA)")
-    ax.set_ylabel("retention result (thousand DA)", color="tab:blue")
-    ax2.set_ylabel("SCR premium and reserve (thousand DA)", color="tab:orange")
+    ax.set_xlabel(f"{along} ({label})")
+    ax.set_ylabel(f"retention result ({label})", color="tab:blue")
+    ax2.set_ylabel(f"SCR premium and reserve ({label})", color="tab:orange")
     ax.set_title("Retention result and SCR against the retention")
     ax.grid(alpha=0.3)
     lines = ax.get_legend_handles_labels()
@@ -148,9 +162,17 @@ def retention_png(table: pd.DataFrame, chosen: pd.DataFrame, path: str | Path, *
     return _save(fig, path)
 
 
-def triangle_png(triangle: pd.DataFrame, path: str | Path, *, title: str = "Net paid triangle") -> Path:
+def triangle_png(
+    triangle: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str = "Net paid triangle",
+    unit: float = K,
+    label: str = "thousand DA",
+) -> Path:
     """A heat map of a triangle (accident years × development years; NaN cells blank), each cell's
-    amount written in thousand DA (seed 004 annexes 01–08)."""
+    amount written in ``unit`` (thousand DA by default, as seed 004 annexes 01–08)."""
+    K = unit
     values = triangle.to_numpy(dtype=np.float64)
     if values.ndim != 2 or values.size == 0:
         raise EngineError("triangle_png: a non-empty 2-D triangle is needed")
@@ -158,7 +180,7 @@ def triangle_png(triangle: pd.DataFrame, path: str | Path, *, title: str = "Net 
     ax = fig.add_subplot()
     shown = np.ma.masked_invalid(values / K)
     image = ax.imshow(shown, cmap="viridis", aspect="auto")
-    bar = fig.colorbar(image, ax=ax, label="thousand DA")
+    bar = fig.colorbar(image, ax=ax, label=label)
     _thousands(bar.ax.yaxis)
     finite = shown.compressed()
     mid = float(np.median(finite)) if finite.size else 0.0
@@ -174,16 +196,18 @@ def triangle_png(triangle: pd.DataFrame, path: str | Path, *, title: str = "Net 
     return _save(fig, path)
 
 
-def write_pictures(method: ScenarioMethod, out_dir: str | Path) -> dict[str, Path]:
+def write_pictures(
+    method: ScenarioMethod, out_dir: str | Path, *, unit: float = K, label: str = "thousand DA"
+) -> dict[str, Path]:
     """The three pictures of a fitted :class:`~engine.optimise.ScenarioMethod` into ``out_dir``
-    (names: :data:`PICTURES`)."""
+    (names: :data:`PICTURES`), amounts divided by ``unit`` and labelled ``label``."""
     if not hasattr(method, "scenarios_"):
         raise EngineError("write_pictures: fit the ScenarioMethod first")
     out = Path(out_dir)
     marks: dict[str, pd.Series] = {"no reinsurance": method.no_reinsurance_}
     if "current" in method.comparison_.columns:
         marks["current"] = method.comparison_["current"]
-    retention = method.retention_ / K
+    retention = method.retention_ / unit
     return {
         "frontier": frontier_png(
             method.scenarios_,
@@ -192,12 +216,18 @@ def write_pictures(method: ScenarioMethod, out_dir: str | Path) -> dict[str, Pat
             out / PICTURES["frontier"],
             feasible=method.constraints_["feasible"],
             marks=marks,
+            unit=unit,
+            label=label,
         ),
-        "retention": retention_png(method.scenarios_, method.chosen_, out / PICTURES["retention"], along=method.along),
+        "retention": retention_png(
+            method.scenarios_, method.chosen_, out / PICTURES["retention"], along=method.along, unit=unit, label=label
+        ),
         "triangle": triangle_png(
             method.triangle_,
             out / PICTURES["triangle"],
             title="Paid triangle net of the optimised surplus\n"
-            + f"(retention {retention:,.0f} thousand DA; cumulative)".replace(",", " "),
+            + f"(retention {retention:,.0f} {label}; cumulative)".replace(",", " "),
+            unit=unit,
+            label=label,
         ),
     }

@@ -166,41 +166,6 @@ def _cents(values: np.ndarray) -> np.ndarray:
 
 
 # -- the business -----------------------------------------------------------------------------------------
-def _terms(stored: StoredBusiness, at: pd.Timestamp) -> pd.DataFrame:
-    """Each guaranty of a term (policy or renewal) entered by ``at``, composed over the term: its sum
-    insured and premium added up over the endorsements (the premium of a part cancelled by ``at``
-    reduced to what it earned, as ACCOUNT returns it), class, term start and year."""
-    pra = stored.frame("PRA")
-    pra = pra[~pra["previous_term"].fillna(False).astype(bool)]
-    pra = pra[pra["cover_start"] <= at]
-    term_cancel = pra.groupby(_TERM)["cancellation_date"].min().rename("term_cancelled")
-    parts = stored.guaranties()[[*_GUARANTY, "endorsement_no", "sum_insured", "premium", "cancellation_date"]]
-    parts = parts.rename(columns={"cancellation_date": "guaranty_cancelled"})
-    parts = parts.merge(
-        pra[[*_TERM, "endorsement_no", "class_of_business", "cover_start", "cover_end"]],
-        on=[*_TERM, "endorsement_no"],
-    ).merge(term_cancel, left_on=_TERM, right_index=True, how="left")
-    stop = parts[["term_cancelled", "guaranty_cancelled"]].min(axis=1)
-    stop = stop.where(stop <= at)
-    total = (parts["cover_end"] - parts["cover_start"]).dt.days + 1
-    unexpired = ((parts["cover_end"] - stop.clip(lower=parts["cover_start"])).dt.days + 1).clip(lower=0)
-    kept = 1.0 - (unexpired / total.where(total > 0)).clip(upper=1.0)
-    premium = parts["premium"].fillna(0.0)
-    parts["written"] = np.where(stop.notna(), premium - _cents((premium * (1.0 - kept)).to_numpy()), premium)
-    parts["sum_insured"] = parts["sum_insured"].fillna(0.0)
-    parts = parts.sort_values([*_GUARANTY, "endorsement_no"], kind="stable")
-    terms = parts.groupby(_GUARANTY, sort=True).agg(
-        sum_insured=("sum_insured", "sum"),
-        premium=("written", "sum"),
-        class_of_business=("class_of_business", "last"),
-    )
-    starts = stored.term_starts().set_index(_TERM)["term_start"]
-    terms = terms.join(starts, on=_TERM, how="inner").reset_index()
-    terms["premium"] = _cents(terms["premium"].to_numpy())
-    terms["year"] = terms["term_start"].dt.year
-    return terms
-
-
 def _proportional(treaties: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
     """Per term guaranty and proportional treaty covering it with a cession, the percentage of the
     gross guaranty ceded (4 decimals), in rank order within each underwriting year."""
@@ -239,21 +204,7 @@ def _loss_shares(
     """Per loss and proportional treaty, the percentage of the loss ceded: the damaged guaranties'
     percentages weighted by the damage amounts (equal weights when none is given), or the term's
     guaranties' weighted by their sums insured when the loss damaged none."""
-    guaranties = stored.guaranties()
-    damaged = guaranties[guaranties["damage_code"].notna()][[*_GUARANTY, "damage_code", "damage_amount"]]
-    damaged = damaged.rename(columns={"damage_code": "loss_code", "damage_amount": "weight"})
-    damaged = damaged[damaged["loss_code"].isin(losses["code"])]
-    damaged = damaged.groupby(["loss_code", *_GUARANTY], as_index=False).agg(weight=("weight", "sum"))
-    damaged["weight"] = damaged["weight"].where(damaged["weight"] > 0, 1.0)
-    undamaged = losses[~losses["code"].isin(damaged["loss_code"])][
-        ["code", "accident_policy_no", "accident_renewal_no"]
-    ]
-    by_term = undamaged.rename(
-        columns={"code": "loss_code", "accident_policy_no": "policy_no", "accident_renewal_no": "renewal_no"}
-    ).merge(terms[[*_GUARANTY, "sum_insured"]], on=_TERM)
-    by_term = by_term.rename(columns={"sum_insured": "weight"})
-    by_term["weight"] = by_term["weight"].where(by_term["weight"] > 0, 1.0)
-    weights = pd.concat([damaged, by_term[["loss_code", *_GUARANTY, "weight"]]], ignore_index=True)
+    weights = stored.loss_weights(losses, terms)
     total = weights.groupby("loss_code")["weight"].sum()
     pairs = weights.merge(ceded[[*_GUARANTY, "treaty_code", "ceded_pct"]], on=_GUARANTY)
     pairs["part"] = pairs["weight"] * pairs["ceded_pct"]
@@ -391,7 +342,7 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
         raise EngineError(f"as_of {at.date()} comes before the program of {year} incepts")
     moves = moves[moves["movement_date"] <= at]
 
-    terms = _terms(stored, at)
+    terms = stored.terms(at)
     ceded = _proportional(treaties, terms)
     losses = stored.losses(at)  # the losses with a history: the others cannot be dated
     without_history = len(stored.without_history())

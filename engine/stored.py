@@ -20,6 +20,10 @@ dates leave as ``datetime64``.
 * :meth:`~StoredBusiness.guaranties_in_force` — the guaranties of the contracts in force at a date,
   composed over the term (a renewal or policy and its endorsements up to that date: sums insured
   and premiums add up, the other items are the last one's), with their class of business;
+* :meth:`~StoredBusiness.terms` — each guaranty of each term entered by a date, composed over the
+  term (sums insured and premiums added up, cancelled parts reduced to what they earned), with its
+  class and the term's start; :meth:`~StoredBusiness.loss_weights` — how each loss spreads over
+  the guaranties it damaged (or its term's);
 * :meth:`~StoredBusiness.treaties`, :meth:`~StoredBusiness.placements`,
   :meth:`~StoredBusiness.cessions` — the reinsurance program, its placement and the cessions of
   guaranties, decomposable terms flattened (``layer_priority``, ``premium_rate_pct``…).
@@ -75,6 +79,10 @@ def _float(value: Any) -> float:
     if isinstance(value, Decimal | int | float | np.number):
         return float(value)
     raise EngineError(f"not an amount: {value!r}")
+
+
+def _cents(values: np.ndarray) -> np.ndarray:
+    return np.round(values + 0.0, 2)
 
 
 def _day(value: dt.date | str | pd.Timestamp | None) -> pd.Timestamp | None:
@@ -223,6 +231,71 @@ class StoredBusiness:
         composed = composed.reset_index()
         return composed[["policy_no", "renewal_no", "endorsement_no", "guaranty_no", "peril", "sum_insured",
                          "premium", "class_of_business", "cover_start", "cover_end"]]  # fmt: skip
+
+    def terms(self, as_of: dt.date | str | pd.Timestamp) -> pd.DataFrame:
+        """Each guaranty of a term (policy or renewal, previous terms left out) entered by ``as_of``,
+        composed over the term: its sum insured and premium added up over the endorsements (the
+        premium of a part cancelled by ``as_of`` reduced to what it earned, as ACCOUNT returns it):
+        ``policy_no, renewal_no, guaranty_no, sum_insured, premium, class_of_business, term_end``
+        (the last part's cover end), ``term_start`` and ``year`` (the term start's, the year a
+        treaty attaching risks sees)."""
+        at = _day(as_of)
+        if at is None:
+            raise EngineError("terms needs the date (as_of)")
+        term, guaranty = ["policy_no", "renewal_no"], ["policy_no", "renewal_no", "guaranty_no"]
+        pra = self.frame("PRA")
+        pra = pra[~pra["previous_term"].fillna(False).astype(bool)]
+        pra = pra[pra["cover_start"] <= at]
+        term_cancel = pra.groupby(term)["cancellation_date"].min().rename("term_cancelled")
+        parts = self.guaranties()[[*guaranty, "endorsement_no", "sum_insured", "premium", "cancellation_date"]]
+        parts = parts.rename(columns={"cancellation_date": "guaranty_cancelled"})
+        parts = parts.merge(
+            pra[[*term, "endorsement_no", "class_of_business", "cover_start", "cover_end"]],
+            on=[*term, "endorsement_no"],
+        ).merge(term_cancel, left_on=term, right_index=True, how="left")
+        stop = parts[["term_cancelled", "guaranty_cancelled"]].min(axis=1)
+        stop = stop.where(stop <= at)
+        total = (parts["cover_end"] - parts["cover_start"]).dt.days + 1
+        unexpired = ((parts["cover_end"] - stop.clip(lower=parts["cover_start"])).dt.days + 1).clip(lower=0)
+        kept = 1.0 - (unexpired / total.where(total > 0)).clip(upper=1.0)
+        premium = parts["premium"].fillna(0.0)
+        parts["written"] = np.where(stop.notna(), premium - _cents((premium * (1.0 - kept)).to_numpy()), premium)
+        parts["sum_insured"] = parts["sum_insured"].fillna(0.0)
+        parts = parts.sort_values([*guaranty, "endorsement_no"], kind="stable")
+        terms = parts.groupby(guaranty, sort=True).agg(
+            sum_insured=("sum_insured", "sum"),
+            premium=("written", "sum"),
+            class_of_business=("class_of_business", "last"),
+            term_end=("cover_end", "last"),
+        )
+        starts = self.term_starts().set_index(term)["term_start"]
+        terms = terms.join(starts, on=term, how="inner").reset_index()
+        terms["premium"] = _cents(terms["premium"].to_numpy())
+        terms["year"] = terms["term_start"].dt.year
+        return terms
+
+    def loss_weights(self, losses: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
+        """How each loss of ``losses`` (:meth:`losses`' columns) spreads over the guaranties of
+        ``terms`` (:meth:`terms`' columns): ``loss_code, policy_no, renewal_no, guaranty_no,
+        weight`` — the guaranties it damaged, weighted by the damage amounts (equally when none is
+        given), or, when it damaged none, its term's guaranties weighted by their sums insured.
+        Weights are not normalised."""
+        guaranty = ["policy_no", "renewal_no", "guaranty_no"]
+        guaranties = self.guaranties()
+        damaged = guaranties[guaranties["damage_code"].notna()][[*guaranty, "damage_code", "damage_amount"]]
+        damaged = damaged.rename(columns={"damage_code": "loss_code", "damage_amount": "weight"})
+        damaged = damaged[damaged["loss_code"].isin(losses["code"])]
+        damaged = damaged.groupby(["loss_code", *guaranty], as_index=False).agg(weight=("weight", "sum"))
+        damaged["weight"] = damaged["weight"].where(damaged["weight"] > 0, 1.0)
+        undamaged = losses[~losses["code"].isin(damaged["loss_code"])][
+            ["code", "accident_policy_no", "accident_renewal_no"]
+        ]
+        by_term = undamaged.rename(
+            columns={"code": "loss_code", "accident_policy_no": "policy_no", "accident_renewal_no": "renewal_no"}
+        ).merge(terms[[*guaranty, "sum_insured"]], on=["policy_no", "renewal_no"])
+        by_term = by_term.rename(columns={"sum_insured": "weight"})
+        by_term["weight"] = by_term["weight"].where(by_term["weight"] > 0, 1.0)
+        return pd.concat([damaged, by_term[["loss_code", *guaranty, "weight"]]], ignore_index=True)
 
     # -- reinsurance ---------------------------------------------------------------------------------------
     def treaties(self, underwriting_year: int | None = None) -> pd.DataFrame:

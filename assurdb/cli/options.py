@@ -18,12 +18,37 @@ def database(function: F) -> F:
     )
 
 
+def optional_database(function: F) -> F:
+    """``--db URL`` (or ``ASSURDB_URL``) for a command that reads other sources too (``url`` None)."""
+    return click.option("--db", "url", default=None, envvar="ASSURDB_URL", help="Database URL (or ASSURDB_URL).")(
+        function
+    )
+
+
 def login(function: F) -> F:
     """``--user`` (or ``ASSURDB_USER``) and ``--password`` (or ``ASSURDB_PASSWORD``, else asked)."""
+    return _login(function, prompt=True)
+
+
+def login_when_needed(function: F) -> F:
+    """:func:`login` for a command that does not always open a database: the password is asked by
+    :func:`password_or_prompt` when the command needs it."""
+    return _login(function, prompt=False)
+
+
+def password_or_prompt(password: str | None) -> str:
+    """The password given, else asked (hidden) on the terminal."""
+    if password is not None:
+        return password
+    return str(click.prompt("Password", hide_input=True))
+
+
+def _login(function: F, *, prompt: bool) -> F:
     function = click.option(
         "--password",
         envvar="ASSURDB_PASSWORD",
-        prompt=True,
+        prompt=prompt,
+        default=None,
         hide_input=True,
         help="Password (or ASSURDB_PASSWORD; asked when missing).",
     )(function)

@@ -11,7 +11,8 @@ Modules: :mod:`~engine.optimise.data` (the portfolio as arrays), :mod:`~engine.o
 (every scenario in one array computation), :mod:`~engine.optimise.scenarios` (the table),
 :mod:`~engine.optimise.rules` (frontier, appetite, rules), :mod:`~engine.optimise.sizing` (capacity,
 the XL protecting the retention), :mod:`~engine.optimise.method` (all of it as one estimator),
-:mod:`~engine.optimise.seed004` (the seed's conditions, the defaults).
+:mod:`~engine.optimise.seed004` (the seed's conditions, the defaults), :mod:`~engine.optimise.stored`
+(a database's class of business through ``StoredBusiness``, and defaults from the data).
 """
 
 from __future__ import annotations
@@ -49,17 +50,20 @@ from assurdb.engine.optimise.sizing import (
     xl_limits,
     xl_priority,
 )
+from assurdb.engine.optimise.stored import CurrentTreaty, StoredPortfolio, retention_grid, stored_portfolio
 
 __all__ = [
     "CSV_COLUMNS",
     "RESULT_COLUMNS",
     "RULES",
     "Choice",
+    "CurrentTreaty",
     "LossRatioProfile",
     "Protection",
     "RiskAppetite",
     "ScenarioData",
     "ScenarioMethod",
+    "StoredPortfolio",
     "capacity_table",
     "choose",
     "constrained_maximum",
@@ -73,10 +77,12 @@ __all__ = [
     "net_triangle",
     "no_reinsurance",
     "protect_retention",
+    "retention_grid",
     "scenarios",
     "scenarios_over",
     "seed_surplus",
     "size_capacity",
+    "stored_portfolio",
     "xl_limits",
     "xl_priority",
 ]

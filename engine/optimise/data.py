@@ -5,7 +5,8 @@ surplus), the premium and its underwriting year; per claim, its policy, its char
 vessel) and what was paid by accident year × development year at the valuation date (to build the
 net triangles of annexes 01–08). :class:`ScenarioData` holds exactly that, from the synthetic
 portfolio (:meth:`ScenarioData.from_portfolio`) or from one user table (:meth:`ScenarioData.from_frame`,
-the layout of ``assurdb optimise --csv``). Amounts are in DA.
+the layout of ``assurdb optimise --csv``, which :func:`engine.optimise.stored.stored_portfolio` also
+builds from a database). Amounts are in the portfolio's one currency (DA for the synthetic portfolio).
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ __all__ = ["CSV_COLUMNS", "ScenarioData"]
 CSV_COLUMNS: dict[str, str] = {
     "policy_id": "required: the policy (shipment) identifier",
     "underwriting_year": "required: the year the policy incepts (integer)",
-    "sum_insured": "required: the sum insured in DA, > 0",
-    "premium": "required: the gross premium in DA, >= 0",
+    "sum_insured": "required: the sum insured, > 0",
+    "premium": "required: the gross premium, >= 0",
     "inception_date": "optional, with expiry_date: cover dates for the earned premium (else earned = written)",
     "expiry_date": "optional: last day of cover",
-    "claim_amount": "optional: the claim's charge (incurred) in DA; empty or 0 on a row without claim",
+    "claim_amount": "optional: the claim's charge (incurred); empty or 0 on a row without claim",
     "accident_year": "with claim_amount: the claim's accident year (or accident_date)",
     "event_id": "optional: claims of one event (one vessel); empty = an event of its own",
     "paid_0, paid_1, ...": "optional: the claim's payments in development years 0, 1, ... known at the "
@@ -51,7 +52,7 @@ _PAID = re.compile(r"^paid_(\d+)$")
 
 @dataclass(frozen=True)
 class ScenarioData:
-    """A portfolio as the scenario kernel reads it (arrays in DA; see the module notes).
+    """A portfolio as the scenario kernel reads it (arrays in the portfolio's currency; see the module notes).
 
     Policies (``N``): ``tsi``, ``premium``, ``policy_year`` (index into ``years``), ``volume_premiums``
     (``N × 3``: the policy's premium earned in the valuation year, written in it, written the year
