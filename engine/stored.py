@@ -194,9 +194,11 @@ class StoredBusiness:
         """Every guaranty as stored (READ SELECTION, identifier order): the record type's items, its
         decimal items — ``share_pct``, ``sum_insured``, ``premium``, ``damage_amount``, ``damage_pct`` —
         as ``float64`` (nulls NaN), its dates as ``datetime64``."""
-        schema = self.session.schema.record_types["Guaranty"]
-        money = [i.name for i in schema.items if i.type == "decimal" and i.repetitive is None]
-        return _floats(self.frame("Guaranty"), money)
+        if "Guaranty floats" not in self._frames:  # converted once: several frames start from it
+            schema = self.session.schema.record_types["Guaranty"]
+            money = [i.name for i in schema.items if i.type == "decimal" and i.repetitive is None]
+            self._frames["Guaranty floats"] = _floats(self.frame("Guaranty"), money)
+        return self._frames["Guaranty floats"].copy()
 
     def guaranties_in_force(self, as_of: dt.date | str) -> pd.DataFrame:
         """The guaranties of the contracts in force at ``as_of`` (the last PRA of each policy whose
