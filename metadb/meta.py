@@ -134,6 +134,7 @@ def _item_articles(owner: str, items: Iterable[Item], *, path_owner: bool, prefi
                 "combine": item.combine,
                 "description": item.description or None,
                 "path": item.path,
+                "changed_by": item.changed_by,
                 "record_type": None if path_owner or prefix else owner,
                 "path_type": owner if path_owner and not prefix else None,
             }
@@ -184,9 +185,21 @@ def schema_from_parts(parts: Iterable[Mapping[str, Any]]) -> Schema:
     return from_plain(json.loads(text))
 
 
-def schema_to_articles(schema: Schema) -> dict[str, list[dict[str, Any]]]:
+def schema_to_articles(schema: Schema, meta_version: int | None = None) -> dict[str, list[dict[str, Any]]]:
     """The meta-database articles describing ``schema`` (its record types, items, keys, paths and
-    statistics), per meta record type, in write order."""
+    statistics), per meta record type, in write order — with the items the meta-schema's
+    ``meta_version`` has (default: the current one; an older one lacks ``Item.changed_by``)."""
+    articles = _articles(schema)
+    if meta_version is None or meta_version == meta_schema().version:
+        return articles
+    meta = meta_schema(meta_version)
+    for rt, rows in articles.items():
+        kept = {i.name for i in meta.record_types[rt].items} if rt in meta.record_types else set()
+        articles[rt] = [{k: v for k, v in row.items() if k in kept} for row in rows]
+    return articles
+
+
+def _articles(schema: Schema) -> dict[str, list[dict[str, Any]]]:
     articles: dict[str, list[dict[str, Any]]] = {name: [] for name in DESCRIPTIVE}
     for position, rt in enumerate(schema.record_types.values(), start=1):
         articles["RecordType"].append(
@@ -251,6 +264,7 @@ def _item_from(article: Mapping[str, Any], subs: list[Item]) -> Item:
         combine=article["combine"],
         description=article["description"] or "",
         path=article["path"],
+        changed_by=article.get("changed_by"),  # meta-schema 3 on
     )
     default = _decode_default(article["default"])
     if default is not None:

@@ -176,7 +176,7 @@ class Database:
         """Write the meta-database (the schema's description and history, the admin user and its
         permissions) through the interface, in one unit of work."""
         data = self.data_schema
-        articles = schema_to_articles(self.schema)
+        articles = schema_to_articles(self.schema, self.interface.meta_version)
         at, generator = now(), self.interface.generator_version
         version, parts = version_articles(data, applied_at=at, applied_by=ADMIN_USER, generator=generator)
         history = "SchemaText" in self.records  # the meta-schema's version 1 kept the current version only

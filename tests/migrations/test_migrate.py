@@ -187,11 +187,11 @@ def test_the_meta_database_of_an_older_assurdb_is_upgraded(make_url: Any, backen
         open_database(interface(backend, V1), url)
     assert caught.value.stored_meta == 1 and "upgrade it with `assurdb migrate apply" in str(caught.value)
     report = migrate_apply(url, None, **LOGIN)
-    assert report.applied and report.meta_upgrade == (1, 2)
+    assert report.applied and report.meta_upgrade == (1, 3)
     db = open_database(interface(backend, V1), url)  # now it opens
     stored = db.stored()
     db.close()
-    assert stored is not None and stored.meta_version == 2 and stored.schema.name == "library"
+    assert stored is not None and stored.meta_version == 3 and stored.schema.name == "library"
     assert [a["name"] for a in read(url, backend, V1, "Author")] == ["Hergé", "Goscinny"]
     assert migrate_apply(url, V2, **LOGIN).applied  # and migrates on
 
