@@ -66,7 +66,7 @@ import pandas as pd
 from assurdb.domain.accounting import Accounted, account_treaty_accounts, install_chart
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
-from assurdb.engine.stored import StoredBusiness, covered_by
+from assurdb.engine.stored import StoredBusiness, covered_by, isin
 from assurdb.engine.treaties import (
     DepositPremium,
     ExcessOfLoss,
@@ -450,7 +450,7 @@ def _non_proportional(
         when = loss_terms if treaty["attachment"] == "LORA" else losses["loss_date"]
         in_scope = when.between(start, end)
         if treaty["classes"]:
-            in_scope &= klass.isin(treaty["classes"])
+            in_scope &= isin(klass, treaty["classes"])
         rows = np.flatnonzero(in_scope.to_numpy())
         income = max(subject - lower_premiums, 0.0) if treaty["kind"] == "stop_loss" else subject
         layer = _layer(treaty, income)
