@@ -57,7 +57,7 @@ CSV columns (one row per policy, or one row per claim with its policy's columns 
   claim_amount, accident_year        a claim on the row (or accident_date instead of the year)
   event_id                           optional: claims of one event (else each claim alone)
   paid_0, paid_1, ...                optional: payments by development year known at valuation
-                                     (else paid like seed 004 annex 08)
+                                     (else paid like the study's annex 08)
 Amounts in one currency (--currency names it)."""
 
 
@@ -81,9 +81,11 @@ in thousands when the median sum insured reaches a million (--unit), the current
 --db: the class's stored surplus of the latest underwriting year: its retention, lines and
 commission), retentions in round steps between the median and the 99th percentile of the sums
 insured (widened to the current retention), no lowest retention. Amounts given to the options are
-in the unit the tables print. --seed004 applies seed 004's conditions instead (retentions 50000 to
-1000000 thousand DA, treaty X's 300000 as the current treaty and the lowest retention, 8 lines,
-38 % commission, its Tableau numbers) and compares the result with the seed's choice.
+in the unit the tables print. --seed004 applies instead the conditions of the worked example of
+"Optimisation de la réassurance sous les exigences de la Solvabilité II" (O. Bensadoune; "seed 004"
+in assurdb): retentions 50000 to 1000000 thousand DA, treaty X's 300000 as the current treaty and
+the lowest retention, 8 lines, 38 % commission, its Tableau numbers; and compares the result with
+the study's choice.
 
 {_CSV_HELP}"""
 
