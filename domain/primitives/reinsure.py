@@ -31,7 +31,6 @@ from typing import Any
 import pandas as pd
 
 from assurdb.domain.constraints import Lookup
-from assurdb.domain.primitives.generic import validate
 from assurdb.domain.primitives.pra import HUNDRED
 from assurdb.domain.primitives.support import (
     Work,
@@ -112,12 +111,9 @@ def record_figures(
             "upgrade it with `assurdb migrate apply --db URL`",
         )
     ident = list(meta.identifier_items)
-    checked: list[dict[str, Any]] = []
-    for position, row in enumerate(rows):
-        values = validate(session, rt, row, full=True)
-        if isinstance(values, Result):
-            return Written(values.rc, f"{rt} {position}: {values.message}")
-        checked.append(values)
+    # WRITE BATCH and REWRITE check every value against the meta-database (column by column, in C):
+    # checking each row here first would only do it twice
+    checked = [dict(row) for row in rows]
     given = sorted({k for row in rows for k in row} - set(ident))
     origins = sorted({path.origin for path in session.schema.paths_to(rt)})
     needs = merge(writing(rt), reading(*origins))
@@ -195,8 +191,9 @@ def record_cessions(
     A book's cessions are many (one per guaranty and treaty): the checks CREATE REINSURANCE makes
     one cession at a time are made here on whole frames — the guaranty and its contract exist and
     are not cancelled, the cell handling the contract shares risks with the reinsurer (constraint
-    12), the guaranty's live cessions stay within 100 % — then every new cession is checked against
-    the meta-database and written with WRITE BATCH, in one unit with the percentages changed."""
+    12), the guaranty's live cessions stay within 100 % — then the new cessions are written with
+    WRITE BATCH (which checks them against the meta-database), in one unit with the percentages
+    changed."""
     needs = merge(writing(CESSION), reading("Guaranty", "PRA", "OrgCell", "ExtCompany", "Treaty"))
     counts = {"created": 0, "modified": 0, "unrecorded": 0}
 
@@ -279,10 +276,7 @@ def record_cessions(
                     "reinsurance_code": company,
                     **dict(zip(_SHARED, ident, strict=True)),
                 }
-                checked = validate(session, CESSION, article, full=True)
-                if isinstance(checked, Result):
-                    return Result(checked.rc, f"cession of {'/'.join(map(str, ident))}: {checked.message}")
-                new.append(checked)
+                new.append(article)  # checked by WRITE BATCH against the meta-database
 
             def body(work: Work) -> Result:
                 for change in changes:
