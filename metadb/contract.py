@@ -111,6 +111,22 @@ class Mode(IntEnum):
         return self is not Mode.CONSULT
 
 
+def explain(rc: int) -> str:
+    """A return code in words. OPEN DB's computed codes name the entry they concern: 10·i its
+    record type is unknown, 500+i the user is not authorised to open it in that mode, 600+i it is
+    opened elsewhere in an incompatible mode — never the fixed code that shares their number."""
+    if isinstance(rc, RC):
+        return rc.name.lower().replace("_", " ")
+    code = int(rc)
+    if 500 < code < 600:
+        return f"not authorised (OPEN DB entry {code - 500})"
+    if 600 < code < 700:
+        return f"opened elsewhere in an incompatible mode (OPEN DB entry {code - 600})"
+    if 0 < code < 500 and code % 10 == 0:
+        return f"record type unknown (OPEN DB entry {code // 10})"
+    return f"return code {code}"
+
+
 def as_rc(code: int) -> int:
     """An :class:`RC` member for a fixed code, the plain int for OPEN DB's computed ones."""
     try:
@@ -147,6 +163,12 @@ class Reply:
     def __repr__(self) -> str:
         code = self.rc.name if isinstance(self.rc, RC) else str(self.rc)
         return f"Reply(rc={int(self.rc)} {code}, message={self.message!r}, position={self.position})"
+
+    def __str__(self) -> str:
+        """The code, what it means for the action that answered it, and the message:
+        ``501 not authorised (OPEN DB entry 1): user clerk may not open PRA in mode 2``."""
+        text = f"{int(self.rc)} {explain(self.rc)}"
+        return f"{text}: {self.message}" if self.message and not self.ok else text
 
 
 #: OPEN DB's input: ``[("Insured", Mode.MODIFY_SHARED), "PRA", …]`` — a bare name means mode 1.

@@ -45,8 +45,10 @@ def _as_target(refusal: Refusal) -> Refusal:
     return refusal
 
 
-def refuse(rc: int, message: str, position: int | None = None) -> Reply:
-    code = RC(rc) if rc in RC._value2member_map_ else rc
+def refuse(rc: int, message: str, position: int | None = None, *, computed: bool = False) -> Reply:
+    """A refusal; ``computed``: OPEN DB's 10·i, 500+i, 600+i, kept as plain ints so that they never
+    read as the fixed code sharing their number (501 is not TARGET_ALREADY_EXISTS there)."""
+    code = RC(rc) if rc in RC._value2member_map_ and not computed else int(rc)
     return Reply(code, None, message, position)
 
 
@@ -501,7 +503,7 @@ class SessionBase:
         # (500+i), then other sessions (600+i) — a user learns nothing of what they may not open.
         for i, (rt, _) in enumerate(wanted, start=1):
             if not isinstance(rt, str) or rt not in self.records:
-                return refuse(10 * i, f"record type {rt!r} (position {i}) is unknown", i)
+                return refuse(10 * i, f"record type {rt!r} (position {i}) is unknown", i, computed=True)
         for i, (rt, mode) in enumerate(wanted, start=1):
             if isinstance(mode, bool) or mode not in (1, 2, 3):
                 return refuse(RC.VALUE_INVALID, f"mode of {rt} (position {i}) must be 1, 2 or 3, not {mode!r}", i)
@@ -510,7 +512,7 @@ class SessionBase:
             merged[rt] = max(merged.get(rt, 0), int(mode))
         for i, (rt, mode) in enumerate(wanted, start=1):
             if int(mode) > self.permissions.get(rt, 0):
-                return refuse(500 + i, f"user {self.user} may not open {rt} in mode {mode}", i)
+                return refuse(500 + i, f"user {self.user} may not open {rt} in mode {mode}", i, computed=True)
         try:
             conflict = self.database.openings.acquire(self, merged)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
@@ -523,6 +525,7 @@ class SessionBase:
                 600 + i,
                 f"{rt} (position {i}) is open by another session ({holder_user}) in an incompatible mode",
                 i,
+                computed=True,
             )
         self.opened.update(merged)
         return Reply(RC.OK, None, f"opened {', '.join(f'{rt} ({m})' for rt, m in merged.items())}")

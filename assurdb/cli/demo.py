@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import date
 from decimal import Decimal
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +23,21 @@ import click
 
 from assurdb.cli.schema import summary
 from assurdb.facade import create
-from assurdb.metadb.contract import RC, Mode, Reply
+from assurdb.metadb.contract import RC, Mode, Reply, explain
 
 DEFAULT_DB = Path("out") / "demo.db"
 YEAR = "2024"
 
 
 def _code(rc: int) -> str:
-    return RC(rc).name if rc in RC._value2member_map_ else f"constraint {rc - 1000}" if rc > 1000 else str(rc)
+    """A code's name (RC, a domain refusal), ``constraint n``, or OPEN DB's computed code in words."""
+    if isinstance(rc, IntEnum):
+        return rc.name
+    return f"constraint {rc - 1000}" if rc > 1000 else explain(rc)
 
 
 def _show(label: str, reply: Any) -> None:
-    text = f"  {label:<58} → {int(reply.rc):>4} {_code(int(reply.rc))}"
+    text = f"  {label:<58} → {int(reply.rc):>4} {_code(reply.rc)}"
     if reply.message and reply.rc != RC.OK:
         text += f": {reply.message}"
     click.echo(text)
