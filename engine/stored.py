@@ -134,19 +134,23 @@ class StoredBusiness:
         return pra.rename(columns={c: f"accident_{c}" for c in ("policy_no", "renewal_no", "endorsement_no")})
 
     def _live_losses(self) -> pd.DataFrame:
-        loss = self.frame("Loss")
-        loss = loss[loss["cancellation_date"].isna()]
-        loss = loss.merge(
-            self._classes(), how="left", on=["accident_policy_no", "accident_renewal_no", "accident_endorsement_no"]
-        )
-        return _floats(loss, ("amount", "paid", "outstanding", "recovered"))
+        if "live losses" not in self._frames:  # built once: most frames start from it
+            loss = self.frame("Loss")
+            loss = loss[loss["cancellation_date"].isna()]
+            loss = loss.merge(
+                self._classes(), how="left", on=["accident_policy_no", "accident_renewal_no", "accident_endorsement_no"]
+            )
+            self._frames["live losses"] = _floats(loss, ("amount", "paid", "outstanding", "recovered"))
+        return self._frames["live losses"].copy()
 
     # -- losses ----------------------------------------------------------------------------------------
     def movements(self, as_of: dt.date | str | None = None) -> pd.DataFrame:
         """The movements of the losses not cancelled, dated up to ``as_of`` (all by default), in
         loss and movement order: ``loss_code, movement_no, kind, movement_date, amount,
         outstanding_after, accident_date, class_of_business, event_id, territory, paid, incurred``."""
-        moves = _floats(self.frame("LossMovement"), ("amount", "outstanding_after"))
+        if "movement floats" not in self._frames:
+            self._frames["movement floats"] = _floats(self.frame("LossMovement"), ("amount", "outstanding_after"))
+        moves = self._frames["movement floats"].copy()
         losses = self._live_losses()[["code", "loss_date", "class_of_business", "event_id", "territory"]]
         moves = moves.merge(losses.rename(columns={"code": "loss_code", "loss_date": "accident_date"}), on="loss_code")
         limit = _day(as_of)
