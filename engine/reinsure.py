@@ -66,7 +66,7 @@ import pandas as pd
 from assurdb.domain.accounting import Accounted, account_treaty_accounts, install_chart
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
-from assurdb.engine.stored import StoredBusiness, covered_by, isin
+from assurdb.engine.stored import StoredBusiness, _cents, _day, covered_by, isin
 from assurdb.engine.treaties import (
     DepositPremium,
     ExcessOfLoss,
@@ -152,17 +152,21 @@ def _quarter_end(quarter: int) -> dt.date:
     return dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
 
 
-def _day(value: dt.date | str | None) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value).normalize()
-    except (TypeError, ValueError) as error:
-        raise EngineError(f"as_of is a date, not {value!r}") from error
-
-
-def _cents(values: np.ndarray) -> np.ndarray:
-    return np.round(values + 0.0, 2)
+def _balance(amounts: Mapping[str, Any] | pd.DataFrame) -> Any:
+    """An account's balance in the reinsurer's favour, to the cent (the module notes)."""
+    return _cents(
+        np.asarray(
+            amounts["premium"]
+            + amounts["reinstatement_premium"]
+            + amounts["premium_portfolio_entry"]
+            - amounts["premium_portfolio_withdrawal"]
+            + amounts["loss_portfolio_entry"]
+            - amounts["loss_portfolio_withdrawal"]
+            - amounts["commission"]
+            - amounts["claims_paid"],
+            dtype=np.float64,
+        )
+    )
 
 
 # -- the business -----------------------------------------------------------------------------------------
@@ -386,7 +390,7 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
         cessions,
         recoveries,
         accounts_frame,
-        _shares(accounts_frame, placements),
+        _shares(accounts_frame, placements, panels),
         panels,
         without_history,
     )
@@ -521,11 +525,7 @@ def _account(
         np.add.at(table["premium"], booked, mine["ceded_premium"].to_numpy(dtype=np.float64))
         np.add.at(table["commission"], booked, mine["commission"].to_numpy(dtype=np.float64))
         # the business of the earlier years of the line whose portfolio this treaty took over
-        chain: list[str] = []
-        previous = _previous(code, lines)
-        while previous is not None and _has_portfolio(_row(treaties, previous)):
-            chain.append(previous)
-            previous = _previous(previous, lines)
+        chain = _taken_over(code, treaties, lines)
         if chain:
             entered = _withdrawal(_row(treaties, chain[0]), treaties, lines, held, ceded, dev)
             table["premium_portfolio_entry"][0] += entered[0]
@@ -549,16 +549,7 @@ def _account(
             a = dev.column(q0)
             table["reinstatement_premium"] += np.diff(rp[a:], prepend=rp[a - 1] if a > 0 else 0.0)
     amounts = {item: _cents(values) for item, values in table.items()}
-    amounts["balance"] = _cents(
-        amounts["premium"]
-        + amounts["reinstatement_premium"]
-        + amounts["premium_portfolio_entry"]
-        - amounts["premium_portfolio_withdrawal"]
-        + amounts["loss_portfolio_entry"]
-        - amounts["loss_portfolio_withdrawal"]
-        - amounts["commission"]
-        - amounts["claims_paid"]
-    )
+    amounts["balance"] = _balance(amounts)
     quarters = range(q0, q1 + 1)
     return pd.DataFrame(
         {
@@ -591,6 +582,17 @@ def _previous(code: str, lines: pd.Series) -> str | None:
     return str(found[0]) if len(found) else None
 
 
+def _taken_over(code: str, treaties: pd.DataFrame, lines: pd.Series) -> list[str]:
+    """The earlier years' treaties of ``code``'s line whose business it holds: the year before's
+    when that one withdraws its portfolio, and so on back, nearest first."""
+    chain: list[str] = []
+    previous = _previous(code, lines)
+    while previous is not None and _has_portfolio(_row(treaties, previous)):
+        chain.append(previous)
+        previous = _previous(previous, lines)
+    return chain
+
+
 def _withdrawal(
     treaty: Mapping[str, Any],
     treaties: pd.DataFrame,
@@ -605,11 +607,11 @@ def _withdrawal(
     code = treaty["code"]
     expiry = dev.column(_quarter_of(pd.Timestamp(treaty["expiry"])))
     premium = float(ceded.loc[ceded["treaty_code"] == code, "ceded_premium"].sum())
-    outstanding = float(held[code].outstanding[:, expiry].sum()) if expiry >= 0 else 0.0
-    previous = _previous(code, lines)
-    while previous is not None and _has_portfolio(_row(treaties, previous)):
-        outstanding += float(held[previous].outstanding[:, expiry].sum())
-        previous = _previous(previous, lines)
+    outstanding = (
+        sum((float(held[c].outstanding[:, expiry].sum()) for c in [code, *_taken_over(code, treaties, lines)]), 0.0)
+        if expiry >= 0
+        else 0.0
+    )
     premium_pct = _number(treaty.get("portfolio_premium_pct")) or 0.0
     loss_pct = _number(treaty.get("portfolio_loss_pct")) or 0.0
     return round(premium * premium_pct / 100.0, 2), round(outstanding * loss_pct / 100.0, 2)
@@ -661,10 +663,11 @@ def _panels(placements: pd.DataFrame) -> dict[str, list[str]]:
     return {str(code): list(group) for code, group in ranked.groupby("treaty_code")["reinsurer_code"]}
 
 
-def _shares(accounts: pd.DataFrame, placements: pd.DataFrame) -> pd.DataFrame:
+def _shares(accounts: pd.DataFrame, placements: pd.DataFrame, panels: Mapping[str, list[str]]) -> pd.DataFrame:
     """The accounts split between each treaty's reinsurers by their shares, to the cent; the leader
-    takes the difference, so the reinsurers' accounts add up to the placed part of the account."""
-    leaders = {code: panel[0] for code, panel in _panels(placements).items()}
+    (the first of its panel) takes the difference, so the reinsurers' accounts add up to the placed
+    part of the account."""
+    leaders = {code: panel[0] for code, panel in panels.items()}
     parts = accounts.merge(placements[["treaty_code", "reinsurer_code", "share_pct"]], on="treaty_code")
     items = [i for i in ACCOUNT_ITEMS if i != "balance"]
     placed = parts.groupby(["treaty_code", "period"])["share_pct"].transform("sum")
@@ -680,18 +683,7 @@ def _shares(accounts: pd.DataFrame, placements: pd.DataFrame) -> pd.DataFrame:
         spread = parts.groupby(["treaty_code", "period"])[item].transform("sum").to_numpy()
         lead = (parts["reinsurer_code"] == parts["treaty_code"].map(leaders)).to_numpy()
         parts.loc[lead, item] = _cents(parts.loc[lead, item].to_numpy() + (whole - spread)[lead])
-    parts["balance"] = _cents(
-        (
-            parts["premium"]
-            + parts["reinstatement_premium"]
-            + parts["premium_portfolio_entry"]
-            - parts["premium_portfolio_withdrawal"]
-            + parts["loss_portfolio_entry"]
-            - parts["loss_portfolio_withdrawal"]
-            - parts["commission"]
-            - parts["claims_paid"]
-        ).to_numpy()
-    )
+    parts["balance"] = _balance(parts)
     columns = ["treaty_code", "reinsurer_code", "period", "period_end", "share_pct", *ACCOUNT_ITEMS]
     return parts[columns].sort_values(["treaty_code", "period", "reinsurer_code"], kind="stable").reset_index(drop=True)
 

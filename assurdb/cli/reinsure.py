@@ -23,15 +23,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _frame(result: Any, view: str) -> Any:
+    """One view of the result: ``summary`` (per treaty), ``accounts`` (per treaty, reinsurer and
+    quarter), ``recoveries``, ``cessions``."""
+    return {
+        "summary": lambda: result.summary,
+        "accounts": lambda: result.shares,
+        "recoveries": lambda: result.recoveries,
+        "cessions": lambda: result.cessions,
+    }[view]()
+
+
 def rows(result: Any, view: str) -> list[dict[str, Any]]:
-    """The rows of one view of the result (``summary``: per treaty; ``accounts``: per treaty,
-    reinsurer and quarter; ``recoveries``; ``cessions``)."""
-    frame = {
-        "summary": result.summary,
-        "accounts": result.shares,
-        "recoveries": result.recoveries,
-        "cessions": result.cessions,
-    }[view]
+    """The rows of one view of the result (:func:`_frame`), as CSV and JSON print them."""
+    frame = _frame(result, view)
     if view == "cessions":
         frame = frame.assign(term_start=frame["term_start"].dt.date)
     return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
@@ -39,13 +44,7 @@ def rows(result: Any, view: str) -> list[dict[str, Any]]:
 
 def render_table(result: Any, view: str, recorded: Any, out: TextIO) -> None:
     click.echo(f"Program {result.year} as at {result.as_of.date().isoformat()}", file=out)
-    frame = {
-        "summary": result.summary,
-        "accounts": result.shares,
-        "recoveries": result.recoveries,
-        "cessions": result.cessions,
-    }[view]
-    click.echo(frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}"), file=out)
+    click.echo(_frame(result, view).to_string(index=False, float_format=lambda v: f"{v:,.2f}"), file=out)
     if result.without_history:
         click.echo(f"{result.without_history} loss(es) have no movement and are left out.", file=out)
     if recorded is None:

@@ -193,7 +193,7 @@ def _post(
 def _account(
     session: Session,
     rt: str,
-    given: Mapping[str, Any],
+    given: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     openings: Sequence[Opening],
     plan: Callable[[dict[str, Any]], tuple[list[_Event], dict[str, Any], str | None]],
     *,
@@ -201,17 +201,20 @@ def _account(
     chart: Chart | None,
     timeout: float,
 ) -> Accounted:
-    """The common frame of every ACCOUNT: read the article inside the window, plan its events,
-    post them and mark them accounted — or nothing at all."""
+    """The common frame of every ACCOUNT: read the article (or each of several, in order) inside
+    one window, plan its events, post them and mark them accounted — or nothing at all."""
     chart = chart or load_chart()
-    ident = _identifier(rt, given)
+    idents = [_identifier(rt, g) for g in ([given] if isinstance(given, Mapping) else given)]
 
     def work() -> list[Journal]:
-        article = _read(session, rt, ident)
-        events, flags, department = plan(article)
-        if not flags:
-            return []
-        return _post(session, chart, rt, article, events, writing_date=writing_date, department=department, flags=flags)
+        journals: list[Journal] = []
+        for ident in idents:
+            article = _read(session, rt, ident)
+            events, flags, department = plan(article)
+            if flags:
+                journals += _post(session, chart, rt, article, events, writing_date=writing_date,
+                                  department=department, flags=flags)  # fmt: skip
+        return journals
 
     return in_window(session, [(rt, WRITE), *openings], work, timeout=timeout)
 
@@ -447,7 +450,6 @@ def account_treaty_accounts(
     """ACCOUNT REINSURANCE of many treaty accounts (``accounts``: identifiers; default: every one
     not yet in the ledger) in **one** accounting window and unit of work — a program's accounts
     are posted together or not at all, their journals consecutive."""
-    chart = chart or load_chart()
     if accounts is None:
         found = pending(session, TREATY_ACCOUNT, timeout=timeout)
         if isinstance(found, Accounted):
@@ -455,19 +457,9 @@ def account_treaty_accounts(
         accounts = found
     if not accounts:
         return Accounted(RC.OK, "no treaty account to post")
-    idents = [_identifier(TREATY_ACCOUNT, a) for a in accounts]
-
-    def work() -> list[Journal]:
-        journals: list[Journal] = []
-        for ident in idents:
-            article = _read(session, TREATY_ACCOUNT, ident)
-            events, flags, department = _treaty_plan(article)
-            if flags:
-                journals += _post(session, chart, TREATY_ACCOUNT, article, events, writing_date=writing_date,
-                                  department=department, flags=flags)  # fmt: skip
-        return journals
-
-    return in_window(session, [(TREATY_ACCOUNT, WRITE)], work, timeout=timeout)
+    return _account(
+        session, TREATY_ACCOUNT, accounts, [], _treaty_plan, writing_date=writing_date, chart=chart, timeout=timeout
+    )
 
 
 def account_loss(
