@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench._servers import Scratch
-from bench.bench_stored import PASSWORD, _ok, session
+from bench.bench_stored import _ok, session
 
 
 def _env_int(name: str, default: int) -> int:
@@ -221,7 +221,6 @@ def main() -> None:
     print(f"  {'compute':<8} {compute:>10.2f} {'':>8} {share:>6.1%}  {'≤ 10 %':>8}  {verdict}")
     print(f"  total {total:.2f} s; written: " + ", ".join(f"{rt} {n:,}" for rt, n in counts.items())
           + f"; {len(done.accounted.journals):,} journal(s); {done.unrecorded:,} cession(s) unrecorded")  # fmt: skip
-    _ = PASSWORD  # the bench's admin password (bench_stored)
 
 
 if __name__ == "__main__":
