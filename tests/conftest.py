@@ -10,6 +10,8 @@ reason — unless ``ASSURDB_REQUIRE_SERVERS=1`` (CI), which turns the skip into 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,19 @@ MYSQL_URL = os.environ.get("ASSURDB_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:
 REQUIRE = os.environ.get("ASSURDB_REQUIRE_SERVERS") == "1"
 ADMIN_PASSWORD = "admin-secret"
 RUN = uuid.uuid4().hex[:8]
+
+
+def _cheap_password_hashes() -> None:
+    """Tests only: scrypt at n=16 instead of the product's 2**14 (45 ms a hash here; every test
+    creates a database and logs in). Hashes carry their parameters, so verification follows them;
+    processes the tests start keep the product's cost, and tests/interface/test_users.py checks
+    that an installed assurdb hashes at full cost."""
+    from assurdb.runtime import passwords
+
+    passwords.N = 2**4
+
+
+_cheap_password_hashes()
 
 
 def _server_problem(backend: str) -> str | None:
@@ -66,10 +81,33 @@ def _worker() -> str:
 
 
 class ServerNamespace:
-    """A PostgreSQL schema or MariaDB database of this run, created on demand, dropped at exit."""
+    """PostgreSQL schemas or databases and MariaDB databases of this run, created on demand.
+
+    A test's are dropped by a thread of their own once the test is over (``drop_later``: the
+    servers drop while the next tests run); the rest (the templates) at exit."""
 
     def __init__(self) -> None:
         self.created: list[tuple[str, str]] = []
+        self.kept: list[tuple[str, str]] = []
+        self._queue: queue.Queue[list[tuple[str, str]] | None] = queue.Queue()
+        self._dropper = threading.Thread(target=self._drop_queued, name="namespace-dropper", daemon=True)
+        self._dropper.start()
+
+    def keep(self, since: int) -> None:
+        """Namespaces created from index ``since`` on live until exit (templates)."""
+        self.kept += self.created[since:]
+        del self.created[since:]
+
+    def drop_later(self, since: int) -> None:
+        """Drop, in the background, the namespaces created from index ``since`` on."""
+        batch = self.created[since:]
+        del self.created[since:]
+        if batch:
+            self._queue.put(batch)
+
+    def _drop_queued(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            self._drop(batch)
 
     def url(self, backend: str, tag: str) -> str:
         import sqlalchemy as sa
@@ -93,21 +131,121 @@ class ServerNamespace:
         base = MYSQL_URL.rsplit("/", 1)[0]
         return f"{base}/{name}"
 
-    def drop_all(self) -> None:
+    def pg_database(self, tag: str, template: str | None = None) -> str:
+        """A PostgreSQL database of this run (a copy of ``template`` if given: CREATE DATABASE …
+        TEMPLATE copies its files, 20 ms where assurdb.create takes 200)."""
         import sqlalchemy as sa
 
-        for backend, name in self.created:
-            url = PG_URL if backend == "postgresql" else MYSQL_URL
+        name = f"assurdb_{RUN}_{_worker()}_{tag}".lower()
+        engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as cx:
+            cx.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            cx.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        engine.dispose()
+        self.created.append(("postgresql-database", name))
+        return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        self._queue.put(None)
+        self._dropper.join()
+        self._drop(self.created + self.kept)
+
+    @staticmethod
+    def _drop(namespaces: list[tuple[str, str]]) -> None:
+        import sqlalchemy as sa
+
+        engines: dict[str, sa.Engine] = {}
+        for backend, name in reversed(namespaces):  # copies before their templates
+            server = backend.partition("-")[0]
+            statement = {
+                "postgresql": f'DROP SCHEMA IF EXISTS "{name}" CASCADE',
+                "postgresql-database": f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                "mariadb": f"DROP DATABASE IF EXISTS `{name}`",
+            }[backend]
             try:
-                engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-                with engine.connect() as cx:
-                    if backend == "postgresql":
-                        cx.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-                    else:
-                        cx.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-                engine.dispose()
-            except Exception:  # noqa: BLE001 - best effort at exit
+                if server not in engines:
+                    engines[server] = sa.create_engine(
+                        PG_URL if server == "postgresql" else MYSQL_URL, isolation_level="AUTOCOMMIT"
+                    )
+                with engines[server].connect() as cx:
+                    if server == "mariadb":  # a connection a test left open must not hold the drop for good
+                        cx.exec_driver_sql("SET SESSION lock_wait_timeout = 30")
+                    cx.execute(sa.text(statement))
+            except Exception:  # noqa: BLE001 - best effort
                 pass
+        for engine in engines.values():
+            engine.dispose()
+
+
+class Templates:
+    """One insurance database per backend and worker made by ``assurdb.create``, copied for each
+    test's ``db``: a file copy (SQLite, DuckDB), CREATE DATABASE … TEMPLATE (PostgreSQL), the
+    template's own CREATE TABLE statements and rows (MariaDB). A copy is the database create()
+    makes, bytes for bytes where the DBMS allows, in a tenth of the time; the tests of create()
+    itself call it."""
+
+    def __init__(self, namespaces: ServerNamespace, folder: Path) -> None:
+        self.namespaces = namespaces
+        self.folder = folder
+        self.made: dict[str, str] = {}
+        self.mariadb_tables: list[tuple[str, str]] = []
+
+    def _template(self, backend: str) -> str:
+        import assurdb
+
+        if backend in self.made:
+            return self.made[backend]
+        since = len(self.namespaces.created)
+        if backend == "sqlite":
+            url = f"sqlite:///{self.folder / 'template.db'}"
+        elif backend == "duckdb":
+            url = f"duckdb:///{self.folder / 'template.duckdb'}"
+        elif backend == "postgresql":
+            url = self.namespaces.pg_database("template")
+        else:
+            url = self.namespaces.url(backend, "template")
+        assurdb.create(url, schema="insurance", admin_password=ADMIN_PASSWORD).close()
+        if backend == "mariadb":
+            self.mariadb_tables = self._mariadb_tables(url)
+        self.namespaces.keep(since)
+        self.made[backend] = url
+        return url
+
+    @staticmethod
+    def _mariadb_tables(url: str) -> list[tuple[str, str]]:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url)
+        with engine.connect() as cx:
+            names = [row[0] for row in cx.exec_driver_sql("SHOW TABLES")]
+            tables = [(name, cx.exec_driver_sql(f"SHOW CREATE TABLE `{name}`").one()[1]) for name in names]
+        engine.dispose()
+        return tables
+
+    def copy(self, backend: str, make_url: Any) -> str:
+        """The URL of a new copy of the backend's template."""
+        import shutil
+
+        import sqlalchemy as sa
+
+        template = self._template(backend)
+        if backend in ("sqlite", "duckdb"):
+            url = make_url()
+            shutil.copyfile(template.split(":///", 1)[1], url.split(":///", 1)[1])
+            return url
+        if backend == "postgresql":
+            return self.namespaces.pg_database(uuid.uuid4().hex[:8], template=sa.engine.make_url(template).database)
+        url = make_url()
+        source = sa.engine.make_url(template).database
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as cx:
+            cx.exec_driver_sql("SET foreign_key_checks = 0")
+            for _name, ddl in self.mariadb_tables:
+                cx.exec_driver_sql(ddl)
+            for name, _ddl in self.mariadb_tables:
+                cx.exec_driver_sql(f"INSERT INTO `{name}` SELECT * FROM `{source}`.`{name}`")
+        engine.dispose()
+        return url
 
 
 @pytest.fixture(scope="session")
@@ -118,10 +256,11 @@ def namespaces() -> Iterator[ServerNamespace]:
 
 
 @pytest.fixture
-def make_url(backend: str, namespaces: ServerNamespace, tmp_path: Path) -> Any:
+def make_url(backend: str, namespaces: ServerNamespace, tmp_path: Path) -> Iterator[Any]:
     """A factory of fresh, empty database URLs for ``backend`` (several per test if needed)."""
     require_backend(backend)
     counter = iter(range(1000))
+    since = len(namespaces.created)
 
     def make(tag: str = "") -> str:
         n = next(counter)
@@ -131,7 +270,8 @@ def make_url(backend: str, namespaces: ServerNamespace, tmp_path: Path) -> Any:
             return f"duckdb:///{tmp_path / f'db{n}{tag}.duckdb'}"
         return namespaces.url(backend, f"{uuid.uuid4().hex[:6]}{n}")
 
-    return make
+    yield make
+    namespaces.drop_later(since)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -139,12 +279,18 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def templates(namespaces: ServerNamespace, tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(namespaces, tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
-def db(make_url: Any) -> Iterator[Any]:
-    """A new insurance database on the backend, with the user ``admin``."""
+def db(backend: str, make_url: Any, templates: Templates) -> Iterator[Any]:
+    """A new insurance database on the backend, with the user ``admin`` (a copy of the one
+    ``assurdb.create`` made for this worker: see :class:`Templates`)."""
     import assurdb
 
-    database = assurdb.create(make_url(), schema="insurance", admin_password=ADMIN_PASSWORD)
+    database = assurdb.connect(templates.copy(backend, make_url))
     yield database
     database.close()
 
