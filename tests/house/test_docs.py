@@ -2,6 +2,7 @@
 
 - No tracked file points at design sources outside the repository (a clone has none of them):
   the patterns are assembled below so that this file does not match itself.
+- The Python sessions of the pages that show one run as typed.
 - ``docs/hooks.py`` (the MkDocs hook that writes the contract's tables at build time) covers every
   action code, return code and mode of ``metadb/contract.py``, and refuses a member it could not
   describe. ``make docs`` builds the whole site with ``--strict``; this test keeps the part that
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 from enum import IntEnum
 from pathlib import Path
@@ -113,3 +115,25 @@ def test_a_member_without_its_description_or_an_unknown_marker_fails_the_build(h
 def test_sphinx_roles_show_as_code(hooks: ModuleType) -> None:
     html = "a :class:<code>~assurdb.runtime.errors.AuthenticationError</code> or :func:<code>explain</code>"
     assert hooks.on_page_content(html) == "a <code>AuthenticationError</code> or <code>explain</code>"
+
+
+#: Pages whose Python blocks run as they are, one namespace per page (the others show the API of
+#: a project of the reader's, or of files they have).
+RUNNABLE = ("index.md", "getting-started.md", "engine.md")
+
+
+@pytest.mark.parametrize("page", RUNNABLE)
+def test_the_pages_python_runs_as_typed(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / page).read_text(encoding="utf-8"), flags=re.S)
+    assert blocks, f"docs/{page} shows Python"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    try:
+        for block in blocks:
+            exec(compile(block, f"docs/{page}", "exec"), namespace)  # the page's own code
+    finally:
+        for name in ("s", "db"):
+            closing = getattr(namespace.get(name), "close", None)
+            if closing is not None:
+                closing()
+    assert list(tmp_path.glob("*.db")), "each page makes a database"
