@@ -6,7 +6,7 @@ premiums, commissions, claims paid, outstanding and its movement, balance. ``Tre
 them from the cedant's bordereau lines, numbering development periods from the start of the
 underwriting year (the treaty notes: the 5th, 6th… quarter of 2018 arrive in 2019, the 9th… in 2020).
 
-Attachment (the treaty notes §1.3):
+Attachment (the treaty notes, §1.3):
 
 * ``"LORA"`` (risks attaching): premiums and claims belong to the treaty year in which the
   policy incepted (``inception``), however late they are booked: the treaty runs off for years.
@@ -18,7 +18,7 @@ run-off: at the end of each treaty year the unearned premium (premium portfolio)
 outstanding claims (loss portfolio) are withdrawn from that year, and entered into the next year
 when the treaty continues (the cedant keeps booking with it); every transaction is then booked to
 the year in force at its booking date (clean cut), so a year gets only its own periods — four
-quarterly accounts for 2018 in the treaty notes's example.
+quarterly accounts for 2018 in the treaty notes' example.
 
 Decisions (sources silent):
 
@@ -390,7 +390,7 @@ def _lines(treaty: IntArray, year: IntArray, period: IntArray, **items: FloatArr
 
 
 def aad_listing(treaty: ExcessOfLoss, losses: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The listing the treaty notes asks the technician to keep for a treaty with an AAD.
+    """The listing the treaty notes ask the technician to keep for a treaty with an AAD.
 
     One row per loss in date order within each treaty year: paid, outstanding, the layer's paid and
     outstanding shares, the amount absorbed by the aggregate deductible (and what is left of it),

@@ -139,7 +139,7 @@ def premium_volume(
     """V_prem,s of one segment.
 
     ``form="regulation"``: ``max(P_s, P_last,s) + FP_existing,s + FP_future,s`` (Art. 116(3));
-    ``form="qis5"``: ``max(earned N, written N, written N−1)`` (the study ch. 2 §3.4.2 step 1).
+    ``form="qis5"``: ``max(earned N, written N, written N−1)`` (the study, ch. 2 §3.4.2 step 1).
     ``premium_basis="net"`` deducts ``ceded`` field by field (pass ``Premiums()`` when nothing is
     ceded); ``"gross"`` ignores it, as every annex of the study does (V_prem 588 058 880 for every
     retention).

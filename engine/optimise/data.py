@@ -1,6 +1,6 @@
 """What the scenario kernel reads: a portfolio's policies, claims and payments as arrays.
 
-The scenario method (the study ch. 2 §3, ch. 3 §3–6) needs, per policy, the sum insured (to cede by
+The scenario method (the study, ch. 2 §3, ch. 3 §3–6) needs, per policy, the sum insured (to cede by
 surplus), the premium and its underwriting year; per claim, its policy, its charge, its event (a
 vessel) and what was paid by accident year × development year at the valuation date (to build the
 net triangles of annexes 01–08). :class:`ScenarioData` holds exactly that, from the synthetic
@@ -56,7 +56,7 @@ class ScenarioData:
 
     Policies (``N``): ``tsi``, ``premium``, ``policy_year`` (index into ``years``), ``volume_premiums``
     (``N × 3``: the policy's premium earned in the valuation year, written in it, written the year
-    before — the QIS5 premium volume fields of the study ch. 2 §3.4.2). Claims (``C``):
+    before — the QIS5 premium volume fields of the study, ch. 2 §3.4.2). Claims (``C``):
     ``claim_policy``, ``claim_amount``, ``claim_event`` (event codes 0…E−1) and ``paid`` (``C ×
     origins·developments``: incremental payments per accident year × development year cell known at
     the valuation date, row-major). ``shipments_per_event``: the most policies one event touched.

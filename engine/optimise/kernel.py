@@ -1,4 +1,4 @@
-"""The scenario kernel: every scenario of a grid in one array computation (the study ch. 2 §3.3–3.4).
+"""The scenario kernel: every scenario of a grid in one array computation (the study, ch. 2 §3.3–3.4).
 
 Pure functions over numpy arrays with a leading scenario axis ``S``; no Python loop runs per
 scenario. For a chunk of scenarios:
@@ -16,7 +16,7 @@ scenario. For a chunk of scenarios:
    per cell), cumulated, into :func:`engine.reserving.chain_ladder` as one 3-D array → Best
    Estimates → :func:`engine.solvency.premium_reserve_scr_array` (the study, annexes 01–08).
 
-The surplus rate ``min(max(0, 1 − R/TSI), m·R/TSI)`` (the study ch. 2 §3.3) is written
+The surplus rate ``min(max(0, 1 − R/TSI), m·R/TSI)`` (the study, ch. 2 §3.3) is written
 here again with a scenario axis (``engine.treaties.kernels.surplus_rate`` takes scalar parameters).
 """
 
@@ -122,7 +122,7 @@ def cession_rates(
 ) -> FloatArray:
     """``clip(q − R/TSI, 0, cap/TSI)`` for every scenario × risk: ``S × N`` (see :class:`TreatyArrays`).
 
-    Surplus (q = 1, cap = m·R): ``min(max(0, 1 − R/TSI), m·R/TSI)`` (the study ch. 2 §3.3).
+    Surplus (q = 1, cap = m·R): ``min(max(0, 1 − R/TSI), m·R/TSI)`` (the study, ch. 2 §3.3).
     """
     rate = share[:, None] - retention[:, None] * inverse_tsi[None, :]
     np.maximum(rate, 0.0, out=rate)

@@ -1,6 +1,6 @@
 """Choosing among the scenarios: efficient frontier, risk appetite, and the two named rules.
 
-The study ch. 2 §3: the efficient strategies give the best profit (retention result) for a level of
+The study, ch. 2 §3: the efficient strategies give the best profit (retention result) for a level of
 risk (premium and reserve SCR); among them the cedant's risk appetite decides. Ch. 3 §2, Tableau 26
 and the list after it: an SCR of "about" the SCR without reinsurance (274 275 thousand DA), an S/P
 below the one without reinsurance (33.5 %), a rate on line acceptable to reinsurers (ch. 3 §5: above
@@ -55,7 +55,7 @@ def efficient_frontier(
     table: pd.DataFrame, *, result: str = "retention_result", risk: str = "scr", mask: npt.ArrayLike | None = None
 ) -> pd.DataFrame:
     """The non-dominated scenarios: no other has a result at least as high for an SCR at most as high,
-    one of the two strictly (the study ch. 2 §3, Figure 36). Rows of ``table`` (only those of ``mask``
+    one of the two strictly (the study, ch. 2 §3, Figure 36). Rows of ``table`` (only those of ``mask``
     when given), sorted by rising risk; scenarios with a missing result or risk are left out."""
     for column in (result, risk):
         if column not in table.columns:

@@ -1,4 +1,4 @@
-"""``scenarios(portfolio, treaty_factory, grid)``: the scenario method's table (the study ch. 2 §3).
+"""``scenarios(portfolio, treaty_factory, grid)``: the scenario method's table (the study, ch. 2 §3).
 
 Each row of the grid is a scenario: ``treaty_factory(**row)`` builds the treaty (``Surplus``,
 ``QuotaShare``, ``ExcessOfLoss``, a ``Program`` of one proportional treaty then one excess of loss,
@@ -7,7 +7,7 @@ evaluated at once by :mod:`engine.optimise.kernel`. Per scenario, totals over th
 underwriting years (the study's tables are 2017–2021 totals):
 
 * ``retention_result`` = gross premiums − gross claims + (ceded claims − ceded premiums +
-  commissions) over the treaty, the facultative placements and the excess of loss (the study ch. 2
+  commissions) over the treaty, the facultative placements and the excess of loss (the study, ch. 2
   §3.4.1; :func:`engine.results.retention_result`);
 * ``reinsurer_result``: the proportional treaty's reinsurers, ceded premium − ceded claims −
   commission (Tableaux 24, 30); ``facultative_result`` and ``xl_result`` the others', so that

@@ -1,6 +1,6 @@
 """Sizing around the chosen retention: the treaty's capacity, and a per-event XL protecting it.
 
-The study ch. 3 §5 (Tableau 30): for the chosen retention, capacities of m = 3 … 14 lines; the
+The study, ch. 3 §5 (Tableau 30): for the chosen retention, capacities of m = 3 … 14 lines; the
 reinsurer's result and rate on line of each; the treaty can go up to the largest capacity whose
 rate on line a reinsurer still accepts (20 % in a hard market: 4 500 000 thousand DA, 10 "pleins",
 ROL 22.01 %).
@@ -159,7 +159,7 @@ def _fmt(value: float) -> str:
 
 
 def xl_priority(loss_ratios: pd.Series, upper: pd.Series) -> float:
-    """The upper bound of the least-claimed band (the first on ties): the study ch. 3 §6.1 takes
+    """The upper bound of the least-claimed band (the first on ties): the study, ch. 3 §6.1 takes
     "la borne supérieure de la première tranche de sinistre la moins sinistrée" (22 % → 40 000)."""
     lr = loss_ratios.reindex(upper.index).to_numpy(dtype=np.float64)
     if not np.isfinite(lr).any():
@@ -237,7 +237,7 @@ def protect_retention(
 
 
 def minimum_rol(market: str) -> float:
-    """12 % in a soft market, 20 % in a hard one (the study ch. 3 §5)."""
+    """12 % in a soft market, 20 % in a hard one (the study, ch. 3 §5)."""
     if market not in MIN_ROL:
         raise EngineError(f"market must be 'soft' or 'hard', got {market!r}")
     return float(MIN_ROL[market])

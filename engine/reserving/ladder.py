@@ -83,7 +83,7 @@ def development_factors(
 ) -> FloatArray:
     """Age-to-age factors ``f_j``, shape ``(m, developments - 1)``.
 
-    ``"volume"``: ``Σ_i C[i, j+1] / Σ_i C[i, j]`` (the study ch. 2 §3.4.2 step 3, "coefficients de
+    ``"volume"``: ``Σ_i C[i, j+1] / Σ_i C[i, j]`` (the study, ch. 2 §3.4.2 step 3, "coefficients de
     passage"); ``"simple"``: mean of the individual link ratios. Either way only the origins with both
     cells ``j`` and ``j + 1`` present take part, as in chainladder-python; ``mask`` marks the present
     cells, shared ``(origins, developments)`` or per triangle ``(m, origins, developments)``.
@@ -134,7 +134,7 @@ def project(cumulative: FloatArray, mask: BoolArray, factors: FloatArray) -> Flo
 
 
 def future_cash_flows(full: FloatArray, mask: BoolArray) -> FloatArray:
-    """Projected incremental amounts summed by future calendar period (the study ch. 2 §3.4.2 step 6).
+    """Projected incremental amounts summed by future calendar period (the study, ch. 2 §3.4.2 step 6).
 
     Period ``k = 1, 2, …`` collects the cells with ``origin + development = K + k`` (K: the latest
     diagonal). Shape ``(m, periods)``. Missing (NaN) cells lie before the latest diagonal and count 0.
@@ -328,12 +328,12 @@ class ChainLadderResult:
 
     @cached_property
     def full_triangle(self) -> FloatArray:
-        """Observed cumulative amounts, projected below the diagonal (the study ch. 2 §3.4.2 step 4)."""
+        """Observed cumulative amounts, projected below the diagonal (the study, ch. 2 §3.4.2 step 4)."""
         return self._out(self._full)
 
     @cached_property
     def projected_incremental(self) -> FloatArray:
-        """The projected square decumulated (the study ch. 2 §3.4.2 step 5, "triangle décumulé")."""
+        """The projected square decumulated (the study, ch. 2 §3.4.2 step 5, "triangle décumulé")."""
         inc = self._full.copy()
         inc[:, :, 1:] -= self._full[:, :, :-1]
         return self._out(inc)

@@ -155,7 +155,7 @@ def validate_triangle(
 
 
 def to_cumulative(incremental: TriangleLike) -> TriangleLike:
-    """Cumulate along development (last axis); NaN cells stay NaN (the study ch. 2 §3.4.2 step 2).
+    """Cumulate along development (last axis); NaN cells stay NaN (the study, ch. 2 §3.4.2 step 2).
 
     A missing increment counts as 0 in the later cumulative cells: leave a cell missing in the
     cumulative triangle instead when its amount is unknown.
@@ -356,7 +356,7 @@ def triangle_from_payments(
 ) -> pd.DataFrame:
     """Paid triangle by accident year × development year from a listing of payments.
 
-    Development year = payment year − accident year (the study ch. 2 §3.4.2: "année de survenance et
+    Development year = payment year − accident year (the study, ch. 2 §3.4.2: "année de survenance et
     année de règlement"). Payments after ``valuation_date`` (default: the last payment date) are left
     out and the cells after the valuation diagonal are NaN. Accident years outside
     ``[first_year, last_year]`` are dropped, as the study drops claims that occurred before 2017.

@@ -1,4 +1,4 @@
-"""Proportional treaties: quota share and surplus (the study, ch.1 §2.1; the treaty notes §1.3).
+"""Proportional treaties: quota share and surplus (the study, ch.1 §2.1; the treaty notes, §1.3).
 
 A proportional treaty cedes the same rate of a risk's premium and of its losses. ``apply`` takes a
 portfolio (``tsi``, ``premium``) or a loss frame (``tsi``, ``amount``, ``paid``, ``outstanding``) —
@@ -121,7 +121,7 @@ class QuotaShare(ProportionalTreaty):
     profit_commission:
         A ``ProfitCommission`` settled per treaty year by ``settle``.
     limit:
-        Optional per-risk limit on the ceded amount. The treaty notes §1.3: the limit of a proportional
+        Optional per-risk limit on the ceded amount. The treaty notes, §1.3: the limit of a proportional
         treaty refers to a policy's sum insured. With a ``tsi`` column the ceded sum insured is capped,
         so the rate becomes ``min(q, limit/TSI)`` for premiums and losses alike (the cession stays
         proportional). On a loss frame without ``tsi`` the ceded loss itself is capped at the limit

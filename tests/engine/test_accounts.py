@@ -12,7 +12,7 @@ from assurdb.engine.treaties import ExcessOfLoss
 
 
 def qs_2018() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """the treaty notes's example: a QS & surplus treaty 01/01/2018–31/12/2018 with quarterly accounts.
+    """the treaty notes' example: a QS & surplus treaty 01/01/2018–31/12/2018 with quarterly accounts.
 
     Four policies incept in 2018 (one a quarter); one loss is paid over 2018–2020, a second loss
     occurs in 2019 on a 2018 policy.

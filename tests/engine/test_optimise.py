@@ -1,6 +1,6 @@
-"""The scenario method (engine.optimise) against the study, chapter 3 and against the treaty objects.
+"""The scenario method (engine.optimise) against the study (chapter 3) and against the treaty objects.
 
-Seed figures are in thousand DA as printed (Tableaux 22–34) or in DA (annexes 01–08); each cites
+The study's figures are in thousand DA as printed (Tableaux 22–34) or in DA (annexes 01–08); each cites
 where it is printed. What the study's tables allow to recompute from its own inputs is recomputed
 with the engine's functions; the rest is checked against the existing treaty objects (differential)
 and by properties.
@@ -122,7 +122,7 @@ ANNEX_SCR = {
 }
 #: The study, Tableau 22: SCR without reinsurance (thousand DA), the ceiling of Tableau 26.
 SCR_WITHOUT = 274_275
-#: The study ch. 3 §4: the case of 300 000 thousand DA, net paid triangle (incremental, thousand DA).
+#: The study, ch. 3 §4: the case of 300 000 thousand DA, net paid triangle (incremental, thousand DA).
 CASE_300 = [
     [17_360, 60_316, 8_158, 198, 596],
     [32_770, 9_072, 7_598, 4_789, np.nan],
@@ -256,7 +256,7 @@ def test_tableau_29_annexes_scr_vectorised() -> None:
 
 
 def test_case_300_000_of_chapter_3() -> None:
-    # The study ch. 3 §4 (retention 300 000, thousand DA): factors 3.68045, 1.05853, 1.03687, BE 42 492,
+    # The study, ch. 3 §4 (retention 300 000, thousand DA): factors 3.68045, 1.05853, 1.03687, BE 42 492,
     # V 630 551, σ 14.374 %, SCR 271 909 (Tableau 24 and 29). The triangle is printed rounded to the
     # thousand, its cells carried decimals: the first factor comes out 3.68047 and the BE 42 490.8, so
     # these two are checked to the printed rounding; σ and the SCR land on the study's figures.

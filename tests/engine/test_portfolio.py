@@ -55,7 +55,7 @@ def _band(tsi: pd.Series, lows: list[int]) -> np.ndarray:
 
 
 def test_size_and_years(portfolio: MarineCargoPortfolio) -> None:
-    # The study ch. 3 §1.1: 25 307 policies/shipments written 2017–2021; Tableau 18: 1 470 claims.
+    # The study, ch. 3 §1.1: 25 307 policies/shipments written 2017–2021; Tableau 18: 1 470 claims.
     pol, claims = portfolio.policies, portfolio.claims
     assert len(pol) == 25_307
     assert pol["policy_id"].is_unique and claims["claim_id"].is_unique

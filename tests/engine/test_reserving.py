@@ -183,7 +183,7 @@ def test_annex01_cumulative_and_projection() -> None:
 
 
 def test_chapter3_example_in_thousands() -> None:
-    # The study ch. 3 §4, retention 300 000 thousand DA: the triangle is printed rounded to the
+    # The study, ch. 3 §4, retention 300 000 thousand DA: the triangle is printed rounded to the
     # thousand DA, the study computed on DA. Printed: factors 3,68045 1,05853 1,03687; cash flows
     # 34 936, 7 800, 2 065, 217 (sum 45 018); discounted 33 488, 7 055, 1 771, 178; V_res 42 492.
     # From the rounded triangle the factors agree to 4 decimals, the cash flows within 1 and V_res

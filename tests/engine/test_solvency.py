@@ -35,7 +35,7 @@ ANNEX_PREMIUMS = Premiums(earned_current=585_790_328, written_current=588_058_88
 
 
 def test_seed_without_reinsurance() -> None:
-    # The study ch. 3 §2 / Tableau 22: V_prem 588 059, V_res 55 676, σ 14.202 %, SCR 274 275 (thousand
+    # The study, ch. 3 §2 / Tableau 22: V_prem 588 059, V_res 55 676, σ 14.202 %, SCR 274 275 (thousand
     # DA). The study prints V = 643 733, a slip: 588 059 + 55 676 = 643 735 (the SCR is the same).
     r = premium_reserve_scr({MAT: (588_059, 55_676)})
     assert r.volume == 643_735
@@ -46,7 +46,7 @@ def test_seed_without_reinsurance() -> None:
 
 
 def test_seed_treaty_x() -> None:
-    # The study ch. 3 §4 (retention 300 000, Tableau 24 / 29): V_res 42 492, V 630 551, σ 14.374 %,
+    # The study, ch. 3 §4 (retention 300 000, Tableau 24 / 29): V_res 42 492, V 630 551, σ 14.374 %,
     # SCR 271 909 (thousand DA).
     r = premium_reserve_scr({MAT: (588_059, 42_492)})
     assert r.volume == 630_551
@@ -55,7 +55,7 @@ def test_seed_treaty_x() -> None:
 
 
 def test_seed_premium_volume_qis5_gross() -> None:
-    # The study ch. 3 §2: V_prem = max(585 790; 588 059; 446 279) = 588 059; annexes: 588 058 880 DA.
+    # The study, ch. 3 §2: V_prem = max(585 790; 588 059; 446 279) = 588 059; annexes: 588 058 880 DA.
     assert premium_volume(ANNEX_PREMIUMS, form="qis5", premium_basis="gross") == 588_058_880
     # On a net basis the ceded part comes off field by field before the max.
     ceded = Premiums(earned_current=200_000_000, written_current=250_000_000, written_previous=10_000_000)

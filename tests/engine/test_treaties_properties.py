@@ -45,7 +45,7 @@ def frame_of(rows: list[tuple[float, float, int, int | None]]) -> pd.DataFrame:
 
 
 def naive_xl(frame: pd.DataFrame, limit: float, priority: float, aad: float, cap: float, basis: str) -> list[float]:
-    """Ceded incurred per loss, one loss (or event) at a time: the treaty notes's listing by hand."""
+    """Ceded incurred per loss, one loss (or event) at a time: the treaty notes' listing by hand."""
     units: dict[object, list[int]] = defaultdict(list)
     for i, ev in enumerate(frame["event_id"]):
         key = ("e", int(ev)) if basis == "event" and not pd.isna(ev) else ("l", i)

@@ -79,7 +79,7 @@ def test_quota_share_seed_004_example() -> None:
 
 
 def test_quota_share_limit_on_sum_insured() -> None:
-    # The treaty notes §1.3: a proportional limit refers to a policy's sum insured: 50 % QS, 1 000 000 per risk.
+    # The treaty notes, §1.3: a proportional limit refers to a policy's sum insured: 50 % QS, 1 000 000 per risk.
     frame = pd.DataFrame(
         {"tsi": [1_000_000.0, 4_000_000.0], "premium": [100.0, 400.0], "amount": [500_000.0, 4_000_000.0]}
     )
