@@ -98,13 +98,13 @@ class RC(IntEnum):
     ACTION_UNKNOWN = 1
     #: the record type (the origin's, on a path action) is unknown; OPEN DB answers 10·i instead
     RT_UNKNOWN = 10
-    #: the input does not match the record type: an item it does not have, a mandatory item missing, an argument of
-    #: the wrong shape
+    #: the input does not match the record type: an item it does not have, an article or an argument of the
+    #: wrong shape
     RT_MISMATCH = 11
     #: the key (or a READ SELECTION criterion) is not an access key of the record type
     KEY_NOT_ACCESS = 12
-    #: a value breaks its item's rules (type, length, scale, range, allowed values), or an argument is out of range
-    #: (an opening mode, a ``limit``)
+    #: a value breaks its item's rules (type, length, scale, range, allowed values, a mandatory item missing), or
+    #: an argument is out of range (an opening mode, a ``limit``)
     VALUE_INVALID = 13
     #: 10 for the target record type of a path action
     TARGET_RT_UNKNOWN = 20
@@ -116,9 +116,10 @@ class RC(IntEnum):
     TARGET_VALUE_INVALID = 23
     #: the path type is unknown, or does not join these origin and target record types
     PATH_INVALID = 30
-    #: no such article (the origin, on a path action); READ SEQUENTIAL and the path reads: no next one
+    #: no such article (the origin, on a path action); READ SEQUENTIAL: no next article; READ ORIGIN VIA PATH: no
+    #: (next) origin
     NOT_FOUND = 400
-    #: no such target article
+    #: no such target article; READ TARGET VIA PATH: no (next) target
     TARGET_NOT_FOUND = 401
     #: an article with that identifier exists (or a 1-1 path would get a second article)
     ALREADY_EXISTS = 500
