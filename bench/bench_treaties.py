@@ -123,7 +123,7 @@ def naive(portfolio: pd.DataFrame, losses: pd.DataFrame) -> dict[str, float]:
             li = min(XL["limit"], max(0.0, u[2] + u[3] - XL["priority"]))
             lay.append([lp, li - lp])
         left = XL["aad"]
-        for v in lay:  # the AAD is absorbed by paid amounts first (seed 001)
+        for v in lay:  # the AAD is absorbed by paid amounts first (the treaty notes)
             a = min(left, v[0])
             v[0] -= a
             left -= a

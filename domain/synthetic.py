@@ -125,7 +125,7 @@ COMPANIES = [
     ("RGEN", "GEN RE", "US", "reinsurer"),
     ("RLLO", "LLOYD'S SYNDICATE 2001", "GB", "both"),
 ]
-#: Surplus treaties: retention per line by class (seed 004's surplus).
+#: Surplus treaties: retention per line by class (the study's surplus).
 RETENTION = {"FIRE": 300_000, "ENGINEERING": 500_000, "MARINE": 250_000, "LIABILITY": 400_000}
 #: Surplus treaties: lines (the treaty takes at most lines × retention of a risk).
 LINES = 9
@@ -604,7 +604,7 @@ class _Loader:
                 for number, si in c.term_sums.get(renewal, {}).items():  # the term's sums, endorsements added
                     if si <= retention:
                         continue
-                    # the surplus rate min(1 − R/TSI, m·R/TSI) of the treaty (seed 004), in %
+                    # the surplus rate min(1 − R/TSI, m·R/TSI) of the treaty (the study), in %
                     rate = min(1 - Decimal(retention) / si, LINES * Decimal(retention) / si)
                     ceded = (rate * 100).quantize(Decimal("0.0001"))
                     self.cession_no += 1

@@ -1,11 +1,12 @@
-"""Treaty accounts of proportional treaties, and the listing of losses under an AAD (seed 001).
+"""Treaty accounts of proportional treaties, and the listing of losses under an AAD (the treaty
+notes: "Traitement technique, 2e partie", reinsurance technique notes).
 
 Cedants send quarterly (or half-yearly) technical accounts per treaty and underwriting year:
 premiums, commissions, claims paid, outstanding and its movement, balance. ``TreatyAccounts`` builds
 them from the cedant's bordereau lines, numbering development periods from the start of the
-underwriting year (seed 001: the 5th, 6th… quarter of 2018 arrive in 2019, the 9th… in 2020).
+underwriting year (the treaty notes: the 5th, 6th… quarter of 2018 arrive in 2019, the 9th… in 2020).
 
-Attachment (seed 001 §1.3):
+Attachment (the treaty notes, §1.3):
 
 * ``"LORA"`` (risks attaching): premiums and claims belong to the treaty year in which the
   policy incepted (``inception``), however late they are booked: the treaty runs off for years.
@@ -17,9 +18,9 @@ run-off: at the end of each treaty year the unearned premium (premium portfolio)
 outstanding claims (loss portfolio) are withdrawn from that year, and entered into the next year
 when the treaty continues (the cedant keeps booking with it); every transaction is then booked to
 the year in force at its booking date (clean cut), so a year gets only its own periods — four
-quarterly accounts for 2018 in seed 001's example.
+quarterly accounts for 2018 in the treaty notes' example.
 
-Decisions (seeds silent):
+Decisions (sources silent):
 
 * A transaction booked before its underwriting year starts goes into that year's first account.
 * Every period from the first of the year to the last with a movement gets an account, nil or not.
@@ -389,7 +390,7 @@ def _lines(treaty: IntArray, year: IntArray, period: IntArray, **items: FloatArr
 
 
 def aad_listing(treaty: ExcessOfLoss, losses: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The listing seed 001 asks the technician to keep for a treaty with an AAD.
+    """The listing the treaty notes ask the technician to keep for a treaty with an AAD.
 
     One row per loss in date order within each treaty year: paid, outstanding, the layer's paid and
     outstanding shares, the amount absorbed by the aggregate deductible (and what is left of it),

@@ -1,6 +1,6 @@
 """Loss modelling: fitted annual loss distributions and frequency–severity simulation.
 
-Seed 004 ch. 2 §3.2: attritional losses are taken as annual aggregates (chain-ladder ultimates by
+The study, ch. 2 §3.2: attritional losses are taken as annual aggregates (chain-ladder ultimates by
 accident year) fitted with the normal, lognormal or gamma law — by maximum likelihood when the
 history is long enough, by the method of moments when it is short — the law chosen by goodness of
 fit, then simulated; large losses ("sinistres graves") are few and severe and are simulated one by one
@@ -53,7 +53,7 @@ Criterion = Literal["aic", "ks"]
 Seed = int | np.random.Generator | None
 
 FAMILIES: tuple[Family, ...] = ("normal", "lognormal", "gamma")
-#: Below this many observations ``method="auto"`` uses moments: seed 004 ch. 2 §3.2 fits by maximum
+#: Below this many observations ``method="auto"`` uses moments: the study, ch. 2 §3.2 fits by maximum
 #: likelihood "lorsque l'historique des données est suffisant", by moments otherwise, without a number;
 #: ten years is our reading (its own history is five accident years).
 MIN_MLE_OBSERVATIONS = 10
@@ -254,7 +254,7 @@ def fit_distribution(
 
 
 class LossModelFit:
-    """Fit several laws to annual losses and choose one (seed 004 ch. 2 §3.2).
+    """Fit several laws to annual losses and choose one (the study, ch. 2 §3.2).
 
     Parameters as given: ``families``, ``method`` ("mle", "moments" or "auto": moments below
     ``min_mle`` observations), ``criterion`` ("aic": lowest AIC; "ks": lowest KS statistic).
@@ -655,7 +655,7 @@ def simulate_years(
     large: FrequencySeverity | None = None,
     seed: Seed = None,
 ) -> SimulatedYears:
-    """Simulate years split into attritional and large losses (seed 004 ch. 2 §3.2).
+    """Simulate years split into attritional and large losses (the study, ch. 2 §3.2).
 
     ``attritional``: a law of the annual aggregate (e.g. ``fit_annual_losses(ultimates).best_``) or a
     frequency–severity model whose losses are summed per year; ``large``: a frequency–severity model

@@ -1,9 +1,9 @@
-"""PNG pictures of the scenario method (seed 004 Figures 34–36): the efficient frontier,
+"""PNG pictures of the scenario method (the study, Figures 34–36): the efficient frontier,
 the retention result and the SCR against the retention, and a triangle heat map.
 
 matplotlib is imported inside the functions (``engine.optimise`` never needs it) and drawn on an
 Agg canvas through ``matplotlib.figure.Figure``, without pyplot's global state: nothing needs a
-screen, and two threads may draw at once. Amounts are shown in thousand DA, as the seed prints them,
+screen, and two threads may draw at once. Amounts are shown in thousand DA, as the study prints them,
 unless a ``unit`` and its ``label`` are given (``1.0, "EUR"``).
 """
 
@@ -40,7 +40,7 @@ def _figure(width: float = 7.5, height: float = 5.0) -> Any:
 
 
 def _thousands(*axes: Any) -> None:
-    """Tick labels as the seed prints amounts: ``1 400 000``, no offset or scientific notation."""
+    """Tick labels as the study prints amounts: ``1 400 000``, no offset or scientific notation."""
     from matplotlib.ticker import FuncFormatter
 
     formatter = FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", " "))
@@ -68,7 +68,7 @@ def frontier_png(
 ) -> Path:
     """Retention result against SCR for every scenario (feasible ones filled), the efficient frontier
     as a line, the chosen scenario of each rule marked (``chosen``: one row per rule), and ``marks``
-    (e.g. no reinsurance, the current treaty) as labelled crosses (seed 004 Figure 36). Amounts are
+    (e.g. no reinsurance, the current treaty) as labelled crosses (the study, Figure 36). Amounts are
     divided by ``unit`` and labelled ``label``."""
     K = unit
     for column in ("retention_result", "scr"):
@@ -119,7 +119,7 @@ def retention_png(
     unit: float = K,
     label: str = "thousand DA",
 ) -> Path:
-    """The retention result (left axis) and the SCR (right axis) against ``along`` (seed 004 Figures
+    """The retention result (left axis) and the SCR (right axis) against ``along`` (the study, Figures
     34–35), the chosen retentions as vertical lines. With several values of the other grid
     parameters, one line per combination. Amounts in ``unit`` (labelled ``label``)."""
     K = unit
@@ -171,7 +171,7 @@ def triangle_png(
     label: str = "thousand DA",
 ) -> Path:
     """A heat map of a triangle (accident years × development years; NaN cells blank), each cell's
-    amount written in ``unit`` (thousand DA by default, as seed 004 annexes 01–08)."""
+    amount written in ``unit`` (thousand DA by default, as the study, annexes 01–08)."""
     K = unit
     values = triangle.to_numpy(dtype=np.float64)
     if values.ndim != 2 or values.size == 0:

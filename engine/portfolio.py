@@ -1,12 +1,12 @@
-"""A synthetic marine-cargo portfolio reproducing the published marginals of seed 004.
+"""A synthetic marine-cargo portfolio reproducing the published marginals of the study.
 
-The seed's portfolio (CAAT, "transport maritime sur facultés", ch. 3 §1) is confidential; its
+The study's portfolio (CAAT, "transport maritime sur facultés", ch. 3 §1) is confidential; its
 tables are not. This generator draws 25 307 policies/shipments written 2017–2021 and their claims so
 that, per band of sum insured, the policy count is exact and the sums insured, premiums, claim counts
-and claim amounts match the seed's annex 11 (the 50-million bands behind Tableaux 14, 15, 17, 18
+and claim amounts match the study's annex 11 (the 50-million bands behind Tableaux 14, 15, 17, 18
 and 21) — the sums by construction, not by tuning — and claims are paid over the years like the
-annex triangles. Every parameter below comes from a table of the seed, or is an assumption named as
-such where the seed is silent; nothing is fitted to the optimisation's outcome.
+annex triangles. Every parameter below comes from a table of the study, or is an assumption named as
+such where the study is silent; nothing is fitted to the optimisation's outcome.
 
 Amounts are in DA (the annexes' unit; the tables of ch. 3 are in thousands of DA).
 """
@@ -56,7 +56,7 @@ WRITTEN_2021 = 588_058_880.0
 WRITTEN_2020 = 446_279_322.0
 
 #: Tableau 32: premiums retained at a 500 000 thousand DA retention, 2017 and 2019 (thousand DA), the
-#: only premium figures the seed prints for those years besides the total; and ch. 3 §1.2: 9 % more
+#: only premium figures the study prints for those years besides the total; and ch. 3 §1.2: 9 % more
 #: policies written in 2018 than in 2017. The 2017–2019 gross premium (the total minus 2020 and 2021)
 #: is split 1 : 1.09 : 388 017/564 867 — assumptions: gross 2019/2017 as retained 2019/2017, and
 #: premium growing like the count in 2018.
@@ -97,7 +97,7 @@ TABLE_BANDS: tuple[tuple[float, str], ...] = (
 
 
 def annex11_bands() -> pd.DataFrame:
-    """Seed 004 annex 11 ("Profil de sinistre 2017-2021"), one row per 50-million DA band of sum
+    """The study, annex 11 ("Profil de sinistre 2017-2021"), one row per 50-million DA band of sum
     insured: claims, policies, sum_insured, premium, claim_amount (DA). Transcribed as printed; its
     rows add up to 871 720 929 DA of claims where its own total, Tableau 20 and Tableau 21 say
     870 432 878 / 870 434 thousand — a slip of 1 288 051 DA somewhere in the bands above 300 million
@@ -107,7 +107,7 @@ def annex11_bands() -> pd.DataFrame:
 
 
 def annex_triangles() -> pd.DataFrame:
-    """Seed 004 annexes 01–08: incremental paid claims net of the surplus treaty, DA, by retention,
+    """The study, annexes 01–08: incremental paid claims net of the surplus treaty, DA, by retention,
     accident year and development year (long form)."""
     return pd.read_csv(DATA / "seed004_annex_triangles.csv", dtype={"annex": str})
 
@@ -119,7 +119,7 @@ def payment_pattern(annex: str = "08") -> FloatArray:
     long = annex_triangles()
     rows = long[long["annex"] == annex]
     if rows.empty:
-        raise EngineError(f"payment_pattern: no annex {annex!r}; the seed prints annexes 01–08")
+        raise EngineError(f"payment_pattern: no annex {annex!r}; the study prints annexes 01–08")
     incremental = rows.pivot(index="accident_year", columns="development", values="paid").astype(float)
     cdf = np.asarray(chain_ladder(to_cumulative(incremental)).cdf, dtype=np.float64)
     developed = 1.0 / cdf
@@ -147,17 +147,17 @@ def _claim_severity_sigma() -> float:
 
 @dataclass(frozen=True)
 class MarineCargoParameters:
-    """The generator's parameters; defaults are the seed's figures (see the module constants)."""
+    """The generator's parameters; defaults are the study's figures (see the module constants)."""
 
     cover_days: int = field(default_factory=_cover_days)
     claim_sigma: float = field(default_factory=_claim_severity_sigma)
-    #: Assumption (seed silent): shape of sums insured inside a band, Beta with a + b = 2 around the
+    #: Assumption (the study silent): shape of sums insured inside a band, Beta with a + b = 2 around the
     #: band's mean — uniform when the mean is mid-band, skewed towards the lower bound otherwise.
     tsi_concentration: float = 2.0
-    #: Tableau 34, scenario 01 (the one the seed keeps): up to 5 shipments of different clients on one
+    #: Tableau 34, scenario 01 (the one the study keeps): up to 5 shipments of different clients on one
     #: vessel; claims of the same month are grouped into events of 1–5 shipments (uniform; assumption).
     shipments_per_vessel: int = 5
-    #: Assumption (seed silent): how a claim's amount spreads over development years, Dirichlet with
+    #: Assumption (the study silent): how a claim's amount spreads over development years, Dirichlet with
     #: mean the annex payment pattern and this concentration (small: most claims paid in 1–2 years).
     payment_concentration: float = 4.0
     pattern_annex: str = "08"
@@ -230,7 +230,7 @@ class MarineCargoPortfolio:
 
         ``share`` (per claim) or ``policy_share`` (per policy) multiply the payments — e.g. the
         retained share ``1 − cession_rate(sum_insured)`` of a surplus treaty gives the net triangle of
-        the seed's annexes.
+        the study's annexes.
         """
         valuation = pd.Timestamp(valuation_date) if valuation_date is not None else self.valuation_date
         return triangle_from_payments(
@@ -258,7 +258,7 @@ class MarineCargoPortfolio:
         return float((p * overlap / days).sum())
 
     def premiums(self, year: int = 2021, policy_share: npt.ArrayLike | None = None) -> Premiums:
-        """The QIS5 premium figures of seed 004 for ``year``: earned N, written N, written N−1."""
+        """The QIS5 premium figures of the study for ``year``: earned N, written N, written N−1."""
         return Premiums(
             earned_current=self.earned_premium(year, policy_share),
             written_current=self.written_premium(year, policy_share),
@@ -272,7 +272,7 @@ def synthetic_marine_cargo(
     parameters: MarineCargoParameters | None = None,
     valuation_date: str | pd.Timestamp = "2021-12-31",
 ) -> MarineCargoPortfolio:
-    """Generate the seed-004-like marine-cargo portfolio (seeded, reproducible, vectorised)."""
+    """Generate the marine-cargo portfolio like the study's (seeded, reproducible, vectorised)."""
     prm = parameters or MarineCargoParameters()
     rng = check_seed("seed", seed)
     bands = annex11_bands()

@@ -7,7 +7,7 @@
   or surplus, risks attaching: the term's start lies in the year), the percentage of the gross
   guaranty ceded, the ceded premium and commission. Treaties apply in rank order, each on what the
   ones before retained (a surplus after a quota share works on the quota share's retention); the
-  surplus rate is seed 004's ``min(max(0, 1 − R/TSI), m·R/TSI)`` on the guaranty's sum insured as
+  surplus rate is the study's ``min(max(0, 1 − R/TSI), m·R/TSI)`` on the guaranty's sum insured as
   the term stands at ``as_of`` (endorsements added up). Percentages are kept to 4 decimals, as
   ``ReinsuranceCession.ceded_pct`` stores them, and amounts computed from the rounded percentage.
 * **recoveries** — what each treaty recovers as at ``as_of``: per loss under a proportional

@@ -1,12 +1,12 @@
 """Results of a reinsurance structure: retention result, reinsurer result, loss ratios.
 
-Seed 004 ch.2 §3.4.1: ``Résultat_net = Primes brutes − Sinistres bruts + R_réassurance`` with
+The study, ch.2 §3.4.1: ``Résultat_net = Primes brutes − Sinistres bruts + R_réassurance`` with
 ``R_réassurance = Sinistres cédés − Primes cédées + Commissions``. The reinsurer's result is the
 other side: ``Primes cédées − Sinistres cédés − Commissions``; the two add up to the gross result.
 Claims are incurred (paid + outstanding); ceded premiums include non-proportional premiums and
 reinstatement premiums; commissions include profit commissions.
 
-Decision (seed silent on the net loss ratio of Tableau 24): the net loss ratio is net claims over
+Decision (the study silent on the net loss ratio of Tableau 24): the net loss ratio is net claims over
 net premiums, ``(gross claims − ceded claims) / (gross premiums − ceded premiums)``; commissions are
 expenses and stay out of loss ratios. A loss ratio on no premium is NaN, not an error.
 """

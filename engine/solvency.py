@@ -13,7 +13,7 @@ Annex IV (correlations between segments), as amended by Delegated Regulation (EU
   ``σ_s = sqrt((σp·Vp)² + σp·Vp·σr·Vr + (σr·Vr)²) / (Vp + Vr)``, ``σp`` = Annex II gross factor × the
   non-proportional reinsurance adjustment (80 % for segments 1, 4 and 5 when opted for, else 100 %).
 
-Seed 004 (ch. 2 §3.4.2, ch. 3 §2, annexes 01–08) uses the older QIS5 premium volume
+The study (ch. 2 §3.4.2, ch. 3 §2, annexes 01–08) uses the older QIS5 premium volume
 ``max(earned N, written N, written N−1)`` on gross premiums; both forms and both bases are here
 (:func:`premium_volume`). Factors are exact decimals and never rounded inside a computation.
 """
@@ -113,7 +113,7 @@ class Premiums:
 
     Regulation form (Art. 116(3)): ``earned_next`` (P_s, to be earned in the next 12 months),
     ``earned_last`` (P_last,s, earned in the last 12 months), ``fp_existing``, ``fp_future``.
-    QIS5 form used by seed 004: ``earned_current`` (earned N), ``written_current`` (written N),
+    QIS5 form used by the study: ``earned_current`` (earned N), ``written_current`` (written N),
     ``written_previous`` (written N−1).
     """
 
@@ -139,9 +139,9 @@ def premium_volume(
     """V_prem,s of one segment.
 
     ``form="regulation"``: ``max(P_s, P_last,s) + FP_existing,s + FP_future,s`` (Art. 116(3));
-    ``form="qis5"``: ``max(earned N, written N, written N−1)`` (seed 004 ch. 2 §3.4.2 step 1).
+    ``form="qis5"``: ``max(earned N, written N, written N−1)`` (the study, ch. 2 §3.4.2 step 1).
     ``premium_basis="net"`` deducts ``ceded`` field by field (pass ``Premiums()`` when nothing is
-    ceded); ``"gross"`` ignores it, as every annex of seed 004 does (V_prem 588 058 880 for every
+    ceded); ``"gross"`` ignores it, as every annex of the study does (V_prem 588 058 880 for every
     retention).
     """
     if premium_basis not in ("net", "gross"):

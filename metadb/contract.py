@@ -40,24 +40,47 @@ Purpose = Literal["write", "rewrite", "lookup"]
 class Action(IntEnum):
     """Action codes (thesis VII.3, plus units of work and batches)."""
 
+    #: open record types for this session, each in a mode (a bare name: mode 1); checked in order: known (10·i),
+    #: allowed to the user (500+i), compatible with other sessions' openings (600+i)
     OPEN_DB = 10
+    #: close one record type this session opened
     CLOSE_RT = 18
+    #: close every record type this session opened
     CLOSE_DB = 19
+    #: the article whose access key ``key`` (default: the identifier) has the values given
     READ_DIRECT = 20
+    #: the next article in the order of access key ``key``: the first at or after the leading items given, strictly
+    #: after a complete key value (walk a key by passing back the article read)
     READ_SEQUENTIAL = 21
+    #: every article whose access-key items equal the values or lie in the ``(low, high)`` ranges given, as a
+    #: DataFrame in ``Reply.batch``; at most ``limit``
     READ_SELECTION = 22
+    #: the first target of an origin through path type ``pt`` — or, given ``current``, the one after it
     READ_TARGET_VIA_PATH = 30
+    #: the first origin of a target through path type ``pt`` — or, given ``current``, the one after it
     READ_ORIGIN_VIA_PATH = 31
+    #: a new article
     WRITE = 40
+    #: a new target article, linked through path type ``pt`` to an existing origin
     WRITE_TARGET_VIA_PATH = 41
+    #: a new origin and a new target, linked through path type ``pt``, together
     WRITE_ORIGIN_AND_TARGET = 42
+    #: many new articles of one record type, all or none; ``Reply.position`` names the first refused
     WRITE_BATCH = 43
+    #: change the items given of the article the identifier names
     REWRITE = 50
+    #: delete the article the identifier names (refused if a path type needs it)
     DELETE = 60
+    #: link two existing articles through path type ``pt``
     BOUND = 70
+    #: remove the link of two articles through path type ``pt``
     DEBOUND = 71
+    #: open a unit of work: the requests up to COMMIT or ROLLBACK take effect together, existence constraints checked
+    #: at COMMIT
     BEGIN = 80
+    #: end the unit of work, keeping its changes if the existence constraints hold (else 900/901, all undone)
     COMMIT = 81
+    #: end the unit of work, undoing its changes
     ROLLBACK = 82
 
     @property
@@ -69,35 +92,64 @@ class Action(IntEnum):
 class RC(IntEnum):
     """Fixed return codes. OPEN DB also answers 10·i, 500+i and 600+i."""
 
+    #: done
     OK = 0
     #: the action code is none of the contract's (``Session.call``): the request was not understood
     ACTION_UNKNOWN = 1
+    #: the record type (the origin's, on a path action) is unknown; OPEN DB answers 10·i instead
     RT_UNKNOWN = 10
+    #: the input does not match the record type: an item it does not have, an article or an argument of the
+    #: wrong shape
     RT_MISMATCH = 11
+    #: the key (or a READ SELECTION criterion) is not an access key of the record type
     KEY_NOT_ACCESS = 12
+    #: a value breaks its item's rules (type, length, scale, range, allowed values, a mandatory item missing), or
+    #: an argument is out of range (an opening mode, a ``limit``)
     VALUE_INVALID = 13
+    #: 10 for the target record type of a path action
     TARGET_RT_UNKNOWN = 20
+    #: 11 for the target's article
     TARGET_MISMATCH = 21
+    #: 12 for the target's key
     TARGET_KEY_NOT_ACCESS = 22
+    #: 13 for the target's values
     TARGET_VALUE_INVALID = 23
+    #: the path type is unknown, or does not join these origin and target record types
     PATH_INVALID = 30
+    #: no such article (the origin, on a path action); READ SEQUENTIAL: no next article; READ ORIGIN VIA PATH: no
+    #: (next) origin
     NOT_FOUND = 400
+    #: no such target article; READ TARGET VIA PATH: no (next) target
     TARGET_NOT_FOUND = 401
+    #: an article with that identifier exists (or a 1-1 path would get a second article)
     ALREADY_EXISTS = 500
+    #: the target article, or the link, exists already
     TARGET_ALREADY_EXISTS = 501
+    #: this session's openings do not allow the request: the record type is not open, or is open in mode 1 and the
+    #: request writes
     MODE_FORBIDS = 600
+    #: a unit of work is open: BEGIN again, or OPEN DB, CLOSE RT, CLOSE DB inside one
     ALREADY_OPEN = 700
+    #: nothing to close: COMMIT or ROLLBACK without a unit of work, CLOSE RT of a record type not open
     ALREADY_CLOSED = 800
+    #: an origin would lack the target a path type requires of it (``origin_needs_target``); at COMMIT the unit is
+    #: undone
     ORIGIN_CONSTRAINT = 900
+    #: a target would lack the origin a path type requires of it (``target_needs_origin``); at COMMIT the unit is
+    #: undone
     TARGET_CONSTRAINT = 901
+    #: the DBMS failed (server gone, disk full…); the request, or its unit of work, is rolled back
     DBMS_FAILURE = 999
 
 
 class Mode(IntEnum):
     """Opening modes: 1 with 1 and 1 with 2 are compatible; nothing with 3."""
 
+    #: read only; shares the record type with sessions in mode 1 or 2
     CONSULT = 1
+    #: read and write; shares it with sessions in mode 1 only: one modifier at a time
     MODIFY_SHARED = 2
+    #: read and write; shares it with no other session
     MODIFY_EXCLUSIVE = 3
 
     def compatible_with(self, other: Mode) -> bool:
@@ -181,8 +233,9 @@ Criteria = Mapping[str, object]
 class Session(Protocol):
     """One user's session on one database: the only door to the data (thesis VII).
 
-    Positional inputs follow the table of action codes, in order (README, "The contract"). ``call``
-    is the router: any action code with those inputs. Besides the requests: ``user``, ``schema``
+    Each request is a method named after its action code (:attr:`Action.method`), its positional
+    inputs in the order the contract lists them. ``call`` is the router: any action code with those
+    inputs. Besides the requests: ``user``, ``schema``
     (the meta-database as a typed model), ``opened`` (record type → mode this session holds),
     ``check`` (an article against the meta-database, every problem at once, touching no data)
     and ``close``.

@@ -1,4 +1,4 @@
-"""Proof of life of an opening's holder, without heartbeats (thesis VII.3; README "Openings").
+"""Proof of life of an opening's holder, without heartbeats (thesis VII.3; docs/users.md, "Openings").
 
 An opening records who holds it as ``<server part>|<process token>``: the server part is a lock
 the holder's session keeps on its server connection where the DBMS has one (each backend says

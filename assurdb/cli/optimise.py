@@ -9,8 +9,8 @@ the retention, the net triangle's heat map); ``--format csv|json`` gives the fig
 Currency, unit and defaults come from the data: with ``--db``, the class's stored surplus treaty
 of the latest underwriting year is the current treaty (retention, lines, commission), the
 retentions range over the portfolio's sums insured and no minimum retention applies. ``--seed004``
-applies seed 004's conditions instead (treaty X's 300 000 thousand DA as the current treaty and
-the lowest retention, the seed's grid, its Tableau numbers) and compares with the seed's choice.
+applies the study's conditions instead (treaty X's 300 000 thousand DA as the current treaty and
+the lowest retention, the study's grid, its Tableau numbers) and compares with the study's choice.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from assurdb.engine.optimise.data import ScenarioData
     from assurdb.engine.optimise.stored import CurrentTreaty
 
-K = 1_000.0  # the seed's thousand DA
+K = 1_000.0  # the study's thousand DA
 DEFAULT_OUT = Path("out") / "optimise"
 UNITS = {"1": 1.0, "1000": 1_000.0, "1000000": 1_000_000.0}
 #: ``--unit auto`` prints thousands when the median sum insured reaches this (else currency units).
@@ -82,7 +82,7 @@ in thousands when the median sum insured reaches a million (--unit), the current
 commission), retentions in round steps between the median and the 99th percentile of the sums
 insured (widened to the current retention), no lowest retention. Amounts given to the options are
 in the unit the tables print. --seed004 applies instead the conditions of the worked example of
-"Optimisation de la réassurance sous les exigences de la Solvabilité II" (O. Bensadoune; "seed 004"
+"Optimisation de la réassurance sous les exigences de la Solvabilité II" (O. Bensadoune; "the study"
 in assurdb): retentions 50000 to 1000000 thousand DA, treaty X's 300000 as the current treaty and
 the lowest retention, 8 lines, 38 % commission, its Tableau numbers; and compares the result with
 the study's choice.
@@ -110,7 +110,7 @@ class _Units:
 
 @dataclass(frozen=True)
 class _Printer:
-    """The table report: amounts in ``units``; seed 004's Tableau numbers with ``seed004``."""
+    """The table report: amounts in ``units``; the study's Tableau numbers with ``seed004``."""
 
     units: _Units
     seed004: bool
@@ -334,7 +334,7 @@ def _report(method: ScenarioMethod, source: _Source, p: _Printer) -> None:
         from assurdb.engine.optimise.seed004 import SEED_OPTIMUM
 
         p.echo(
-            f"Seed 004's choice (Tableaux 27–29): retention {p.amount(SEED_OPTIMUM)} — "
+            f"The study's choice (Tableaux 27–29): retention {p.amount(SEED_OPTIMUM)} — "
             f"this run: {p.amount(method.retention_)}"
         )
 
@@ -559,7 +559,7 @@ def _given(ctx: click.Context, name: str) -> bool:
 @click.option(
     "--seed004",
     is_flag=True,
-    help="Seed 004's conditions (grid, treaty X, lowest retention, DA) and the comparison with its choice.",
+    help="The study's conditions (grid, treaty X, lowest retention, DA) and the comparison with its choice.",
 )
 @click.option(
     "--out",

@@ -1,4 +1,5 @@
-"""Reinsurance optimisation by seed 004's scenario method (seed 004 ch. 2 §3, ch. 3).
+"""Reinsurance optimisation by the scenario method of O. Bensadoune, "Optimisation de la réassurance
+sous les exigences de la Solvabilité II" ("the study"; ch. 2 §3, ch. 3).
 
 ``from engine.optimise import scenarios, efficient_frontier``::
 
@@ -11,7 +12,7 @@ Modules: :mod:`~engine.optimise.data` (the portfolio as arrays), :mod:`~engine.o
 (every scenario in one array computation), :mod:`~engine.optimise.scenarios` (the table),
 :mod:`~engine.optimise.rules` (frontier, appetite, rules), :mod:`~engine.optimise.sizing` (capacity,
 the XL protecting the retention), :mod:`~engine.optimise.method` (all of it as one estimator),
-:mod:`~engine.optimise.seed004` (the seed's conditions, the defaults), :mod:`~engine.optimise.stored`
+:mod:`~engine.optimise.seed004` (the study's conditions, the defaults), :mod:`~engine.optimise.stored`
 (a database's class of business through ``StoredBusiness``, and defaults from the data).
 """
 

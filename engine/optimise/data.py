@@ -1,6 +1,6 @@
 """What the scenario kernel reads: a portfolio's policies, claims and payments as arrays.
 
-The scenario method (seed 004 ch. 2 §3, ch. 3 §3–6) needs, per policy, the sum insured (to cede by
+The scenario method (the study, ch. 2 §3, ch. 3 §3–6) needs, per policy, the sum insured (to cede by
 surplus), the premium and its underwriting year; per claim, its policy, its charge, its event (a
 vessel) and what was paid by accident year × development year at the valuation date (to build the
 net triangles of annexes 01–08). :class:`ScenarioData` holds exactly that, from the synthetic
@@ -44,7 +44,7 @@ CSV_COLUMNS: dict[str, str] = {
     "accident_year": "with claim_amount: the claim's accident year (or accident_date)",
     "event_id": "optional: claims of one event (one vessel); empty = an event of its own",
     "paid_0, paid_1, ...": "optional: the claim's payments in development years 0, 1, ... known at the "
-    "valuation date; without them the claim is paid like seed 004 annex 08",
+    "valuation date; without them the claim is paid like the study, annex 08",
 }
 
 _PAID = re.compile(r"^paid_(\d+)$")
@@ -56,7 +56,7 @@ class ScenarioData:
 
     Policies (``N``): ``tsi``, ``premium``, ``policy_year`` (index into ``years``), ``volume_premiums``
     (``N × 3``: the policy's premium earned in the valuation year, written in it, written the year
-    before — the QIS5 premium volume fields of seed 004 ch. 2 §3.4.2). Claims (``C``):
+    before — the QIS5 premium volume fields of the study, ch. 2 §3.4.2). Claims (``C``):
     ``claim_policy``, ``claim_amount``, ``claim_event`` (event codes 0…E−1) and ``paid`` (``C ×
     origins·developments``: incremental payments per accident year × development year cell known at
     the valuation date, row-major). ``shipments_per_event``: the most policies one event touched.
@@ -163,7 +163,7 @@ class ScenarioData:
 
         A policy appears on one row, or on one row per claim with its policy columns repeated (they
         must agree). ``valuation_year`` defaults to the latest underwriting or accident year; claims
-        without ``paid_*`` columns are paid like seed 004 annex 08 (``engine.portfolio.payment_pattern``),
+        without ``paid_*`` columns are paid like the study, annex 08 (``engine.portfolio.payment_pattern``),
         development year ``j`` of accident year ``a`` known when ``a + j ≤ valuation_year``.
         """
         if not isinstance(frame, pd.DataFrame):

@@ -1,4 +1,4 @@
-"""The scenario kernel: every scenario of a grid in one array computation (seed 004 ch. 2 §3.3–3.4).
+"""The scenario kernel: every scenario of a grid in one array computation (the study, ch. 2 §3.3–3.4).
 
 Pure functions over numpy arrays with a leading scenario axis ``S``; no Python loop runs per
 scenario. For a chunk of scenarios:
@@ -14,9 +14,9 @@ scenario. For a chunk of scenarios:
    per claim) the excess of loss on it, shared back among the event's claims pro rata;
 4. net incremental triangles ``S × origins × developments`` (net share of each claim × its payments
    per cell), cumulated, into :func:`engine.reserving.chain_ladder` as one 3-D array → Best
-   Estimates → :func:`engine.solvency.premium_reserve_scr_array` (seed 004 annexes 01–08).
+   Estimates → :func:`engine.solvency.premium_reserve_scr_array` (the study, annexes 01–08).
 
-The surplus rate ``min(max(0, 1 − R/TSI), m·R/TSI)`` (seed 004 ch. 2 §3.3) is written
+The surplus rate ``min(max(0, 1 − R/TSI), m·R/TSI)`` (the study, ch. 2 §3.3) is written
 here again with a scenario axis (``engine.treaties.kernels.surplus_rate`` takes scalar parameters).
 """
 
@@ -90,7 +90,7 @@ class TreatyArrays:
 
     @classmethod
     def none(cls, size: int = 1) -> TreatyArrays:
-        """No reinsurance at all (seed 004 Tableau 22, "sans réassurance")."""
+        """No reinsurance at all (the study, Tableau 22, "sans réassurance")."""
         zero, inf = np.zeros(size), np.full(size, np.inf)
         false = np.zeros(size, dtype=bool)
         return cls(zero, zero, zero, inf, inf, zero, false, false, zero, zero, zero)
@@ -122,7 +122,7 @@ def cession_rates(
 ) -> FloatArray:
     """``clip(q − R/TSI, 0, cap/TSI)`` for every scenario × risk: ``S × N`` (see :class:`TreatyArrays`).
 
-    Surplus (q = 1, cap = m·R): ``min(max(0, 1 − R/TSI), m·R/TSI)`` (seed 004 ch. 2 §3.3).
+    Surplus (q = 1, cap = m·R): ``min(max(0, 1 − R/TSI), m·R/TSI)`` (the study, ch. 2 §3.3).
     """
     rate = share[:, None] - retention[:, None] * inverse_tsi[None, :]
     np.maximum(rate, 0.0, out=rate)
@@ -320,7 +320,7 @@ def evaluate(
 
 
 def scr_from_volumes(v_prem: FloatArray, v_res: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """σ and SCR of the marine, aviation and transport segment alone (seed 004: DIV = 1), per scenario."""
+    """σ and SCR of the marine, aviation and transport segment alone (the study: DIV = 1), per scenario."""
     _, _, _, sigma, scr = premium_reserve_scr_array(
         v_prem[:, None],
         v_res[:, None],

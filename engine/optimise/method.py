@@ -1,11 +1,11 @@
 """The whole scenario method as one estimator (chainladder's shape: ``fit`` returns ``self``).
 
-``ScenarioMethod(...).fit(portfolio)`` runs seed 004 chapter 3 §3–6 end to end: the scenario table
+``ScenarioMethod(...).fit(portfolio)`` runs the study, chapter 3 §3–6 end to end: the scenario table
 (Tableaux 27–29), the risk appetite and the rules (Tableau 28 and the constrained maximum), the
 capacity at the chosen retention (Tableau 30), the comparison with no reinsurance and the current
 treaty (Tableau 31), and the per-event XL protecting the retention (Tableaux 32–34).
 
-With ``rule="both"`` both rules are reported and the seed's marginal rule decides what follows
+With ``rule="both"`` both rules are reported and the study's marginal rule decides what follows
 (capacity, protection, triangle) — or the constrained maximum when no feasible retention is reached
 by a step of the grid (the marginal rule needs one); ``rule="max"`` or ``"marginal"`` reports and
 follows one.
@@ -61,12 +61,12 @@ SCENARIO_OPTIONS = (
 
 
 class ScenarioMethod:
-    """Seed 004's scenario method (see the module notes).
+    """The study's scenario method (see the module notes).
 
     Parameters
     ----------
     treaty_factory, grid:
-        As :func:`engine.optimise.scenarios` (default: the seed's surplus — treaty X's 8 lines and
+        As :func:`engine.optimise.scenarios` (default: the study's surplus — treaty X's 8 lines and
         38 % commission — over retentions 50 000 … 1 000 000 thousand DA).
     appetite:
         The :class:`RiskAppetite` (default: ceilings from the situation without reinsurance, hard

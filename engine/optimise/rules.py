@@ -1,6 +1,6 @@
 """Choosing among the scenarios: efficient frontier, risk appetite, and the two named rules.
 
-Seed 004 ch. 2 §3: the efficient strategies give the best profit (retention result) for a level of
+The study, ch. 2 §3: the efficient strategies give the best profit (retention result) for a level of
 risk (premium and reserve SCR); among them the cedant's risk appetite decides. Ch. 3 §2, Tableau 26
 and the list after it: an SCR of "about" the SCR without reinsurance (274 275 thousand DA), an S/P
 below the one without reinsurance (33.5 %), a rate on line acceptable to reinsurers (ch. 3 §5: above
@@ -9,9 +9,9 @@ below the one without reinsurance (33.5 %), a rate on line acceptable to reinsur
 Rules, both available and reported side by side:
 
 * ``"max"`` — the constrained maximum: the feasible scenario with the highest retention result;
-* ``"marginal"`` — the seed's marginal rule (Tableaux 27–28): along the retention, the growth rate of
+* ``"marginal"`` — the study's marginal rule (Tableaux 27–28): along the retention, the growth rate of
   the retention result over each step, ``result_k / result_{k−1} − 1``, is highest at the chosen
-  retention; its slope ``Δresult / Δretention`` is reported beside it (the seed's 500 000: growth
+  retention; its slope ``Δresult / Δretention`` is reported beside it (the study's 500 000: growth
   2.7 %, slope 0.74 — the slope closest to 1). A step from a non-positive result has no growth rate.
   The step into a feasible retention may start from an infeasible one (Tableau 28's first row,
   250 000, steps from 200 000).
@@ -55,7 +55,7 @@ def efficient_frontier(
     table: pd.DataFrame, *, result: str = "retention_result", risk: str = "scr", mask: npt.ArrayLike | None = None
 ) -> pd.DataFrame:
     """The non-dominated scenarios: no other has a result at least as high for an SCR at most as high,
-    one of the two strictly (seed 004 ch. 2 §3, Figure 36). Rows of ``table`` (only those of ``mask``
+    one of the two strictly (the study, ch. 2 §3, Figure 36). Rows of ``table`` (only those of ``mask``
     when given), sorted by rising risk; scenarios with a missing result or risk are left out."""
     for column in (result, risk):
         if column not in table.columns:
@@ -78,13 +78,13 @@ def efficient_frontier(
 
 @dataclass(frozen=True)
 class RiskAppetite:
-    """Risk-appetite constraints (seed 004 Tableau 26 and ch. 3 §2, §5).
+    """Risk-appetite constraints (the study, Tableau 26 and ch. 3 §2, §5).
 
-    ``scr_ceiling``: the highest SCR accepted (``None``: the SCR without reinsurance, the seed's
+    ``scr_ceiling``: the highest SCR accepted (``None``: the SCR without reinsurance, the study's
     "environ 274 275"); ``loss_ratio_ceiling``: the highest S/P (``None``: the S/P without
-    reinsurance, the seed's 33.5 %); ``market``: ``"soft"`` or ``"hard"`` gives the minimum rate on
+    reinsurance, the study's 33.5 %); ``market``: ``"soft"`` or ``"hard"`` gives the minimum rate on
     line, 12 % or 20 % (``min_rol`` overrides it; ``0`` disables it); ``min_retention`` /
-    ``max_retention``: bounds on the retention (the seed wants more than the current 300 000).
+    ``max_retention``: bounds on the retention (the study wants more than the current 300 000).
     """
 
     scr_ceiling: float | None = None
@@ -201,7 +201,7 @@ def marginal_rule(
     table: pd.DataFrame, feasible: npt.ArrayLike, *, along: str = "retention", result: str = "retention_result"
 ) -> int | None:
     """The position (row number) of the feasible scenario whose step has the highest growth rate of
-    the result (seed 004 Tableau 28; the first on ties), or None when no feasible scenario has a step."""
+    the result (the study, Tableau 28; the first on ties), or None when no feasible scenario has a step."""
     steps = marginal_steps(table, along=along, result=result)
     growth = steps["growth_rate"].to_numpy(dtype=np.float64)
     ok = np.asarray(feasible, dtype=bool) & np.isfinite(growth)

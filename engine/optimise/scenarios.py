@@ -1,29 +1,29 @@
-"""``scenarios(portfolio, treaty_factory, grid)``: the scenario method's table (seed 004 ch. 2 §3).
+"""``scenarios(portfolio, treaty_factory, grid)``: the scenario method's table (the study, ch. 2 §3).
 
 Each row of the grid is a scenario: ``treaty_factory(**row)`` builds the treaty (``Surplus``,
 ``QuotaShare``, ``ExcessOfLoss``, a ``Program`` of one proportional treaty then one excess of loss,
 or ``None`` for no reinsurance); their parameters are read into arrays and every scenario is
 evaluated at once by :mod:`engine.optimise.kernel`. Per scenario, totals over the portfolio's
-underwriting years (the seed's tables are 2017–2021 totals):
+underwriting years (the study's tables are 2017–2021 totals):
 
 * ``retention_result`` = gross premiums − gross claims + (ceded claims − ceded premiums +
-  commissions) over the treaty, the facultative placements and the excess of loss (seed 004 ch. 2
+  commissions) over the treaty, the facultative placements and the excess of loss (the study, ch. 2
   §3.4.1; :func:`engine.results.retention_result`);
 * ``reinsurer_result``: the proportional treaty's reinsurers, ceded premium − ceded claims −
   commission (Tableaux 24, 30); ``facultative_result`` and ``xl_result`` the others', so that
   ``gross_result = retention_result + reinsurer_result + facultative_result + xl_result``;
-* ``loss_ratio``: net claims / (net premiums + commissions) — the seed's S/P with reinsurance
+* ``loss_ratio``: net claims / (net premiums + commissions) — the study's S/P with reinsurance
   (Tableaux 24, 31: 30.1 % with treaty X against 33.5 % without, which only a ratio crediting the
   commissions gives, since its retained business runs at 46 % and the ceded at 27 %); and
   ``net_loss_ratio`` = net claims / net premiums (:mod:`engine.results`, Tableau 32);
-* ``capacity`` = m·R and ``rate_on_line`` = ceded premium / capacity; the seed divides the ceded
+* ``capacity`` = m·R and ``rate_on_line`` = ceded premium / capacity; the study divides the ceded
   premium of the whole period (Tableau 30: 990 450 thousand DA of 2017–2021 premium on a capacity of
   4 500 000 gives its 22.01 %), ``rol_basis="annual"`` divides by the number of years first;
 * ``v_prem``, ``v_res`` (net Best Estimate from the net triangles), ``sigma``, ``scr``: the premium
-  and reserve SCR of the marine segment (seed 004 annexes 01–08; QIS5 premium volume on gross
-  premiums by default, as the seed, or ``premium_basis="net"``).
+  and reserve SCR of the marine segment (the study, annexes 01–08; QIS5 premium volume on gross
+  premiums by default, as the study, or ``premium_basis="net"``).
 
-Decisions where the seed is silent: commissions are settled per underwriting year (it matters only
+Decisions where the study is silent: commissions are settled per underwriting year (it matters only
 for a sliding scale); claims belong to their policy's underwriting year; an excess of loss without a
 premium is priced at its burning cost × (1 + ``xl_loading``).
 """
@@ -113,7 +113,7 @@ RESULT_COLUMNS = (
 
 
 def seed_surplus(retention: float, lines: float = CURRENT_LINES, commission: float = COMMISSION) -> Surplus:
-    """The seed's surplus: treaty X's conditions (Tableau 23: 8 lines, 38 % commission) at ``retention``."""
+    """The study's surplus: treaty X's conditions (Tableau 23: 8 lines, 38 % commission) at ``retention``."""
     return Surplus(retention, lines, commission=commission)
 
 
@@ -132,7 +132,7 @@ def as_data(portfolio: object) -> ScenarioData:
 
 def grid_frame(grid: Mapping[str, object] | pd.DataFrame | None) -> pd.DataFrame:
     """The scenarios as rows: a frame as given, or the Cartesian product of a mapping's values (the
-    last key varies fastest; a scalar is a one-value axis). Default: the seed's retentions."""
+    last key varies fastest; a scalar is a one-value axis). Default: the study's retentions."""
     if grid is None:
         return pd.DataFrame({"retention": RETENTIONS})
     if isinstance(grid, pd.DataFrame):
@@ -158,7 +158,7 @@ def grid_frame(grid: Mapping[str, object] | pd.DataFrame | None) -> pd.DataFrame
 
 def _unsupported(name: str, what: str) -> EngineError:
     return EngineError(
-        f"scenario {name}: {what} is not supported by the scenario kernel (seed 004's method prices surplus, "
+        f"scenario {name}: {what} is not supported by the scenario kernel (the study's method prices surplus, "
         "quota share and a plain excess of loss); evaluate that treaty with engine.treaties.Program"
     )
 
@@ -338,9 +338,9 @@ def scenarios(
 
     ``treaty_factory(**row)`` → the treaty of a scenario (default :func:`seed_surplus`: treaty X's
     conditions at the row's ``retention``); ``grid``: ``{parameter: values}`` (Cartesian product) or a
-    frame of rows (default: the seed's retentions 50 000 … 1 000 000 thousand DA).
+    frame of rows (default: the study's retentions 50 000 … 1 000 000 thousand DA).
     ``facultative_commission``: what exceeds a surplus's underwriting limit is placed facultatively
-    at this commission (seed: 12 %); ``None`` keeps it in the retention. Discounting: the seed's annex
+    at this commission (the study: 12 %); ``None`` keeps it in the retention. Discounting: the study's annex
     09 curve unless ``discount_factors`` or ``spot_curve`` is given. ``progress(n)`` is called after
     each chunk of ``chunk_size`` scenarios with the number just done (the grid's, then one more: the
     situation without reinsurance, evaluated with them).
@@ -441,7 +441,7 @@ def evaluate_table(
 
 
 def no_reinsurance(portfolio: MarineCargoPortfolio | ScenarioData | pd.DataFrame, **options: Any) -> pd.Series:
-    """The situation without reinsurance (seed 004 Tableau 22): one row of :func:`scenarios`'s columns."""
+    """The situation without reinsurance (the study, Tableau 22): one row of :func:`scenarios`'s columns."""
     table = scenarios(portfolio, lambda retention: None, {"retention": [0.0]}, **options)
     return pd.Series(table.attrs["no_reinsurance"], name="no_reinsurance")
 
@@ -465,7 +465,7 @@ def net_triangle(
     facultative_commission: float | None = FACULTATIVE_COMMISSION,
     cumulative: bool = True,
 ) -> pd.DataFrame:
-    """The paid triangle net of ``treaty`` (accident years × development years, as the seed's annexes
+    """The paid triangle net of ``treaty`` (accident years × development years, as the study's annexes
     01–08 print them: incremental, or cumulative by default)."""
     data = as_data(portfolio)
     arrays, schemes = treaty_arrays([treaty])

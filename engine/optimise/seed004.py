@@ -1,6 +1,8 @@
-"""Seed 004's conditions, used as the scenario method's defaults (each cited where it is printed).
+"""The conditions of the worked example of O. Bensadoune, "Optimisation de la réassurance sous les
+exigences de la Solvabilité II" ("the study" in assurdb), used as the scenario method's defaults
+(each cited where it is printed).
 
-Amounts in DA; the seed's chapter 3 prints thousand DA.
+Amounts in DA; the study's chapter 3 prints thousand DA.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ __all__ = [
 
 #: Tableau 23 (traité X): retention 300 000 thousand DA.
 CURRENT_RETENTION: Final = 300_000_000.0
-#: Tableau 23: "9 pleins", capacity 2 400 000 and underwriting limit 2 700 000 thousand DA — the seed
+#: Tableau 23: "9 pleins", capacity 2 400 000 and underwriting limit 2 700 000 thousand DA — the study
 #: counts the retention line among its "pleins" in ch. 3 (Tableau 30: capacity 4 500 000 = 9 × 500 000
 #: with "10 pleins"), so the treaty has m = 8 lines of capacity (capacity m·R).
 CURRENT_LINES: Final = 8.0
@@ -47,10 +49,10 @@ MIN_ROL: Final = MappingProxyType({"soft": 0.12, "hard": 0.20})
 BAND_WIDTH: Final = 40_000_000.0
 #: Tableau 34: scenarios of 5, 10, 15, 20 shipments on one vessel — multiples of the first.
 SHIPMENT_MULTIPLES: Final = (1, 2, 3, 4)
-#: Ch. 3 §4 and §7: the retention the seed chooses, 500 000 thousand DA.
+#: Ch. 3 §4 and §7: the retention the study chooses, 500 000 thousand DA.
 SEED_OPTIMUM: Final = 500_000_000.0
 #: Annex 09, BTA curve at 31/12/2021 (annually compounded spot rates by maturity in years), with the
-#: seed's own 4-year rate 5.13 % (the 3–5-year interpolation, 5.125 %, rounded) that its annexes use:
+#: study's own 4-year rate 5.13 % (the 3–5-year interpolation, 5.125 %, rounded) that its annexes use:
 #: it gives the discount factors 0.95857058, 0.90444351, 0.85762326, 0.81864072 used in the tests.
 SEED_CURVE: Final = MappingProxyType(
     {

@@ -1,6 +1,6 @@
 """Sizing around the chosen retention: the treaty's capacity, and a per-event XL protecting it.
 
-Seed 004 ch. 3 §5 (Tableau 30): for the chosen retention, capacities of m = 3 … 14 lines; the
+The study, ch. 3 §5 (Tableau 30): for the chosen retention, capacities of m = 3 … 14 lines; the
 reinsurer's result and rate on line of each; the treaty can go up to the largest capacity whose
 rate on line a reinsurer still accepts (20 % in a hard market: 4 500 000 thousand DA, 10 "pleins",
 ROL 22.01 %).
@@ -13,12 +13,12 @@ accumulation of shipments on one vessel.
   (Tableau 33); the priority is the upper bound of the least-claimed band (the first, 0–40 000,
   22 %: priority 40 000).
 * Limit ("portée"): the probable maximum loss = retention × the number of shipments one vessel may
-  carry for different clients (Tableau 34: 5, 10, 15, 20 → 2 500 000 … 10 000 000; the seed keeps 5).
+  carry for different clients (Tableau 34: 5, 10, 15, 20 → 2 500 000 … 10 000 000; the study keeps 5).
 
-Decisions where the seed is silent: a policy's band is that of its total retained charge (no claim:
+Decisions where the study is silent: a policy's band is that of its total retained charge (no claim:
 0, the first band); bands are ``[low, high)``; a policy's year is its underwriting year; the number
 of shipments is, unless given, the most policies one event of the history touched, and Tableau 34's
-scenarios are its multiples 1–4 (the seed's 5, 10, 15, 20).
+scenarios are its multiples 1–4 (the study's 5, 10, 15, 20).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def capacity_table(
     **options: Any,
 ) -> pd.DataFrame:
     """Tableau 30: one row per number of lines m at ``retention``: ``capacity`` m·R,
-    ``underwriting_limit`` (1+m)·R, ``pleins`` m + 1 (the seed counts the retention line),
+    ``underwriting_limit`` (1+m)·R, ``pleins`` m + 1 (the study counts the retention line),
     ``reinsurer_result``, ``rate_on_line`` and the rest of the scenario table."""
     table = scenarios(portfolio, treaty_factory, {"retention": [float(retention)], "lines": list(lines)}, **options)
     table.insert(2, "underwriting_limit", table["retention"] * (1.0 + table["lines"]))
@@ -79,7 +79,7 @@ def capacity_table(
 
 
 def size_capacity(table: pd.DataFrame, min_rol: float) -> int | None:
-    """The position (row number) of the largest capacity whose rate on line is at least ``min_rol`` (seed 004
+    """The position (row number) of the largest capacity whose rate on line is at least ``min_rol`` (the study
     ch. 3 §5: 4 500 000 at 22.01 % when the hard market asks 20 %), or None when none is."""
     if min_rol < 0:
         raise EngineError(f"min_rol must be >= 0, got {min_rol!r}")
@@ -129,8 +129,8 @@ def loss_ratio_profile(
     unit: float = 1_000.0,
 ) -> LossRatioProfile:
     """Class policies by their retained claim charge in bands of ``band_width`` and give each band's
-    S/P by year and overall (Tableau 33). Bands without a policy are left out, as the seed prints
-    none between 80 000 and 160 000. Labels are in ``unit`` (thousand DA, as the seed prints)."""
+    S/P by year and overall (Tableau 33). Bands without a policy are left out, as the study prints
+    none between 80 000 and 160 000. Labels are in ``unit`` (thousand DA, as the study prints)."""
     p = np.asarray(premium, dtype=np.float64)
     c = np.asarray(claims, dtype=np.float64)
     y = np.asarray(years)
@@ -159,7 +159,7 @@ def _fmt(value: float) -> str:
 
 
 def xl_priority(loss_ratios: pd.Series, upper: pd.Series) -> float:
-    """The upper bound of the least-claimed band (the first on ties): seed 004 ch. 3 §6.1 takes
+    """The upper bound of the least-claimed band (the first on ties): the study, ch. 3 §6.1 takes
     "la borne supérieure de la première tranche de sinistre la moins sinistrée" (22 % → 40 000)."""
     lr = loss_ratios.reindex(upper.index).to_numpy(dtype=np.float64)
     if not np.isfinite(lr).any():
@@ -183,7 +183,7 @@ class Protection:
     """The per-event XL protecting a retention: ``by_year`` (Tableau 32: retained premium, claims and
     S/P by year), ``profile`` (Tableau 33), ``priority``, ``shipments``, ``limits`` (Tableau 34, with
     each scenario's XL evaluated on the history: ``xl_claims`` ceded, ``xl_premium``,
-    ``retention_result``, ``scr``), and the chosen ``limit`` (the first scenario, as the seed)."""
+    ``retention_result``, ``scr``), and the chosen ``limit`` (the first scenario, as the study)."""
 
     retention: float
     by_year: pd.DataFrame
@@ -237,7 +237,7 @@ def protect_retention(
 
 
 def minimum_rol(market: str) -> float:
-    """12 % in a soft market, 20 % in a hard one (seed 004 ch. 3 §5)."""
+    """12 % in a soft market, 20 % in a hard one (the study, ch. 3 §5)."""
     if market not in MIN_ROL:
         raise EngineError(f"market must be 'soft' or 'hard', got {market!r}")
     return float(MIN_ROL[market])

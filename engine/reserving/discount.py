@@ -1,4 +1,4 @@
-"""Discount factors from a risk-free spot curve (seed 004 annex 09: BTA curve at 31/12/2021)."""
+"""Discount factors from a risk-free spot curve (the study, annex 09: BTA curve at 31/12/2021)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ __all__ = ["Timing", "discount_factors_from_curve", "payment_times"]
 def payment_times(n_periods: int, timing: Timing = "end") -> FloatArray:
     """Years from the valuation date to the payments of future periods ``1 … n``.
 
-    ``"end"``: paid at the end of each calendar year (t = 1, 2, …) as seed 004 annex 04 discounts;
+    ``"end"``: paid at the end of each calendar year (t = 1, 2, …) as the study, annex 04 discounts;
     ``"mid"``: paid evenly through the year, approximated at mid-year (t = 0.5, 1.5, …).
     """
     if timing not in ("end", "mid"):
@@ -34,7 +34,7 @@ def payment_times(n_periods: int, timing: Timing = "end") -> FloatArray:
 def discount_factors_from_curve(spot_curve: Mapping[float, float], times: npt.ArrayLike) -> FloatArray:
     """``(1 + r(t))^-t`` with annually compounded spot rates ``{maturity in years: rate}``.
 
-    Rates between maturities are interpolated linearly, flat beyond the ends. Seed 004 annex 09 has
+    Rates between maturities are interpolated linearly, flat beyond the ends. The study, annex 09 has
     no 4-year point: its 4-year rate, 5.13 %, is the linear interpolation between 3 years (5.253 %)
     and 5 years (4.997 %), 5.125 %, rounded to 0.01 % — pass ``{…, 4: 0.0513, …}`` to reproduce it.
     """

@@ -1,6 +1,6 @@
 """Chain-ladder on cumulative paid or incurred triangles, Mack's standard errors, and the Best Estimate.
 
-Seed 004 chapter 2 §3.4.2 (steps 3–7): volume-weighted development factors, the lower
+The study, chapter 2 §3.4.2 (steps 3–7): volume-weighted development factors, the lower
 triangle projected with them, the projected incremental payments, the future cash flows by calendar
 year (the sums of the projected diagonals), discounted into the Best Estimate of claims provisions.
 Mack (1993) adds the standard error of each origin's reserve and of the total.
@@ -83,7 +83,7 @@ def development_factors(
 ) -> FloatArray:
     """Age-to-age factors ``f_j``, shape ``(m, developments - 1)``.
 
-    ``"volume"``: ``Σ_i C[i, j+1] / Σ_i C[i, j]`` (seed 004 ch. 2 §3.4.2 step 3, "coefficients de
+    ``"volume"``: ``Σ_i C[i, j+1] / Σ_i C[i, j]`` (the study, ch. 2 §3.4.2 step 3, "coefficients de
     passage"); ``"simple"``: mean of the individual link ratios. Either way only the origins with both
     cells ``j`` and ``j + 1`` present take part, as in chainladder-python; ``mask`` marks the present
     cells, shared ``(origins, developments)`` or per triangle ``(m, origins, developments)``.
@@ -134,7 +134,7 @@ def project(cumulative: FloatArray, mask: BoolArray, factors: FloatArray) -> Flo
 
 
 def future_cash_flows(full: FloatArray, mask: BoolArray) -> FloatArray:
-    """Projected incremental amounts summed by future calendar period (seed 004 ch. 2 §3.4.2 step 6).
+    """Projected incremental amounts summed by future calendar period (the study, ch. 2 §3.4.2 step 6).
 
     Period ``k = 1, 2, …`` collects the cells with ``origin + development = K + k`` (K: the latest
     diagonal). Shape ``(m, periods)``. Missing (NaN) cells lie before the latest diagonal and count 0.
@@ -328,12 +328,12 @@ class ChainLadderResult:
 
     @cached_property
     def full_triangle(self) -> FloatArray:
-        """Observed cumulative amounts, projected below the diagonal (seed 004 ch. 2 §3.4.2 step 4)."""
+        """Observed cumulative amounts, projected below the diagonal (the study, ch. 2 §3.4.2 step 4)."""
         return self._out(self._full)
 
     @cached_property
     def projected_incremental(self) -> FloatArray:
-        """The projected square decumulated (seed 004 ch. 2 §3.4.2 step 5, "triangle décumulé")."""
+        """The projected square decumulated (the study, ch. 2 §3.4.2 step 5, "triangle décumulé")."""
         inc = self._full.copy()
         inc[:, :, 1:] -= self._full[:, :, :-1]
         return self._out(inc)
@@ -372,7 +372,7 @@ class ChainLadderResult:
         spot_curve: Mapping[float, float] | None = None,
         timing: Timing = "end",
     ) -> FloatArray:
-        """``cash_flows × discount factors`` (seed 004 annexes: "CFF actualisées")."""
+        """``cash_flows × discount factors`` (the study, annexes: "CFF actualisées")."""
         df = self.discount_factors(discount_factors, spot_curve=spot_curve, timing=timing)
         return np.asarray(self.cash_flows * df, dtype=np.float64)
 

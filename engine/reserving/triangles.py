@@ -5,7 +5,7 @@ triangle ``i + j <= K`` with ``K = max(origins, developments) - 1`` (the latest 
 valuation date); every other cell is NaN. An observed cell may be missing (NaN): it is reported
 by :func:`missing_cells` and left out of the development factors, as chainladder-python does.
 Many triangles at once are a 3-D array ``(triangles, origins, developments)`` with the same shape
-each (seed 004 chapter 2 §3.4.2 steps 1–2: "triangularisation des données … triangle cumulé").
+each (the study, chapter 2 §3.4.2 steps 1–2: "triangularisation des données … triangle cumulé").
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def validate_triangle(
 
 
 def to_cumulative(incremental: TriangleLike) -> TriangleLike:
-    """Cumulate along development (last axis); NaN cells stay NaN (seed 004 ch. 2 §3.4.2 step 2).
+    """Cumulate along development (last axis); NaN cells stay NaN (the study, ch. 2 §3.4.2 step 2).
 
     A missing increment counts as 0 in the later cumulative cells: leave a cell missing in the
     cumulative triangle instead when its amount is unknown.
@@ -356,10 +356,10 @@ def triangle_from_payments(
 ) -> pd.DataFrame:
     """Paid triangle by accident year × development year from a listing of payments.
 
-    Development year = payment year − accident year (seed 004 ch. 2 §3.4.2: "année de survenance et
+    Development year = payment year − accident year (the study, ch. 2 §3.4.2: "année de survenance et
     année de règlement"). Payments after ``valuation_date`` (default: the last payment date) are left
     out and the cells after the valuation diagonal are NaN. Accident years outside
-    ``[first_year, last_year]`` are dropped, as the seed drops claims that occurred before 2017.
+    ``[first_year, last_year]`` are dropped, as the study drops claims that occurred before 2017.
     ``weights`` (one per row, e.g. the retained share after a surplus treaty) multiply the amounts,
     so a net-of-reinsurance triangle comes from the same listing.
 

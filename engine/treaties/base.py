@@ -32,7 +32,7 @@ PROPORTIONAL_COLUMNS = ("premium", "amount", "paid", "outstanding")
 
 
 def fmt(value: float) -> str:
-    """An amount as the seeds print it: ``5 000 000``, decimals only when there are some."""
+    """An amount as the sources print it: ``5 000 000``, decimals only when there are some."""
     if math.isinf(value):
         return "unlimited"
     if float(value).is_integer():

@@ -1,6 +1,6 @@
 """Commissions of proportional treaties and premium schemes of non-proportional ones.
 
-Seed 004 ch.1 §3.1–3.2 defines them: fixed commission, sliding scale ("commission à échelle"),
+The study, ch.1 §3.1–3.2 defines them: fixed commission, sliding scale ("commission à échelle"),
 profit commission ("participation bénéficiaire"); deposit premium (PD, adjusted up and down),
 minimum and deposit premium (PMD, adjusted up only), flat premium (PF, never adjusted); rate on line
 (ceded premium / capacity) and payback (capacity / ceded premium).
@@ -49,7 +49,7 @@ class Commission(Protocol):
 
 @dataclass(frozen=True)
 class FixedCommission:
-    """A fixed rate of the ceded premium (seed 004 Tableau 23: 38 % of the ceded premium)."""
+    """A fixed rate of the ceded premium (the study, Tableau 23: 38 % of the ceded premium)."""
 
     rate: float
 
@@ -73,7 +73,7 @@ class SlidingScaleCommission:
 
     The final rate is ``maximum`` when the loss ratio (ceded incurred claims / ceded premium) is at
     or below ``loss_ratio_at_maximum``, ``minimum`` at or above ``loss_ratio_at_minimum``, and moves
-    linearly in between. Decision (seeds silent): with ``loss_ratio_step`` the scale moves in steps —
+    linearly in between. Decision (sources silent): with ``loss_ratio_step`` the scale moves in steps —
     only each *full* step of loss ratio above ``loss_ratio_at_maximum`` lowers the rate (the usual
     wording "for each full 1 % of loss ratio"), so a loss ratio is floored to its step before the
     scale is read. The adjustment at year end is ``(final − provisional) × ceded premium``.
@@ -142,7 +142,7 @@ class ProfitCommission:
     The expense allowance is a rate of the ceded premium (the reinsurer's management expenses).
     A year with a loss (negative result) creates a deficit carried to the following years:
     ``carry_forward_years=None`` carries it until extinguished, ``n`` for at most ``n`` years (the
-    oldest deficit is used first and lapses after n years), ``0`` never. Decision (seeds silent):
+    oldest deficit is used first and lapses after n years), ``0`` never. Decision (sources silent):
     the deficit is used first-in first-out.
     """
 
@@ -228,7 +228,7 @@ def as_commission(value: Commission | float | None) -> Commission | None:
     raise EngineError(f"parameter 'commission' must be a rate or a commission scheme, got {value!r}")
 
 
-# --- premium schemes of non-proportional treaties (seed 004 ch.1 §3.2) --------------------------
+# --- premium schemes of non-proportional treaties (the study, ch.1 §3.2) --------------------------
 
 
 @runtime_checkable
@@ -308,7 +308,7 @@ def as_premium(value: PremiumScheme | float | None) -> PremiumScheme | None:
 
 
 def rate_on_line(premium: float | FloatArray, capacity: float | FloatArray) -> float | FloatArray:
-    """ROL = ceded premium / capacity of the layer (seed 004 ch.1 §3.2)."""
+    """ROL = ceded premium / capacity of the layer (the study, ch.1 §3.2)."""
     p = np.asarray(premium, dtype=np.float64)
     c = np.asarray(capacity, dtype=np.float64)
     if (c <= 0).any() or (p < 0).any():
@@ -318,7 +318,7 @@ def rate_on_line(premium: float | FloatArray, capacity: float | FloatArray) -> f
 
 
 def payback(premium: float | FloatArray, capacity: float | FloatArray) -> float | FloatArray:
-    """Payback = capacity / ceded premium, in years (seed 004 ch.1 §3.2); infinite for no premium."""
+    """Payback = capacity / ceded premium, in years (the study, ch.1 §3.2); infinite for no premium."""
     p = np.asarray(premium, dtype=np.float64)
     c = np.asarray(capacity, dtype=np.float64)
     if (c <= 0).any() or (p < 0).any():

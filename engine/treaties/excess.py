@@ -1,4 +1,4 @@
-"""Excess of loss ``L xs P`` per risk or per event, with annual aggregates (seed 001, seed 004).
+"""Excess of loss ``L xs P`` per risk or per event, with annual aggregates (the treaty notes, the study).
 
 ``ExcessOfLoss(limit, priority, aad=…, aggregate_limit=…, basis="risk"|"event", reinstatements=…)``
 applied to a loss frame (``loss_id``, ``date``, ``amount``, ``paid``, ``outstanding``, and
@@ -6,10 +6,10 @@ applied to a loss frame (``loss_id``, ``date``, ``amount``, ``paid``, ``outstand
 shares, what the annual aggregate deductible absorbed, what the aggregate limit cut, the ceded and
 retained amounts, the reinstatement premium the loss triggers and the reason.
 
-Decisions where the seeds are silent (each shown where the code does it):
+Decisions where the sources are silent (each shown where the code does it):
 
 * Treaty year: the ``treaty_year`` column when given, else the year (starting on the 1st of
-  ``inception_month``) of the loss date — losses occurring (LOD), as for every XL in seed 001.
+  ``inception_month``) of the loss date — losses occurring (LOD), as for every XL in the treaty notes.
 * Losses enter the aggregates in date order, ties in input order.
 * ``paid``/``outstanding``: when both are missing the amount is taken as paid; when one is missing it
   is the amount minus the other; when both are given they must add up to ``amount``.
@@ -69,7 +69,7 @@ from assurdb.engine.treaties.kernels import (
 
 @dataclass(frozen=True)
 class Reinstatements:
-    """Reinstatement clause (clause de reconstitution, seed 004 ch.1 §3.2).
+    """Reinstatement clause (clause de reconstitution, the study, ch.1 §3.2).
 
     ``count``: number of reinstatements k (``None``: unlimited). ``rates``: premium rate of each
     reinstatement (1.0 = 100 % of the annual premium; 0 = free), one number for all or one per
@@ -111,7 +111,7 @@ class Reinstatements:
 
 @dataclass(frozen=True)
 class IndexClause:
-    """Index (stability) clause: priority and limit follow an index (seed 004 ch.1 §3.2).
+    """Index (stability) clause: priority and limit follow an index (the study, ch.1 §3.2).
 
     ``index``: values by year (a mapping or a Series with an integer index, read at the year of
     the date) or a Series with a DatetimeIndex (read at the last value on or before the date).
@@ -209,10 +209,10 @@ class ExcessOfLoss:
     Parameters
     ----------
     limit, priority:
-        Layer width L (portée) and priority P, both positive (seed 004: ``9 000 000 xs 1 000 000``).
+        Layer width L (portée) and priority P, both positive (the study: ``9 000 000 xs 1 000 000``).
     aad:
         Annual aggregate deductible on the layer amounts (0: none), absorbed by paid amounts before
-        outstanding ones (seed 001) unless ``aad_priority="date"``.
+        outstanding ones (the treaty notes) unless ``aad_priority="date"``.
     aggregate_limit:
         Annual aggregate limit ("limite incurred") on what the layer cedes after the AAD (``None``:
         unlimited, or ``L·(1+k)`` with ``reinstatements``).

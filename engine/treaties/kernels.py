@@ -18,7 +18,7 @@ from assurdb.engine.treaties.base import BoolArray, FloatArray, IntArray
 
 
 def surplus_rate(tsi: FloatArray, retention: float, lines: float) -> FloatArray:
-    """Seed 004 ch.1 §2.1.2: π = min(max(0, 1 − R/TSI), m·R/TSI); a zero sum insured cedes nothing."""
+    """The study, ch.1 §2.1.2: π = min(max(0, 1 − R/TSI), m·R/TSI); a zero sum insured cedes nothing."""
     safe = np.where(tsi > 0.0, tsi, 1.0)
     with np.errstate(over="ignore"):  # a subnormal sum insured overflows R/TSI to inf: the rate is then 0
         rate = np.minimum(np.maximum(0.0, 1.0 - retention / safe), lines * retention / safe)
@@ -37,7 +37,7 @@ def layer_paid_outstanding(
 
     The cedant's priority is consumed by payments first: the layer's paid share is the layer applied
     to the paid amount, its outstanding share is the layer on the incurred amount minus that.
-    (Seed 001: loss D, 5 000 000 paid, gives 4 000 000 paid to ``5 000 000 xs 1 000 000``.)
+    (The treaty notes: loss D, 5 000 000 paid, gives 4 000 000 paid to ``5 000 000 xs 1 000 000``.)
     """
     ceded_paid = layer(paid, priority, limit)
     ceded_incurred = layer(paid + outstanding, priority, limit)
@@ -121,9 +121,9 @@ def aggregate(
 ) -> AggregateOutcome:
     """Annual aggregate deductible then annual aggregate limit, rows in date order within groups.
 
-    Seed 001: the deductible (AAD) is absorbed by paid amounts before outstanding ones
+    The treaty notes: the deductible (AAD) is absorbed by paid amounts before outstanding ones
     (``paid_first``); with ``paid_first=False`` it is absorbed in date order, paid before outstanding
-    within a loss (the seed's first reading: A and 2 000 000 of C fall in the AAD). What is left then
+    within a loss (the treaty notes' first reading: A and 2 000 000 of C fall in the AAD). What is left then
     enters the aggregate limit in date order: the loss that reaches it is cut and later ones get
     nothing. Within a cut loss the remaining capacity goes to the paid part first.
     """

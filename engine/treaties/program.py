@@ -283,7 +283,7 @@ class Program:
             "claims_outstanding": os_ - sum((s["claims_outstanding"] for s in stages), zero),
         }
         net["claims"] = net["claims_paid"] + net["claims_outstanding"]
-        # Retention result: net premium − net claims + commissions received (seed 004 ch.2 §3.4.1).
+        # Retention result: net premium − net claims + commissions received (the study, ch.2 §3.4.1).
         net["result"] = net["premium"] - net["claims"] + net["commission"] + net["profit_commission"]
         labels = ["gross", *self.names, "net"]
         blocks = [gross, *stages, net]

@@ -1,4 +1,4 @@
-"""Proportional treaties: quota share and surplus (seed 004 ch.1 §2.1; seed 001 §1.3).
+"""Proportional treaties: quota share and surplus (the study, ch.1 §2.1; the treaty notes, §1.3).
 
 A proportional treaty cedes the same rate of a risk's premium and of its losses. ``apply`` takes a
 portfolio (``tsi``, ``premium``) or a loss frame (``tsi``, ``amount``, ``paid``, ``outstanding``) —
@@ -121,11 +121,11 @@ class QuotaShare(ProportionalTreaty):
     profit_commission:
         A ``ProfitCommission`` settled per treaty year by ``settle``.
     limit:
-        Optional per-risk limit on the ceded amount. Seed 001 §1.3: the limit of a proportional
+        Optional per-risk limit on the ceded amount. The treaty notes, §1.3: the limit of a proportional
         treaty refers to a policy's sum insured. With a ``tsi`` column the ceded sum insured is capped,
         so the rate becomes ``min(q, limit/TSI)`` for premiums and losses alike (the cession stays
         proportional). On a loss frame without ``tsi`` the ceded loss itself is capped at the limit
-        and the row says so: the seed warns that accumulations of policies may exceed it.
+        and the row says so: the treaty notes warn that accumulations of policies may exceed it.
     name:
         The layer's name in a program.
     """
@@ -194,7 +194,7 @@ class QuotaShare(ProportionalTreaty):
             flags,
             [
                 f"TSI above limit {limit} / share: rate limit/TSI (ceded sum insured capped at {limit})",
-                f"ceded loss capped at the per-risk limit {limit} (check accumulation of policies, seed 001)",
+                f"ceded loss capped at the per-risk limit {limit} (check accumulation of policies, the treaty notes)",
             ],
             base=f"quota share: rate {fmt_rate(share)}",
         )
@@ -202,10 +202,10 @@ class QuotaShare(ProportionalTreaty):
 
 
 class Surplus(ProportionalTreaty):
-    """Surplus (excédent de plein): retention line ``R`` and ``lines`` m (seed 004 ch.1 §2.1.2).
+    """Surplus (excédent de plein): retention line ``R`` and ``lines`` m (the study, ch.1 §2.1.2).
 
     ``cession_rate = min(max(0, 1 − R/TSI), m·R/TSI)`` per risk, applied to premiums and losses
-    (seed 004 Tableaux 3, 11, 12; unlike Tableau 12 the rate is not rounded). Capacity is ``m·R``,
+    (the study, Tableaux 3, 11, 12; unlike Tableau 12 the rate is not rounded). Capacity is ``m·R``,
     the underwriting limit ``(1+m)·R``; what a risk's sum insured exceeds it by is reported in
     ``facultative_tsi`` (and ``facultative_rate`` of its premium and losses) as needing facultative
     cover. The engine keeps that part in the retained columns: placing it is another contract.

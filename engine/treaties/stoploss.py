@@ -1,11 +1,11 @@
-"""Stop loss (excédent de perte annuelle, seed 004 ch.1 §2.2.2), in loss-ratio terms or amounts.
+"""Stop loss (excédent de perte annuelle, the study, ch.1 §2.2.2), in loss-ratio terms or amounts.
 
 ``StopLoss(limit=0.40, priority=0.80)`` is "40 % SL 80 %": the reinsurer pays the part of the annual
 loss ratio above 80 % of the premium income, at most 40 % of it. ``terms="amount"`` reads limit and
 priority as amounts. ``limit_amount`` adds the usual "and at most X" cap to a loss-ratio cover.
 
 The annual priority works as the AAD of an XL with an unlimited per-loss layer, so it is absorbed
-the same way (decision, seeds silent: paid amounts first, as seed 001 does for the AAD), and the
+the same way (decision, sources silent: paid amounts first, as the treaty notes does for the AAD), and the
 recovery is allocated to the losses that push the year over the priority, in date order.
 """
 

@@ -1,5 +1,5 @@
-"""``assurdb optimise`` through click's runner: help, a coarse run writing the three PNGs (seed 004's
-tables with ``--seed004``, neutral ones without), a CSV without seed 004's lowest retention."""
+"""``assurdb optimise`` through click's runner: help, a coarse run writing the three PNGs (the study's
+tables with ``--seed004``, neutral ones without), a CSV without the study's lowest retention."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_run_writes_the_pictures_and_the_seed_tables(tmp_path: Path) -> None:
     for table in ("Tableau 22", "Tableaux 27–28", "Tableau 29", "Tableau 30", "Tableau 31", "Tableau 33", "Tableau 34"):
         assert table in result.output
     assert "marginal rule" in result.output and "constrained maximum" in result.output
-    assert "Seed 004's choice" in result.output
+    assert "The study's choice" in result.output
     for name in ("frontier.png", "retention.png", "triangle.png"):
         path = out / name
         assert path.read_bytes()[:8] == PNG, name
@@ -88,7 +88,7 @@ def test_nothing_feasible_shows_why(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Retention result by retention" in result.output and "no: scr" in result.output
     assert "no scenario satisfies the risk appetite" in result.output
-    assert "Tableau" not in result.output and "Seed 004" not in result.output
+    assert "Tableau" not in result.output and "The study" not in result.output
 
 
 def test_bad_input_is_reported(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_bad_input_is_reported(tmp_path: Path) -> None:
 
 
 def test_synthetic_run_without_seed004_speaks_neutrally(tmp_path: Path) -> None:
-    """No seed 004 comparison, no Tableau numbers, no lowest retention: the grid from the sums insured."""
+    """No the study comparison, no Tableau numbers, no lowest retention: the grid from the sums insured."""
     result = CliRunner().invoke(command, ["--no-pictures", "--format", "json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
@@ -113,7 +113,7 @@ def test_synthetic_run_without_seed004_speaks_neutrally(tmp_path: Path) -> None:
     assert 10 <= len(retentions) <= 21 and figures["retention"] in retentions
     table = CliRunner().invoke(command, ["--no-pictures", "--retentions", "200000,400000"])
     assert table.exit_code == 0, table.output
-    assert "Seed 004" not in table.output and "Tableau" not in table.output and "shipments" not in table.output
+    assert "The study" not in table.output and "Tableau" not in table.output and "shipments" not in table.output
 
 
 def _tiny_portfolio(path: Path) -> Path:
@@ -129,12 +129,12 @@ def _tiny_portfolio(path: Path) -> Path:
 
 
 def test_csv_gets_no_seed_floor_nor_da(tmp_path: Path) -> None:
-    """The reported failure: a company's CSV must not get seed 004's lowest retention (300 000 000),
+    """The reported failure: a company's CSV must not get the study's lowest retention (300 000 000),
     its thousand DA or its choice."""
     path = _tiny_portfolio(tmp_path / "book.csv")
     result = CliRunner().invoke(command, ["--csv", str(path), "--no-pictures", "--currency", "EUR"])
     assert "300000000" not in result.output and "min_retention=3" not in result.output
-    assert "DA" not in result.output.replace("DAT", "") and "Seed 004" not in result.output
+    assert "DA" not in result.output.replace("DAT", "") and "The study" not in result.output
     assert "amounts in EUR" in result.output
     figures = CliRunner().invoke(
         command, ["--csv", str(path), "--no-pictures", "--format", "json", "--min-rol", "0", "--max-loss-ratio", "1"]

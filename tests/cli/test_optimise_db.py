@@ -1,5 +1,5 @@
 """``assurdb optimise --db`` on a synthetic company: the stored FIRE business in EUR, the stored
-surplus as the current treaty, a grid from the sums insured, no seed 004 text; the same figures on
+surplus as the current treaty, a grid from the sums insured, no the study text; the same figures on
 every DBMS as on SQLite; one-line errors."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_the_stored_fire_business_in_its_currency(company: str, reference: dict[
     text = table.output
     assert "stored FIRE business" in text and "amounts in EUR" in text
     assert "Current treaty: SURPLUS-FIRE-2024 (2024) — retention 300 000, 9 lines, commission 27.5 %" in text
-    assert "DA" not in text and "Seed 004" not in text and "Tableau" not in text
+    assert "DA" not in text and "The study" not in text and "Tableau" not in text
 
     # --retentions in the unit printed (--unit 1000: thousands); the CSV in currency units
     csv = _optimise(company, "--format", "csv", "--retentions", "50,100,300", "--unit", "1000")

@@ -1,4 +1,4 @@
-"""Treaty accounts of proportional treaties and the AAD listing (seed 001)."""
+"""Treaty accounts of proportional treaties and the AAD listing (the treaty notes)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from assurdb.engine.treaties import ExcessOfLoss
 
 
 def qs_2018() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """seed 001's example: a QS & surplus treaty 01/01/2018–31/12/2018 with quarterly accounts.
+    """the treaty notes' example: a QS & surplus treaty 01/01/2018–31/12/2018 with quarterly accounts.
 
     Four policies incept in 2018 (one a quarter); one loss is paid over 2018–2020, a second loss
     occurs in 2019 on a 2018 policy.
@@ -42,13 +42,13 @@ def qs_2018() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_development_quarters_run_into_later_years() -> None:
-    # seed 001: "en 2019, nous recevrons 4 décomptes pour l'année 2018 (5ème quart, 6ème quart...)";
+    # the treaty notes: "en 2019, nous recevrons 4 décomptes pour l'année 2018 (5ème quart, 6ème quart...)";
     # "en 2020, … les 9ème, 10ème, 11ème… se référant à l'année de souscription 2018".
     acc = TreatyAccounts().fit(*qs_2018()).accounts_
     uy = acc[acc["underwriting_year"] == 2018]
-    assert uy.loc[uy["account_year"] == 2018, "dev"].tolist() == [1, 2, 3, 4]  # seed 001: 4 décomptes en 2018
-    assert uy.loc[uy["account_year"] == 2019, "dev"].tolist() == [5, 6, 7, 8]  # seed 001: 5ème, 6ème… en 2019
-    assert uy.loc[uy["account_year"] == 2020, "dev"].tolist() == [9, 10, 11, 12]  # seed 001: 9ème… en 2020
+    assert uy.loc[uy["account_year"] == 2018, "dev"].tolist() == [1, 2, 3, 4]  # the treaty notes: 4 décomptes en 2018
+    assert uy.loc[uy["account_year"] == 2019, "dev"].tolist() == [5, 6, 7, 8]  # the treaty notes: 5ème, 6ème… en 2019
+    assert uy.loc[uy["account_year"] == 2020, "dev"].tolist() == [9, 10, 11, 12]  # the treaty notes: 9ème… en 2020
     assert uy["period"].iloc[4] == "2019Q1"
     assert set(acc["underwriting_year"]) == {2018}  # LORA: the 2019 loss on a 2018 policy stays in 2018
 
@@ -74,13 +74,13 @@ def test_lod_attaches_claims_by_loss_date() -> None:
 
 
 def test_portfolio_withdrawal_ends_the_run_off() -> None:
-    # seed 001: "Si des portefeuilles sont prévus, nous recevrons uniquement 4 comptes trimestriels
+    # the treaty notes: "Si des portefeuilles sont prévus, nous recevrons uniquement 4 comptes trimestriels
     # pour l'année 2018": the cedant sends nothing after the year-end withdrawal.
     premiums, claims = qs_2018()
     claims_2018 = claims[claims["booking_date"] < "2019-01-01"]
     accounts = TreatyAccounts(portfolio=PortfolioTransfer(loss_rate=0.9), as_at="2018-12-31")
     acc = accounts.fit(premiums, claims_2018).accounts_
-    assert acc["dev"].tolist() == [1, 2, 3, 4]  # seed 001: 4 comptes trimestriels
+    assert acc["dev"].tolist() == [1, 2, 3, 4]  # the treaty notes: 4 comptes trimestriels
     q4 = acc.iloc[3]
     # Unearned premium at 31/12/2018, pro rata temporis: 0 + 90/365 + 181/365 + 273/365 of 100.
     assert q4["premium_portfolio_withdrawal"] == pytest.approx(100 * (90 + 181 + 273) / 365)
@@ -146,7 +146,7 @@ def test_empty_accounts() -> None:
 
 
 def test_aad_listing_seed_001() -> None:
-    # seed 001: "le technicien devra tenir à jour un listing des sinistres … en distinguant le paid,
+    # the treaty notes: "le technicien devra tenir à jour un listing des sinistres … en distinguant le paid,
     # l'OS et le montant repris dans l'aggregate".
     losses = pd.DataFrame(
         {
@@ -158,9 +158,9 @@ def test_aad_listing_seed_001() -> None:
         }
     )
     listing = aad_listing(ExcessOfLoss(limit=5e6, priority=1e6, aad=3e6, aggregate_limit=5e6), losses)
-    assert listing["ceded_outstanding"].tolist() == [1e6, 0, 3e6, 0]  # seed 001: A 1 000 000 OS, C 3 000 000 OS
-    assert listing["ceded_paid"].tolist() == [0, 0, 0, 1e6]  # seed 001: D 1 000 000 paid
-    assert listing["absorbed_by_aad"].tolist() == [0, 0, 0, 3e6]  # seed 001: AAD 3 000 000
+    assert listing["ceded_outstanding"].tolist() == [1e6, 0, 3e6, 0]  # the treaty notes: A 1 000 000 OS, C 3 000 000 OS
+    assert listing["ceded_paid"].tolist() == [0, 0, 0, 1e6]  # the treaty notes: D 1 000 000 paid
+    assert listing["absorbed_by_aad"].tolist() == [0, 0, 0, 3e6]  # the treaty notes: AAD 3 000 000
     assert listing["aad_remaining"].iloc[-1] == 0.0
     assert listing["aggregate_remaining"].tolist() == [4e6, 4e6, 1e6, 0.0]  # limit 5 000 000 reached
     np.testing.assert_allclose(listing["cumulative_ceded"], [1e6, 1e6, 4e6, 5e6])

@@ -1,4 +1,4 @@
-"""Loss modelling: fitted laws (seed 004 ch. 2 §3.2) and vectorised frequency–severity simulation."""
+"""Loss modelling: fitted laws (the study, ch. 2 §3.2) and vectorised frequency–severity simulation."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from assurdb.engine.modelling import (
     simulate_years,
 )
 
-# Seed 004 Tableau 32: claim charges retained at 500 000 thousand DA, accident years 2017–2021.
+# The study, Tableau 32: claim charges retained at 500 000 thousand DA, accident years 2017–2021.
 SEED_ANNUAL = [120_869.0, 116_112.0, 252_745.0, 174_208.0, 27_050.0]
 
 
@@ -62,7 +62,7 @@ def test_moments_reproduce_mean_and_variance() -> None:
 
 
 def test_choice_on_a_short_history_uses_moments() -> None:
-    # Seed 004 ch. 2 §3.2: moments when the history is short (here five accident years).
+    # The study, ch. 2 §3.2: moments when the history is short (here five accident years).
     fit = fit_annual_losses(SEED_ANNUAL)
     assert set(fit.table_["method"]) == {"moments"}
     assert fit.best_.aic == fit.table_["aic"].min()

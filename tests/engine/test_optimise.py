@@ -1,7 +1,7 @@
-"""The scenario method (engine.optimise) against seed 004 chapter 3 and against the treaty objects.
+"""The scenario method (engine.optimise) against the study (chapter 3) and against the treaty objects.
 
-Seed figures are in thousand DA as printed (Tableaux 22–34) or in DA (annexes 01–08); each cites
-where it is printed. What the seed's tables allow to recompute from its own inputs is recomputed
+The study's figures are in thousand DA as printed (Tableaux 22–34) or in DA (annexes 01–08); each cites
+where it is printed. What the study's tables allow to recompute from its own inputs is recomputed
 with the engine's functions; the rest is checked against the existing treaty objects (differential)
 and by properties.
 """
@@ -55,7 +55,7 @@ K = 1_000.0
 MAT = "marine_aviation_transport"
 DATA = Path(__file__).resolve().parents[2] / "engine" / "data" / "seed004_annex_triangles.csv"
 
-#: Seed 004 Tableau 27: retention (thousand DA; the first row "-") → retention result, printed slope.
+#: The study, Tableau 27: retention (thousand DA; the first row "-") → retention result, printed slope.
 TABLEAU_27 = [
     (0, 1_017_098, None),
     (50_000, 1_095_256, 1.56),
@@ -79,7 +79,7 @@ TABLEAU_27 = [
     (950_000, 1_640_199, 0.41),
     (1_000_000, 1_657_733, 0.35),
 ]
-#: Seed 004 Tableau 28: retention → growth rate of the retention result (%, one decimal).
+#: The study, Tableau 28: retention → growth rate of the retention result (%, one decimal).
 TABLEAU_28 = {
     250_000: 2.5,
     300_000: 2.1,
@@ -98,7 +98,7 @@ TABLEAU_28 = {
     950_000: 1.3,
     1_000_000: 1.1,
 }
-#: Seed 004 Tableau 29: retention → SCR premium and reserve (thousand DA); annexes 01–08 in DA.
+#: The study, Tableau 29: retention → SCR premium and reserve (thousand DA); annexes 01–08 in DA.
 TABLEAU_29 = {
     300_000: 271_909,
     350_000: 272_490,
@@ -120,9 +120,9 @@ ANNEX_SCR = {
     650_000_000: 273_894_817,
     700_000_000: 274_126_219,
 }
-#: Seed 004 Tableau 22: SCR without reinsurance (thousand DA), the ceiling of Tableau 26.
+#: The study, Tableau 22: SCR without reinsurance (thousand DA), the ceiling of Tableau 26.
 SCR_WITHOUT = 274_275
-#: Seed 004 ch. 3 §4: the case of 300 000 thousand DA, net paid triangle (incremental, thousand DA).
+#: The study, ch. 3 §4: the case of 300 000 thousand DA, net paid triangle (incremental, thousand DA).
 CASE_300 = [
     [17_360, 60_316, 8_158, 198, 596],
     [32_770, 9_072, 7_598, 4_789, np.nan],
@@ -130,7 +130,7 @@ CASE_300 = [
     [40_189, 84_653, np.nan, np.nan, np.nan],
     [7_764, np.nan, np.nan, np.nan, np.nan],
 ]
-#: Seed 004 Tableau 30 (retention 500 000): capacity, underwriting limit, "pleins", ROL (%).
+#: The study, Tableau 30 (retention 500 000): capacity, underwriting limit, "pleins", ROL (%).
 TABLEAU_30 = [
     (1_500_000, 2_000_000, 4, 61.11),
     (2_000_000, 2_500_000, 5, 47.49),
@@ -163,11 +163,11 @@ def data(portfolio: MarineCargoPortfolio) -> ScenarioData:
     return ScenarioData.from_portfolio(portfolio)
 
 
-# --- seed 004, from its own figures ---------------------------------------------------------------
+# --- the study, from its own figures ---------------------------------------------------------------
 
 
 def test_tableau_27_slopes() -> None:
-    # Seed 004 Tableau 27: the slope is Δ retention result / Δ retention over each 50 000 step,
+    # The study, Tableau 27: the slope is Δ retention result / Δ retention over each 50 000 step,
     # printed to 2 decimals (1.56 at 50 000 … 0.74 at 500 000 … 0.35 at 1 000 000).
     steps = marginal_steps(tableau_27())
     printed = [s for _, _, s in TABLEAU_27]
@@ -176,7 +176,7 @@ def test_tableau_27_slopes() -> None:
 
 
 def test_tableau_28_growth_rates() -> None:
-    # Seed 004 Tableau 28: growth rate of the retention result per step, % to 1 decimal.
+    # The study, Tableau 28: growth rate of the retention result per step, % to 1 decimal.
     table = tableau_27()
     steps = marginal_steps(table)
     got = dict(zip(table["retention"].astype(int), (100 * steps["growth_rate"]).round(1), strict=True))
@@ -184,7 +184,7 @@ def test_tableau_28_growth_rates() -> None:
 
 
 def test_marginal_rule_picks_the_seeds_500_000() -> None:
-    # Seed 004 Tableau 28 and ch. 3 §3: with a retention above the current 300 000 ("augmenter la
+    # The study, Tableau 28 and ch. 3 §3: with a retention above the current 300 000 ("augmenter la
     # rétention", Tableau 26's list), the highest growth rate is 2.7 % at 500 000, slope 0.74 — the
     # slope closest to 1.
     table = tableau_27()
@@ -197,14 +197,14 @@ def test_marginal_rule_picks_the_seeds_500_000() -> None:
     assert round(steps["slope"].iloc[pos], 2) == 0.74
     feasible_slopes = steps["slope"].where(floor)
     assert int(np.nanargmin(np.abs(feasible_slopes.to_numpy() - 1))) == pos
-    # Without the floor the steepest growth is the first step (7.7 % at 50 000): the seed's Tableau 28
+    # Without the floor the steepest growth is the first step (7.7 % at 50 000): the study's Tableau 28
     # starts at 250 000 for that reason.
     everything = np.ones(len(table), dtype=bool)
     assert table["retention"].iloc[marginal_rule(table, everything) or 0] == 50_000
 
 
 def test_constrained_maximum_and_frontier_on_tableaux_27_29() -> None:
-    # Seed 004 Tableaux 27 and 29 (300 000 – 700 000, where both are printed) with Tableau 26's SCR
+    # The study, Tableaux 27 and 29 (300 000 – 700 000, where both are printed) with Tableau 26's SCR
     # ceiling 274 275: every retention is efficient (result and SCR rise together, Figure 36), and the
     # constrained maximum is the largest, 700 000 (1 533 522); the marginal rule keeps 500 000.
     rows = [(r, v) for r, v, _ in TABLEAU_27 if r in TABLEAU_29]
@@ -239,8 +239,8 @@ def _annex_cumulative() -> tuple[np.ndarray, list[int]]:
 
 
 def test_tableau_29_annexes_scr_vectorised() -> None:
-    # Seed 004 annexes 01–08: the eight net triangles as one 3-D array → chain ladder → BE with the
-    # annex 09 curve (4 years at the seed's 5.13 %) → SCR with the gross V_prem 588 058 880 (the
+    # The study, annexes 01–08: the eight net triangles as one 3-D array → chain ladder → BE with the
+    # annex 09 curve (4 years at the study's 5.13 %) → SCR with the gross V_prem 588 058 880 (the
     # annexes' premium volume). Annexes 01–04, 07, 08 to the DA, 05 and 06 within 1 DA (the printed
     # written premium rounds its decimals away: tests/engine/test_solvency.py explains); Tableau 29
     # to the thousand.
@@ -256,10 +256,10 @@ def test_tableau_29_annexes_scr_vectorised() -> None:
 
 
 def test_case_300_000_of_chapter_3() -> None:
-    # Seed 004 ch. 3 §4 (retention 300 000, thousand DA): factors 3.68045, 1.05853, 1.03687, BE 42 492,
+    # The study, ch. 3 §4 (retention 300 000, thousand DA): factors 3.68045, 1.05853, 1.03687, BE 42 492,
     # V 630 551, σ 14.374 %, SCR 271 909 (Tableau 24 and 29). The triangle is printed rounded to the
     # thousand, its cells carried decimals: the first factor comes out 3.68047 and the BE 42 490.8, so
-    # these two are checked to the printed rounding; σ and the SCR land on the seed's figures.
+    # these two are checked to the printed rounding; σ and the SCR land on the study's figures.
     tri = to_cumulative(np.array(CASE_300, dtype=float))
     fit = chain_ladder(tri[None])
     np.testing.assert_allclose(fit.factors[0][:3], [3.68045, 1.05853, 1.03687], atol=3e-5)
@@ -271,8 +271,8 @@ def test_case_300_000_of_chapter_3() -> None:
 
 
 def test_tableau_30_capacity_sizing() -> None:
-    # Seed 004 Tableau 30: at a retention of 500 000 the capacity is m·R, the underwriting limit
-    # (m+1)·R and the seed's "nombre de pleins" m + 1. A hard market (ROL ≥ 20 %) accepts up to
+    # The study, Tableau 30: at a retention of 500 000 the capacity is m·R, the underwriting limit
+    # (m+1)·R and the study's "nombre de pleins" m + 1. A hard market (ROL ≥ 20 %) accepts up to
     # 4 500 000 (10 pleins, ROL 22.01 %); a soft one (≥ 12 %) the whole table, 7 000 000.
     retention = 500_000.0
     table = pd.DataFrame(
@@ -309,8 +309,8 @@ def test_tableaux_32_to_34_protection_rules() -> None:
 
 
 def test_tableau_11_12_through_the_kernel() -> None:
-    # Seed 004 Tableaux 11–12 (R = 300 000, 10 lines): TSI 130 000, 700 000, 2 000 000 cede 0, 4/7 and
-    # 85 %: claims 200 000 → 114 285.71, 1 200 000 → 1 020 000; premiums 20 000 → 11 428.57 (the seed
+    # The study, Tableaux 11–12 (R = 300 000, 10 lines): TSI 130 000, 700 000, 2 000 000 cede 0, 4/7 and
+    # 85 %: claims 200 000 → 114 285.71, 1 200 000 → 1 020 000; premiums 20 000 → 11 428.57 (the study
     # rounds the rate to 57 %: 11 400), 100 000 → 85 000.
     tsi = np.array([130_000.0, 700_000.0, 2_000_000.0])
     rate = cession_rates(1 / tsi, np.array([1.0]), np.array([300_000.0]), np.array([3_000_000.0]))[0]
@@ -572,7 +572,7 @@ def test_user_table(tmp_path: Path) -> None:
         ScenarioData.from_frame(frame.assign(premium=[1e6, 2e6, 3e5, 1e5]))
     with pytest.raises(EngineError, match="'sum_insured'"):
         ScenarioData.from_frame(frame.drop(columns="sum_insured"))
-    # Without payments the claims follow seed 004 annex 08's pattern.
+    # Without payments the claims follow the study, annex 08's pattern.
     spread = ScenarioData.from_frame(frame.drop(columns=["paid_0", "paid_1"]))
     assert spread.paid.sum() < spread.claim_amount.sum()
 
@@ -581,9 +581,9 @@ def test_user_table(tmp_path: Path) -> None:
 
 
 def test_method_end_to_end(portfolio: MarineCargoPortfolio, capsys: pytest.CaptureFixture[str]) -> None:
-    # The whole method on synthetic_marine_cargo(seed=0) with the seed's conditions (treaty X in force,
+    # The whole method on synthetic_marine_cargo(seed=0) with the study's conditions (treaty X in force,
     # hard market, a retention not below the current 300 000). The retention it picks is reported,
-    # next to the seed's 500 000; the test checks the method's own logic, not a number.
+    # next to the study's 500 000; the test checks the method's own logic, not a number.
     method = ScenarioMethod(
         current=seed_surplus(CURRENT_RETENTION), appetite=RiskAppetite(market="hard", min_retention=CURRENT_RETENTION)
     ).fit(portfolio)
@@ -612,8 +612,8 @@ def test_method_end_to_end(portfolio: MarineCargoPortfolio, capsys: pytest.Captu
         )
         seed = f"{SEED_OPTIMUM / K:,.0f}".replace(",", " ")
         print(
-            f"\n[seed 004 end to end] synthetic_marine_cargo(seed=0): marginal rule → {marginal}; constrained "
-            f"maximum → {best} thousand DA; seed 004 chose {seed}"
+            f"\n[the study end to end] synthetic_marine_cargo(seed=0): marginal rule → {marginal}; constrained "
+            f"maximum → {best} thousand DA; the study chose {seed}"
         )
 
 

@@ -1,4 +1,4 @@
-"""The synthetic marine-cargo portfolio against seed 004's published marginals (Tableaux 13–21).
+"""The synthetic marine-cargo portfolio against the study's published marginals (Tableaux 13–21).
 
 Table figures are in thousand DA as printed; the portfolio is in DA.
 """
@@ -55,7 +55,7 @@ def _band(tsi: pd.Series, lows: list[int]) -> np.ndarray:
 
 
 def test_size_and_years(portfolio: MarineCargoPortfolio) -> None:
-    # Seed 004 ch. 3 §1.1: 25 307 policies/shipments written 2017–2021; Tableau 18: 1 470 claims.
+    # The study, ch. 3 §1.1: 25 307 policies/shipments written 2017–2021; Tableau 18: 1 470 claims.
     pol, claims = portfolio.policies, portfolio.claims
     assert len(pol) == 25_307
     assert pol["policy_id"].is_unique and claims["claim_id"].is_unique
@@ -95,7 +95,7 @@ def test_tableaux_17_18_21_premiums_and_claims(portfolio: MarineCargoPortfolio) 
 
 
 def test_annex11_bands_exact(portfolio: MarineCargoPortfolio) -> None:
-    # Seed 004 annex 11 per 50-million band: policies, sums insured, premiums, claim counts and
+    # The study, annex 11 per 50-million band: policies, sums insured, premiums, claim counts and
     # amounts are reproduced to the DA (sums insured, premiums, amounts by construction).
     bands = annex11_bands()
     pol = portfolio.policies.merge(
@@ -139,7 +139,7 @@ def test_payments(portfolio: MarineCargoPortfolio) -> None:
     assert (pay["payment_date"] >= pay["accident_date"]).all()
     assert (pay["payment_date"].dt.year - pay["accident_date"].dt.year == pay["development"]).all()
     # Claims are paid like the annex triangles: the mean share paid in each development year is the
-    # annex 08 pattern (chain-ladder of seed 004 annex 08: 27 %, 65 %, 4 %, 3 %, 0.6 %).
+    # annex 08 pattern (chain-ladder of the study, annex 08: 27 %, 65 %, 4 %, 3 %, 0.6 %).
     pattern = payment_pattern()
     np.testing.assert_allclose(pattern, [0.2745, 0.6468, 0.0429, 0.0300, 0.0058], atol=1e-4)
     share = pay.pivot_table(index="claim_id", columns="development", values="amount", aggfunc="sum", fill_value=0)

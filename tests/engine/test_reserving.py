@@ -1,4 +1,4 @@
-"""Chain-ladder, Mack and the Best Estimate against seed 004's annexes and Mack (1993).
+"""Chain-ladder, Mack and the Best Estimate against the study's annexes and Mack (1993).
 
 Every expected figure cites where it is printed. Amounts of annexes 01–08 are in DA; the worked
 example of ch. 3 §4 (retention 300 000) is in thousands of DA.
@@ -29,10 +29,10 @@ from assurdb.engine.reserving import (
 
 DATA = Path(__file__).resolve().parents[2] / "engine" / "data" / "seed004_annex_triangles.csv"
 
-#: seed 004's discount factors for 2022–2025 (8 decimals).
+#: the study's discount factors for 2022–2025 (8 decimals).
 SEED_DF = [0.95857058, 0.90444351, 0.85762326, 0.81864072]
-#: Seed 004 annex 09 (BTA curve at 31/12/2021): 1 y 4.322 %, 2 y 5.150 %, 3 y 5.253 %, 5 y 4.997 %;
-#: the seed's 4-year rate, 5.13 %, is the 3–5-year linear interpolation (5.125 %) rounded.
+#: The study, annex 09 (BTA curve at 31/12/2021): 1 y 4.322 %, 2 y 5.150 %, 3 y 5.253 %, 5 y 4.997 %;
+#: the study's 4-year rate, 5.13 %, is the 3–5-year linear interpolation (5.125 %) rounded.
 SEED_CURVE = {1: 0.04322, 2: 0.0515, 3: 0.05253, 4: 0.0513, 5: 0.04997}
 ANNEX09_CURVE = {
     0.25: 0.02742,
@@ -46,7 +46,7 @@ ANNEX09_CURVE = {
     15: 0.07962,
 }
 
-#: Seed 004 annexes 01–08 as printed: factors ("Facture"), discounted future cash flows ("CFF
+#: The study, annexes 01–08 as printed: factors ("Facture"), discounted future cash flows ("CFF
 #: actualisées"), V. Réserves.
 ANNEXES = {
     "01": (
@@ -102,11 +102,11 @@ def annex_cumulative(annex: str) -> pd.DataFrame:
     return to_cumulative(annex_incremental(annex))
 
 
-# --- seed 004 -----------------------------------------------------------------------------------------
+# --- the study -----------------------------------------------------------------------------------------
 
 
 def test_annex04_spec_figures() -> None:
-    # seed 004 annex 04 (retention 500 000 000): factors 3.56475, 1.04783, 1.03338, 1.00624
+    # the study, annex 04 (retention 500 000 000): factors 3.56475, 1.04783, 1.03338, 1.00624
     # as printed (5 decimals); Best Estimate 50 367 819 (50 367 818.6 unrounded).
     r = chain_ladder(annex_cumulative("04"))
     np.testing.assert_array_equal(np.round(r.factors, 5), [3.56475, 1.04783, 1.03338, 1.00624])
@@ -134,8 +134,8 @@ def test_annex04_printed_factors_would_not_give_the_best_estimate() -> None:
 
 @pytest.mark.parametrize("annex", sorted(ANNEXES))
 def test_annex_factors_cash_flows_and_best_estimate(annex: str) -> None:
-    # Seed 004 annexes 01–08: factors to the 5 printed decimals; discounted cash flows and V. Réserves
-    # to the unit, with those discount factors and with the seed's own curve (annex 09).
+    # The study, annexes 01–08: factors to the 5 printed decimals; discounted cash flows and V. Réserves
+    # to the unit, with those discount factors and with the study's own curve (annex 09).
     factors, discounted, v_res = ANNEXES[annex]
     r = chain_ladder(annex_cumulative(annex))
     np.testing.assert_array_equal(np.round(r.factors, 5), factors)
@@ -148,7 +148,7 @@ def test_annex_factors_cash_flows_and_best_estimate(annex: str) -> None:
 
 @pytest.mark.parametrize("annex", ["02", "03", "04", "05", "06", "07", "08"])
 def test_annex_discounted_cash_flows_to_the_thousandth_with_the_seed_curve(annex: str) -> None:
-    # Seed 004 annexes 02–08 print the discounted cash flows to 3 decimals; with 1/(1+r)^t on the
+    # The study, annexes 02–08 print the discounted cash flows to 3 decimals; with 1/(1+r)^t on the
     # annex 09 rates they come out to the thousandth. (Annex 01's first two differ by 0.15 and 0.02:
     # its printed triangle is rounded to the DA, its cells carried decimals.)
     r = chain_ladder(annex_cumulative(annex))
@@ -156,7 +156,7 @@ def test_annex_discounted_cash_flows_to_the_thousandth_with_the_seed_curve(annex
 
 
 def test_annex04_projected_incremental_triangle() -> None:
-    # Seed 004 annex 04, "Règlements net de RE décumulés", lower triangle as printed (DA).
+    # The study, annex 04, "Règlements net de RE décumulés", lower triangle as printed (DA).
     r = chain_ladder(annex_cumulative("04"))
     inc = r.projected_incremental
     printed = {
@@ -176,15 +176,15 @@ def test_annex04_projected_incremental_triangle() -> None:
 
 
 def test_annex01_cumulative_and_projection() -> None:
-    # Seed 004 annex 01 ("Règlements net de RE cumulés", last column, and "décumulés").
+    # The study, annex 01 ("Règlements net de RE cumulés", last column, and "décumulés").
     r = chain_ladder(annex_cumulative("01"))
     np.testing.assert_array_equal(np.round(r.ultimate), [89_115_052, 56_337_450, 206_446_634, 154_971_039, 33_911_126])
     np.testing.assert_array_equal(np.round(r.projected_incremental[4, 1:]), [22_495_356, 1_670_866, 1_171_019, 226_873])
 
 
 def test_chapter3_example_in_thousands() -> None:
-    # Seed 004 ch. 3 §4, retention 300 000 thousand DA: the triangle is printed rounded to the
-    # thousand DA, the seed computed on DA. Printed: factors 3,68045 1,05853 1,03687; cash flows
+    # The study, ch. 3 §4, retention 300 000 thousand DA: the triangle is printed rounded to the
+    # thousand DA, the study computed on DA. Printed: factors 3,68045 1,05853 1,03687; cash flows
     # 34 936, 7 800, 2 065, 217 (sum 45 018); discounted 33 488, 7 055, 1 771, 178; V_res 42 492.
     # From the rounded triangle the factors agree to 4 decimals, the cash flows within 1 and V_res
     # within 2 (42 490.8): the rounding of the cells, not the method.
@@ -206,7 +206,7 @@ def test_chapter3_example_in_thousands() -> None:
 
 
 def test_annex09_curve_interpolated_at_four_years() -> None:
-    # Annex 09 has no 4-year point: linear interpolation gives 5.125 %, the seed used 5.13 %
+    # Annex 09 has no 4-year point: linear interpolation gives 5.125 %, the study used 5.13 %
     # (printed DF 0.81864072). The first three factors are the curve's exactly.
     df = discount_factors_from_curve(ANNEX09_CURVE, [1, 2, 3, 4])
     np.testing.assert_allclose(df[:3], SEED_DF[:3], atol=5e-9)
@@ -377,7 +377,7 @@ def test_triangle_from_payments() -> None:
         }
     )
     tri = triangle_from_payments(payments, valuation_date="2021-12-31", first_year=2019)
-    # 2016 accident dropped (before first_year, as seed 004 drops pre-2017 claims); 2022 payment is
+    # 2016 accident dropped (before first_year, as the study drops pre-2017 claims); 2022 payment is
     # after the valuation date.
     expected = pd.DataFrame(
         [[100.0, 100.0, 150.0], [70.0, 70.0, np.nan], [30.0, np.nan, np.nan]], index=[2019, 2020, 2021]

@@ -1,4 +1,4 @@
-"""Retention result, reinsurer result and loss ratios (seed 004 §3.4.1, Tableau 32)."""
+"""Retention result, reinsurer result and loss ratios (the study §3.4.1, Tableau 32)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ from assurdb.engine.results import loss_ratio, reinsurer_result, results_table, 
 
 
 def test_loss_ratios_of_tableau_32() -> None:
-    # seed 004, Tableau 32: retained premium bases and claims 2017–2021 (thousands of DA) and S/P.
+    # the study, Tableau 32: retained premium bases and claims 2017–2021 (thousands of DA) and S/P.
     premiums = pd.Series([564_867, 301_274, 388_017, 148_954, 311_335], index=range(2017, 2022), dtype=float)
     claims = pd.Series([120_869, 116_112, 252_745, 174_208, 27_050], index=range(2017, 2022), dtype=float)
     ratios = loss_ratio(claims, premiums)
-    assert (ratios * 100).round().tolist() == [21, 39, 65, 117, 9]  # seed 004, Tableau 32, S/P column
-    # seed 004, Tableau 32, totals as printed (the printed premium total rounds to one unit less than
+    assert (ratios * 100).round().tolist() == [21, 39, 65, 117, 9]  # the study, Tableau 32, S/P column
+    # the study, Tableau 32, totals as printed (the printed premium total rounds to one unit less than
     # the sum of its rows): 690 984 / 1 714 446 → 40 %.
     assert round(loss_ratio(690_984.0, 1_714_446.0) * 100) == 40
-    assert claims.sum() == 690_984  # seed 004, Tableau 32, total claims
+    assert claims.sum() == 690_984  # the study, Tableau 32, total claims
 
 
 def test_retention_result_formula() -> None:
-    # seed 004 §3.4.1 with the figures of Tableaux 11, 12 and 23 (38 % commission), computed by hand:
+    # the study §3.4.1 with the figures of Tableaux 11, 12 and 23 (38 % commission), computed by hand:
     # 130 000 − 1 480 000 + (1 134 285.71 − 96 428.57 + 36 642.86) = −275 500.
     ceded_claims = 1_020_000 + 200_000 * 4 / 7
     ceded_premiums = 85_000 + 20_000 * 4 / 7

@@ -1,4 +1,4 @@
-"""Premium and reserve risk SCR: Delegated Regulation (EU) 2015/35 art. 115–117 and seed 004."""
+"""Premium and reserve risk SCR: Delegated Regulation (EU) 2015/35 art. 115–117 and the study."""
 
 from __future__ import annotations
 
@@ -27,16 +27,16 @@ from assurdb.engine.solvency import (
 MAT = "marine_aviation_transport"
 DATA = Path(__file__).resolve().parents[2] / "engine" / "data" / "seed004_annex_triangles.csv"
 SEED_DF = [0.95857058, 0.90444351, 0.85762326, 0.81864072]
-#: Seed 004 annex 09 rates (4 years: 5.13 %, the seed's interpolation), discounted as 1/(1+r)^t.
+#: The study, annex 09 rates (4 years: 5.13 %, the study's interpolation), discounted as 1/(1+r)^t.
 SEED_CURVE = {1: 0.04322, 2: 0.0515, 3: 0.05253, 4: 0.0513}
 
-#: Seed 004 annexes 01–08: premiums earned 2021, written 2021, written 2020 (DA).
+#: The study, annexes 01–08: premiums earned 2021, written 2021, written 2020 (DA).
 ANNEX_PREMIUMS = Premiums(earned_current=585_790_328, written_current=588_058_880, written_previous=446_279_322)
 
 
 def test_seed_without_reinsurance() -> None:
-    # Seed 004 ch. 3 §2 / Tableau 22: V_prem 588 059, V_res 55 676, σ 14.202 %, SCR 274 275 (thousand
-    # DA). The seed prints V = 643 733, a slip: 588 059 + 55 676 = 643 735 (the SCR is the same).
+    # The study, ch. 3 §2 / Tableau 22: V_prem 588 059, V_res 55 676, σ 14.202 %, SCR 274 275 (thousand
+    # DA). The study prints V = 643 733, a slip: 588 059 + 55 676 = 643 735 (the SCR is the same).
     r = premium_reserve_scr({MAT: (588_059, 55_676)})
     assert r.volume == 643_735
     assert round(r.sigma * 100, 3) == 14.202
@@ -46,7 +46,7 @@ def test_seed_without_reinsurance() -> None:
 
 
 def test_seed_treaty_x() -> None:
-    # Seed 004 ch. 3 §4 (retention 300 000, Tableau 24 / 29): V_res 42 492, V 630 551, σ 14.374 %,
+    # The study, ch. 3 §4 (retention 300 000, Tableau 24 / 29): V_res 42 492, V 630 551, σ 14.374 %,
     # SCR 271 909 (thousand DA).
     r = premium_reserve_scr({MAT: (588_059, 42_492)})
     assert r.volume == 630_551
@@ -55,7 +55,7 @@ def test_seed_treaty_x() -> None:
 
 
 def test_seed_premium_volume_qis5_gross() -> None:
-    # Seed 004 ch. 3 §2: V_prem = max(585 790; 588 059; 446 279) = 588 059; annexes: 588 058 880 DA.
+    # The study, ch. 3 §2: V_prem = max(585 790; 588 059; 446 279) = 588 059; annexes: 588 058 880 DA.
     assert premium_volume(ANNEX_PREMIUMS, form="qis5", premium_basis="gross") == 588_058_880
     # On a net basis the ceded part comes off field by field before the max.
     ceded = Premiums(earned_current=200_000_000, written_current=250_000_000, written_previous=10_000_000)
@@ -74,7 +74,7 @@ def test_premium_volume_regulation_form() -> None:
         premium_volume(Premiums(fp_future=-1.0), Premiums())
 
 
-#: Seed 004 annexes 01–08: V. global, σ Global (%, 3 decimals), SCR réserve et prime (DA).
+#: The study, annexes 01–08: V. global, σ Global (%, 3 decimals), SCR réserve et prime (DA).
 ANNEX_SCR = {
     "01": (633_816_294, 14.331, 272_490_434),
     "02": (636_147_116, 14.300, 272_907_311),
@@ -85,7 +85,7 @@ ANNEX_SCR = {
     "07": (641_634_733, 14.229, 273_894_817),
     "08": (642_913_934, 14.213, 274_126_219),
 }
-#: Seed 004 annexes: their printed discounted cash flows ("CFF actualisées") summed, for the slip test.
+#: The study, annexes: their printed discounted cash flows ("CFF actualisées") summed, for the slip test.
 ANNEX_01_PRINTED_CFF = 36_077_723.436 + 7_600_492.409 + 1_893_469.723 + 185_727.606
 
 
@@ -99,7 +99,7 @@ def _annex_best_estimate(annex: str, curve: bool = False) -> float:
 
 @pytest.mark.parametrize("annex", sorted(ANNEX_SCR))
 def test_annex_scr_from_the_triangles(annex: str) -> None:
-    # Seed 004 annexes 01–08 / Tableau 29: triangle → BE → SCR. σ to the printed 3 decimals; SCR to
+    # The study, annexes 01–08 / Tableau 29: triangle → BE → SCR. σ to the printed 3 decimals; SCR to
     # the unit for 01–04, 07, 08; annexes 05 and 06 land 0.56 and 0.52 below the printed unit
     # (273 469 305.44, 273 663 843.48): see test_annex_rounding_explained.
     v_global, sigma_pct, scr = ANNEX_SCR[annex]
@@ -115,8 +115,8 @@ def test_annex_scr_from_the_triangles(annex: str) -> None:
 
 
 def test_annex_rounding_explained() -> None:
-    # The off-by-one units of seed 004's annexes (V. global of 01 and 07, SCR of 05 and 06) all vanish
-    # if the written premium 2021 carried decimals the annexes do not print: with the seed's own
+    # The off-by-one units of the study's annexes (V. global of 01 and 07, SCR of 05 and 06) all vanish
+    # if the written premium 2021 carried decimals the annexes do not print: with the study's own
     # discount factors (1/(1+r)^t on annex 09), any value in [588 058 880.33, 588 058 880.47)
     # reproduces every V. global and SCR to the unit, given annex 01's own discounted cash flows (its
     # printed triangle is rounded to the DA, its cells were not).

@@ -1,4 +1,4 @@
-"""Commission schemes and premium schemes (seed 004 §3.1–3.2 define them; figures by hand)."""
+"""Commission schemes and premium schemes (the study §3.1–3.2 define them; figures by hand)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def scale(step: float | None = None) -> SlidingScaleCommission:
 
 
 def test_fixed_commission() -> None:
-    # seed 004, Tableau 23: 38 % of the ceded premium.
+    # the study, Tableau 23: 38 % of the ceded premium.
     np.testing.assert_allclose(FixedCommission(0.38).amount(np.array([1_000.0]), np.array([0.0])), [380.0])
 
 
@@ -78,7 +78,7 @@ def test_profit_commission_deficit_lapses() -> None:
 
 
 def test_premium_schemes() -> None:
-    # seed 004 §3.2: PD adjusted both ways, PMD upward only, PF never.
+    # the study §3.2: PD adjusted both ways, PMD upward only, PF never.
     assert DepositPremium(100_000, 0.02).final(4_000_000) == pytest.approx(80_000)
     assert DepositPremium(100_000, 0.02).adjustment(4_000_000) == pytest.approx(-20_000)
     assert MinimumDepositPremium(100_000, 0.02).final(4_000_000) == pytest.approx(100_000)
@@ -88,8 +88,8 @@ def test_premium_schemes() -> None:
 
 
 def test_rate_on_line_and_payback() -> None:
-    # seed 004 §3.2: ROL = ceded premium / capacity; payback = capacity / ceded premium.
-    # seed 004, Tableau 30: ROL 22.01 % for a 4 500 000 capacity (premium 990 450 implied).
+    # the study §3.2: ROL = ceded premium / capacity; payback = capacity / ceded premium.
+    # the study, Tableau 30: ROL 22.01 % for a 4 500 000 capacity (premium 990 450 implied).
     assert rate_on_line(990_450.0, 4_500_000.0) == pytest.approx(0.2201)
     assert payback(990_450.0, 4_500_000.0) == pytest.approx(1 / 0.2201)
     assert payback(0.0, 1.0) == float("inf")

@@ -34,26 +34,26 @@ def losses_frame(
 
 
 def seed_001_losses() -> pd.DataFrame:
-    # seed 001: A 2 000 000 OS, B 500 000 OS, C 4 000 000 OS, D 5 000 000 paid, in that order.
+    # the treaty notes: A 2 000 000 OS, B 500 000 OS, C 4 000 000 OS, D 5 000 000 paid, in that order.
     return losses_frame([2_000_000, 500_000, 4_000_000, 5_000_000], paid=[0, 0, 0, 5_000_000])
 
 
 def test_seed_004_per_risk() -> None:
-    # seed 004 §2.2.1, cas 01: 9 000 000 xs 1 000 000, risks of 4, 6 and 11 million.
+    # the study §2.2.1, cas 01: 9 000 000 xs 1 000 000, risks of 4, 6 and 11 million.
     out = ExcessOfLoss(limit=9_000_000, priority=1_000_000).apply(losses_frame([4e6, 6e6, 11e6]))
     assert out["ceded"].tolist() == [3e6, 5e6, 9e6]
-    assert out["ceded"].sum() == 17_000_000  # seed 004 cas 01: le réassureur, 17 millions
-    assert out["retained"].sum() == 4_000_000  # seed 004 cas 01: charge nette de l'assureur, 4 millions
+    assert out["ceded"].sum() == 17_000_000  # the study cas 01: le réassureur, 17 millions
+    assert out["retained"].sum() == 4_000_000  # the study cas 01: charge nette de l'assureur, 4 millions
     assert "capped at the limit 9 000 000" in str(out["reason"].iloc[2])
 
 
 def test_seed_004_per_event() -> None:
-    # seed 004 §2.2.1, cas 02: the three losses come from one event.
+    # the study §2.2.1, cas 02: the three losses come from one event.
     out = ExcessOfLoss(limit=9_000_000, priority=1_000_000, basis="event").apply(
         losses_frame([4e6, 6e6, 11e6], events=["E", "E", "E"])
     )
-    assert out["ceded"].sum() == pytest.approx(9_000_000)  # seed 004 cas 02: le réassureur, 9 millions
-    assert out["retained"].sum() == pytest.approx(12_000_000)  # seed 004 cas 02: l'assureur, 12 millions
+    assert out["ceded"].sum() == pytest.approx(9_000_000)  # the study cas 02: le réassureur, 9 millions
+    assert out["retained"].sum() == pytest.approx(12_000_000)  # the study cas 02: l'assureur, 12 millions
     np.testing.assert_allclose(out["ceded"], np.array([4, 6, 11]) / 21 * 9e6)  # shared pro rata
     assert (out["event_amount"] == 21e6).all()
     assert "per event" in str(out["reason"].iloc[0])
@@ -62,20 +62,20 @@ def test_seed_004_per_event() -> None:
 def test_seed_001_aad_paid_first() -> None:
     xl = ExcessOfLoss(limit=5e6, priority=1e6, aad=3e6, aggregate_limit=5e6)
     out = xl.apply(seed_001_losses())
-    # seed 001: layer amounts before the AAD: A 1 000 000 OS, B 0, C 3 000 000 OS, D 4 000 000 paid.
+    # the treaty notes: layer amounts before the AAD: A 1 000 000 OS, B 0, C 3 000 000 OS, D 4 000 000 paid.
     assert out["layer_outstanding"].tolist() == [1e6, 0, 3e6, 0]
     assert out["layer_paid"].tolist() == [0, 0, 0, 4e6]
-    # seed 001, "priorité des Paid sur l'OS": A 1 000 000 OS, B 0, C 3 000 000 OS, D 1 000 000 paid.
+    # the treaty notes, "priorité des Paid sur l'OS": A 1 000 000 OS, B 0, C 3 000 000 OS, D 1 000 000 paid.
     assert out["ceded_outstanding"].tolist() == [1e6, 0, 3e6, 0]
     assert out["ceded_paid"].tolist() == [0, 0, 0, 1e6]
     assert out["absorbed_by_aad"].tolist() == [0, 0, 0, 3e6]  # the AAD of 3 000 000 falls on D's payment
     assert out["absorbed_by_aad_paid"].sum() == 3e6
-    assert out["ceded"].sum() == 5e6  # seed 001: "nous atteignons la limite (5.000.000 €)"
+    assert out["ceded"].sum() == 5e6  # the treaty notes: "nous atteignons la limite (5.000.000 €)"
     assert xl.summary_.loc[2018, "aggregate_remaining"] == 0.0
 
 
 def test_seed_001_fifth_loss_gets_nothing() -> None:
-    # seed 001: "Si un nouveau sinistre survenait, par application de la limitation, nous ne le prendrions pas".
+    # the treaty notes: "Si un nouveau sinistre survenait, par application de la limitation, nous ne le prendrions pas".
     frame = pd.concat(
         [seed_001_losses(), losses_frame([3e6], paid=[3e6], dates=["2018-09-01"]).assign(loss_id="E")],
         ignore_index=True,
@@ -90,7 +90,7 @@ def test_seed_001_fifth_loss_gets_nothing() -> None:
 
 
 def test_seed_001_aad_in_date_order() -> None:
-    # seed 001, before paid priority: "le montant du sinistre A, de 1.000.000 € et 2.000.000 € pour le
+    # the treaty notes, before paid priority: "le montant du sinistre A, de 1.000.000 € et 2.000.000 € pour le
     # sinistre C, tombe dans l'AAD … uniquement les sinistres C (1.000.000 €) et D (4.000.000 €)".
     out = ExcessOfLoss(limit=5e6, priority=1e6, aad=3e6, aggregate_limit=5e6, aad_priority="date").apply(
         seed_001_losses()

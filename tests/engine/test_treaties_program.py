@@ -11,7 +11,7 @@ from assurdb.engine.treaties import ExcessOfLoss, Program, QuotaShare, Reinstate
 
 
 def tableau_11_12() -> tuple[pd.DataFrame, pd.DataFrame]:
-    # seed 004, Tableaux 11 and 12: three policies (R = 300 000, 10 lines), their premiums and claims.
+    # the study, Tableaux 11 and 12: three policies (R = 300 000, 10 lines), their premiums and claims.
     portfolio = pd.DataFrame(
         {"policy_id": [1, 2, 3], "tsi": [130_000.0, 700_000.0, 2_000_000.0], "premium": [10_000.0, 20_000.0, 100_000.0]}
     )
@@ -31,11 +31,11 @@ def test_surplus_alone_gives_seed_figures_and_result() -> None:
     portfolio, losses = tableau_11_12()
     prog = Program([Surplus(300_000, 10, commission=0.38)]).fit(portfolio, losses)
     s = prog.summary_.loc[2021]
-    assert s.loc["surplus", "claims"] == pytest.approx(1_020_000 + 200_000 * 4 / 7)  # seed 004, Tableau 11
-    assert s.loc["surplus", "premium"] == pytest.approx(85_000 + 20_000 * 4 / 7)  # seed 004, Tableau 12 unrounded
+    assert s.loc["surplus", "claims"] == pytest.approx(1_020_000 + 200_000 * 4 / 7)  # the study, Tableau 11
+    assert s.loc["surplus", "premium"] == pytest.approx(85_000 + 20_000 * 4 / 7)  # the study, Tableau 12 unrounded
     assert s.loc["surplus", "commission"] == pytest.approx(0.38 * (85_000 + 20_000 * 4 / 7))  # Tableau 23: 38 %
     r = prog.results_.loc[2021]
-    # Retention result (seed 004 §3.4.1) by hand: 130 000 − 1 480 000 + (1 134 285.71 − 96 428.57 + 36 642.86).
+    # Retention result (the study §3.4.1) by hand: 130 000 − 1 480 000 + (1 134 285.71 − 96 428.57 + 36 642.86).
     assert r["retention_result"] == pytest.approx(-275_500.0)
     assert r["reinsurer_result"] == pytest.approx(-1_074_500.0)
     assert r["retention_result"] + r["reinsurer_result"] == pytest.approx(r["gross_result"])

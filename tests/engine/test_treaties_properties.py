@@ -45,7 +45,7 @@ def frame_of(rows: list[tuple[float, float, int, int | None]]) -> pd.DataFrame:
 
 
 def naive_xl(frame: pd.DataFrame, limit: float, priority: float, aad: float, cap: float, basis: str) -> list[float]:
-    """Ceded incurred per loss, one loss (or event) at a time: seed 001's listing by hand."""
+    """Ceded incurred per loss, one loss (or event) at a time: the treaty notes' listing by hand."""
     units: dict[object, list[int]] = defaultdict(list)
     for i, ev in enumerate(frame["event_id"]):
         key = ("e", int(ev)) if basis == "event" and not pd.isna(ev) else ("l", i)
@@ -63,7 +63,7 @@ def naive_xl(frame: pd.DataFrame, limit: float, priority: float, aad: float, cap
     for year in {u[0] for u in info}:
         us = sorted((u for u in info if u[0] == year), key=lambda u: (u[1], u[2]))
         left = aad
-        for u in us:  # AAD on paid first (seed 001)
+        for u in us:  # AAD on paid first (the treaty notes)
             take = min(left, u[3])
             u[3] -= take
             left -= take

@@ -1,4 +1,4 @@
-"""Stop loss in loss-ratio terms and in amounts (seed 004 §2.2.2: "40 % SL 80 %")."""
+"""Stop loss in loss-ratio terms and in amounts (the study §2.2.2: "40 % SL 80 %")."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def year_losses(amounts: list[float], year: int = 2021, paid: list[float] | None
 @pytest.mark.parametrize(
     ("annual_losses", "recovery"),
     [
-        # seed 004 §2.2.2: "40 % SL 80 %": the part of the loss ratio above 80 %, at most 40 %
+        # the study §2.2.2: "40 % SL 80 %": the part of the loss ratio above 80 %, at most 40 %
         (700_000.0, 0.0),  # loss ratio 70 %: below the priority
         (1_000_000.0, 200_000.0),  # loss ratio 100 %: 20 points recovered
         (1_200_000.0, 400_000.0),  # loss ratio 120 %: exactly the 40 % limit
