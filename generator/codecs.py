@@ -171,16 +171,22 @@ def item_columns_source(backend: type[Backend], rt: RecordType, table: Table) ->
             entries.append(f"    {item.name!r}: ({names}, None),")
             continue
         helper = f"_cols_{fn}_{item.name}"
-        body = ", ".join(f"[{e} for x in c]" for e in exprs)
-        functions.append(
-            "\n".join(
-                [
-                    f"def {helper}(c: list[Any]) -> list[list[Any]]:",
-                    f'    """A batch\'s values of {rt.name}.{item.name} → its columns."""',
-                    f"    return [{body}]",
-                ]
-            )
-        )
+        lines = [
+            f"def {helper}(c: list[Any]) -> list[list[Any]]:",
+            f'    """A batch\'s values of {rt.name}.{item.name} → its columns."""',
+        ]
+        if item.decomposable and cols[0].kind == "struct":
+            lines.append("    return [_structs_of(c)]")
+        elif item.decomposable:  # the checked batch hands each sub-item's values over (StructColumn)
+            lines.append(f"    p = _parts_of(c, {_sub_names(item)})")
+            spread = []
+            for n, col in enumerate(cols):
+                expr = backend.encode_expr(item.sub_items[str(col.sub)], "x")
+                spread.append(f"p[{n}]" if expr == "x" else f"[{expr} for x in p[{n}]]")
+            lines.append(f"    return [{', '.join(spread)}]")
+        else:
+            lines.append(f"    return [{', '.join(f'[{e} for x in c]' for e in exprs)}]")
+        functions.append("\n".join(lines))
         entries.append(f"    {item.name!r}: ({names}, {helper}),")
     mapping = "\n".join([f"ITEM_COLUMNS_{fn.upper()}: dict[str, tuple[tuple[str, ...], Any]] = {{", *entries, "}"])
     return "\n\n\n".join([*functions, mapping])

@@ -101,6 +101,8 @@ _HELPERS = {
     "_list_or_none": "list_or_none",
     "_nth": "nth",
     "_occurrences": "occurrences",
+    "_parts_of": "parts_of",
+    "_structs_of": "structs_of",
     "_struct_in": "struct_in",
     "_struct_of": "struct_of",
     "_struct_or_none": "struct_or_none",

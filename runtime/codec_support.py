@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from assurdb.metadb.values import StructColumn
 from assurdb.runtime.specs import Refusal
 
 #: Marks an item absent from a PATCH or LOOKUP article (None means "set to null").
@@ -55,6 +56,20 @@ def to_bool(value: Any) -> bool | None:
 
 def sub(value: Mapping[str, Any] | None, name: str) -> Any:
     return None if value is None else value.get(name)
+
+
+def parts_of(column: Sequence[Any], names: Sequence[str]) -> list[list[Any]]:
+    """A batch's column of a decomposable item → each sub-item's values (WRITE BATCH, split columns)."""
+    if isinstance(column, StructColumn):
+        return column.parts
+    return [[sub(x, n) for x in column] for n in names]
+
+
+def structs_of(column: Sequence[Any]) -> list[Any]:
+    """A batch's column of a decomposable item → its values for a STRUCT column (None when empty)."""
+    if isinstance(column, StructColumn):
+        return column.checked()
+    return [struct_or_none(x) for x in column]
 
 
 def nth(values: Sequence[Any] | None, n: int) -> Any:

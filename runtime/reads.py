@@ -98,10 +98,12 @@ class Reads(SessionBase):
             sql += spec.limit
             params.append(limit)
         try:
-            rows = self.conn.all(sql, params)
+            frame = self.backend.select_frame(self.conn, spec, sql, params)
+            if frame is None:
+                frame = self.frame(spec, [spec.decode(r) for r in self.conn.all(sql, params)])
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
-        return Reply(RC.OK, None, f"{len(rows)} article(s)", None, self.frame(spec, [spec.decode(r) for r in rows]))
+        return Reply(RC.OK, None, f"{len(frame)} article(s)", None, frame)
 
     def frame(self, spec: RecordSpec, articles: list[dict[str, Any]]) -> pd.DataFrame:
         return to_frame(articles, spec.item_order, spec.dtypes)

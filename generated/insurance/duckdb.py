@@ -16,6 +16,7 @@ from assurdb.runtime.codec_support import list_in as _list_in
 from assurdb.runtime.codec_support import list_or_none as _list_or_none
 from assurdb.runtime.codec_support import struct_in as _struct_in
 from assurdb.runtime.codec_support import struct_or_none as _struct_or_none
+from assurdb.runtime.codec_support import structs_of as _structs_of
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
 from .shapes import PATHS as _PATHS
@@ -92,7 +93,7 @@ def encode_ecs(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_ecs_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of ECS.address → its columns."""
-    return [[_struct_or_none(x) for x in c]]
+    return [_structs_of(c)]
 
 
 def _cols_ecs_phone(c: list[Any]) -> list[list[Any]]:
@@ -483,7 +484,7 @@ def encode_intermediary(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_intermediary_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Intermediary.address → its columns."""
-    return [[_struct_or_none(x) for x in c]]
+    return [_structs_of(c)]
 
 
 ITEM_COLUMNS_INTERMEDIARY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -672,7 +673,7 @@ def encode_insured(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_insured_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Insured.address → its columns."""
-    return [[_struct_or_none(x) for x in c]]
+    return [_structs_of(c)]
 
 
 def _cols_insured_phone(c: list[Any]) -> list[list[Any]]:
@@ -1475,7 +1476,7 @@ def _cols_treaty_classes(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_layer(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.layer → its columns."""
-    return [[_struct_or_none(x) for x in c]]
+    return [_structs_of(c)]
 
 
 def _cols_treaty_reinstatement_rates(c: list[Any]) -> list[list[Any]]:
@@ -1485,12 +1486,12 @@ def _cols_treaty_reinstatement_rates(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_premium(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.premium → its columns."""
-    return [[_struct_or_none(x) for x in c]]
+    return [_structs_of(c)]
 
 
 def _cols_treaty_portfolio(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.portfolio → its columns."""
-    return [[_struct_or_none(x) for x in c]]
+    return [_structs_of(c)]
 
 
 ITEM_COLUMNS_TREATY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1907,7 +1908,7 @@ def encode_treaty_account(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_treaty_account_accounted(c: list[Any]) -> list[list[Any]]:
     """A batch's values of TreatyAccount.accounted → its columns."""
-    return [[_struct_or_none(x) for x in c]]
+    return [_structs_of(c)]
 
 
 ITEM_COLUMNS_TREATY_ACCOUNT: dict[str, tuple[tuple[str, ...], Any]] = {

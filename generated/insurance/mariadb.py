@@ -14,6 +14,7 @@ from typing import Any
 
 from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
+from assurdb.runtime.codec_support import parts_of as _parts_of
 from assurdb.runtime.codec_support import struct_of as _struct_of
 from assurdb.runtime.codec_support import sub as _sub
 from assurdb.runtime.codec_support import to_bool as _bool
@@ -151,7 +152,8 @@ def encode_ecs(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_ecs_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of ECS.address → its columns."""
-    return [[_sub(x, 'street') for x in c], [_sub(x, 'postcode') for x in c], [_sub(x, 'city') for x in c], [_sub(x, 'country') for x in c]]
+    p = _parts_of(c, ('street', 'postcode', 'city', 'country', ))
+    return [p[0], p[1], p[2], p[3]]
 
 
 def _cols_ecs_phone(c: list[Any]) -> list[list[Any]]:
@@ -511,7 +513,8 @@ def encode_intermediary(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_intermediary_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Intermediary.address → its columns."""
-    return [[_sub(x, 'street') for x in c], [_sub(x, 'postcode') for x in c], [_sub(x, 'city') for x in c], [_sub(x, 'country') for x in c]]
+    p = _parts_of(c, ('street', 'postcode', 'city', 'country', ))
+    return [p[0], p[1], p[2], p[3]]
 
 
 ITEM_COLUMNS_INTERMEDIARY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -689,7 +692,8 @@ def encode_insured(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_insured_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Insured.address → its columns."""
-    return [[_sub(x, 'street') for x in c], [_sub(x, 'postcode') for x in c], [_sub(x, 'city') for x in c], [_sub(x, 'country') for x in c]]
+    p = _parts_of(c, ('street', 'postcode', 'city', 'country', ))
+    return [p[0], p[1], p[2], p[3]]
 
 
 def _cols_insured_phone(c: list[Any]) -> list[list[Any]]:
@@ -1458,7 +1462,8 @@ def _cols_treaty_classes(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_layer(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.layer → its columns."""
-    return [[_sub(x, 'priority') for x in c], [_sub(x, 'limit') for x in c], [_sub(x, 'aad') for x in c], [_sub(x, 'aggregate_limit') for x in c], [_sub(x, 'terms') for x in c]]
+    p = _parts_of(c, ('priority', 'limit', 'aad', 'aggregate_limit', 'terms', ))
+    return [p[0], p[1], p[2], p[3], p[4]]
 
 
 def _cols_treaty_reinstatement_rates(c: list[Any]) -> list[list[Any]]:
@@ -1468,12 +1473,14 @@ def _cols_treaty_reinstatement_rates(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_premium(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.premium → its columns."""
-    return [[_sub(x, 'scheme') for x in c], [_sub(x, 'rate_pct') for x in c], [_sub(x, 'amount') for x in c]]
+    p = _parts_of(c, ('scheme', 'rate_pct', 'amount', ))
+    return [p[0], p[1], p[2]]
 
 
 def _cols_treaty_portfolio(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.portfolio → its columns."""
-    return [[_sub(x, 'premium_pct') for x in c], [_sub(x, 'loss_pct') for x in c]]
+    p = _parts_of(c, ('premium_pct', 'loss_pct', ))
+    return [p[0], p[1]]
 
 
 ITEM_COLUMNS_TREATY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1863,7 +1870,8 @@ def encode_treaty_account(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_treaty_account_accounted(c: list[Any]) -> list[list[Any]]:
     """A batch's values of TreatyAccount.accounted → its columns."""
-    return [[_sub(x, 'premium') for x in c], [_sub(x, 'commission') for x in c], [_sub(x, 'claims_paid') for x in c], [_sub(x, 'premium_portfolio') for x in c], [_sub(x, 'loss_portfolio') for x in c]]
+    p = _parts_of(c, ('premium', 'commission', 'claims_paid', 'premium_portfolio', 'loss_portfolio', ))
+    return [p[0], p[1], p[2], p[3], p[4]]
 
 
 ITEM_COLUMNS_TREATY_ACCOUNT: dict[str, tuple[tuple[str, ...], Any]] = {

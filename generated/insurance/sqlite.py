@@ -18,6 +18,7 @@ from assurdb.runtime.codec_support import i2d as _i2d
 from assurdb.runtime.codec_support import iso as _iso
 from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
+from assurdb.runtime.codec_support import parts_of as _parts_of
 from assurdb.runtime.codec_support import struct_of as _struct_of
 from assurdb.runtime.codec_support import sub as _sub
 from assurdb.runtime.codec_support import to_bool as _bool
@@ -158,7 +159,8 @@ def encode_ecs(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_ecs_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of ECS.address → its columns."""
-    return [[_sub(x, 'street') for x in c], [_sub(x, 'postcode') for x in c], [_sub(x, 'city') for x in c], [_sub(x, 'country') for x in c]]
+    p = _parts_of(c, ('street', 'postcode', 'city', 'country', ))
+    return [p[0], p[1], p[2], p[3]]
 
 
 def _cols_ecs_phone(c: list[Any]) -> list[list[Any]]:
@@ -524,7 +526,8 @@ def encode_intermediary(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_intermediary_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Intermediary.address → its columns."""
-    return [[_sub(x, 'street') for x in c], [_sub(x, 'postcode') for x in c], [_sub(x, 'city') for x in c], [_sub(x, 'country') for x in c]]
+    p = _parts_of(c, ('street', 'postcode', 'city', 'country', ))
+    return [p[0], p[1], p[2], p[3]]
 
 
 def _cols_intermediary_commission_rate(c: list[Any]) -> list[list[Any]]:
@@ -708,7 +711,8 @@ def encode_insured(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_insured_address(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Insured.address → its columns."""
-    return [[_sub(x, 'street') for x in c], [_sub(x, 'postcode') for x in c], [_sub(x, 'city') for x in c], [_sub(x, 'country') for x in c]]
+    p = _parts_of(c, ('street', 'postcode', 'city', 'country', ))
+    return [p[0], p[1], p[2], p[3]]
 
 
 def _cols_insured_birth_date(c: list[Any]) -> list[list[Any]]:
@@ -1712,7 +1716,8 @@ def _cols_treaty_lines(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_layer(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.layer → its columns."""
-    return [[_d2i(_sub(x, 'priority'), 2) for x in c], [_d2i(_sub(x, 'limit'), 2) for x in c], [_d2i(_sub(x, 'aad'), 2) for x in c], [_d2i(_sub(x, 'aggregate_limit'), 2) for x in c], [_sub(x, 'terms') for x in c]]
+    p = _parts_of(c, ('priority', 'limit', 'aad', 'aggregate_limit', 'terms', ))
+    return [[_d2i(x, 2) for x in p[0]], [_d2i(x, 2) for x in p[1]], [_d2i(x, 2) for x in p[2]], [_d2i(x, 2) for x in p[3]], p[4]]
 
 
 def _cols_treaty_reinstatement_rates(c: list[Any]) -> list[list[Any]]:
@@ -1722,7 +1727,8 @@ def _cols_treaty_reinstatement_rates(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_premium(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.premium → its columns."""
-    return [[_sub(x, 'scheme') for x in c], [_d2i(_sub(x, 'rate_pct'), 4) for x in c], [_d2i(_sub(x, 'amount'), 2) for x in c]]
+    p = _parts_of(c, ('scheme', 'rate_pct', 'amount', ))
+    return [p[0], [_d2i(x, 4) for x in p[1]], [_d2i(x, 2) for x in p[2]]]
 
 
 def _cols_treaty_commission_pct(c: list[Any]) -> list[list[Any]]:
@@ -1737,7 +1743,8 @@ def _cols_treaty_profit_commission_pct(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_portfolio(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.portfolio → its columns."""
-    return [[_d2i(_sub(x, 'premium_pct'), 2) for x in c], [_d2i(_sub(x, 'loss_pct'), 2) for x in c]]
+    p = _parts_of(c, ('premium_pct', 'loss_pct', ))
+    return [[_d2i(x, 2) for x in p[0]], [_d2i(x, 2) for x in p[1]]]
 
 
 ITEM_COLUMNS_TREATY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -2248,7 +2255,8 @@ def _cols_treaty_account_balance(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_account_accounted(c: list[Any]) -> list[list[Any]]:
     """A batch's values of TreatyAccount.accounted → its columns."""
-    return [[_d2i(_sub(x, 'premium'), 2) for x in c], [_d2i(_sub(x, 'commission'), 2) for x in c], [_d2i(_sub(x, 'claims_paid'), 2) for x in c], [_d2i(_sub(x, 'premium_portfolio'), 2) for x in c], [_d2i(_sub(x, 'loss_portfolio'), 2) for x in c]]
+    p = _parts_of(c, ('premium', 'commission', 'claims_paid', 'premium_portfolio', 'loss_portfolio', ))
+    return [[_d2i(x, 2) for x in p[0]], [_d2i(x, 2) for x in p[1]], [_d2i(x, 2) for x in p[2]], [_d2i(x, 2) for x in p[3]], [_d2i(x, 2) for x in p[4]]]
 
 
 ITEM_COLUMNS_TREATY_ACCOUNT: dict[str, tuple[tuple[str, ...], Any]] = {

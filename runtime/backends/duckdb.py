@@ -356,6 +356,34 @@ class DuckDBBackend(Backend):
             con.unregister(BATCH)
         return None
 
+    def select_frame(self, conn: Connection, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
+        """READ SELECTION as Arrow columns (``to_arrow_table``: no Python object per row), each
+        converted to the frame's dtype at once; decomposable and repetitive items go through the
+        same helpers as the row decoder. The frame is the one the rows would give (tested)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        assert isinstance(conn, DuckDBConnection)
+        table = conn.cur.sql(sql, params=list(params)).to_arrow_table()
+        data: dict[str, Any] = {}
+        for item in spec.item_list:
+            (name,), _spread = spec.item_columns[item.name]
+            values = table.column(name)
+            dtype = spec.dtypes.get(item.name, "object")
+            if item.decomposable:
+                data[item.name] = pd.Series(_structs(values, item.sub_items.names), dtype=object)
+            elif item.repetitive:  # an empty list for none, as the row decoder gives
+                data[item.name] = pd.Series([[] if v is None else v for v in values.to_pylist()], dtype=object)
+            elif dtype == "Int64":
+                data[item.name] = values.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+            elif dtype.startswith("datetime64"):
+                data[item.name] = values.to_pandas(date_as_object=False).astype(dtype)
+            elif dtype == "object":
+                data[item.name] = values.to_pandas().astype(object)
+            else:
+                data[item.name] = values.to_pandas().astype(dtype)
+        return pd.DataFrame(data, columns=list(spec.item_order))
+
     def _refusable(self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> bool:
         """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash.
 
@@ -420,3 +448,21 @@ def _disconnect(path: str) -> None:
             return
         del _INSTANCES[path]
         con.close()
+
+
+def _structs(values: Any, names: Sequence[str]) -> list[dict[str, Any] | None]:
+    """A STRUCT column as the row decoder gives it (``struct_in``): a dict of every sub-item, or
+    None where the struct or each of its sub-items is null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    combined = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if len(combined) == 0:
+        return []
+    children = [combined.field(n) for n in names]  # a null struct's children may hold anything: masked
+    every_null = children[0].is_null()
+    for child in children[1:]:
+        every_null = pc.and_(every_null, child.is_null())
+    none = pc.or_(pc.is_null(combined), every_null).to_pylist()
+    rows = zip(*(child.to_pylist() for child in children), strict=True)
+    return [None if n else dict(zip(names, row, strict=True)) for n, row in zip(none, rows, strict=True)]

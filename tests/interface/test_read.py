@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pandas.testing as pd_testing
 import pytest
 
 from assurdb import RC
@@ -156,3 +157,43 @@ def test_selection_dtypes_are_the_same_on_every_backend(admin: Any) -> None:
     assert dtypes["accounted_creation"] == "boolean"
     people = admin.read_selection("Insured", {}).batch
     assert people["phone"][0] == ["1", "2"] and people["address"][0]["city"] == "N"
+
+
+@pytest.mark.parametrize("backend", ["duckdb"])
+def test_a_columnar_selection_is_the_frame_rows_would_give(admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB answers READ SELECTION from Arrow columns: the same frame, dtypes and Python values
+    as decoding its rows one by one — every item shape, with nulls, and an empty selection."""
+    ok(admin.open_db([("Insured", 2), ("PRA", 2), ("Guaranty", 2), ("ExtCompany", 2), ("Treaty", 2)]))
+    ok(admin.write("Insured", insured(1, "A", birth_date=date(1960, 5, 4), phone=["1", "2"], address={"city": "N"})))
+    ok(admin.write("Insured", insured(2, "B")))  # every optional item empty
+    ok(admin.write("Insured", insured(3, "C", phone=[], address={"street": None, "city": None})))
+    policy(admin, 1, "P1", premium=Decimal("12.30"), guaranties=2)
+    ok(admin.write("ExtCompany", {"code": "RE1", "name": "RE ONE", "country": "DE", "kind": "reinsurer"}))
+    treaty = {
+        "code": "XL-1",
+        "underwriting_year": 2024,
+        "kind": "risk_xl",
+        "inception": date(2024, 1, 1),
+        "expiry": date(2024, 12, 31),
+        "classes": ["FIRE", "ENGI"],
+        "layer": {"priority": Decimal("150000.00"), "limit": Decimal("850000.00")},
+        "reinstatement_rates": [Decimal("100.00")],
+        "premium": {"scheme": "flat", "amount": Decimal("1000.00")},
+    }
+    reply = admin.write("Treaty", treaty)
+    assert reply.ok, reply
+    criteria = [("Insured", {}), ("PRA", {}), ("Guaranty", {}), ("Treaty", {}), ("Insured", {"code": 99})]
+    columnar = [admin.read_selection(rt, c).batch for rt, c in criteria]
+    monkeypatch.setattr(type(admin.backend), "select_frame", lambda *args: None)
+    by_rows = [admin.read_selection(rt, c).batch for rt, c in criteria]
+
+    def values(frame: Any) -> list[list[Any]]:
+        return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+    for ours, theirs in zip(columnar, by_rows, strict=True):
+        pd_testing.assert_frame_equal(ours, theirs, check_exact=True)
+        assert values(ours) == values(theirs)
+        assert [[type(v) for v in row] for row in values(ours)] == [[type(v) for v in row] for row in values(theirs)]
+    assert len(columnar[0]) == 3 and columnar[0]["phone"].tolist() == [["1", "2"], [], []]
+    assert columnar[0]["address"].tolist()[1:] == [None, None]
+    assert columnar[3]["layer"][0]["limit"] == Decimal("850000.00") and len(columnar[4]) == 0
