@@ -24,6 +24,7 @@ from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.model import Item
 from assurdb.metadb.physical import Column, PhysicalModel, table_name
+from assurdb.runtime.backends.base import file_advice
 from assurdb.runtime.backends.relational import RelationalBackend
 from assurdb.runtime.connection import Connection
 from assurdb.runtime.errors import BackendError
@@ -165,8 +166,16 @@ class SQLiteBackend(RelationalBackend):
         cx.exec_driver_sql("PRAGMA foreign_keys=ON")
         cx.rollback()
 
+    @classmethod
+    def failure_reason(cls, exc: BaseException) -> str:
+        return "database" if "unable to open database file" in str(exc) else "other"
+
+    @classmethod
+    def missing_database_advice(cls, url: str) -> str:
+        return file_advice(cls.database_file(url))
+
     def connect(self) -> Connection:
-        raw = self.engine.raw_connection()
+        raw = self.raw_connection()
         return SQLiteConnection(raw, raw.driver_connection, self.compiled.openings)
 
 
