@@ -80,6 +80,18 @@ def command(db_path: Path, insured: int, seed: int) -> None:
             s.close()
     finally:
         db.close()
+    _login(db_path)
+
+
+def _login(db_path: Path) -> None:
+    """How to come back to the demo database: its login and commands to try."""
+    url = f"sqlite:///{db_path}"
+    _title(f"Log in: user admin, password demo (the database is {db_path})")
+    click.echo(f"  assurdb report ratios --db {url} --user admin --password demo --period {YEAR} --by class")
+    html = "--format html -o production.html"
+    click.echo(f"  assurdb report production --db {url} --password demo --period {YEAR} {html}")
+    click.echo(f"  assurdb reserve --db {url} --password demo --basis incurred --rate 0.03")
+    click.echo(f"  or in Python: assurdb.connect({url!r}).login('admin', 'demo')")
 
 
 def _schema(db: Any) -> None:
@@ -97,7 +109,7 @@ def _schema(db: Any) -> None:
         path_types={n: p for n, p in data.path_types.items() if p.origin in names},
     )
     _title("The meta-database: schema insurance")
-    for line in summary(shown):
+    for line in summary(shown, items=False):  # assurdb schema show lists the items
         click.echo(line)
 
 
