@@ -8,6 +8,7 @@ from typing import TextIO
 import click
 
 from assurdb.domain.reports import FORMATS, GROUPINGS, REPORTS, Basis, Period, load_company, make_report, render
+from assurdb.domain.reports.page import item_labels
 from assurdb.facade import connect
 
 
@@ -68,11 +69,14 @@ def command(
     claims-activity    monthly claims activity by territory (III.2.8)
 
     Earned premium is pro rata temporis over the cover; claims, reserves and expenses come from
-    the journal (run ACCOUNT first).
+    the journal (run ACCOUNT first). --format html writes a standalone page: headers labelled as
+    the meta-database labels the items, ratios in percent, a bar chart (inline SVG).
     """
     kind = REPORTS[name]
     chosen = Period.parse(period)
     db = connect(url)
+    items = item_labels(db.data_schema)  # the meta-database's labels of the items (HTML headers)
+    where = db.backend.safe_url()
     try:
         session = db.login(user, password)
         try:
@@ -89,5 +93,10 @@ def command(
     finally:
         db.close()
     shown = basis or kind.default_basis.value
+    if fmt == "html":
+        grouped = f", by {by}" if by else ""
+        subtitle = f"{chosen.label}, {shown} basis{grouped} · thesis {kind.thesis} · {where}"
+        output.write(render(frame, fmt, title=kind.title, subtitle=subtitle, report=name, items=items))
+        return
     title = f"{kind.title} (thesis {kind.thesis}) - {chosen.label}, {shown} basis"
     output.write(render(frame, fmt, title=None if fmt == "csv" else title))
