@@ -7,6 +7,7 @@ from typing import TextIO
 
 import click
 
+from assurdb.cli.progress import Bars, quiet_option
 from assurdb.domain.reports import FORMATS, GROUPINGS, REPORTS, Basis, Period, load_company, make_report, render
 from assurdb.domain.reports.page import item_labels
 from assurdb.facade import connect
@@ -46,6 +47,7 @@ from assurdb.facade import connect
 @click.option(
     "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout)."
 )
+@quiet_option
 def command(
     name: str,
     url: str,
@@ -57,6 +59,7 @@ def command(
     as_of: dt.datetime | None,
     fmt: str,
     output: TextIO,
+    quiet: bool,
 ) -> None:
     """Print the report NAME (thesis chapter III), read through the interface.
 
@@ -80,14 +83,11 @@ def command(
     try:
         session = db.login(user, password)
         try:
-            frame = make_report(
-                load_company(session),
-                name,
-                chosen,
-                basis=basis,
-                by=by,
-                as_of=as_of.date() if as_of else None,
-            )
+            with Bars(quiet) as bars:
+                company = load_company(session, progress=bars)
+                bars.stage(f"making the report {name}")
+                frame = make_report(company, name, chosen, basis=basis, by=by, as_of=as_of.date() if as_of else None)
+                bars.stage(f"making the report {name}", 1)
         finally:
             session.close()
     finally:
