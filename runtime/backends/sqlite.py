@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -168,11 +169,15 @@ class SQLiteBackend(RelationalBackend):
 
     @classmethod
     def failure_reason(cls, exc: BaseException) -> str:
-        return "database" if "unable to open database file" in str(exc) else "other"
+        text = str(exc)
+        return "database" if "unable to open database file" in text or "not a database" in text else "other"
 
     @classmethod
     def missing_database_advice(cls, url: str) -> str:
-        return file_advice(cls.database_file(url))
+        path = cls.database_file(url)
+        if os.path.isfile(path):
+            return f"{path} is not a SQLite database file: name another file (a new one for assurdb init)"
+        return file_advice(path)
 
     def connect(self) -> Connection:
         raw = self.raw_connection()

@@ -77,6 +77,8 @@ CASES: dict[str, Case] = {
     "init in a folder that does not exist": lambda u, f: (
         ["init", f"sqlite:///{f}/no/such/dir/x.db"], 4, ("does not exist", "mkdir -p")),
     "init on a folder": lambda u, f: (["init", f"sqlite:///{f}"], 4, ("is a folder",)),
+    "a file that is not a database": lambda u, f: (
+        ["report", "ratios", "--db", f"sqlite:///{f}/bad.csv"], 4, ("not a SQLite database file",)),
     "duckdb in a folder that does not exist": lambda u, f: (
         ["init", f"duckdb:///{f}/no/such/x.duckdb"], 4, ("does not exist", "mkdir -p")),
     "not a URL": lambda u, f: (["init", "company.db"], 4, ("not a database URL", "sqlite:///")),
