@@ -129,7 +129,7 @@ def test_a_report_draws_its_bars_on_stderr_and_not_in_its_csv(
 
 
 @pytest.mark.parametrize("command", ["report", "reinsure", "reserve", "solvency", "demo", "generate", "copy", "dump",
-                                     "load", "migrate apply"])  # fmt: skip
+                                     "load", "migrate apply", "optimise"])  # fmt: skip
 def test_every_long_command_takes_quiet(command: str) -> None:
     result = CliRunner().invoke(main, [*command.split(), "--help"])
     assert result.exit_code == 0 and "--quiet" in result.output
