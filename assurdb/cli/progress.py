@@ -43,6 +43,10 @@ class Bars:
     def __call__(self, what: str, done: int, total: int) -> None:
         if not self.shown:
             return
+        if total <= 0:  # a stage with nothing to do draws no bar
+            if what != self._what:
+                self.finish()
+            return
         if self._bar is None or what != self._what:
             self.finish()
             self._bar = click.progressbar(

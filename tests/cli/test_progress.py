@@ -99,9 +99,10 @@ def test_bars_are_drawn_on_a_terminal_only_and_never_with_quiet(monkeypatch: pyt
     with Bars() as bars:
         for done in range(11):
             bars("reading", done, 10)
+        bars("nothing to do", 0, 0)
         bars.stage("writing")
     drawn = terminal.getvalue()
-    assert "reading" in drawn and "10/10" in drawn and "writing" in drawn
+    assert "reading" in drawn and "10/10" in drawn and "writing" in drawn and "nothing to do" not in drawn
     with Bars(quiet=True) as bars:
         bars("quiet", 1, 1)
     assert "quiet" not in terminal.getvalue()
