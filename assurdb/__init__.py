@@ -19,6 +19,7 @@ from assurdb.runtime.database import Database
 from assurdb.runtime.errors import (
     AuthenticationError,
     BackendError,
+    ConnectionFailedError,
     DatabaseExistsError,
     DatabaseLockedError,
     DatabaseNotFoundError,
@@ -26,6 +27,7 @@ from assurdb.runtime.errors import (
     NotAdministratorError,
     SchemaMismatchError,
     SchemaVersion,
+    ServerLoginError,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ __all__ = [
     "AssurdbError",
     "AuthenticationError",
     "BackendError",
+    "ConnectionFailedError",
     "Database",
     "DatabaseExistsError",
     "DatabaseLockedError",
@@ -62,6 +65,7 @@ __all__ = [
     "SchemaError",
     "SchemaMismatchError",
     "SchemaVersion",
+    "ServerLoginError",
     "Session",
     "Value",
     "__version__",

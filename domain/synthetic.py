@@ -57,6 +57,7 @@ from assurdb.domain.primitives.associations import Link
 from assurdb.domain.primitives.pra import add_months, next_period
 from assurdb.domain.primitives.support import held_modes
 from assurdb.metadb.contract import Mode, Session
+from assurdb.metadb.progress import Progress
 
 #: The record types the loader writes (opened once, in mode 2, for the whole load).
 RECORD_TYPES = (
@@ -183,9 +184,16 @@ def _money(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+#: Steps of a load before the batches of policies: organisation, accounts, program, insured.
+STEPS = 4
+
+
 class _Loader:
-    def __init__(self, session: Session, seed: int, insured: int, chunk: int) -> None:
+    def __init__(self, session: Session, seed: int, insured: int, chunk: int, progress: Progress | None) -> None:
         self.s = session
+        self.progress = progress
+        self.done = 0
+        self.steps = STEPS + -(-int(insured * 1.35) // chunk)  # about 1.35 policies per insured
         self.rng = random.Random(seed)
         self.report = LoadReport(seed, insured)
         self.insured_count = insured
@@ -202,6 +210,12 @@ class _Loader:
         if not result.ok:
             raise DomainError(f"synthetic company, {what}: {result!r}")
         return result
+
+    def step(self) -> None:
+        """One more step done (organisation, accounts, program, insured, then each batch of policies)."""
+        if self.progress is not None:
+            self.progress("loading the synthetic company", self.done, self.steps)
+        self.done += 1
 
     def _timed(self, step: str, work: Callable[[], object]) -> None:
         started = time.perf_counter()
@@ -457,8 +471,11 @@ class _Loader:
         for person, branch in zip(insured, homes, strict=True):
             for _ in range(rng.choices([1, 2, 3], weights=[70, 25, 5])[0]):
                 plans.append((person, branch))
+        self.steps = STEPS + -(-len(plans) // self.chunk)  # now that the batches are known
+        self.step()
         for start in range(0, len(plans), self.chunk):
             self._chunk(plans[start : start + self.chunk], start)
+            self.step()
 
     def _chunk(self, plans: list[tuple[dict[str, Any], dict[str, Any]]], offset: int) -> None:
         rng = self.rng
@@ -750,7 +767,9 @@ class _Loader:
             self.report.add("cancelled PRAs", 1)
 
 
-def load_synthetic_company(session: Session, *, seed: int = 1, insured: int = 3000, chunk: int = 800) -> LoadReport:
+def load_synthetic_company(
+    session: Session, *, seed: int = 1, insured: int = 3000, chunk: int = 800, progress: Progress | None = None
+) -> LoadReport:
     """Load a synthetic company (module docstring) into an empty insurance database.
 
     ``insured``: how many insured (about 1.35 policies each, with their history since 2019);
@@ -758,6 +777,7 @@ def load_synthetic_company(session: Session, *, seed: int = 1, insured: int = 30
     the session does not hold already) and gives them back afterwards.
     Raises :class:`~domain.errors.DomainError` if a primitive refuses (e.g. the database is not
     empty); answers a :class:`LoadReport` with the counts and the seconds of each step.
+    ``progress`` hears of each step and each batch of policies.
     """
     if insured < 1:
         raise DomainError("a synthetic company needs at least one insured")
@@ -766,11 +786,15 @@ def load_synthetic_company(session: Session, *, seed: int = 1, insured: int = 30
     opening = open_with_retry(session, missing) if missing else None
     if opening is not None and not opening.ok:
         raise DomainError(f"synthetic company: cannot open the record types: {opening.message}")
-    loader = _Loader(session, seed, insured, chunk)
+    loader = _Loader(session, seed, insured, chunk, progress)
     try:
+        loader.step()
         loader._timed("organisation", loader.organisation)
+        loader.step()
         loader._timed("accounts", loader.accounts)
+        loader.step()
         loader._timed("reinsurance program", loader.program)
+        loader.step()
         loader.production()
     finally:
         lowered = [(rt, held[rt]) for rt, _ in missing if rt in held]

@@ -42,6 +42,7 @@ import pandas as pd
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.engine.errors import EngineError
 from assurdb.metadb.contract import Mode, Session
+from assurdb.metadb.progress import Progress
 
 __all__ = ["StoredBusiness", "covered_by", "covering"]
 
@@ -105,7 +106,8 @@ def _day(value: dt.date | str | pd.Timestamp | None) -> pd.Timestamp | None:
 class StoredBusiness:
     """The frames of the business stored behind ``session`` (see the module docstring)."""
 
-    def __init__(self, session: Session, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, session: Session, *, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None) -> None:
+        """``progress`` hears of each record type read (of ``READ``), as it is first needed."""
         missing = [rt for rt in READ if rt not in session.schema.record_types]
         if missing:
             raise EngineError(
@@ -114,7 +116,9 @@ class StoredBusiness:
             )
         self.session = session
         self.timeout = timeout
+        self.progress = progress
         self._frames: dict[str, pd.DataFrame] = {}
+        self._read = 0
 
     # -- reading -------------------------------------------------------------------------------------
     def frame(self, rt: str) -> pd.DataFrame:
@@ -127,6 +131,9 @@ class StoredBusiness:
             if not read.ok or read.batch is None:
                 raise EngineError(f"cannot read {rt}: {read.message} (code {int(read.rc)})")
             self._frames[rt] = read.batch
+            self._read += 1
+            if self.progress is not None:
+                self.progress("reading the stored business", min(self._read, len(READ)), len(READ))
         return self._frames[rt].copy()
 
     def _classes(self) -> pd.DataFrame:

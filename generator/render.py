@@ -45,6 +45,7 @@ from assurdb.metadb.contract import CONTRACT_VERSION, Action
 from assurdb.metadb.meta import meta_schema, with_meta
 from assurdb.metadb.model import PathType, RecordType, Schema, named, to_plain
 from assurdb.metadb.physical import Table, junction_name, table_name, transform
+from assurdb.metadb.progress import Progress
 from assurdb.runtime.backends import ALL_BACKENDS, Backend, backend_class
 from assurdb.runtime.frames import DTYPES
 
@@ -263,12 +264,16 @@ def _backend_context(
 
 
 def render(
-    schema: Schema, backends: Sequence[str] = ALL_BACKENDS, *, meta_version: int | None = None
+    schema: Schema,
+    backends: Sequence[str] = ALL_BACKENDS,
+    *,
+    meta_version: int | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, str]:
     """Every file of the interface package of ``schema``, by path relative to the package folder.
 
     ``meta_version``: an earlier meta-schema than the current one (to read a database created
-    with it, while it is upgraded).
+    with it, while it is upgraded). ``progress`` hears of each file rendered.
     """
     classes = [backend_class(name) for name in backends]
     full = with_meta(schema, meta_version)
@@ -293,6 +298,16 @@ def render(
         return env.get_template("header.j2").render({**base, **extra}).rstrip("\n")
 
     files: dict[str, str] = {}
+    total = 5 + len(RT_ACTIONS) + len(PT_ACTIONS) + len(classes)
+    what = f"generating {schema.name} v{schema.version}"
+
+    def rendered(filename: str, text: str) -> None:
+        files[filename] = text
+        if progress is not None:
+            progress(what, len(files), total)
+
+    if progress is not None:
+        progress(what, 0, total)
     shared = {
         **base,
         "header": header(),
@@ -310,7 +325,7 @@ def render(
         ("shapes.py", "shapes.py.j2"),
         ("router.py", "router.py.j2"),
     ):
-        files[filename] = _format(env.get_template(template).render(shared), template)
+        rendered(filename, _format(env.get_template(template).render(shared), template))
     for module in RT_ACTIONS + PT_ACTIONS:
         params, call, codes = _ACTION_SHAPES[module]
         per_rt = module in RT_ACTIONS
@@ -326,12 +341,12 @@ def render(
             "call": call,
             "elements": rts if per_rt else pts,
         }
-        files[f"{module}.py"] = _format(env.get_template("action.py.j2").render(context), f"action.py.j2 ({module})")
+        rendered(f"{module}.py", _format(env.get_template("action.py.j2").render(context), f"action.py.j2 ({module})"))
     for backend in classes:
         context = {**base, **_backend_context(full, backend, rts, pts)}
         context["header"] = header(for_dbms=f" for {backend.name}")
         text = env.get_template("backend.py.j2").render(context)
-        files[f"{backend.name}.py"] = _format(text, f"backend.py.j2 ({backend.name})")
+        rendered(f"{backend.name}.py", _format(text, f"backend.py.j2 ({backend.name})"))
     return dict(sorted(files.items()))
 
 

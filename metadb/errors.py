@@ -42,5 +42,8 @@ class SchemaError(MetaDBError):
 
     def __init__(self, problems: list[SchemaProblem]) -> None:
         self.problems = list(problems)
+        if len(self.problems) == 1:  # one problem, one line (file:line: element: message)
+            super().__init__(f"schema {self.problems[0]}")
+            return
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} error(s) in schema:\n{lines}")

@@ -29,6 +29,31 @@ class AuthenticationError(BackendError):
         super().__init__(f"login refused for user {user!r}: unknown user, wrong password or inactive")
 
 
+class ConnectionFailedError(BackendError):
+    """The DBMS could not be reached, or refused the connection, before any session existed.
+
+    ``reason`` says which: ``server`` (nothing answers at the URL's address), ``database`` (the
+    server, or the file system, has no such database or folder), ``login`` (the DBMS refused the
+    URL's account: :class:`ServerLoginError`), ``other``. ``detail`` is what the driver said, on one
+    line; ``advice`` what to do. The message is one line: the command line prints it as it is.
+    """
+
+    def __init__(self, url: str, reason: str, detail: str, advice: str) -> None:
+        self.url, self.reason, self.detail, self.advice = url, reason, one_line(detail), advice
+        super().__init__(f"cannot connect to {url}: {self.detail}; {advice}")
+
+
+class ServerLoginError(ConnectionFailedError):
+    """The DBMS refused the account (user or password) of the URL; exits as a refused login."""
+
+    exit_code: ClassVar[int] = 3
+
+
+def one_line(text: str) -> str:
+    """A driver's message on one line: whitespace runs (newlines, tabs) become one space."""
+    return " ".join(str(text).split())
+
+
 class DatabaseLockedError(BackendError):
     """A DuckDB file is held by another process (``pid`` when DuckDB names it)."""
 

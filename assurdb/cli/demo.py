@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from assurdb.cli.progress import Bars, quiet_option
 from assurdb.cli.schema import summary
 from assurdb.facade import create
 from assurdb.metadb.contract import RC, Mode, Reply, explain
@@ -58,8 +59,12 @@ def _title(text: str) -> None:
 )
 @click.option("--insured", default=1000, show_default=True, help="Size of the synthetic company (insured).")
 @click.option("--seed", default=1, show_default=True, help="Seed of the synthetic company.")
-def command(db_path: Path, insured: int, seed: int) -> None:
-    """Create a demo company database on SQLite and run the interface, primitives and reports."""
+@quiet_option
+def command(db_path: Path, insured: int, seed: int, quiet: bool) -> None:
+    """Create a demo company database on SQLite and run the interface, primitives and reports.
+
+    It ends with how to log in to it (user admin, password demo) and commands to try.
+    """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm", "-openings", "-openings-wal", "-openings-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -67,19 +72,33 @@ def command(db_path: Path, insured: int, seed: int) -> None:
     try:
         _schema(db)
         s = db.login("admin", "demo")
+        bars = Bars(quiet)  # on stderr, a terminal only: the demo's story is on stdout
         try:
-            _company(s, insured, seed, db_path)
+            _company(s, insured, seed, db_path, bars)
             _interface(s)
             _primitives(s)
-            _accounting(s)
-            _reports(s)
-            _reinsure(s)
-            _reserves(s)
-            _solvency(s)
+            _accounting(s, bars)
+            _reports(s, bars)
+            _reinsure(s, bars)
+            _reserves(s, bars)
+            _solvency(s, bars)
         finally:
+            bars.finish()
             s.close()
     finally:
         db.close()
+    _login(db_path)
+
+
+def _login(db_path: Path) -> None:
+    """How to come back to the demo database: its login and commands to try."""
+    url = f"sqlite:///{db_path}"
+    _title(f"Log in: user admin, password demo (the database is {db_path})")
+    click.echo(f"  assurdb report ratios --db {url} --user admin --password demo --period {YEAR} --by class")
+    html = "--format html -o production.html"
+    click.echo(f"  assurdb report production --db {url} --password demo --period {YEAR} {html}")
+    click.echo(f"  assurdb reserve --db {url} --password demo --basis incurred --rate 0.03")
+    click.echo(f"  or in Python: assurdb.connect({url!r}).login('admin', 'demo')")
 
 
 def _schema(db: Any) -> None:
@@ -97,16 +116,17 @@ def _schema(db: Any) -> None:
         path_types={n: p for n, p in data.path_types.items() if p.origin in names},
     )
     _title("The meta-database: schema insurance")
-    for line in summary(shown):
+    for line in summary(shown, items=False):  # assurdb schema show lists the items
         click.echo(line)
 
 
-def _company(s: Any, insured: int, seed: int, db_path: Path) -> None:
+def _company(s: Any, insured: int, seed: int, db_path: Path, bars: Bars) -> None:
     from assurdb.domain.synthetic import load_synthetic_company
 
     _title(f"A synthetic company (seed {seed}), loaded through the primitives into {db_path}")
     start = time.perf_counter()
-    report = load_synthetic_company(s, seed=seed, insured=insured)
+    report = load_synthetic_company(s, seed=seed, insured=insured, progress=bars)
+    bars.finish()
     counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
     click.echo(f"  {counts}")
     click.echo(f"  loaded in {time.perf_counter() - start:.1f} s")
@@ -246,21 +266,23 @@ def _primitives(s: Any) -> None:
     _show("CREATE LOSS on 01/01/2027 (no contract in force)", late)
 
 
-def _accounting(s: Any) -> None:
+def _accounting(s: Any, bars: Bars) -> None:
     from assurdb.domain.accounting import account_all
 
     _title(f"ACCOUNT everything not yet accounted, as at 31/12/{YEAR} (balanced journals, gapless numbers)")
     start = time.perf_counter()
     at = date(int(YEAR), 12, 31)
-    done = account_all(s, writing_date=at, payment_date=at)
+    done = account_all(s, writing_date=at, payment_date=at, progress=bars)
+    bars.finish()
     _show(f"ACCOUNT {len(done.journals)} journal(s)", done)
     click.echo(f"  in {time.perf_counter() - start:.1f} s")
 
 
-def _reports(s: Any) -> None:
+def _reports(s: Any, bars: Bars) -> None:
     from assurdb.domain.reports import load_company, make_report, render
 
-    company = load_company(s)
+    company = load_company(s, progress=bars)
+    bars.finish()
     # Losses: accident-year basis (everything was accounted at one date, so the calendar year
     # would hold every payment since 2019); production and transactions: calendar year.
     for name, basis in (("ratios", "accident"), ("production", "calendar"), ("transactions", "calendar")):
@@ -268,7 +290,7 @@ def _reports(s: Any) -> None:
         click.echo(render(make_report(company, name, YEAR, basis=basis)).rstrip())
 
 
-def _reinsure(s: Any) -> None:
+def _reinsure(s: Any, bars: Bars) -> None:
     from assurdb.engine.errors import EngineError
     from assurdb.engine.reinsure import record, reinsure
     from assurdb.engine.stored import StoredBusiness
@@ -276,9 +298,12 @@ def _reinsure(s: Any) -> None:
     _title(f"The {YEAR} reinsurance program on the stored business (assurdb reinsure --year {YEAR})")
     start = time.perf_counter()
     try:
-        result = reinsure(StoredBusiness(s), int(YEAR))
+        result = reinsure(StoredBusiness(s, progress=bars), int(YEAR))
+        bars.stage("writing back and posting the accounts")
         done = record(s, result, writing_date=date(int(YEAR), 12, 31))
+        bars.finish()
     except EngineError as error:
+        bars.finish()
         click.echo(f"  {error}")
         return
 
@@ -299,7 +324,7 @@ def _reinsure(s: Any) -> None:
     click.echo(f"  run again: {changed} occurrence(s) written, {len(again.accounted.journals)} journal(s)")
 
 
-def _reserves(s: Any) -> None:
+def _reserves(s: Any, bars: Bars) -> None:
     from assurdb.cli.reserve import render_table
     from assurdb.engine.errors import EngineError
     from assurdb.engine.reserving.stored import reserve
@@ -308,15 +333,17 @@ def _reserves(s: Any) -> None:
     _title("Claims reserves from the stored loss movements: incurred, gross and net (assurdb reserve)")
     start = time.perf_counter()
     try:
-        result = reserve(StoredBusiness(s), basis="incurred", rate=0.03)
+        result = reserve(StoredBusiness(s, progress=bars), basis="incurred", rate=0.03)
+        bars.finish()
     except EngineError as error:  # a company too small to develop a triangle says so
+        bars.finish()
         click.echo(f"  {error}")
         return
     render_table(result, sys.stdout)
     click.echo(f"  in {time.perf_counter() - start:.1f} s (Best Estimate at a flat 3 %)")
 
 
-def _solvency(s: Any) -> None:
+def _solvency(s: Any, bars: Bars) -> None:
     from assurdb.cli.solvency import render_table
     from assurdb.engine.capital import solvency
     from assurdb.engine.errors import EngineError
@@ -325,8 +352,10 @@ def _solvency(s: Any) -> None:
     _title("Solvency II premium and reserve risk, gross and net of the stored program (assurdb solvency)")
     start = time.perf_counter()
     try:
-        result = solvency(StoredBusiness(s), rate=0.03)
+        result = solvency(StoredBusiness(s, progress=bars), rate=0.03)
+        bars.finish()
     except EngineError as error:
+        bars.finish()
         click.echo(f"  {error}")
         return
     render_table(result, sys.stdout)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from assurdb.cli.progress import Bars, quiet_option
 from assurdb.generator.render import diff, render, shipped_root, write
 from assurdb.metadb.loader import builtin_names, load_schema
 from assurdb.runtime.backends import ALL_BACKENDS
@@ -31,7 +32,8 @@ SHIPPED = ("insurance",)
     help="DBMS to generate for (repeat; default: all four).",
 )
 @click.option("--check", is_flag=True, help="Compare with the files on disk; print the diff and exit 1 if stale.")
-def command(schema_file: str | None, out: Path | None, dbms_list: tuple[str, ...], check: bool) -> None:
+@quiet_option
+def command(schema_file: str | None, out: Path | None, dbms_list: tuple[str, ...], check: bool, quiet: bool) -> None:
     """Generate the access interface of SCHEMA_FILE as a Python package in --out.
 
     Without SCHEMA_FILE: assurdb's own interfaces (assurdb.generated.insurance), as `make generate`.
@@ -51,7 +53,8 @@ def command(schema_file: str | None, out: Path | None, dbms_list: tuple[str, ...
     stale = False
     for source, folder in jobs:
         schema = load_schema(source)
-        files = render(schema, targets)
+        with Bars(quiet) as bars:
+            files = render(schema, targets, progress=bars)
         if check:
             changes = diff(files, folder, shown=str(folder))
             if changes:

@@ -9,6 +9,7 @@ import click
 
 from assurdb.facade import create, find_interface
 from assurdb.metadb.loader import builtin_names
+from assurdb.runtime.errors import BackendError
 
 
 @click.command("init")
@@ -42,15 +43,16 @@ def command(url: str, schema: str | None, interface: str | None, app_dir: Path, 
     shipped = schema is None or schema in builtin_names()
     if schema is not None and not shipped:
         if not Path(schema).is_file():
-            raise click.UsageError(f"--schema {schema}: neither a schema assurdb ships nor a file")
+            shipped_names = ", ".join(sorted(builtin_names()))
+            raise BackendError(f"--schema {schema}: neither a schema assurdb ships ({shipped_names}) nor a schema file")
         interface, schema = find_interface(schema, app_dir), None
     db = create(url, schema=schema, admin_password=admin_password, interface=interface)
     try:
-        built = db.interface
+        built, data = db.interface, db.data_schema  # the schema's own, without the meta-schema's
         click.echo(
-            f"created a {built.name} v{built.version} database through {built.package} on {db.dbms}: "
-            f"{len(db.schema.record_types)} record types (the meta-database's included), "
-            f"{len(db.schema.path_types)} path types; user 'admin' can log in"
+            f"created the {built.name} v{built.version} database through {built.package} on {db.dbms}: "
+            f"{len(data.record_types)} record types, {len(data.path_types)} path types, and its "
+            f"meta-database; user 'admin' can log in (e.g. assurdb report ratios --db {db.backend.safe_url()})"
         )
     finally:
         db.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from assurdb.cli.options import database, login
+from assurdb.cli.progress import Bars, quiet_option
 
 
 @click.group("migrate")
@@ -42,7 +43,10 @@ def plan(url: str, user: str, password: str, schema_file: str | None, allow_data
 @click.argument("schema_file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--allow-data-loss", is_flag=True, help="Go on when changes lose data (dropped items, rows, links).")
 @click.option("--sql", is_flag=True, help="Print the SQL script instead of running it (nothing changes).")
-def apply(url: str, user: str, password: str, schema_file: str | None, allow_data_loss: bool, sql: bool) -> None:
+@quiet_option
+def apply(
+    url: str, user: str, password: str, schema_file: str | None, allow_data_loss: bool, sql: bool, quiet: bool
+) -> None:
     """Apply the plan to the database (an administrator's login; nobody may hold an opening).
 
     One transaction where the DBMS allows it; on MariaDB, whose DDL commits by itself, running the
@@ -53,7 +57,10 @@ def apply(url: str, user: str, password: str, schema_file: str | None, allow_dat
     if sql:
         click.echo(migrate_sql(url, schema_file), nl=False)
         return
-    report = migrate_apply(url, schema_file, user=user, password=password, allow_data_loss=allow_data_loss)
+    with Bars(quiet) as bars:
+        report = migrate_apply(
+            url, schema_file, user=user, password=password, allow_data_loss=allow_data_loss, progress=bars
+        )
     click.echo(report.text())
     if not report.applied:
         raise SystemExit(1 if report.refusals else 0)

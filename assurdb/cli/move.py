@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from assurdb.cli.options import database, login
+from assurdb.cli.progress import quiet_option
 
 
 class _Progress:
@@ -33,6 +34,11 @@ class _Progress:
             click.echo(f"  {name:<28} {total:>10,} in {elapsed:7.1f} s", err=True)
 
 
+def _progress(quiet: bool) -> _Progress | None:
+    """The progress of a move on stderr, or none (``--quiet``)."""
+    return None if quiet else _Progress()
+
+
 def _verdict(comparison: object, what: str) -> None:
     from assurdb.migrations import Comparison
 
@@ -48,7 +54,8 @@ def _verdict(comparison: object, what: str) -> None:
 @click.argument("target")
 @login
 @click.option("--resume", is_flag=True, help="Continue a copy that was interrupted (units already there are skipped).")
-def copy_command(source: str, target: str, user: str, password: str, resume: bool) -> None:
+@quiet_option
+def copy_command(source: str, target: str, user: str, password: str, resume: bool, quiet: bool) -> None:
     """Copy the database at SOURCE into a new database at TARGET, on any DBMS.
 
     Every article, link, user (with its password hash), permission and the schema's history move;
@@ -57,19 +64,20 @@ def copy_command(source: str, target: str, user: str, password: str, resume: boo
     """
     from assurdb.migrations import copy
 
-    _verdict(copy(source, target, user=user, password=password, resume=resume, progress=_Progress()), "copied")
+    _verdict(copy(source, target, user=user, password=password, resume=resume, progress=_progress(quiet)), "copied")
 
 
 @click.command("dump")
 @database
 @login
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def dump_command(url: str, user: str, password: str, folder: Path) -> None:
+@quiet_option
+def dump_command(url: str, user: str, password: str, folder: Path, quiet: bool) -> None:
     """Write the database into FOLDER: a Parquet file per record type and N-N path, the users,
     the schema file it holds, and a manifest of counts and checksums (an administrator's login)."""
     from assurdb.migrations import dump
 
-    manifest = dump(url, folder, user=user, password=password, progress=_Progress())
+    manifest = dump(url, folder, user=user, password=password, progress=_progress(quiet))
     click.echo(f"wrote {manifest.parent} ({manifest.name} lists the files, their counts and checksums)")
 
 
@@ -77,9 +85,10 @@ def dump_command(url: str, user: str, password: str, folder: Path) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @database
 @click.option("--resume", is_flag=True, help="Continue a load that was interrupted.")
-def load_command(folder: Path, url: str, resume: bool) -> None:
+@quiet_option
+def load_command(folder: Path, url: str, resume: bool, quiet: bool) -> None:
     """Create the database at --db from a dump in FOLDER, its users included, and compare every
     count and checksum with the dump's manifest (exit status 1 when any differs)."""
     from assurdb.migrations import load
 
-    _verdict(load(folder, url, resume=resume, progress=_Progress()), "loaded")
+    _verdict(load(folder, url, resume=resume, progress=_progress(quiet)), "loaded")

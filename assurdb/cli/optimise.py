@@ -34,6 +34,7 @@ from assurdb.cli.options import (
     password_or_prompt,
     write_rows,
 )
+from assurdb.cli.progress import Bars, quiet_option
 
 if TYPE_CHECKING:
     import numpy as np
@@ -182,12 +183,16 @@ class _Source:
     notes: tuple[str, ...] = ()
 
 
-def _from_db(url: str, user: str, password: str | None, klass: str | None, as_of: dt.datetime | None) -> _Source:
+def _from_db(
+    url: str, user: str, password: str | None, klass: str | None, as_of: dt.datetime | None, quiet: bool = False
+) -> _Source:
     from assurdb.engine.optimise.stored import stored_portfolio
     from assurdb.engine.stored import StoredBusiness
 
-    with logged_in(url, user, password_or_prompt(password)) as session:
-        stored = stored_portfolio(StoredBusiness(session), klass, as_of=None if as_of is None else as_of.date())
+    with logged_in(url, user, password_or_prompt(password)) as session, Bars(quiet) as bars:
+        stored = stored_portfolio(
+            StoredBusiness(session, progress=bars), klass, as_of=None if as_of is None else as_of.date()
+        )
     day = stored.as_of.date().isoformat()
     notes = []
     if stored.left_out:
@@ -620,6 +625,7 @@ def _given(ctx: click.Context, name: str) -> bool:
     "--fac-commission", type=float, default=0.12, show_default=True, help="Commission of facultative placements."
 )
 @output
+@quiet_option
 def command(
     url: str | None,
     user: str,
@@ -647,6 +653,7 @@ def command(
     fac_commission: float,
     fmt: str,
     output: TextIO,
+    quiet: bool,
 ) -> None:
     """Optimise the surplus retention by the scenario method (help: :data:`_HELP`)."""
     ctx = click.get_current_context()
@@ -679,7 +686,7 @@ def command(
 
         if use_db:
             assert url is not None
-            source = _from_db(url, user, password, klass, as_of)
+            source = _from_db(url, user, password, klass, as_of, quiet)
         else:
             source = _from_file(seed, csv, valuation_year, currency)
         data = source.data

@@ -8,6 +8,7 @@ from typing import Any, TextIO
 import click
 
 from assurdb.cli.options import database, logged_in, login, output, write_rows
+from assurdb.cli.progress import Bars, quiet_option
 
 VIEWS = ("summary", "accounts", "recoveries", "cessions")
 
@@ -77,6 +78,7 @@ def render_table(result: Any, view: str, recorded: Any, out: TextIO) -> None:
 @click.option("--show", type=click.Choice(VIEWS), default="summary", show_default=True, help="What to print.")
 @click.option("--dry-run", is_flag=True, help="Compute and print; write nothing back and post nothing.")
 @output
+@quiet_option
 def command(
     url: str,
     user: str,
@@ -87,6 +89,7 @@ def command(
     dry_run: bool,
     fmt: str,
     output: TextIO,
+    quiet: bool,
 ) -> None:
     """Apply the stored reinsurance program of an underwriting year to the stored business:
     proportional treaties per guaranty, excess of loss per loss or event, stop loss on the year, in
@@ -97,9 +100,14 @@ def command(
     from assurdb.engine.reinsure import record, reinsure
     from assurdb.engine.stored import StoredBusiness
 
-    with logged_in(url, user, password) as session:
-        result = reinsure(StoredBusiness(session), year, as_of=as_of.date() if as_of is not None else None)
-        recorded = None if dry_run else record(session, result)
+    with logged_in(url, user, password) as session, Bars(quiet) as bars:
+        stored = StoredBusiness(session, progress=bars)
+        result = reinsure(stored, year, as_of=as_of.date() if as_of is not None else None)
+        recorded = None
+        if not dry_run:
+            bars.stage("writing back and posting the accounts")
+            recorded = record(session, result)
+            bars.stage("writing back and posting the accounts", 1)
     if fmt == "table":
         render_table(result, show, recorded, output)
         return

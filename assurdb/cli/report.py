@@ -7,7 +7,9 @@ from typing import TextIO
 
 import click
 
+from assurdb.cli.progress import Bars, quiet_option
 from assurdb.domain.reports import FORMATS, GROUPINGS, REPORTS, Basis, Period, load_company, make_report, render
+from assurdb.domain.reports.page import item_labels
 from assurdb.facade import connect
 
 
@@ -45,6 +47,7 @@ from assurdb.facade import connect
 @click.option(
     "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout)."
 )
+@quiet_option
 def command(
     name: str,
     url: str,
@@ -56,6 +59,7 @@ def command(
     as_of: dt.datetime | None,
     fmt: str,
     output: TextIO,
+    quiet: bool,
 ) -> None:
     """Print the report NAME (thesis chapter III), read through the interface.
 
@@ -68,26 +72,31 @@ def command(
     claims-activity    monthly claims activity by territory (III.2.8)
 
     Earned premium is pro rata temporis over the cover; claims, reserves and expenses come from
-    the journal (run ACCOUNT first).
+    the journal (run ACCOUNT first). --format html writes a standalone page: headers labelled as
+    the meta-database labels the items, ratios in percent, a bar chart (inline SVG).
     """
     kind = REPORTS[name]
     chosen = Period.parse(period)
     db = connect(url)
+    items = item_labels(db.data_schema)  # the meta-database's labels of the items (HTML headers)
+    where = db.backend.safe_url()
     try:
         session = db.login(user, password)
         try:
-            frame = make_report(
-                load_company(session),
-                name,
-                chosen,
-                basis=basis,
-                by=by,
-                as_of=as_of.date() if as_of else None,
-            )
+            with Bars(quiet) as bars:
+                company = load_company(session, progress=bars)
+                bars.stage(f"making the report {name}")
+                frame = make_report(company, name, chosen, basis=basis, by=by, as_of=as_of.date() if as_of else None)
+                bars.stage(f"making the report {name}", 1)
         finally:
             session.close()
     finally:
         db.close()
     shown = basis or kind.default_basis.value
+    if fmt == "html":
+        grouped = f", by {by}" if by else ""
+        subtitle = f"{chosen.label}, {shown} basis{grouped} · thesis {kind.thesis} · {where}"
+        output.write(render(frame, fmt, title=kind.title, subtitle=subtitle, report=name, items=items))
+        return
     title = f"{kind.title} (thesis {kind.thesis}) - {chosen.label}, {shown} basis"
     output.write(render(frame, fmt, title=None if fmt == "csv" else title))

@@ -8,6 +8,7 @@ from typing import Any, TextIO
 import click
 
 from assurdb.cli.options import database, discounting, logged_in, login, output, read_curve, write_rows
+from assurdb.cli.progress import Bars, quiet_option
 
 
 def _money(value: float) -> float:
@@ -86,6 +87,7 @@ def render_table(result: Any, out: TextIO) -> None:
 )
 @discounting
 @output
+@quiet_option
 def command(
     url: str,
     user: str,
@@ -97,6 +99,7 @@ def command(
     curve: str | None,
     fmt: str,
     output: TextIO,
+    quiet: bool,
 ) -> None:
     """Claims reserves from the stored loss movements: triangles by accident period, gross and net of
     the stored reinsurance (proportional treaties and per-risk excess of loss), chain ladder with
@@ -109,9 +112,9 @@ def command(
     from assurdb.engine.stored import StoredBusiness
 
     spot = read_curve(rate, curve)
-    with logged_in(url, user, password) as session:
+    with logged_in(url, user, password) as session, Bars(quiet) as bars:
         result = reserve(
-            StoredBusiness(session),
+            StoredBusiness(session, progress=bars),
             basis=basis,  # type: ignore[arg-type]
             grain=grain,  # type: ignore[arg-type]
             as_of=as_of.date() if as_of is not None else None,

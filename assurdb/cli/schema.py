@@ -16,7 +16,7 @@ import click
 from assurdb.metadb.diagram import FLAG_LEGEND, path_summary, to_dot
 from assurdb.metadb.errors import SchemaError
 from assurdb.metadb.loader import load_schema
-from assurdb.metadb.model import Schema
+from assurdb.metadb.model import RecordType, Schema
 
 #: The schema commands use when none is named.
 DEFAULT_SCHEMA = "insurance"
@@ -51,8 +51,23 @@ def item_count(schema: Schema) -> int:
     return sum(len(rt.items) for rt in schema.record_types.values())
 
 
-def summary(schema: Schema) -> list[str]:
-    """``assurdb schema show``'s lines: record types, path types, totals."""
+def item_lines(rt: RecordType) -> list[str]:
+    """One record type's items: name, type and length, mandatory, the keys that hold it, label."""
+    keys: dict[str, list[str]] = {}
+    for key in sorted(rt.keys, key=lambda k: (not k.identifying, k.name)):
+        for name in key.items:
+            keys.setdefault(name, []).append("identifier" if key.identifying else key.name)
+    rows = [("item", "type", "mandatory", "keys", "label")]
+    for item in rt.items:
+        flags = "yes" if item.mandatory or item.identifying else "-"
+        origin = f" (from path {item.path})" if item.path else ""
+        rows.append((item.name, item.shape, flags, ", ".join(keys.get(item.name, [])) or "-", item.title + origin))
+    return [f"  {rt.name}" + (f": {rt.label}" if rt.label else ""), *table(rows, indent="    ")]
+
+
+def summary(schema: Schema, *, items: bool = True) -> list[str]:
+    """``assurdb schema show``'s lines: record types, their items (unless ``items`` is false), path
+    types, totals."""
     title = f"Schema {schema.name} v{schema.version}" + (f": {schema.label}" if schema.label else "")
     lines = [title, f"Source: {schema.source}", f"Fingerprint: {schema.fingerprint}", ""]
     rts = sorted(schema.record_types.values(), key=lambda r: r.name)
@@ -60,14 +75,19 @@ def summary(schema: Schema) -> list[str]:
     rows = [("name", "items", "articles", "identifier", "secondary keys")]
     for rt in rts:
         from_paths = sum(1 for i in rt.items if i.path)
-        items = f"{len(rt.items)}" + (f" ({from_paths} from paths)" if from_paths else "")
+        counted = f"{len(rt.items)}" + (f" ({from_paths} from paths)" if from_paths else "")
         keys = "; ".join(
             f"{k.name} ({', '.join(k.items)})" for k in sorted(rt.keys, key=lambda k: k.name) if not k.identifying
         )
         count = number(schema.statistics[rt.name].count) if rt.name in schema.statistics else "-"
-        rows.append((rt.name, items, count, ", ".join(rt.identifier_items), keys or "-"))
+        rows.append((rt.name, counted, count, ", ".join(rt.identifier_items), keys or "-"))
     lines += table(rows, right=(2,))
     lines.append("")
+    if items:
+        lines.append("Items (type and length, mandatory, the access keys holding them, label):")
+        for rt in rts:
+            lines += item_lines(rt)
+        lines.append("")
     paths = sorted(schema.path_types.values(), key=lambda p: p.name)
     lines.append(f"Path types ({len(paths)}):")
     rows = [("name", "origin -> target", "class and flags", "sort", "inverse")]
@@ -88,12 +108,14 @@ def command() -> None:
 
 @command.command()
 @click.argument("schema_name", metavar="[NAME_OR_FILE]", default=DEFAULT_SCHEMA, required=False)
-def show(schema_name: str) -> None:
-    """Summarise a schema: record types with items, identifiers and keys; path types with class and flags.
+@click.option("--items/--no-items", default=True, show_default=True, help="List each record type's items.")
+def show(schema_name: str, items: bool) -> None:
+    """Summarise a schema: record types with identifiers and keys, each one's items (name, type and
+    length, mandatory, keys, label), path types with class and flags.
 
     NAME_OR_FILE is a built-in schema (insurance, meta) or a schema file; default insurance.
     """
-    for line in summary(load_schema(schema_name)):
+    for line in summary(load_schema(schema_name), items=items):
         click.echo(line)
 
 
@@ -121,7 +143,8 @@ def render(dot_text: str, fmt: str) -> bytes:
     executable = shutil.which("dot")
     if executable is None:
         raise click.ClickException(
-            f"rendering {fmt.upper()} needs Graphviz's `dot` program, not found on PATH. {INSTALL_GRAPHVIZ}"
+            f"Graphviz is a prerequisite of rendering {fmt.upper()}: its `dot` program is not on the PATH. "
+            f"{INSTALL_GRAPHVIZ}"
         )
     try:
         done = subprocess.run(
@@ -158,6 +181,10 @@ def diagram(schema_name: str, output: Path | None, fmt: str | None) -> None:
 
     Edges go from origin to target with crow's-foot ends and a label "name / class flags"
     (T! every target needs its origin, O+ every origin needs a target, id identifying).
+
+    Prerequisite for SVG and PNG: Graphviz's dot program on the PATH (Debian/Ubuntu: apt-get
+    install graphviz; macOS: brew install graphviz; https://graphviz.org/download/). DOT text
+    (--format dot, the default without -o) needs nothing.
     """
     schema = load_schema(schema_name)
     if fmt is None:

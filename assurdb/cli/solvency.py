@@ -8,6 +8,7 @@ from typing import Any, TextIO
 import click
 
 from assurdb.cli.options import database, discounting, logged_in, login, output, read_curve, write_rows
+from assurdb.cli.progress import Bars, quiet_option
 
 
 def read_mapping(path: str) -> dict[str | tuple[str, str], str | None]:
@@ -87,6 +88,7 @@ def render_table(result: Any, out: TextIO) -> None:
 )
 @discounting
 @output
+@quiet_option
 def command(
     url: str,
     user: str,
@@ -97,6 +99,7 @@ def command(
     curve: str | None,
     fmt: str,
     output: TextIO,
+    quiet: bool,
 ) -> None:
     """Solvency II premium and reserve risk (Delegated Regulation (EU) 2015/35, Art. 115–117) of the
     stored business, gross and net of the stored reinsurance program.
@@ -112,9 +115,9 @@ def command(
 
     spot = read_curve(rate, curve)
     segments = read_mapping(mapping) if mapping is not None else None
-    with logged_in(url, user, password) as session:
+    with logged_in(url, user, password) as session, Bars(quiet) as bars:
         result = solvency(
-            StoredBusiness(session),
+            StoredBusiness(session, progress=bars),
             as_of=as_of.date() if as_of is not None else None,
             mapping=segments,
             rate=rate,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assurdb.metadb.progress import Progress
 from assurdb.migrations.apply import Finding, Migration, Report
 from assurdb.migrations.copy import Comparison, copy, dump, load
 from assurdb.migrations.revision import migrate_script
@@ -38,9 +39,11 @@ def migrate_apply(
     user: str,
     password: str,
     allow_data_loss: bool = False,
+    progress: Progress | None = None,
 ) -> Report:
     """Apply the plan (an administrator's login; refused while sessions hold openings). The
-    report says whether it was applied, or why not (``report.refusals``).
+    report says whether it was applied, or why not (``report.refusals``); ``progress`` hears of
+    each migration's stages.
 
     Without ``schema_file``, a database of a schema assurdb ships moves through every version
     shipped after the one it holds, one migration each (each version's data steps apply to the
@@ -48,7 +51,7 @@ def migrate_apply(
     reports: list[Report] = []
     while True:
         with Migration(url, schema_file) as migration:
-            report = migration.apply(user, password, allow_data_loss=allow_data_loss)
+            report = migration.apply(user, password, allow_data_loss=allow_data_loss, progress=progress)
             further = schema_file is None and report.applied and migration.has_next()
         if not further:
             report.previous = tuple(reports)

@@ -34,6 +34,7 @@ from assurdb.metadb.meta import (
 from assurdb.metadb.migration import Plan, plan
 from assurdb.metadb.model import Schema
 from assurdb.metadb.physical import transform
+from assurdb.metadb.progress import Progress
 from assurdb.migrations.interfaces import interface_for
 from assurdb.migrations.physical import Physical, operations
 from assurdb.migrations.transform import MigrationError
@@ -469,15 +470,23 @@ class Migration:
         if not admin:
             raise NotAdministratorError(user)
 
-    def apply(self, user: str, password: str, *, allow_data_loss: bool = False) -> Report:
-        """Check the admin's login and that nobody holds an opening, then apply (or refuse)."""
+    def apply(
+        self, user: str, password: str, *, allow_data_loss: bool = False, progress: Progress | None = None
+    ) -> Report:
+        """Check the admin's login and that nobody holds an opening, then apply (or refuse).
+        ``progress`` hears of its stages: login and openings checked, data checked, applied."""
+        what = f"migrating to {self.new_schema.name} v{self.new_schema.version}"
+        tell = progress or (lambda *_: None)
+        tell(what, 0, 3)
         self.authorise(user, password)
         old_db = Database(self.old_interface, self.url)
         try:
             self._nobody_in(old_db)
         finally:
             old_db.close()
+        tell(what, 1, 3)
         report = self.report(allow_data_loss=allow_data_loss)
+        tell(what, 2, 3)
         if report.refusals or (self.plan.empty and report.meta_upgrade is None):
             return report
         new_db = Database(self.new_interface, self.url)
@@ -489,6 +498,7 @@ class Migration:
             )
         finally:
             new_db.close()
+        tell(what, 3, 3)
         report.applied = True
         return report
 

@@ -32,6 +32,7 @@ from assurdb.metadb.contract import RC
 from assurdb.metadb.meta import describe, meta_schema
 from assurdb.metadb.model import PathType, Schema
 from assurdb.metadb.plain import from_plain
+from assurdb.metadb.progress import Progress
 from assurdb.metadb.writer import to_yaml
 from assurdb.migrations.apply import Migration, _read_all
 from assurdb.migrations.interfaces import interface_for
@@ -45,8 +46,6 @@ from assurdb.runtime.session import SessionCore
 META_MOVED = ("User", "Permission", "SchemaVersion", "SchemaText")
 #: Articles per WRITE BATCH.
 CHUNK = 5_000
-
-Progress = Callable[[str, int, int], None]
 
 
 def _plain(value: Any) -> Any:

@@ -61,6 +61,7 @@ from assurdb.domain.accounting.journal import (
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.domain.results import DomainRC
 from assurdb.metadb.contract import RC, Mode, Opening, Session
+from assurdb.metadb.progress import Progress, tracked
 
 PRA = "PRA"
 GUARANTY = "Guaranty"
@@ -583,17 +584,19 @@ def account_pending(
     chart: Chart | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     payment_date: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> Accounted:
     """ACCOUNT every ``rt`` article with something not yet accounted, one window each (so other
     sessions get ``Entry`` between two); stops at the first refusal, answering it with the
-    journals written so far. ``payment_date`` books loss payments (ACCOUNT LOSS)."""
+    journals written so far. ``payment_date`` books loss payments (ACCOUNT LOSS); ``progress``
+    hears of each article accounted (``metadb.progress``)."""
     if rt not in ACCOUNTERS:
         return Accounted(RC.RT_UNKNOWN, f"{rt!r} is not accounted (one of {', '.join(ORDER)})")
     found = pending(session, rt, timeout=timeout)
     if isinstance(found, Accounted):
         return found
     journals: list[Journal] = []
-    for ident in found:
+    for ident in tracked(found, len(found), f"ACCOUNT {rt}", progress):
         options = {"payment_date": payment_date} if rt == LOSS else {}
         result = ACCOUNTERS[rt](session, ident, writing_date=writing_date, chart=chart, timeout=timeout, **options)
         journals += result.journals
@@ -608,13 +611,17 @@ def account_all(
     writing_date: dt.date | None = None,
     payment_date: dt.date | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
 ) -> Accounted:
-    """ACCOUNT everything not yet accounted, record type by record type (``ORDER``)."""
+    """ACCOUNT everything not yet accounted, record type by record type (``ORDER``); ``progress``
+    hears of each article accounted, a stage per record type."""
     journals: list[Journal] = []
     for rt in ORDER:
         if rt not in session.schema.record_types:
             continue
-        result = account_pending(session, rt, writing_date=writing_date, payment_date=payment_date, timeout=timeout)
+        result = account_pending(
+            session, rt, writing_date=writing_date, payment_date=payment_date, timeout=timeout, progress=progress
+        )
         journals += result.journals
         if not result.ok:
             return Accounted(result.rc, result.message, tuple(journals))

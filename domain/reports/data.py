@@ -34,6 +34,7 @@ from assurdb.domain.accounting.journal import ENTRY, read_journal
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.domain.reports.period import ReportError
 from assurdb.metadb.contract import Mode, Session
+from assurdb.metadb.progress import Progress, tracked
 
 #: Record types a report reads, all in mode 1.
 READ = (PRA, LOSS, ENTRY, "Account", "OrgCell", "ECS", "Intermediary")
@@ -86,17 +87,33 @@ def _select(session: Session, rt: str) -> pd.DataFrame:
     return reply.batch
 
 
-def load_company(session: Session, *, chart: Chart | None = None, timeout: float = DEFAULT_TIMEOUT) -> Company:
-    """Read the company through ``session`` (every record type of ``READ`` in mode 1)."""
+def load_company(
+    session: Session,
+    *,
+    chart: Chart | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
+) -> Company:
+    """Read the company through ``session`` (every record type of ``READ`` in mode 1); ``progress``
+    hears of each record type read, then of the frames derived."""
+    what = "reading the company"
+    steps = len(READ) + 1
     with opened(session, [(rt, Mode.CONSULT) for rt in READ], timeout=timeout) as reply:
         if not reply.ok:
             raise ReportError(f"cannot open {', '.join(READ)}: {reply.message} (code {int(reply.rc)})")
-        frames = {rt: _select(session, rt) for rt in READ if rt != ENTRY}
+        frames: dict[str, pd.DataFrame] = {}
+        for rt in tracked([rt for rt in READ if rt != ENTRY], steps, what, progress):
+            frames[rt] = _select(session, rt)
         journal = read_journal(session)
         if not journal.ok or journal.batch is None:
             raise ReportError(f"cannot read the journal: {journal.message} (code {int(journal.rc)})")
         frames[ENTRY] = journal.batch
-    return build_company(frames, chart or load_chart())
+    if progress is not None:
+        progress(what, steps - 1, steps)
+    company = build_company(frames, chart or load_chart())
+    if progress is not None:
+        progress(what, steps, steps)
+    return company
 
 
 def cell_branches(cells: pd.DataFrame) -> dict[str, str]:

@@ -54,4 +54,27 @@ def report_frame(
             data[column] = pd.Series(pd.to_datetime(pd.Series(values, dtype="object")), dtype="datetime64[s]")
         else:
             data[column] = pd.Series(values, dtype=DTYPES[kind])
-    return pd.DataFrame(data, columns=columns)
+    frame = pd.DataFrame(data, columns=columns)
+    frame.attrs["kinds"] = {column: kinds[column] for column in columns}  # what a page shows as a percentage
+    return frame
+
+
+def column_kinds(frame: pd.DataFrame) -> dict[str, str]:
+    """Each column's kind (text, date, count, money, ratio): as :func:`report_frame` laid it out, else
+    from its dtype and name (a frame built elsewhere)."""
+    known: dict[str, str] = dict(frame.attrs.get("kinds", {}))
+    for column in frame.columns:
+        if column in known:
+            continue
+        dtype = str(frame[column].dtype)
+        if column.endswith("_ratio") or column.endswith("_growth"):
+            known[column] = "ratio"
+        elif dtype == "Int64":
+            known[column] = "count"
+        elif dtype.startswith("datetime"):
+            known[column] = "date"
+        elif dtype == "object":
+            known[column] = "money"
+        else:
+            known[column] = "text"
+    return known

@@ -7,7 +7,9 @@ backend whose ``schemes`` hold it. Adding a DBMS means adding a backend class he
 
 from __future__ import annotations
 
-from assurdb.runtime.backends.base import Backend
+import sqlalchemy as sa
+
+from assurdb.runtime.backends.base import Backend, without_password
 from assurdb.runtime.backends.duckdb import DuckDBBackend
 from assurdb.runtime.backends.mariadb import MariaDBBackend
 from assurdb.runtime.backends.postgresql import PostgreSQLBackend
@@ -32,6 +34,10 @@ def backend_for_url(url: object) -> type[Backend]:
     """The backend class a database URL names (``sqlite:///company.db`` → SQLite)."""
     if not isinstance(url, str) or "://" not in url:
         raise BackendError(f"not a database URL: {url!r} (e.g. sqlite:///company.db, duckdb:///company.duckdb)")
+    try:
+        sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise BackendError(f"not a database URL: {without_password(url)!r} ({exc})") from None
     scheme = url.split("://", 1)[0].split("+", 1)[0].lower()
     for cls in BACKENDS.values():
         if scheme in cls.schemes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -26,7 +27,12 @@ import sqlalchemy as sa
 from assurdb.metadb.model import Item
 from assurdb.metadb.physical import Column, Family, PhysicalModel, Table
 from assurdb.runtime.connection import Connection
-from assurdb.runtime.errors import BackendError, DatabaseNotFoundError
+from assurdb.runtime.errors import (
+    BackendError,
+    ConnectionFailedError,
+    DatabaseNotFoundError,
+    ServerLoginError,
+)
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
 if TYPE_CHECKING:
@@ -43,6 +49,18 @@ Finish = Callable[[Connection, Callable[[str], None]], None]
 def without_password(url: str) -> str:
     """``url`` with its password masked, for messages."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def file_advice(path: str) -> str:
+    """What to do when an embedded DBMS cannot open the file at ``path``: its folder is missing, it
+    is a folder, or it cannot be written."""
+    file = Path(path)
+    if file.is_dir():
+        return f"{file} is a folder: name a file in it (e.g. {file / 'company.db'})"
+    folder = file.parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist: create it (mkdir -p {folder}) or name a file in another"
+    return f"check that the folder {folder} can be written and {file.name} read and written"
 
 
 class Backend:
@@ -188,6 +206,35 @@ class Backend:
         path = cls.database_file(url)
         if path is not None and not os.path.exists(path):
             raise DatabaseNotFoundError(without_password(url), path)
+
+    # -- connection failures -------------------------------------------------------------------
+    @classmethod
+    def failure_reason(cls, exc: BaseException) -> str:
+        """What a driver's exception on connecting means: ``server`` (nothing answers), ``database``
+        (no such database), ``login`` (the account was refused) or ``other``."""
+        return "other"
+
+    @classmethod
+    def failure_detail(cls, exc: BaseException) -> str:
+        """What the driver said, without its wrapping."""
+        return str(exc)
+
+    @classmethod
+    def missing_database_advice(cls, url: str) -> str:
+        """How to create the database a URL names on this DBMS."""
+        return "check the database name in the URL"
+
+    def connection_failed(self, exc: BaseException) -> ConnectionFailedError:
+        """The assurdb error of a driver's exception raised while connecting (one line, with advice)."""
+        exc = getattr(exc, "orig", None) or exc  # SQLAlchemy's wrapper → the driver's own
+        reason = self.failure_reason(exc)
+        advice = {
+            "server": f"is the {self.label} server running and listening there? (check the URL's host and port)",
+            "database": self.missing_database_advice(self.url),
+            "login": "check the user and password in the URL (the DBMS account, not the assurdb user)",
+        }.get(reason, "check the URL")
+        error = ServerLoginError if reason == "login" else ConnectionFailedError
+        return error(self.safe_url(), reason, self.failure_detail(exc), advice)
 
     def __init__(self, compiled: Compiled, url: str) -> None:
         if compiled.backend != self.name:

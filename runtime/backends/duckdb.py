@@ -35,9 +35,9 @@ from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.physical import Column, PhysicalModel, Table
 from assurdb.runtime.backends.arrow import arrow_column
-from assurdb.runtime.backends.base import Backend, Diagnose, Finish
+from assurdb.runtime.backends.base import Backend, Diagnose, Finish, file_advice
 from assurdb.runtime.connection import Borrowed, Connection
-from assurdb.runtime.errors import BackendError, DatabaseLockedError
+from assurdb.runtime.errors import BackendError, ConnectionFailedError, DatabaseLockedError
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
 if TYPE_CHECKING:
@@ -430,7 +430,9 @@ def _connect(path: str) -> tuple[Any, bool]:
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" not in text.lower():
-                raise BackendError(f"cannot open the DuckDB file {path}: {text.splitlines()[0]}") from exc
+                raise ConnectionFailedError(
+                    f"duckdb:///{path}", "database", text.splitlines()[0], file_advice(path)
+                ) from exc
             holder = re.search(r"PID (\d+)", text)
             raise DatabaseLockedError(path, int(holder.group(1)) if holder else None, text.splitlines()[0]) from exc
         _INSTANCES[path] = (con, 1)

@@ -100,6 +100,23 @@ class MariaDBBackend(RelationalBackend):
     transactional_ddl = False
 
     @classmethod
+    def failure_reason(cls, exc: BaseException) -> str:
+        code = exc.args[0] if getattr(exc, "args", None) else None
+        # 1049 unknown database; 1044/1045/1698 access denied; 2003/2005/2006/2013 no server there
+        return {1049: "database", 1044: "login", 1045: "login", 1698: "login", 2003: "server", 2005: "server",
+                2006: "server", 2013: "server"}.get(code, "other")  # type: ignore[arg-type]  # fmt: skip
+
+    @classmethod
+    def failure_detail(cls, exc: BaseException) -> str:
+        args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
+        return str(args[1]) if len(args) > 1 else str(exc)
+
+    @classmethod
+    def missing_database_advice(cls, url: str) -> str:
+        name = sa.engine.make_url(url).database
+        return f"create it first (in the mariadb client: CREATE DATABASE `{name}`), then run assurdb init"
+
+    @classmethod
     def retryable(cls, exc: BaseException) -> bool:
         # 1213: deadlock found (InnoDB rolled the transaction back); 1205: lock wait timeout
         return bool(getattr(exc, "args", None)) and exc.args[0] in (1205, 1213)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -92,6 +93,31 @@ class PostgreSQLBackend(RelationalBackend):
     label = "PostgreSQL"
     schemes: ClassVar[Mapping[str, str]] = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
     connection_class = PostgreSQLConnection
+
+    @classmethod
+    def failure_reason(cls, exc: BaseException) -> str:
+        # libpq's connection errors carry no SQLSTATE: its messages are all there is to tell them apart
+        text = str(exc)
+        if re.search(r'database ".*" does not exist', text):
+            return "database"
+        if re.search(r'role ".*" does not exist|password authentication failed|no password supplied|'
+                     r"authentication failed|pg_hba.conf", text):  # fmt: skip
+            return "login"
+        if re.search(r"Connection refused|failed to resolve host|timeout expired|No route to host|"
+                     r"could not translate host name|No such file or directory", text):  # fmt: skip
+            return "server"
+        return "other"
+
+    @classmethod
+    def failure_detail(cls, exc: BaseException) -> str:
+        # "connection failed: connection to server at "h", port p failed: FATAL:  database "x" does not exist"
+        text = str(exc).split(" failed: ")[-1]
+        return text.removeprefix("FATAL:").strip()
+
+    @classmethod
+    def missing_database_advice(cls, url: str) -> str:
+        name = sa.engine.make_url(url).database
+        return f'create it first (createdb {name}, or in psql: CREATE DATABASE "{name}"), then run assurdb init'
 
     @classmethod
     def retryable(cls, exc: BaseException) -> bool:

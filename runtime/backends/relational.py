@@ -77,6 +77,8 @@ class RelationalBackend(Backend):
         super().__init__(compiled, url)
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
+        if self.database_file(url) is None and not sa.engine.make_url(url).database:
+            raise BackendError(f"{self.safe_url()} names no database: add its name to the URL (…/DBNAME)")
         try:
             self.engine = sa.create_engine(url, **self.engine_options(url))
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
@@ -89,15 +91,20 @@ class RelationalBackend(Backend):
     def prepare_engine(self) -> None:
         """Hook: events on the engine (SQLite attaches its openings file to every connection)."""
 
-    def connect(self) -> Connection:
+    def raw_connection(self) -> Any:
+        """A pooled DB-API connection; a failure to connect raises :class:`ConnectionFailedError`
+        (the pool raises the driver's own exception, not SQLAlchemy's wrapper)."""
         try:
-            raw = self.engine.raw_connection()
-        except sa.exc.OperationalError as exc:
-            raise BackendError(f"cannot connect to {self.safe_url()}: {str(exc.orig).strip()}") from exc
+            return self.engine.raw_connection()
+        except (sa.exc.DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:
+            raise self.connection_failed(exc) from exc
+
+    def connect(self) -> Connection:
+        raw = self.raw_connection()
         return self.connection_class(raw, raw.driver_connection)
 
     def create_tables(self) -> None:
-        raw = self.engine.raw_connection()
+        raw = self.raw_connection()
         try:
             cur = raw.cursor()
             for statement in self.compiled.ddl:
@@ -113,7 +120,11 @@ class RelationalBackend(Backend):
     def migrate(self, operations: Sequence[Any], finish: Finish) -> None:
         from assurdb.runtime.backends.migrate_relational import AlembicMigrator
 
-        with self.engine.connect() as cx:
+        try:
+            opened = self.engine.connect()
+        except sa.exc.DBAPIError as exc:
+            raise self.connection_failed(exc) from exc
+        with opened as cx:
             self.begin_migration(cx)
             try:
                 AlembicMigrator(type(self), cx).run(operations)

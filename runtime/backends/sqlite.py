@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.model import Item
 from assurdb.metadb.physical import Column, PhysicalModel, table_name
+from assurdb.runtime.backends.base import file_advice
 from assurdb.runtime.backends.relational import RelationalBackend
 from assurdb.runtime.connection import Connection
 from assurdb.runtime.errors import BackendError
@@ -165,8 +167,20 @@ class SQLiteBackend(RelationalBackend):
         cx.exec_driver_sql("PRAGMA foreign_keys=ON")
         cx.rollback()
 
+    @classmethod
+    def failure_reason(cls, exc: BaseException) -> str:
+        text = str(exc)
+        return "database" if "unable to open database file" in text or "not a database" in text else "other"
+
+    @classmethod
+    def missing_database_advice(cls, url: str) -> str:
+        path = cls.database_file(url)
+        if os.path.isfile(path):
+            return f"{path} is not a SQLite database file: name another file (a new one for assurdb init)"
+        return file_advice(path)
+
     def connect(self) -> Connection:
-        raw = self.engine.raw_connection()
+        raw = self.raw_connection()
         return SQLiteConnection(raw, raw.driver_connection, self.compiled.openings)
 
 

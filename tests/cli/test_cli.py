@@ -34,7 +34,8 @@ def test_init_creates_a_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
     result = CliRunner().invoke(main, ["init", url, "--admin-password", "pw"])
     assert result.exit_code == 0, result.output
-    assert "14 record types" not in result.output or "created" in result.output
+    assert "19 record types, 27 path types, and its meta-database" in result.output  # the data schema's
+
     db = assurdb.connect(url)
     try:
         db.login("admin", "pw").close()
@@ -60,3 +61,11 @@ def test_demo_runs_the_main_job(tmp_path: Path) -> None:
     assert "loss L-DEMO-1: paid 10000.00, outstanding 32000.00" in out
     assert "FIND TREATIES 2024 (8: quota_share, surplus" in out
     assert "GROSS — incurred, by accident year" in out and "Premium and reserve risk, net" in out
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert "Log in: user admin, password demo" in out
+    command = next(line for line in out.splitlines() if line.startswith("  assurdb report ratios"))
+    assert command.split() == ["assurdb", "report", "ratios", "--db", db, "--user", "admin", "--password", "demo",
+                               "--period", "2024", "--by", "class"]  # fmt: skip
+    again = CliRunner().invoke(main, command.split()[1:])  # the command printed works as printed
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("Loss, expense, profit and breakeven ratios")

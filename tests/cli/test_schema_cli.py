@@ -164,9 +164,30 @@ def test_schema_diagram_without_graphviz_says_how_to_install_it(tmp_path: Path) 
     empty.mkdir()
     result = run("schema", "diagram", "-o", str(tmp_path / "d.svg"), env={"PATH": str(empty)})
     assert result.exit_code == 1
-    assert "needs Graphviz's `dot` program" in result.output
+    assert "Graphviz is a prerequisite of rendering SVG" in result.output
     assert "apt-get install graphviz" in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "d.svg").exists()
+
+
+def test_schema_diagram_help_names_graphviz_as_a_prerequisite() -> None:
+    text = " ".join(run("schema", "diagram", "--help").output.split())
+    assert "Prerequisite for SVG and PNG: Graphviz's dot program" in text
+
+
+def test_schema_show_lists_the_items_of_each_record_type() -> None:
+    lines = run("schema", "show").output.splitlines()
+    at = lines.index("  Account: Account")
+    assert lines[at + 1].split() == ["item", "type", "mandatory", "keys", "label"]
+    assert lines[at + 2].split() == ["number", "numeric(8)", "yes", "identifier", "Number"]
+    assert lines[at + 3].split()[:4] == ["name", "alphanumeric(40)", "yes", "name"]
+    assert lines[at + 4].split() == ["type", "alphanumeric(16)", "yes", "type", "Type"]
+    ecs = lines.index("  ECS: Central entity / branch")
+    region = [line.split() for line in lines[ecs : ecs + 12]]
+    assert ["level", "numeric(2)", "yes", "region", "Hierarchy", "level"] in region  # 2nd item of key region
+    assert ["phone", "alphanumeric(20)", "×", "3", "-", "-", "Phone"] in region
+    brief = run("schema", "show", "--no-items").output
+    assert "  Account: Account" not in brief and "Record types (19):" in brief
 
 
 @NEEDS_DOT
