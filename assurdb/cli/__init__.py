@@ -30,6 +30,7 @@ SUBCOMMANDS = {
             "reinsure",
             "reserve",
             "solvency",
+            "serve",
         )
     },
     "migrate": ("migrate", "command"),

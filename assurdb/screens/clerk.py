@@ -152,8 +152,13 @@ class Clerk:
         if not given:
             return Display(screen, filled.values, {SCREEN: "give the key, or its beginning"}, target, other_keys)
         article = read_article(self.record(rt), given, set(given), blanks_are_absent=True)
+        complete = all(article.get(i) is not None for i in self.record(rt).keys[key].items)
         with opened(session, [(rt, Mode.CONSULT)]):
-            reply = session.read_sequential(rt, article, key)
+            # a complete key: that very article (READ DIRECT), else the first after it; a partial
+            # key: the first at or after it (READ SEQUENTIAL)
+            reply = session.read_direct(rt, article, key) if complete else None
+            if reply is None or reply.rc == RC.NOT_FOUND:
+                reply = session.read_sequential(rt, article, key)
         if not reply.ok or reply.article is None:
             return Display(screen, filled.values, self.refusal(screen, rt, reply), target, other_keys)
         return self.view(session, rt, Place("view", rt, (*self.identifier(rt, reply.article), ("key", key))))

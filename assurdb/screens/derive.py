@@ -6,7 +6,8 @@ it), an *article* screen (every zone protected; the paths lead to its targets an
 *create* screen, a *modify* screen (the identifier protected) and a *delete* screen that asks for
 confirmation. Each item takes one line: a label zone, then its field zone, as wide as the item
 (a repetitive item one line per occurrence, a decomposable item one line per sub-item). Items
-that only a primitive changes (``changed_by``) are protected on the create and modify screens.
+that only a primitive changes (``changed_by``) are protected on the modify screen, and on the
+create screen unless the article cannot be written without them (mandatory, no default).
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ def _item_lines(rt: RecordType, items: list[Item], purpose: Purpose) -> list[Lin
                 attrs.add("protected")
             if purpose == "modify" and item.name in identifier:
                 attrs |= {"protected", "emphasis"}
-            if purpose in ("create", "modify") and item.changed_by:
+            needed = item.mandatory and item.default is None
+            if item.changed_by and (purpose == "modify" or (purpose == "create" and not needed)):
                 attrs.add("protected")
-            if purpose == "create" and item.mandatory and item.default is None and not item.changed_by:
+            if purpose == "create" and needed:
                 attrs.add("required")
             if item.name in identifier and purpose in ("view", "delete"):
                 attrs.add("emphasis")

@@ -54,9 +54,13 @@ def test_items_changed_only_by_a_primitive_are_protected(schema: Schema) -> None
         screens = record_screens(schema, rt)
         for item in record.items:
             if item.changed_by:
-                assert all(
-                    z.has("protected") for z in screens.create.fields if screens.item_of[z.field or ""] == item.name
-                )
+                needed = item.mandatory and item.default is None
+                for screen, protected in ((screens.modify, True), (screens.create, not needed)):
+                    zones = [z for z in screen.fields if screens.item_of[z.field or ""] == item.name]
+                    assert zones and all(z.has("protected") == protected for z in zones), (rt, item.name)
+    loss = record_screens(schema, "Loss")
+    assert loss.create.field("loss_date").editable and loss.create.field("loss_date").has("required")
+    assert not loss.create.field("amount").editable and not loss.modify.field("loss_date").editable
 
 
 def test_typed_texts_become_values() -> None:
