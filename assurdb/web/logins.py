@@ -79,9 +79,9 @@ class Logins:
             with found.lock:
                 found.session.close()
 
-    def sweep(self) -> None:
-        """Close the logins idle too long."""
-        now = time.monotonic()
+    def sweep(self, now: float | None = None) -> None:
+        """Close the logins idle too long (at ``now``, a ``time.monotonic()`` reading)."""
+        now = time.monotonic() if now is None else now
         with self._guard:
             stale = [t for t, w in self._table.items() if now - w.last_seen > self._idle and not w.lock.locked()]
             gone = [self._table.pop(t) for t in stale]
