@@ -124,15 +124,20 @@ class Clerk:
         return {concerned_field(reply.message, fields, self.screens[rt].item_of): str(reply)}
 
     # -- home ---------------------------------------------------------------------------------
-    def home(self, home: Screen, *, notice: str = "") -> Display:
-        """Every record type, each with its find screens (those of the meta-database apart)."""
+    def home(self, home: Screen, written: Sequence[Link] = (), *, notice: str = "") -> Display:
+        """The written screens, then every record type with its find screens (those of the
+        meta-database apart)."""
 
         def links(names: list[str]) -> tuple[Link, ...]:
             return tuple(Link(self.screens[rt].title, Place("find", rt, (("key", "id"),)), rt) for rt in names)
 
         data = [rt for rt in self.screens if rt not in META_RECORD_TYPES]
         meta = [rt for rt in self.screens if rt in META_RECORD_TYPES]
-        sections = (Section("Record types", links(data)), Section("The meta-database", links(meta)))
+        sections = (
+            *((Section("Written screens", tuple(written)),) if written else ()),
+            Section("Record types", links(data)),
+            Section("The meta-database", links(meta)),
+        )
         return Display(home, sections=sections, notice=notice)
 
     # -- find and walk ------------------------------------------------------------------------

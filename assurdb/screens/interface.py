@@ -17,15 +17,17 @@ from typing import Literal
 from assurdb.screens.model import Screen
 
 #: Where a link or a screen's actions lead, whatever the screen manager calls it.
-PlaceKind = Literal["home", "login", "logout", "find", "view", "next", "previous", "create", "modify", "delete"]
+PlaceKind = Literal[
+    "home", "login", "logout", "find", "view", "next", "previous", "create", "modify", "delete", "written"
+]
 #: The key of :attr:`Display.errors` for a message about the whole screen.
 SCREEN = ""
 
 
 @dataclass(frozen=True)
 class Place:
-    """A screen of the application: its kind, its record type and what it needs (an identifier,
-    a key…) as field texts."""
+    """A screen of the application: its kind, its record type (a written screen: its name) and
+    what it needs (an identifier, a key…) as field texts."""
 
     kind: PlaceKind
     record_type: str = ""

@@ -34,9 +34,10 @@ from assurdb.metadb.contract import Session
 from assurdb.metadb.errors import AssurdbError
 from assurdb.metadb.model import Schema
 from assurdb.screens.clerk import Clerk, Refused
-from assurdb.screens.interface import SCREEN, Display, Filled, Place
+from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place
 from assurdb.screens.loader import shipped_screen
 from assurdb.screens.model import Screen
+from assurdb.screens.written import written_screens
 from assurdb.web.html import HtmlScreens
 from assurdb.web.logins import LoginFunction, Logins
 
@@ -74,6 +75,7 @@ class WebApp:
         self.clerk = Clerk(schema)
         self.env = _environment()
         self.login_screen = shipped_screen("login")
+        self.written = written_screens()
 
     # -- helpers ------------------------------------------------------------------------------
     def csrf(self, request: Request) -> str:
@@ -137,7 +139,37 @@ class WebApp:
     async def home(self, request: Request) -> Response:
         if self.logins.user(request.session.get("login")) is None:
             return RedirectResponse("/login", 303)
-        return self.page(request, self.clerk.home(HOME))
+        written = [Link(w.screen.title, Place("written", name)) for name, w in self.written.items()]
+        return self.page(request, self.clerk.home(HOME, written))
+
+    async def written_screen(self, request: Request) -> Response:
+        name = str(request.path_params["name"])
+        written = self.written.get(name)
+        if written is None:
+            return self.refused(request, f"no screen {name!r}", 404)
+        if self.logins.user(request.session.get("login")) is None:
+            return RedirectResponse("/login", 303)
+        if request.method == "GET":
+            return self.page(request, Display(written.screen, target=Place("written", name)))
+        form = await self.posted(request)
+        if form is None:
+            return self.refused(request, "the form has expired: reload the page and try again", 403)
+        texts = {k: v for k, v in form.items() if isinstance(v, str)}
+        filled = self.filled(request, written.screen, texts)
+        if filled.action is None:
+            return self.page(request, Display(written.screen, filled.values, target=Place("written", name)))
+        token = request.session.get("login")
+
+        def answer() -> Display | None:
+            with self.logins.session(token) as session:
+                if session is None:
+                    return None
+                return written.answer(session, written.screen, filled)
+
+        display = await run_in_threadpool(answer)
+        if display is None:
+            return RedirectResponse("/login", 303)
+        return self.page(request, display, 200 if not display.errors else 422)
 
     async def record(self, request: Request) -> Response:
         rt = str(request.path_params["rt"])
@@ -222,6 +254,7 @@ def create_app(schema: Schema, login: LoginFunction, *, secret: str | None = Non
         Route("/login", web.login, methods=["GET", "POST"]),
         Route("/logout", web.logout, methods=["POST"]),
         Route("/rt/{rt}/{kind}", web.record, methods=["GET", "POST"]),
+        Route("/screens/{name}", web.written_screen, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [Middleware(SessionMiddleware, secret_key=key, session_cookie="assurdb", same_site="strict")]

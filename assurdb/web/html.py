@@ -23,9 +23,11 @@ Router = Callable[[Place], str]
 
 
 def url_for(place: Place) -> str:
-    """``/``, ``/login``, ``/logout`` or ``/rt/<record type>/<kind>?<params>``."""
+    """``/``, ``/login``, ``/logout``, ``/screens/<name>`` or ``/rt/<record type>/<kind>?<params>``."""
     if place.kind in ("home", "login", "logout"):
         return "/" if place.kind == "home" else f"/{place.kind}"
+    if place.kind == "written":
+        return f"/screens/{place.record_type}"
     query = f"?{urlencode(place.params)}" if place.params else ""
     return f"/rt/{place.record_type}/{place.kind}{query}"
 

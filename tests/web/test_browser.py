@@ -166,3 +166,44 @@ def test_a_user_without_rights_is_refused(browser: Any, server: str) -> None:
     error = wait_for(browser, "#screen-error", "not authorised")
     assert "501 not authorised (OPEN DB entry 1)" in error.text
     shot(browser, "08-no-rights")
+
+
+def test_create_a_policy_with_two_guaranties_in_one_unit(browser: Any, server: str) -> None:
+    log_in(browser, server, "admin", ADMIN_PASSWORD)
+    wait_for(browser, "h1", "Record types")
+    browser.find_element("link text", "A policy with its guaranties").click()
+    wait_for(browser, "h1", "A policy with its guaranties")
+    typed = {
+        "insured": "1234000001",
+        "handling_cell": "B1-DEP",
+        "policy_no": "777777-86",
+        "class_of_business": "FIRE",
+        "cover_start": "1986-01-01",
+        "cover_end": "1986-12-31",
+        "g1_peril": "FIRE",
+        "g1_premium": "300.00",
+        "g2_peril": "THEFT",
+        "g2_premium": "100.00",
+    }
+    for field, text in typed.items():
+        browser.find_element("css selector", f"#f-{field}").send_keys(text)
+    shot(browser, "09-policy-with-guaranties")
+    browser.find_element("css selector", "button[value=create]").click()
+    wait_for(browser, ".notice", "PRA 777777-86/0/0 created")
+    browser.find_element("link text", "Policy 777777-86/0/0").click()
+    wait_for(browser, "#f-policy_no", "777777-86")
+    assert browser.find_element("link text", "777777-86 / 0 / 0 / 2")
+    shot(browser, "10-policy-created")
+
+
+def test_a_loss_outside_cover_is_refused_with_constraint_14(browser: Any, server: str) -> None:
+    log_in(browser, server, "admin", ADMIN_PASSWORD)
+    wait_for(browser, "h1", "Record types")
+    browser.get(f"{server}/screens/loss")
+    wait_for(browser, "#f-policy_no").send_keys("123456-86")
+    browser.find_element("css selector", "#f-code").send_keys("L-1987")
+    browser.find_element("css selector", "#f-loss_date").send_keys("01/03/1987")
+    browser.find_element("css selector", "button[value=create]").click()
+    error = wait_for(browser, "#f-loss_date-error", "constraint 14")
+    assert "no PRA of policy 123456-86 covers the loss date 1987-03-01" in error.text
+    shot(browser, "11-loss-outside-cover")
