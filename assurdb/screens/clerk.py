@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from assurdb.metadb.contract import RC, Article, Mode, Reply, Session
 from assurdb.metadb.meta import META_RECORD_TYPES
 from assurdb.metadb.model import RecordType, Schema
-from assurdb.screens.derive import PathLink, RecordScreens, record_screens
+from assurdb.screens.derive import SECRET_ITEMS, PathLink, RecordScreens, record_screens
 from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place, Section
 from assurdb.screens.model import Screen
 from assurdb.screens.values import article_fields, kind_of, parse, read_article, show
@@ -33,8 +33,6 @@ OPEN_PATIENCE = 3.0
 PATH_LIMIT = 20
 #: How many articles *previous* can walk back.
 TRAIL = 20
-#: Items never shown: a password's hash is nobody's business on a screen.
-SECRET_ITEMS = frozenset({"password_hash"})
 
 
 class Refused(Exception):

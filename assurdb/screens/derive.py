@@ -24,6 +24,8 @@ LABEL_WIDTH = 32
 #: The widest field zone (a longer text scrolls inside it).
 FIELD_WIDTH = 60
 Purpose = Literal["find", "view", "create", "modify", "delete"]
+#: Items shown hidden (and never filled in from the article): a password's hash is nobody's business.
+SECRET_ITEMS = frozenset({"password_hash"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ def _item_lines(rt: RecordType, items: list[Item], purpose: Purpose) -> list[Lin
                 attrs.add("required")
             if item.name in identifier and purpose in ("view", "delete"):
                 attrs.add("emphasis")
+            if item.name in SECRET_ITEMS:
+                attrs.add("hidden")
             label = _field_label(item, name)
             width = min(width_of(sub), FIELD_WIDTH)
             lines.append(

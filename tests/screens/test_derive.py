@@ -120,3 +120,8 @@ def test_another_renderer_shows_and_reads_the_same_screen() -> None:
     assert filled.action == "login" and filled.values == {"user": "admin", "password": ""}
     assert filled.missing == ("password",)
     assert plain.read(screen, {}, "drop_tables").action is None
+
+
+def test_a_password_hash_is_hidden(schema: Schema) -> None:
+    screens = record_screens(schema, "User")
+    assert all(s.field("password_hash").has("hidden") for s in (screens.view, screens.create, screens.modify))

@@ -119,3 +119,8 @@ def test_logout_needs_the_csrf_token_and_ends_the_login(company: Company) -> Non
         assert client.post("/logout", data={"csrf": csrf_of(home.text)}).url.path == "/login"
         assert client.get("/").url.path == "/login"
         assert len(client.app.state.web.logins) == 0  # type: ignore[attr-defined]
+
+
+def test_a_password_hash_is_never_shown(admin_client: TestClient) -> None:
+    page = admin_client.get("/rt/User/view", params={"name": "admin"})
+    assert output(page.text, "name") == "admin" and output(page.text, "password_hash") == ""
