@@ -291,7 +291,7 @@ class Clerk:
             return Display(screen, values, self.refusal(screen, rt, reply), target)
         return self.view(session, rt, Place("view", rt, target.params), notice="saved")
 
-    def delete(self, session: Session, place: Place, filled: Filled | None, home: Screen) -> Display:
+    def delete(self, session: Session, place: Place, filled: Filled | None) -> Display:
         rt = place.record_type
         screen = self.screens[rt].delete
         ident = self.key_of(rt, place)

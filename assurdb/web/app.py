@@ -195,21 +195,19 @@ class WebApp:
         self, token: str | None, rt: str, kind: str, texts: dict[str, str], posted: dict[str, str] | None
     ) -> Display | None:
         """The clerk's answer, in the user's session (``None``: not logged in)."""
-        screens = self.clerk.screens[rt]
         place = Place(kind, rt, tuple(texts.items()))  # type: ignore[arg-type]
         reader = HtmlScreens(self.env, user=None, csrf="")
         with self.logins.session(token) as session:
             if session is None:
                 return None
             try:
-                return self._dispatch(session, screens.find, reader, place, texts, posted)
+                return self._dispatch(session, reader, place, texts, posted)
             except Refused as exc:
                 return Display(TROUBLE, errors={SCREEN: str(exc.reply)})
 
     def _dispatch(
         self,
         session: Session,
-        finds: dict[str, Screen],
         reader: HtmlScreens,
         place: Place,
         texts: dict[str, str],
@@ -219,7 +217,7 @@ class WebApp:
         screens = clerk.screens[rt]
         if kind == "find":
             key = texts.get("key", "id")
-            screen = finds.get(key, finds["id"])
+            screen = screens.find.get(key, screens.find["id"])
             filled = reader.read(screen, texts, texts.get("action")) if "action" in texts else None
             return clerk.find(session, rt, key, filled)
         if kind == "view":
@@ -235,7 +233,7 @@ class WebApp:
             filled = reader.read(screens.modify, posted, posted.get("action")) if posted is not None else None
             return clerk.modify(session, place, filled)
         filled = reader.read(screens.delete, posted, posted.get("action")) if posted is not None else None
-        return clerk.delete(session, place, filled, HOME)
+        return clerk.delete(session, place, filled)
 
 
 def create_app(schema: Schema, login: LoginFunction, *, secret: str | None = None) -> Starlette:
