@@ -18,7 +18,7 @@ from assurdb.screens.model import Screen
 
 #: Where a link or a screen's actions lead, whatever the screen manager calls it.
 PlaceKind = Literal[
-    "home", "login", "logout", "find", "view", "next", "previous", "create", "modify", "delete", "written"
+    "home", "login", "logout", "find", "view", "next", "previous", "create", "modify", "delete", "written", "report"
 ]
 #: The key of :attr:`Display.errors` for a message about the whole screen.
 SCREEN = ""
@@ -56,10 +56,28 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Table:
+    """Rows of texts under their columns (``numeric`` columns align right), and a bar chart of one
+    column: ``bars`` are (row label, value)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]
+    chart_title: str = ""
+    bars: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def widest(self) -> float:
+        """The largest bar's length (1 when there is none), the chart's scale."""
+        return max((abs(v) for _, v in self.bars), default=0.0) or 1.0
+
+
+@dataclass(frozen=True)
 class Display:
     """One showing of a screen: ``values`` field → text, ``errors`` field (or :data:`SCREEN`) →
     message, ``target`` where the screen's actions go, ``links`` navigation, ``sections`` link
-    lists, ``notice`` a message that is no refusal."""
+    lists, ``notice`` a message that is no refusal, ``table`` a report."""
 
     screen: Screen
     values: Mapping[str, str] = field(default_factory=dict)
@@ -68,6 +86,7 @@ class Display:
     links: tuple[Link, ...] = ()
     sections: tuple[Section, ...] = ()
     notice: str = ""
+    table: Table | None = None
 
 
 @dataclass(frozen=True)

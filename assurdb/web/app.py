@@ -37,6 +37,7 @@ from assurdb.screens.clerk import Clerk, Refused
 from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place
 from assurdb.screens.loader import shipped_screen
 from assurdb.screens.model import Screen
+from assurdb.screens.reporting import REPORTS, report, report_screen
 from assurdb.screens.written import written_screens
 from assurdb.web.html import HtmlScreens
 from assurdb.web.logins import LoginFunction, Logins
@@ -140,7 +141,25 @@ class WebApp:
         if self.logins.user(request.session.get("login")) is None:
             return RedirectResponse("/login", 303)
         written = [Link(w.screen.title, Place("written", name)) for name, w in self.written.items()]
+        written += [Link(kind.title, Place("report", name), "report") for name, kind in REPORTS.items()]
         return self.page(request, self.clerk.home(HOME, written))
+
+    async def report(self, request: Request) -> Response:
+        name = str(request.path_params["name"])
+        if name not in REPORTS:
+            return self.refused(request, f"no report {name!r}", 404)
+        texts: dict[str, str] = dict(request.query_params.items())
+        filled = self.filled(request, report_screen(name), texts) if "action" in texts else None
+        token = request.session.get("login")
+
+        def answer() -> Display | None:
+            with self.logins.session(token) as session:
+                return None if session is None else report(session, name, filled)
+
+        display = await run_in_threadpool(answer)
+        if display is None:
+            return RedirectResponse("/login", 303)
+        return self.page(request, display, 200 if not display.errors else 422)
 
     async def written_screen(self, request: Request) -> Response:
         name = str(request.path_params["name"])
@@ -253,6 +272,7 @@ def create_app(schema: Schema, login: LoginFunction, *, secret: str | None = Non
         Route("/logout", web.logout, methods=["POST"]),
         Route("/rt/{rt}/{kind}", web.record, methods=["GET", "POST"]),
         Route("/screens/{name}", web.written_screen, methods=["GET", "POST"]),
+        Route("/reports/{name}", web.report),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [Middleware(SessionMiddleware, secret_key=key, session_cookie="assurdb", same_site="strict")]

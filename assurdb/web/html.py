@@ -23,11 +23,14 @@ Router = Callable[[Place], str]
 
 
 def url_for(place: Place) -> str:
-    """``/``, ``/login``, ``/logout``, ``/screens/<name>`` or ``/rt/<record type>/<kind>?<params>``."""
+    """``/``, ``/login``, ``/logout``, ``/screens/<name>``, ``/reports/<name>`` or
+    ``/rt/<record type>/<kind>?<params>``."""
     if place.kind in ("home", "login", "logout"):
         return "/" if place.kind == "home" else f"/{place.kind}"
     if place.kind == "written":
         return f"/screens/{place.record_type}"
+    if place.kind == "report":
+        return f"/reports/{place.record_type}"
     query = f"?{urlencode(place.params)}" if place.params else ""
     return f"/rt/{place.record_type}/{place.kind}{query}"
 
@@ -78,7 +81,7 @@ class HtmlScreens(ScreenInterface):
             editable=editable,
             screen_error=display.errors.get(SCREEN, ""),
             action_url=self.router(display.target) if display.target else "",
-            method="get" if display.target is not None and display.target.kind == "find" else "post",
+            method="get" if display.target is not None and display.target.kind in ("find", "report") else "post",
             url=self.router,
             user=self.user,
             csrf=self.csrf,

@@ -207,3 +207,15 @@ def test_a_loss_outside_cover_is_refused_with_constraint_14(browser: Any, server
     error = wait_for(browser, "#f-loss_date-error", "constraint 14")
     assert "no PRA of policy 123456-86 covers the loss date 1987-03-01" in error.text
     shot(browser, "11-loss-outside-cover")
+
+
+def test_a_report_page_with_its_chart(browser: Any, server: str) -> None:
+    log_in(browser, server, "admin", ADMIN_PASSWORD)
+    wait_for(browser, "h1", "Record types")
+    browser.find_element("link text", "Loss, expense, profit and breakeven ratios").click()
+    wait_for(browser, "#f-period").send_keys("1986")
+    browser.find_element("css selector", "#f-by").send_keys("class")
+    browser.find_element("css selector", "button[value=show]").click()
+    wait_for(browser, "table.report caption", "ratios")
+    assert browser.find_elements("css selector", "figure.chart svg rect")
+    shot(browser, "12-report-with-chart")

@@ -110,3 +110,20 @@ def test_written_screens_need_a_login_and_the_csrf_token(writable: Company) -> N
         assert refused.status_code == 403
         assert client.get("/screens/nothing").status_code == 404
         assert csrf_of(home.text)
+
+
+def test_a_report_with_its_chart(admin: tuple[TestClient, str]) -> None:
+    client, _ = admin
+    form = client.get("/reports/ratios")
+    assert 'id="f-period"' in form.text and "<table" not in form.text
+    page = client.get("/reports/ratios", params={"period": "1986", "by": "class", "action": "show"})
+    assert page.status_code == 200
+    assert '<table class="report">' in page.text and '<th scope="col">Class of business</th>' in page.text
+    assert re.search(r"<rect [^>]*class=\"bar\"", page.text) and "<figcaption>" in page.text
+    assert ">FIRE</text>" in page.text and ">(all)</text>" not in page.text  # the chart leaves the total out
+    assert "<figcaption>Written premium</figcaption>" in page.text
+    bad = client.get("/reports/ratios", params={"period": "86x", "action": "show"})
+    assert bad.status_code == 422 and field_error(bad.text, "period").startswith("period '86x'")
+    by = client.get("/reports/ratios", params={"period": "1986", "by": "colour", "action": "show"})
+    assert "grouped by" in field_error(by.text, "by")
+    assert client.get("/reports/nothing").status_code == 404
