@@ -246,26 +246,53 @@ class Clerk:
                 break
         else:
             note = f"the first {PATH_LIMIT} are shown"
-        return Section(title, tuple(found), note or ("none" if not found else ""))
+        actions: tuple[Link, ...] = ()
+        if path.direction == "target" and not self.schema.path_types[path.path].many_to_many:
+            params = (("via", path.path), *((f"origin.{i}", show(v)) for i, v in ident.items()))
+            actions = (
+                Link(f"New {self.screens[path.other].title} via {path.label}", Place("create", path.other, params)),
+            )
+        return Section(title, tuple(found), note or ("none" if not found else ""), actions)
 
     def _lost(self, rt: str, reply: Reply) -> Display:
         screens = self.screens[rt]
         return Display(screens.find["id"], errors={SCREEN: str(reply)}, target=Place("find", rt, (("key", "id"),)))
 
     # -- create, modify, delete ---------------------------------------------------------------
-    def create(self, session: Session, rt: str, filled: Filled | None) -> Display:
+    def create(self, session: Session, place: Place, filled: Filled | None) -> Display:
+        """A new article (WRITE) — or, when the place names a path (``via``) and its origin
+        (``origin.<item>``), a new target of that origin (WRITE TARGET VIA PATH), the items that
+        hold the origin's identifier filled in."""
+        rt = place.record_type
         screen = self.screens[rt].create
-        target = Place("create", rt)
+        target = Place("create", rt, place.params)
+        path = self.schema.path_types.get(place.param("via"))
+        origin: dict[str, object] = {}
+        given: dict[str, str] = {}
+        if path is not None:
+            if path.target != rt or path.many_to_many:
+                return Display(screen, errors={SCREEN: f"path {path.name} does not lead to {rt}"}, target=target)
+            origin_rt = self.record(path.origin)
+            origin = {
+                i: parse(kind_of(origin_rt.item(i)), place.param(f"origin.{i}")) for i in origin_rt.identifier_items
+            }
+            given = {t: place.param(f"origin.{o}") for o, t in path.origin_items}
         if filled is None or filled.action != "save":
-            return Display(screen, target=target)
-        errors = _missing(screen, filled)
+            return Display(screen, given, target=target)
+        values = {**given, **{k: v for k, v in filled.values.items() if v.strip() or k not in given}}
+        errors = {n: m for n, m in _missing(screen, filled).items() if not values.get(n, "").strip()}
         if errors:
-            return Display(screen, filled.values, errors, target)
-        article = read_article(self.record(rt), filled.values, set(filled.values), blanks_are_absent=True)
-        with opened(session, [(rt, Mode.MODIFY_SHARED)]):
-            reply = session.write(rt, article)
+            return Display(screen, values, errors, target)
+        article = read_article(self.record(rt), values, set(values), blanks_are_absent=True)
+        if path is None:
+            with opened(session, [(rt, Mode.MODIFY_SHARED)]):
+                reply = session.write(rt, article)
+        else:
+            needs = [(rt, Mode.MODIFY_SHARED), *([(path.origin, Mode.CONSULT)] if path.origin != rt else [])]
+            with opened(session, needs):
+                reply = session.write_target_via_path(path.origin, origin, rt, article, path.name)
         if not reply.ok:
-            return Display(screen, filled.values, self.refusal(screen, rt, reply), target)
+            return Display(screen, values, self.refusal(screen, rt, reply), target)
         ident = tuple((i, show(article.get(i))) for i in self.record(rt).identifier_items)
         return self.view(session, rt, Place("view", rt, ident), notice="created")
 

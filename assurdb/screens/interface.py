@@ -48,11 +48,13 @@ class Link:
 
 @dataclass(frozen=True)
 class Section:
-    """Links under a title: an article's targets along a path, the record types of the home screen."""
+    """Links under a title: an article's targets along a path, the record types of the home screen;
+    ``actions`` what can be done there (a new target along the path)."""
 
     title: str
     links: tuple[Link, ...]
     note: str = ""
+    actions: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)

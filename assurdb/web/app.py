@@ -247,7 +247,7 @@ class WebApp:
             return clerk.previous(session, place)
         if kind == "create":
             filled = reader.read(screens.create, posted, posted.get("action")) if posted is not None else None
-            return clerk.create(session, rt, filled)
+            return clerk.create(session, place, filled)
         if kind == "modify":
             filled = reader.read(screens.modify, posted, posted.get("action")) if posted is not None else None
             return clerk.modify(session, place, filled)

@@ -97,6 +97,7 @@ def log_in(driver: Any, server: str, user: str, password: str) -> None:
 def test_log_in_and_a_wrong_password_refused(browser: Any, server: str) -> None:
     browser.get(server)
     wait_for(browser, "h1", "Welcome to assurdb")
+    assert browser.execute_script("return typeof htmx") == "object"  # the vendored htmx loads under the CSP
     shot(browser, "01-login")
     log_in(browser, server, "admin", "not-the-password")
     error = wait_for(browser, "#f-password-error", "login refused")

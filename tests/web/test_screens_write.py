@@ -137,3 +137,23 @@ def test_a_clerk_reading_only_cannot_write(writable: Company, clerk: tuple[TestC
     client, csrf = clerk
     page = client.post("/rt/Loss/delete?code=L1", data={"csrf": csrf, "action": "delete"})
     assert "501 not authorised (OPEN DB entry 1)" in page.text
+
+
+def test_a_new_target_along_a_path_from_its_origin(writable: Company, clerk: tuple[TestClient, str]) -> None:
+    client, csrf = clerk
+    pra = {"policy_no": "123456-86", "renewal_no": "0", "endorsement_no": "0"}
+    policy = client.get("/rt/PRA/view", params=pra)
+    found = re.search(r'<a href="([^"]+)" class="button">New Guaranty via Breakdown</a>', policy.text)
+    assert found, "the policy's screen offers a new guaranty along Breakdown"
+    form = client.get(html.unescape(found.group(1)))
+    assert 'id="f-policy_no" name="policy_no"' in form.text and 'value="123456-86"' in form.text  # filled in
+    action = html.unescape(re.search(r'<form class="screen" method="post" action="([^"]+)"', form.text).group(1))
+    page = client.post(action, data={"csrf": csrf, "action": "save", "guaranty_no": "7", "peril": "STORM"})
+    assert page.status_code == 200 and "created" in page.text and output(page.text, "peril") == "STORM"
+    assert "123456-86 / 0 / 0 / 7" in client.get("/rt/PRA/view", params=pra).text
+    moved = client.post(
+        action, data={"csrf": csrf, "action": "save", "guaranty_no": "8", "peril": "X", "endorsement_no": "1"}
+    )
+    assert "21 target mismatch" in moved.text  # the path decides the origin, not the form
+    wrong = client.get("/rt/Insured/create", params={"via": "Breakdown", "origin.policy_no": "123456-86"})
+    assert "path Breakdown does not lead to Insured" in wrong.text
