@@ -2,8 +2,10 @@
 ``files/loss.yaml``) whose actions are chapter V primitives, not single requests.
 
 *A policy with its guaranties* calls CREATE POLICY (the PRA, its guaranties and its links in one
-unit of work); *a loss on the contract in force* calls CREATE LOSS, which finds the contract of
-the policy in force on the loss date and refuses a date none covers (constraint 14). A refusal is
+unit of work); *endorse a contract* CREATE ENDORSEMENT, *renew a policy* CREATE RENEWAL, *cancel
+or reinstate a contract* CANCEL PRA / REINSTATE PRA; *a loss on the contract in force* calls
+CREATE LOSS, which finds the contract of the policy in force on the loss date and refuses a date
+none covers (constraint 14). A refusal is
 shown next to the field it concerns: the guaranty rows are checked against the meta-database
 first (``Session.check``, touching no data), so a bad premium sits by its own row.
 """
@@ -17,7 +19,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from assurdb.domain.constraints import Constraint
-from assurdb.domain.primitives import DomainRC, Result, create_loss, create_policy
+from assurdb.domain.primitives import (
+    DomainRC,
+    Result,
+    cancel_pra,
+    create_endorsement,
+    create_loss,
+    create_policy,
+    create_renewal,
+    reinstate_pra,
+)
 from assurdb.metadb.contract import RC, Session, explain
 from assurdb.screens.clerk import OPEN_PATIENCE, concerned_field
 from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place
@@ -148,9 +159,81 @@ def _loss(session: Session, screen: Screen, filled: Filled) -> Display:
     return Display(screen, {}, {}, target, (link,), notice=result.message or "created")
 
 
+def _pra_link(article: Mapping[str, object] | None) -> tuple[Link, ...]:
+    if article is None:
+        return ()
+    ident = tuple((i, str(article[i])) for i in ("policy_no", "renewal_no", "endorsement_no"))
+    label = "/".join(v for _, v in ident)
+    return (Link(f"Contract {label}", Place("view", "PRA", ident)),)
+
+
+def _answered(screen: Screen, texts: Mapping[str, str], target: Place, result: Result, fields: list[str]) -> Display:
+    """A primitive's answer: the contract it made or changed, or its refusal next to its field."""
+    if not result.ok:
+        field = "policy_no" if result.rc == RC.NOT_FOUND else concerned_field(result.message, fields, {})
+        if field == SCREEN and result.constraint is not None:
+            field = "policy_no"
+        return Display(screen, texts, {field: result_text(result)}, target)
+    return Display(screen, texts, {}, target, _pra_link(result.article), notice=result.message or "done")
+
+
+def _contract(session: Session, screen: Screen, filled: Filled) -> Display:
+    texts = filled.values
+    target = Place("written", "contract")
+    pra = {
+        "policy_no": texts.get("policy_no", "").strip(),
+        "renewal_no": parse("number", texts.get("renewal_no", "") or "0"),
+        "endorsement_no": parse("number", texts.get("endorsement_no", "") or "0"),
+    }
+    errors = {n: f"{screen.field(n).label} is required" for n in filled.missing}
+    if filled.action == "cancel":
+        errors |= {
+            n: f"{screen.field(n).label} is required to cancel"
+            for n in ("cancellation_type", "cancellation_date")
+            if not texts.get(n, "").strip()
+        }
+    if errors:
+        return Display(screen, texts, errors, target)
+    if filled.action == "cancel":
+        day = parse("date", texts["cancellation_date"])
+        result = patiently(lambda: cancel_pra(session, pra, texts["cancellation_type"].strip(), day))  # type: ignore[arg-type]
+    else:
+        result = patiently(lambda: reinstate_pra(session, pra))
+    fields = ["policy_no", "renewal_no", "endorsement_no", "cancellation_type", "cancellation_date"]
+    return _answered(screen, texts, target, result, fields)
+
+
+def _endorsement(session: Session, screen: Screen, filled: Filled) -> Display:
+    texts = filled.values
+    target = Place("written", "endorsement")
+    errors = {n: f"{screen.field(n).label} is required" for n in filled.missing}
+    if errors:
+        return Display(screen, texts, errors, target)
+    changes = _typed(screen, texts, ("sum_insured", "premium"))
+    effective = parse("date", texts["effective"]) if texts.get("effective", "").strip() else None
+    policy = texts["policy_no"].strip()
+    result = patiently(lambda: create_endorsement(session, policy, changes, effective=effective))  # type: ignore[arg-type]
+    return _answered(screen, texts, target, result, ["policy_no", "effective", "sum_insured", "premium"])
+
+
+def _renewal(session: Session, screen: Screen, filled: Filled) -> Display:
+    texts = filled.values
+    target = Place("written", "renewal")
+    errors = {n: f"{screen.field(n).label} is required" for n in filled.missing}
+    if errors:
+        return Display(screen, texts, errors, target)
+    changes = _typed(screen, texts, ("sum_insured", "premium"))
+    policy = texts["policy_no"].strip()
+    result = patiently(lambda: create_renewal(session, policy, changes))
+    return _answered(screen, texts, target, result, ["policy_no", "sum_insured", "premium"])
+
+
 def written_screens() -> dict[str, Written]:
     """The written screens assurdb ships, by name."""
     return {
         "policy": Written(shipped_screen("policy"), _policy),
+        "endorsement": Written(shipped_screen("endorsement"), _endorsement),
+        "renewal": Written(shipped_screen("renewal"), _renewal),
+        "contract": Written(shipped_screen("contract"), _contract),
         "loss": Written(shipped_screen("loss"), _loss),
     }

@@ -92,3 +92,11 @@ def test_a_duplicate_key_or_field_is_refused() -> None:
 def test_not_yaml_names_its_line() -> None:
     with pytest.raises(ScreenError, match=r"w.yaml:\d+: file: not YAML"):
         parse_screen("format: 1\nlines: [\n", "w.yaml")
+
+
+def test_every_shipped_screen_file_loads() -> None:
+    folder = Path(__file__).resolve().parents[2] / "assurdb" / "screens" / "files"
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    assert {"login", "policy", "endorsement", "renewal", "contract", "loss", "report"} <= set(names)
+    for name in names:
+        assert shipped_screen(name).name == name

@@ -127,3 +127,43 @@ def test_a_report_with_its_chart(admin: tuple[TestClient, str]) -> None:
     by = client.get("/reports/ratios", params={"period": "1986", "by": "colour", "action": "show"})
     assert "grouped by" in field_error(by.text, "by")
     assert client.get("/reports/nothing").status_code == 404
+
+
+def test_endorse_renew_cancel_and_reinstate_a_contract(writable: Company, admin: tuple[TestClient, str]) -> None:
+    client, csrf = admin
+    made = client.post("/screens/policy", data={**POLICY, "policy_no": "444444-86", "csrf": csrf, "action": "create"})
+    assert "PRA 444444-86/0/0 created" in made.text
+    endorsed = client.post(
+        "/screens/endorsement",
+        data={
+            "policy_no": "444444-86",
+            "effective": "1986-07-01",
+            "premium": "1100.00",
+            "csrf": csrf,
+            "action": "endorse",
+        },
+    )
+    assert endorsed.status_code == 200 and ">Contract 444444-86/0/1</a>" in endorsed.text
+    renewed = client.post("/screens/renewal", data={"policy_no": "444444-86", "csrf": csrf, "action": "renew"})
+    assert renewed.status_code == 200 and ">Contract 444444-86/1/0</a>" in renewed.text
+    term = {"policy_no": "444444-86", "renewal_no": "1", "csrf": csrf}
+    outside = client.post(
+        "/screens/contract",
+        data={**term, "cancellation_type": "NONPAYMENT", "cancellation_date": "1990-01-01", "action": "cancel"},
+    )
+    assert outside.status_code == 422 and "cover" in outside.text
+    needs = client.post("/screens/contract", data={**term, "action": "cancel"})
+    assert field_error(needs.text, "cancellation_date") == "Cancellation date is required to cancel"
+    cancelled = client.post(
+        "/screens/contract",
+        data={**term, "cancellation_type": "NONPAYMENT", "cancellation_date": "1987-03-01", "action": "cancel"},
+    )
+    assert cancelled.status_code == 200 and ">Contract 444444-86/1/0</a>" in cancelled.text
+    view = client.get("/rt/PRA/view", params={"policy_no": "444444-86", "renewal_no": "1", "endorsement_no": "0"})
+    assert re.search(r'<output id="f-cancellation_date"[^>]*>1987-03-01<', view.text)
+    reinstated = client.post("/screens/contract", data={**term, "action": "reinstate"})
+    assert reinstated.status_code == 200, reinstated.text
+    view = client.get("/rt/PRA/view", params={"policy_no": "444444-86", "renewal_no": "1", "endorsement_no": "0"})
+    assert re.search(r'<output id="f-cancellation_date"[^>]*><', view.text)
+    unknown = client.post("/screens/renewal", data={"policy_no": "999999-99", "csrf": csrf, "action": "renew"})
+    assert unknown.status_code == 422 and field_error(unknown.text, "policy_no")
