@@ -5,7 +5,8 @@
 unit of work); *endorse a contract* CREATE ENDORSEMENT, *renew a policy* CREATE RENEWAL, *cancel
 or reinstate a contract* CANCEL PRA / REINSTATE PRA; *a loss on the contract in force* calls
 CREATE LOSS, which finds the contract of the policy in force on the loss date and refuses a date
-none covers (constraint 14). A refusal is
+none covers (constraint 14); *account* ACCOUNT everything not yet accounted (the journals written
+are listed). A refusal is
 shown next to the field it concerns: the guaranty rows are checked against the meta-database
 first (``Session.check``, touching no data), so a bad premium sits by its own row.
 """
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from assurdb.domain.accounting import account_all
 from assurdb.domain.constraints import Constraint
 from assurdb.domain.primitives import (
     DomainRC,
@@ -29,9 +31,9 @@ from assurdb.domain.primitives import (
     create_renewal,
     reinstate_pra,
 )
-from assurdb.metadb.contract import RC, Session, explain
+from assurdb.metadb.contract import RC, Session, as_rc, explain
 from assurdb.screens.clerk import OPEN_PATIENCE, concerned_field
-from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place
+from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place, Table
 from assurdb.screens.loader import shipped_screen
 from assurdb.screens.model import Screen
 from assurdb.screens.values import parse
@@ -51,7 +53,7 @@ def result_text(result: Result) -> str:
     elif code >= 1100:
         words = DomainRC(code).name.lower().replace("_", " ")
     else:
-        words = explain(result.rc)
+        words = explain(as_rc(code))
     return f"{code} {words}: {result.message}" if result.message else f"{code} {words}"
 
 
@@ -228,6 +230,34 @@ def _renewal(session: Session, screen: Screen, filled: Filled) -> Display:
     return _answered(screen, texts, target, result, ["policy_no", "sum_insured", "premium"])
 
 
+def _account(session: Session, screen: Screen, filled: Filled) -> Display:
+    texts = filled.values
+    target = Place("written", "account")
+    errors = {n: f"{screen.field(n).label} is required" for n in filled.missing}
+    dates = {n: parse("date", texts[n]) for n in ("writing_date", "payment_date") if texts.get(n, "").strip()}
+    errors |= {
+        n: f"{screen.field(n).label}: a date, YYYY-MM-DD or DD/MM/YYYY" for n, d in dates.items() if isinstance(d, str)
+    }
+    if errors:
+        return Display(screen, texts, errors, target)
+    done = account_all(session, writing_date=dates["writing_date"], payment_date=dates.get("payment_date"))  # type: ignore[arg-type]
+    rows = tuple(
+        (str(j.journal_no), j.event or "", j.source_rt or "", j.source_id or "", str(len(j.numbers)))
+        for j in done.journals
+    )
+    table = Table(
+        "Journals written",
+        ("Journal", "Event", "Record type", "Article", "Entries"),
+        rows,
+        (True, False, False, False, True),
+    )
+    code = int(done.rc)
+    text = f"{code} {explain(as_rc(code))}: {done.message}" if not done.ok else done.message
+    return Display(
+        screen, texts, {} if done.ok else {SCREEN: text}, target, notice=text if done.ok else "", table=table
+    )
+
+
 def written_screens() -> dict[str, Written]:
     """The written screens assurdb ships, by name."""
     return {
@@ -236,4 +266,5 @@ def written_screens() -> dict[str, Written]:
         "renewal": Written(shipped_screen("renewal"), _renewal),
         "contract": Written(shipped_screen("contract"), _contract),
         "loss": Written(shipped_screen("loss"), _loss),
+        "account": Written(shipped_screen("account"), _account),
     }

@@ -3,6 +3,7 @@ unit of work) and a loss on the contract in force (CREATE LOSS, constraint 14)."
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from assurdb.domain.accounting import install_chart
 from assurdb.metadb.contract import Mode
 from assurdb.screens.loader import shipped_screen
 from tests.conftest import ADMIN_PASSWORD
@@ -167,3 +169,19 @@ def test_endorse_renew_cancel_and_reinstate_a_contract(writable: Company, admin:
     assert re.search(r'<output id="f-cancellation_date"[^>]*><', view.text)
     unknown = client.post("/screens/renewal", data={"policy_no": "999999-99", "csrf": csrf, "action": "renew"})
     assert unknown.status_code == 422 and field_error(unknown.text, "policy_no")
+
+
+def test_account_writes_the_journals_once(writable: Company, admin: tuple[TestClient, str]) -> None:
+    client, csrf = admin
+    refused = client.post("/screens/account", data={"writing_date": "1986-12-31", "csrf": csrf, "action": "account"})
+    assert "400 not found: " in refused.text and "is the chart of accounts installed?" in refused.text
+    with writable.db.login("admin", ADMIN_PASSWORD) as s:
+        assert install_chart(s, opened_on=dt.date(1986, 1, 1)).ok
+    bad = client.post("/screens/account", data={"writing_date": "31/13/1986", "csrf": csrf, "action": "account"})
+    assert bad.status_code == 422 and field_error(bad.text, "writing_date").startswith("Writing date: a date")
+    first = client.post("/screens/account", data={"writing_date": "1986-12-31", "csrf": csrf, "action": "account"})
+    assert first.status_code == 200, first.text
+    written = int(re.search(r"(\d+) journal\(s\) written", first.text).group(1))
+    assert written > 0 and first.text.count('<tr><td class="num">') == written
+    again = client.post("/screens/account", data={"writing_date": "1986-12-31", "csrf": csrf, "action": "account"})
+    assert "0 journal(s) written" in again.text  # what is accounted is never accounted twice
