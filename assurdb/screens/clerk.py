@@ -122,9 +122,9 @@ class Clerk:
         return {concerned_field(reply.message, fields, self.screens[rt].item_of): str(reply)}
 
     # -- home ---------------------------------------------------------------------------------
-    def home(self, home: Screen, written: Sequence[Link] = (), *, notice: str = "") -> Display:
-        """The written screens, then every record type with its find screens (those of the
-        meta-database apart)."""
+    def home(self, home: Screen, first: Sequence[Section] = (), *, notice: str = "") -> Display:
+        """The sections given first (written screens, reports), then every record type with its
+        find screens (those of the meta-database apart)."""
 
         def links(names: list[str]) -> tuple[Link, ...]:
             return tuple(Link(self.screens[rt].title, Place("find", rt, (("key", "id"),)), rt) for rt in names)
@@ -132,7 +132,7 @@ class Clerk:
         data = [rt for rt in self.screens if rt not in META_RECORD_TYPES]
         meta = [rt for rt in self.screens if rt in META_RECORD_TYPES]
         sections = (
-            *((Section("Written screens", tuple(written)),) if written else ()),
+            *first,
             Section("Record types", links(data)),
             Section("The meta-database", links(meta)),
         )

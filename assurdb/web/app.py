@@ -34,7 +34,7 @@ from assurdb.metadb.contract import Session
 from assurdb.metadb.errors import AssurdbError
 from assurdb.metadb.model import Schema
 from assurdb.screens.clerk import Clerk, Refused
-from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place
+from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place, Section
 from assurdb.screens.loader import shipped_screen
 from assurdb.screens.model import Screen
 from assurdb.screens.reporting import REPORTS, report, report_screen
@@ -54,7 +54,13 @@ SECURITY_HEADERS = {
 }
 #: Record-type screens a request may ask for: kind → whether it posts (a change).
 KINDS = {"find", "view", "next", "previous", "create", "modify", "delete"}
-HOME = Screen("home", "Record types", (), (), "Choose a record type to find, walk and change its articles.")
+HOME = Screen(
+    "home",
+    "Screens",
+    (),
+    (),
+    "The written screens of the primitives, the reports, and every record type to find, walk and change.",
+)
 TROUBLE = Screen("refused", "Refused", (), ())
 
 
@@ -91,7 +97,7 @@ class WebApp:
         html = HtmlScreens(self.env, user=user, csrf=self.csrf(request)).show(display)
         return HTMLResponse(html, status, headers=SECURITY_HEADERS)
 
-    def filled(self, request: Request, screen: Screen, form: Mapping[str, str]) -> Filled:
+    def filled(self, screen: Screen, form: Mapping[str, str]) -> Filled:
         renderer = HtmlScreens(self.env, user=None, csrf="")
         return renderer.read(screen, form, form.get("action"))
 
@@ -115,7 +121,7 @@ class WebApp:
         if form is None:
             return self.refused(request, "the form has expired: reload the page and try again", 403)
         texts = {k: v for k, v in form.items() if isinstance(v, str)}
-        filled = self.filled(request, self.login_screen, texts)
+        filled = self.filled(self.login_screen, texts)
         user = filled.values.get("user", "")
         errors = {n: f"{self.login_screen.field(n).label} is required" for n in filled.missing}
         if not errors:
@@ -140,16 +146,19 @@ class WebApp:
     async def home(self, request: Request) -> Response:
         if self.logins.user(request.session.get("login")) is None:
             return RedirectResponse("/login", 303)
-        written = [Link(w.screen.title, Place("written", name)) for name, w in self.written.items()]
-        written += [Link(kind.title, Place("report", name), "report") for name, kind in REPORTS.items()]
-        return self.page(request, self.clerk.home(HOME, written))
+        written = tuple(Link(w.screen.title, Place("written", name)) for name, w in self.written.items())
+        reports = tuple(
+            Link(kind.title, Place("report", name), f"thesis {kind.thesis}") for name, kind in REPORTS.items()
+        )
+        sections = (Section("Contracts, losses and accounts", written), Section("Reports", reports))
+        return self.page(request, self.clerk.home(HOME, sections))
 
     async def report(self, request: Request) -> Response:
         name = str(request.path_params["name"])
         if name not in REPORTS:
             return self.refused(request, f"no report {name!r}", 404)
         texts: dict[str, str] = dict(request.query_params.items())
-        filled = self.filled(request, report_screen(name), texts) if "action" in texts else None
+        filled = self.filled(report_screen(name), texts) if "action" in texts else None
         token = request.session.get("login")
 
         def answer() -> Display | None:
@@ -174,7 +183,7 @@ class WebApp:
         if form is None:
             return self.refused(request, "the form has expired: reload the page and try again", 403)
         texts = {k: v for k, v in form.items() if isinstance(v, str)}
-        filled = self.filled(request, written.screen, texts)
+        filled = self.filled(written.screen, texts)
         if filled.action is None:
             return self.page(request, Display(written.screen, filled.values, target=Place("written", name)))
         token = request.session.get("login")

@@ -105,14 +105,14 @@ def test_log_in_and_a_wrong_password_refused(browser: Any, server: str) -> None:
     assert "login refused" in error.text
     shot(browser, "02-login-refused")
     log_in(browser, server, "admin", ADMIN_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     assert browser.find_element("css selector", ".who").text == "admin"
     shot(browser, "03-home")
 
 
 def test_find_dupont_by_a_partial_name_and_walk_to_the_next(browser: Any, server: str) -> None:
     log_in(browser, server, "admin", ADMIN_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     browser.find_element("link text", "Insured").click()
     wait_for(browser, "h1", "Find Insured by identifier")
     browser.find_element("link text", "by name").click()
@@ -131,7 +131,7 @@ def test_find_dupont_by_a_partial_name_and_walk_to_the_next(browser: Any, server
 
 def test_follow_insurance_from_an_insured_to_its_policies(browser: Any, server: str) -> None:
     log_in(browser, server, "admin", ADMIN_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     browser.get(f"{server}/rt/Insured/view?code=1234000000")
     wait_for(browser, "h2", "Insurance")
     browser.find_element("link text", "123456-86 / 0 / 0").click()
@@ -145,7 +145,7 @@ def test_a_script_is_stored_and_shown_literally(browser: Any, server: str) -> No
 
     script = "<script>alert(1)</script>"
     log_in(browser, server, "admin", ADMIN_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     browser.get(f"{server}/rt/Insured/create")
     wait_for(browser, "#f-code").send_keys("77")
     browser.find_element("css selector", "#f-name").send_keys(script)
@@ -159,7 +159,7 @@ def test_a_script_is_stored_and_shown_literally(browser: Any, server: str) -> No
 
 def test_a_user_without_rights_is_refused(browser: Any, server: str) -> None:
     log_in(browser, server, "nobody", NOBODY_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     browser.find_element("link text", "Insured").click()
     wait_for(browser, "h1", "Find Insured")
     browser.find_element("css selector", "#f-code").send_keys("1234000000")
@@ -171,7 +171,7 @@ def test_a_user_without_rights_is_refused(browser: Any, server: str) -> None:
 
 def test_create_a_policy_with_two_guaranties_in_one_unit(browser: Any, server: str) -> None:
     log_in(browser, server, "admin", ADMIN_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     browser.find_element("link text", "A policy with its guaranties").click()
     wait_for(browser, "h1", "A policy with its guaranties")
     typed = {
@@ -199,7 +199,7 @@ def test_create_a_policy_with_two_guaranties_in_one_unit(browser: Any, server: s
 
 def test_a_loss_outside_cover_is_refused_with_constraint_14(browser: Any, server: str) -> None:
     log_in(browser, server, "admin", ADMIN_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     browser.get(f"{server}/screens/loss")
     wait_for(browser, "#f-policy_no").send_keys("123456-86")
     browser.find_element("css selector", "#f-code").send_keys("L-1987")
@@ -212,7 +212,7 @@ def test_a_loss_outside_cover_is_refused_with_constraint_14(browser: Any, server
 
 def test_a_report_page_with_its_chart(browser: Any, server: str) -> None:
     log_in(browser, server, "admin", ADMIN_PASSWORD)
-    wait_for(browser, "h1", "Record types")
+    wait_for(browser, "h1", "Screens")
     browser.find_element("link text", "Loss, expense, profit and breakeven ratios").click()
     wait_for(browser, "#f-period").send_keys("1986")
     browser.find_element("css selector", "#f-by").send_keys("class")
