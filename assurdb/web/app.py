@@ -264,9 +264,12 @@ class WebApp:
         return clerk.delete(session, place, filled)
 
 
-def create_app(schema: Schema, login: LoginFunction, *, secret: str | None = None) -> Starlette:
+def create_app(
+    schema: Schema, login: LoginFunction, *, secret: str | None = None, secure_cookies: bool = False
+) -> Starlette:
     """The ASGI application on a database: ``login`` is its ``Database.login``; ``schema`` the
-    meta-database the screens derive from (``Session.schema``, meta-schema included)."""
+    meta-database the screens derive from (``Session.schema``, meta-schema included);
+    ``secure_cookies``: the session cookie is sent over HTTPS only (behind a TLS proxy)."""
     web = WebApp(schema, login)
     key = secret or os.environ.get(SECRET_VARIABLE) or secrets.token_urlsafe(32)
 
@@ -284,7 +287,11 @@ def create_app(schema: Schema, login: LoginFunction, *, secret: str | None = Non
         Route("/reports/{name}", web.report),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    middleware = [Middleware(SessionMiddleware, secret_key=key, session_cookie="assurdb", same_site="strict")]
+    middleware = [
+        Middleware(
+            SessionMiddleware, secret_key=key, session_cookie="assurdb", same_site="strict", https_only=secure_cookies
+        )
+    ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.web = web
     return app

@@ -69,6 +69,11 @@ class Logins:
             yield None
             return
         with found.lock:
+            with self._guard:
+                live = self._table.get(token or "") is found  # not swept or logged out meanwhile
+            if not live:
+                yield None
+                return
             found.last_seen = time.monotonic()
             yield found.session
 

@@ -34,3 +34,16 @@ def test_serve_is_a_command() -> None:
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--db" in result.output and "--port" in result.output and "ASSURDB_WEB_SECRET" in result.output
+    assert "--secure-cookies" in result.output
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_secure_cookies_are_for_https_only(db: object) -> None:
+    from starlette.testclient import TestClient
+
+    from assurdb.web import create_app
+
+    app = create_app(db.schema, db.login, secret="s", secure_cookies=True)  # type: ignore[attr-defined]
+    with TestClient(app, base_url="https://testserver") as client:
+        cookie = client.get("/login").headers["set-cookie"].lower()
+        assert "secure" in cookie and "httponly" in cookie
