@@ -32,6 +32,7 @@ SUBCOMMANDS = {
             "reinsure",
             "reserve",
             "solvency",
+            "serve",
         )
     },
     "migrate": ("migrate", "command"),

@@ -1,9 +1,11 @@
 """Layers call downwards only (STYLE.md "Dependencies point one way"), in one namespace.
 
-metadb ← runtime ← generator/templates ← generated ← domain ← engine ← assurdb (the facade,
-CLI and demo). ``domain`` and ``engine`` never import SQLAlchemy, DuckDB, a driver, the runtime
-or a generated backend: they get a session. Every module has one import name, ``assurdb.<layer>…``:
-the old top-level names (``metadb``, ``engine``…) are never imported. No import cycles.
+metadb ← runtime ← generator/templates ← generated ← domain ← engine ← screens ← web ← assurdb
+(the facade, CLI and demo). ``domain``, ``engine``, ``screens`` and ``web`` never import
+SQLAlchemy, DuckDB, a driver, the runtime or a generated backend: they get a session. ``screens``
+and ``web`` live in the package folder (``assurdb/screens/``, ``assurdb/web/``). Every module has
+one import name, ``assurdb.<layer>…``: the old top-level names (``metadb``, ``engine``…) are never
+imported. No import cycles.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Layers, lowest first; a module may import its own layer and those to its left.
-ORDER = ["metadb", "runtime", "generator", "templates", "generated", "domain", "engine", "assurdb"]
+ORDER = ["metadb", "runtime", "generator", "templates", "generated", "domain", "engine", "screens", "web", "assurdb"]
 LAYER_DIRS = ORDER[:-1]
+#: Layers that live in the package folder itself (``assurdb/screens/``), not in a top-level folder.
+INSIDE = {"screens", "web"}
 DBMS_LIBRARIES = {"sqlalchemy", "duckdb", "psycopg", "psycopg2", "pymysql", "sqlite3", "alembic", "pyarrow"}
 
 
@@ -59,6 +63,8 @@ def _imports(path: Path, *, typing_too: bool = True) -> list[tuple[int, str]]:
 
 def _own_files(layer: str) -> list[Path]:
     """The files of a layer (``assurdb/`` without the links to the other layers)."""
+    if layer in INSIDE:
+        return sorted((ROOT / "assurdb" / layer).rglob("*.py"))
     if layer != "assurdb":
         return sorted((ROOT / layer).rglob("*.py"))
     own = [ROOT / "assurdb" / "cli", *(p for p in (ROOT / "assurdb").iterdir() if p.suffix == ".py")]
@@ -80,7 +86,7 @@ def test_no_upward_or_sideways_import(layer: str) -> None:
     assert not bad, "layers call downwards only:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("layer", ["domain", "engine"])
+@pytest.mark.parametrize("layer", ["domain", "engine", "screens", "web"])
 def test_domain_and_engine_never_touch_a_dbms(layer: str) -> None:
     bad = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
@@ -88,6 +94,7 @@ def test_domain_and_engine_never_touch_a_dbms(layer: str) -> None:
         for line, module in _imports(path)
         if module.split(".")[0] in DBMS_LIBRARIES or _layer_of(module) in ("runtime", "generator", "generated")
     ]
+    assert _own_files(layer), f"no files found for layer {layer}"
     assert not bad, f"{layer}/ receives a session; it never imports a DBMS library or a backend:\n" + "\n".join(bad)
 
 
