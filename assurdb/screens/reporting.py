@@ -15,7 +15,7 @@ from decimal import Decimal
 import pandas as pd
 
 from assurdb.domain.reports import REPORTS, Period, ReportError, load_company, make_report
-from assurdb.domain.reports.render import cells
+from assurdb.domain.reports.cells import cells
 from assurdb.metadb.contract import Session
 from assurdb.screens.interface import SCREEN, Display, Filled, Place, Table
 from assurdb.screens.loader import shipped_screen
