@@ -7,6 +7,7 @@ another schema, a refused login — and carry their facts as attributes.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -27,6 +28,19 @@ class AuthenticationError(BackendError):
     def __init__(self, user: object) -> None:
         self.user = user
         super().__init__(f"login refused for user {user!r}: unknown user, wrong password or inactive")
+
+
+class LoginLockedError(AuthenticationError):
+    """A login refused because its name failed too often: refused, whatever the password, until
+    ``until`` (UTC). Unknown names are locked alike, so it tells nothing of which names exist."""
+
+    def __init__(self, user: object, until: dt.datetime) -> None:
+        super().__init__(user)
+        self.until = until
+        self.args = (
+            f"login refused for user {user!r}: too many failed attempts, locked until "
+            f"{until.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC",
+        )
 
 
 class DatabaseLockedError(BackendError):
