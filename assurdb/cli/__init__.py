@@ -30,6 +30,7 @@ SUBCOMMANDS = {
             "reinsure",
             "reserve",
             "solvency",
+            "user",
         )
     },
     "migrate": ("migrate", "command"),

@@ -83,9 +83,7 @@ def test_failures_count_within_the_window_only(db: Any, clock: Clock) -> None:
 
 def test_the_longest_lock_is_an_hour() -> None:
     policy = ThrottlePolicy()
-    assert [policy.lock(n) for n in (0, 1, 2, 5, 6, 100)] == [
-        dt.timedelta(minutes=m) for m in (1, 2, 4, 32, 60, 60)
-    ]
+    assert [policy.lock(n) for n in (0, 1, 2, 5, 6, 100)] == [dt.timedelta(minutes=m) for m in (1, 2, 4, 32, 60, 60)]
 
 
 def test_unknown_names_are_counted_and_locked_alike(db: Any, clock: Clock) -> None:
