@@ -145,6 +145,7 @@ def test_bad_urls(url: str, match: str) -> None:
         ("admin", b"secret"),
         ("admin", "p\ud800ss"),
         ("admin", None),
+        ("system", ADMIN_PASSWORD),  # the system's own sessions' name: no login takes it
     ],
 )
 def test_login_refuses_bad_arguments_on_every_dbms(db: Any, user: Any, password: Any) -> None:
