@@ -32,6 +32,7 @@ from assurdb.metadb.contract import RC, Mode, Reply
 from assurdb.metadb.meta import SYSTEM_ONLY
 from assurdb.runtime.core import SYSTEM_USER, SessionBase, refuse
 from assurdb.runtime.passwords import hash_password, usable_text, verify_password
+from assurdb.runtime.throttle import RECORD_TYPE
 
 if TYPE_CHECKING:
     from assurdb.runtime.session import SessionCore
@@ -158,23 +159,45 @@ class Administration(SessionBase):
             return refuse(RC.VALUE_INVALID, problem)
         if old is not None and not isinstance(old, str):
             return refuse(RC.VALUE_INVALID, "the old password is text")
+        if admin is not None:  # one's own password, without the admin right: the old one first
+            checked = self._old_password(user, old)
+            if checked is not None:
+                return checked
         new_hash = hash_password(password)
 
         def work(s: SessionCore) -> Reply:
-            found = s.read_direct("User", {"name": user})
-            if not found.ok or found.article is None:
+            if not s.read_direct("User", {"name": user}).ok:
                 return refuse(RC.NOT_FOUND, f"no user {user!r}")
-            if admin is not None:  # one's own password, without the admin right: the old one first
-                if not found.article["active"]:
-                    return refuse(NOT_AUTHORISED, f"user {user} is deactivated", 1, computed=True)
-                if old is None:
-                    return refuse(NOT_AUTHORISED, "changing one's own password needs the old one", 1, computed=True)
-                if not verify_password(old, str(found.article["password_hash"])):
-                    return refuse(NOT_AUTHORISED, "the old password does not match", 1, computed=True)
             reply = s.rewrite("User", {"name": user, "password_hash": new_hash})
             return Reply(RC.OK, None, f"password of {user} changed") if reply.ok else reply
 
         return self._administer(work)
+
+    def _old_password(self, user: str, old: str | None) -> Reply | None:
+        """501 unless ``old`` is ``user``'s password — checked as a login is: throttled per name,
+        a wrong one counted as a failed login (a session must not guess passwords unhindered)."""
+        if old is None:
+            return refuse(NOT_AUTHORISED, "changing one's own password needs the old one", 1, computed=True)
+        db = self.database
+        try:
+            with db.system_session() as system:
+                if db.throttled:
+                    system.opened[RECORD_TYPE] = int(Mode.MODIFY_EXCLUSIVE)
+                    until = db.throttle.locked_until(system, user)
+                    if until is not None:
+                        return refuse(
+                            NOT_AUTHORISED, f"{user} is locked until {until:%Y-%m-%d %H:%M:%S} UTC", 1, computed=True
+                        )
+                found = system.fetch(system.records["User"], {"name": user})
+                if found is None or not found["active"]:
+                    return refuse(NOT_AUTHORISED, f"user {user} is deactivated", 1, computed=True)
+                if not verify_password(old, str(found["password_hash"])):
+                    until = db.throttle.failed(system, user) if db.throttled else None
+                    locked = "" if until is None else f"; {user} is locked until {until:%Y-%m-%d %H:%M:%S} UTC"
+                    return refuse(NOT_AUTHORISED, f"the old password does not match{locked}", 1, computed=True)
+        except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+            return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed: {type(exc).__name__}: {exc}")
+        return None
 
     def deactivate(self, user: str) -> Reply:
         """``user`` may no longer log in, and its live sessions open nothing more."""

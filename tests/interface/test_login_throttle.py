@@ -122,3 +122,24 @@ def test_an_administrators_password_change_does_not_lift_a_lock(db: Any, clock: 
         db.login("clerk", "new-secret")
     clock.advance(minutes=1)
     db.login("clerk", "new-secret").close()
+
+
+def test_a_session_guessing_its_old_password_is_throttled_as_a_login(db: Any, clock: Clock, admin: Any) -> None:
+    """set_password's old password is checked as a login is: a live session cannot try passwords
+    unhindered through it."""
+    ok(admin.add_user("clerk", "clerk-secret"))
+    clerk = db.login("clerk", "clerk-secret")
+    try:
+        for n in range(5):
+            reply = clerk.set_password("clerk", "new-secret", old=f"guess-{n}")
+            assert reply.rc == 501 and "old password does not match" in reply.message
+        assert "locked until 2026-03-01 09:01:00 UTC" in reply.message
+        refused = clerk.set_password("clerk", "new-secret", old="clerk-secret")
+        assert refused.rc == 501 and "locked" in refused.message
+        with pytest.raises(assurdb.LoginLockedError):
+            db.login("clerk", "clerk-secret")
+        clock.advance(minutes=1)
+        ok(clerk.set_password("clerk", "new-secret", old="clerk-secret"))
+    finally:
+        clerk.close()
+    db.login("clerk", "new-secret").close()
