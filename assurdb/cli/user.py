@@ -19,6 +19,7 @@ import click
 
 from assurdb.cli.options import database, logged_in, login, output
 from assurdb.metadb.contract import Reply
+from assurdb.metadb.meta import SYSTEM_ONLY
 
 #: Where a new password is read from when it is not asked on the terminal.
 NEW_PASSWORD_ENV = "ASSURDB_NEW_PASSWORD"
@@ -137,6 +138,7 @@ def list_users(url: str, user: str, password: str, fmt: str, output: TextIO) -> 
     """Every user, whether it is active, and its rights (record type: mode). No password hash."""
     with logged_in(url, user, password) as session:
         reply = session.list_users()
+        every = sorted(rt for rt in session.schema.record_types if rt not in SYSTEM_ONLY)
     if not reply.ok or reply.batch is None:
         done(reply)
         return
@@ -144,15 +146,19 @@ def list_users(url: str, user: str, password: str, fmt: str, output: TextIO) -> 
         {"name": str(r.name), "active": bool(r.active), "permissions": dict(sorted(r.permissions.items()))}
         for r in reply.batch.itertuples()
     ]
-    output.write(render(rows, fmt))
+    output.write(render(rows, fmt, every))
 
 
-def _rights(permissions: dict[str, int]) -> str:
+def _rights(permissions: dict[str, int], every: list[str] | None = None) -> str:
+    modes = set(permissions.values())
+    if every and sorted(permissions) == every and len(modes) == 1:
+        return f"every record type:{modes.pop()}"  # an administrator's line stays readable
     return " ".join(f"{rt}:{mode}" for rt, mode in permissions.items()) or "-"
 
 
-def render(rows: list[dict[str, Any]], fmt: str) -> str:
-    """The users as a table, CSV (rights as ``RT:mode`` separated by spaces) or JSON."""
+def render(rows: list[dict[str, Any]], fmt: str, every: list[str] | None = None) -> str:
+    """The users as a table (``every``: the record types a right on all of which reads "every
+    record type"), CSV (rights as ``RT:mode`` separated by spaces) or JSON."""
     if fmt == "json":
         return json.dumps({"users": rows}, indent=2) + "\n"
     if fmt == "csv":
@@ -166,5 +172,7 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
         return buffer.getvalue()
     width = max([4, *(len(r["name"]) for r in rows)])
     lines = [f"{'name':<{width}}  active  permissions"]
-    lines += [f"{r['name']:<{width}}  {'yes' if r['active'] else 'no':<6}  {_rights(r['permissions'])}" for r in rows]
+    lines += [
+        f"{r['name']:<{width}}  {'yes' if r['active'] else 'no':<6}  {_rights(r['permissions'], every)}" for r in rows
+    ]
     return "\n".join(lines) + "\n"

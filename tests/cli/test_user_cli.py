@@ -65,6 +65,7 @@ def test_add_grant_list_revoke(url: str) -> None:
     table = run("list", "--db", url)
     assert table.exit_code == 0
     assert any(line.split()[:3] == ["alice", "yes", "Insured:2"] for line in table.output.splitlines())
+    assert any(line.split() == ["admin", "yes", "every", "record", "type:3"] for line in table.output.splitlines())
     csv = run("list", "--db", url, "--format", "csv")
     assert csv.output.splitlines()[0] == "name,active,permissions" and "alice,true,Insured:2 PRA:1" in csv.output
     assert "scrypt" not in table.output + csv.output + json.dumps(users)  # never a hash
