@@ -42,8 +42,17 @@ META_RECORD_TYPES = (
     "User",
     "Permission",
     "Opening",
+    "LoginAttempt",
     "Statistics",
 )
+
+#: The meta record types that are the system's own (meta-schema 4 on): no user may open them,
+#: whatever the permissions say, and no permission is granted on them — login throttling writes
+#: ``LoginAttempt`` for every name tried, so it must never wait on a session holding it.
+SYSTEM_ONLY = ("LoginAttempt",)
+#: Items no request answers, per record type (only the system's own sessions read them): a
+#: password hash leaves the database by no request, whoever asks (``User.password_hash``).
+HIDDEN_ITEMS = {"User": ("password_hash",)}
 
 #: The meta record types that describe the current schema (the rest is history and run-time content).
 DESCRIPTIVE = ("RecordType", "Item", "AccessKey", "PathType", "Statistics")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from assurdb.metadb.contract import RC, Mode, Reply
+from assurdb.metadb.meta import SYSTEM_ONLY
 from assurdb.runtime.liveness import LIVE_SESSIONS, holder_alive
 from assurdb.runtime.specs import LOOKUP, PURPOSES, PathSpec, RecordSpec, Refusal, Stmt
 
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from assurdb.runtime.connection import Connection
     from assurdb.runtime.database import Database
 
+
+#: The user name of the system's own sessions (set-up, administration, login, migrations): a name
+#: no user may take, the only sessions that open the system's record types and read hidden items.
+SYSTEM_USER = "system"
 
 #: OPEN DB takes at most 49 record types: 10·i must stay a two-digit multiple of ten (thesis VII.3).
 MAX_OPEN = 49
@@ -66,6 +71,8 @@ class SessionBase:
         self.conn = database.backend.connect() if connection is None else connection
         self._user = user
         self.permissions = dict(permissions)
+        #: whether the user was active when its rights were last read (login, OPEN DB)
+        self.active = True
         self.opened: dict[str, int] = {}
         self.in_unit = False
         #: (path, side) → identifiers to verify when the unit ends
@@ -83,6 +90,22 @@ class SessionBase:
     @property
     def schema(self) -> Schema:
         return self.database.schema
+
+    @property
+    def is_system(self) -> bool:
+        """A session of the system itself, never a user's (``login`` refuses the name)."""
+        return self._user == SYSTEM_USER
+
+    def read_rights(self, user: str) -> tuple[bool, dict[str, int]]:
+        """Whether ``user`` exists and is active, and its permissions (record type → highest mode),
+        as the meta-database holds them now, read on this session's connection (no opening)."""
+        users, grants = self.records["User"], self.records["Permission"]
+        row = self.conn.one(users.select_by_id.sql, (users.encode_value("name", user),))
+        if row is None or not users.decode(row)["active"]:
+            return False, {}
+        sql = grants.select_all + " WHERE " + grants.where_eq["user"]
+        rows = [grants.decode(r) for r in self.conn.all(sql, (grants.encode_value("user", user),))]
+        return True, {str(r["record_type"]): int(r["mode"]) for r in rows}
 
     # -- checking an article against the meta-database (no data read, nothing opened) ------
     def check(self, rt: str, article: Mapping[str, object], *, purpose: str = "write", every: bool = True) -> Reply:
@@ -510,9 +533,19 @@ class SessionBase:
         merged: dict[str, int] = {}
         for rt, mode in wanted:
             merged[rt] = max(merged.get(rt, 0), int(mode))
+        if not self.is_system:
+            # Rights are the meta-database's now, not the login's: a revocation or a deactivation
+            # reaches a live session at its next OPEN DB (what it holds open stays open until closed).
+            try:
+                self.active, self.permissions = self.read_rights(self.user)
+            except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
+                return self.failed(exc)
         for i, (rt, mode) in enumerate(wanted, start=1):
+            if rt in SYSTEM_ONLY and not self.is_system:
+                return refuse(500 + i, f"{rt} is the system's own: no user may open it", i, computed=True)
             if int(mode) > self.permissions.get(rt, 0):
-                return refuse(500 + i, f"user {self.user} may not open {rt} in mode {mode}", i, computed=True)
+                why = "" if self.active else f" (user {self.user} is deactivated or no longer exists)"
+                return refuse(500 + i, f"user {self.user} may not open {rt} in mode {mode}{why}", i, computed=True)
         try:
             conflict = self.database.openings.acquire(self, merged)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code

@@ -4,46 +4,47 @@
 Creating a database lays out the physical schema and writes the meta-database (the schema's own
 description, thesis VII.1.4) through the interface; connecting compares the schema the database
 holds with the one the interface was generated from. Users and permissions are written through
-the interface too, by a system session; ``login`` checks the scrypt hash and returns a session
-holding the user's permissions.
+the interface too (the first admin by :func:`open_database`, the others by an administrator's
+session: :mod:`.administration`); ``login`` checks the scrypt hash, throttled per name tried
+(:mod:`.throttle`), and returns a session holding the user's permissions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from assurdb.metadb.contract import RC, Mode, Reply, Session
+from assurdb.metadb.contract import RC, Mode, Session
 from assurdb.metadb.errors import MetaDBError
-from assurdb.metadb.meta import META_NAME, meta_schema, schema_to_articles, version_articles, without_meta
+from assurdb.metadb.meta import META_NAME, SYSTEM_ONLY, meta_schema, schema_to_articles, version_articles, without_meta
 from assurdb.metadb.model import Schema
+from assurdb.runtime import throttle
 from assurdb.runtime.backends import backend_for_url
+from assurdb.runtime.core import SYSTEM_USER
 from assurdb.runtime.errors import (
     AuthenticationError,
     BackendError,
     DatabaseExistsError,
+    LoginLockedError,
     SchemaMismatchError,
     SchemaVersion,
 )
 from assurdb.runtime.openings import Openings
 from assurdb.runtime.passwords import dummy_hash, hash_password, usable_text, verify_password
-from assurdb.runtime.session import SessionCore, refuse
+from assurdb.runtime.session import SessionCore
 from assurdb.runtime.specs import Interface, RecordSpec
 
-SYSTEM_USER = "system"
+__all__ = ["ADMIN_USER", "SYSTEM_USER", "Database", "Stored", "open_database"]
+
 ADMIN_USER = "admin"
 #: Order in which the descriptive meta articles are written (origins before targets).
 DESCRIPTIVE_ORDER = ("RecordType", "PathType", "Item", "AccessKey", "Statistics")
 #: What the creation of a database opens and writes.
 META_WRITE_ORDER = ("SchemaVersion", "SchemaText", *DESCRIPTIVE_ORDER, "User", "Permission")
-#: How long administration waits for a meta record type another session holds (600+i).
-ADMIN_TIMEOUT = 30.0
 
 
 def session_class(interface: Interface) -> type[SessionCore]:
@@ -68,6 +69,8 @@ class Database:
         self.schema: Schema = interface.schema
         self.records: Mapping[str, RecordSpec] = self.compiled.records
         self.openings = Openings(self.compiled.openings)
+        #: login throttling: its policy and clock (replaceable, e.g. by tests)
+        self.throttle = throttle.LoginThrottle()
         self._closed = False
 
     @property
@@ -101,75 +104,35 @@ class Database:
 
     def login(self, user: str, password: str) -> Session:
         """A session for ``user``; a wrong password (or unknown / inactive user) raises
-        :class:`~assurdb.runtime.errors.AuthenticationError`."""
-        usable = usable_text(user) and usable_text(password)
+        :class:`~assurdb.runtime.errors.AuthenticationError`, a name locked by too many failures
+        :class:`~assurdb.runtime.errors.LoginLockedError` (the policy: :mod:`.throttle`).
+
+        Every refusal costs the same work, known name or not: an unknown name verifies against a
+        dummy hash (user enumeration by timing) and counts as a failure of that name."""
+        usable = usable_text(user) and usable_text(password) and user != SYSTEM_USER
         with self.system_session() as system:
+            throttled = self.throttled
+            if throttled:  # the system's own record type, written without OPEN DB: never waits
+                system.opened[throttle.RECORD_TYPE] = int(Mode.MODIFY_EXCLUSIVE)
+                until = self.throttle.locked_until(system, user)
+                if until is not None:
+                    raise LoginLockedError(user, until)
             found = system.fetch(self.records["User"], {"name": user}) if usable else None
-            # the same work for every refusal: an unknown name verifies against a dummy hash
             stored = found["password_hash"] if found is not None else dummy_hash()
             verified = verify_password(password if usable else "", stored)
             if found is None or not found["active"] or not verified:
-                raise AuthenticationError(user)
-            permissions = self._permissions(system, user)
+                until = self.throttle.failed(system, user) if throttled else None
+                raise AuthenticationError(user) if until is None else LoginLockedError(user, until)
+            if throttled:
+                self.throttle.succeeded(system, user)
+            _, permissions = system.read_rights(user)
         return self._session(user, permissions)
 
-    def _permissions(self, session: SessionCore, user: str) -> dict[str, int]:
-        spec = self.records["Permission"]
-        out: dict[str, int] = {}
-        current: dict[str, Any] = {"user": user}
-        while True:
-            reply = session.do_read_sequential(spec, current, "id")
-            if reply.rc != RC.OK or reply.article is None or reply.article["user"] != user:
-                return out
-            out[str(reply.article["record_type"])] = int(reply.article["mode"])  # type: ignore[arg-type]
-            current = reply.article
-
-    def _admin(self, openings: list[tuple[str, int]], work: Callable[[SessionCore], Reply]) -> Reply:
-        """Run administration through the interface, waiting (back-off) for busy meta record types."""
-        deadline = time.monotonic() + ADMIN_TIMEOUT
-        delay = 0.01
-        with self.system_session() as system:
-            while True:
-                reply = system.open_db(openings)
-                if reply.rc == RC.OK:
-                    break
-                if not 600 < reply.rc < 700 or time.monotonic() > deadline:
-                    raise MetaDBError(f"administration failed: {reply.message} (code {int(reply.rc)})")
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 0.5)
-            result = work(system)
-            system.close_db()
-        if result.rc != RC.OK:
-            raise MetaDBError(f"administration failed: {result.message} (code {int(result.rc)})")
-        return result
-
-    def add_user(self, name: str, password: str, *, active: bool = True) -> None:
-        """Create a user (its password kept only as a salted scrypt hash)."""
-        if not isinstance(password, str) or not password:
-            raise MetaDBError("a password is required")
-        if not usable_text(name) or not usable_text(password):
-            raise MetaDBError("a user name and a password are text without NUL characters or lone surrogates")
-        article = {"name": name, "password_hash": hash_password(password), "active": active}
-        self._admin([("User", 2)], lambda s: s.write("User", article))
-
-    def grant(self, user: str, rt: str, mode: int) -> None:
-        """Allow ``user`` to open ``rt`` up to ``mode`` (1, 2 or 3); granting again replaces it."""
-        if rt not in self.records:
-            raise MetaDBError(f"record type {rt!r} is unknown")
-        if isinstance(mode, bool) or mode not in (1, 2, 3):
-            raise MetaDBError(f"mode must be 1, 2 or 3, not {mode!r}")
-
-        def work(s: SessionCore) -> Reply:
-            article = {"user": user, "record_type": rt, "mode": int(mode)}
-            found = s.read_direct("Permission", {"user": user, "record_type": rt})
-            if found.rc == RC.OK:
-                return s.rewrite("Permission", article)
-            reply = s.write("Permission", article)
-            if reply.rc == RC.NOT_FOUND:
-                return refuse(RC.NOT_FOUND, f"no user {user!r}")
-            return reply
-
-        self._admin([("User", 1), ("Permission", 2)], work)
+    @property
+    def throttled(self) -> bool:
+        """Whether logins are throttled: the meta-database has ``LoginAttempt`` (meta-schema 4 on;
+        an older one is read only by a migration that upgrades it)."""
+        return throttle.RECORD_TYPE in self.records
 
     # -- creation ----------------------------------------------------------------------------
     def _install(self, admin_password: str) -> None:
@@ -200,7 +163,14 @@ class Database:
             batches += [(rt, articles[rt]) for rt in DESCRIPTIVE_ORDER]
             batches += [
                 ("User", [{"name": ADMIN_USER, "password_hash": hash_password(admin_password), "active": True}]),
-                ("Permission", [{"user": ADMIN_USER, "record_type": rt, "mode": 3} for rt in self.records]),
+                (
+                    "Permission",
+                    [
+                        {"user": ADMIN_USER, "record_type": rt, "mode": 3}
+                        for rt in self.records
+                        if rt not in SYSTEM_ONLY
+                    ],
+                ),
             ]
             for rt, batch in batches:
                 if batch:

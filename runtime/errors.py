@@ -7,6 +7,7 @@ another schema, a refused login — and carry their facts as attributes.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -52,6 +53,19 @@ class ServerLoginError(ConnectionFailedError):
 def one_line(text: str) -> str:
     """A driver's message on one line: whitespace runs (newlines, tabs) become one space."""
     return " ".join(str(text).split())
+
+
+class LoginLockedError(AuthenticationError):
+    """A login refused because its name failed too often: refused, whatever the password, until
+    ``until`` (UTC). Unknown names are locked alike, so it tells nothing of which names exist."""
+
+    def __init__(self, user: object, until: dt.datetime) -> None:
+        super().__init__(user)
+        self.until = until
+        self.args = (
+            f"login refused for user {user!r}: too many failed attempts, locked until "
+            f"{until.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC",
+        )
 
 
 class DatabaseLockedError(BackendError):

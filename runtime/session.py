@@ -19,11 +19,14 @@ the database's backend (:mod:`assurdb.runtime.backends`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from assurdb.metadb.contract import RC, Action, Criteria, Given, Opening, Reply
+from assurdb.metadb.meta import HIDDEN_ITEMS
+from assurdb.runtime.administration import Administration
 from assurdb.runtime.core import MAX_OPEN, refuse
 from assurdb.runtime.paths import Paths
 
@@ -50,13 +53,19 @@ class Routes:
     debound: Mapping[str, Route]
 
 
-class SessionCore(Paths):
+class SessionCore(Paths, Administration):
     """One user session: every request of the contract (the ``Session`` protocol).
 
     Each request method is the thesis' *partie préliminaire*: it checks what every request
     shares — the record types and path type exist (10, 20, 30), this session's openings allow
     the request (600) — then routes to the generated function of its action code and record
     or path type (``routes``, set by the generated router subclass).
+
+    Hidden items (``User.password_hash``) never leave a user's session: every reply is stripped
+    of them, whatever the request (reads, the article a write or DELETE answers, READ SELECTION's
+    frame), and a request giving one is refused (11) — only ``add_user`` and ``set_password``
+    write a hash. Stripping here, where every request passes, holds on every DBMS at once; the
+    system's own sessions (login, copy, migrations) still read them.
     """
 
     routes: ClassVar[Routes]
@@ -91,6 +100,35 @@ class SessionCore(Paths):
         denied = self.path_open(path, write=write, both=both)
         return table[path.name] if denied is None else denied
 
+    # -- hidden items ------------------------------------------------------------------------
+    def _shown(self, reply: Reply, rt: str) -> Reply:
+        """The reply without ``rt``'s hidden items, unless this is the system's own session."""
+        hidden = HIDDEN_ITEMS.get(rt, ())
+        if not hidden or self.is_system or (reply.article is None and reply.batch is None):
+            return reply
+        article = None if reply.article is None else {k: v for k, v in reply.article.items() if k not in hidden}
+        batch = reply.batch
+        if batch is not None:
+            batch = batch.drop(columns=[c for c in hidden if c in batch.columns])
+        return dataclasses.replace(reply, article=article, batch=batch)
+
+    def _hidden_given(
+        self, rt: str, articles: Sequence[object], *, target: bool = False, batch: bool = False
+    ) -> Reply | None:
+        """11 (21 for a target) when a user's request gives a hidden item: only the system writes it."""
+        hidden = HIDDEN_ITEMS.get(rt, ())
+        if not hidden or self.is_system:
+            return None
+        for n, article in enumerate(articles):
+            if isinstance(article, Mapping) and any(item in article for item in hidden):
+                item = next(i for i in hidden if i in article)
+                return refuse(
+                    RC.TARGET_MISMATCH if target else RC.RT_MISMATCH,
+                    f"{rt}.{item} is written by add_user and set_password only, never given to a request",
+                    n if batch else None,
+                )
+        return None
+
     # -- the requests, in the order of their action codes ------------------------------------
     def open_db(self, openings: Sequence[Opening]) -> Reply:
         return self.do_open_db(openings)
@@ -103,53 +141,65 @@ class SessionCore(Paths):
 
     def read_direct(self, rt: str, article: Given, key: str = "id") -> Reply:
         fn = self._rt(rt, self.routes.read_direct, write=False)
-        return fn if isinstance(fn, Reply) else fn(self, article, key)
+        return fn if isinstance(fn, Reply) else self._shown(fn(self, article, key), rt)
 
     def read_sequential(self, rt: str, article: Given, key: str = "id") -> Reply:
         fn = self._rt(rt, self.routes.read_sequential, write=False)
-        return fn if isinstance(fn, Reply) else fn(self, article, key)
+        return fn if isinstance(fn, Reply) else self._shown(fn(self, article, key), rt)
 
     def read_selection(self, rt: str, criteria: Criteria, *, limit: int | None = None) -> Reply:
         fn = self._rt(rt, self.routes.read_selection, write=False)
-        return fn if isinstance(fn, Reply) else fn(self, criteria, limit)
+        return fn if isinstance(fn, Reply) else self._shown(fn(self, criteria, limit), rt)
 
     def read_target_via_path(
         self, ort: str, origin_id: Given, pt: str, trt: str, current: Given | None = None
     ) -> Reply:
         fn = self._pt(ort, pt, trt, self.routes.read_target_via_path, write=False)
-        return fn if isinstance(fn, Reply) else fn(self, origin_id, current)
+        return fn if isinstance(fn, Reply) else self._shown(fn(self, origin_id, current), trt)
 
     def read_origin_via_path(
         self, ort: str, pt: str, trt: str, target_id: Given, current: Given | None = None
     ) -> Reply:
         fn = self._pt(ort, pt, trt, self.routes.read_origin_via_path, write=False)
-        return fn if isinstance(fn, Reply) else fn(self, target_id, current)
+        return fn if isinstance(fn, Reply) else self._shown(fn(self, target_id, current), ort)
 
     def write(self, rt: str, article: Given) -> Reply:
         fn = self._rt(rt, self.routes.write, write=True)
-        return fn if isinstance(fn, Reply) else fn(self, article)
+        if isinstance(fn, Reply):
+            return fn
+        return self._hidden_given(rt, [article]) or self._shown(fn(self, article), rt)
 
     def write_target_via_path(self, ort: str, origin_id: Given, trt: str, article: Given, pt: str) -> Reply:
         fn = self._pt(ort, pt, trt, self.routes.write_target_via_path, write=True)
-        return fn if isinstance(fn, Reply) else fn(self, origin_id, article)
+        if isinstance(fn, Reply):
+            return fn
+        return self._hidden_given(trt, [article], target=True) or self._shown(fn(self, origin_id, article), trt)
 
     def write_origin_and_target(
         self, ort: str, origin_article: Given, trt: str, target_article: Given, pt: str
     ) -> Reply:
         fn = self._pt(ort, pt, trt, self.routes.write_origin_and_target, write=True, both=True)
-        return fn if isinstance(fn, Reply) else fn(self, origin_article, target_article)
+        if isinstance(fn, Reply):
+            return fn
+        hidden = self._hidden_given(ort, [origin_article]) or self._hidden_given(trt, [target_article], target=True)
+        return hidden or self._shown(fn(self, origin_article, target_article), trt)
 
     def write_batch(self, rt: str, articles: Sequence[Given]) -> Reply:
         fn = self._rt(rt, self.routes.write_batch, write=True)
-        return fn if isinstance(fn, Reply) else fn(self, articles)
+        if isinstance(fn, Reply):
+            return fn
+        given = list(articles) if isinstance(articles, Sequence) and not isinstance(articles, str | bytes) else []
+        return self._hidden_given(rt, given, batch=True) or fn(self, articles)
 
     def rewrite(self, rt: str, article: Given) -> Reply:
         fn = self._rt(rt, self.routes.rewrite, write=True)
-        return fn if isinstance(fn, Reply) else fn(self, article)
+        if isinstance(fn, Reply):
+            return fn
+        return self._hidden_given(rt, [article]) or self._shown(fn(self, article), rt)
 
     def delete(self, rt: str, identifier: Given) -> Reply:
         fn = self._rt(rt, self.routes.delete, write=True)
-        return fn if isinstance(fn, Reply) else fn(self, identifier)
+        return fn if isinstance(fn, Reply) else self._shown(fn(self, identifier), rt)
 
     def bound(self, ort: str, origin_id: Given, trt: str, target_id: Given, pt: str) -> Reply:
         fn = self._pt(ort, pt, trt, self.routes.bound, write=True)

@@ -33,6 +33,7 @@ SUBCOMMANDS = {
             "reserve",
             "solvency",
             "serve",
+            "user",
         )
     },
     "migrate": ("migrate", "command"),

@@ -23,6 +23,7 @@ from assurdb.metadb.loader import builtin_names, builtin_versions, load, parse
 from assurdb.metadb.meta import (
     DESCRIPTIVE,
     META_NAME,
+    SYSTEM_ONLY,
     meta_schema,
     schema_from_articles,
     schema_from_parts,
@@ -223,7 +224,7 @@ class Conversion:
                     s.write("Permission", {**row, "record_type": renamed[rt]})
         admins = sorted({r["user"] for r in rows if r["record_type"] == "User" and int(r["mode"]) == 3} | {ADMIN_USER})
         have = {(r["user"], renamed.get(r["record_type"], r["record_type"])) for r in rows}
-        fresh = [rt for rt in self.new_full.record_types if rt not in self.plan.record_types]
+        fresh = [rt for rt in self.new_full.record_types if rt not in self.plan.record_types and rt not in SYSTEM_ONLY]
         users = {u["name"] for u in _read_all(s, "User")}
         batch = [
             {"user": u, "record_type": rt, "mode": 3}

@@ -81,7 +81,7 @@ def test_schema_show_another_schema_by_name_or_file() -> None:
     by_file = run("schema", "show", str(builtin_path("meta")))
     assert by_name.exit_code == by_file.exit_code == 0
     assert by_name.output == by_file.output
-    assert by_name.output.startswith("Schema meta v3")
+    assert by_name.output.startswith("Schema meta v4")
 
 
 def test_schema_check_ok() -> None:

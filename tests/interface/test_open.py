@@ -31,8 +31,8 @@ def test_more_than_49_record_types_is_refused(admin: Any) -> None:
 
 
 def test_unknown_comes_before_permission_and_conflict(db: Any, admin: Any) -> None:
-    db.add_user("bob", "pw")
-    db.grant("bob", "Insured", 1)
+    ok(admin.add_user("bob", "pw"))
+    ok(admin.grant("bob", "Insured", 1))
     bob = db.login("bob", "pw")
     try:
         # PRA (position 1) is not allowed to bob, "Nope" (position 2) is unknown: 20 wins.

@@ -20,11 +20,10 @@ def test_explain_every_kind_of_code() -> None:
 
 
 def test_refused_openings_are_computed_codes(db: Any) -> None:
-    db.add_user("clerk", "clerk-secret-1")
-    db.grant("clerk", "PRA", 1)
-    db.grant("clerk", "Insured", 1)
-    clerk = db.login("clerk", "clerk-secret-1")
     admin = db.login("admin", ADMIN_PASSWORD)
+    assert admin.add_user("clerk", "clerk-secret-1").ok
+    assert admin.grant("clerk", "PRA", 1).ok and admin.grant("clerk", "Insured", 1).ok
+    clerk = db.login("clerk", "clerk-secret-1")
     try:
         refused = clerk.open_db([("PRA", 2)])
         assert refused.rc == 501 and not isinstance(refused.rc, RC) and refused.position == 1

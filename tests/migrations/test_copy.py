@@ -121,8 +121,8 @@ def test_the_users_and_their_rights_travel_with_the_data(make_url: Any, backend:
     source = f"sqlite:///{tmp_path / 'source.db'}"
     library(source, "sqlite")
     db = open_database(interface("sqlite", V1), source)
-    db.add_user("clerk", "clerk-secret")
-    db.grant("clerk", "Book", 1)
+    with db.login("admin", ADMIN_PASSWORD) as admin:
+        assert admin.add_user("clerk", "clerk-secret").ok and admin.grant("clerk", "Book", 1).ok
     db.close()
     target = make_url()
     assert_equal(copy(source, target, **LOGIN))
@@ -210,7 +210,8 @@ def test_what_a_copy_refuses(tmp_path: Path) -> None:
     source = f"sqlite:///{tmp_path / 'source.db'}"
     library(source, "sqlite")
     db = open_database(interface("sqlite", V1), source)
-    db.add_user("clerk", "clerk-secret")
+    with db.login("admin", ADMIN_PASSWORD) as admin:
+        assert admin.add_user("clerk", "clerk-secret").ok
     db.close()
     target = f"duckdb:///{tmp_path / 'target.duckdb'}"
     with pytest.raises(assurdb.AuthenticationError):

@@ -187,13 +187,46 @@ def test_the_meta_database_of_an_older_assurdb_is_upgraded(make_url: Any, backen
         open_database(interface(backend, V1), url)
     assert caught.value.stored_meta == 1 and "upgrade it with `assurdb migrate apply" in str(caught.value)
     report = migrate_apply(url, None, **LOGIN)
-    assert report.applied and report.meta_upgrade == (1, 3)
+    assert report.applied and report.meta_upgrade == (1, 4)
     db = open_database(interface(backend, V1), url)  # now it opens
     stored = db.stored()
     db.close()
-    assert stored is not None and stored.meta_version == 3 and stored.schema.name == "library"
+    assert stored is not None and stored.meta_version == 4 and stored.schema.name == "library"
     assert [a["name"] for a in read(url, backend, V1, "Author")] == ["Hergé", "Goscinny"]
     assert migrate_apply(url, V2, **LOGIN).applied  # and migrates on
+
+
+def test_meta_schema_3_gets_login_throttling_and_keeps_its_users(make_url: Any, backend: str) -> None:
+    """Meta-schema 4 adds LoginAttempt: a database of meta-schema 3 (users, rights, a hash made by
+    the older assurdb) is upgraded in place; its users log in as before, now throttled."""
+    url = make_url()
+    library(url, backend, meta_version=3)
+    old = open_database(interface(backend, V1, 3), url)
+    try:
+        assert not old.throttled  # the older meta-database has no LoginAttempt: not throttled
+        with old.login("admin", ADMIN_PASSWORD) as admin:
+            assert admin.add_user("clerk", "clerk-secret").ok and admin.grant("clerk", "Book", 1).ok
+    finally:
+        old.close()
+    report = migrate_apply(url, None, **LOGIN)
+    assert report.applied and report.meta_upgrade == (3, 4) and report.plan.new.version == 1
+    db = open_database(interface(backend, V1), url)
+    try:
+        assert db.throttled and db.stored() is not None and db.stored().meta_version == 4  # type: ignore[union-attr]
+        with db.login("clerk", "clerk-secret") as clerk:  # the hash made before the upgrade still verifies
+            assert clerk.open_db([("Book", 1)]).ok
+            assert clerk.open_db([("Author", 1)]).rc == 501
+        with db.login("admin", ADMIN_PASSWORD) as admin:
+            listed = {r.name: r.permissions for r in admin.list_users().batch.itertuples()}
+            assert listed["clerk"] == {"Book": 1} and "LoginAttempt" not in listed["admin"]
+            assert admin.open_db([("LoginAttempt", 1)]).rc == 501
+        for _ in range(5):
+            with pytest.raises(assurdb.AuthenticationError):
+                db.login("clerk", "wrong")
+        with pytest.raises(assurdb.LoginLockedError):
+            db.login("clerk", "clerk-secret")
+    finally:
+        db.close()
 
 
 def test_apply_needs_an_administrator_and_no_openings(make_url: Any, backend: str) -> None:
