@@ -42,11 +42,11 @@ def build_company(url: str) -> Any:
         build_org(s)
         fire_policy(s)
         s.close_db()
-    db.add_user("clerk", CLERK_PASSWORD)
-    for rt in ("Insured", "PRA", "Guaranty"):
-        db.grant("clerk", rt, 2)
-    db.grant("clerk", "Loss", 1)
-    db.add_user("nobody", NOBODY_PASSWORD)
+        assert s.add_user("clerk", CLERK_PASSWORD).ok
+        for rt in ("Insured", "PRA", "Guaranty"):
+            assert s.grant("clerk", rt, 2).ok
+        assert s.grant("clerk", "Loss", 1).ok
+        assert s.add_user("nobody", NOBODY_PASSWORD).ok
     return db
 
 
