@@ -184,6 +184,13 @@ def item_columns_source(backend: type[Backend], rt: RecordType, table: Table) ->
                 expr = backend.encode_expr(item.sub_items[str(col.sub)], "x")
                 spread.append(f"p[{n}]" if expr == "x" else f"[{expr} for x in p[{n}]]")
             lines.append(f"    return [{', '.join(spread)}]")
+        elif item.repetitive and cols[0].occurrence is not None:  # one column per occurrence
+            lines.append(f"    p = _occurrences_of(c, {len(cols)})")
+            spread = []
+            expr = backend.encode_expr(item, "x")
+            for n in range(len(cols)):
+                spread.append(f"p[{n}]" if expr == "x" else f"[{expr} for x in p[{n}]]")
+            lines.append(f"    return [{', '.join(spread)}]")
         else:
             lines.append(f"    return [{', '.join(f'[{e} for x in c]' for e in exprs)}]")
         functions.append("\n".join(lines))

@@ -102,6 +102,7 @@ _HELPERS = {
     "_list_or_none": "list_or_none",
     "_nth": "nth",
     "_occurrences": "occurrences",
+    "_occurrences_of": "occurrences_of",
     "_parts_of": "parts_of",
     "_structs_of": "structs_of",
     "_struct_in": "struct_in",

@@ -65,6 +65,13 @@ def parts_of(column: Sequence[Any], names: Sequence[str]) -> list[list[Any]]:
     return [[sub(x, n) for x in column] for n in names]
 
 
+def occurrences_of(column: Sequence[Any], n: int) -> list[list[Any]]:
+    """A batch's column of a repetitive item → its ``n`` occurrence columns (None past the last)."""
+    pad = [None] * n
+    rows = [pad if not x else [*x[:n], *pad[len(x) :]] for x in column]
+    return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(n)]
+
+
 def structs_of(column: Sequence[Any]) -> list[Any]:
     """A batch's column of a decomposable item → its values for a STRUCT column (None when empty)."""
     if isinstance(column, StructColumn):

@@ -18,6 +18,7 @@ from assurdb.runtime.codec_support import i2d as _i2d
 from assurdb.runtime.codec_support import iso as _iso
 from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
+from assurdb.runtime.codec_support import occurrences_of as _occurrences_of
 from assurdb.runtime.codec_support import parts_of as _parts_of
 from assurdb.runtime.codec_support import struct_of as _struct_of
 from assurdb.runtime.codec_support import sub as _sub
@@ -166,7 +167,8 @@ def _cols_ecs_address(c: list[Any]) -> list[list[Any]]:
 
 def _cols_ecs_phone(c: list[Any]) -> list[list[Any]]:
     """A batch's values of ECS.phone → its columns."""
-    return [[_nth(x, 0) for x in c], [_nth(x, 1) for x in c], [_nth(x, 2) for x in c]]
+    p = _occurrences_of(c, 3)
+    return [p[0], p[1], p[2]]
 
 
 ITEM_COLUMNS_ECS: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -723,7 +725,8 @@ def _cols_insured_birth_date(c: list[Any]) -> list[list[Any]]:
 
 def _cols_insured_phone(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Insured.phone → its columns."""
-    return [[_nth(x, 0) for x in c], [_nth(x, 1) for x in c], [_nth(x, 2) for x in c]]
+    p = _occurrences_of(c, 3)
+    return [p[0], p[1], p[2]]
 
 
 ITEM_COLUMNS_INSURED: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1687,7 +1690,8 @@ def encode_treaty(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_treaty_classes(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.classes → its columns."""
-    return [[_nth(x, 0) for x in c], [_nth(x, 1) for x in c], [_nth(x, 2) for x in c], [_nth(x, 3) for x in c], [_nth(x, 4) for x in c], [_nth(x, 5) for x in c]]
+    p = _occurrences_of(c, 6)
+    return [p[0], p[1], p[2], p[3], p[4], p[5]]
 
 
 def _cols_treaty_inception(c: list[Any]) -> list[list[Any]]:
@@ -1723,7 +1727,8 @@ def _cols_treaty_layer(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_reinstatement_rates(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.reinstatement_rates → its columns."""
-    return [[_d2i(_nth(x, 0), 2) for x in c], [_d2i(_nth(x, 1), 2) for x in c], [_d2i(_nth(x, 2), 2) for x in c], [_d2i(_nth(x, 3), 2) for x in c]]
+    p = _occurrences_of(c, 4)
+    return [[_d2i(x, 2) for x in p[0]], [_d2i(x, 2) for x in p[1]], [_d2i(x, 2) for x in p[2]], [_d2i(x, 2) for x in p[3]]]
 
 
 def _cols_treaty_premium(c: list[Any]) -> list[list[Any]]:
@@ -2996,7 +3001,8 @@ def encode_access_key(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_access_key_items(c: list[Any]) -> list[list[Any]]:
     """A batch's values of AccessKey.items → its columns."""
-    return [[_nth(x, 0) for x in c], [_nth(x, 1) for x in c], [_nth(x, 2) for x in c], [_nth(x, 3) for x in c], [_nth(x, 4) for x in c], [_nth(x, 5) for x in c], [_nth(x, 6) for x in c], [_nth(x, 7) for x in c]]
+    p = _occurrences_of(c, 8)
+    return [p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]
 
 
 def _cols_access_key_cost(c: list[Any]) -> list[list[Any]]:
@@ -3110,17 +3116,20 @@ def encode_path_type(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_path_type_sort(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PathType.sort → its columns."""
-    return [[_nth(x, 0) for x in c], [_nth(x, 1) for x in c], [_nth(x, 2) for x in c], [_nth(x, 3) for x in c]]
+    p = _occurrences_of(c, 4)
+    return [p[0], p[1], p[2], p[3]]
 
 
 def _cols_path_type_origin_items(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PathType.origin_items → its columns."""
-    return [[_nth(x, 0) for x in c], [_nth(x, 1) for x in c], [_nth(x, 2) for x in c], [_nth(x, 3) for x in c], [_nth(x, 4) for x in c], [_nth(x, 5) for x in c], [_nth(x, 6) for x in c], [_nth(x, 7) for x in c]]
+    p = _occurrences_of(c, 8)
+    return [p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]
 
 
 def _cols_path_type_target_items(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PathType.target_items → its columns."""
-    return [[_nth(x, 0) for x in c], [_nth(x, 1) for x in c], [_nth(x, 2) for x in c], [_nth(x, 3) for x in c], [_nth(x, 4) for x in c], [_nth(x, 5) for x in c], [_nth(x, 6) for x in c], [_nth(x, 7) for x in c]]
+    p = _occurrences_of(c, 8)
+    return [p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]
 
 
 ITEM_COLUMNS_PATH_TYPE: dict[str, tuple[tuple[str, ...], Any]] = {

@@ -244,3 +244,42 @@ def test_write_batch_one_to_one_inside_the_batch(s: Any) -> None:
     reply = s.write_batch("PRA", [pra("P4", insurance_code=1, **chain), pra("P5", insurance_code=1, **chain)])
     assert reply.rc == RC.ALREADY_EXISTS and reply.position == 1  # P1 may have one successor
     ok(s.rollback())
+
+
+def test_write_batch_stores_every_shape_as_given(s: Any) -> None:
+    """Decomposable items given whole, in part, empty or not at all; repetitive items of 0 to 3
+    occurrences; decimals at and below their scale: what READ SELECTION gives back is what one
+    article at a time would have stored (the batch hands the writer columns, not dicts)."""
+    ok(s.open_db([("Treaty", 2)]))
+    people = [
+        insured(1, "A", address={"street": "RUE 1", "postcode": "1000", "city": "BXL", "country": "BE"}, phone=["1"]),
+        insured(2, "B", address={"city": "NAMUR"}, phone=[]),
+        insured(3, "C", address={"street": None, "city": None}, phone=["1", "2", "3"]),
+        insured(4, "D"),
+        insured(5, "E", address=None, phone=None, birth_date=date(1960, 5, 4)),
+    ]
+    ok(s.write_batch("Insured", people))
+    back = s.read_selection("Insured", {}).batch
+    assert back["address"].tolist() == [
+        {"street": "RUE 1", "postcode": "1000", "city": "BXL", "country": "BE"},
+        {"street": None, "postcode": None, "city": "NAMUR", "country": None},
+        None,
+        None,
+        None,
+    ]
+    assert back["phone"].tolist() == [["1"], [], ["1", "2", "3"], [], []]
+    treaty = {"underwriting_year": 2024, "kind": "surplus", "inception": date(2024, 1, 1), "expiry": date(2024, 12, 31)}
+    ok(
+        s.write_batch(
+            "Treaty",
+            [
+                {**treaty, "code": "S1", "retention": Decimal("1000.5"), "lines": 9, "share_pct": None},
+                {**treaty, "code": "S2", "retention": Decimal("1000.50"), "lines": Decimal("9.00")},
+            ],
+        )
+    )
+    terms = s.read_selection("Treaty", {}).batch
+    assert [str(v) for v in terms["retention"]] == ["1000.50", "1000.50"]
+    assert [str(v) for v in terms["lines"]] == ["9.00", "9.00"]
+    refused = s.write_batch("Treaty", [{**treaty, "code": "S3", "retention": Decimal("1000.505")}])
+    assert refused.rc == RC.VALUE_INVALID and refused.index == 0
