@@ -265,7 +265,8 @@ class Raw:
             self.cx.execute("COMMIT")
             return
         marks = ", ".join(f":{n}" if self.dbms == "sqlite" else f"%({n})s" for n in names)
-        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+        quote = "`" if self.dbms == "mariadb" else '"'  # column names may be reserved words (lines)
+        sql = f"INSERT INTO {table} ({', '.join(quote + n + quote for n in names)}) VALUES ({marks})"
         self.cur.execute("BEGIN" if self.dbms != "mariadb" else "START TRANSACTION")
         self.cur.executemany(sql, articles)
         self.cur.execute("COMMIT")
