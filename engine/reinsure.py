@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from assurdb.domain.accounting import Accounted, account_treaty_accounts, install_chart
+from assurdb.domain.frames import records
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
 from assurdb.engine.stored import StoredBusiness, _cents, _day, covered_by, isin
@@ -574,7 +575,7 @@ def _row(treaties: pd.DataFrame, code: str) -> dict[str, Any]:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``frame`` as mappings of column name to value."""
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+    return records(frame)
 
 
 def _previous(code: str, lines: pd.Series) -> str | None:

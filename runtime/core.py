@@ -459,6 +459,22 @@ class SessionBase:
             if path.origin_needs_target:
                 self.note(path_name, "origin", ident)
 
+    def note_new_batch(self, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> None:
+        """:meth:`note_new` for a checked batch at once: the identifiers encoded column by column
+        as the batch's insert encodes them (one set update per path, not a call per article)."""
+        encoded = []
+        for item in spec.ident:
+            values = columns[item]
+            _names, spread = spec.item_columns[item]
+            encoded.append(values if spread is None else spread(values)[0])
+        idents = list(zip(*encoded, strict=True))
+        for path_name in spec.target_of:
+            if self.paths[path_name].target_needs_origin:
+                self.pending.setdefault((path_name, "target"), set()).update(idents)
+        for path_name in spec.origin_of:
+            if self.paths[path_name].origin_needs_target:
+                self.pending.setdefault((path_name, "origin"), set()).update(idents)
+
     # -- units of work ---------------------------------------------------------------------
     def do_begin(self) -> Reply:
         if self.in_unit:

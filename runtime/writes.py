@@ -99,8 +99,7 @@ class Writes(Reads):
                 return refused
             self.dirty.add(spec.table)
             if spec.needs_notes:
-                for ident in zip(*(columns[i] for i in spec.ident), strict=True):
-                    self.note_new(spec, dict(zip(spec.ident, ident, strict=True)))
+                self.note_new_batch(spec, columns)
             return Reply(RC.OK, None, f"{len(batch)} article(s) written")
 
         return self.guard(work, writes=True)

@@ -58,6 +58,7 @@ from assurdb.domain.accounting.journal import (
     lines_for,
     write_journal,
 )
+from assurdb.domain.frames import records
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.domain.results import DomainRC
 from assurdb.metadb.contract import RC, Mode, Opening, Session
@@ -544,7 +545,7 @@ def pending(session: Session, rt: str, *, timeout: float = DEFAULT_TIMEOUT) -> l
         return Accounted(selected.rc, f"cannot read {rt}: {selected.message}")
     frame = selected.batch
     if rt == TREATY_ACCOUNT:
-        rows = [{str(k): v for k, v in a.items()} for a in frame.to_dict("records")]
+        rows = records(frame)
         return _identifiers(rt, frame.loc[np.array([settled(a) != _held(a) for a in rows], dtype=bool)])
     if rt == REINSURANCE and "treaty_code" in frame:  # accounted in their treaty's accounts
         frame = frame[frame["treaty_code"].isna()]
@@ -572,7 +573,7 @@ def _held(account: Mapping[str, Any]) -> dict[str, Decimal | None]:
 
 
 def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame[list(IDENTIFIERS[rt])].to_dict("records")
+    rows = records(frame[list(IDENTIFIERS[rt])])
     return [{str(k): int(v) if isinstance(v, Integral) else str(v) for k, v in row.items()} for row in rows]
 
 

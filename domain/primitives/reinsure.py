@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from assurdb.domain.constraints import Lookup
+from assurdb.domain.frames import records
 from assurdb.domain.primitives.pra import HUNDRED
 from assurdb.domain.primitives.support import (
     Work,
@@ -126,7 +127,7 @@ def record_figures(
             stored = _selected(session, rt, treaty_codes)
             if isinstance(stored, Result):
                 return stored
-            current = {tuple(r[i] for i in ident): r for r in stored.to_dict("records")} if len(stored) else {}
+            current = {tuple(r[i] for i in ident): r for r in records(stored)} if len(stored) else {}
             new: list[dict[str, Any]] = []
             changes: list[dict[str, Any]] = []
             seen: set[tuple[Any, ...]] = set()
@@ -211,8 +212,7 @@ def record_cessions(
             live_all = everyone[everyone["cancellation_date"].isna()]
             mine = live_all[live_all["treaty_code"].isin(list(treaty_codes))].sort_values("code", kind="stable")
             live: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-            for record in mine.to_dict("records"):
-                row = {str(k): v for k, v in record.items()}
+            for row in records(mine):
                 live.setdefault((*(row[i] for i in _SHARED), row["treaty_code"]), []).append(row)
             ceded: dict[tuple[Any, ...], Decimal] = {}
             for key, share in zip(
