@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from assurdb.domain.exchange.envelope import new_private_key
+from assurdb.domain.exchange.keys import participant_id
 from tests.conftest import ADMIN_PASSWORD, BACKENDS, ServerNamespace, require_backend
 
 
@@ -42,3 +44,29 @@ def xs(xdb: Any) -> Iterator[Any]:
     session = xdb.login("admin", ADMIN_PASSWORD)
     yield session
     session.close()
+
+
+#: The market of the tests: a broker, a leader, two co-insurers, an agent who underwrote for the
+#: second co-insurer, the clearing body.
+BROKER = participant_id("COU", 1)
+LEADER = participant_id("CIE", 1)
+CO2 = participant_id("CIE", 2)
+CO3 = participant_id("CIE", 3)
+AGENT = participant_id("AGT", 1)
+ORG = participant_id("ORG", 1)
+MARKET = {
+    BROKER: "BROKER & CO",
+    LEADER: "LEADER SA",
+    CO2: "SECOND MUTUELLE",
+    CO3: "THIRD AG",
+    AGENT: "AGENT SARL",
+    ORG: "CLEARING",
+}
+
+
+@pytest.fixture(scope="session")
+def keyring() -> dict[str, Any]:
+    """RSA-3072 private keys, generated once per test session: the hub's, each participant's,
+    and a second one for CO2 and for the hub (rotations)."""
+    names = ["HUB", "HUB2", *MARKET, f"{CO2}-2"]
+    return {name: new_private_key() for name in names}
