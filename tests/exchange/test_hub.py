@@ -319,3 +319,23 @@ def test_a_participant_with_a_bad_identifier_is_not_registered(market: Market) -
     result = register_participant(market.session, "CIE000010", "BAD CHECK")
     assert result.rc == ExchangeRC.INVALID_IDENTIFIER and "wrong check digit" in result.message
     assert not market.session.read_direct("Participant", {"code": "CIE000010"}).ok
+
+
+def test_the_robot_takes_files_from_each_outbox_as_coming_from_its_owner(market: Market) -> None:
+    from assurdb.domain.exchange.robot import sweep
+
+    root = market.courier.root
+    k = key("ROBOT1")
+    outbox = root / BROKER / "emission"
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "split.axe").write_bytes(market.envelope(BROKER, k, "split", split_file()))
+    (outbox / ".part-upload").write_bytes(b"half a file")
+    stolen = root / CO3 / "emission"
+    stolen.mkdir(parents=True, exist_ok=True)
+    (stolen / "as-broker.axe").write_bytes(market.envelope(BROKER, k, "split", split_file()))
+    answers = {(code, name): result for code, name, result in sweep(market.hub, root)}
+    assert answers[BROKER, "split.axe"].ok
+    assert answers[CO3, "as-broker.axe"].rc == ExchangeRC.ENVELOPE_REFUSED
+    assert sorted(p.name for p in outbox.iterdir()) == [".part-upload"]
+    assert list(stolen.iterdir()) == []
+    assert [a["split_key"] for a in market.hub.queue(LEADER, split_key=k).articles] == [k]
