@@ -149,14 +149,19 @@ class ExchangeServer:
             if self.hub.purge(code, no).rc != 0:  # removed without having been read: collect, then purge
                 self.hub.collect(code, no)
                 self.hub.purge(code, no)
+        before = self.hub.chain.seq
         answers = sweep(self.hub, self.root)
         self.answers.extend(answers)
+        if self.hub.chain.seq != before or collected or purged:
+            self.hub.checkpoint()  # every turn that wrote the log ends on a signed head
         return answers
 
     async def close(self) -> None:
+        """Stop listening; a last turn of the robot records what the server saw meanwhile."""
         if self.robot is not None:
             self.robot.cancel()
         self.listener.close()
+        self.cycle()
         await self.listener.wait_closed()
 
 
@@ -180,7 +185,7 @@ async def start_server(
     interval: float | None = 1.0,
 ) -> ExchangeServer:
     """Listen on ``host:port`` (0: any free port, see ``.port``); ``interval`` None runs no robot
-    (call :meth:`ExchangeServer.cycle` yourself)."""
+    (call :meth:`ExchangeServer.cycle` yourself). Each turn that wrote the log signs a checkpoint."""
     base = Path(root)
     base.mkdir(parents=True, exist_ok=True)
     events = Events()

@@ -30,6 +30,7 @@ SUBCOMMANDS = {
             "reinsure",
             "reserve",
             "solvency",
+            "exchange",
         )
     },
     "migrate": ("migrate", "command"),
