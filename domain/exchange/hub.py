@@ -11,8 +11,10 @@ A file's life (each step one unit of work, written in the log in the same unit):
    back to its sender with every reason; otherwise it is *submitted* and waits in its leader's
    validation queue — or, when the leader sent it, it is validated at once.
 2. :meth:`Hub.validate` (one by one) or :meth:`Hub.validate_where` (in bulk, by criteria): the
-   leader's decision. The rules run again against what the exchange holds now (a split validated in
-   the meantime, an endorsement still missing); then a split list is stored as the split, and the
+   leader's decision — through the hub's API, or as a file of flow ``decision`` the leader signs
+   and sends like any other (:meth:`Hub._decide`), so a running hub takes it from its outbox.
+   The rules run again against what the exchange holds now (a split validated in the meantime,
+   an endorsement still missing); then a split list is stored as the split, and the
    file is *distributed*: the hub seals one envelope per recipient — the leader, every co-insurer,
    every agent who underwrote a share, and the clearing body for financial flows — each showing the
    split's shares and only the recipient's own commission rate. :meth:`Hub.reject` sends it back.
@@ -52,6 +54,9 @@ from assurdb.domain.results import Result, done, failed
 from assurdb.metadb.contract import Mode, Session
 
 SUBMITTED, VALIDATED, REJECTED = "submitted", "validated", "rejected"
+#: The flow of a leader's decisions on its queue (not a file of the market: never an article).
+DECISION = "decision"
+DECISION_CRITERIA = frozenset({"flow", "split_key", "sender_code", "period", "version"})
 #: Answers whose unit of work is committed all the same (what they wrote is the answer's record).
 _KEPT = frozenset({ExchangeRC.REJECTED, ExchangeRC.DUPLICATE, ExchangeRC.ENVELOPE_REFUSED})
 DISTRIBUTED, COLLECTED, PURGED = "distributed", "collected", "purged"
@@ -183,6 +188,8 @@ class Hub:
         except EnvelopeError as exc:
             return self._refuse(via, exc.reason)
         content = opened.content
+        if header.flow == DECISION:
+            return self._decide(header.sender, content)
         content_hash = hashlib.sha256(content).hexdigest()
         duplicate = self._duplicate(content_hash, header)
         if duplicate is not None:
@@ -240,6 +247,42 @@ class Hub:
         if result.ok or result.rc == ExchangeRC.REJECTED:
             self.last_article += 1
         return result
+
+    def _decide(self, leader: str, content: bytes) -> Result:
+        """A leader's signed decisions on its queue (flow ``decision``), as a JSON object:
+        ``validate`` (article numbers), ``validate_where`` (criteria, as :meth:`validate_where`),
+        ``reject`` (``[{"article_no": n, "reasons": [...]}]``). Each is taken as if the leader had
+        called the method; the leader gets a notice with every answer."""
+        try:
+            data = json.loads(content.decode("utf-8"))
+            validate = [int(n) for n in data.get("validate", [])]
+            where = {str(k): v for k, v in data.get("validate_where", {}).items()}
+            rejects = [(int(r["article_no"]), [str(x) for x in r["reasons"]]) for r in data.get("reject", [])]
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+            return self._refuse(leader, f"unreadable decision file ({type(exc).__name__}: {exc})")
+        unknown = sorted(set(where) - DECISION_CRITERIA)
+        if unknown:
+            return self._refuse(
+                leader,
+                f"validate_where: {', '.join(unknown)} are not criteria ({', '.join(sorted(DECISION_CRITERIA))})",
+            )
+        answers: list[dict[str, Any]] = []
+        for no in validate:
+            answers.append({"article_no": no, **_answer(self.validate(leader, no))})
+        if where:
+            answers.append({"validate_where": where, **_answer(self.validate_where(leader, **where))})
+        for no, reasons in rejects:
+            answers.append({"article_no": no, **_answer(self.reject(leader, no, reasons))})
+
+        def body(work: Work) -> Result:
+            summary = "; ".join(f"{a.get('article_no', 'where')}: {a['rc']}" for a in answers)
+            self.chain.append(work, "decided", on=self.today(), actor=leader, detail=summary)
+            self._notice(
+                leader, {"state": "decided", "answers": answers}, article_key="0" * KEY_LENGTH, flow="notice", version=0
+            )
+            return done(f"{len(answers)} decision(s) of {leader}", articles=answers)
+
+        return self._run(body)
 
     def _refuse(self, via: str, reason: str) -> Result:
         """An envelope refused before it became an article: logged, and a notice to ``via``."""
@@ -511,6 +554,10 @@ class Hub:
             return done(f"{recipient}'s copy of article {article_no} is {after}", change)
 
         return self._run(body)
+
+
+def _answer(result: Result) -> dict[str, Any]:
+    return {"rc": int(result.rc), "message": result.message}
 
 
 def _header_problems(header: Header) -> list[str]:

@@ -103,3 +103,35 @@ def test_each_participant_sees_and_writes_its_own_folders_only(market: Market) -
 
     asyncio.run(scenario())
     assert not (Path(market.courier.root) / BROKER / "emission" / "x.axe").exists()
+
+
+def test_the_leader_decides_by_a_signed_file_through_its_outbox(market: Market) -> None:
+    """With the hub running, the leader validates and rejects by sending a decision file."""
+
+    async def scenario() -> None:
+        server = await start_server(market.hub, market.courier.root, interval=None)
+        try:
+            port = server.port
+            k1, k2 = key("DECIDE1"), key("DECIDE2")
+            files = [(f"{k}.axe", market.envelope(BROKER, k, "split", split_file())) for k in (k1, k2)]
+            await send("127.0.0.1", port, BROKER, _ssh_key(market.keys[BROKER]), files)
+            first, second = (answer[2].article["article_no"] for answer in server.cycle())
+            decision = {"validate": [first], "reject": [{"article_no": second, "reasons": ["wrong shares"]}]}
+            forged = market.envelope(CO2, "0" * 24, "decision", {"validate": [second]})
+            await send("127.0.0.1", port, CO2, _ssh_key(market.keys[CO2]), [("d.axe", forged)])
+            await send("127.0.0.1", port, LEADER, _ssh_key(market.keys[LEADER]),
+                       [("d.axe", market.envelope(LEADER, "0" * 24, "decision", decision))])  # fmt: skip
+            server.cycle()
+            state = {
+                no: market.session.read_direct("Article", {"article_no": no}).article["state"] for no in (first, second)
+            }
+            assert state == {first: "distributed", second: "rejected"}
+            leader_notes = [c for c in market.copies(LEADER, "0" * 24) if c.get("state") == "decided"]
+            assert [a["rc"] for a in leader_notes[-1]["answers"]] == [0, 1202]
+            co2_notes = [c for c in market.copies(CO2, "0" * 24) if c.get("state") == "decided"]
+            assert co2_notes[-1]["answers"][0]["rc"] == 1204  # NOT_LEADER: only the leader decides
+            assert market.copies(BROKER, k2)[-1]["reasons"] == ["wrong shares"]
+        finally:
+            await server.close()
+
+    asyncio.run(scenario())
