@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,8 @@ from assurdb.metadb.contract import Mode, Session
 SUBMITTED, VALIDATED, REJECTED = "submitted", "validated", "rejected"
 #: The flow of a leader's decisions on its queue (not a file of the market: never an article).
 DECISION = "decision"
+#: How long the hub trusts its look-up of its own primary key.
+KEY_CACHE_SECONDS = 60.0
 DECISION_CRITERIA = frozenset({"flow", "split_key", "sender_code", "period", "version"})
 #: Answers whose unit of work is committed all the same (what they wrote is the answer's record).
 _KEPT = frozenset({ExchangeRC.REJECTED, ExchangeRC.DUPLICATE, ExchangeRC.ENVELOPE_REFUSED})
@@ -119,14 +122,20 @@ class Hub:
         self.chain: Chain = load_chain(session)
         self.last_article = last_number(session, "Article", "article_no")
         self._outgoing: list[tuple[str, str, bytes]] = []
+        self._signing: tuple[float, rsa.RSAPrivateKey] | None = None
         self._since_checkpoint = 0
 
     # -- keys ----------------------------------------------------------------------------------
     def signing_key(self) -> rsa.RSAPrivateKey:
-        """The hub's primary key, which it signs copies and checkpoints with."""
+        """The hub's primary key, which it signs copies and checkpoints with (looked up again
+        after :data:`KEY_CACHE_SECONDS`, so a rotation registered elsewhere is followed)."""
+        now = time.monotonic()
+        if self._signing is not None and now - self._signing[0] < KEY_CACHE_SECONDS:
+            return self._signing[1]
         for stored in registry.hub_keys(self.session):
             if stored.status == registry.PRIMARY and stored.key_id in self.keys:
-                return self.keys[stored.key_id]
+                self._signing = (now, self.keys[stored.key_id])
+                return self._signing[1]
         raise ExchangeError("the hub holds the private key of no registered primary hub key (register_key(None, …))")
 
     def _seal_for(self, code: str, content: bytes, header: Mapping[str, Any]) -> bytes:
@@ -303,10 +312,15 @@ class Hub:
         return envelope
 
     def _duplicate(self, content_hash: str, header: Header) -> dict[str, Any] | None:
-        for row in registry.rows(self.session.read_selection("Article", {"content_hash": content_hash})):
-            same = (row["sender_code"], row["split_key"], row["flow"], int(row["version"]))
+        """The article holding the same file from the same sender under the same key, flow and
+        version, if any: the articles of one content hash walked by the key ``hash``."""
+        reply = self.session.read_direct("Article", {"content_hash": content_hash}, key="hash")
+        while reply.ok and reply.article is not None and reply.article["content_hash"] == content_hash:
+            row = dict(reply.article)
+            same = (row["sender_code"], row["split_key"], row["flow"], int(str(row["version"])))
             if same == (header.sender, header.article_key, header.flow, header.version):
                 return row
+            reply = self.session.read_sequential("Article", row, key="hash")
         return None
 
     def _note_duplicate(self, work: Work, header: Header, earlier: Mapping[str, Any]) -> Result:
@@ -547,13 +561,24 @@ class Hub:
                 split_key=registry.text_or_none(article.get("split_key")),
                 actor=recipient,
             )
-            copies = self.session.read_selection("Delivery", {"article_no": article_no})
-            states = set(copies.batch["state"].tolist()) if copies.ok and copies.batch is not None else set()
-            if states == {after} and article.get("state") not in (None, REJECTED):
+            if self._all_copies(article_no, after) and article.get("state") not in (None, REJECTED):
                 work.do(self.session.rewrite("Article", {"article_no": article_no, "state": after}), "REWRITE Article")
             return done(f"{recipient}'s copy of article {article_no} is {after}", change)
 
         return self._run(body)
+
+    def _all_copies(self, article_no: int, state: str) -> bool:
+        """Whether every copy of the article is in ``state`` (Distribution walked until one is not)."""
+        current: dict[str, Any] | None = None
+        while True:
+            reply = self.session.read_target_via_path(
+                "Article", {"article_no": article_no}, "Distribution", "Delivery", current
+            )
+            if not reply.ok or reply.article is None:
+                return current is not None
+            if reply.article["state"] != state:
+                return False
+            current = reply.article
 
 
 def _answer(result: Result) -> dict[str, Any]:

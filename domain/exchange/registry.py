@@ -180,7 +180,14 @@ def stored_split(session: Session, key: str) -> SplitInfo | None:
     if not reply.ok or reply.article is None:
         return None
     split = reply.article
-    shares = rows(session.read_selection("SplitShare", {"split_key": key}))
+    shares: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    while True:  # a split's few shares: one path read each is cheaper than a selection's frame
+        share = session.read_target_via_path("Split", {"split_key": key}, "Sharing", "SplitShare", current)
+        if not share.ok or share.article is None:
+            break
+        current = share.article
+        shares.append(current)
     return SplitInfo(
         key=key,
         version=int(str(split["version"])),
