@@ -34,6 +34,7 @@ SUBCOMMANDS = {
             "solvency",
             "serve",
             "user",
+            "exchange",
         )
     },
     "migrate": ("migrate", "command"),

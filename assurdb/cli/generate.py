@@ -13,7 +13,7 @@ from assurdb.metadb.loader import builtin_names, load_schema
 from assurdb.runtime.backends import ALL_BACKENDS
 
 #: The schemas whose interfaces assurdb ships (``assurdb.generated.<name>``).
-SHIPPED = ("insurance",)
+SHIPPED = ("insurance", "exchange")
 
 
 @click.command("generate")
@@ -36,7 +36,7 @@ SHIPPED = ("insurance",)
 def command(schema_file: str | None, out: Path | None, dbms_list: tuple[str, ...], check: bool, quiet: bool) -> None:
     """Generate the access interface of SCHEMA_FILE as a Python package in --out.
 
-    Without SCHEMA_FILE: assurdb's own interfaces (assurdb.generated.insurance), as `make generate`.
+    Without SCHEMA_FILE: assurdb's own interfaces (assurdb.generated.insurance and .exchange), as `make generate`.
     """
     targets = dbms_list or ALL_BACKENDS
     jobs: list[tuple[str, Path]] = []

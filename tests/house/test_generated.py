@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from assurdb.cli import main
+from assurdb.cli.generate import SHIPPED
 from assurdb.generator.render import diff, render, shipped_root, write
 from assurdb.metadb.loader import load_schema
 
@@ -18,20 +19,28 @@ def insurance_files() -> dict[str, str]:
     return render(load_schema("insurance"))
 
 
-def test_committed_generated_code_is_current(insurance_files: dict[str, str]) -> None:
-    stale = diff(insurance_files, shipped_root() / "insurance")
-    assert not stale, "assurdb/generated is stale: run `make generate`\n" + stale[:4000]
+@pytest.fixture(scope="module", params=SHIPPED)
+def shipped_files(request: pytest.FixtureRequest) -> tuple[str, dict[str, str]]:
+    """Each interface assurdb ships (insurance, exchange): its name and the files rendered now."""
+    return str(request.param), render(load_schema(str(request.param)))
 
 
-def test_generation_is_byte_stable(insurance_files: dict[str, str]) -> None:
-    assert render(load_schema("insurance")) == insurance_files
+def test_committed_generated_code_is_current(shipped_files: tuple[str, dict[str, str]]) -> None:
+    name, files = shipped_files
+    stale = diff(files, shipped_root() / name)
+    assert not stale, f"assurdb/generated/{name} is stale: run `make generate`\n" + stale[:4000]
 
 
-def test_no_two_generated_files_differ_only_by_the_dbms_name(insurance_files: dict[str, str]) -> None:
+def test_generation_is_byte_stable(shipped_files: tuple[str, dict[str, str]]) -> None:
+    name, files = shipped_files
+    assert render(load_schema(name)) == files
+
+
+def test_no_two_generated_files_differ_only_by_the_dbms_name(shipped_files: tuple[str, dict[str, str]]) -> None:
     """What does not depend on the DBMS is generated once (the per-DBMS modules hold the rest)."""
     names = ("sqlite", "postgresql", "mariadb", "duckdb")
     seen: dict[str, str] = {}
-    for rel, text in insurance_files.items():
+    for rel, text in shipped_files[1].items():
         neutral = text
         for name in names:
             neutral = neutral.replace(name, "DBMS")
@@ -58,6 +67,6 @@ def test_check_prints_the_diff_and_the_fix(tmp_path: Path, insurance_files: dict
     assert result.exit_code == 0, result.output
 
 
-def test_headers_say_do_not_edit(insurance_files: dict[str, str]) -> None:
-    for rel, text in insurance_files.items():
+def test_headers_say_do_not_edit(shipped_files: tuple[str, dict[str, str]]) -> None:
+    for rel, text in shipped_files[1].items():
         assert "DO NOT EDIT" in text.splitlines()[0], rel
