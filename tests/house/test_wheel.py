@@ -93,9 +93,20 @@ def installed(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """A fresh virtual environment holding the wheel built from this checkout; its python."""
     work = tmp_path_factory.mktemp("wheel")
     dist = work / "dist"
+    # Built from a copy of the checkout: setuptools builds in the source tree's build/, and two
+    # builds there at once (another worker, another run) trip over each other's files.
+    source = work / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,  # assurdb/<layer> are relative links to the repository's folders
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "site", "out", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
+        ),
+    )
     _run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-index", "--find-links", str(wheelhouse),
-         "-w", str(dist), str(ROOT)]
+         "-w", str(dist), str(source)]
     )  # fmt: skip
     wheels = list(dist.glob("assurdb-*.whl"))
     assert len(wheels) == 1
@@ -118,6 +129,17 @@ def test_the_wheel_holds_one_top_level_package(installed: Path) -> None:
     for old in ("metadb", "generator", "generated", "domain", "engine", "templates", "runtime"):
         assert old not in packages, f"the wheel installed a top-level {old}"
     assert (Path(site) / "assurdb" / "py.typed").exists()
+    shipped = Path(site) / "assurdb"
+    for data in (
+        "metadb/schemas/insurance.yaml",
+        "metadb/schemas/exchange.yaml",
+        "generated/exchange/sqlite.py",
+        "screens/files/login.yaml",
+        "web/templates/base.html",
+        "domain/reports/page.html.j2",
+    ):
+        assert (shipped / data).exists(), f"the wheel lacks {data}"
+    assert list((shipped / "web" / "static").glob("htmx*.js")), "the wheel lacks the vendored htmx"
 
 
 SESSION = """
