@@ -10,7 +10,7 @@ The robot runs in the same event loop every ``interval`` seconds: it applies the
 (a copy opened for reading) and purges the server noted, then sweeps the outboxes
 (:func:`assurdb.domain.exchange.robot.sweep`).
 
-**Client** (:func:`send`, :func:`fetch`): upload envelopes, and download (then optionally purge)
+**Client** (:func:`send`, :func:`fetch`, :func:`purge`): upload envelopes, and download (then optionally purge)
 what waits in the reception folder.
 """
 
@@ -252,3 +252,29 @@ async def fetch(
             if purge:
                 await sftp.remove(f"/{INBOX}/{name}")
     return got
+
+
+async def purge(
+    host: str,
+    port: int,
+    participant: str,
+    key: asyncssh.SSHKey,
+    names: Sequence[str] | None = None,
+    *,
+    known_hosts: Any = None,
+) -> tuple[list[str], list[str]]:
+    """Remove ``names`` (every file: None) from the reception folder — the hub records each as
+    purged. Answers the names removed and those the folder did not hold."""
+    removed, missing = [], []
+    async with (
+        asyncssh.connect(host, port, username=participant, client_keys=[key], known_hosts=known_hosts) as conn,
+        conn.start_sftp_client() as sftp,
+    ):
+        held = [n for n in sorted(await sftp.listdir(f"/{INBOX}")) if not n.startswith(".")]
+        for name in held if names is None else names:
+            if name not in held:
+                missing.append(name)
+                continue
+            await sftp.remove(f"/{INBOX}/{name}")
+            removed.append(name)
+    return removed, missing

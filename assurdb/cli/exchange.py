@@ -285,6 +285,34 @@ def fetch_command(
         click.echo(f"{name}: {opened.header.flow} v{opened.header.version} of {opened.header.article_key}")
 
 
+@command.command("purge")
+@_participant_options
+@click.option("--all", "every", is_flag=True, help="Every file of your reception folder.")
+@click.argument("names", nargs=-1)
+def purge_command(
+    participant: str, key_path: str, host: str, port: int, known_hosts: str | None, every: bool,
+    names: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Remove NAMES (files already fetched, as `fetch` lists them) from your reception folder, or
+    every file with --all; the hub records each as purged."""
+    from cryptography.hazmat.primitives import serialization
+
+    from assurdb.exchange_sftp import client_key, purge
+
+    if every == bool(names):
+        raise click.UsageError("name the files to purge, or give --all (not both)")
+    private = _private(key_path)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    wanted = None if every else list(names)
+    removed, missing = asyncio.run(purge(host, port, participant, client_key(pem), wanted, known_hosts=known_hosts))
+    for name in removed:
+        click.echo(f"{name}: purged")
+    if missing:
+        raise click.ClickException(f"not in your reception folder: {', '.join(missing)}")
+
+
 @command.command("queue")
 @database
 @login

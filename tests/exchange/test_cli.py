@@ -121,7 +121,18 @@ def test_the_exchange_from_the_command_line(tmp_path: Path, keyring: dict[str, A
         got = runner.invoke(main, ["exchange", "fetch", "--as", CO2, "--key", pems[CO2][0], "--port", str(port),
                                    "--hub-public", hub_pub, "--out", str(out)])  # fmt: skip
         assert got.exit_code == 0, got.output
-    (copy,) = list(out.iterdir())
+        (copy,) = list(out.iterdir())
+        purge = ["exchange", "purge", "--as", CO2, "--key", pems[CO2][0], "--port", str(port)]
+        assert runner.invoke(main, purge).exit_code == 2  # names or --all
+        wrong = runner.invoke(main, [*purge, "nothing.axe"])
+        assert wrong.exit_code == 1 and "not in your reception folder: nothing.axe" in wrong.output
+        purged = runner.invoke(main, [*purge, f"{copy.name}.axe"])
+        assert purged.exit_code == 0 and f"{copy.name}.axe: purged" in purged.output, purged.output
+        deadline = time.monotonic() + 20
+        while "purged" not in runner.invoke(main, ["exchange", "track", *db, "--as", CO2, "1"]).output:
+            assert time.monotonic() < deadline, "the hub did not record the purge"
+            time.sleep(0.1)
+    assert not list((root / CO2 / "reception").iterdir())
     lines = json.loads(copy.read_text())["shares"]
     assert [line.get("commission_rate") for line in lines] == [None, "17.50"]  # LEADER's hidden, its own shown
 
