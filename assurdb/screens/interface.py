@@ -18,7 +18,19 @@ from assurdb.screens.model import Screen
 
 #: Where a link or a screen's actions lead, whatever the screen manager calls it.
 PlaceKind = Literal[
-    "home", "login", "logout", "find", "view", "next", "previous", "create", "modify", "delete", "written", "report"
+    "home",
+    "login",
+    "logout",
+    "find",
+    "view",
+    "next",
+    "previous",
+    "create",
+    "modify",
+    "delete",
+    "written",
+    "report",
+    "optimisation",
 ]
 #: The key of :attr:`Display.errors` for a message about the whole screen.
 SCREEN = ""
@@ -76,10 +88,45 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Point:
+    """A scenario on a risk/return picture: its ``label``, ``risk`` and ``result`` (figures), where
+    it is drawn (``x``, ``y``: pixels from the picture's top left), whether it is ``within`` the
+    constraints, ``efficient``, and the ``chosen`` mark (empty when no rule chose it)."""
+
+    label: str
+    risk: float
+    result: float
+    x: float
+    y: float
+    within: bool = True
+    efficient: bool = False
+    chosen: str = ""
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """A risk/return picture: every ``points`` drawn, the efficient ones joined by ``path`` (SVG
+    polyline points), axes named ``x_label`` and ``y_label`` with ``x_ticks``/``y_ticks`` (pixel,
+    text), within ``width`` × ``height`` pixels; ``plot`` the drawing area (left, top, right, bottom)."""
+
+    title: str
+    x_label: str
+    y_label: str
+    points: tuple[Point, ...]
+    path: str
+    x_ticks: tuple[tuple[float, str], ...]
+    y_ticks: tuple[tuple[float, str], ...]
+    width: int
+    height: int
+    plot: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
 class Display:
     """One showing of a screen: ``values`` field → text, ``errors`` field (or :data:`SCREEN`) →
     message, ``target`` where the screen's actions go, ``links`` navigation, ``sections`` link
-    lists, ``notice`` a message that is no refusal, ``table`` a report."""
+    lists, ``notice`` a message that is no refusal, ``table`` a report, ``frontier`` a risk/return
+    picture."""
 
     screen: Screen
     values: Mapping[str, str] = field(default_factory=dict)
@@ -89,6 +136,7 @@ class Display:
     sections: tuple[Section, ...] = ()
     notice: str = ""
     table: Table | None = None
+    frontier: Frontier | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from assurdb.screens.clerk import Clerk, Refused
 from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place, Section
 from assurdb.screens.loader import shipped_screen
 from assurdb.screens.model import Screen
+from assurdb.screens.optimisation import optimisation, optimisation_screen
 from assurdb.screens.reporting import REPORTS, report, report_screen
 from assurdb.screens.written import written_screens
 from assurdb.web.html import HtmlScreens
@@ -59,7 +60,8 @@ HOME = Screen(
     "Screens",
     (),
     (),
-    "The written screens of the primitives, the reports, and every record type to find, walk and change.",
+    "The written screens of the primitives, the reports, the reinsurance optimisation, and every record type to "
+    "find, walk and change.",
 )
 TROUBLE = Screen("refused", "Refused", (), ())
 
@@ -150,7 +152,12 @@ class WebApp:
         reports = tuple(
             Link(kind.title, Place("report", name), f"thesis {kind.thesis}") for name, kind in REPORTS.items()
         )
-        sections = (Section("Contracts, losses and accounts", written), Section("Reports", reports))
+        reinsurance = (Link(optimisation_screen().title, Place("optimisation"), "the scenario method"),)
+        sections = (
+            Section("Contracts, losses and accounts", written),
+            Section("Reports", reports),
+            Section("Reinsurance", reinsurance),
+        )
         return self.page(request, self.clerk.home(HOME, sections))
 
     async def report(self, request: Request) -> Response:
@@ -164,6 +171,21 @@ class WebApp:
         def answer() -> Display | None:
             with self.logins.session(token) as session:
                 return None if session is None else report(session, name, filled)
+
+        display = await run_in_threadpool(answer)
+        if display is None:
+            return RedirectResponse("/login", 303)
+        return self.page(request, display, 200 if not display.errors else 422)
+
+    async def optimisation(self, request: Request) -> Response:
+        """The optimisation screen (a GET form: it reads and changes nothing)."""
+        texts: dict[str, str] = dict(request.query_params.items())
+        filled = self.filled(optimisation_screen(), texts) if "action" in texts else None
+        token = request.session.get("login")
+
+        def answer() -> Display | None:
+            with self.logins.session(token) as session:
+                return None if session is None else optimisation(session, filled)
 
         display = await run_in_threadpool(answer)
         if display is None:
@@ -285,6 +307,7 @@ def create_app(
         Route("/rt/{rt}/{kind}", web.record, methods=["GET", "POST"]),
         Route("/screens/{name}", web.written_screen, methods=["GET", "POST"]),
         Route("/reports/{name}", web.report),
+        Route("/optimisation", web.optimisation),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

@@ -18,17 +18,21 @@ import jinja2
 from assurdb.screens.interface import SCREEN, Display, Place, ScreenInterface
 from assurdb.screens.model import Line, Zone
 
+#: The places whose forms are GET forms: they read and change nothing.
+GET_KINDS = ("find", "report", "optimisation")
 #: A page's URL for a place of the application.
 Router = Callable[[Place], str]
 
 
 def url_for(place: Place) -> str:
-    """``/``, ``/login``, ``/logout``, ``/screens/<name>``, ``/reports/<name>`` or
+    """``/``, ``/login``, ``/logout``, ``/screens/<name>``, ``/reports/<name>``, ``/optimisation`` or
     ``/rt/<record type>/<kind>?<params>``."""
     if place.kind in ("home", "login", "logout"):
         return "/" if place.kind == "home" else f"/{place.kind}"
     if place.kind == "written":
         return f"/screens/{place.record_type}"
+    if place.kind == "optimisation":
+        return "/optimisation"
     if place.kind == "report":
         return f"/reports/{place.record_type}"
     query = f"?{urlencode(place.params)}" if place.params else ""
@@ -81,7 +85,7 @@ class HtmlScreens(ScreenInterface):
             editable=editable,
             screen_error=display.errors.get(SCREEN, ""),
             action_url=self.router(display.target) if display.target else "",
-            method="get" if display.target is not None and display.target.kind in ("find", "report") else "post",
+            method="get" if display.target is not None and display.target.kind in GET_KINDS else "post",
             url=self.router,
             user=self.user,
             csrf=self.csrf,

@@ -97,6 +97,6 @@ def test_not_yaml_names_its_line() -> None:
 def test_every_shipped_screen_file_loads() -> None:
     folder = Path(__file__).resolve().parents[2] / "assurdb" / "screens" / "files"
     names = sorted(p.stem for p in folder.glob("*.yaml"))
-    assert {"login", "policy", "endorsement", "renewal", "contract", "loss", "report"} <= set(names)
+    assert {"login", "policy", "endorsement", "renewal", "contract", "loss", "report", "optimisation"} <= set(names)
     for name in names:
         assert shipped_screen(name).name == name

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +35,13 @@ def _browser_installed() -> None:
         pytest.skip(BROWSER_MISSING)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``assurdb serve``'s application on a small company, served by uvicorn in a thread."""
+@contextmanager
+def serving(db: Any) -> Iterator[str]:
+    """``assurdb serve``'s application on ``db``, served by uvicorn in a thread: its address."""
     import uvicorn
 
     from assurdb.web import create_app
 
-    db = build_company(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'company.db'}")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -53,10 +53,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while not web.started and time.monotonic() < deadline:
         time.sleep(0.02)
     assert web.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    web.should_exit = True
-    thread.join(WAIT)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        web.should_exit = True
+        thread.join(WAIT)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The application on a small company."""
+    db = build_company(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'company.db'}")
+    with serving(db) as url:
+        yield url
     db.close()
 
 
@@ -227,3 +237,26 @@ def test_a_report_page_with_its_chart(browser: Any, server: str) -> None:
     wait_for(browser, "table.report caption", "ratios")
     assert browser.find_elements("css selector", "figure.chart svg rect")
     shot(browser, "12-report-with-chart")
+
+
+def test_the_optimisation_with_its_frontier(browser: Any, tmp_path: Path) -> None:
+    """The scenario method on a synthetic company's stored FIRE business (the small company has
+    too little): from the home screen to the retained scenarios and the frontier picture."""
+    import assurdb
+    from assurdb.domain.synthetic import load_synthetic_company
+
+    db = assurdb.create(f"sqlite:///{tmp_path / 'synthetic.db'}", admin_password=ADMIN_PASSWORD)
+    with db.login("admin", ADMIN_PASSWORD) as session:
+        load_synthetic_company(session, seed=5, insured=250)
+    with serving(db) as url:
+        log_in(browser, url, "admin", ADMIN_PASSWORD)
+        wait_for(browser, "h1", "Screens")
+        browser.find_element("link text", "Reinsurance optimisation").click()
+        wait_for(browser, "#f-class_of_business").send_keys("FIRE")
+        browser.find_element("css selector", "button[value=show]").click()
+        wait_for(browser, "table.report caption", "FIRE")
+        assert browser.find_elements("css selector", "figure.frontier svg polyline")
+        assert browser.find_elements("css selector", "figure.frontier svg circle.chosen")
+        browser.execute_script("arguments[0].scrollIntoView()", browser.find_element("css selector", "figure.frontier"))
+        shot(browser, "13-optimisation")
+    db.close()
