@@ -52,7 +52,16 @@ def command(url: str, schema: str | None, interface: str | None, app_dir: Path, 
         click.echo(
             f"created the {built.name} v{built.version} database through {built.package} on {db.dbms}: "
             f"{len(data.record_types)} record types, {len(data.path_types)} path types, and its "
-            f"meta-database; user 'admin' can log in (e.g. assurdb report ratios --db {db.backend.safe_url()})"
+            f"meta-database; user 'admin' can log in (e.g. {_next_step(built.name, db.backend.safe_url())})"
         )
     finally:
         db.close()
+
+
+def _next_step(schema: str, url: str) -> str:
+    """A command that works on a new database of ``schema`` (reports are the insurance schema's)."""
+    if schema == "insurance":
+        return f"assurdb report ratios --db {url}"
+    if schema == "exchange":
+        return f"assurdb exchange register --db {url} CODE NAME --key KEY.pub"
+    return f"assurdb user list --db {url}"
