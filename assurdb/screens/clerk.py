@@ -44,10 +44,10 @@ class Refused(Exception):
 
 
 @contextmanager
-def opened(session: Session, openings: Sequence[tuple[str, int]]) -> Iterator[list[str]]:
+def opened(session: Session, openings: Sequence[tuple[str, int]], *, partial: bool = True) -> Iterator[list[str]]:
     """OPEN DB for the time of one answer, then CLOSE DB. A record type the user may not open
-    (500+i) is left out and named in the list yielded; one opened elsewhere in an incompatible
-    mode (600+i) is waited for with back-off, then refused."""
+    (500+i) is left out and named in the list yielded (``partial=False``: refused); one opened
+    elsewhere in an incompatible mode (600+i) is waited for with back-off, then refused."""
     wanted = list(openings)
     left_out: list[str] = []
     deadline = time.monotonic() + OPEN_PATIENCE
@@ -57,7 +57,7 @@ def opened(session: Session, openings: Sequence[tuple[str, int]]) -> Iterator[li
         if reply.ok:
             break
         position = reply.position
-        if 500 < reply.rc < 600 and position is not None and len(wanted) > 1 and position > 1:
+        if partial and 500 < reply.rc < 600 and position is not None and len(wanted) > 1 and position > 1:
             left_out.append(wanted.pop(position - 1)[0])
             continue
         if 600 < reply.rc < 700 and time.monotonic() < deadline:
@@ -69,6 +69,24 @@ def opened(session: Session, openings: Sequence[tuple[str, int]]) -> Iterator[li
         yield left_out
     finally:
         session.close_db()
+
+
+def modifiable(session: Session, record_types: Sequence[str]) -> set[str]:
+    """The record types the user may open in mode 2 (MODIFY SHARED), asked of OPEN DB and closed at
+    once: 500+i leaves entry *i* out; 600+i means the rights are there (OPEN DB checks them before
+    other sessions' openings), only busy now — the change itself will wait or say so."""
+    wanted = list(dict.fromkeys(record_types))
+    while wanted:
+        reply = session.open_db([(rt, Mode.MODIFY_SHARED) for rt in wanted])
+        if reply.ok:
+            session.close_db()
+            return set(wanted)
+        position = reply.position
+        if 500 < reply.rc < 600 and position is not None and 1 <= position <= len(wanted):
+            wanted.pop(position - 1)
+            continue
+        return set(wanted) if 600 < reply.rc < 700 else set()
+    return set()
 
 
 def concerned_field(message: str, fields: Sequence[str], item_of: Mapping[str, str]) -> str:
@@ -206,7 +224,15 @@ class Clerk:
             if not reply.ok or reply.article is None:
                 return self._lost(rt, reply)
             article = reply.article
-            sections = tuple(self._path_section(session, rt, article, p, left_out) for p in screens.paths)
+            sections = [self._path_section(session, rt, article, p, left_out) for p in screens.paths]
+        linkable = [p for p in screens.paths if self.schema.path_types[p.path].many_to_many and p.other not in left_out]
+        if linkable:
+            # N-N paths: link and unlink for a user who may modify both record types
+            may = modifiable(session, [rt, *(p.other for p in linkable)])
+            ident_texts = self.identifier(rt, article)
+            for n, p in enumerate(screens.paths):
+                if p in linkable and rt in may and p.other in may:
+                    sections[n] = self._linking(sections[n], rt, ident_texts, p)
         ident = self.identifier(rt, article)
         walk = (("key", key), ("trail", json.dumps(trail)))
         links = (
@@ -217,7 +243,7 @@ class Clerk:
             Link("Find", Place("find", rt, (("key", key),))),
             Link("New", Place("create", rt)),
         )
-        return Display(screens.view, self.values(rt, article), links=links, sections=sections, notice=notice)
+        return Display(screens.view, self.values(rt, article), links=links, sections=tuple(sections), notice=notice)
 
     def _path_section(
         self, session: Session, rt: str, article: Article, path: PathLink, left_out: list[str]
@@ -240,7 +266,11 @@ class Clerk:
                 break
             current = reply.article
             found.append(
-                Link(self.caption(path.other, current), Place("view", path.other, self.identifier(path.other, current)))
+                Link(
+                    self.caption(path.other, current),
+                    Place("view", path.other, self.identifier(path.other, current)),
+                    self._link_items(path, current),
+                )
             )
             if not path.many:
                 break
@@ -253,6 +283,27 @@ class Clerk:
                 Link(f"New {self.screens[path.other].title} via {path.label}", Place("create", path.other, params)),
             )
         return Section(title, tuple(found), note or ("none" if not found else ""), actions)
+
+    def _link_items(self, path: PathLink, article: Article) -> str:
+        """An N-N link's own items (Composition's role), as READ TARGET VIA PATH gives them."""
+        items = self.schema.path_types[path.path].items
+        return ", ".join(f"{i.title}: {show(article[i.name])}" for i in items if i.name in article)
+
+    def _linking(self, section: Section, rt: str, ident: tuple[tuple[str, str], ...], path: PathLink) -> Section:
+        """A path section with *link another* and, beside each linked article, *unlink*."""
+        via = (("via", path.path), ("as", "origin" if path.direction == "target" else "target"), *ident)
+        other = self.screens[path.other].title
+        links = tuple(
+            Link(
+                link.label,
+                link.place,
+                link.hint,
+                (Link("Unlink", Place("unlink", rt, (*via, *((f"other.{k}", v) for k, v in link.place.params)))),),
+            )
+            for link in section.links
+        )
+        actions = (*section.actions, Link(f"Link {other} via {path.label}", Place("link", rt, via)))
+        return Section(section.title, links, section.note, actions)
 
     def _lost(self, rt: str, reply: Reply) -> Display:
         screens = self.screens[rt]

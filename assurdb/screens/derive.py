@@ -65,7 +65,7 @@ def _field_label(item: Item, name: str) -> str:
     return f"{item.title} {suffix}"
 
 
-def _item_lines(rt: RecordType, items: list[Item], purpose: Purpose) -> list[Line]:
+def item_lines(rt: RecordType, items: list[Item], purpose: Purpose) -> list[Line]:
     lines: list[Line] = []
     identifier = set(rt.identifier_items)
     for item in items:
@@ -130,7 +130,7 @@ def record_screens(schema: Schema, rt: str) -> RecordScreens:
         finds[key.name] = Screen(
             f"{rt}.find.{key.name}",
             f"Find {record.title} by {label}",
-            tuple(_item_lines(record, key_items, "find")),
+            tuple(item_lines(record, key_items, "find")),
             (Action("find", "Find"),),
             "Give the key, or its beginning: the first article at or after it is shown.",
         )
@@ -139,23 +139,23 @@ def record_screens(schema: Schema, rt: str) -> RecordScreens:
         rt,
         record.title,
         finds,
-        Screen(f"{rt}.view", record.title, tuple(_item_lines(record, items, "view")), (), record.description),
+        Screen(f"{rt}.view", record.title, tuple(item_lines(record, items, "view")), (), record.description),
         Screen(
             f"{rt}.create",
             f"New {record.title}",
-            tuple(_item_lines(record, items, "create")),
+            tuple(item_lines(record, items, "create")),
             (Action("save", "Create"),),
         ),
         Screen(
             f"{rt}.modify",
             f"Modify {record.title}",
-            tuple(_item_lines(record, items, "modify")),
+            tuple(item_lines(record, items, "modify")),
             (Action("save", "Save changes"),),
         ),
         Screen(
             f"{rt}.delete",
             f"Delete {record.title}?",
-            tuple(_item_lines(record, items, "delete")),
+            tuple(item_lines(record, items, "delete")),
             (Action("delete", "Delete", confirm=True),),
             "This article will be deleted. Its paths must allow it (return code 900/901 otherwise).",
         ),

@@ -28,6 +28,8 @@ PlaceKind = Literal[
     "create",
     "modify",
     "delete",
+    "link",
+    "unlink",
     "written",
     "report",
     "optimisation",
@@ -51,11 +53,13 @@ class Place:
 
 @dataclass(frozen=True)
 class Link:
-    """A way from one screen to another (``hint``: a short note after it, like a record type)."""
+    """A way from one screen to another (``hint``: a short note after it, like a record type;
+    ``actions``: what can be done with what it leads to, shown beside it — unlink an article)."""
 
     label: str
     place: Place
     hint: str = ""
+    actions: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)

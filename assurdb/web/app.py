@@ -35,6 +35,7 @@ from assurdb.metadb.errors import AssurdbError
 from assurdb.metadb.model import Schema
 from assurdb.screens.clerk import Clerk, Refused
 from assurdb.screens.interface import SCREEN, Display, Filled, Link, Place, Section
+from assurdb.screens.linking import Linking
 from assurdb.screens.loader import shipped_screen
 from assurdb.screens.model import Screen
 from assurdb.screens.optimisation import optimisation, optimisation_screen
@@ -54,7 +55,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 #: Record-type screens a request may ask for: kind → whether it posts (a change).
-KINDS = {"find", "view", "next", "previous", "create", "modify", "delete"}
+KINDS = {"find", "view", "next", "previous", "create", "modify", "delete", "link", "unlink"}
 HOME = Screen(
     "home",
     "Screens",
@@ -82,6 +83,7 @@ class WebApp:
     def __init__(self, schema: Schema, login: LoginFunction) -> None:
         self.logins = Logins(login)
         self.clerk = Clerk(schema)
+        self.linking = Linking(self.clerk)
         self.env = _environment()
         self.login_screen = shipped_screen("login")
         self.written = written_screens()
@@ -276,6 +278,11 @@ class WebApp:
             return clerk.next(session, place)
         if kind == "previous":
             return clerk.previous(session, place)
+        if kind in ("link", "unlink"):
+            linking = self.linking.screen(place)
+            filled = reader.read(linking, posted, posted.get("action")) if posted is not None and linking else None
+            answer = self.linking.link if kind == "link" else self.linking.unlink
+            return answer(session, place, filled)
         if kind == "create":
             filled = reader.read(screens.create, posted, posted.get("action")) if posted is not None else None
             return clerk.create(session, place, filled)

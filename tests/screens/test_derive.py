@@ -11,7 +11,8 @@ from assurdb.facade import load_interface
 from assurdb.metadb.model import Schema
 from assurdb.screens.derive import record_screens
 from assurdb.screens.interface import Display, ScreenInterface
-from assurdb.screens.model import Screen
+from assurdb.screens.linking import link_screen, unlink_screen
+from assurdb.screens.model import Action, Screen
 from assurdb.screens.values import article_fields, parse, read_article
 
 
@@ -125,3 +126,17 @@ def test_another_renderer_shows_and_reads_the_same_screen() -> None:
 def test_a_password_hash_is_hidden(schema: Schema) -> None:
     screens = record_screens(schema, "User")
     assert all(s.field("password_hash").has("hidden") for s in (screens.view, screens.create, screens.modify))
+
+
+def test_every_n_n_path_has_its_link_and_unlink_screens(schema: Schema) -> None:
+    for path in (p for p in schema.path_types.values() if p.many_to_many):
+        for other in {path.origin, path.target}:
+            ident = list(schema.record_types[other].identifier_items)
+            link = link_screen(schema, path, other)
+            assert [z.field for z in link.fields] == [*ident, *path.items.names], path.name
+            assert all(link.field(i).has("required") for i in ident) and link.action("link") is not None
+            unlink = unlink_screen(schema, path, other)
+            assert [z.field for z in unlink.fields] == ident and all(z.has("protected") for z in unlink.fields)
+            assert unlink.action("unlink") == Action("unlink", "Unlink", confirm=True)
+    role = link_screen(schema, schema.path_types["Composition"], "Employee").field("role")
+    assert role.editable and not role.has("required")  # it has a default: member
