@@ -22,6 +22,7 @@ from assurdb.domain.accounting import (
     account_coinsurance,
     account_guaranty,
     account_loss,
+    account_pending,
     account_pra,
     account_reinsurance,
     install_chart,
@@ -553,3 +554,34 @@ def test_revaluations_and_payments_after_account_are_posted(org: Any) -> None:
     assert paid == D(400) and journal_problems(s) == []
     ok(s.open_db(["Loss"]))
     assert ok(s.read_direct("Loss", {"code": "LR"})).article["accounted_outstanding"] == D(250)
+
+
+def test_a_refused_article_keeps_the_journals_before_it(books: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ACCOUNT posts several articles per window; when a window is refused (nothing of it is
+    written), its articles are posted again one window each, so the refusal answers with the
+    journals of the articles before it, and those after it wait for the next ACCOUNT."""
+    from assurdb.domain.accounting import account as accounting
+
+    s = books
+    idents = [pra_id(f"W-{n}") for n in range(3)]
+    for ident in idents:
+        contract(s, ident, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), premium="100", rate="10")
+    s.close_db()
+    real = accounting.ACCOUNTERS["PRA"]
+
+    def refusing(session: Any, given: Any, **options: Any) -> Any:
+        group = [given] if isinstance(given, dict) else list(given)
+        if idents[1] in group:
+            return accounting.Accounted(RC.VALUE_INVALID, "refused for the test")
+        return real(session, given, **options)
+
+    monkeypatch.setitem(accounting.ACCOUNTERS, "PRA", refusing)
+    done = account_pending(s, "PRA", writing_date=dt.date(2024, 1, 31))
+    assert done.rc == RC.VALUE_INVALID and "W-1" in done.message
+    assert [j.source_id for j in done.journals] == [accounting.source_id("PRA", idents[0])]
+    monkeypatch.setitem(accounting.ACCOUNTERS, "PRA", real)
+    rest = account_pending(s, "PRA", writing_date=dt.date(2024, 1, 31))
+    assert rest.ok and sorted(j.source_id for j in rest.journals) == sorted(
+        accounting.source_id("PRA", i) for i in idents[1:]
+    )
+    assert journal_problems(s) == []
