@@ -122,7 +122,7 @@ class Reinsured:
         """Per treaty of the program: its kind and the totals of its accounts to ``as_of`` (the
         outstanding at ``as_of``)."""
         rows = []
-        for treaty in _records(self.program):
+        for treaty in records(self.program):
             acc = self.accounts[self.accounts["treaty_code"] == treaty["code"]]
             row: dict[str, Any] = {"treaty": treaty["code"], "kind": treaty["kind"]}
             for item in ACCOUNT_ITEMS:
@@ -178,7 +178,7 @@ def _proportional(treaties: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
     retained = pd.Series(1.0, index=terms.index)
     parts = []
     chosen = treaties[treaties["kind"].isin(PROPORTIONAL)]
-    for treaty in _records(chosen.sort_values(["underwriting_year", "rank", "code"], kind="stable")):
+    for treaty in records(chosen.sort_values(["underwriting_year", "rank", "code"], kind="stable")):
         hit = covered_by(treaty, terms["class_of_business"], years)
         if not hit.any():
             continue
@@ -377,7 +377,7 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
     held |= nonprop
 
     accounts = []
-    for treaty in _records(program):
+    for treaty in records(program):
         accounts.append(_account(treaty, treaties, lines, held, ceded, premiums, dev, at))
     accounts_frame = pd.concat(accounts, ignore_index=True)
     recoveries = _recoveries(program, held, losses, dev, at)
@@ -446,7 +446,7 @@ def _non_proportional(
         ).to_numpy(),
         index=losses.index,
     )
-    for treaty in _records(layers):
+    for treaty in records(layers):
         start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
         written = covered_by(treaty, terms["class_of_business"], years) & terms["term_start"].between(start, end)
         subject = round(float(kept.to_numpy()[written.to_numpy()].sum()), 2)
@@ -570,12 +570,7 @@ def _has_portfolio(treaty: Mapping[str, Any]) -> bool:
 
 
 def _row(treaties: pd.DataFrame, code: str) -> dict[str, Any]:
-    return _records(treaties[treaties["code"] == code])[0]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as mappings of column name to value."""
-    return records(frame)
+    return records(treaties[treaties["code"] == code])[0]
 
 
 def _previous(code: str, lines: pd.Series) -> str | None:
@@ -623,7 +618,7 @@ def _recoveries(
 ) -> pd.DataFrame:
     """What each treaty of the program recovers as at ``at``, per loss, event or year."""
     parts = []
-    for treaty in _records(program):
+    for treaty in records(program):
         c = held[treaty["code"]]
         codes = losses["code"].to_numpy()[c.rows]
         frame = pd.DataFrame(
@@ -727,7 +722,7 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
             "ceded_pct": Decimal(f"{r['ceded_pct']:.4f}"),
             "commission_rate": Decimal(f"{r['commission_rate']:.2f}"),
         }
-        for r in _records(result.cessions)
+        for r in records(result.cessions)
     ]  # fmt: skip
     written = record_cessions(session, list(result.program["code"]), cessions, result.panels)
     _check(written, "recording the cessions")
@@ -742,7 +737,7 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
             "as_of": r["as_of"],
             **{item: _decimal(r[item]) for item in zeroed},
         }
-        for r in _records(result.recoveries)
+        for r in records(result.recoveries)
     ]
     written = record_figures(session, "TreatyRecovery", list(result.program["code"]), recoveries,
                              zero_missing=zeroed, ignore=("as_of",))  # fmt: skip
@@ -757,7 +752,7 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
             "share_pct": Decimal(f"{r['share_pct']:.4f}"),
             **{item: _decimal(r[item]) for item in ACCOUNT_ITEMS},
         }
-        for r in _records(result.shares)
+        for r in records(result.shares)
     ]
     written = record_figures(session, "TreatyAccount", list(result.program["code"]), accounts)
     _check(written, "recording the treaty accounts")

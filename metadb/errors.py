@@ -24,8 +24,9 @@ class MetaDBError(AssurdbError):
 
 
 @dataclass(frozen=True)
-class SchemaProblem:
-    """One thing wrong in a schema file: where, which element, what."""
+class FileProblem:
+    """One thing wrong in a file assurdb reads (a schema file, a screen file): where, which
+    element, what."""
 
     file: str
     line: int | None
@@ -35,6 +36,10 @@ class SchemaProblem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         return f"{where}: {self.element}: {self.message}"
+
+
+#: A schema file's problem (and a screen file's: ``assurdb.screens.errors.ScreenProblem``).
+SchemaProblem = FileProblem
 
 
 class SchemaError(MetaDBError):

@@ -449,15 +449,7 @@ class SessionBase:
 
     def note_new(self, spec: RecordSpec, values: Mapping[str, Any]) -> None:
         """A new article: its own existence constraints are to be checked at the unit's end."""
-        ident = self.ident_of(spec, values)
-        for path_name in spec.target_of:
-            path = self.paths[path_name]
-            if path.target_needs_origin:
-                self.note(path_name, "target", ident)
-        for path_name in spec.origin_of:
-            path = self.paths[path_name]
-            if path.origin_needs_target:
-                self.note(path_name, "origin", ident)
+        self._note_idents(spec, [self.ident_of(spec, values)])
 
     def note_new_batch(self, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> None:
         """:meth:`note_new` for a checked batch at once: the identifiers encoded column by column
@@ -467,7 +459,10 @@ class SessionBase:
             values = columns[item]
             _names, spread = spec.item_columns[item]
             encoded.append(values if spread is None else spread(values)[0])
-        idents = list(zip(*encoded, strict=True))
+        self._note_idents(spec, list(zip(*encoded, strict=True)))
+
+    def _note_idents(self, spec: RecordSpec, idents: list[tuple[Any, ...]]) -> None:
+        """The existence constraints of new articles of ``spec`` (encoded identifiers), for the unit's end."""
         for path_name in spec.target_of:
             if self.paths[path_name].target_needs_origin:
                 self.pending.setdefault((path_name, "target"), set()).update(idents)

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from assurdb.metadb.errors import AssurdbError, FileProblem
 
-from assurdb.metadb.errors import AssurdbError
-
-
-@dataclass(frozen=True)
-class ScreenProblem:
-    """One thing wrong in a screen file: where, which element, what."""
-
-    file: str
-    line: int | None
-    element: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.element}: {self.message}"
+#: One thing wrong in a screen file: where, which element, what (the schema files' kind of problem).
+ScreenProblem = FileProblem
 
 
 class ScreenError(AssurdbError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -106,7 +106,7 @@ def parse_screen(text: str, file: str = "<screen>") -> Screen:
     try:
         root = _plain(composed) if composed is not None else _Node(None, 1)
     except ScreenError as exc:
-        raise ScreenError([ScreenProblem(file, p.line, p.element, p.message) for p in exc.problems]) from exc
+        raise ScreenError([replace(p, file=file) for p in exc.problems]) from exc
     report = _Report(file)
     screen = _screen(report, root)
     if report.problems or screen is None:
