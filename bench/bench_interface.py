@@ -26,7 +26,8 @@ elsewhere on the machine falls on all of them alike; the median round is reporte
 MariaDB) are measured on ``ASSURDB_BENCH_SLOW_STEPS`` (200) steps, and DuckDB's reads (~0.5 ms per lookup) on
 ``ASSURDB_BENCH_DUCKDB_CALLS`` (1 000) calls, then scaled per call, as the output says.
 
-Targets: READ DIRECT on SQLite ≤ 2× the raw dict baseline; WRITE BATCH ≤ 1.5× on every DBMS. PostgreSQL
+Targets (``TARGETS``): READ DIRECT ≤ 1.2× the raw dict baseline on PostgreSQL and MariaDB, ≤ 1.3× on SQLite
+and DuckDB; READ SEQUENTIAL and WRITE BATCH ≤ 1.3× on every DBMS. PostgreSQL
 and MariaDB are skipped with the reason when unreachable; ``ASSURDB_BENCH_DBMS=sqlite,duckdb`` picks DBMSs;
 ``ASSURDB_BENCH_PROFILE=1`` also prints the interface's hottest functions (cProfile) per operation.
 """
@@ -69,8 +70,16 @@ DBMS = tuple(d.strip() for d in os.environ.get("ASSURDB_BENCH_DBMS", ",".join(AL
 RT = "Insured"
 PASSWORD = "bench-secret"
 READ_DIRECT, READ_SEQUENTIAL, WRITE_BATCH = "READ DIRECT", "READ SEQUENTIAL", "WRITE BATCH"
-#: (DBMS or "*", operation) → the most the interface may take, as a multiple of the raw baseline.
-TARGETS = {("sqlite", READ_DIRECT): 2.0, ("*", WRITE_BATCH): 1.5}
+#: (DBMS or "*", operation) → the most the interface may take, as a multiple of the raw baseline: on the
+#: servers a point read's round trip dominates, so READ DIRECT is held to 1.2× there; on the embedded DBMSs,
+#: where a read costs microseconds, the interface's own work weighs more and 1.3× is the bound.
+TARGETS = {
+    ("postgresql", READ_DIRECT): 1.2,
+    ("mariadb", READ_DIRECT): 1.2,
+    ("*", READ_DIRECT): 1.3,
+    ("*", READ_SEQUENTIAL): 1.3,
+    ("*", WRITE_BATCH): 1.3,
+}
 RAW_NAMES = {
     "sqlite": "raw sqlite3 (Row → dict)",
     "postgresql": "raw psycopg (dict_row)",
@@ -777,7 +786,10 @@ def main() -> None:
             mark = "" if target is None else (" ok" if ratio <= target else " MISS")
             cells.append(f"{f'{ratio:.2f}×{mark}':>{width}}")
         print(f"  {dbms:<12} {' '.join(cells)}")
-    print("  targets: READ DIRECT on SQLite ≤ 2×; WRITE BATCH ≤ 1.5× on every DBMS")
+    print(
+        "  targets: READ DIRECT ≤ 1.2× on PostgreSQL and MariaDB, ≤ 1.3× on SQLite and DuckDB; "
+        "READ SEQUENTIAL and WRITE BATCH ≤ 1.3× on every DBMS"
+    )
 
 
 if __name__ == "__main__":

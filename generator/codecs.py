@@ -105,6 +105,11 @@ def check_source(
             negated = test.replace(" is ", " is not ") if " and " not in test else f"not ({test})"
             lines.append(f"        if {negated}:")
             body = "            "
+        elif item.repetitive:
+            # no occurrence, the usual case of a read article given back (READ SEQUENTIAL's walk): a new
+            # empty list, as the full rule answers, without calling it
+            lines += ["        if type(v) is list and not v:", "            v = []", "        else:"]
+            body = "            "
         lines += [
             f"{body}v, e = check_value({ref}, v)",
             f"{body}if e is not None:",
@@ -211,8 +216,12 @@ def decode_source(backend: type[Backend], rt: RecordType, table: Table, *, name:
             if cols[0].kind == "struct":
                 parts.append(f"{item.name!r}: _struct_in(r[{index[cols[0].name]}], {_sub_names(item)})")
             else:
-                subs = ", ".join(dec(item.sub_items[str(c.sub)], f"r[{index[c.name]}]") for c in cols)
-                parts.append(f"{item.name!r}: _struct_of({_sub_names(item)}, ({subs},))")
+                # written out (no call): absent when every column is null, as _struct_of decides
+                empty = " and ".join(f"r[{index[c.name]}] is None" for c in cols)
+                subs = ", ".join(
+                    f"{str(c.sub)!r}: {dec(item.sub_items[str(c.sub)], f'r[{index[c.name]}]')}" for c in cols
+                )
+                parts.append(f"{item.name!r}: None if {empty} else {{{subs}}}")
         elif item.repetitive:
             if cols[0].kind == "list":
                 each = dec(item, "x")

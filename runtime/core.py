@@ -303,7 +303,7 @@ class SessionBase:
         Returns the checked values and how many leading items of the key's order were given.
         """
         bump = 10 if target else 0
-        if not isinstance(article, Mapping):
+        if type(article) is not dict and not isinstance(article, Mapping):  # the common case without the ABC
             return refuse(RC.RT_MISMATCH + bump, f"{spec.name}: an article is a mapping of item names to values")
         order = spec.order.get(key) if isinstance(key, str) else None
         if order is None:

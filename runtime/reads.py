@@ -34,7 +34,7 @@ class Reads(SessionBase):
         stmt = spec.by_key[key]
         enc = spec.encode_value
         try:
-            row = self.conn.one(stmt.sql, tuple(enc(i, values[i]) for i in stmt.params))
+            row = self.conn.one(stmt.sql, tuple([enc(i, values[i]) for i in stmt.params]))
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
         if row is None:

@@ -103,7 +103,9 @@ class SessionCore(Paths, Administration):
     # -- hidden items ------------------------------------------------------------------------
     def _shown(self, reply: Reply, rt: str) -> Reply:
         """The reply without ``rt``'s hidden items, unless this is the system's own session."""
-        hidden = HIDDEN_ITEMS.get(rt, ())
+        if rt not in HIDDEN_ITEMS:
+            return reply
+        hidden = HIDDEN_ITEMS[rt]
         if not hidden or self.is_system or (reply.article is None and reply.batch is None):
             return reply
         article = None if reply.article is None else {k: v for k, v in reply.article.items() if k not in hidden}

@@ -2536,11 +2536,14 @@ def check_access_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if v is None:
         out['items'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_ACCESS_KEY['items'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'AccessKey: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_ACCESS_KEY['items'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'AccessKey: ' + e)
+                problems.append(e)
         out['items'] = v
     # identifying: boolean
     if 'identifying' in a:
@@ -2719,11 +2722,14 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if v is None:
         out['sort'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_PATH_TYPE['sort'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'PathType: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_PATH_TYPE['sort'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'PathType: ' + e)
+                problems.append(e)
         out['sort'] = v
     # inverse: alphanumeric(40)
     if 'inverse' in a:
@@ -2803,11 +2809,14 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if v is None:
         out['origin_items'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_PATH_TYPE['origin_items'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'PathType: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_PATH_TYPE['origin_items'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'PathType: ' + e)
+                problems.append(e)
         out['origin_items'] = v
     # target_items: alphanumeric(40) × 8
     if 'target_items' in a:
@@ -2819,11 +2828,14 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if v is None:
         out['target_items'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_PATH_TYPE['target_items'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'PathType: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_PATH_TYPE['target_items'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'PathType: ' + e)
+                problems.append(e)
         out['target_items'] = v
     if problems:
         return Refusal(13, 'PathType: ' + "; ".join(problems))

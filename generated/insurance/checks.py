@@ -165,11 +165,14 @@ def check_ecs(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> di
     if v is None:
         out['phone'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_ECS['phone'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'ECS: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_ECS['phone'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'ECS: ' + e)
+                problems.append(e)
         out['phone'] = v
     # centralisation_code: alphanumeric(6), path Centralisation
     if 'centralisation_code' in a:
@@ -882,11 +885,14 @@ def check_insured(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     if v is None:
         out['phone'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_INSURED['phone'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'Insured: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_INSURED['phone'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'Insured: ' + e)
+                problems.append(e)
         out['phone'] = v
     # email: alphanumeric(60)
     if 'email' in a:
@@ -2780,11 +2786,14 @@ def check_treaty(a: Mapping[str, Any], mode: int = FULL, every: bool = False) ->
     if v is None:
         out['classes'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_TREATY['classes'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'Treaty: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_TREATY['classes'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'Treaty: ' + e)
+                problems.append(e)
         out['classes'] = v
     # currency: alphanumeric(3), mandatory
     if 'currency' in a:
@@ -2961,11 +2970,14 @@ def check_treaty(a: Mapping[str, Any], mode: int = FULL, every: bool = False) ->
     if v is None:
         out['reinstatement_rates'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_TREATY['reinstatement_rates'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'Treaty: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_TREATY['reinstatement_rates'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'Treaty: ' + e)
+                problems.append(e)
         out['reinstatement_rates'] = v
     # premium: decomposable (scheme, rate_pct, amount)
     if 'premium' in a:
@@ -4939,11 +4951,14 @@ def check_access_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if v is None:
         out['items'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_ACCESS_KEY['items'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'AccessKey: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_ACCESS_KEY['items'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'AccessKey: ' + e)
+                problems.append(e)
         out['items'] = v
     # identifying: boolean
     if 'identifying' in a:
@@ -5122,11 +5137,14 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if v is None:
         out['sort'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_PATH_TYPE['sort'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'PathType: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_PATH_TYPE['sort'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'PathType: ' + e)
+                problems.append(e)
         out['sort'] = v
     # inverse: alphanumeric(40)
     if 'inverse' in a:
@@ -5206,11 +5224,14 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if v is None:
         out['origin_items'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_PATH_TYPE['origin_items'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'PathType: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_PATH_TYPE['origin_items'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'PathType: ' + e)
+                problems.append(e)
         out['origin_items'] = v
     # target_items: alphanumeric(40) × 8
     if 'target_items' in a:
@@ -5222,11 +5243,14 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if v is None:
         out['target_items'] = [] if mode != LOOKUP else None
     elif v is not _ABSENT:
-        v, e = check_value(I_PATH_TYPE['target_items'], v)
-        if e is not None:
-            if not every:
-                return Refusal(13, 'PathType: ' + e)
-            problems.append(e)
+        if type(v) is list and not v:
+            v = []
+        else:
+            v, e = check_value(I_PATH_TYPE['target_items'], v)
+            if e is not None:
+                if not every:
+                    return Refusal(13, 'PathType: ' + e)
+                problems.append(e)
         out['target_items'] = v
     if problems:
         return Refusal(13, 'PathType: ' + "; ".join(problems))

@@ -16,7 +16,6 @@ from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
 from assurdb.runtime.codec_support import occurrences_of as _occurrences_of
 from assurdb.runtime.codec_support import parts_of as _parts_of
-from assurdb.runtime.codec_support import struct_of as _struct_of
 from assurdb.runtime.codec_support import sub as _sub
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
@@ -180,7 +179,7 @@ def decode_ecs(r: Any) -> dict[str, Any]:
     return {
         'code': r[0],
         'name': r[1],
-        'address': _struct_of(('street', 'postcode', 'city', 'country', ), (r[2], r[3], r[4], r[5],)),
+        'address': None if r[2] is None and r[3] is None and r[4] is None and r[5] is None else {'street': r[2], 'postcode': r[3], 'city': r[4], 'country': r[5]},
         'region': r[6],
         'level': r[7],
         'currency': r[8],
@@ -535,7 +534,7 @@ def decode_intermediary(r: Any) -> dict[str, Any]:
         'code': r[0],
         'name': r[1],
         'kind': r[2],
-        'address': _struct_of(('street', 'postcode', 'city', 'country', ), (r[3], r[4], r[5], r[6],)),
+        'address': None if r[3] is None and r[4] is None and r[5] is None and r[6] is None else {'street': r[3], 'postcode': r[4], 'city': r[5], 'country': r[6]},
         'commission_rate': r[7],
         'licence_no': r[8],
     }
@@ -720,7 +719,7 @@ def decode_insured(r: Any) -> dict[str, Any]:
     return {
         'code': r[0],
         'name': r[1],
-        'address': _struct_of(('street', 'postcode', 'city', 'country', ), (r[2], r[3], r[4], r[5],)),
+        'address': None if r[2] is None and r[3] is None and r[4] is None and r[5] is None else {'street': r[2], 'postcode': r[3], 'city': r[4], 'country': r[5]},
         'kind': r[6],
         'birth_date': r[7],
         'phone': _occurrences((r[8], r[9], r[10],)),
@@ -1528,13 +1527,13 @@ def decode_treaty(r: Any) -> dict[str, Any]:
         'share_pct': r[15],
         'retention': r[16],
         'lines': r[17],
-        'layer': _struct_of(('priority', 'limit', 'aad', 'aggregate_limit', 'terms', ), (r[18], r[19], r[20], r[21], r[22],)),
+        'layer': None if r[18] is None and r[19] is None and r[20] is None and r[21] is None and r[22] is None else {'priority': r[18], 'limit': r[19], 'aad': r[20], 'aggregate_limit': r[21], 'terms': r[22]},
         'reinstatements': r[23],
         'reinstatement_rates': _occurrences((r[24], r[25], r[26], r[27],)),
-        'premium': _struct_of(('scheme', 'rate_pct', 'amount', ), (r[28], r[29], r[30],)),
+        'premium': None if r[28] is None and r[29] is None and r[30] is None else {'scheme': r[28], 'rate_pct': r[29], 'amount': r[30]},
         'commission_pct': r[31],
         'profit_commission_pct': r[32],
-        'portfolio': _struct_of(('premium_pct', 'loss_pct', ), (r[33], r[34],)),
+        'portfolio': None if r[33] is None and r[34] is None else {'premium_pct': r[33], 'loss_pct': r[34]},
     }
 
 
@@ -1917,7 +1916,7 @@ def decode_treaty_account(r: Any) -> dict[str, Any]:
         'loss_portfolio_withdrawal': r[12],
         'outstanding': r[13],
         'balance': r[14],
-        'accounted': _struct_of(('premium', 'commission', 'claims_paid', 'premium_portfolio', 'loss_portfolio', ), (r[15], r[16], r[17], r[18], r[19],)),
+        'accounted': None if r[15] is None and r[16] is None and r[17] is None and r[18] is None and r[19] is None else {'premium': r[15], 'commission': r[16], 'claims_paid': r[17], 'premium_portfolio': r[18], 'loss_portfolio': r[19]},
     }
 
 

@@ -20,7 +20,6 @@ from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
 from assurdb.runtime.codec_support import occurrences_of as _occurrences_of
 from assurdb.runtime.codec_support import parts_of as _parts_of
-from assurdb.runtime.codec_support import struct_of as _struct_of
 from assurdb.runtime.codec_support import sub as _sub
 from assurdb.runtime.codec_support import to_bool as _bool
 from assurdb.runtime.codec_support import to_date as _date
@@ -188,7 +187,7 @@ def decode_ecs(r: Any) -> dict[str, Any]:
     return {
         'code': r[0],
         'name': r[1],
-        'address': _struct_of(('street', 'postcode', 'city', 'country', ), (r[2], r[3], r[4], r[5],)),
+        'address': None if r[2] is None and r[3] is None and r[4] is None and r[5] is None else {'street': r[2], 'postcode': r[3], 'city': r[4], 'country': r[5]},
         'region': r[6],
         'level': r[7],
         'currency': r[8],
@@ -554,7 +553,7 @@ def decode_intermediary(r: Any) -> dict[str, Any]:
         'code': r[0],
         'name': r[1],
         'kind': r[2],
-        'address': _struct_of(('street', 'postcode', 'city', 'country', ), (r[3], r[4], r[5], r[6],)),
+        'address': None if r[3] is None and r[4] is None and r[5] is None and r[6] is None else {'street': r[3], 'postcode': r[4], 'city': r[5], 'country': r[6]},
         'commission_rate': _i2d(r[7], 2),
         'licence_no': r[8],
     }
@@ -745,7 +744,7 @@ def decode_insured(r: Any) -> dict[str, Any]:
     return {
         'code': r[0],
         'name': r[1],
-        'address': _struct_of(('street', 'postcode', 'city', 'country', ), (r[2], r[3], r[4], r[5],)),
+        'address': None if r[2] is None and r[3] is None and r[4] is None and r[5] is None else {'street': r[2], 'postcode': r[3], 'city': r[4], 'country': r[5]},
         'kind': r[6],
         'birth_date': _date(r[7]),
         'phone': _occurrences((r[8], r[9], r[10],)),
@@ -1793,13 +1792,13 @@ def decode_treaty(r: Any) -> dict[str, Any]:
         'share_pct': _i2d(r[15], 4),
         'retention': _i2d(r[16], 2),
         'lines': _i2d(r[17], 2),
-        'layer': _struct_of(('priority', 'limit', 'aad', 'aggregate_limit', 'terms', ), (_i2d(r[18], 2), _i2d(r[19], 2), _i2d(r[20], 2), _i2d(r[21], 2), r[22],)),
+        'layer': None if r[18] is None and r[19] is None and r[20] is None and r[21] is None and r[22] is None else {'priority': _i2d(r[18], 2), 'limit': _i2d(r[19], 2), 'aad': _i2d(r[20], 2), 'aggregate_limit': _i2d(r[21], 2), 'terms': r[22]},
         'reinstatements': r[23],
         'reinstatement_rates': _occurrences((_i2d(r[24], 2), _i2d(r[25], 2), _i2d(r[26], 2), _i2d(r[27], 2),)),
-        'premium': _struct_of(('scheme', 'rate_pct', 'amount', ), (r[28], _i2d(r[29], 4), _i2d(r[30], 2),)),
+        'premium': None if r[28] is None and r[29] is None and r[30] is None else {'scheme': r[28], 'rate_pct': _i2d(r[29], 4), 'amount': _i2d(r[30], 2)},
         'commission_pct': _i2d(r[31], 2),
         'profit_commission_pct': _i2d(r[32], 2),
-        'portfolio': _struct_of(('premium_pct', 'loss_pct', ), (_i2d(r[33], 2), _i2d(r[34], 2),)),
+        'portfolio': None if r[33] is None and r[34] is None else {'premium_pct': _i2d(r[33], 2), 'loss_pct': _i2d(r[34], 2)},
     }
 
 
@@ -2303,7 +2302,7 @@ def decode_treaty_account(r: Any) -> dict[str, Any]:
         'loss_portfolio_withdrawal': _i2d(r[12], 2),
         'outstanding': _i2d(r[13], 2),
         'balance': _i2d(r[14], 2),
-        'accounted': _struct_of(('premium', 'commission', 'claims_paid', 'premium_portfolio', 'loss_portfolio', ), (_i2d(r[15], 2), _i2d(r[16], 2), _i2d(r[17], 2), _i2d(r[18], 2), _i2d(r[19], 2),)),
+        'accounted': None if r[15] is None and r[16] is None and r[17] is None and r[18] is None and r[19] is None else {'premium': _i2d(r[15], 2), 'commission': _i2d(r[16], 2), 'claims_paid': _i2d(r[17], 2), 'premium_portfolio': _i2d(r[18], 2), 'loss_portfolio': _i2d(r[19], 2)},
     }
 
 
