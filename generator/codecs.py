@@ -75,7 +75,8 @@ def check_source(
         ]
     lines += [
         "    out: dict[str, Any] = {}",
-        "    problems: list[str] = []",
+        # the list is only appended to when every problem is wanted; otherwise the first refuses at once
+        "    problems: list[str] = [] if every else _NO_PROBLEMS",
     ]
     for item in rt.items:
         name = item.name

@@ -13,6 +13,9 @@ from assurdb.runtime.specs import Refusal
 #: Marks an item absent from a PATCH or LOOKUP article (None means "set to null").
 _ABSENT: Any = object()
 ABSENT = _ABSENT
+#: A generated check's list of problems when the first one refuses at once (``every`` false): never
+#: appended to, so one list serves every call instead of a new one each time.
+NO_PROBLEMS: list[str] = []
 
 
 def unknown_item(rt: str, items: frozenset[str], article: Mapping[str, Any]) -> Refusal:

@@ -17,6 +17,7 @@ from assurdb.metadb.model import Item
 from assurdb.metadb.plain import from_plain
 from assurdb.metadb.values import check_value
 from assurdb.runtime.codec_support import ABSENT as _ABSENT
+from assurdb.runtime.codec_support import NO_PROBLEMS as _NO_PROBLEMS
 from assurdb.runtime.codec_support import missing_identifier as _missing
 from assurdb.runtime.codec_support import unknown_item as _unknown
 from assurdb.runtime.specs import FULL, LOOKUP, Refusal
@@ -41,7 +42,7 @@ def check_participant(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('Participant', ('code',), a, I_PARTICIPANT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(9), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -175,7 +176,7 @@ def check_public_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('key_id') is None):
         return _missing('PublicKey', ('key_id',), a, I_PUBLIC_KEY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # key_id: alphanumeric(64), identifying, mandatory
     if 'key_id' in a:
         v = a['key_id']
@@ -326,7 +327,7 @@ def check_mailbox(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     if mode != LOOKUP and (a.get('participant_code') is None or a.get('box') is None):
         return _missing('Mailbox', ('participant_code', 'box'), a, I_MAILBOX if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # participant_code: alphanumeric(9), identifying, mandatory, path Boxes
     if 'participant_code' in a:
         v = a['participant_code']
@@ -418,7 +419,7 @@ def check_split(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> 
     if mode != LOOKUP and (a.get('split_key') is None):
         return _missing('Split', ('split_key',), a, I_SPLIT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # split_key: alphanumeric(24), identifying, mandatory
     if 'split_key' in a:
         v = a['split_key']
@@ -631,7 +632,7 @@ def check_split_share(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     if mode != LOOKUP and (a.get('split_key') is None or a.get('coinsurer_code') is None):
         return _missing('SplitShare', ('split_key', 'coinsurer_code'), a, I_SPLIT_SHARE if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # split_key: alphanumeric(24), identifying, mandatory, path Sharing
     if 'split_key' in a:
         v = a['split_key']
@@ -742,7 +743,7 @@ def check_article(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     if mode != LOOKUP and (a.get('article_no') is None):
         return _missing('Article', ('article_no',), a, I_ARTICLE if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # article_no: numeric(12), identifying, mandatory
     if 'article_no' in a:
         v = a['article_no']
@@ -1065,7 +1066,7 @@ def check_delivery(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
     if mode != LOOKUP and (a.get('article_no') is None or a.get('recipient_code') is None):
         return _missing('Delivery', ('article_no', 'recipient_code'), a, I_DELIVERY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # article_no: numeric(12), identifying, mandatory, path Distribution
     if 'article_no' in a:
         v = a['article_no']
@@ -1252,7 +1253,7 @@ def check_log_entry(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if mode != LOOKUP and (a.get('seq') is None):
         return _missing('LogEntry', ('seq',), a, I_LOG_ENTRY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # seq: numeric(12), identifying, mandatory
     if 'seq' in a:
         v = a['seq']
@@ -1462,7 +1463,7 @@ def check_checkpoint(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('seq') is None):
         return _missing('Checkpoint', ('seq',), a, I_CHECKPOINT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # seq: numeric(12), identifying, mandatory
     if 'seq' in a:
         v = a['seq']
@@ -1583,7 +1584,7 @@ def check_settlement(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('period') is None or a.get('participant_code') is None or a.get('currency', I_SETTLEMENT['currency'].default if full else None) is None):
         return _missing('Settlement', ('period', 'participant_code', 'currency'), a, I_SETTLEMENT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # period: alphanumeric(7), identifying, mandatory
     if 'period' in a:
         v = a['period']
@@ -1775,7 +1776,7 @@ def check_schema_version(a: Mapping[str, Any], mode: int = FULL, every: bool = F
     if mode != LOOKUP and (a.get('name') is None or a.get('version') is None):
         return _missing('SchemaVersion', ('name', 'version'), a, I_SCHEMA_VERSION if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -1960,7 +1961,7 @@ def check_schema_text(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     if mode != LOOKUP and (a.get('name') is None or a.get('version') is None or a.get('part') is None):
         return _missing('SchemaText', ('name', 'version', 'part'), a, I_SCHEMA_TEXT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory, path Description
     if 'name' in a:
         v = a['name']
@@ -2052,7 +2053,7 @@ def check_record_type(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     if mode != LOOKUP and (a.get('name') is None):
         return _missing('RecordType', ('name',), a, I_RECORD_TYPE if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -2144,7 +2145,7 @@ def check_item(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     if mode != LOOKUP and (a.get('owner') is None or a.get('name') is None):
         return _missing('Item', ('owner', 'name'), a, I_ITEM if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # owner: alphanumeric(40), identifying, mandatory
     if 'owner' in a:
         v = a['owner']
@@ -2491,7 +2492,7 @@ def check_access_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('record_type') is None or a.get('name') is None):
         return _missing('AccessKey', ('record_type', 'name'), a, I_ACCESS_KEY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # record_type: alphanumeric(40), identifying, mandatory, path Keying
     if 'record_type' in a:
         v = a['record_type']
@@ -2597,7 +2598,7 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if mode != LOOKUP and (a.get('name') is None):
         return _missing('PathType', ('name',), a, I_PATH_TYPE if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -2856,7 +2857,7 @@ def check_user(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     if mode != LOOKUP and (a.get('name') is None):
         return _missing('User', ('name',), a, I_USER if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -2935,7 +2936,7 @@ def check_permission(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('user') is None or a.get('record_type') is None):
         return _missing('Permission', ('user', 'record_type'), a, I_PERMISSION if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # user: alphanumeric(40), identifying, mandatory, path Granting
     if 'user' in a:
         v = a['user']
@@ -3010,7 +3011,7 @@ def check_opening(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     if mode != LOOKUP and (a.get('session') is None or a.get('record_type') is None):
         return _missing('Opening', ('session', 'record_type'), a, I_OPENING if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # session: alphanumeric(40), identifying, mandatory
     if 'session' in a:
         v = a['session']
@@ -3127,7 +3128,7 @@ def check_login_attempt(a: Mapping[str, Any], mode: int = FULL, every: bool = Fa
     if mode != LOOKUP and (a.get('name_digest') is None):
         return _missing('LoginAttempt', ('name_digest',), a, I_LOGIN_ATTEMPT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name_digest: alphanumeric(64), identifying, mandatory
     if 'name_digest' in a:
         v = a['name_digest']
@@ -3257,7 +3258,7 @@ def check_statistics(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('record_type') is None):
         return _missing('Statistics', ('record_type',), a, I_STATISTICS if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # record_type: alphanumeric(40), identifying, mandatory, path Measure
     if 'record_type' in a:
         v = a['record_type']

@@ -17,6 +17,7 @@ from assurdb.metadb.model import Item
 from assurdb.metadb.plain import from_plain
 from assurdb.metadb.values import check_value
 from assurdb.runtime.codec_support import ABSENT as _ABSENT
+from assurdb.runtime.codec_support import NO_PROBLEMS as _NO_PROBLEMS
 from assurdb.runtime.codec_support import missing_identifier as _missing
 from assurdb.runtime.codec_support import unknown_item as _unknown
 from assurdb.runtime.specs import FULL, LOOKUP, Refusal
@@ -41,7 +42,7 @@ def check_ecs(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> di
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('ECS', ('code',), a, I_ECS if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(6), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -210,7 +211,7 @@ def check_org_cell(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('OrgCell', ('code',), a, I_ORG_CELL if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(10), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -344,7 +345,7 @@ def check_employee(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('Employee', ('code',), a, I_EMPLOYEE if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(8), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -453,7 +454,7 @@ def check_worker(a: Mapping[str, Any], mode: int = FULL, every: bool = False) ->
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('Worker', ('code',), a, I_WORKER if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(8), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -545,7 +546,7 @@ def check_intermediary(a: Mapping[str, Any], mode: int = FULL, every: bool = Fal
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('Intermediary', ('code',), a, I_INTERMEDIARY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(8), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -673,7 +674,7 @@ def check_ext_company(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('ExtCompany', ('code',), a, I_EXT_COMPANY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(8), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -786,7 +787,7 @@ def check_insured(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('Insured', ('code',), a, I_INSURED if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: numeric(10), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -930,7 +931,7 @@ def check_pra(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> di
     if mode != LOOKUP and (a.get('policy_no') is None or a.get('renewal_no', I_PRA['renewal_no'].default if full else None) is None or a.get('endorsement_no', I_PRA['endorsement_no'].default if full else None) is None):
         return _missing('PRA', ('policy_no', 'renewal_no', 'endorsement_no'), a, I_PRA if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # policy_no: alphanumeric(9), identifying, mandatory
     if 'policy_no' in a:
         v = a['policy_no']
@@ -1372,7 +1373,7 @@ def check_guaranty(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
     if mode != LOOKUP and (a.get('policy_no') is None or a.get('renewal_no') is None or a.get('endorsement_no') is None or a.get('guaranty_no') is None):
         return _missing('Guaranty', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no'), a, I_GUARANTY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # policy_no: alphanumeric(9), identifying, mandatory, path Breakdown
     if 'policy_no' in a:
         v = a['policy_no']
@@ -1714,7 +1715,7 @@ def check_coinsurance_cession(a: Mapping[str, Any], mode: int = FULL, every: boo
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('CoinsuranceCession', ('code',), a, I_COINSURANCE_CESSION if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(12), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -1995,7 +1996,7 @@ def check_reinsurance_cession(a: Mapping[str, Any], mode: int = FULL, every: boo
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('ReinsuranceCession', ('code',), a, I_REINSURANCE_CESSION if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(12), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -2294,7 +2295,7 @@ def check_loss(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('Loss', ('code',), a, I_LOSS if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(12), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -2678,7 +2679,7 @@ def check_treaty(a: Mapping[str, Any], mode: int = FULL, every: bool = False) ->
     if mode != LOOKUP and (a.get('code') is None):
         return _missing('Treaty', ('code',), a, I_TREATY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # code: alphanumeric(20), identifying, mandatory
     if 'code' in a:
         v = a['code']
@@ -3062,7 +3063,7 @@ def check_placement(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if mode != LOOKUP and (a.get('treaty_code') is None or a.get('reinsurer_code') is None):
         return _missing('Placement', ('treaty_code', 'reinsurer_code'), a, I_PLACEMENT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # treaty_code: alphanumeric(20), identifying, mandatory, path Placing
     if 'treaty_code' in a:
         v = a['treaty_code']
@@ -3157,7 +3158,7 @@ def check_loss_movement(a: Mapping[str, Any], mode: int = FULL, every: bool = Fa
     if mode != LOOKUP and (a.get('loss_code') is None or a.get('movement_no') is None):
         return _missing('LossMovement', ('loss_code', 'movement_no'), a, I_LOSS_MOVEMENT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # loss_code: alphanumeric(12), identifying, mandatory, path Movement
     if 'loss_code' in a:
         v = a['loss_code']
@@ -3310,7 +3311,7 @@ def check_treaty_recovery(a: Mapping[str, Any], mode: int = FULL, every: bool = 
     if mode != LOOKUP and (a.get('treaty_code') is None or a.get('subject') is None):
         return _missing('TreatyRecovery', ('treaty_code', 'subject'), a, I_TREATY_RECOVERY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # treaty_code: alphanumeric(20), identifying, mandatory, path Recovered
     if 'treaty_code' in a:
         v = a['treaty_code']
@@ -3482,7 +3483,7 @@ def check_treaty_account(a: Mapping[str, Any], mode: int = FULL, every: bool = F
     if mode != LOOKUP and (a.get('treaty_code') is None or a.get('reinsurer_code') is None or a.get('period') is None):
         return _missing('TreatyAccount', ('treaty_code', 'reinsurer_code', 'period'), a, I_TREATY_ACCOUNT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # treaty_code: alphanumeric(20), identifying, mandatory, path TreatyAccounting
     if 'treaty_code' in a:
         v = a['treaty_code']
@@ -3770,7 +3771,7 @@ def check_account(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     if mode != LOOKUP and (a.get('number') is None):
         return _missing('Account', ('number',), a, I_ACCOUNT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # number: numeric(8), identifying, mandatory
     if 'number' in a:
         v = a['number']
@@ -3883,7 +3884,7 @@ def check_entry(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> 
     if mode != LOOKUP and (a.get('number') is None):
         return _missing('Entry', ('number',), a, I_ENTRY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # number: numeric(12), identifying, mandatory
     if 'number' in a:
         v = a['number']
@@ -4190,7 +4191,7 @@ def check_schema_version(a: Mapping[str, Any], mode: int = FULL, every: bool = F
     if mode != LOOKUP and (a.get('name') is None or a.get('version') is None):
         return _missing('SchemaVersion', ('name', 'version'), a, I_SCHEMA_VERSION if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -4375,7 +4376,7 @@ def check_schema_text(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     if mode != LOOKUP and (a.get('name') is None or a.get('version') is None or a.get('part') is None):
         return _missing('SchemaText', ('name', 'version', 'part'), a, I_SCHEMA_TEXT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory, path Description
     if 'name' in a:
         v = a['name']
@@ -4467,7 +4468,7 @@ def check_record_type(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     if mode != LOOKUP and (a.get('name') is None):
         return _missing('RecordType', ('name',), a, I_RECORD_TYPE if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -4559,7 +4560,7 @@ def check_item(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     if mode != LOOKUP and (a.get('owner') is None or a.get('name') is None):
         return _missing('Item', ('owner', 'name'), a, I_ITEM if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # owner: alphanumeric(40), identifying, mandatory
     if 'owner' in a:
         v = a['owner']
@@ -4906,7 +4907,7 @@ def check_access_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('record_type') is None or a.get('name') is None):
         return _missing('AccessKey', ('record_type', 'name'), a, I_ACCESS_KEY if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # record_type: alphanumeric(40), identifying, mandatory, path Keying
     if 'record_type' in a:
         v = a['record_type']
@@ -5012,7 +5013,7 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     if mode != LOOKUP and (a.get('name') is None):
         return _missing('PathType', ('name',), a, I_PATH_TYPE if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -5271,7 +5272,7 @@ def check_user(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     if mode != LOOKUP and (a.get('name') is None):
         return _missing('User', ('name',), a, I_USER if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name: alphanumeric(40), identifying, mandatory
     if 'name' in a:
         v = a['name']
@@ -5350,7 +5351,7 @@ def check_permission(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('user') is None or a.get('record_type') is None):
         return _missing('Permission', ('user', 'record_type'), a, I_PERMISSION if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # user: alphanumeric(40), identifying, mandatory, path Granting
     if 'user' in a:
         v = a['user']
@@ -5425,7 +5426,7 @@ def check_opening(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     if mode != LOOKUP and (a.get('session') is None or a.get('record_type') is None):
         return _missing('Opening', ('session', 'record_type'), a, I_OPENING if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # session: alphanumeric(40), identifying, mandatory
     if 'session' in a:
         v = a['session']
@@ -5542,7 +5543,7 @@ def check_login_attempt(a: Mapping[str, Any], mode: int = FULL, every: bool = Fa
     if mode != LOOKUP and (a.get('name_digest') is None):
         return _missing('LoginAttempt', ('name_digest',), a, I_LOGIN_ATTEMPT if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # name_digest: alphanumeric(64), identifying, mandatory
     if 'name_digest' in a:
         v = a['name_digest']
@@ -5672,7 +5673,7 @@ def check_statistics(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     if mode != LOOKUP and (a.get('record_type') is None):
         return _missing('Statistics', ('record_type',), a, I_STATISTICS if full else None)
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # record_type: alphanumeric(40), identifying, mandatory, path Measure
     if 'record_type' in a:
         v = a['record_type']
@@ -5728,7 +5729,7 @@ def check_link_composition(a: Mapping[str, Any], mode: int = FULL, every: bool =
         return _unknown('Composition', ITEMS_LINK_COMPOSITION, a)
     full = mode == FULL
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = [] if every else _NO_PROBLEMS
     # role: alphanumeric(8), mandatory
     if 'role' in a:
         v = a['role']
