@@ -241,11 +241,9 @@ def _reply_init(
     _set_batch(self, batch)
 
 
-_set_rc = Reply.rc.__set__  # type: ignore[attr-defined]
-_set_article = Reply.article.__set__  # type: ignore[attr-defined]
-_set_message = Reply.message.__set__  # type: ignore[attr-defined]
-_set_position = Reply.position.__set__  # type: ignore[attr-defined]
-_set_batch = Reply.batch.__set__  # type: ignore[attr-defined]
+_set_rc, _set_article, _set_message, _set_position, _set_batch = (
+    vars(Reply)[name].__set__ for name in ("rc", "article", "message", "position", "batch")
+)
 Reply.__init__ = _reply_init  # type: ignore[method-assign]
 
 
