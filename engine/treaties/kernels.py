@@ -94,7 +94,7 @@ def in_processing_order(groups: IntArray, dates: npt.NDArray[np.int64], position
         return False
     if positions is None:
         return True
-    return bool((np.diff(positions)[same & (day_step == 0)] > 0).all())
+    return bool((np.diff(positions)[same & (day_step == 0)] >= 0).all())
 
 
 def run_starts(sorted_keys: IntArray) -> IntArray:
