@@ -20,6 +20,7 @@ data-entry slip rather than a treaty), or ``inf`` for an unlimited layer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -352,6 +353,14 @@ class Severity(Protocol):
     def sample_above(self, rng: np.random.Generator, size: int, threshold: float) -> FloatArray: ...
 
 
+#: Up to this mean :meth:`Poisson.sample` scatters one Poisson total over the years: the scatter costs
+#: one uniform integer and one random write per claim, NumPy's small-mean Poisson about λ + 1 uniforms
+#: per year, and above λ ≈ 2.5 the random writes lose.
+_SCATTER_MEAN = 2.5
+#: Years per block of the scatter: 16 384 counts (128 KiB) stay in the cache while their claims land.
+_SCATTER_BLOCK = 1 << 14
+
+
 @dataclass(frozen=True)
 class Poisson:
     """Poisson claim counts per year; ``mean`` finite and >= 0 (0: no claim at all, as a thinned
@@ -364,7 +373,22 @@ class Poisson:
         object.__setattr__(self, "mean", check_non_negative("Poisson mean", self.mean))
 
     def sample(self, rng: np.random.Generator, size: int) -> IntArray:
-        return _generator(rng).poisson(self.mean, check_count("size", size, minimum=0)).astype(np.int64)
+        """``size`` independent counts. For a small mean they are drawn as a Poisson process: the total
+        ``N ~ Poisson(size·λ)``, shared among blocks of years by a multinomial draw, then each claim of
+        a block falls in one of its years chosen uniformly. Given ``N`` the counts are multinomial, so
+        they are independent Poisson(λ): the same law as NumPy's per-count draws, in about half their
+        time up to λ = 2.5, where those loop on uniforms."""
+        rng, size = _generator(rng), check_count("size", size, minimum=0)
+        if not 0.0 < self.mean <= _SCATTER_MEAN or size < 2:
+            return rng.poisson(self.mean, size).astype(np.int64, copy=False)
+        total = int(rng.poisson(self.mean * size))
+        starts = np.arange(0, size, _SCATTER_BLOCK)
+        widths = np.diff(np.append(starts, size))
+        per_block = rng.multinomial(total, widths / size) if starts.size > 1 else np.array([total])
+        counts = np.empty(size, dtype=np.int64)
+        for start, width, claims in zip(starts.tolist(), widths.tolist(), per_block.tolist(), strict=True):
+            counts[start : start + width] = np.bincount(rng.integers(0, width, claims), minlength=width)
+        return counts
 
     def thinned(self, probability: float) -> Poisson:
         """Counts of the claims kept with ``probability`` each: Poisson(p·λ)."""
@@ -433,8 +457,15 @@ class LogNormal:
         """Draws of ``X | X > threshold`` by inversion in the upper tail: ``z = −Φ⁻¹(S(t)·V)``."""
         rng, size = _generator(rng), check_count("size", size, minimum=0)
         s = self.survival(check_non_negative("threshold", threshold))
-        v = 1.0 - rng.random(size)  # (0, 1]
-        return np.asarray(np.exp(self.mu - self.sigma * special.ndtri(s * v)), dtype=np.float64)
+        # One buffer, transformed in place: each fresh array of a million-year simulation costs
+        # about as much in page faults as the arithmetic done on it.
+        x = rng.random(size)
+        np.subtract(1.0, x, out=x)  # (0, 1]
+        x *= s
+        special.ndtri(x, out=x)
+        x *= -self.sigma
+        x += self.mu
+        return np.exp(x, out=x)
 
 
 @dataclass(frozen=True)
@@ -691,9 +722,14 @@ def simulate_years(
 # --- layers on simulated losses ------------------------------------------------------------------------
 
 
-def _layer(x: FloatArray, priority: float, limit: float) -> FloatArray:
-    """The layer kernel, on checked arrays: ``min(max(x − priority, 0), limit)``."""
-    return np.minimum(np.maximum(x - priority, 0.0), limit)
+def _layer(x: FloatArray, priority: float, limit: float, *, inplace: bool = False) -> FloatArray:
+    """The layer kernel, on checked arrays: ``min(max(x − priority, 0), limit)``; ``inplace``: in
+    ``x``'s own memory (an array the caller made and no one else holds)."""
+    if x.ndim == 0:  # one amount: NumPy gives a scalar, which has no memory to write into
+        return np.minimum(np.maximum(x - priority, 0.0), limit)
+    out = np.subtract(x, priority, out=x if inplace else None)
+    np.maximum(out, 0.0, out=out)
+    return np.minimum(out, limit, out=out)
 
 
 def layer_per_loss(amounts: npt.ArrayLike, priority: float, limit: float = float("inf")) -> FloatArray:
@@ -748,7 +784,7 @@ def ceded_aggregate(
     # The losses were checked when built: the kernels run on them without a second pass of checks.
     per_loss = _layer(losses.amount, priority, limit)
     annual = np.asarray(np.bincount(losses.year, weights=per_loss, minlength=losses.n_years), dtype=np.float64)
-    return _layer(annual, aggregate_deductible, aggregate_limit)
+    return _layer(annual, aggregate_deductible, aggregate_limit, inplace=True)
 
 
 def risk_summary(values: npt.ArrayLike, level: float = 0.995) -> dict[str, float]:
@@ -759,4 +795,24 @@ def risk_summary(values: npt.ArrayLike, level: float = 0.995) -> dict[str, float
     """
     x = check_amounts("values", values, array=True, empty=False)
     level = check_level("level", level)
-    return {"mean": float(x.mean()), "std": float(x.std()), f"q{level:g}": float(np.quantile(x, level))}
+    return {"mean": float(x.mean()), "std": float(x.std()), f"q{level:g}": _quantile(x, level)}
+
+
+def _quantile(x: FloatArray, level: float) -> float:
+    """``np.quantile(x, level)`` (linear interpolation, Hyndman & Fan's 7th definition) to the bit,
+    with one selection instead of NumPy's four (it also places the minimum and the maximum, to spot
+    NaN, which the checked ``x`` cannot hold): the value above the selected one is the least of the
+    values after it. On a million years: 1.5 ms instead of 9."""
+    n = x.size
+    virtual = (n - 1) * level  # NumPy's virtual index for the linear method
+    below = math.floor(virtual)
+    if virtual >= n - 1:
+        return float(np.max(x))
+    if virtual < 0:
+        return float(np.min(x))
+    part = np.partition(x, below)
+    a, b = float(part[below]), float(part[below + 1 :].min())
+    gamma = virtual - below
+    diff = b - a
+    # NumPy's _lerp: from the nearer end, so that gamma = 1 gives b exactly.
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import SupportsInt, cast
+from typing import Any, SupportsInt, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +77,30 @@ def amount_column(frame: pd.DataFrame, name: str, what: str) -> FloatArray:
                 f"{what}: column {name!r} has a negative amount {values[pos]:g} at row {frame.index[pos]!r}"
             )
     return values
+
+
+def with_columns(frame: pd.DataFrame, columns: Mapping[str, object], *, copied: Iterable[str] = ()) -> pd.DataFrame:
+    """``frame.assign(**columns)`` without a copy of each new array.
+
+    pandas copies an array it is given, not knowing who else holds it, but keeps a Series' values
+    and tracks who refers to them (copy on write): the arrays are handed over as Series. They must
+    be the caller's own, made for this result; the columns named in ``copied`` (arrays that may be
+    views of the input frame) and an array seen twice are copied as pandas would. A million-row
+    result is sixteen copies lighter (the fresh memory of a copy costs more than the copy).
+    """
+    index = frame.index
+    seen: set[int] = set()
+    handed: dict[str, Any] = {}
+    skip = set(copied)
+    for name, values in columns.items():
+        if isinstance(values, np.ndarray) and values.ndim == 1 and name not in skip:
+            root = values if values.base is None else values.base
+            owned = values.copy() if id(root) in seen else values
+            seen.add(id(root))
+            handed[name] = pd.Series(owned, index=index, copy=False)
+        else:
+            handed[name] = values
+    return frame.assign(**handed)
 
 
 def date_column(frame: pd.DataFrame, name: str, what: str) -> npt.NDArray[np.datetime64]:

@@ -53,6 +53,7 @@ from assurdb.engine.treaties.base import (
     reasons,
     require_columns,
     treaty_year_column,
+    with_columns,
     year_bounds,
 )
 from assurdb.engine.treaties.commissions import PremiumScheme, as_premium
@@ -61,9 +62,12 @@ from assurdb.engine.treaties.kernels import (
     allocate,
     band_overlap,
     group_sums,
+    in_processing_order,
     layer_paid_outstanding,
     processing_order,
     run_codes,
+    run_starts,
+    take,
 )
 
 
@@ -314,56 +318,62 @@ class ExcessOfLoss:
         years = treaty_year_column(frame, dates, self.inception_month, what)
         index_dates = date_column(frame, "index_date", what) if "index_date" in frame.columns else dates
         n = len(frame)
+        risk = self.basis == "risk"
 
-        # Units: each loss (per risk) or each event.
-        if self.basis == "event":
-            unit, n_units = _event_units(frame["event_id"])
-        else:
-            unit, n_units = np.arange(n, dtype=np.int64), n
+        # Units: each loss (per risk) or each event. Per risk a unit is its row and every per-unit
+        # array is used as the row's own, without the identity gathers a million rows would cost.
         day = dates.astype(np.int64)
-        if self.basis == "event":
+        if risk:
+            unit, n_units, first_row = None, n, None
+            u_paid, u_os, u_day, u_year, u_dates, u_index_dates = paid, outstanding, day, years, dates, index_dates
+        else:
+            unit, n_units = _event_units(frame["event_id"])
             first = np.lexsort((np.arange(n), day, unit))
             is_first = np.ones(n, dtype=bool)
             is_first[1:] = unit[first][1:] != unit[first][:-1]
             first_row = first[is_first]
             u_paid = group_sums(unit, paid, n_units)
             u_os = group_sums(unit, outstanding, n_units)
-        else:
-            first_row = np.arange(n)
-            u_paid, u_os = paid, outstanding
-        u_day, u_year, u_dates = day[first_row], years[first_row], dates[first_row]
+            u_day, u_year, u_dates = day[first_row], years[first_row], dates[first_row]
+            u_index_dates = index_dates[first_row]
 
-        factor = self.index_clause.factors(index_dates[first_row]) if self.index_clause else np.ones(n_units)
-        u_priority = float(self.priority) * factor
-        u_limit = float(self.limit) * factor
+        factor = self.index_clause.factors(u_index_dates) if self.index_clause else None
+        u_priority = float(self.priority) if factor is None else float(self.priority) * factor
+        u_limit = float(self.limit) if factor is None else float(self.limit) * factor
         layer_paid, layer_os = layer_paid_outstanding(u_paid, u_os, u_priority, u_limit)
 
-        order = processing_order(u_year, u_day, first_row)
-        codes = run_codes(u_year[order])
+        # Aggregates in processing order; a listing already in that order is used as it stands.
+        order = None if in_processing_order(u_year, u_day, first_row) else processing_order(u_year, u_day, first_row)
+
+        sorted_years = take(u_year, order)
+        starts = run_starts(sorted_years)
+        year_list = sorted_years[starts]  # the treaty years present, ascending
+        codes = run_codes(sorted_years)
         aad = float(self.aad)
         cap = self.effective_aggregate_limit
         agg = aggregate(
-            layer_paid[order],
-            layer_os[order],
-            codes,
-            np.full(n_units, aad),
-            np.full(n_units, cap),
-            paid_first=self.aad_priority == "paid",
+            take(layer_paid, order), take(layer_os, order), codes, aad, cap, paid_first=self.aad_priority == "paid"
         )
         ceded_sorted = agg.ceded_paid + agg.ceded_outstanding
-        premiums = {int(y): self.annual_premium(int(y), subject_premium) for y in np.unique(u_year)}
-        rp_sorted = self._reinstatement_premium(ceded_sorted, codes, u_year[order], u_dates[order], premiums)
+        premiums = self._year_premiums(year_list, subject_premium)
+        rp_sorted = self._reinstatement_premium(ceded_sorted, codes, sorted_years, take(u_dates, order), premiums)
 
-        inverse = np.empty(n_units, dtype=np.int64)
-        inverse[order] = np.arange(n_units)
-        u_abs_paid = agg.absorbed_paid[inverse]
-        u_abs_os = agg.absorbed_outstanding[inverse]
-        u_ceded_paid = agg.ceded_paid[inverse]
-        u_ceded_os = agg.ceded_outstanding[inverse]
-        u_cut = agg.cut[inverse]
-        u_rp = rp_sorted[inverse]
+        if order is None:
+            u_abs_paid, u_abs_os = agg.absorbed_paid, agg.absorbed_outstanding
+            u_ceded_paid, u_ceded_os = agg.ceded_paid, agg.ceded_outstanding
+            u_cut, u_rp, u_codes = agg.cut, rp_sorted, codes
+        else:
+            inverse = np.empty(n_units, dtype=np.int64)
+            inverse[order] = np.arange(n_units)
+            u_abs_paid = agg.absorbed_paid[inverse]
+            u_abs_os = agg.absorbed_outstanding[inverse]
+            u_ceded_paid = agg.ceded_paid[inverse]
+            u_ceded_os = agg.ceded_outstanding[inverse]
+            u_cut = agg.cut[inverse]
+            u_rp = rp_sorted[inverse]
+            u_codes = codes[inverse]
 
-        if self.basis == "event":
+        if unit is not None:
             r_layer_paid = allocate(layer_paid, unit, paid, u_paid)
             r_layer_os = allocate(layer_os, unit, outstanding, u_os)
             r_abs_paid = allocate(u_abs_paid, unit, paid, u_paid)
@@ -382,15 +392,17 @@ class ExcessOfLoss:
         u_gross = u_paid + u_os
         u_layer = layer_paid + layer_os
         u_ceded_all = u_ceded_paid + u_ceded_os
-        flags = (
+        u_flags = (
             (u_layer <= 0.0).astype(np.int64)
             | (u_gross > u_priority + u_limit).astype(np.int64) << 1
             | ((u_abs_paid + u_abs_os) > 0.0).astype(np.int64) << 2
             | (u_cut & (u_ceded_all > 0.0)).astype(np.int64) << 3
             | (u_cut & (u_ceded_all <= 0.0)).astype(np.int64) << 4
-            | (factor != 1.0).astype(np.int64) << 5
-        )[unit]
-        if self.basis == "event":
+        )
+        if factor is not None:
+            u_flags |= (factor != 1.0).astype(np.int64) << 5
+        flags = take(u_flags, unit)
+        if unit is not None:
             flags |= (np.bincount(unit, minlength=n_units)[unit] > 1).astype(np.int64) << 6
         p, lim = fmt(float(self.priority)), fmt(float(self.limit))
         first_with_aad = "paid first" if self.aad_priority == "paid" else "in date order"
@@ -408,9 +420,9 @@ class ExcessOfLoss:
             base=f"within the layer {lim} xs {p}",
         )
         columns: dict[str, object] = {
-            "treaty_year": u_year[unit],  # per event: the year of the event's first loss
-            "priority_applied": u_priority[unit],
-            "limit_applied": u_limit[unit],
+            "treaty_year": take(u_year, unit),  # per event: the year of the event's first loss
+            "priority_applied": np.full(n, u_priority) if factor is None else take(np.asarray(u_priority), unit),
+            "limit_applied": np.full(n, u_limit) if factor is None else take(np.asarray(u_limit), unit),
             "layer_paid": r_layer_paid,
             "layer_outstanding": r_layer_os,
             "absorbed_by_aad_paid": r_abs_paid,
@@ -427,15 +439,25 @@ class ExcessOfLoss:
         }
         if "paid" not in frame.columns or "outstanding" not in frame.columns:
             columns = {"paid": paid, "outstanding": outstanding, **columns}
-        if self.basis == "event":
+        if unit is not None:
             columns["event_amount"] = u_gross[unit]
             columns["event_ceded"] = u_ceded_all[unit]
-        ceded = frame.assign(**columns)  # type: ignore[arg-type]
+        # Paid and outstanding read from the frame may be views of it: those are copied.
+        ceded = with_columns(frame, columns, copied=[c for c in ("paid", "outstanding") if c in frame.columns])
 
         summary = self._summary(
-            u_year, u_gross, u_layer, u_abs_paid + u_abs_os, u_ceded_paid, u_ceded_os, u_rp, premiums
+            year_list, u_codes, u_gross, u_layer, u_abs_paid + u_abs_os, u_ceded_paid, u_ceded_os, u_rp, premiums
         )
         return ceded, summary
+
+    def _year_premiums(self, years: IntArray, subject_premium: float | Mapping[int, float] | None) -> FloatArray:
+        """:meth:`annual_premium` of each of ``years``: computed once unless the subject premium is given
+        year by year (a million simulated years would otherwise cost a second of Python calls)."""
+        if as_premium(self.premium) is None or years.size == 0:
+            return np.zeros(years.size)
+        if isinstance(subject_premium, Mapping):
+            return np.array([self.annual_premium(int(y), subject_premium) for y in years], dtype=np.float64)
+        return np.full(years.size, self.annual_premium(int(years[0]), subject_premium))
 
     def _reinstatement_premium(
         self,
@@ -443,8 +465,10 @@ class ExcessOfLoss:
         codes: IntArray,
         years: IntArray,
         dates: npt.NDArray[np.datetime64],
-        premiums: dict[int, float],
+        premiums: FloatArray,
     ) -> FloatArray:
+        """Per row in processing order; ``codes`` index the treaty years present, ``premiums`` their
+        annual premiums."""
         clause = self.reinstatements
         if clause is None or not clause.charged or ceded.size == 0:
             return np.zeros_like(ceded)
@@ -458,8 +482,7 @@ class ExcessOfLoss:
             charge = np.zeros_like(ceded)
             for j, rate in enumerate(rates):  # a handful of bands, never a loop per loss
                 charge += rate * band_overlap(ceded, codes, j * width, (j + 1) * width) / width
-        base = np.array([premiums[int(y)] for y in np.unique(years)])[np.searchsorted(np.unique(years), years)]
-        premium = charge * base
+        premium = charge * premiums[codes]
         if clause.pro_rata_temporis:
             start, end = year_bounds(years, self.inception_month)
             span = (end - start).astype(np.float64)
@@ -470,38 +493,41 @@ class ExcessOfLoss:
     def _summary(
         self,
         years: IntArray,
+        codes: IntArray,
         gross: FloatArray,
         layer_amount: FloatArray,
         absorbed: FloatArray,
         ceded_paid: FloatArray,
         ceded_os: FloatArray,
         reinstatement_premium: FloatArray,
-        premiums: dict[int, float],
+        premiums: FloatArray,
     ) -> pd.DataFrame:
-        unique, codes = np.unique(years, return_inverse=True)
-        size = unique.size
+        """One row per treaty year of ``years`` (ascending); ``codes``: each unit's year, as an index
+        into ``years``."""
+        size = years.size
+        cap = self.effective_aggregate_limit
 
         def total(values: FloatArray) -> FloatArray:
             return group_sums(codes, values, size)
 
-        ceded = total(ceded_paid) + total(ceded_os)
-        cap = self.effective_aggregate_limit
-        return pd.DataFrame(
+        ceded_paid_total, ceded_os_total = total(ceded_paid), total(ceded_os)
+        ceded = ceded_paid_total + ceded_os_total
+        return with_columns(
+            pd.DataFrame(index=pd.Index(years, name="treaty_year", copy=False)),
             {
                 "units": np.bincount(codes, minlength=size),
                 "gross": total(gross),
                 "layer": total(layer_amount),
                 "absorbed_by_aad": total(absorbed),
-                "ceded_paid": total(ceded_paid),
-                "ceded_outstanding": total(ceded_os),
+                "ceded_paid": ceded_paid_total,
+                "ceded_outstanding": ceded_os_total,
                 "ceded": ceded,
-                "aad": float(self.aad),
-                "aggregate_limit": cap,
+                "aad": np.full(size, float(self.aad)),
+                "aggregate_limit": np.full(size, cap),
                 "aggregate_remaining": cap - ceded,
-                "premium": np.array([premiums[int(y)] for y in unique]),
+                "premium": premiums,
                 "reinstatement_premium": total(reinstatement_premium),
             },
-            index=pd.Index(unique, name="treaty_year"),
         )
 
 

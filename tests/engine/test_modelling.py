@@ -403,3 +403,64 @@ def test_good_parameters_in_other_types_are_accepted() -> None:
     assert list(ceded_aggregate(_losses(), 4, 10, aggregate_limit=15)) == [7.0, 10.0]
     assert list(_fitted().ppf([0.0, 1.0])) == [0.0, INF]
     assert LossModelFit(min_mle=np.int64(3)).fit(SEED_ANNUAL).best_.method == "mle"
+
+
+# --- the fast paths of the million-year simulation -------------------------------------------------
+
+
+@pytest.mark.parametrize("mean", [0.05, 1.5, 2.5])
+def test_small_mean_poisson_counts_keep_the_law(mean: float) -> None:
+    # Counts drawn as one Poisson total scattered over blocks of years: independent Poisson(λ),
+    # mean = variance = λ, P(0) = e^−λ, in every block alike (50 000 years: several blocks).
+    counts = Poisson(mean).sample(np.random.default_rng(11), 50_000)
+    assert counts.dtype == np.int64 and counts.shape == (50_000,)
+    assert counts.mean() == pytest.approx(mean, rel=0.03)
+    assert counts.var() == pytest.approx(mean, rel=0.05)
+    assert (counts == 0).mean() == pytest.approx(np.exp(-mean), abs=0.006)
+    halves = counts[: 1 << 14].mean(), counts[-(1 << 14) :].mean()
+    assert halves == pytest.approx((mean, mean), rel=0.08)
+    k = np.arange(8)
+    observed = np.bincount(np.minimum(counts, 7), minlength=8)
+    expected = stats.poisson(mean).pmf(k) * counts.size
+    expected[-1] = stats.poisson(mean).sf(6) * counts.size
+    kept = expected > 5  # the chi-square test needs expected counts of 5 or more
+    chi2 = (((observed - expected) ** 2 / expected)[kept]).sum()
+    assert stats.chi2(kept.sum() - 1).sf(chi2) > 1e-3
+    np.testing.assert_array_equal(counts, Poisson(mean).sample(np.random.default_rng(11), 50_000))
+
+
+def test_poisson_counts_of_one_year_and_none() -> None:
+    rng = np.random.default_rng(3)
+    assert Poisson(1.5).sample(rng, 0).shape == (0,)
+    assert Poisson(1.5).sample(rng, 1).shape == (1,)
+    assert (Poisson(0).sample(rng, 10) == 0).all()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 999, 1_000, 100_001])
+def test_risk_summary_quantile_is_numpys_to_the_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for values in (rng.lognormal(10, 2, n), np.round(rng.random(n) * 5), np.zeros(n)):
+        for level in (1e-9, 0.005, 1 / 3, 0.5, 0.7, 0.9, 0.995, 1 - 1e-12):
+            summary = risk_summary(values, level)
+            assert summary[f"q{level:g}"] == float(np.quantile(values, level)), (n, level)
+            assert summary["mean"] == float(values.mean()) and summary["std"] == float(values.std())
+
+
+def test_conditional_lognormal_matches_the_survival_function() -> None:
+    # The in-place inversion draws X | X > t: its distribution function is 1 − S(x)/S(t).
+    law = LogNormal(10, 1.5)
+    draws = law.sample_above(np.random.default_rng(8), 100_000, 100_000)
+    s_t = law.survival(100_000)
+    test = stats.kstest(draws, lambda x: 1.0 - stats.lognorm(s=1.5, scale=np.exp(10)).sf(x) / s_t)
+    assert test.pvalue > 1e-3
+    assert law.sample_above(np.random.default_rng(8), 0, 100_000).shape == (0,)
+
+
+def test_ceded_aggregate_leaves_the_losses_as_they_were() -> None:
+    # The aggregate layer works in place on the annual sums: never on the simulated amounts.
+    sim = simulate_frequency_severity(2_000, Poisson(2), LogNormal(10, 1.5), seed=12)
+    before = sim.amount.copy()
+    annual = ceded_aggregate(sim, 50_000, 100_000, aggregate_deductible=10_000, aggregate_limit=150_000)
+    np.testing.assert_array_equal(sim.amount, before)
+    per_year = np.bincount(sim.year, weights=np.clip(before - 50_000, 0, 100_000), minlength=2_000)
+    np.testing.assert_array_equal(annual, np.clip(per_year - 10_000, 0, 150_000))

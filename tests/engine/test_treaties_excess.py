@@ -250,3 +250,28 @@ def test_bad_loss_frames() -> None:
         xl.apply(losses_frame([10.0], paid=[4.0]).assign(outstanding=1.0))
     with pytest.raises(EngineError, match="'paid' exceeds"):
         xl.apply(losses_frame([10.0]).assign(paid=11.0))
+
+
+@pytest.mark.parametrize("given", ["amount", "paid", "both"])
+def test_ceded_frame_owns_its_columns(given: str) -> None:
+    # The new columns are handed to pandas without a copy: none may be the input frame's memory or
+    # another column's, so that writing into the result leaves the input and the other columns alone.
+    frame = losses_frame([2e6, 7e6, 0.0], paid=[1e6, 7e6, 0.0])
+    if given == "amount":
+        frame = frame.drop(columns=["paid", "outstanding"])
+    elif given == "paid":
+        frame = frame.drop(columns="outstanding")
+    before = frame.copy()
+    out, summary = ExcessOfLoss(limit=5e6, priority=1e6, aggregate_limit=8e6).cede(frame)
+    # Written by the treaty: its own columns, and paid and outstanding unless both were given.
+    written = {"paid", "outstanding"} if given != "both" else set()
+    new = [c for c in out.columns if (c not in frame.columns or c in written) and c != "reason"]
+    for i, name in enumerate(new):
+        values = out[name].to_numpy()
+        assert not any(np.shares_memory(values, frame[c].to_numpy()) for c in frame.columns), name
+        assert not any(np.shares_memory(values, out[other].to_numpy()) for other in new[i + 1 :]), name
+        out.loc[out.index[0], name] = -1
+    pd.testing.assert_frame_equal(frame, before)
+    assert (out[new].iloc[1:] >= 0).all().all()
+    summary.loc[summary.index[0], "ceded"] = -1
+    assert (summary[["units", "gross", "layer", "ceded_paid", "aggregate_remaining"]] >= 0).all().all()
