@@ -1,5 +1,6 @@
 """Monte Carlo of 1 000 000 years: Poisson(10) claims, lognormal(μ = 10, σ = 1.5) severities, through a
-500 000 xs 100 000 per-loss layer with a 2 000 000 aggregate limit — mean, standard deviation and 99.5 %
+500 000 xs 100 000 per-loss layer with a 250 000 annual aggregate deductible (AAD) and a 2 000 000 aggregate
+limit — mean, standard deviation and 99.5 %
 quantile of the ceded aggregate. The figures are for GEMAct 1.3.0, one BLAS/OpenMP thread on each side.
 
 * assurdb: ``engine.modelling`` (thinned frequency, conditional severities, ``np.bincount`` per year),
@@ -56,7 +57,7 @@ from assurdb.engine.treaties import ExcessOfLoss  # noqa: E402
 GEMACT_VERSION = "1.3.0"
 N_YEARS = 1_000_000
 MEAN_COUNT, MU, SIGMA = 10.0, 10.0, 1.5
-PRIORITY, LIMIT, AGGREGATE_LIMIT = 100_000.0, 500_000.0, 2_000_000.0
+PRIORITY, LIMIT, AAD, AGGREGATE_LIMIT = 100_000.0, 500_000.0, 250_000.0, 2_000_000.0
 TARGET_MC = 40.0
 TARGET_CEDE = 10.0
 
@@ -101,7 +102,9 @@ def simulate(threshold: float = PRIORITY, seed: int = 1) -> SimulatedLosses:
 
 def ours(threshold: float = PRIORITY, seed: int = 1) -> dict[str, float]:
     losses = simulate(threshold, seed)
-    return risk_summary(ceded_aggregate(losses, PRIORITY, LIMIT, aggregate_limit=AGGREGATE_LIMIT))
+    return risk_summary(
+        ceded_aggregate(losses, PRIORITY, LIMIT, aggregate_deductible=AAD, aggregate_limit=AGGREGATE_LIMIT)
+    )
 
 
 def listing(losses: SimulatedLosses, *, random_dates: bool = False) -> pd.DataFrame:
@@ -114,7 +117,7 @@ def listing(losses: SimulatedLosses, *, random_dates: bool = False) -> pd.DataFr
 
 
 def treaty() -> ExcessOfLoss:
-    return ExcessOfLoss(LIMIT, PRIORITY, aggregate_limit=AGGREGATE_LIMIT)
+    return ExcessOfLoss(LIMIT, PRIORITY, aad=AAD, aggregate_limit=AGGREGATE_LIMIT)
 
 
 def annual_ceded(summary: pd.DataFrame) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -129,7 +132,7 @@ def gemact_run(gemact: Any) -> dict[str, float]:
         frequency=gemact.Frequency(dist="poisson", par={"mu": MEAN_COUNT}),
         severity=gemact.Severity(dist="lognormal", par={"shape": SIGMA, "scale": float(np.exp(MU))}),
         policystructure=gemact.PolicyStructure(
-            layers=gemact.Layer(cover=LIMIT, deductible=PRIORITY, aggr_cover=AGGREGATE_LIMIT)
+            layers=gemact.Layer(cover=LIMIT, deductible=PRIORITY, aggr_deductible=AAD, aggr_cover=AGGREGATE_LIMIT)
         ),
         aggr_loss_dist_method="mc",
         n_sim=N_YEARS,
@@ -165,7 +168,7 @@ def main() -> None:
             print(f"WARNING: GEMAct {installed} installed, the figures are for {GEMACT_VERSION}: ratios may differ")
     print(
         f"{N_YEARS:,} years, Poisson({MEAN_COUNT:g}) × lognormal({MU:g}, {SIGMA:g}), "
-        f"{LIMIT:,.0f} xs {PRIORITY:,.0f}, aggregate limit {AGGREGATE_LIMIT:,.0f}"
+        f"{LIMIT:,.0f} xs {PRIORITY:,.0f}, AAD {AAD:,.0f}, aggregate limit {AGGREGATE_LIMIT:,.0f}"
     )
     with pinned_threads() as threads:
         print(f"threads: {threads}")

@@ -20,7 +20,6 @@ data-entry slip rather than a treaty), or ``inf`` for an unlimited layer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -795,24 +794,4 @@ def risk_summary(values: npt.ArrayLike, level: float = 0.995) -> dict[str, float
     """
     x = check_amounts("values", values, array=True, empty=False)
     level = check_level("level", level)
-    return {"mean": float(x.mean()), "std": float(x.std()), f"q{level:g}": _quantile(x, level)}
-
-
-def _quantile(x: FloatArray, level: float) -> float:
-    """``np.quantile(x, level)`` (linear interpolation, Hyndman & Fan's 7th definition) to the bit,
-    with one selection instead of NumPy's four (it also places the minimum and the maximum, to spot
-    NaN, which the checked ``x`` cannot hold): the value above the selected one is the least of the
-    values after it. On a million years: 1.5 ms instead of 9."""
-    n = x.size
-    virtual = (n - 1) * level  # NumPy's virtual index for the linear method
-    below = math.floor(virtual)
-    if virtual >= n - 1:
-        return float(np.max(x))
-    if virtual < 0:
-        return float(np.min(x))
-    part = np.partition(x, below)
-    a, b = float(part[below]), float(part[below + 1 :].min())
-    gamma = virtual - below
-    diff = b - a
-    # NumPy's _lerp: from the nearer end, so that gamma = 1 gives b exactly.
-    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+    return {"mean": float(x.mean()), "std": float(x.std()), f"q{level:g}": float(np.quantile(x, level))}
