@@ -30,8 +30,8 @@ a server that cannot be reached is skipped with the reason).
   journal), would read a tenth of the journal: the output notes that read's time. At the first repeat the
   baseline's frame is checked against the report's: the same rows, texts, dates and counts, money within
   half a cent and ratios within half of their last place (the baseline computes in floating point, the
-  report in Decimal). Report and baseline alternate ``ASSURDB_BENCH_REPORT_REPEATS`` (3) times; medians
-  compared. Target: each report ≤ 2× its baseline.
+  report in Decimal). After an untimed warm-up of each side, report and baseline alternate
+  ``ASSURDB_BENCH_REPORT_REPEATS`` (3) times; medians compared. Target: each report ≤ 2× its baseline.
 
 ``ASSURDB_BENCH_PROFILE=1`` also prints the hottest functions (cProfile) of one more ACCOUNT, on a fresh
 company, untimed.
@@ -813,7 +813,8 @@ def same_figures(ours: Any, raw: Any) -> str | None:
 
 def run_reports(dbms: str, url: str) -> list[ReportFigure]:
     """Each report of ``REPORT_CASES`` on the accounted company: ``load_company`` + ``make_report``
-    against its raw read + pandas, alternately, ``REPORT_REPEATS`` times; the figures compared once."""
+    against its raw read + pandas, alternately, ``REPORT_REPEATS`` times (after one untimed run of each
+    side); the figures compared once."""
     import assurdb
     from assurdb.domain.reports import Period, load_company, make_report
 
@@ -822,6 +823,13 @@ def run_reports(dbms: str, url: str) -> list[ReportFigure]:
     db = assurdb.connect(url)
     try:
         s = db.login("admin", PASSWORD)
+        # untimed warm-up of both sides (imports, the drivers' first statements, psycopg's preparing)
+        load_company(s)
+        cx = RawRead(dbms, url)
+        try:
+            raw_company(cx)
+        finally:
+            cx.close()
         for name, basis, by in REPORT_CASES:
             fig = ReportFigure(f"{name} ({basis}{', by ' + by if by else ''})")
             figures.append(fig)

@@ -170,8 +170,10 @@ def articles(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 #: A window's articles lying close together in identifier order are read with one READ SELECTION
-#: over their range (a tenth of READ DIRECT's time per article on SQLite), reading at most
-#: ``SPREAD`` rows per article wanted; those it does not reach are read one by one.
+#: over their range, reading at most ``SPREAD`` rows per article wanted; those it does not reach
+#: are read one by one. Per article it costs DuckDB a few microseconds instead of ~0.5 ms (a
+#: planned statement per READ DIRECT), a server one round trip per window instead of one per
+#: article, SQLite about three quarters of READ DIRECT's time (25 µs instead of 34 µs).
 SPREAD = 2
 #: Fewer articles than this are read one by one.
 NEAR = 8
@@ -646,9 +648,12 @@ def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
 WINDOW = 1000
 #: How long a window should hold ``Entry``, so that other sessions get it between two: each window
 #: is sized from the time the previous one took per article (from ``WINDOW // 10``, between
-#: ``NEAR`` and ``WINDOW`` articles) — 1 000 articles on SQLite (~0.15 s), about a hundred where a
-#: request is a round trip to a server or DuckDB plans each statement (~2.5 ms per article).
-WINDOW_SECONDS = 0.25
+#: ``NEAR`` and ``WINDOW`` articles) — 1 000 articles on SQLite and PostgreSQL (0.15-0.5 s), a few
+#: hundred on MariaDB and DuckDB, where a window of 1 000 held ``Entry`` for several seconds. A
+#: quarter of a second made windows so short on those two that their fixed cost (OPEN DB, COMMIT
+#: and its checks, CLOSE) took a third of ACCOUNT's time (300 insured on DuckDB: 30.6 s, 21.1 s
+#: with a second).
+WINDOW_SECONDS = 1.0
 
 
 def _next_size(size: int, seconds: float) -> int:

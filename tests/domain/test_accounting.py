@@ -652,13 +652,13 @@ def last_entry_of(s: Any) -> Any:
         s.close_rt("Entry")
 
 
-def test_windows_are_sized_to_hold_entry_a_quarter_of_a_second() -> None:
+def test_windows_are_sized_to_hold_entry_about_a_second() -> None:
     """The next window's size follows the time the last one took per article: it at most doubles,
     stays within NEAR..WINDOW articles, and shrinks where a request is slow (a server, DuckDB)."""
     from assurdb.domain.accounting import account as accounting
 
     assert accounting._next_size(100, 0.025) == 200  # at most doubles
     assert accounting._next_size(800, 0.1) == accounting.WINDOW
-    assert accounting._next_size(1000, 2.5) == 100  # 2.5 ms an article: a hundred in a quarter second
+    assert accounting._next_size(1000, 2.5) == 400  # 2.5 ms an article: 400 in a second
     assert accounting._next_size(100, 60.0) == accounting.NEAR
     assert accounting._next_size(100, 0.0) == 200
