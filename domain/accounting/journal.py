@@ -177,6 +177,76 @@ def last_entry(session: Session) -> dict[str, Any] | None:
 
 
 # -- writing --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A journal to write: its balanced lines, its booking date and what produced it."""
+
+    lines: Sequence[Line]
+    booking_date: dt.date | None
+    source_rt: str | None = None
+    source_id: str | None = None
+    event: str | None = None
+
+
+def write_journals(session: Session, drafts: Sequence[Draft], *, writing_date: dt.date | None = None) -> list[Journal]:
+    """Write balanced journals with the next entry and journal numbers, in order, in **one**
+    WRITE BATCH (the last entry is searched once, not once per journal).
+
+    Runs inside an accounting window (``Entry`` held in mode 2, a unit open): the caller
+    commits. Raises :class:`Refused` with the interface's code when a journal is unbalanced or a
+    line refused (naming the journal and its line), before or instead of writing anything.
+    """
+    for draft in drafts:
+        problem = unbalanced(draft.lines)
+        if problem is not None:
+            raise Refused(RC.VALUE_INVALID, f"unbalanced journal: {problem}")
+    if not drafts:
+        return []
+    last = last_entry(session)
+    number = 1 if last is None else int(last["number"]) + 1
+    journal_no = 1 if last is None else int(last["journal_no"]) + 1
+    written = writing_date or dt.date.today()
+    articles: list[dict[str, Any]] = []
+    journals: list[Journal] = []
+    for draft in drafts:
+        first = number
+        for line in draft.lines:
+            articles.append(
+                {
+                    "number": number,
+                    "journal_no": journal_no,
+                    "writing_date": written,
+                    "booking_date": draft.booking_date,
+                    "amount": line.amount,
+                    "side": line.side,
+                    "document_ref": line.document_ref,
+                    "cost_key": line.cost_key,
+                    "department": line.department,
+                    "employee": line.employee,
+                    "cost_category": line.cost_category,
+                    "source_rt": draft.source_rt,
+                    "source_id": draft.source_id,
+                    "event": draft.event,
+                    "text": line.text,
+                    "accounting_number": line.account,  # path Accounting: Account → Entry
+                }
+            )
+            number += 1
+        journals.append(Journal(journal_no, tuple(range(first, number)), draft.event, draft.source_rt, draft.source_id))
+        journal_no += 1
+    reply = session.write_batch(ENTRY, articles)
+    if not reply.ok:
+        refused, at = "", journals[0]
+        if reply.position is not None:
+            at = next(j for j in journals if j.numbers[-1] >= articles[0]["number"] + reply.position)
+            refused = f" (line {articles[0]['number'] + reply.position - at.numbers[0] + 1})"
+        hint = " (is the chart of accounts installed? install_chart)" if reply.rc == RC.NOT_FOUND else ""
+        raise Refused.of(reply, f"cannot write journal {at.journal_no}{refused}{hint}")
+    # Later searches of this unit start here; only a committed unit keeps it (see in_window).
+    _LAST_SEEN[session] = number - 1
+    return journals
+
+
 def write_journal(
     session: Session,
     lines: Sequence[Line],
@@ -187,47 +257,9 @@ def write_journal(
     source_id: str | None = None,
     event: str | None = None,
 ) -> Journal:
-    """Write one balanced journal with the next entry numbers.
-
-    Runs inside an accounting window (``Entry`` held in mode 2, a unit open): the caller
-    commits. Raises :class:`Refused` with the interface's code when a line is refused.
-    """
-    problem = unbalanced(lines)
-    if problem is not None:
-        raise Refused(RC.VALUE_INVALID, f"unbalanced journal: {problem}")
-    last = last_entry(session)
-    first = 1 if last is None else int(last["number"]) + 1
-    journal_no = 1 if last is None else int(last["journal_no"]) + 1
-    written = writing_date or dt.date.today()
-    articles = [
-        {
-            "number": first + i,
-            "journal_no": journal_no,
-            "writing_date": written,
-            "booking_date": booking_date,
-            "amount": line.amount,
-            "side": line.side,
-            "document_ref": line.document_ref,
-            "cost_key": line.cost_key,
-            "department": line.department,
-            "employee": line.employee,
-            "cost_category": line.cost_category,
-            "source_rt": source_rt,
-            "source_id": source_id,
-            "event": event,
-            "text": line.text,
-            "accounting_number": line.account,  # path Accounting: Account → Entry
-        }
-        for i, line in enumerate(lines)
-    ]
-    reply = session.write_batch(ENTRY, articles)
-    if not reply.ok:
-        refused = "" if reply.position is None else f" (line {reply.position + 1})"
-        hint = " (is the chart of accounts installed? install_chart)" if reply.rc == RC.NOT_FOUND else ""
-        raise Refused.of(reply, f"cannot write journal {journal_no}{refused}{hint}")
-    # Later searches of this unit start here; only a committed unit keeps it (see in_window).
-    _LAST_SEEN[session] = first + len(lines) - 1
-    return Journal(journal_no, tuple(range(first, first + len(lines))), event, source_rt, source_id)
+    """Write one balanced journal with the next entry numbers (:func:`write_journals` of one)."""
+    draft = Draft(lines, booking_date, source_rt, source_id, event)
+    return write_journals(session, [draft], writing_date=writing_date)[0]
 
 
 def _merged(openings: Sequence[Opening]) -> list[tuple[str, int]]:

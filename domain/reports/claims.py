@@ -8,9 +8,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from assurdb.domain.reports.data import NONE, ZERO, Company, records
+from assurdb.domain.reports.data import NONE, ZERO, Company, decimals, records
+from assurdb.domain.reports.figures import dates, day64, inside
 from assurdb.domain.reports.frames import report_frame
 from assurdb.domain.reports.period import Basis, Period, ReportError
 
@@ -25,22 +27,32 @@ def _status(loss: dict[str, Any], at: dt.date) -> str:
     return "open"
 
 
-def _selected(company: Company, basis: Basis, period: Period, at: dt.date, active: set[str]) -> list[dict[str, Any]]:
-    """The claims of the dictionary: notified by the period's end and notified in it, active in
-    it or still reserved at its start (calendar); on the contracts of the period (underwriting);
-    occurred in the period (accident) — known at the evaluation date."""
-    out = []
-    for loss in records(company.losses):
-        notified = loss["notification_date"]
-        if basis is Basis.CALENDAR:
-            keep = notified <= period.end and (notified in period or loss["loss"] in active)
-        elif basis is Basis.UNDERWRITING:
-            keep = loss["term_start"] is not None and loss["term_start"] in period and loss["loss_date"] <= at
-        else:
-            keep = loss["loss_date"] in period and loss["loss_date"] <= at
-        if keep:
-            out.append(loss)
-    return out
+def _selected(company: Company, basis: Basis, period: Period, at: dt.date, active: set[str]) -> np.ndarray[Any, Any]:
+    """The claims of the dictionary (positions in ``company.losses``): notified by the period's end
+    and notified in it, active in it or still reserved at its start (calendar); on the contracts of
+    the period (underwriting); occurred in the period (accident) — known at the evaluation date."""
+    losses = company.losses
+    occurred = dates(losses, "loss_date")
+    if basis is Basis.CALENDAR:
+        notified = dates(losses, "notification_date")
+        busy = losses["loss"].isin(active).to_numpy()
+        keep = (notified <= day64(period.end)) & (inside(notified, period) | busy)
+    elif basis is Basis.UNDERWRITING:
+        keep = inside(dates(losses, "term_start"), period) & (occurred <= day64(at))
+    else:
+        keep = inside(occurred, period) & (occurred <= day64(at))
+    return np.flatnonzero(keep)
+
+
+def _as_dates(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A few rows as dicts, their dates as ``date`` (None for none)."""
+    rows = records(frame)
+    for column in frame.columns:
+        if frame[column].dtype.kind == "M":
+            days = frame[column].to_numpy(dtype="datetime64[D]").astype(object).tolist()
+            for row, value in zip(rows, days, strict=True):
+                row[column] = value
+    return rows
 
 
 def claims_dictionary(
@@ -55,26 +67,34 @@ def claims_dictionary(
     the history of its payments, what is paid, reserved, spent on adjusting it (allocated) and
     incurred at the evaluation date (the period's end for the calendar basis)."""
     at = period.end if basis is Basis.CALENDAR else (as_of or period.end)
-    lines = [e for e in records(company.lines) if e["loss"] is not None and e["booking_date"] <= at]
-    reserved_before: dict[str, Decimal] = {}
-    active: set[str] = set()
-    for e in lines:
-        if e["booking_date"] in period:
-            active.add(e["loss"])
-        if e["account_type"] == "reserve" and e["booking_date"] < period.start:
-            reserved_before[e["loss"]] = reserved_before.get(e["loss"], ZERO) - e["signed"]
-    active |= {code for code, reserve in reserved_before.items() if reserve}
+    every = company.lines
+    booked_all = dates(every, "booking_date")
+    own = every[every["loss"].notna().to_numpy() & (booked_all <= day64(at))]
+    booked = dates(own, "booking_date")
+    kind, category = own["account_type"].to_numpy(), own["category"].to_numpy()
+    reserve = kind == "reserve"
+    active = set(own["loss"].to_numpy()[inside(booked, period)])
+    before = own[reserve & (booked < day64(period.start))].groupby("loss", sort=False)["cents"].sum()
+    active |= {str(code) for code, cents in before.items() if cents}
+    # per loss: its payments (date, amount), paid, the reserve held, the adjusting costs
+    payments: dict[str, list[tuple[dt.date, Decimal]]] = {}
+    paid = own[kind == "claims"]
+    paid_days = dates(paid, "booking_date").astype(object).tolist()
+    for code, when, amount in zip(paid["loss"], paid_days, decimals(paid["cents"].to_numpy()), strict=True):
+        payments.setdefault(code, []).append((when, amount))
+    held = own[reserve].groupby("loss", sort=False)["cents"].sum()
+    adjusted = own[(kind == "cost") & (category == "claims")].groupby("loss", sort=False)["cents"].sum()
     rows = []
-    for loss in _selected(company, basis, period, at, active):
-        own = [e for e in lines if e["loss"] == loss["loss"]]
-        payments = [(e["booking_date"], e["signed"]) for e in own if e["account_type"] == "claims"]
-        paid = sum((a for _, a in payments), ZERO)
-        reserve = -sum((e["signed"] for e in own if e["account_type"] == "reserve"), ZERO)
-        adjusting = sum((e["signed"] for e in own if e["account_type"] == "cost" and e["category"] == "claims"), ZERO)
+    for loss in _as_dates(company.losses.iloc[_selected(company, basis, period, at, active)]):
+        code = loss["loss"]
+        history = payments.get(code, [])
+        paid_total = sum((a for _, a in history), ZERO)
+        reserve_held = -Decimal(int(held.get(code, 0))).scaleb(-2)
+        adjusting = Decimal(int(adjusted.get(code, 0))).scaleb(-2)
         rows.append(
             {
                 "branch": loss["branch"],
-                "claim": loss["loss"],
+                "claim": code,
                 "agent": loss["agent"],
                 "agent_name": company.agents.get(loss["agent"], NONE),
                 "policy": loss["pra"],
@@ -83,12 +103,12 @@ def claims_dictionary(
                 "status": _status(loss, at),
                 "loss_date": loss["loss_date"],
                 "notification_date": loss["notification_date"],
-                "payments": len(payments),
-                "paid": paid,
-                "outstanding": reserve,
+                "payments": len(history),
+                "paid": paid_total,
+                "outstanding": reserve_held,
                 "lae_allocated": adjusting,
-                "incurred": paid + reserve + adjusting,
-                "payment_history": "; ".join(f"{d.isoformat()} {a:.2f}" for d, a in sorted(payments)),
+                "incurred": paid_total + reserve_held + adjusting,
+                "payment_history": "; ".join(f"{d.isoformat()} {a:.2f}" for d, a in sorted(history)),
             }
         )
     rows.sort(key=lambda r: (r["branch"], r["claim"]))
@@ -141,43 +161,52 @@ def claims_activity(
     month's end. Each territory, then all (``(all)``)."""
     if basis is not Basis.CALENDAR:
         raise ReportError("the monthly claims activity is a calendar report (thesis III.2.8: the activity of a month)")
-    losses = records(company.losses)
-    lines = [e for e in records(company.lines) if e["account_type"] in ("claims", "reserve")]
+    losses, lines = company.losses, company.lines
+    occurred, closed = dates(losses, "loss_date"), dates(losses, "closing_date")
+    moved = lines[np.isin(lines["account_type"].to_numpy(), ["claims", "reserve"])]
+    booked = dates(moved, "booking_date")
+    reserve = moved["account_type"].to_numpy() == "reserve"
+    event = moved["event"].to_numpy()
+    signed = moved["cents"].to_numpy()
+    # territories as numbers, those of the losses and of the lines together
+    codes, names = pd.factorize(np.concatenate([losses["territory"].to_numpy(), moved["territory"].to_numpy()]))
+    of_loss, of_line = codes[: len(losses)], codes[len(losses) :]
+    places = len(names)
+
+    def count(where: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.bincount(of_loss[where], minlength=places)
+
+    def total(where: np.ndarray[Any, Any], sign: int = 1) -> np.ndarray[Any, Any]:
+        out = np.zeros(places, dtype=np.int64)
+        np.add.at(out, of_line[where], sign * signed[where])
+        return out
+
     rows: list[dict[str, Any]] = []
     for month in period.months():
-        slots: dict[str, dict[str, Any]] = {}
-
-        def slot(territory: str, slots: dict[str, dict[str, Any]] = slots) -> dict[str, Any]:
-            return slots.setdefault(
-                territory, {"new_claims": 0, "closed_claims": 0} | dict.fromkeys(ACTIVITY_MONEY, ZERO)
-            )
-
-        for loss in losses:
-            if loss["loss_date"] in month:
-                slot(loss["territory"])["new_claims"] += 1
-            if loss["closing_date"] is not None and loss["closing_date"] in month:
-                slot(loss["territory"])["closed_claims"] += 1
-        for e in lines:
-            booked = e["booking_date"]
-            if booked is None or booked > month.end:
+        new, shut = inside(occurred, month), inside(closed, month)
+        known = booked <= day64(month.end)  # every line booked by the month's end has its slot
+        now = known & (booked >= day64(month.start))
+        figures = {
+            "new_claims": count(new),
+            "closed_claims": count(shut),
+            "new_reserves": total(now & reserve & (event == "creation"), -1),
+            "payments": total(now & ~reserve),
+            "corrections": total(now & reserve & (event != "creation") & (event != "payment"), -1),
+            "reserves_end": total(known & reserve, -1),
+            "change": total(now & reserve, -1),
+        }
+        present = count(new) + count(shut) + np.bincount(of_line[known], minlength=places)
+        everything = {"new_claims": 0, "closed_claims": 0} | dict.fromkeys(ACTIVITY_MONEY, 0)
+        for place in sorted(range(places), key=lambda p: str(names[p])):
+            if not present[place]:
                 continue
-            s = slot(e["territory"])
-            if e["account_type"] == "reserve":
-                s["reserves_end"] -= e["signed"]
-            if booked < month.start:
-                continue
-            if e["account_type"] == "claims":
-                s["payments"] += e["signed"]
-                continue
-            s["change"] -= e["signed"]
-            if e["event"] == "creation":
-                s["new_reserves"] -= e["signed"]
-            elif e["event"] != "payment":
-                s["corrections"] -= e["signed"]
-        everything = {"new_claims": 0, "closed_claims": 0} | dict.fromkeys(ACTIVITY_MONEY, ZERO)
-        for territory in sorted(slots):
-            rows.append({"month": month.label, "territory": territory, **slots[territory]})
-            for k in everything:
-                everything[k] += slots[territory][k]
+            row: dict[str, Any] = {"month": month.label, "territory": str(names[place])}
+            for name, values in figures.items():
+                row[name] = int(values[place])
+                everything[name] += int(values[place])
+            rows.append(row)
         rows.append({"month": month.label, "territory": ALL, **everything})
+    for row in rows:
+        for name in ACTIVITY_MONEY:
+            row[name] = Decimal(row[name]).scaleb(-2)
     return report_frame(rows, keys=["month", "territory"], counts=["new_claims", "closed_claims"], money=ACTIVITY_MONEY)

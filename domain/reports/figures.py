@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from assurdb.domain.accounting.account import cover_days, returned_premium
-from assurdb.domain.reports.data import NONE, ZERO, Company, records
+from assurdb.domain.reports.data import NONE, ZERO, Company, decimals
 from assurdb.domain.reports.period import Basis, Period, ReportError
 
 #: Report ``--by`` names → column.
@@ -61,29 +62,6 @@ COUNTS = ("policies", "claims")
 NOT_EXPENSES = frozenset({"claims", "investment"})
 
 
-def overlap(start: dt.date, end: dt.date, low: dt.date | None, high: dt.date | None) -> int:
-    """Days of [start, end] inside [low, high] (both inclusive; None: unbounded)."""
-    first = start if low is None else max(start, low)
-    last = end if high is None else min(end, high)
-    return max((last - first).days + 1, 0)
-
-
-def earned(
-    premium: Decimal,
-    start: dt.date,
-    end: dt.date,
-    cancelled: dt.date | None,
-    low: dt.date | None,
-    high: dt.date | None,
-) -> Decimal:
-    """Premium earned pro rata temporis over the days of [low, high] the cover ran (unrounded)."""
-    total = cover_days(start, end)
-    if total <= 0:
-        return ZERO
-    last = end if cancelled is None else min(end, cancelled - dt.timedelta(days=1))
-    return premium * overlap(start, last, low, high) / total
-
-
 def group_column(by: str | None) -> str | None:
     if by is None:
         return None
@@ -97,152 +75,173 @@ def _as_of(period: Period, as_of: dt.date | None) -> dt.date:
     return as_of or period.end
 
 
-_ATTRS = ["pra", "class_of_business", "branch", "agent", "territory", "term_start"]
+# -- facts: which rows of the company's frames count, and their part of each figure -----------------
+# Computed column by column on numpy arrays (dates as ``datetime64``, money as integer cents, exact),
+# the rows kept in the frames' order; only the earned premium, a fraction of a cent, is a Decimal
+# per contract, summed in that order as before.
+@dataclass(frozen=True)
+class Facts:
+    """The rows of one frame a basis selects (``rows``: positions in it, in order) and their parts."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray[Any, Any]
+    cents: Mapping[str, np.ndarray[Any, Any]]
+    exact: Mapping[str, list[Decimal]] = field(default_factory=dict)
+    counts: Mapping[str, np.ndarray[Any, Any]] = field(default_factory=dict)
 
 
-def policy_year(term_start: dt.date | None) -> str:
-    """The policy year (thesis III.1.5 "année police"): the year the contract's term started."""
-    return NONE if term_start is None else str(term_start.year)
+def day64(value: dt.date) -> np.datetime64:
+    return np.datetime64(value, "D")
 
 
-def premium_facts(company: Company, basis: Basis, period: Period, as_of: dt.date | None = None) -> pd.DataFrame:
+def dates(frame: pd.DataFrame, column: str) -> np.ndarray[Any, Any]:
+    """A date column as ``datetime64[D]`` (NaT for none: every comparison with it is False)."""
+    return frame[column].to_numpy(dtype="datetime64[D]")
+
+
+def inside(days: np.ndarray[Any, Any], period: Period) -> np.ndarray[Any, Any]:
+    """Whether each day lies in the period (False for none)."""
+    return (days >= day64(period.start)) & (days <= day64(period.end))
+
+
+def _spans(
+    start: np.ndarray[Any, Any], last: np.ndarray[Any, Any], low: dt.date | None, high: dt.date | None
+) -> np.ndarray[Any, Any]:
+    """The days of each [start, last] inside [low, high] (both inclusive; None: unbounded), at least 0."""
+    first = start if low is None else np.maximum(start, day64(low))
+    end = last if high is None else np.minimum(last, day64(high))
+    days: np.ndarray[Any, Any] = np.maximum((end - first).astype(np.int64) + 1, 0)
+    return days
+
+
+def premium_facts(company: Company, basis: Basis, period: Period, as_of: dt.date | None = None) -> Facts:
     """Per contract of the basis' selection: written, earned, and whether it counts as a policy."""
-    at = _as_of(period, as_of)
-    rows = []
-    for r in records(company.pra):
-        premium, start, end = r["premium"], r["cover_start"], r["cover_end"]
-        cancelled = (
-            r["cancellation_date"] if r["cancellation_date"] is not None and r["cancellation_date"] <= at else None
-        )
-        back = returned_premium(premium, start, end, cancelled) if cancelled is not None else ZERO
-        if basis is Basis.UNDERWRITING:
-            if r["term_start"] not in period:
-                continue
-            written, gained, counted = premium - back, earned(premium, start, end, cancelled, None, at), True
-        else:
-            starts = start in period
-            written = (premium if starts else ZERO) - (back if cancelled in period else ZERO)
-            gained = earned(premium, start, end, cancelled, period.start, period.end)
-            counted = starts
-            if not (starts or written or gained):
-                continue
-        rows.append(
-            {
-                **{g: r[g] for g in _ATTRS},
-                "policy_year": policy_year(r["term_start"]),
-                "written_premium": written,
-                "earned_premium": gained,
-                "policies": 1 if counted and r["kind"] != "endorsement" else 0,
-            }
-        )
-    return pd.DataFrame(rows, columns=[*_ATTRS, "policy_year", "written_premium", "earned_premium", "policies"])
-
-
-def _in_cohort(basis: Basis, period: Period, line: Mapping[str, Any]) -> bool:
+    at = day64(_as_of(period, as_of))
+    pra = company.pra
+    start, end = dates(pra, "cover_start"), dates(pra, "cover_end")
+    cancellation = dates(pra, "cancellation_date")
+    cancelled = cancellation <= at
+    premium = pra["premium_cents"].to_numpy()
+    back = np.where(cancelled, pra["returned_cents"].to_numpy(), 0)
+    total = (end - start).astype(np.int64) + 1
+    # the cover runs until the day before the cancellation
+    last = np.where(cancelled, np.minimum(end, cancellation - np.timedelta64(1, "D")), end)
     if basis is Basis.UNDERWRITING:
-        return line["term_start"] is not None and line["term_start"] in period
-    return line["loss_date"] is not None and line["loss_date"] in period
+        keep = inside(dates(pra, "term_start"), period)
+        written = premium - back
+        days = _spans(start, last, None, _as_of(period, as_of))
+        counted = np.ones(len(pra), dtype=bool)
+    else:
+        starts = inside(start, period)
+        written = np.where(starts, premium, 0) - np.where(cancelled & inside(cancellation, period), back, 0)
+        days = _spans(start, last, period.start, period.end)
+        counted = starts
+        keep = starts | (written != 0) | ((premium != 0) & (days > 0) & (total > 0))
+    rows = np.flatnonzero(keep)
+    amounts = pra["premium"].to_numpy()
+    gained = [amounts[n] * int(days[n]) / int(total[n]) if total[n] > 0 else ZERO for n in rows]
+    policies = (counted & (pra["kind"].to_numpy() != "endorsement")).astype(np.int64)
+    return Facts(
+        pra, rows, {"written_premium": written[rows]}, {"earned_premium": gained}, {"policies": policies[rows]}
+    )
 
 
-def line_facts(company: Company, basis: Basis, period: Period, as_of: dt.date | None = None) -> pd.DataFrame:
+def _in_cohort(basis: Basis, period: Period, lines: pd.DataFrame) -> np.ndarray[Any, Any]:
+    if basis is Basis.UNDERWRITING:
+        return inside(dates(lines, "term_start"), period)
+    return inside(dates(lines, "loss_date"), period)
+
+
+def line_facts(company: Company, basis: Basis, period: Period, as_of: dt.date | None = None) -> Facts:
     """Per journal line of the basis' selection: its part of each money figure."""
-    at = _as_of(period, as_of)
-    rows = []
-    for e in records(company.lines):
-        kind, category, signed, booked = e["account_type"], e["category"], e["signed"], e["booking_date"]
-        claims_line = kind in ("claims", "reserve") or (kind == "cost" and category == "claims")
-        if basis is Basis.CALENDAR or (basis is Basis.ACCIDENT and not claims_line):
-            flows = booked in period
-        else:
-            flows = booked is not None and booked <= at and _in_cohort(basis, period, e)
-        # outstanding is a balance: everything booked up to the evaluation date, in the cohort
-        if basis is Basis.CALENDAR:
-            balance = kind == "reserve" and booked is not None and booked <= period.end
-        else:
-            balance = kind == "reserve" and booked is not None and booked <= at and _in_cohort(basis, period, e)
-        if not (flows or balance):
-            continue
-        figures = dict.fromkeys(("paid_losses", "incurred_losses", "commissions", "expenses", "lae_allocated"), ZERO)
-        if flows:
-            if kind == "claims":
-                figures["paid_losses"] = figures["incurred_losses"] = signed
-            elif kind == "reserve":
-                figures["incurred_losses"] = -signed
-            elif kind == "commission":
-                figures["commissions"] = figures["expenses"] = signed
-            elif kind == "cost" and category == "claims":
-                figures["incurred_losses"] = signed
-                if e["loss"] is not None:
-                    figures["lae_allocated"] = signed
-            elif kind == "cost" and category not in NOT_EXPENSES:
-                figures["expenses"] = signed
-        if not balance and not any(figures.values()):
-            continue  # premiums, balances, investment charges: in no figure of this module
-        attrs = {g: e[g] for g in _ATTRS}
-        rows.append(
-            {
-                **attrs,
-                "policy_year": policy_year(e["term_start"]),
-                **figures,
-                "outstanding": -signed if balance else ZERO,
-            }
-        )
-    columns = [
-        *_ATTRS,
-        "policy_year",
-        "paid_losses",
-        "incurred_losses",
-        "commissions",
-        "expenses",
-        "lae_allocated",
-        "outstanding",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    lines = company.lines
+    at = day64(_as_of(period, as_of))
+    kind, category = lines["account_type"].to_numpy(), lines["category"].to_numpy()
+    signed = lines["cents"].to_numpy()
+    booked = dates(lines, "booking_date")
+    claims, reserve, commission = kind == "claims", kind == "reserve", kind == "commission"
+    adjusting = (kind == "cost") & (category == "claims")
+    expense = (kind == "cost") & (category != "claims") & (category != "investment")
+    claims_line = claims | reserve | adjusting
+    if basis is Basis.CALENDAR:
+        flows = inside(booked, period)
+        # outstanding is a balance: everything booked up to the end of the period
+        balance = reserve & (booked <= day64(period.end))
+    else:
+        cohort = (booked <= at) & _in_cohort(basis, period, lines)
+        flows = np.where(claims_line, cohort, inside(booked, period)) if basis is Basis.ACCIDENT else cohort
+        balance = reserve & cohort
+    figured = claims_line | commission | expense
+    rows = np.flatnonzero(balance | (flows & figured & (signed != 0)))
+    flows, balance, signed = flows[rows], balance[rows], signed[rows]
+    claims, reserve, commission = claims[rows], reserve[rows], commission[rows]
+    adjusting, expense = adjusting[rows], expense[rows]
+    allocated = adjusting & lines["loss"].notna().to_numpy()[rows]
+
+    def part(where: np.ndarray[Any, Any], sign: int = 1) -> np.ndarray[Any, Any]:
+        return np.where(flows & where, sign * signed, 0)
+
+    money = {
+        "paid_losses": part(claims),
+        "incurred_losses": part(claims) + part(reserve, -1) + part(adjusting),
+        "commissions": part(commission),
+        "expenses": part(commission) + part(expense),
+        "lae_allocated": part(allocated),
+        "outstanding": np.where(balance, -signed, 0),
+    }
+    return Facts(lines, rows, money)
 
 
-def claim_facts(company: Company, basis: Basis, period: Period, as_of: dt.date | None = None) -> pd.DataFrame:
+def claim_facts(company: Company, basis: Basis, period: Period, as_of: dt.date | None = None) -> Facts:
     """The losses a basis counts: notified in the period (calendar), on the period's contracts
     (underwriting) or occurred in the period (accident) — known at the evaluation date."""
-    at = _as_of(period, as_of)
-    frame = company.losses
-    if frame.empty:
-        return frame.assign(claims=pd.Series(dtype="int64"), policy_year=pd.Series(dtype="object"))
+    at = day64(_as_of(period, as_of))
+    losses = company.losses
+    occurred = dates(losses, "loss_date")
     if basis is Basis.CALENDAR:
-        keep = frame["notification_date"].map(lambda d: d in period)
+        keep = inside(dates(losses, "notification_date"), period)
     elif basis is Basis.UNDERWRITING:
-        keep = frame["term_start"].map(lambda d: d is not None and d in period) & frame["loss_date"].map(
-            lambda d: d <= at
-        )
+        keep = inside(dates(losses, "term_start"), period) & (occurred <= at)
     else:
-        keep = frame["loss_date"].map(lambda d: d in period and d <= at)
-    kept = frame[keep.astype(bool)]
-    return kept.assign(claims=1, policy_year=kept["term_start"].map(policy_year))
-
-
-def _sum(values: Iterable[Any]) -> Decimal:
-    return sum((v for v in values if isinstance(v, Decimal)), ZERO)
+        keep = inside(occurred, period) & (occurred <= at)
+    rows = np.flatnonzero(keep)
+    return Facts(losses, rows, {}, counts={"claims": np.ones(len(rows), dtype=np.int64)})
 
 
 def aggregate(
-    facts: Sequence[pd.DataFrame], keys: Sequence[str], columns: Sequence[str]
+    facts: Sequence[Facts], keys: Sequence[str], columns: Sequence[str]
 ) -> dict[tuple[str, ...], dict[str, Any]]:
-    """Sum ``columns`` of several fact frames by ``keys`` (Decimal sums; counts as ints)."""
+    """Sum ``columns`` of several facts by ``keys`` (exact Decimal sums; counts as ints); the groups
+    in the order they first appear, the facts' rows in order."""
     out: dict[tuple[str, ...], dict[str, Any]] = {}
-    for frame in facts:
-        present = [c for c in columns if c in frame]
-        if frame.empty or not present:
+    for fact in facts:
+        present = [c for c in columns if c in fact.cents or c in fact.exact or c in fact.counts]
+        if not len(fact.rows) or not present:
             continue
-        grouped = frame.groupby(list(keys), sort=False, dropna=False) if keys else [((), frame)]
-        for key, part in grouped:
-            key_tuple = tuple(
-                NONE if k is None or k is pd.NA else str(k) for k in (key if isinstance(key, tuple) else (key,))
-            )
-            slot = out.setdefault(key_tuple[: len(keys)], {})
-            for c in present:
-                if c in COUNTS:
-                    slot[c] = slot.get(c, 0) + int(part[c].sum())
-                else:
-                    slot[c] = slot.get(c, ZERO) + _sum(part[c])
+        parts = [[NONE if k is None or k is pd.NA else str(k) for k in fact.frame[key].to_numpy()[fact.rows]]
+                 for key in keys]  # fmt: skip
+        index: dict[tuple[str, ...], int] = {}
+        codes = np.array([index.setdefault(label, len(index)) for label in zip(*parts, strict=True)]
+                         if keys else np.zeros(len(fact.rows), dtype=np.int64), dtype=np.int64)  # fmt: skip
+        if not keys:
+            index[()] = 0
+        groups = list(index)
+        for c in present:
+            if c in fact.exact:
+                sums: list[Decimal] = [ZERO] * len(groups)
+                for code, value in zip(codes, fact.exact[c], strict=True):
+                    sums[code] += value
+                totals: list[Any] = sums
+            else:
+                values = fact.cents[c] if c in fact.cents else fact.counts[c]
+                whole = np.zeros(len(groups), dtype=np.int64)
+                np.add.at(whole, codes, values)
+                totals = [int(v) for v in whole] if c in COUNTS else decimals(whole)
+            for key, value in zip(groups, totals, strict=True):
+                slot = out.setdefault(key, {})
+                slot[c] = slot.get(c, 0 if c in COUNTS else ZERO) + value
+        for key in groups:
+            out.setdefault(key, {})
     return out
 
 

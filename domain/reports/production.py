@@ -9,9 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from assurdb.domain.accounting.account import returned_premium
-from assurdb.domain.reports.data import NONE, ZERO, Company, records
-from assurdb.domain.reports.figures import COUNTS, MONEY, figures, group_column, ordered, total
+from assurdb.domain.reports.data import NONE, ZERO, Company, decimals
+from assurdb.domain.reports.figures import COUNTS, MONEY, dates, day64, figures, group_column, inside, ordered, total
 from assurdb.domain.reports.frames import report_frame
 from assurdb.domain.reports.period import Basis, Period, ReportError
 from assurdb.domain.reports.ratios import earned_incurred, rounded, written_paid
@@ -131,37 +130,45 @@ TRANSACTIONS = ("new", "renewal", "endorsement", "cancellation")
 _KIND = {"policy": "new", "renewal": "renewal", "endorsement": "endorsement"}
 
 
-def _transactions(company: Company, basis: Basis, period: Period, at: dt.date) -> list[dict[str, Any]]:
-    out = []
-    for r in records(company.pra):
-        if basis is Basis.UNDERWRITING:
-            if r["term_start"] not in period:
-                continue
-            dated = r["cover_start"] <= at
-            cancelled = r["cancellation_date"] is not None and r["cancellation_date"] <= at
-        else:
-            dated = r["cover_start"] in period
-            cancelled = r["cancellation_date"] in period
-        key = {"branch": r["branch"], "class_of_business": r["class_of_business"]}
-        if dated:
-            out.append({**key, "transaction": _KIND[r["kind"]], "premium": r["premium"]})
-        if cancelled:
-            back = returned_premium(r["premium"], r["cover_start"], r["cover_end"], r["cancellation_date"])
-            out.append({**key, "transaction": "cancellation", "premium": -back})
-    return out
+def _transactions(company: Company, basis: Basis, period: Period, at: dt.date) -> pd.DataFrame:
+    """The period's transactions (branch, class, transaction, premium in cents), contract by
+    contract: its own (new, renewal, endorsement) when dated, then its cancellation."""
+    pra = company.pra
+    start, cancellation = dates(pra, "cover_start"), dates(pra, "cancellation_date")
+    if basis is Basis.UNDERWRITING:
+        chosen = inside(dates(pra, "term_start"), period)
+        dated = chosen & (start <= day64(at))
+        cancelled = chosen & (cancellation <= day64(at))
+    else:
+        dated, cancelled = inside(start, period), inside(cancellation, period)
+    own = pd.DataFrame(
+        {
+            "branch": pra["branch"],
+            "class_of_business": pra["class_of_business"],
+            "transaction": pra["kind"].map(_KIND),
+            "cents": pra["premium_cents"],
+        }
+    )[dated]
+    back = pd.DataFrame(
+        {
+            "branch": pra["branch"],
+            "class_of_business": pra["class_of_business"],
+            "transaction": "cancellation",
+            "cents": -pra["returned_cents"],
+        }
+    )[cancelled]
+    return pd.concat([own, back]).sort_index(kind="stable")
 
 
 def _acquisition_costs(company: Company, basis: Basis, period: Period, at: dt.date) -> dict[str, Decimal]:
     """Acquisition costs (thesis II.5) by branch: booked in the period, or up to the evaluation
     date for the underwriting basis; ``(none)`` holds those of no branch."""
-    out: dict[str, Decimal] = {}
-    for e in records(company.lines):
-        if e["account_type"] != "cost" or e["category"] != "acquisition" or e["booking_date"] is None:
-            continue
-        inside = e["booking_date"] <= at if basis is Basis.UNDERWRITING else e["booking_date"] in period
-        if inside:
-            out[e["branch"]] = out.get(e["branch"], ZERO) + e["signed"]
-    return out
+    lines = company.lines
+    booked = dates(lines, "booking_date")
+    inside_ = booked <= day64(at) if basis is Basis.UNDERWRITING else inside(booked, period)
+    chosen = (lines["account_type"].to_numpy() == "cost") & (lines["category"].to_numpy() == "acquisition") & inside_
+    sums = lines[chosen].groupby("branch", sort=False)["cents"].sum()
+    return dict(zip((str(b) for b in sums.index), decimals(sums.to_numpy()), strict=True))
 
 
 def transactions_report(
@@ -187,27 +194,24 @@ def transactions_report(
     at = as_of or period.end
     found = _transactions(company, basis, period, at)
     costs = _acquisition_costs(company, basis, period, at)
-    per_branch: dict[str, int] = {}
-    for t in found:
-        per_branch[t["branch"]] = per_branch.get(t["branch"], 0) + 1
-    spread = costs.get(NONE, ZERO) / len(found) if found else ZERO
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for t in found:
-        slot = groups.setdefault((t["branch"], t["class_of_business"], t["transaction"]), {"count": 0, "premium": ZERO})
-        slot["count"] += 1
-        slot["premium"] += t["premium"]
+    per_branch = found.groupby("branch", sort=False).size()
+    spread = costs.get(NONE, ZERO) / len(found) if len(found) else ZERO
+    groups = found.groupby(["branch", "class_of_business", "transaction"], sort=False)["cents"].agg(["size", "sum"])
     order = {name: i for i, name in enumerate(TRANSACTIONS)}
     rows = []
-    for (branch, cls, kind), v in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]])):
-        own = costs.get(branch, ZERO) / per_branch[branch] if branch != NONE else ZERO
+    for (branch, cls, kind), count, premium in sorted(
+        zip(groups.index, groups["size"], decimals(groups["sum"].to_numpy()), strict=True),
+        key=lambda row: (row[0][0], row[0][1], order[row[0][2]]),
+    ):
+        own = costs.get(branch, ZERO) / int(per_branch[branch]) if branch != NONE else ZERO
         rows.append(
             {
                 "branch": branch,
                 "class_of_business": cls,
                 "transaction": kind,
-                "count": v["count"],
-                "premium": v["premium"],
-                "average_premium": v["premium"] / v["count"],
+                "count": int(count),
+                "premium": premium,
+                "average_premium": premium / int(count),
                 "average_cost": own + spread,
             }
         )

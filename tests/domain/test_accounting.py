@@ -585,3 +585,80 @@ def test_a_refused_article_keeps_the_journals_before_it(books: Any, monkeypatch:
         accounting.source_id("PRA", i) for i in idents[1:]
     )
     assert journal_problems(s) == []
+
+
+def test_a_window_reads_its_articles_as_read_direct_answers(books: Any) -> None:
+    """ACCOUNT reads a window's articles with one READ SELECTION when they lie together; the rows
+    it turns into articles are those READ DIRECT answers (dates as dates, nulls as None, decimals,
+    flags) — on every backend."""
+    from assurdb.domain.accounting.account import IDENTIFIERS, articles
+
+    s = books
+    for n in range(3):
+        contract(s, pra_id(f"R-{n}"), start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), premium=f"{n}00.10",
+                 rate="12.5", guaranties=({"guaranty_no": 1, "peril": "FIRE"}, {"guaranty_no": 2, "peril": "THEFT",
+                 "share_pct": D("40"), "damage_date": dt.date(2024, 3, 1)}))  # fmt: skip
+    ok(s.rewrite("PRA", {**pra_id("R-1"), "cancellation_date": dt.date(2024, 6, 30), "accounted_creation": True}))
+    loss(s, "LR-1", pra_id("R-2"), loss_date=dt.date(2024, 5, 5), amount="75.25", paid=D("10"))
+    for rt in ("PRA", "Guaranty", "Loss"):
+        rows = articles(ok(s.read_selection(rt, {})).batch)
+        assert rows
+        for row in rows:
+            assert row == ok(s.read_direct(rt, {i: row[i] for i in IDENTIFIERS[rt]})).article
+
+
+def test_a_window_of_many_articles_posts_them_in_order_each_once(books: Any) -> None:
+    """One window: the journals in the order the articles are given, numbered consecutively; an
+    article given twice is accounted once; what a window reads by range and one by one agree."""
+    from assurdb.domain.accounting import account as accounting
+
+    s = books
+    idents = [pra_id(f"M-{n:02d}") for n in range(accounting.NEAR + 2)]
+    for ident in idents:
+        contract(s, ident, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), premium="100", rate="10")
+    s.close_db()
+    given = [idents[3], *idents, idents[0]]
+    done = account_pra(s, given, writing_date=dt.date(2024, 1, 31))
+    assert done.ok, done
+    order = [idents[3], *idents[:3], *idents[4:]]
+    assert [j.source_id for j in done.journals] == [accounting.source_id("PRA", i) for i in order]
+    assert [j.journal_no for j in done.journals] == list(range(1, len(order) + 1))
+    assert done.entries == tuple(range(1, 4 * len(order) + 1))  # premium and commission: two pairs each
+    assert account_pra(s, given).journals == () and journal_problems(s) == []
+
+
+def test_a_refused_line_names_its_journal(books: Any) -> None:
+    """The window's journals are one WRITE BATCH; a refused line is named by its journal and line,
+    and nothing of the window is written."""
+    from assurdb.domain.accounting.journal import Draft, Refused, window, write_journals
+
+    s = books
+    s.close_db()
+    good = [Line(N("bank"), "D", D("5.00")), Line(N("expenses_payable"), "C", D("5.00"))]
+    bad = [Line(N("bank"), "D", D("5.00")), Line(999999, "C", D("5.00"))]
+    with window(s, [("Entry", Mode.MODIFY_SHARED), "Account"]) as reply:
+        ok(reply)
+        with pytest.raises(Refused, match=r"cannot write journal 2 \(line 2\).*install_chart") as refused:
+            write_journals(s, [Draft(good, dt.date(2024, 1, 1)), Draft(bad, dt.date(2024, 1, 1))])
+        assert refused.value.rc == RC.NOT_FOUND
+    assert last_entry_of(s) is None
+
+
+def last_entry_of(s: Any) -> Any:
+    ok(s.open_db(["Entry"]))
+    try:
+        return last_entry(s)
+    finally:
+        s.close_rt("Entry")
+
+
+def test_windows_are_sized_to_hold_entry_about_a_second() -> None:
+    """The next window's size follows the time the last one took per article: it at most doubles,
+    stays within NEAR..WINDOW articles, and shrinks where a request is slow (a server, DuckDB)."""
+    from assurdb.domain.accounting import account as accounting
+
+    assert accounting._next_size(100, 0.025) == 200  # at most doubles
+    assert accounting._next_size(800, 0.1) == accounting.WINDOW
+    assert accounting._next_size(1000, 2.5) == 400  # 2.5 ms an article: 400 in a second
+    assert accounting._next_size(100, 60.0) == accounting.NEAR
+    assert accounting._next_size(100, 0.0) == 200

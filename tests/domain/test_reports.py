@@ -352,3 +352,19 @@ def test_reports_of_an_empty_company(admin: Any) -> None:
         assert stable(frame), name
     ratios = make_report(empty, "ratios", "2024").iloc[0]
     assert ratios["written_premium"] == D("0.00") and ratios["earned_incurred_ratio"] is None
+
+
+def test_the_company_holds_the_lines_the_figures_use(company: Any) -> None:
+    """Only the journal lines of commissions, claims paid, claims provisions and costs are kept (the
+    premiums come from the contracts), their signed amounts in cents, exactly."""
+    from assurdb.domain.reports.data import LINE_TYPES, cents
+
+    kinds = set(company.lines["account_type"])
+    assert kinds and kinds <= set(LINE_TYPES)
+    assert company.lines["cents"].dtype == "int64"
+    # L1: 1000 reserved (credit of the provision), then 600 paid (debit of claims paid)
+    l1 = company.lines[company.lines["loss"] == "L1"]
+    assert sorted(l1["cents"]) == sorted([-100_000, 60_000, 60_000, 5_000])
+    assert list(cents([D("12.34"), None, D("-0.05")])) == [1234, 0, -5]
+    with pytest.raises(ReportError, match="not in cents"):
+        cents([D("0.001")])
