@@ -109,9 +109,10 @@ class Writes(Reads):
         for path_name in spec.stored_paths:
             items = self.paths[path_name].target_items
             if len(items) > 1 and any(i in columns for i in items):
+                # whole in every article when each item is empty in exactly the same articles
                 n = len(columns[next(iter(columns))])
-                rows = zip(*(columns.get(i, [None] * n) for i in items), strict=True)
-                if any(0 < sum(v is not None for v in row) < len(items) for row in rows):
+                empty = [[v is None for v in columns[i]] if i in columns else [True] * n for i in items]
+                if any(e != empty[0] for e in empty[1:]):
                     return False
         return True
 

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.physical import Column, PhysicalModel, Table
-from assurdb.runtime.backends.arrow import arrow_column
+from assurdb.runtime.backends.arrow import arrow_column, arrow_type
 from assurdb.runtime.backends.base import Backend, Diagnose, Finish, file_advice
 from assurdb.runtime.connection import Borrowed, Connection
 from assurdb.runtime.errors import BackendError, ConnectionFailedError, DatabaseLockedError
@@ -201,6 +201,8 @@ class DuckDBBackend(Backend):
         self.snap_lock = threading.Lock()
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
+        #: per table, the Arrow type of each simple item's column (WRITE BATCH)
+        self._types: dict[str, dict[str, Any]] = {}
         if first:  # the file was not open in this process: no opening in it is alive
             self._clear_dead_openings()
 
@@ -338,7 +340,10 @@ class DuckDBBackend(Backend):
         import pyarrow as pa
 
         names, data = spec.batch_columns(columns)
-        table = pa.table({name: arrow_column(values) for name, values in zip(names, data, strict=True)})
+        types = self._arrow_types(spec)
+        table = pa.table(
+            {name: arrow_column(values, types.get(name)) for name, values in zip(names, data, strict=True)}
+        )
         sql = self._inserts.get((spec.table, names))
         if sql is None:  # composed of pieces rendered at generation: quoted names
             listed = ", ".join(spec.quoted[n] for n in names)
@@ -355,6 +360,19 @@ class DuckDBBackend(Backend):
         finally:
             con.unregister(BATCH)
         return None
+
+    def _arrow_types(self, spec: RecordSpec) -> dict[str, Any]:
+        """The Arrow type of each simple item's column, from the meta-database (cached per table)."""
+        types = self._types.get(spec.table)
+        if types is None:
+            types = {}
+            for item in spec.item_list:
+                names, spread = spec.item_columns[item.name]
+                kind = arrow_type(item)
+                if kind is not None and spread is None and len(names) == 1:
+                    types[names[0]] = kind
+            self._types[spec.table] = types
+        return types
 
     def select_frame(self, conn: Connection, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
         """READ SELECTION as Arrow columns (``to_arrow_table``: no Python object per row), each
@@ -391,20 +409,28 @@ class DuckDBBackend(Backend):
         whatever it flags, the article-by-article diagnosis decides, in order.
         """
         con = session.conn
-        idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
-        if len(set(idents)) != len(idents) or con.one(spec.batch["duplicates"].sql) is not None:
+        n = len(columns[spec.ident[0]])
+        if len(spec.ident) == 1:  # the column's values themselves: no tuple per article
+            idents: list[Any] = columns[spec.ident[0]]
+        else:
+            idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
+        if len(set(idents)) != n or con.one(spec.batch["duplicates"].sql) is not None:
             return True
         for path_name in spec.stored_paths:
             path = session.paths[path_name]
             if any(t not in columns for t in path.target_items):
                 continue  # the batch does not set the path's items
-            held = list(zip(*(columns[t] for t in path.target_items), strict=True))
-            if all(row[0] is None for row in held):
-                continue
-            if path.origin == spec.name:
+            if columns[path.target_items[0]].count(None) == n:
+                continue  # no article names an origin
+            selfish = path.origin == spec.name
+            held: list[tuple[Any, ...]] = []
+            if selfish or path.cls == "1-1":
+                held = list(zip(*(columns[t] for t in path.target_items), strict=True))
+            if selfish:
                 # a path from a record type to itself: the origin may be written earlier in this
                 # very batch, not later (the relational DBMSs check each row as it is inserted)
-                where = {ident: position for position, ident in enumerate(idents)}
+                keyed = idents if len(spec.ident) > 1 else [(i,) for i in idents]
+                where = {ident: position for position, ident in enumerate(keyed)}
                 if any(row[0] is not None and where.get(row, -1) > at for at, row in enumerate(held)):
                     return True
             if con.one(path.batch["missing_origin"].sql) is not None:
