@@ -51,12 +51,13 @@ from assurdb.domain.accounting.chart import Chart, load_chart
 from assurdb.domain.accounting.journal import (
     CENT,
     Accounted,
+    Draft,
     Journal,
     Line,
     Refused,
     in_window,
     lines_for,
-    write_journal,
+    write_journals,
 )
 from assurdb.domain.frames import records
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
@@ -150,20 +151,11 @@ def _money(value: Decimal | None) -> Decimal:
     return value if value is not None else Decimal("0.00")
 
 
-def _post(
-    session: Session,
-    chart: Chart,
-    rt: str,
-    article: Mapping[str, Any],
-    events: Sequence[_Event],
-    *,
-    writing_date: dt.date | None,
-    department: str | None,
-    flags: Mapping[str, Any],
-) -> list[Journal]:
-    """One journal per event with lines (an event whose amounts are all zero writes none),
-    then the accounted flags, all in the caller's unit."""
-    journals = []
+def _drafts(
+    chart: Chart, rt: str, article: Mapping[str, Any], events: Sequence[_Event], department: str | None
+) -> list[Draft]:
+    """One journal per event with lines (an event whose amounts are all zero writes none)."""
+    drafts = []
     for event in events:
         lines: list[Line] = []
         for rule in chart.rules(rt, event.name):
@@ -175,21 +167,8 @@ def _post(
                 department=department,
             )
         if lines:
-            journals.append(
-                write_journal(
-                    session,
-                    lines,
-                    booking_date=event.booking_date,
-                    writing_date=writing_date,
-                    source_rt=rt,
-                    source_id=source_id(rt, article),
-                    event=event.name,
-                )
-            )
-    marked = session.rewrite(rt, {**_identifier(rt, article), **flags})
-    if not marked.ok:
-        raise Refused.of(marked, f"cannot mark {rt} {source_id(rt, article)} accounted")
-    return journals
+            drafts.append(Draft(lines, event.booking_date, rt, source_id(rt, article), event.name))
+    return drafts
 
 
 def _account(
@@ -204,19 +183,22 @@ def _account(
     timeout: float,
 ) -> Accounted:
     """The common frame of every ACCOUNT: read the article (or each of several, in order) inside
-    one window, plan its events, post them and mark them accounted — or nothing at all."""
+    one window, plan its events and mark it accounted, then post every journal at once (one
+    WRITE BATCH, numbered in order) — or nothing at all."""
     chart = chart or load_chart()
     idents = [_identifier(rt, g) for g in ([given] if isinstance(given, Mapping) else given)]
 
     def work() -> list[Journal]:
-        journals: list[Journal] = []
+        drafts: list[Draft] = []
         for ident in idents:
             article = _read(session, rt, ident)
             events, flags, department = plan(article)
             if flags:
-                journals += _post(session, chart, rt, article, events, writing_date=writing_date,
-                                  department=department, flags=flags)  # fmt: skip
-        return journals
+                drafts += _drafts(chart, rt, article, events, department)
+                marked = session.rewrite(rt, {**_identifier(rt, article), **flags})
+                if not marked.ok:
+                    raise Refused.of(marked, f"cannot mark {rt} {source_id(rt, article)} accounted")
+        return write_journals(session, drafts, writing_date=writing_date)
 
     return in_window(session, [(rt, WRITE), *openings], work, timeout=timeout)
 
