@@ -57,14 +57,18 @@ def joint_keys(*parts: Sequence[pd.Series]) -> list[np.ndarray]:
     total = sum(sizes)
     key = np.zeros(total, dtype=np.int64)
     null = np.zeros(total, dtype=bool)
+    bound = 1  # every key lies below it
     for k in range(widths.pop()):
         first = parts[0][k]
         column = pd.concat([first, *(part[k].astype(first.dtype) for part in parts[1:])], ignore_index=True)
         codes, uniques = pd.factorize(column)
         null |= codes < 0
-        # both factors stay below the row count: their product fits in 64 bits
-        key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))
-        key = key.astype(np.int64, copy=False)
+        if bound * (len(uniques) + 1) >= 2**62:  # renumber the keys so far densely: below the row count
+            key, distinct = pd.factorize(key)
+            bound = len(distinct)
+        key = key * (len(uniques) + 1) + (codes + 1)
+        bound *= len(uniques) + 1
+    key = key.astype(np.int64, copy=False)
     key[null] = -1
     bounds = np.cumsum([0, *sizes])
     return [key[bounds[i] : bounds[i + 1]] for i in range(len(parts))]

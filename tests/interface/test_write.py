@@ -276,6 +276,27 @@ def test_write_batch_with_origins_inside_a_unit(s: Any) -> None:
     assert s.read_direct("PRA", {"policy_no": "P7", "renewal_no": 0, "endorsement_no": 0}).rc == RC.NOT_FOUND
 
 
+def test_a_large_batch_checks_its_existence_constraints_at_commit(s: Any) -> None:
+    """More new articles than a DBMS checks one by one (DuckDB 4, the others 256): the unit's end
+    checks the table at once — a PRA without a guaranty, wherever it is in the batch, undoes it."""
+    ok(s.write("Insured", insured(1, "A")))
+    pras = [pra(f"P{n:03d}", insurance_code=1) for n in range(300)]
+    guaranties = [
+        {"policy_no": f"P{n:03d}", "renewal_no": 0, "endorsement_no": 0, "guaranty_no": 1, "peril": "F"}
+        for n in range(300)
+    ]
+    ok(s.begin())
+    ok(s.write_batch("PRA", pras))
+    ok(s.write_batch("Guaranty", guaranties[:299]))  # the last PRA has none
+    assert s.commit().rc == RC.ORIGIN_CONSTRAINT
+    assert len(s.read_selection("PRA", {}).batch) == 0
+    ok(s.begin())
+    ok(s.write_batch("PRA", pras))
+    ok(s.write_batch("Guaranty", guaranties))
+    ok(s.commit())
+    assert len(s.read_selection("Guaranty", {}).batch) == 300
+
+
 def test_write_batch_with_an_origin_earlier_in_the_same_batch(admin: Any) -> None:
     """A path from a record type to itself: the origin may come earlier in the batch, not later."""
     ok(admin.open_db([("ECS", 2)]))
