@@ -26,6 +26,7 @@ import bisect
 import contextlib
 import re
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from itertools import repeat
 from operator import is_
@@ -200,6 +201,9 @@ class DuckDBBackend(Backend):
         self._closed = False
         self.counters: dict[str, int] = {}
         self.snapshots: dict[tuple[str, str], tuple[int, list[tuple[Any, ...]]]] = {}
+        #: READ SELECTION's frames by (table, statement, parameters): the version they were read at,
+        #: a weak reference to the frame their first reader got, and a copy of it
+        self.frames: dict[tuple[str, str, tuple[Any, ...]], tuple[int, Any, Any]] = {}
         self.snap_lock = threading.Lock()
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -324,6 +328,7 @@ class DuckDBBackend(Backend):
             cursor.close()
         with self.snap_lock:  # every table may have changed: no snapshot survives
             self.snapshots.clear()
+            self.frames.clear()
             self.counters = {k: v + 1 for k, v in self.counters.items()}
 
     def migration_sql(self, operations: Sequence[Any]) -> str:
@@ -376,10 +381,48 @@ class DuckDBBackend(Backend):
             self._types[spec.table] = types
         return types
 
-    def select_frame(self, conn: Connection, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
+    def select_frame(self, session: SessionBase, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
         """READ SELECTION as Arrow columns (``to_arrow_table``: no Python object per row), each
         converted to the frame's dtype at once; decomposable and repetitive items go through the
-        same helpers as the row decoder. The frame is the one the rows would give (tested)."""
+        same helpers as the row decoder. The frame is the one the rows would give (tested).
+
+        The same selection of a table no commit changed since, outside a unit of work, is the frame
+        already made while its first reader holds it (a copy: pandas copies on write) — the engine
+        reads the book, then ``assurdb reinsure`` checks its cessions against the same guaranties.
+        Only for a record type of simple items (no list or dict a reader could change in place)."""
+        key = (spec.table, sql, tuple(params))
+        reusable = spec.table not in session.dirty and not session.in_unit and not session.conn.in_tx
+        reusable = reusable and not any(i.repetitive or i.decomposable for i in spec.item_list)
+        try:
+            hash(key)
+        except TypeError:
+            reusable = False
+        if reusable:
+            with self.snap_lock:
+                held = self.frames.get(key)
+            if held is not None and held[0] == self.counters.get(spec.table, 0) and held[1]() is not None:
+                return held[2].copy(deep=False)
+        version = self.counters.get(spec.table, 0)
+        frame = self._select_frame(session.conn, spec, sql, params)
+        if reusable:
+            with self.snap_lock:
+                if self.counters.get(spec.table, 0) == version:
+                    self.frames[key] = (version, weakref.ref(frame, self._forget(key)), frame.copy(deep=False))
+        return frame
+
+    def _forget(self, key: tuple[str, str, tuple[Any, ...]]) -> Any:
+        """The callback dropping a reused frame's entry once its first reader let it go."""
+
+        def forget(ref: Any) -> None:
+            # no lock: the collector may call this while the lock is held; a dict's get and pop
+            # are atomic each, and a newer entry for the key is left alone
+            held = self.frames.get(key)
+            if held is not None and held[1] is ref:
+                self.frames.pop(key, None)
+
+        return forget
+
+    def _select_frame(self, conn: Connection, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
         import pandas as pd
         import pyarrow as pa
 
