@@ -51,7 +51,10 @@ BATCH = "assurdb_batch_rows"
 
 _SCALAR = {"numeric": "BIGINT", "alphanumeric": "VARCHAR", "boolean": "BOOLEAN", "date": "DATE"}
 
-_INSTANCES: dict[str, tuple[Any, int]] = {}
+#: per file: the process's DuckDB instance, how many backends use it, and what they share — the
+#: per-table commit counters that date every cached snapshot and frame, and their lock (two
+#: ``assurdb.connect`` of one file see each other's commits)
+_INSTANCES: dict[str, tuple[Any, int, tuple[dict[str, int], threading.Lock]]] = {}
 _INSTANCES_LOCK = threading.Lock()
 
 
@@ -197,14 +200,12 @@ class DuckDBBackend(Backend):
     def __init__(self, compiled: Compiled, url: str) -> None:
         super().__init__(compiled, url)
         self.path = path = self.database_file(url)
-        self.con, first = _connect(path)
+        self.con, first, (self.counters, self.snap_lock) = _connect(path)
         self._closed = False
-        self.counters: dict[str, int] = {}
         self.snapshots: dict[tuple[str, str], tuple[int, list[tuple[Any, ...]]]] = {}
         #: READ SELECTION's frames by (table, statement, parameters): the version they were read at,
         #: a weak reference to the frame their first reader got, and a copy of it
         self.frames: dict[tuple[str, str, tuple[Any, ...]], tuple[int, Any, Any]] = {}
-        self.snap_lock = threading.Lock()
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
         #: per table, the Arrow type of each simple item's column (WRITE BATCH)
@@ -329,7 +330,8 @@ class DuckDBBackend(Backend):
         with self.snap_lock:  # every table may have changed: no snapshot survives
             self.snapshots.clear()
             self.frames.clear()
-            self.counters = {k: v + 1 for k, v in self.counters.items()}
+            for table in {*self.counters, *(t for t, _ in self.snapshots), *(k[0] for k in self.frames)}:
+                self.counters[table] = self.counters.get(table, 0) + 1
 
     def migration_sql(self, operations: Sequence[Any]) -> str:
         from assurdb.runtime.backends.migrate_duckdb import DuckDBMigrator
@@ -489,15 +491,16 @@ class DuckDBBackend(Backend):
         return False
 
 
-def _connect(path: str) -> tuple[Any, bool]:
-    """The process's instance of the file, and whether it was opened just now."""
+def _connect(path: str) -> tuple[Any, bool, tuple[dict[str, int], threading.Lock]]:
+    """The process's instance of the file, whether it was opened just now, and the counters (and
+    their lock) every backend of the file shares."""
     import duckdb
 
     with _INSTANCES_LOCK:
         held = _INSTANCES.get(path)
         if held is not None:
-            _INSTANCES[path] = (held[0], held[1] + 1)
-            return held[0], False
+            _INSTANCES[path] = (held[0], held[1] + 1, held[2])
+            return held[0], False, held[2]
         try:
             con = duckdb.connect(path)
         except duckdb.IOException as exc:
@@ -508,8 +511,9 @@ def _connect(path: str) -> tuple[Any, bool]:
                 ) from exc
             holder = re.search(r"PID (\d+)", text)
             raise DatabaseLockedError(path, int(holder.group(1)) if holder else None, text.splitlines()[0]) from exc
-        _INSTANCES[path] = (con, 1)
-        return con, True
+        shared: tuple[dict[str, int], threading.Lock] = ({}, threading.Lock())
+        _INSTANCES[path] = (con, 1, shared)
+        return con, True, shared
 
 
 def _disconnect(path: str) -> None:
@@ -517,9 +521,9 @@ def _disconnect(path: str) -> None:
         held = _INSTANCES.get(path)
         if held is None:
             return
-        con, count = held
+        con, count, shared = held
         if count > 1:
-            _INSTANCES[path] = (con, count - 1)
+            _INSTANCES[path] = (con, count - 1, shared)
             return
         del _INSTANCES[path]
         con.close()

@@ -248,3 +248,26 @@ def test_a_selection_sees_every_commit_and_nothing_else(db: Any, admin: Any, bac
             assert not admin.backend.frames  # nobody holds a frame: nothing kept
     finally:
         other.close()
+
+
+def test_two_connections_of_one_database_see_each_other_s_commits(db: Any, admin: Any) -> None:
+    """Two ``assurdb.connect`` of the same database in one process (on DuckDB, one instance of the
+    file): what one commits, the other's READ SEQUENTIAL and READ SELECTION see at once."""
+    import assurdb
+    from tests.conftest import ADMIN_PASSWORD
+
+    second = assurdb.connect(db.url)
+    other = second.login("admin", ADMIN_PASSWORD)
+    try:
+        ok(other.open_db([("ExtCompany", 2)]))
+        ok(admin.open_db([("ExtCompany", 1)]))
+        ok(other.write("ExtCompany", {"code": "B", "name": "BETA", "country": "BE"}))
+        assert admin.read_sequential("ExtCompany", {"code": ""}).article["code"] == "B"
+        held = admin.read_selection("ExtCompany", {}).batch
+        ok(other.write("ExtCompany", {"code": "A", "name": "ALPHA", "country": "BE"}))
+        assert admin.read_sequential("ExtCompany", {"code": ""}).article["code"] == "A"
+        assert admin.read_selection("ExtCompany", {}).batch["code"].tolist() == ["A", "B"]
+        assert held["code"].tolist() == ["B"]
+    finally:
+        other.close()
+        second.close()
