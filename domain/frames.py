@@ -1,9 +1,13 @@
-"""DataFrames of READ SELECTION as rows of plain Python values."""
+"""DataFrames of READ SELECTION as rows of plain Python values, and the column-wise helpers that let
+a primitive compare whole frames instead of walking rows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -21,3 +25,60 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             values = [None if v is pd.NA else v for v in values]
         columns.append(values)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def article_values(column: pd.Series) -> np.ndarray:
+    """A column's values as an article holds them, in an object array: None for a missing value
+    (a ``Decimal("NaN")`` stays), a ``date`` for a timestamp, Python's scalars for numpy's and
+    pandas' — as WRITE BATCH reads a DataFrame's rows."""
+    missing = column.isna().to_numpy()
+    if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column.dtype):
+        values: np.ndarray = np.array(column.dt.date, dtype=object)
+    else:
+        values = column.to_numpy(dtype=object, copy=True)
+    if missing.any():
+        at = missing.nonzero()[0]
+        values[at] = [v if isinstance(v, Decimal) else None for v in values[at].tolist()]
+    return values
+
+
+def joint_keys(*parts: Sequence[pd.Series]) -> list[np.ndarray]:
+    """Each part is the key columns of one frame (the same number in every part, the k-th of each
+    alike): one ``int64`` per row, equal for two rows — of the same frame or not — whose key values
+    are all equal, and ``-1`` for a row with a null key value.
+
+    A row's key becomes one number, hashed once per column: matching a million guaranties'
+    identifiers (four columns) by ``merge`` or a ``MultiIndex`` costs about 0.7 s, this about 0.1 s.
+    """
+    widths = {len(part) for part in parts}
+    if len(widths) != 1:
+        raise ValueError("every part gives the same number of key columns")
+    sizes = [len(part[0]) if len(part) else 0 for part in parts]
+    total = sum(sizes)
+    key = np.zeros(total, dtype=np.int64)
+    null = np.zeros(total, dtype=bool)
+    bound = 1  # every key lies below it
+    for k in range(widths.pop()):
+        first = parts[0][k]
+        column = pd.concat([first, *(part[k].astype(first.dtype) for part in parts[1:])], ignore_index=True)
+        codes, uniques = pd.factorize(column)
+        null |= codes < 0
+        if bound * (len(uniques) + 1) >= 2**62:  # renumber the keys so far densely: below the row count
+            key, distinct = pd.factorize(key)
+            bound = len(distinct)
+        key = key * (len(uniques) + 1) + (codes + 1)
+        bound *= len(uniques) + 1
+    key = key.astype(np.int64, copy=False)
+    key[null] = -1
+    bounds = np.cumsum([0, *sizes])
+    return [key[bounds[i] : bounds[i + 1]] for i in range(len(parts))]
+
+
+def decimals(values: np.ndarray | pd.Series, places: int) -> np.ndarray:
+    """Floats as the ``Decimal`` of their ``places``-decimal text (``Decimal(f"{v:.2f}")``), in an
+    object array: each distinct value converted once."""
+    floats = np.asarray(values, dtype=np.float64)
+    codes, uniques = pd.factorize(floats, use_na_sentinel=False)
+    converted = np.empty(len(uniques), dtype=object)
+    converted[:] = [Decimal(f"{v:.{places}f}") for v in uniques.tolist()]
+    return converted[codes]

@@ -57,14 +57,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from assurdb.domain.accounting import Accounted, account_treaty_accounts, install_chart
-from assurdb.domain.frames import records
+from assurdb.domain.frames import decimals, records
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
 from assurdb.engine.stored import StoredBusiness, _cents, _day, covered_by, isin
@@ -700,10 +699,6 @@ class Recorded:
         return self.accounted.ok
 
 
-def _decimal(value: float) -> Decimal:
-    return Decimal(f"{value:.2f}")
-
-
 def record(session: Session, result: Reinsured, *, writing_date: dt.date | None = None) -> Recorded:
     """Write ``result`` back — the cessions (:func:`~assurdb.domain.primitives.reinsure.record_cessions`),
     the recoveries and the treaty accounts (each created or rewritten only where it differs) — then
@@ -713,47 +708,49 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
     created: dict[str, int] = {}
     modified: dict[str, int] = {}
     kinds = dict(zip(result.program["code"], result.program["kind"], strict=True))
-    cessions = [
+    made = result.cessions
+    cessions = pd.DataFrame(
         {
-            "guaranty": {"policy_no": r["policy_no"], "renewal_no": int(r["renewal_no"]), "endorsement_no": 0,
-                         "guaranty_no": int(r["guaranty_no"])},
-            "treaty_code": r["treaty_code"],
-            "kind": kinds[r["treaty_code"]],
-            "ceded_pct": Decimal(f"{r['ceded_pct']:.4f}"),
-            "commission_rate": Decimal(f"{r['commission_rate']:.2f}"),
+            "policy_no": made["policy_no"],
+            "renewal_no": made["renewal_no"],
+            "endorsement_no": 0,
+            "guaranty_no": made["guaranty_no"],
+            "treaty_code": made["treaty_code"],
+            "kind": made["treaty_code"].map(kinds),
+            "ceded_pct": decimals(made["ceded_pct"], 4),
+            "commission_rate": decimals(made["commission_rate"], 2),
         }
-        for r in records(result.cessions)
-    ]  # fmt: skip
+    )
     written = record_cessions(session, list(result.program["code"]), cessions, result.panels)
     _check(written, "recording the cessions")
     created["ReinsuranceCession"], modified["ReinsuranceCession"] = written.counts
     unrecorded = written.unrecorded
     zeroed = ("subject_amount", "ceded_paid", "ceded_outstanding", "reinstatement_premium")
-    recoveries = [
+    found = result.recoveries
+    recoveries = pd.DataFrame(
         {
-            "treaty_code": r["treaty_code"],
-            "subject": str(r["subject"]),
-            "basis": r["basis"],
-            "as_of": r["as_of"],
-            **{item: _decimal(r[item]) for item in zeroed},
+            "treaty_code": found["treaty_code"],
+            "subject": found["subject"].map(str),
+            "basis": found["basis"],
+            "as_of": found["as_of"],
+            **{item: decimals(found[item], 2) for item in zeroed},
         }
-        for r in records(result.recoveries)
-    ]
+    )
     written = record_figures(session, "TreatyRecovery", list(result.program["code"]), recoveries,
                              zero_missing=zeroed, ignore=("as_of",))  # fmt: skip
     _check(written, "recording the recoveries")
     created["TreatyRecovery"], modified["TreatyRecovery"] = written.counts
-    accounts = [
+    shares = result.shares
+    accounts = pd.DataFrame(
         {
-            "treaty_code": r["treaty_code"],
-            "reinsurer_code": r["reinsurer_code"],
-            "period": r["period"],
-            "period_end": r["period_end"],
-            "share_pct": Decimal(f"{r['share_pct']:.4f}"),
-            **{item: _decimal(r[item]) for item in ACCOUNT_ITEMS},
+            "treaty_code": shares["treaty_code"],
+            "reinsurer_code": shares["reinsurer_code"],
+            "period": shares["period"],
+            "period_end": shares["period_end"],
+            "share_pct": decimals(shares["share_pct"], 4),
+            **{item: decimals(shares[item], 2) for item in ACCOUNT_ITEMS},
         }
-        for r in records(result.shares)
-    ]
+    )
     written = record_figures(session, "TreatyAccount", list(result.program["code"]), accounts)
     _check(written, "recording the treaty accounts")
     created["TreatyAccount"], modified["TreatyAccount"] = written.counts

@@ -65,7 +65,8 @@ class Action(IntEnum):
     WRITE_TARGET_VIA_PATH = 41
     #: a new origin and a new target, linked through path type ``pt``, together
     WRITE_ORIGIN_AND_TARGET = 42
-    #: many new articles of one record type, all or none; ``Reply.position`` names the first refused
+    #: many new articles of one record type, all or none (a sequence, or a DataFrame of one per row: its columns
+    #: the items, a missing value none); ``Reply.position`` names the first refused
     WRITE_BATCH = 43
     #: change the items given of the article the identifier names
     REWRITE = 50
@@ -322,7 +323,7 @@ class Session(Protocol):
         pt: str,
     ) -> Reply: ...
 
-    def write_batch(self, rt: str, articles: Sequence[Given]) -> Reply: ...
+    def write_batch(self, rt: str, articles: Sequence[Given] | pd.DataFrame) -> Reply: ...
 
     def rewrite(self, rt: str, article: Given) -> Reply: ...
 

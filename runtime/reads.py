@@ -98,7 +98,7 @@ class Reads(SessionBase):
             sql += spec.limit
             params.append(limit)
         try:
-            frame = self.backend.select_frame(self.conn, spec, sql, params)
+            frame = self.backend.select_frame(self, spec, sql, params)
             if frame is None:
                 frame = self.frame(spec, [spec.decode(r) for r in self.conn.all(sql, params)])
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code

@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+import pandas as pd
+
 from assurdb.metadb.contract import RC, Action, Criteria, Given, Opening, Reply
 from assurdb.metadb.meta import HIDDEN_ITEMS
 from assurdb.runtime.administration import Administration
@@ -186,11 +188,14 @@ class SessionCore(Paths, Administration):
         hidden = self._hidden_given(ort, [origin_article]) or self._hidden_given(trt, [target_article], target=True)
         return hidden or self._shown(fn(self, origin_article, target_article), trt)
 
-    def write_batch(self, rt: str, articles: Sequence[Given]) -> Reply:
+    def write_batch(self, rt: str, articles: Sequence[Given] | pd.DataFrame) -> Reply:
         fn = self._rt(rt, self.routes.write_batch, write=True)
         if isinstance(fn, Reply):
             return fn
-        given = list(articles) if isinstance(articles, Sequence) and not isinstance(articles, str | bytes) else []
+        if isinstance(articles, pd.DataFrame):  # its rows' items are its columns
+            given: list[object] = [dict.fromkeys(articles.columns)] if len(articles) else []
+        else:
+            given = list(articles) if isinstance(articles, Sequence) and not isinstance(articles, str | bytes) else []
         return self._hidden_given(rt, given, batch=True) or fn(self, articles)
 
     def rewrite(self, rt: str, article: Given) -> Reply:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import pandas as pd
+
 from assurdb.metadb.contract import RC, Reply
-from assurdb.metadb.values import check_columns
+from assurdb.metadb.values import check_columns, check_given_columns
 from assurdb.runtime.core import _as_target, _Failure, _show, refuse
+from assurdb.runtime.frames import from_frame
 from assurdb.runtime.reads import Reads
 from assurdb.runtime.specs import FULL, PATCH, RecordSpec, Refusal
 
@@ -69,20 +72,42 @@ class Writes(Reads):
         built-ins: :func:`~assurdb.metadb.values.check_columns`); when that cannot settle it, article
         by article, which also finds the first refused one. Articles the database would refuse
         (a duplicate, a missing origin, a 1-1 clash) are named in order by :meth:`diagnose_batch`.
+
+        A DataFrame is taken as its rows (:func:`~assurdb.runtime.frames.from_frame`: a missing value
+        is None, a timestamp a date), column by column: no article is built unless the columns
+        cannot settle the batch.
         """
-        if isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
+        given: dict[str, list[Any]] | None = None
+        if isinstance(articles, pd.DataFrame):
+            if not articles.columns.is_unique:
+                return refuse(RC.RT_MISMATCH, f"{spec.name}: WRITE BATCH's DataFrame names a column twice")
+            given = from_frame(articles)
+            count = len(articles)
+            batch: list[Any] = []
+        elif isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
             return refuse(RC.RT_MISMATCH, f"{spec.name}: WRITE BATCH takes a sequence of articles")
-        batch = list(articles)
+        else:
+            batch = list(articles)
+            count = len(batch)
+
+        def rows() -> list[Any]:
+            if given is not None and not batch:  # the frame's rows, once the columns could not settle it
+                names = list(given)
+                batch.extend(dict(zip(names, row, strict=True)) for row in zip(*given.values(), strict=True))
+            return batch
 
         def work() -> Reply:
-            if not batch:
+            if not count:
                 return Reply(RC.OK, None, "0 article(s) written")
-            columns = check_columns(spec.item_list, batch, spec.items)
+            if given is None:
+                columns = check_columns(spec.item_list, batch, spec.items)
+            else:
+                columns = check_given_columns(spec.item_list, given, count, spec.items)
             if columns is not None and not self._paths_whole(spec, columns):
                 columns = None  # a path's items given in part: 13, named article by article
             values: list[dict[str, Any]] | None = None
             if columns is None:
-                values, refusal = self.check_batch(spec, batch)
+                values, refusal = self.check_batch(spec, rows())
                 if refusal is not None:
                     return self.diagnose_batch(spec, values, len(values)) or refusal
                 columns = {name: [v[name] for v in values] for name in spec.item_order}
@@ -91,7 +116,7 @@ class Writes(Reads):
                 return denied
 
             def diagnose() -> Reply | None:
-                checked = values if values is not None else self.check_batch(spec, batch)[0]
+                checked = values if values is not None else self.check_batch(spec, rows())[0]
                 return self.diagnose_batch(spec, checked, len(checked))
 
             refused: Reply | None = self.backend.insert_batch(self, spec, columns, diagnose)
@@ -100,7 +125,7 @@ class Writes(Reads):
             self.dirty.add(spec.table)
             if spec.needs_notes:
                 self.note_new_batch(spec, columns)
-            return Reply(RC.OK, None, f"{len(batch)} article(s) written")
+            return Reply(RC.OK, None, f"{count} article(s) written")
 
         return self.guard(work, writes=True)
 
@@ -109,9 +134,10 @@ class Writes(Reads):
         for path_name in spec.stored_paths:
             items = self.paths[path_name].target_items
             if len(items) > 1 and any(i in columns for i in items):
+                # whole in every article when each item is empty in exactly the same articles
                 n = len(columns[next(iter(columns))])
-                rows = zip(*(columns.get(i, [None] * n) for i in items), strict=True)
-                if any(0 < sum(v is not None for v in row) < len(items) for row in rows):
+                empty = [[v is None for v in columns[i]] if i in columns else [True] * n for i in items]
+                if any(e != empty[0] for e in empty[1:]):
                     return False
         return True
 

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from assurdb.domain.constraints import Lookup
-from assurdb.domain.frames import records
+from assurdb.domain.frames import article_values, joint_keys
 from assurdb.domain.primitives.pra import HUNDRED
 from assurdb.domain.primitives.support import (
     Work,
@@ -51,8 +52,9 @@ __all__ = ["Written", "record_cessions", "record_figures"]
 CESSION = "ReinsuranceCession"
 _GUARANTY = ("policy_no", "renewal_no", "endorsement_no", "guaranty_no")
 _SHARED = tuple(f"guaranty_sharing_{i}" for i in _GUARANTY)
-#: Cessions per WRITE BATCH.
-_CHUNK = 50_000
+#: Cessions per WRITE BATCH: a batch is checked against the guaranties (its origins) in one join,
+#: which costs as much for 50 000 cessions as for a million.
+_CHUNK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -96,14 +98,14 @@ def record_figures(
     session: Session,
     rt: str,
     treaty_codes: Sequence[str],
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame,
     *,
     zero_missing: Sequence[str] = (),
     ignore: Sequence[str] = (),
 ) -> Written:
-    """Store ``rows`` (occurrences of ``rt`` of the treaties ``treaty_codes``): new ones created,
-    changed ones rewritten on the items that differ (``ignore``: items that change nothing alone,
-    such as the date figures were computed at). See the module notes."""
+    """Store ``rows`` (occurrences of ``rt`` of the treaties ``treaty_codes``, or a frame of one per
+    row): new ones created, changed ones rewritten on the items that differ (``ignore``: items that
+    change nothing alone, such as the date figures were computed at). See the module notes."""
     meta = session.schema.record_types.get(rt)
     if meta is None:
         return Written(
@@ -114,8 +116,16 @@ def record_figures(
     ident = list(meta.identifier_items)
     # WRITE BATCH and REWRITE check every value against the meta-database (column by column, in C):
     # checking each row here first would only do it twice
-    checked = [dict(row) for row in rows]
-    given = sorted({k for row in rows for k in row} - set(ident))
+    if isinstance(rows, pd.DataFrame):
+        figures = rows.reset_index(drop=True)
+        checked: list[dict[str, Any]] = []
+        given = sorted(set(map(str, figures.columns)) - set(ident))
+    else:
+        checked = [dict(row) for row in rows]
+        given = sorted({k for row in checked for k in row} - set(ident))
+        figures = pd.DataFrame({k: [row[k] for row in checked] for k in ident}, dtype=object)
+        for k in given:
+            figures[k] = pd.Series([row.get(k) for row in checked], dtype=object)
     origins = sorted({path.origin for path in session.schema.paths_to(rt)})
     needs = merge(writing(rt), reading(*origins))
     counts = {"created": 0, "modified": 0}
@@ -127,29 +137,13 @@ def record_figures(
             stored = _selected(session, rt, treaty_codes)
             if isinstance(stored, Result):
                 return stored
-            current = {tuple(r[i] for i in ident): r for r in records(stored)} if len(stored) else {}
-            new: list[dict[str, Any]] = []
-            changes: list[dict[str, Any]] = []
-            seen: set[tuple[Any, ...]] = set()
-            for values in checked:
-                key = tuple(values[i] for i in ident)
-                seen.add(key)
-                old = current.get(key)
-                if old is None:
-                    new.append(values)
-                    continue
-                changed = {k: values.get(k) for k in given if not _same(old.get(k), values.get(k))}
-                if any(k not in ignore for k in changed):
-                    changes.append({**dict(zip(ident, key, strict=True)), **changed})
-            for key, old in current.items():
-                if key in seen or not zero_missing:
-                    continue
-                cleared = {k: Decimal("0.00") for k in zero_missing if not _same(old.get(k), Decimal(0))}
-                if cleared:
-                    changes.append({**dict(zip(ident, key, strict=True)), **cleared})
+            at, changes = _compared(stored, figures, ident, given, zero_missing, ignore)
+            fresh = np.flatnonzero(at < 0)
+            new: pd.DataFrame | list[dict[str, Any]]
+            new = figures.iloc[fresh] if isinstance(rows, pd.DataFrame) else [checked[i] for i in fresh.tolist()]
 
             def body(work: Work) -> Result:
-                if new:
+                if len(new):
                     work.do(session.write_batch(rt, new), f"writing {len(new)} {rt}")
                 for change in changes:
                     work.do(session.rewrite(rt, change), f"rewriting {rt}")
@@ -162,6 +156,67 @@ def record_figures(
     if not result.ok:
         return _refused(result)
     return Written(RC.OK, result.message, counts["created"], counts["modified"])
+
+
+def _compared(
+    stored: pd.DataFrame,
+    figures: pd.DataFrame,
+    ident: Sequence[str],
+    given: Sequence[str],
+    zero_missing: Sequence[str],
+    ignore: Sequence[str],
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Where each figure is stored (its row in ``stored``, -1 for none), and the rewrites: the
+    items of each stored figure that differ (when one not in ``ignore`` does), then ``zero_missing``
+    set to zero in the stored ones no figure names — compared column by column, each value that
+    ``==`` finds different compared again by :func:`_same`."""
+    n = len(figures)
+    if not len(stored):
+        return np.full(n, -1), []
+    keys, wanted = joint_keys([stored[i] for i in ident], [figures[i] for i in ident])
+    at = pd.Index(keys).get_indexer(wanted)
+    matched = np.flatnonzero(at >= 0)
+    old_rows = at[matched]
+    changed: dict[str, np.ndarray] = {}
+    moved = np.zeros(len(matched), dtype=bool)
+    for item in given:
+        new = article_values(figures[item])[matched]
+        old = article_values(stored[item])[old_rows] if item in stored else np.full(len(matched), None, dtype=object)
+        differs = _differ(old, new)
+        if differs.any():
+            changed[item] = differs
+            if item not in ignore:
+                moved |= differs
+    idents = {i: article_values(figures[i]) for i in ident}
+    values = {item: article_values(figures[item]) for item in changed}
+    changes = []
+    for k in np.flatnonzero(moved).tolist():
+        row = int(matched[k])
+        change = {i: idents[i][row] for i in ident}
+        change.update({item: values[item][row] for item, differs in changed.items() if differs[k]})
+        changes.append(change)
+    if zero_missing:
+        missing = np.ones(len(stored), dtype=bool)
+        missing[old_rows] = False
+        rest = np.flatnonzero(missing)
+        cleared = {
+            item: _differ(article_values(stored[item])[rest], np.full(len(rest), Decimal(0), dtype=object))
+            for item in zero_missing
+        }
+        keyed = {i: article_values(stored[i])[rest] for i in ident}
+        for k in range(len(rest)):
+            zeros = {item: Decimal("0.00") for item in zero_missing if cleared[item][k]}
+            if zeros:
+                changes.append({**{i: keyed[i][k] for i in ident}, **zeros})
+    return at, changes
+
+
+def _differ(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Element-wise: the stored value ``old`` and the new one differ (:func:`_same`)."""
+    differs = ~np.asarray(old == new, dtype=bool)
+    for k in np.flatnonzero(differs).tolist():
+        differs[k] = not _same(old[k], new[k])
+    return differs
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -182,21 +237,27 @@ def _same(old: Any, new: Any) -> bool:
 def record_cessions(
     session: Session,
     treaty_codes: Sequence[str],
-    cessions: Sequence[Mapping[str, Any]],
+    cessions: Sequence[Mapping[str, Any]] | pd.DataFrame,
     reinsurers: Mapping[str, Sequence[str]],
 ) -> Written:
     """Store the cessions ``cessions`` — each ``{"guaranty": identifier, "treaty_code", "kind",
-    "ceded_pct", "commission_rate"}`` — of the treaties ``treaty_codes``; ``reinsurers`` gives each
-    treaty's reinsurers in the order a new cession picks them. See the module notes.
+    "ceded_pct", "commission_rate"}``, or a frame of one per row with the guaranty's identifier
+    items as columns beside those four — of the treaties ``treaty_codes``; ``reinsurers`` gives
+    each treaty's reinsurers in the order a new cession picks them. See the module notes.
 
     A book's cessions are many (one per guaranty and treaty): the checks CREATE REINSURANCE makes
     one cession at a time are made here on whole frames — the guaranty and its contract exist and
     are not cancelled, the cell handling the contract shares risks with the reinsurer (constraint
     12), the guaranty's live cessions stay within 100 % — then the new cessions are written with
     WRITE BATCH (which checks them against the meta-database), in one unit with the percentages
-    changed."""
+    changed. A percentage that is not a number of at most four decimals answers 13."""
     needs = merge(writing(CESSION), reading("Guaranty", "PRA", "OrgCell", "ExtCompany", "Treaty"))
     counts = {"created": 0, "modified": 0, "unrecorded": 0}
+    try:
+        wanted = _cession_frame(cessions)
+        pct = _units(wanted["ceded_pct"], _PCT_SCALE, missing=False)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        return Written(RC.VALUE_INVALID, f"the cessions to record: {exc}")
 
     def plan() -> Result:
         with opened_for(session, needs) as refusal:
@@ -208,81 +269,17 @@ def record_cessions(
                 if not reply.ok or reply.batch is None:
                     return Result(reply.rc, f"reading {rt}: {reply.message}", reply=reply)
                 frames[rt] = reply.batch
-            everyone = frames[CESSION]
-            live_all = everyone[everyone["cancellation_date"].isna()]
-            mine = live_all[live_all["treaty_code"].isin(list(treaty_codes))].sort_values("code", kind="stable")
-            live: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-            for row in records(mine):
-                live.setdefault((*(row[i] for i in _SHARED), row["treaty_code"]), []).append(row)
-            ceded: dict[tuple[Any, ...], Decimal] = {}
-            for key, share in zip(
-                live_all[list(_SHARED)].itertuples(index=False, name=None), live_all["ceded_pct"], strict=True
-            ):
-                ceded[key] = ceded.get(key, Decimal(0)) + Decimal(str(share or 0))
-            contracts, covers = frames["PRA"], frames["Guaranty"]
-            pra = dict(
-                zip(
-                    contracts[list(_GUARANTY[:3])].itertuples(index=False, name=None),
-                    zip(contracts["handling_code"], contracts["cancellation_date"].isna(), strict=True),
-                    strict=True,
-                )
-            )
-            live_guaranty = dict(
-                zip(
-                    covers[list(_GUARANTY)].itertuples(index=False, name=None),
-                    covers["cancellation_date"].isna(),
-                    strict=True,
-                )
-            )
-            taken = [c for c in everyone["code"] if isinstance(c, str) and c.startswith("RT") and c[2:].isdigit()]
-            number = max((int(c[2:]) for c in taken), default=0)
-            lk = Lookup(session)
-            partners: dict[str, set[str]] = {}
-            new: list[dict[str, Any]] = []
-            changes: list[dict[str, Any]] = []
-            for cession in cessions:
-                ident = tuple(cession["guaranty"][i] for i in _GUARANTY)
-                pct: Decimal = cession["ceded_pct"]
-                held = live.get((*ident, cession["treaty_code"]))
-                if held:
-                    others = sum((Decimal(str(c["ceded_pct"] or 0)) for c in held[1:]), Decimal(0))
-                    wanted = pct - others
-                    if wanted > 0 and Decimal(str(held[0]["ceded_pct"] or 0)) != wanted:
-                        changes.append({"code": held[0]["code"], "ceded_pct": wanted})
-                    continue
-                cell, contract_live = pra.get(ident[:3], (None, False))
-                if not contract_live or not live_guaranty.get(ident, False):
-                    counts["unrecorded"] += 1  # CREATE REINSURANCE cedes no cancelled guaranty
-                    continue
-                if isinstance(cell, str) and cell not in partners:
-                    partners[cell] = {str(c.get("code")) for c in lk.targets("RiskSharing", {"code": cell})}
-                    problem = lookup_failed(lk, "recording the cessions")
-                    if problem is not None:
-                        return problem
-                allowed = partners.get(cell, set()) if isinstance(cell, str) else set()
-                company = next((r for r in reinsurers.get(cession["treaty_code"], ()) if r in allowed), None)
-                if company is None or ceded.get(ident, Decimal(0)) + pct > HUNDRED:
-                    counts["unrecorded"] += 1
-                    continue
-                ceded[ident] = ceded.get(ident, Decimal(0)) + pct
-                number += 1
-                article = {
-                    "code": f"RT{number:010d}",
-                    "treaty_ref": cession["treaty_code"],
-                    "contract_type": cession["kind"],
-                    "ceded_pct": pct,
-                    "commission_rate": cession["commission_rate"],
-                    "treaty_code": cession["treaty_code"],
-                    "reinsurance_code": company,
-                    **dict(zip(_SHARED, ident, strict=True)),
-                }
-                new.append(article)  # checked by WRITE BATCH against the meta-database
+            decided = _decide(session, wanted, pct, frames, treaty_codes, reinsurers)
+            if isinstance(decided, Result):
+                return decided
+            changes, new, unrecorded = decided
+            counts["unrecorded"] = unrecorded
 
             def body(work: Work) -> Result:
                 for change in changes:
                     work.do(session.rewrite(CESSION, change), f"rewriting cession {change['code']}")
                 for first in range(0, len(new), _CHUNK):
-                    work.do(session.write_batch(CESSION, new[first : first + _CHUNK]), "writing the cessions")
+                    work.do(session.write_batch(CESSION, new.iloc[first : first + _CHUNK]), "writing the cessions")
                 counts.update(created=len(new), modified=len(changes))
                 return done(f"{len(new)} cession(s) created, {len(changes)} modified")
 
@@ -298,3 +295,154 @@ def record_cessions(
         counts["modified"],
         counts["unrecorded"],
     )
+
+
+#: Decimals of ``ReinsuranceCession.ceded_pct``: percentages are added up as whole numbers of 10^-4.
+_PCT_SCALE = 4
+_WHOLE = int(HUNDRED.scaleb(_PCT_SCALE))
+_WANTED = (*_GUARANTY, "treaty_code", "kind", "ceded_pct", "commission_rate")
+
+
+def _cession_frame(cessions: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """The cessions to record as a frame of :data:`_WANTED`, text as ``string``, numbers as ``Int64``
+    (the dtypes of READ SELECTION, so that keys compare alike)."""
+    if isinstance(cessions, pd.DataFrame):
+        frame = cessions.loc[:, list(_WANTED)].reset_index(drop=True)
+    else:
+        rows = [
+            (*(c["guaranty"][i] for i in _GUARANTY), c["treaty_code"], c["kind"], c["ceded_pct"], c["commission_rate"])
+            for c in cessions
+        ]
+        frame = pd.DataFrame(rows, columns=list(_WANTED), dtype=object)
+    text = {"policy_no": "string", "treaty_code": "string"}
+    return frame.astype({**text, **{i: "Int64" for i in _GUARANTY[1:]}})
+
+
+def _units(values: pd.Series, scale: int, *, missing: bool) -> np.ndarray:
+    """Decimals (or integers) as whole numbers of 10^-``scale`` — a missing value as 0 when
+    ``missing``; each distinct value converted once. ValueError for a value that is not a number
+    with at most ``scale`` decimals."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    whole = np.zeros(len(uniques) + 1, dtype=np.int64)  # the last one: a missing value
+    for k, value in enumerate(uniques.tolist()):
+        number = Decimal(value) if type(value) is int else value
+        if not isinstance(number, Decimal) or not number.is_finite():
+            raise ValueError(f"{value!r} is not a percentage")
+        scaled = number.scaleb(scale)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {scale} decimals")
+        whole[k] = int(scaled)
+    if not missing and (codes < 0).any():
+        raise ValueError("a percentage is missing")
+    return whole[codes]  # -1 picks the last: 0
+
+
+def _decide(
+    session: Session,
+    wanted: pd.DataFrame,
+    pct: np.ndarray,
+    frames: Mapping[str, pd.DataFrame],
+    treaty_codes: Sequence[str],
+    reinsurers: Mapping[str, Sequence[str]],
+) -> tuple[list[dict[str, Any]], pd.DataFrame, int] | Result:
+    """The cessions ``wanted`` against those stored and the business: the percentages to change,
+    the cessions to create, how many are left unrecorded — decided for each cession, in order, as
+    CREATE REINSURANCE would, on whole columns."""
+    everyone, contracts, covers = frames[CESSION], frames["PRA"], frames["Guaranty"]
+    live_all = everyone[everyone["cancellation_date"].isna()]
+    mine = live_all[live_all["treaty_code"].isin(list(treaty_codes))].sort_values("code", kind="stable")
+    n = len(wanted)
+    g_cover, g_live, g_mine, g_wanted = joint_keys(
+        [covers[i] for i in _GUARANTY],
+        [live_all[i] for i in _SHARED],
+        [mine[i] for i in _SHARED],
+        [wanted[i] for i in _GUARANTY],
+    )
+    p_contract, p_wanted = joint_keys([contracts[i] for i in _GUARANTY[:3]], [wanted[i] for i in _GUARANTY[:3]])
+
+    # held: the live cessions of the guaranty linked to the treaty keep it, the first (in code
+    # order) taking the difference
+    t_mine, t_wanted = joint_keys(
+        [pd.Series(g_mine), mine["treaty_code"].reset_index(drop=True)],
+        [pd.Series(g_wanted), wanted["treaty_code"]],
+    )
+    t_mine[g_mine < 0] = -1
+    t_wanted[g_wanted < 0] = -1
+    mine_pct = _units(mine["ceded_pct"], _PCT_SCALE, missing=True)
+    firsts = (~pd.Series(t_mine).duplicated()).to_numpy() & (t_mine >= 0)
+    totals = pd.Series(mine_pct).groupby(t_mine).sum()
+    held_at = pd.Index(t_mine[firsts]).get_indexer(t_wanted)
+    held = held_at >= 0
+    first_pct = mine_pct[firsts]
+    others = totals.reindex(t_mine[firsts]).to_numpy() - first_pct
+    first_code = article_values(mine["code"])[firsts]
+    changes: list[dict[str, Any]] = []
+    for at, where in zip(np.flatnonzero(held).tolist(), held_at[held].tolist(), strict=True):
+        share = int(pct[at] - others[where])
+        if share > 0 and int(first_pct[where]) != share:
+            changes.append({"code": first_code[where], "ceded_pct": Decimal(share).scaleb(-_PCT_SCALE)})
+
+    # the others: a live guaranty of a live contract, a reinsurer its cell shares risks with
+    at_contract = pd.Index(p_contract).get_indexer(p_wanted)
+    at_cover = pd.Index(g_cover).get_indexer(g_wanted)
+    contract_live = np.append(contracts["cancellation_date"].isna().to_numpy(), False)[at_contract]
+    cover_live = np.append(covers["cancellation_date"].isna().to_numpy(), False)[at_cover]
+    cells = np.append(article_values(contracts["handling_code"]), np.array([None], dtype=object))[at_contract]
+    going = ~held & contract_live & cover_live
+    treaties = article_values(wanted["treaty_code"])
+    lk = Lookup(session)
+    partners: dict[str, set[str]] = {}
+    company = np.full(n, None, dtype=object)
+    chosen: dict[tuple[Any, Any], str | None] = {}
+    for at in np.flatnonzero(going).tolist():
+        pair = (cells[at], treaties[at])
+        if pair not in chosen:
+            cell = pair[0]
+            if isinstance(cell, str) and cell not in partners:
+                partners[cell] = {str(c.get("code")) for c in lk.targets("RiskSharing", {"code": cell})}
+                problem = lookup_failed(lk, "recording the cessions")
+                if problem is not None:
+                    return problem
+            allowed = partners.get(cell, set()) if isinstance(cell, str) else set()
+            chosen[pair] = next((r for r in reinsurers.get(pair[1], ()) if r in allowed), None)
+        company[at] = chosen[pair]
+    going &= pd.notna(company)
+
+    # within 100 %: the guaranty's live cessions, then the new ones in order
+    stored = pd.Series(_units(live_all["ceded_pct"], _PCT_SCALE, missing=True)).groupby(g_live).sum()
+    stored = stored[stored.index >= 0]
+    base = np.append(stored.to_numpy(), 0)[pd.Index(stored.index).get_indexer(g_wanted)]
+    running = base[going] + pd.Series(pct[going]).groupby(g_wanted[going]).cumsum().to_numpy()
+    over = pd.unique(g_wanted[going][running > _WHOLE])
+    if len(over):  # a cession refused for the cap adds nothing: those guaranties one cession at a time
+        ceded: dict[int, int] = {}
+        for at in np.flatnonzero(going & np.isin(g_wanted, over)).tolist():
+            key = int(g_wanted[at])
+            total = ceded.get(key, int(base[at])) + int(pct[at])
+            if total > _WHOLE:
+                going[at] = False
+            else:
+                ceded[key] = total
+    chosen_rows = np.flatnonzero(going)
+
+    codes = everyone["code"]
+    taken = [c for c in article_values(codes[codes.str.startswith("RT", na=False)]).tolist() if c[2:].isdigit()]
+    number = max((int(c[2:]) for c in taken), default=0)
+
+    def picked(column: pd.Series | np.ndarray) -> np.ndarray:
+        values = article_values(column) if isinstance(column, pd.Series) else column
+        return values[chosen_rows]
+
+    columns: dict[str, Any] = {
+        "code": [f"RT{k:010d}" for k in range(number + 1, number + 1 + len(chosen_rows))],
+        "treaty_ref": picked(treaties),
+        "contract_type": picked(wanted["kind"]),
+        "ceded_pct": picked(wanted["ceded_pct"]),
+        "commission_rate": picked(wanted["commission_rate"]),
+        "treaty_code": picked(treaties),
+        "reinsurance_code": picked(company),
+    }
+    for item, shared in zip(_GUARANTY, _SHARED, strict=True):
+        columns[shared] = picked(wanted[item])
+    new = pd.DataFrame(columns, dtype=object)  # WRITE BATCH takes the frame's rows: no dict per cession
+    return changes, new, n - int(held.sum()) - len(new)

@@ -304,7 +304,7 @@ class Backend:
         """Statements renaming what a swapped table kept of its temporary name (PostgreSQL's key)."""
         return []
 
-    def select_frame(self, conn: Connection, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
+    def select_frame(self, session: SessionBase, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
         """READ SELECTION's DataFrame straight from the DBMS's columns, or None: rows, decoded one by one
         (a columnar DBMS hands whole columns over; the frame is the one rows would give)."""
         return None

@@ -26,7 +26,10 @@ import bisect
 import contextlib
 import re
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
+from itertools import repeat
+from operator import is_
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -34,7 +37,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.physical import Column, PhysicalModel, Table
-from assurdb.runtime.backends.arrow import arrow_column
+from assurdb.runtime.backends.arrow import arrow_column, arrow_type
 from assurdb.runtime.backends.base import Backend, Diagnose, Finish, file_advice
 from assurdb.runtime.connection import Borrowed, Connection
 from assurdb.runtime.errors import BackendError, ConnectionFailedError, DatabaseLockedError
@@ -48,7 +51,10 @@ BATCH = "assurdb_batch_rows"
 
 _SCALAR = {"numeric": "BIGINT", "alphanumeric": "VARCHAR", "boolean": "BOOLEAN", "date": "DATE"}
 
-_INSTANCES: dict[str, tuple[Any, int]] = {}
+#: per file: the process's DuckDB instance, how many backends use it, and what they share — the
+#: per-table commit counters that date every cached snapshot and frame, and their lock (two
+#: ``assurdb.connect`` of one file see each other's commits)
+_INSTANCES: dict[str, tuple[Any, int, tuple[dict[str, int], threading.Lock]]] = {}
 _INSTANCES_LOCK = threading.Lock()
 
 
@@ -194,13 +200,16 @@ class DuckDBBackend(Backend):
     def __init__(self, compiled: Compiled, url: str) -> None:
         super().__init__(compiled, url)
         self.path = path = self.database_file(url)
-        self.con, first = _connect(path)
+        self.con, first, (self.counters, self.snap_lock) = _connect(path)
         self._closed = False
-        self.counters: dict[str, int] = {}
         self.snapshots: dict[tuple[str, str], tuple[int, list[tuple[Any, ...]]]] = {}
-        self.snap_lock = threading.Lock()
+        #: READ SELECTION's frames by (table, statement, parameters): the version they were read at,
+        #: a weak reference to the frame their first reader got, and a copy of it
+        self.frames: dict[tuple[str, str, tuple[Any, ...]], tuple[int, Any, Any]] = {}
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
+        #: per table, the Arrow type of each simple item's column (WRITE BATCH)
+        self._types: dict[str, dict[str, Any]] = {}
         if first:  # the file was not open in this process: no opening in it is alive
             self._clear_dead_openings()
 
@@ -320,7 +329,9 @@ class DuckDBBackend(Backend):
             cursor.close()
         with self.snap_lock:  # every table may have changed: no snapshot survives
             self.snapshots.clear()
-            self.counters = {k: v + 1 for k, v in self.counters.items()}
+            self.frames.clear()
+            for table in {*self.counters, *(t for t, _ in self.snapshots), *(k[0] for k in self.frames)}:
+                self.counters[table] = self.counters.get(table, 0) + 1
 
     def migration_sql(self, operations: Sequence[Any]) -> str:
         from assurdb.runtime.backends.migrate_duckdb import DuckDBMigrator
@@ -338,7 +349,10 @@ class DuckDBBackend(Backend):
         import pyarrow as pa
 
         names, data = spec.batch_columns(columns)
-        table = pa.table({name: arrow_column(values) for name, values in zip(names, data, strict=True)})
+        types = self._arrow_types(spec)
+        table = pa.table(
+            {name: arrow_column(values, types.get(name)) for name, values in zip(names, data, strict=True)}
+        )
         sql = self._inserts.get((spec.table, names))
         if sql is None:  # composed of pieces rendered at generation: quoted names
             listed = ", ".join(spec.quoted[n] for n in names)
@@ -356,10 +370,61 @@ class DuckDBBackend(Backend):
             con.unregister(BATCH)
         return None
 
-    def select_frame(self, conn: Connection, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
+    def _arrow_types(self, spec: RecordSpec) -> dict[str, Any]:
+        """The Arrow type of each simple item's column, from the meta-database (cached per table)."""
+        types = self._types.get(spec.table)
+        if types is None:
+            types = {}
+            for item in spec.item_list:
+                names, spread = spec.item_columns[item.name]
+                kind = arrow_type(item)
+                if kind is not None and spread is None and len(names) == 1:
+                    types[names[0]] = kind
+            self._types[spec.table] = types
+        return types
+
+    def select_frame(self, session: SessionBase, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
         """READ SELECTION as Arrow columns (``to_arrow_table``: no Python object per row), each
         converted to the frame's dtype at once; decomposable and repetitive items go through the
-        same helpers as the row decoder. The frame is the one the rows would give (tested)."""
+        same helpers as the row decoder. The frame is the one the rows would give (tested).
+
+        The same selection of a table no commit changed since, outside a unit of work, is the frame
+        already made while its first reader holds it (a copy: pandas copies on write) — the engine
+        reads the book, then ``assurdb reinsure`` checks its cessions against the same guaranties.
+        Only for a record type of simple items (no list or dict a reader could change in place)."""
+        key = (spec.table, sql, tuple(params))
+        reusable = spec.table not in session.dirty and not session.in_unit and not session.conn.in_tx
+        reusable = reusable and not any(i.repetitive or i.decomposable for i in spec.item_list)
+        try:
+            hash(key)
+        except TypeError:
+            reusable = False
+        if reusable:
+            with self.snap_lock:
+                held = self.frames.get(key)
+            if held is not None and held[0] == self.counters.get(spec.table, 0) and held[1]() is not None:
+                return held[2].copy(deep=False)
+        version = self.counters.get(spec.table, 0)
+        frame = self._select_frame(session.conn, spec, sql, params)
+        if reusable:
+            with self.snap_lock:
+                if self.counters.get(spec.table, 0) == version:
+                    self.frames[key] = (version, weakref.ref(frame, self._forget(key)), frame.copy(deep=False))
+        return frame
+
+    def _forget(self, key: tuple[str, str, tuple[Any, ...]]) -> Any:
+        """The callback dropping a reused frame's entry once its first reader let it go."""
+
+        def forget(ref: Any) -> None:
+            # no lock: the collector may call this while the lock is held; a dict's get and pop
+            # are atomic each, and a newer entry for the key is left alone
+            held = self.frames.get(key)
+            if held is not None and held[1] is ref:
+                self.frames.pop(key, None)
+
+        return forget
+
+    def _select_frame(self, conn: Connection, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
         import pandas as pd
         import pyarrow as pa
 
@@ -378,6 +443,8 @@ class DuckDBBackend(Backend):
                 data[item.name] = values.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
             elif dtype.startswith("datetime64"):
                 data[item.name] = values.to_pandas(date_as_object=False).astype(dtype)
+            elif pa.types.is_decimal(values.type):
+                data[item.name] = _decimal_objects(values)
             elif dtype == "object":
                 data[item.name] = values.to_pandas().astype(object)
             else:
@@ -391,20 +458,28 @@ class DuckDBBackend(Backend):
         whatever it flags, the article-by-article diagnosis decides, in order.
         """
         con = session.conn
-        idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
-        if len(set(idents)) != len(idents) or con.one(spec.batch["duplicates"].sql) is not None:
+        n = len(columns[spec.ident[0]])
+        if len(spec.ident) == 1:  # the column's values themselves: no tuple per article
+            idents: list[Any] = columns[spec.ident[0]]
+        else:
+            idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
+        if len(set(idents)) != n or con.one(spec.batch["duplicates"].sql) is not None:
             return True
         for path_name in spec.stored_paths:
             path = session.paths[path_name]
             if any(t not in columns for t in path.target_items):
                 continue  # the batch does not set the path's items
-            held = list(zip(*(columns[t] for t in path.target_items), strict=True))
-            if all(row[0] is None for row in held):
-                continue
-            if path.origin == spec.name:
+            if all(map(is_, columns[path.target_items[0]], repeat(None))):
+                continue  # no article names an origin
+            selfish = path.origin == spec.name
+            held: list[tuple[Any, ...]] = []
+            if selfish or path.cls == "1-1":
+                held = list(zip(*(columns[t] for t in path.target_items), strict=True))
+            if selfish:
                 # a path from a record type to itself: the origin may be written earlier in this
                 # very batch, not later (the relational DBMSs check each row as it is inserted)
-                where = {ident: position for position, ident in enumerate(idents)}
+                keyed = idents if len(spec.ident) > 1 else [(i,) for i in idents]
+                where = {ident: position for position, ident in enumerate(keyed)}
                 if any(row[0] is not None and where.get(row, -1) > at for at, row in enumerate(held)):
                     return True
             if con.one(path.batch["missing_origin"].sql) is not None:
@@ -416,15 +491,16 @@ class DuckDBBackend(Backend):
         return False
 
 
-def _connect(path: str) -> tuple[Any, bool]:
-    """The process's instance of the file, and whether it was opened just now."""
+def _connect(path: str) -> tuple[Any, bool, tuple[dict[str, int], threading.Lock]]:
+    """The process's instance of the file, whether it was opened just now, and the counters (and
+    their lock) every backend of the file shares."""
     import duckdb
 
     with _INSTANCES_LOCK:
         held = _INSTANCES.get(path)
         if held is not None:
-            _INSTANCES[path] = (held[0], held[1] + 1)
-            return held[0], False
+            _INSTANCES[path] = (held[0], held[1] + 1, held[2])
+            return held[0], False, held[2]
         try:
             con = duckdb.connect(path)
         except duckdb.IOException as exc:
@@ -435,8 +511,9 @@ def _connect(path: str) -> tuple[Any, bool]:
                 ) from exc
             holder = re.search(r"PID (\d+)", text)
             raise DatabaseLockedError(path, int(holder.group(1)) if holder else None, text.splitlines()[0]) from exc
-        _INSTANCES[path] = (con, 1)
-        return con, True
+        shared: tuple[dict[str, int], threading.Lock] = ({}, threading.Lock())
+        _INSTANCES[path] = (con, 1, shared)
+        return con, True, shared
 
 
 def _disconnect(path: str) -> None:
@@ -444,12 +521,29 @@ def _disconnect(path: str) -> None:
         held = _INSTANCES.get(path)
         if held is None:
             return
-        con, count = held
+        con, count, shared = held
         if count > 1:
-            _INSTANCES[path] = (con, count - 1)
+            _INSTANCES[path] = (con, count - 1, shared)
             return
         del _INSTANCES[path]
         con.close()
+
+
+def _decimal_objects(values: Any) -> Any:
+    """A DECIMAL column as a Series of ``Decimal`` (None for null), each distinct value made once:
+    making a Decimal per row was a third of reading a million guaranties (amounts repeat: every
+    share at 100 %, premiums of a few cents' grain)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    combined = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    encoded = pc.dictionary_encode(combined)
+    distinct = np.empty(len(encoded.dictionary) + 1, dtype=object)  # the last: null
+    distinct[:-1] = encoded.dictionary.to_pandas().to_numpy(dtype=object)
+    indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    return pd.Series(distinct[indices], dtype=object)
 
 
 def _structs(values: Any, names: Sequence[str]) -> list[dict[str, Any] | None]:

@@ -197,3 +197,77 @@ def test_a_columnar_selection_is_the_frame_rows_would_give(admin: Any, monkeypat
     assert len(columnar[0]) == 3 and columnar[0]["phone"].tolist() == [["1", "2"], [], []]
     assert columnar[0]["address"].tolist()[1:] == [None, None]
     assert columnar[3]["layer"][0]["limit"] == Decimal("850000.00") and len(columnar[4]) == 0
+
+
+def test_a_selection_sees_every_commit_and_nothing_else(db: Any, admin: Any, backend: str) -> None:
+    """READ SELECTION again while the first frame is held (DuckDB then reuses it): the same frame,
+    a copy its reader may change; another session's commit, rewrite or rollback, and the reader's
+    own unit of work, are seen as they are."""
+    from tests.conftest import ADMIN_PASSWORD
+
+    def company(code: str, name: str) -> dict[str, Any]:
+        return {"code": code, "name": name, "country": "BE"}
+
+    def names() -> list[str]:
+        return admin.read_selection("ExtCompany", {}).batch["name"].tolist()  # type: ignore[no-any-return]
+
+    other = db.login("admin", ADMIN_PASSWORD)
+    try:
+        ok(other.open_db([("ExtCompany", 2)]))
+        ok(admin.open_db([("ExtCompany", 1)]))
+        ok(other.write_batch("ExtCompany", [company("A", "ALPHA"), company("B", "BETA")]))
+        first = admin.read_selection("ExtCompany", {}).batch
+        again = admin.read_selection("ExtCompany", {}).batch
+        if backend == "duckdb":
+            assert len(admin.backend.frames) == 1  # reused while ``first`` is held
+        pd_testing.assert_frame_equal(again, first)
+        again.loc[0, "name"] = "CHANGED"
+        again["extra"] = 1
+        pd_testing.assert_frame_equal(admin.read_selection("ExtCompany", {}).batch, first)
+        assert first["name"].tolist() == ["ALPHA", "BETA"]
+        ok(other.write("ExtCompany", company("C", "GAMMA")))
+        assert names() == ["ALPHA", "BETA", "GAMMA"]
+        ok(other.rewrite("ExtCompany", {"code": "A", "name": "OMEGA"}))
+        assert names() == ["OMEGA", "BETA", "GAMMA"]
+        ok(other.begin())
+        ok(other.write("ExtCompany", company("D", "DELTA")))
+        assert names() == ["OMEGA", "BETA", "GAMMA"]  # not committed
+        ok(other.rollback())
+        assert names() == ["OMEGA", "BETA", "GAMMA"]
+        ok(other.close_db())
+        ok(admin.open_db([("ExtCompany", 2)]))
+        held = admin.read_selection("ExtCompany", {}).batch
+        ok(admin.begin())
+        ok(admin.write("ExtCompany", company("E", "EPSILON")))
+        assert names() == ["OMEGA", "BETA", "GAMMA", "EPSILON"]  # its own unit
+        ok(admin.rollback())
+        pd_testing.assert_frame_equal(admin.read_selection("ExtCompany", {}).batch, held)
+        assert admin.read_selection("ExtCompany", {"code": "B"}).batch["name"].tolist() == ["BETA"]
+        del first, again, held
+        if backend == "duckdb":
+            assert not admin.backend.frames  # nobody holds a frame: nothing kept
+    finally:
+        other.close()
+
+
+def test_two_connections_of_one_database_see_each_other_s_commits(db: Any, admin: Any) -> None:
+    """Two ``assurdb.connect`` of the same database in one process (on DuckDB, one instance of the
+    file): what one commits, the other's READ SEQUENTIAL and READ SELECTION see at once."""
+    import assurdb
+    from tests.conftest import ADMIN_PASSWORD
+
+    second = assurdb.connect(db.url)
+    other = second.login("admin", ADMIN_PASSWORD)
+    try:
+        ok(other.open_db([("ExtCompany", 2)]))
+        ok(admin.open_db([("ExtCompany", 1)]))
+        ok(other.write("ExtCompany", {"code": "B", "name": "BETA", "country": "BE"}))
+        assert admin.read_sequential("ExtCompany", {"code": ""}).article["code"] == "B"
+        held = admin.read_selection("ExtCompany", {}).batch
+        ok(other.write("ExtCompany", {"code": "A", "name": "ALPHA", "country": "BE"}))
+        assert admin.read_sequential("ExtCompany", {"code": ""}).article["code"] == "A"
+        assert admin.read_selection("ExtCompany", {}).batch["code"].tolist() == ["A", "B"]
+        assert held["code"].tolist() == ["B"]
+    finally:
+        other.close()
+        second.close()

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from assurdb import RC
@@ -198,6 +199,61 @@ def test_write_batch_all_or_none(s: Any) -> None:
     ok(s.write_batch("Insured", []))
 
 
+def test_write_batch_of_a_dataframe_writes_its_rows(s: Any) -> None:
+    """A DataFrame is the batch of its rows: a missing value (<NA>, NaT, NaN) is an item given
+    empty, a timestamp a date; READ SELECTION's frame written again gives back the same frame."""
+    people = [
+        insured(1, "A", address={"street": "RUE 1", "postcode": "1000", "city": "BXL", "country": "BE"}, phone=["1"]),
+        insured(2, "B", address={"city": "NAMUR"}, phone=[], birth_date=date(1960, 5, 4)),
+        insured(3, "C", address=None, phone=None),
+    ]
+    frame = pd.DataFrame(
+        {
+            "code": pd.array([1, 2, 3], dtype="Int64"),
+            "name": pd.array(["A", "B", "C"], dtype="string"),
+            "birth_date": pd.to_datetime([None, "1960-05-04", None]).astype("datetime64[s]"),
+            "address": [people[0]["address"], people[1]["address"], None],
+            "phone": [["1"], [], None],
+        }
+    )
+    ok(s.write_batch("Insured", frame))
+    by_frame = s.read_selection("Insured", {}).batch
+    ok(s.begin())
+    for code in (1, 2, 3):
+        ok(s.delete("Insured", {"code": code}))
+    ok(s.write_batch("Insured", people))
+    by_rows = s.read_selection("Insured", {}).batch
+    ok(s.rollback())
+    pd.testing.assert_frame_equal(by_frame, by_rows)
+    ok(s.begin())
+    for code in (1, 2, 3):
+        ok(s.delete("Insured", {"code": code}))
+    ok(s.write_batch("Insured", by_frame))  # READ SELECTION's frame as it is
+    pd.testing.assert_frame_equal(s.read_selection("Insured", {}).batch, by_frame)
+    ok(s.commit())
+    ok(s.write_batch("Insured", by_frame.iloc[0:0]))
+
+
+def test_write_batch_of_a_dataframe_refuses_as_its_rows(s: Any) -> None:
+    ok(s.write_batch("Insured", [insured(n, f"N{n}") for n in range(1, 11)]))
+    frame = pd.DataFrame({"code": [20, 21, 5, 22], "name": ["A", "B", "C", "D"]})
+    reply = s.write_batch("Insured", frame)
+    assert (reply.rc, reply.position) == (RC.ALREADY_EXISTS, 2)
+    frame.loc[2, "code"] = 21  # twice in the frame
+    assert (s.write_batch("Insured", frame).rc, s.write_batch("Insured", frame).position) == (RC.ALREADY_EXISTS, 2)
+    frame.loc[2, "code"] = 23
+    frame.loc[1, "name"] = "X" * 26
+    assert (s.write_batch("Insured", frame).rc, s.write_batch("Insured", frame).position) == (RC.VALUE_INVALID, 1)
+    frame.loc[1, "name"] = None  # name is mandatory
+    assert (s.write_batch("Insured", frame).rc, s.write_batch("Insured", frame).position) == (RC.VALUE_INVALID, 1)
+    assert s.write_batch("Insured", frame.assign(name="A", colour="red")).rc == RC.RT_MISMATCH
+    twice = pd.DataFrame([[30, "A", "B"]], columns=["code", "name", "name"])
+    assert s.write_batch("Insured", twice).rc == RC.RT_MISMATCH
+    assert len(s.read_selection("Insured", {}).batch) == 10
+    ok(s.write_batch("Insured", frame.assign(name="A")))
+    assert len(s.read_selection("Insured", {}).batch) == 14
+
+
 def test_write_batch_with_origins_inside_a_unit(s: Any) -> None:
     ok(s.write_batch("Insured", [insured(n, f"N{n}") for n in range(1, 4)]))
     pras = [pra(f"P{n}", insurance_code=n) for n in range(1, 4)]
@@ -218,6 +274,27 @@ def test_write_batch_with_origins_inside_a_unit(s: Any) -> None:
     reply = s.commit()  # P7 has no guaranty: the whole unit goes
     assert reply.rc == RC.ORIGIN_CONSTRAINT
     assert s.read_direct("PRA", {"policy_no": "P7", "renewal_no": 0, "endorsement_no": 0}).rc == RC.NOT_FOUND
+
+
+def test_a_large_batch_checks_its_existence_constraints_at_commit(s: Any) -> None:
+    """More new articles than a DBMS checks one by one (DuckDB 4, the others 256): the unit's end
+    checks the table at once — a PRA without a guaranty, wherever it is in the batch, undoes it."""
+    ok(s.write("Insured", insured(1, "A")))
+    pras = [pra(f"P{n:03d}", insurance_code=1) for n in range(300)]
+    guaranties = [
+        {"policy_no": f"P{n:03d}", "renewal_no": 0, "endorsement_no": 0, "guaranty_no": 1, "peril": "F"}
+        for n in range(300)
+    ]
+    ok(s.begin())
+    ok(s.write_batch("PRA", pras))
+    ok(s.write_batch("Guaranty", guaranties[:299]))  # the last PRA has none
+    assert s.commit().rc == RC.ORIGIN_CONSTRAINT
+    assert len(s.read_selection("PRA", {}).batch) == 0
+    ok(s.begin())
+    ok(s.write_batch("PRA", pras))
+    ok(s.write_batch("Guaranty", guaranties))
+    ok(s.commit())
+    assert len(s.read_selection("Guaranty", {}).batch) == 300
 
 
 def test_write_batch_with_an_origin_earlier_in_the_same_batch(admin: Any) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assurdb.metadb.model import Item, named
-from assurdb.metadb.values import check_columns, check_value, fast_test
+from assurdb.metadb.values import check_columns, check_given_columns, check_value, fast_test
 
 ITEMS = [
     Item("n", "numeric", length=4),
@@ -62,6 +62,8 @@ def test_the_column_check_agrees_with_the_rule(index: int, column: list[Any]) ->
     item = ITEMS[index]
     articles = [{item.name: v} for v in column]
     checked = check_columns([item], articles, frozenset([item.name]))
+    # the same batch given as columns (a DataFrame's): the same answer
+    assert check_given_columns([item], {item.name: column}, len(column), frozenset([item.name])) == checked
     answers = [check_value(item, v) for v in column]
     if checked is None:
         return  # the article-by-article path decides (it may well accept: floats, datetimes…)
