@@ -42,10 +42,12 @@ import pandas as pd
 from assurdb.engine.checks import check_choice, check_non_negative, check_positive, check_rate
 from assurdb.engine.errors import EngineError
 from assurdb.engine.treaties.base import (
+    BoolArray,
     FloatArray,
     IntArray,
     amount_column,
     as_year,
+    check_development,
     check_frame,
     check_inception_month,
     date_column,
@@ -203,6 +205,65 @@ def per_year_value(value: float | Mapping[int, float] | None, year: int, name: s
     return check_non_negative(name, float(value))
 
 
+@dataclass(frozen=True)
+class _Units:
+    """The units of a layer's losses (each loss, or each event) and the order they enter its aggregates."""
+
+    unit: IntArray  # the unit of each row
+    count: int
+    year: IntArray  # per unit: its treaty year (its first loss's)
+    dates: npt.NDArray[np.datetime64]  # per unit: its first loss's date
+    factor: FloatArray  # per unit: the index clause's factor
+    order: IntArray  # the units in processing order
+    codes: IntArray  # the treaty year's run of each unit in that order
+
+
+@dataclass(frozen=True)
+class _UnitShares:
+    """The layer on each unit (vectors, or a column per evaluation), back in unit order."""
+
+    priority: FloatArray
+    limit: FloatArray
+    paid: FloatArray
+    outstanding: FloatArray
+    layer_paid: FloatArray
+    layer_os: FloatArray
+    absorbed_paid: FloatArray
+    absorbed_os: FloatArray
+    ceded_paid: FloatArray
+    ceded_os: FloatArray
+    cut: BoolArray
+    reinstatement: FloatArray
+    per_event: bool
+
+    def rows_layer(
+        self, units: _Units, paid: FloatArray, outstanding: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Each row's layer paid and outstanding, and what the AAD absorbed of them (per event: the
+        event's shared pro rata)."""
+        if not self.per_event:
+            return self.layer_paid, self.layer_os, self.absorbed_paid, self.absorbed_os
+        unit = units.unit
+        return (
+            allocate(self.layer_paid, unit, paid, self.paid),
+            allocate(self.layer_os, unit, outstanding, self.outstanding),
+            allocate(self.absorbed_paid, unit, paid, self.paid),
+            allocate(self.absorbed_os, unit, outstanding, self.outstanding),
+        )
+
+    def rows_ceded(
+        self, units: _Units, paid: FloatArray, outstanding: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Each row's ceded paid and outstanding and reinstatement premium (per event: shared pro rata)."""
+        if not self.per_event:
+            return self.ceded_paid, self.ceded_os, self.reinstatement
+        unit = units.unit
+        ceded_paid = np.minimum(allocate(self.ceded_paid, unit, paid, self.paid), paid)
+        ceded_os = np.minimum(allocate(self.ceded_os, unit, outstanding, self.outstanding), outstanding)
+        ceded = self.ceded_paid + self.ceded_os
+        return ceded_paid, ceded_os, allocate(self.reinstatement, unit, ceded_paid + ceded_os, ceded)
+
+
 class ExcessOfLoss:
     """Excess of loss ``limit xs priority`` per risk or per event, with annual aggregates.
 
@@ -307,76 +368,25 @@ class ExcessOfLoss:
         """The per-loss frame and the per-year summary (pure: the treaty is not changed)."""
         what = self.name
         frame = check_frame(losses, what)
-        required = ["loss_id", "date"] + (["event_id"] if self.basis == "event" else [])
-        require_columns(frame, required, what)
+        require_columns(frame, ["loss_id", "date"] + (["event_id"] if self.basis == "event" else []), what)
         amount, paid, outstanding = loss_amounts(frame, what)
-        dates = date_column(frame, "date", what)
-        years = treaty_year_column(frame, dates, self.inception_month, what)
-        index_dates = date_column(frame, "index_date", what) if "index_date" in frame.columns else dates
-        n = len(frame)
-
-        # Units: each loss (per risk) or each event.
-        if self.basis == "event":
-            unit, n_units = _event_units(frame["event_id"])
-        else:
-            unit, n_units = np.arange(n, dtype=np.int64), n
-        day = dates.astype(np.int64)
-        if self.basis == "event":
-            first = np.lexsort((np.arange(n), day, unit))
-            is_first = np.ones(n, dtype=bool)
-            is_first[1:] = unit[first][1:] != unit[first][:-1]
-            first_row = first[is_first]
-            u_paid = group_sums(unit, paid, n_units)
-            u_os = group_sums(unit, outstanding, n_units)
-        else:
-            first_row = np.arange(n)
-            u_paid, u_os = paid, outstanding
-        u_day, u_year, u_dates = day[first_row], years[first_row], dates[first_row]
-
-        factor = self.index_clause.factors(index_dates[first_row]) if self.index_clause else np.ones(n_units)
-        u_priority = float(self.priority) * factor
-        u_limit = float(self.limit) * factor
-        layer_paid, layer_os = layer_paid_outstanding(u_paid, u_os, u_priority, u_limit)
-
-        order = processing_order(u_year, u_day, first_row)
-        codes = run_codes(u_year[order])
-        aad = float(self.aad)
-        cap = self.effective_aggregate_limit
-        agg = aggregate(
-            layer_paid[order],
-            layer_os[order],
-            codes,
-            np.full(n_units, aad),
-            np.full(n_units, cap),
-            paid_first=self.aad_priority == "paid",
-        )
-        ceded_sorted = agg.ceded_paid + agg.ceded_outstanding
+        units = self._units(frame)
+        unit, n_units, u_year = units.unit, units.count, units.year
         premiums = {int(y): self.annual_premium(int(y), subject_premium) for y in np.unique(u_year)}
-        rp_sorted = self._reinstatement_premium(ceded_sorted, codes, u_year[order], u_dates[order], premiums)
-
-        inverse = np.empty(n_units, dtype=np.int64)
-        inverse[order] = np.arange(n_units)
-        u_abs_paid = agg.absorbed_paid[inverse]
-        u_abs_os = agg.absorbed_outstanding[inverse]
-        u_ceded_paid = agg.ceded_paid[inverse]
-        u_ceded_os = agg.ceded_outstanding[inverse]
-        u_cut = agg.cut[inverse]
-        u_rp = rp_sorted[inverse]
-
-        if self.basis == "event":
-            r_layer_paid = allocate(layer_paid, unit, paid, u_paid)
-            r_layer_os = allocate(layer_os, unit, outstanding, u_os)
-            r_abs_paid = allocate(u_abs_paid, unit, paid, u_paid)
-            r_abs_os = allocate(u_abs_os, unit, outstanding, u_os)
-            r_ceded_paid = np.minimum(allocate(u_ceded_paid, unit, paid, u_paid), paid)
-            r_ceded_os = np.minimum(allocate(u_ceded_os, unit, outstanding, u_os), outstanding)
-            u_ceded = u_ceded_paid + u_ceded_os
-            r_rp = allocate(u_rp, unit, r_ceded_paid + r_ceded_os, u_ceded)
-        else:
-            r_layer_paid, r_layer_os = layer_paid, layer_os
-            r_abs_paid, r_abs_os = u_abs_paid, u_abs_os
-            r_ceded_paid, r_ceded_os, r_rp = u_ceded_paid, u_ceded_os, u_rp
+        shares = self._shares(units, paid, outstanding, premiums)
+        factor, u_priority, u_limit = units.factor, shares.priority, shares.limit
+        u_paid, u_os, layer_paid, layer_os = shares.paid, shares.outstanding, shares.layer_paid, shares.layer_os
+        u_abs_paid, u_abs_os, u_ceded_paid, u_ceded_os = (
+            shares.absorbed_paid,
+            shares.absorbed_os,
+            shares.ceded_paid,
+            shares.ceded_os,
+        )
+        u_cut, u_rp = shares.cut, shares.reinstatement
+        r_layer_paid, r_layer_os, r_abs_paid, r_abs_os = shares.rows_layer(units, paid, outstanding)
+        r_ceded_paid, r_ceded_os, r_rp = shares.rows_ceded(units, paid, outstanding)
         r_ceded = r_ceded_paid + r_ceded_os
+        aad, cap = float(self.aad), self.effective_aggregate_limit
 
         # Reasons, decided per unit and read by each row.
         u_gross = u_paid + u_os
@@ -437,6 +447,95 @@ class ExcessOfLoss:
         )
         return ceded, summary
 
+    def develop(
+        self,
+        losses: pd.DataFrame,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        *,
+        subject_premium: float | Mapping[int, float] | None = None,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The layer on the same losses evaluated at several dates: ``paid`` and ``outstanding`` hold
+        a row per loss of ``losses`` (``date``, and ``event_id`` per event, as :meth:`cede` reads
+        them) and a column per evaluation. Answers the ceded paid, ceded outstanding and
+        reinstatement premium of each loss at each evaluation — column for column what :meth:`cede`
+        answers on that column alone, without the frame around them."""
+        what = self.name
+        frame = check_frame(losses, what)
+        check_development(frame, paid, outstanding, what)
+        units = self._units(frame)
+        premiums = {int(y): self.annual_premium(int(y), subject_premium) for y in np.unique(units.year)}
+        shares = self._shares(units, paid, outstanding, premiums)
+        return shares.rows_ceded(units, paid, outstanding)
+
+    def _units(self, frame: pd.DataFrame) -> _Units:
+        """Each loss (per risk) or each event: the unit of each row, where the units enter the
+        aggregates and their index factors."""
+        what = self.name
+        require_columns(frame, ["date"] + (["event_id"] if self.basis == "event" else []), what)
+        dates = date_column(frame, "date", what)
+        years = treaty_year_column(frame, dates, self.inception_month, what)
+        index_dates = date_column(frame, "index_date", what) if "index_date" in frame.columns else dates
+        n = len(frame)
+        if self.basis == "event":
+            unit, n_units = _event_units(frame["event_id"])
+        else:
+            unit, n_units = np.arange(n, dtype=np.int64), n
+        day = dates.astype(np.int64)
+        if self.basis == "event":
+            first = np.lexsort((np.arange(n), day, unit))
+            is_first = np.ones(n, dtype=bool)
+            is_first[1:] = unit[first][1:] != unit[first][:-1]
+            first_row = first[is_first]
+        else:
+            first_row = np.arange(n)
+        u_day, u_year = day[first_row], years[first_row]
+        factor = self.index_clause.factors(index_dates[first_row]) if self.index_clause else np.ones(n_units)
+        order = processing_order(u_year, u_day, first_row)
+        return _Units(unit, n_units, u_year, dates[first_row], factor, order, run_codes(u_year[order]))
+
+    def _shares(
+        self, units: _Units, paid: FloatArray, outstanding: FloatArray, premiums: dict[int, float]
+    ) -> _UnitShares:
+        """The layer on each unit's paid and outstanding (vectors, or a column per evaluation)."""
+        column = (slice(None), None) if paid.ndim == 2 else slice(None)  # per-unit figures against columns
+        if self.basis == "event":
+            u_paid = group_sums(units.unit, paid, units.count)
+            u_os = group_sums(units.unit, outstanding, units.count)
+        else:
+            u_paid, u_os = paid, outstanding
+        u_priority = float(self.priority) * units.factor
+        u_limit = float(self.limit) * units.factor
+        layer_paid, layer_os = layer_paid_outstanding(u_paid, u_os, u_priority[column], u_limit[column])
+        order, codes = units.order, units.codes
+        agg = aggregate(
+            layer_paid[order],
+            layer_os[order],
+            codes,
+            np.full(units.count, float(self.aad))[column],
+            np.full(units.count, self.effective_aggregate_limit)[column],
+            paid_first=self.aad_priority == "paid",
+        )
+        ceded_sorted = agg.ceded_paid + agg.ceded_outstanding
+        rp_sorted = self._reinstatement_premium(ceded_sorted, codes, units.year[order], units.dates[order], premiums)
+        inverse = np.empty(units.count, dtype=np.int64)
+        inverse[order] = np.arange(units.count)
+        return _UnitShares(
+            u_priority,
+            u_limit,
+            u_paid,
+            u_os,
+            layer_paid,
+            layer_os,
+            agg.absorbed_paid[inverse],
+            agg.absorbed_outstanding[inverse],
+            agg.ceded_paid[inverse],
+            agg.ceded_outstanding[inverse],
+            agg.cut[inverse],
+            rp_sorted[inverse],
+            self.basis == "event",
+        )
+
     def _reinstatement_premium(
         self,
         ceded: FloatArray,
@@ -458,13 +557,14 @@ class ExcessOfLoss:
             charge = np.zeros_like(ceded)
             for j, rate in enumerate(rates):  # a handful of bands, never a loop per loss
                 charge += rate * band_overlap(ceded, codes, j * width, (j + 1) * width) / width
+        column = (slice(None), None) if ceded.ndim == 2 else slice(None)  # per-row figures against columns
         base = np.array([premiums[int(y)] for y in np.unique(years)])[np.searchsorted(np.unique(years), years)]
-        premium = charge * base
+        premium = charge * base[column]
         if clause.pro_rata_temporis:
             start, end = year_bounds(years, self.inception_month)
             span = (end - start).astype(np.float64)
             left = (end - dates).astype(np.float64)
-            premium = premium * np.clip(left / span, 0.0, 1.0)
+            premium = premium * np.clip(left / span, 0.0, 1.0)[column]
         return np.asarray(premium, dtype=np.float64)
 
     def _summary(

@@ -4,6 +4,11 @@ The sequential logic of annual aggregates (AAD, aggregate limit, reinstatements)
 cumulative sums restarted per treaty-year: rows are sorted once by (treaty year, date, input
 position) and every "budget consumed in date order" question becomes
 ``min(cumsum, budget) − min(cumsum − x, budget)``. No Python loop runs per policy or per loss.
+
+The amounts may also come as a matrix, a row per loss and a column per evaluation of the same
+losses (a development, quarter by quarter): each column is then worked out as the same vector
+alone would be — to the last bit, cumulative sums included — with per-row parameters (budgets,
+priorities) given as columns ``(n, 1)``.
 """
 
 from __future__ import annotations
@@ -72,11 +77,17 @@ def segment_cumsum(values: FloatArray, codes: IntArray) -> FloatArray:
     """
     if values.size == 0:
         return values.copy()
-    return np.asarray(pd.Series(values).groupby(codes, sort=False).cumsum().to_numpy(), dtype=np.float64)
+    frame = pd.DataFrame(values) if values.ndim == 2 else pd.Series(values)  # a matrix: each column alike
+    return np.asarray(frame.groupby(codes, sort=False).cumsum().to_numpy(), dtype=np.float64)
 
 
 def group_sums(codes: IntArray, values: FloatArray, size: int) -> FloatArray:
-    """Sum of ``values`` per code 0…size−1 (a weighted bincount, typed as float)."""
+    """Sum of ``values`` per code 0…size−1 (a weighted bincount, typed as float; of each column of a matrix)."""
+    if values.ndim == 2:
+        out = np.zeros((size, values.shape[1]))
+        for j in range(values.shape[1]):  # a column per evaluation: a handful
+            out[:, j] = group_sums(codes, values[:, j], size)
+        return out
     return np.asarray(np.bincount(codes, weights=values, minlength=size), dtype=np.float64)
 
 

@@ -1,0 +1,99 @@
+"""Integer keys for the stored frames' identifiers, and sums over groups as pandas computes them.
+
+The stored business joins and groups frames on text identifiers (a policy's ``policy_no``, a loss's
+``code``) and on composite keys (``policy_no, renewal_no, guaranty_no``). pandas does that through
+its text columns, value by value for several steps of a join; on a million guaranties each join
+costs a second. Here each identifier is coded once:
+
+* :func:`codes` — text columns as int64 codes of one shared dictionary, sorted, so that codes
+  compare as the texts do (one hash pass);
+* :func:`pack` — a composite key as one int64 that orders as its tuple does;
+* :func:`index_of` — where each key stands among unique keys (a join on one integer);
+* :class:`Runs` — the groups of a sorted key: their sums exactly as ``groupby(...).sum()`` gives
+  them (pandas adds with Kahan's compensation and skips nulls: a plain ``np.add.reduceat`` would
+  differ in the last bit, and a figure rounded to the cent could move), and their last non-null row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["Runs", "codes", "index_of", "is_sorted", "pack"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Packed keys stay below this, so that a product of widths never overflows an int64.
+_CEILING = 2**62
+
+
+def codes(*columns: pd.Series) -> list[IntArray]:
+    """The values of ``columns`` as codes of one dictionary of them all, in sorted order (−1: null).
+
+    ``pd.factorize`` hashes pandas' Arrow text in C; the columns are factorized together so that
+    a code means the same text in each."""
+    lengths = [len(c) for c in columns]
+    joined = pd.concat([pd.Series(c.array) for c in columns], ignore_index=True) if len(columns) > 1 else columns[0]
+    found, _ = pd.factorize(joined, sort=True)
+    return [np.asarray(part, dtype=np.int64) for part in np.split(found, np.cumsum(lengths)[:-1])]
+
+
+def pack(*parts: npt.ArrayLike) -> IntArray:
+    """One int64 per row that orders as the rows' tuples of integers do (mixed radix, each part
+    offset by its minimum); a key that would not fit is first replaced by its rank."""
+    arrays = [np.asarray(p, dtype=np.int64) for p in parts]
+    key = np.zeros(len(arrays[0]) if arrays else 0, dtype=np.int64)
+    if key.size == 0:
+        return key
+    for part in arrays:
+        low, width = int(part.min()), int(part.max()) - int(part.min()) + 1
+        if (int(key.max()) + 1) * width >= _CEILING:
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)  # ranks: same order, dense
+        key = key * width + (part - low)
+    return key
+
+
+def index_of(keys: npt.ArrayLike, among: npt.ArrayLike) -> IntArray:
+    """The position of each of ``keys`` in ``among`` (whose values are unique), −1 where absent."""
+    found = pd.Index(np.asarray(among, dtype=np.int64)).get_indexer(pd.Index(np.asarray(keys, dtype=np.int64)))
+    return np.asarray(found, dtype=np.int64)
+
+
+def is_sorted(key: npt.NDArray[np.int64]) -> bool:
+    return bool(key.size < 2 or (key[1:] >= key[:-1]).all())
+
+
+class Runs:
+    """The runs of equal values of a sorted key (the groups of a ``groupby`` on it, in order)."""
+
+    def __init__(self, key: npt.NDArray[np.int64]) -> None:
+        n = key.size
+        change = np.ones(n, dtype=bool)
+        if n:
+            change[1:] = key[1:] != key[:-1]
+        self.starts: IntArray = np.flatnonzero(change).astype(np.int64)
+        self.lengths: IntArray = np.diff(np.append(self.starts, n)).astype(np.int64)
+        #: the run of each row
+        self.code: IntArray = np.cumsum(change, dtype=np.int64) - 1
+        self.count = int(self.starts.size)
+        self.single = bool((self.lengths == 1).all())
+
+    def sum(self, values: FloatArray) -> FloatArray:
+        """Each run's sum of ``values`` as ``pd.Series(values).groupby(run).sum()`` gives it: nulls
+        skipped, compensated. A run of one row sums to ``0.0 + value`` (so −0.0 becomes 0.0)."""
+        values = np.asarray(values, dtype=np.float64)
+        out = np.where(np.isnan(values), 0.0, 0.0 + values)[self.starts]
+        if not self.single:
+            several = self.lengths > 1
+            rows = np.repeat(several, self.lengths)
+            out[several] = pd.Series(values[rows]).groupby(self.code[rows], sort=False).sum().to_numpy()
+        return out
+
+    def last(self, valid: npt.NDArray[np.bool_]) -> IntArray:
+        """The last row of each run where ``valid`` holds (``groupby().last()`` skips nulls), −1 if none."""
+        if self.count == 0:
+            return np.zeros(0, dtype=np.int64)
+        position = np.where(valid, np.arange(valid.size), -1)
+        return np.asarray(np.maximum.reduceat(position, self.starts), dtype=np.int64)
