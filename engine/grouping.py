@@ -51,14 +51,22 @@ def pack(*parts: npt.ArrayLike) -> IntArray:
         low, width = int(part.min()), int(part.max()) - int(part.min()) + 1
         if (int(key.max()) + 1) * width >= _CEILING:
             key = np.unique(key, return_inverse=True)[1].astype(np.int64)  # ranks: same order, dense
-        key = key * width + (part - low)
+        key *= width  # in place: the keys of a million rows are rewritten, not copied, for each part
+        key += part
+        key -= low
     return key
 
 
 def index_of(keys: npt.ArrayLike, among: npt.ArrayLike) -> IntArray:
-    """The position of each of ``keys`` in ``among`` (whose values are unique), −1 where absent."""
-    found = pd.Index(np.asarray(among, dtype=np.int64)).get_indexer(pd.Index(np.asarray(keys, dtype=np.int64)))
-    return np.asarray(found, dtype=np.int64)
+    """The position of each of ``keys`` in ``among`` (whose values are unique), −1 where absent:
+    by binary search when both are sorted (a merge, as the frames' identifier order makes them),
+    else by a hash of ``among``."""
+    wanted, known = np.asarray(keys, dtype=np.int64), np.asarray(among, dtype=np.int64)
+    if known.size and is_sorted(wanted) and is_sorted(known):
+        at = np.searchsorted(known, wanted)
+        at[at == known.size] = 0
+        return np.where(known[at] == wanted, at, -1).astype(np.int64)
+    return np.asarray(pd.Index(known).get_indexer(pd.Index(wanted)), dtype=np.int64)
 
 
 def is_sorted(key: npt.NDArray[np.int64]) -> bool:

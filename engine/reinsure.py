@@ -270,13 +270,16 @@ def _proportional(treaties: pd.DataFrame, terms: TermTable, codes: IntArray, cla
     )
 
 
-def _cessions_frame(stored: StoredBusiness, terms: TermTable, ceded: _Cessions, program: pd.DataFrame) -> pd.DataFrame:
+def _cessions_frame(
+    stored: StoredBusiness, terms: TermTable, ceded: _Cessions, program: pd.DataFrame, leaders: Mapping[str, str]
+) -> pd.DataFrame:
     """The cessions of the program's proportional treaties: ``policy_no, renewal_no, guaranty_no,
-    premium, term_start, treaty_code, ceded_pct, commission_rate, ceded_premium, commission``."""
-    blocks = [ceded.block(code) for code in ceded.codes if code in set(program["code"])]
+    premium, term_start, treaty_code, ceded_pct, commission_rate, ceded_premium, commission,
+    reinsurer_code`` (the treaty's leader)."""
+    names = [code for code in ceded.codes if code in set(program["code"])]
+    blocks = [ceded.block(code) for code in names]
     rows = np.concatenate([np.arange(b.start, b.stop) for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
-    codes = np.repeat(np.array([c for c in ceded.codes if c in set(program["code"])], dtype=object),
-                      [b.stop - b.start for b in blocks])  # fmt: skip
+    which = np.repeat(np.arange(len(names)), [b.stop - b.start for b in blocks])  # each row's treaty
     term = ceded.term[rows]
     guaranty = terms.guaranty[term]
     return pd.DataFrame(
@@ -284,11 +287,12 @@ def _cessions_frame(stored: StoredBusiness, terms: TermTable, ceded: _Cessions, 
             **{c: stored.values("Guaranty", c, guaranty) for c in ("policy_no", "renewal_no", "guaranty_no")},
             "premium": terms.premium[term],
             "term_start": stored.values("PRA", "cover_start", terms.start_row[term]),
-            "treaty_code": pd.array(codes, dtype="str"),
+            "treaty_code": pd.array(names, dtype="str").take(which),
             "ceded_pct": ceded.ceded_pct[rows],
             "commission_rate": ceded.commission_rate[rows],
             "ceded_premium": ceded.ceded_premium[rows],
             "commission": ceded.commission[rows],
+            "reinsurer_code": pd.array([leaders[code] for code in names], dtype="str").take(which),
         }
     )
 
@@ -360,7 +364,11 @@ class _Development:
         cell = row * m + col
         last_move = ~pd.Series(cell).duplicated(keep="last").to_numpy()  # movements are in loss, movement order
         outstanding[row[last_move], col[last_move]] = moves.outstanding[chosen][keep][last_move]
-        outstanding = pd.DataFrame(outstanding).ffill(axis=1).fillna(0.0).to_numpy()
+        # each quarter without a movement keeps the quarter before's (none before: 0)
+        before = np.where(np.isnan(outstanding), 0, np.arange(m))
+        np.maximum.accumulate(before, axis=1, out=before)
+        outstanding = outstanding[np.arange(n)[:, None], before]
+        outstanding[np.isnan(outstanding)] = 0.0
         return cls(first, last, paid, outstanding)
 
 
@@ -509,9 +517,8 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
         accounts.append(_account(treaty, treaties, lines, held, ceded, premiums, dev, at))
     accounts_frame = pd.concat(accounts, ignore_index=True)
     recoveries = _recoveries(program, held, losses, at)
-    cessions = _cessions_frame(stored, terms, ceded, program)
     panels = _panels(placements)
-    cessions["reinsurer_code"] = cessions["treaty_code"].map({code: panel[0] for code, panel in panels.items()})
+    cessions = _cessions_frame(stored, terms, ceded, program, {code: panel[0] for code, panel in panels.items()})
     return Reinsured(
         year,
         at,
@@ -571,7 +578,8 @@ def _non_proportional(
     term_first = Runs(terms.term).starts if is_sorted(terms.term) else np.unique(terms.term, return_index=True)[1]
     found = index_of(losses.table.term, terms.term[term_first])
     loss_terms = pd.Series(np.where(found >= 0, term_start[term_first][np.maximum(found, 0)], np.datetime64("NaT")))
-    for treaty in records(layers):
+    chosen = records(layers)
+    for number, treaty in enumerate(chosen, start=1):
         start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
         between = (term_start >= start.to_datetime64()) & (term_start <= end.to_datetime64())
         written = _covers(treaty, year, term_class, classes) & between
@@ -606,8 +614,9 @@ def _non_proportional(
                 else:
                     ceded_paid, ceded_os, c_rp[:, first:] = layer.develop(frame, paid, os_, subject_premium=income_of)
                 c_paid[:, first:], c_os[:, first:] = _cents(ceded_paid), _cents(ceded_os)
-            cur_paid[rows] = _cents(cur_paid[rows] - c_paid)
-            cur_os[rows] = _cents(cur_os[rows] - c_os)
+            if number < len(chosen):  # what the next layers work on
+                cur_paid[rows] = _cents(cur_paid[rows] - c_paid)
+                cur_os[rows] = _cents(cur_os[rows] - c_os)
         out[treaty["code"]] = _Ceded(rows, c_paid, c_os, _cents(c_rp), subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
     return out, premiums
@@ -745,23 +754,25 @@ def _withdrawal(
 
 
 def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Losses, at: pd.Timestamp) -> pd.DataFrame:
-    """What each treaty of the program recovers as at ``at``, per loss, event or year."""
-    parts = []
-    for treaty in records(program):
+    """What each treaty of the program recovers as at ``at``, per loss, event or year; by treaty and
+    subject (a treaty's losses come in code order already, and its events are grouped in order)."""
+    columns = ["subject", "subject_amount", "ceded_paid", "ceded_outstanding", "reinstatement_premium"]
+    parts: list[pd.DataFrame] = []
+    for treaty in sorted(records(program), key=lambda t: str(t["code"])):
         c = held[treaty["code"]]
-        codes = losses.codes[c.rows]
+        n = len(c.rows)
         frame = pd.DataFrame(
             {
-                "subject": codes,
-                "subject_amount": c.subject if c.subject is not None else np.zeros(len(codes)),
-                "ceded_paid": c.paid[:, -1] if len(codes) else np.zeros(0),
-                "ceded_outstanding": c.outstanding[:, -1] if len(codes) else np.zeros(0),
-                "reinstatement_premium": c.reinstatement[:, -1] if c.reinstatement is not None and len(codes) else 0.0,
+                "subject": losses.codes[c.rows],
+                "subject_amount": c.subject if c.subject is not None else np.zeros(n),
+                "ceded_paid": c.paid[:, -1] if n else np.zeros(0),
+                "ceded_outstanding": c.outstanding[:, -1] if n else np.zeros(0),
+                "reinstatement_premium": c.reinstatement[:, -1] if c.reinstatement is not None and n else 0.0,
             }
         )
         kind = treaty["kind"]
         if kind == "event_xl":
-            events = losses.event[c.rows]
+            events, codes = losses.event[c.rows], frame["subject"].to_numpy()
             frame["subject"] = [e if isinstance(e, str) and e else s for e, s in zip(events, codes, strict=True)]
             frame = frame.groupby("subject", as_index=False, sort=True).sum()
             basis = "event"
@@ -770,14 +781,17 @@ def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Loss
             basis = "year"
         else:
             basis = "loss"
-        frame = frame[(frame[["ceded_paid", "ceded_outstanding", "reinstatement_premium"]] != 0).any(axis=1)]
-        parts.append(frame.assign(treaty_code=treaty["code"], basis=basis, as_of=at.date()))
-    columns = ["treaty_code", "subject", "basis", "as_of", "subject_amount", "ceded_paid", "ceded_outstanding",
-               "reinstatement_premium"]  # fmt: skip
-    out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
-    for column in columns[4:]:
+        recovered = frame[["ceded_paid", "ceded_outstanding", "reinstatement_premium"]].to_numpy() != 0
+        parts.append(frame[columns][recovered.any(axis=1)].assign(treaty_code=treaty["code"], basis=basis))
+    if not parts:
+        return pd.DataFrame(columns=["treaty_code", "subject", "basis", "as_of", *columns[1:]])
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "treaty_code", out.pop("treaty_code"))
+    out.insert(2, "basis", out.pop("basis"))
+    out.insert(3, "as_of", at.date())
+    for column in columns[1:]:
         out[column] = _cents(out[column].to_numpy(dtype=np.float64))
-    return out.sort_values(["treaty_code", "subject"], kind="stable").reset_index(drop=True)
+    return out
 
 
 def _panels(placements: pd.DataFrame) -> dict[str, list[str]]:

@@ -70,17 +70,19 @@ def _floats(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 def _float_values(column: pd.Series) -> FloatArray:
     """``column`` as float64, nulls NaN: numpy's conversion (one ``float()`` per value in C) when every
-    value is a number, which the type inference settles in C too; else value by value, which names
-    the first value that is not an amount."""
+    value is a number — a decimal item as READ SELECTION gives it, tried first: the type inference
+    costs a fifth of the conversion — or every value but the nulls; else value by value, which
+    names the first value that is not an amount."""
     values = column.to_numpy(dtype=object)
+    try:
+        return values.astype("float64")
+    except (TypeError, ValueError):  # nulls, or something that is not a number
+        pass
     if pd.api.types.infer_dtype(values, skipna=True) in _NUMBERS:
-        try:
-            return values.astype("float64")
-        except TypeError:  # nulls among the numbers
-            missing = pd.isna(values)
-            out = np.full(len(values), np.nan)
-            out[~missing] = values[~missing].astype("float64")
-            return out
+        missing = pd.isna(values)
+        out = np.full(len(values), np.nan)
+        out[~missing] = values[~missing].astype("float64")
+        return out
     return pd.to_numeric(column.map(_float), errors="raise").to_numpy(dtype="float64")
 
 
@@ -103,6 +105,11 @@ def _ints(column: pd.Series) -> IntArray:
 
 def _dates(column: pd.Series) -> DateArray:
     return np.asarray(column.to_numpy(), dtype="datetime64[s]")
+
+
+def _increasing(key: IntArray) -> bool:
+    """Whether ``key`` strictly increases (sorted, no two equal)."""
+    return bool(key.size < 2 or (key[1:] > key[:-1]).all())
 
 
 def _position(names: pd.Index, name: str) -> int:
@@ -156,10 +163,7 @@ class TermTable:
     end_row: IntArray  #: the PRA row whose cover end ends it (−1: none)
     start_row: IntArray  #: the PRA row of its term's start (endorsement 0)
     term_start: DateArray
-
-    @property
-    def year(self) -> IntArray:
-        return np.asarray(self.term_start.astype("datetime64[Y]").astype(np.int64) + 1970, dtype=np.int64)
+    year: IntArray  #: the term start's
 
 
 @dataclass(frozen=True)
@@ -323,12 +327,14 @@ class StoredBusiness:
         """The losses' codes as integers of one dictionary: ``loss`` (each Loss), ``movement`` (each
         LossMovement's loss), ``damage`` (the loss that damaged each guaranty, −1: none)."""
         if "loss codes" not in self._arrays:
-            found = codes(
-                self._stored("Loss")["code"],
-                self._stored("LossMovement")["loss_code"],
-                self._stored("Guaranty")["damage_code"],
+            damage = self._stored("Guaranty")["damage_code"]
+            damaged = np.flatnonzero(damage.notna().to_numpy())  # a few guaranties: the others need no code
+            loss, movement, by_damage = codes(
+                self._stored("Loss")["code"], self._stored("LossMovement")["loss_code"], damage.take(damaged)
             )
-            self._arrays["loss codes"] = dict(zip(("loss", "movement", "damage"), found, strict=True))
+            found = np.full(len(damage), -1, dtype=np.int64)
+            found[damaged] = by_damage
+            self._arrays["loss codes"] = {"loss": loss, "movement": movement, "damage": found}
         coded: dict[str, IntArray] = self._arrays["loss codes"]
         return coded
 
@@ -441,7 +447,7 @@ class StoredBusiness:
         """The losses not cancelled that have no movement, with their stored figures."""
         loss = self._stored("Loss")
         moved = np.zeros(len(loss), dtype=bool)
-        moved[np.unique(self.movement_table().loss)] = True
+        moved[self.movement_table().loss] = True
         return self._live_losses(np.flatnonzero(loss["cancellation_date"].isna().to_numpy() & ~moved))
 
     # -- production -------------------------------------------------------------------------------------
@@ -532,7 +538,7 @@ class StoredBusiness:
         sum_insured = self._money("Guaranty", "sum_insured")[parts]
         sum_insured = np.where(np.isnan(sum_insured), 0.0, sum_insured)
         key = keys["guaranty_key"][parts]
-        order = pack(key, _ints(guaranty["endorsement_no"])[parts])
+        order = key if _increasing(key) else pack(key, _ints(guaranty["endorsement_no"])[parts])
         if not is_sorted(order):  # endorsements after the terms' first part: by guaranty, then endorsement
             moved = np.argsort(order, kind="stable")
             parts, of, key, written, sum_insured = (
@@ -561,6 +567,7 @@ class StoredBusiness:
             end_row=np.where(last_end >= 0, of[np.maximum(last_end, 0)], -1)[found],
             start_row=start_row,
             term_start=start[start_row],
+            year=start[start_row].astype("datetime64[Y]").astype(np.int64) + 1970,
         )
 
     def terms(self, as_of: dt.date | str | pd.Timestamp) -> pd.DataFrame:
@@ -597,8 +604,18 @@ class StoredBusiness:
             terms.sum_insured,
             damage,
             keys["guaranty_key"],
-            self._money("Guaranty", "damage_amount") if (damage >= 0).any() else np.zeros(len(damage)),
+            self._damage_amounts(),
         )
+
+    def _damage_amounts(self) -> FloatArray:
+        """Each guaranty's ``damage_amount`` as float64 where it names the loss that damaged it (NaN
+        elsewhere): only those are read, and converting them alone spares the rest of the column."""
+        if "Guaranty.damage_amount floats" in self._arrays:
+            return self._money("Guaranty", "damage_amount")
+        damaged = np.flatnonzero(self._loss_codes()["damage"] >= 0)
+        amounts = np.full(len(self._stored("Guaranty")), np.nan)
+        amounts[damaged] = _float_values(self._stored("Guaranty")["damage_amount"].take(damaged))
+        return amounts
 
     def loss_weights(self, losses: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
         """How each loss of ``losses`` (:meth:`losses`' columns) spreads over the guaranties of
@@ -615,7 +632,7 @@ class StoredBusiness:
         numbers = np.concatenate([_ints(terms["guaranty_no"]), _ints(guaranty["guaranty_no"])])
         key = np.split(pack(np.concatenate(term[1:]), numbers), [len(terms)])
         weights = _spread(loss_code, term[0], key[0], term[1], terms["sum_insured"].to_numpy(dtype=np.float64),
-                          damage, key[1], self._money("Guaranty", "damage_amount"))  # fmt: skip
+                          damage, key[1], self._damage_amounts())  # fmt: skip
         columns = ["policy_no", "renewal_no", "guaranty_no"]
         damaged = guaranty[["damage_code", *columns]].take(weights.guaranty[: weights.damaged])
         by_term = terms[columns].take(weights.term[weights.damaged :])

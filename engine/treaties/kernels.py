@@ -77,7 +77,7 @@ def segment_cumsum(values: FloatArray, codes: IntArray) -> FloatArray:
     """
     if values.size == 0:
         return values.copy()
-    frame = pd.DataFrame(values) if values.ndim == 2 else pd.Series(values)  # a matrix: each column alike
+    frame = pd.DataFrame(values, copy=False) if values.ndim == 2 else pd.Series(values, copy=False)  # each column alike
     return np.asarray(frame.groupby(codes, sort=False).cumsum().to_numpy(), dtype=np.float64)
 
 
