@@ -16,6 +16,8 @@ costs a second. Here each identifier is coded once:
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -24,6 +26,8 @@ __all__ = ["Runs", "codes", "index_of", "is_sorted", "pack"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+_Array = TypeVar("_Array", bound=npt.NDArray[Any])
 
 #: Packed keys stay below this, so that a product of widths never overflows an int64.
 _CEILING = 2**62
@@ -74,29 +78,54 @@ def is_sorted(key: npt.NDArray[np.int64]) -> bool:
 
 
 class Runs:
-    """The runs of equal values of a sorted key (the groups of a ``groupby`` on it, in order)."""
+    """The runs of equal values of a sorted key (the groups of a ``groupby`` on it, in order).
+
+    A strictly increasing key — every group one row, as a book without endorsements has its
+    guaranties — is its own grouping: nothing is gathered or added, the rows are the runs."""
 
     def __init__(self, key: npt.NDArray[np.int64]) -> None:
         n = key.size
+        self.single = bool(n < 2 or (key[1:] > key[:-1]).all())
+        self.count = n
+        if self.single:
+            return
         change = np.ones(n, dtype=bool)
-        if n:
-            change[1:] = key[1:] != key[:-1]
-        self.starts: IntArray = np.flatnonzero(change).astype(np.int64)
-        self.lengths: IntArray = np.diff(np.append(self.starts, n)).astype(np.int64)
-        #: the run of each row
-        self.code: IntArray = np.cumsum(change, dtype=np.int64) - 1
-        self.count = int(self.starts.size)
-        self.single = bool((self.lengths == 1).all())
+        change[1:] = key[1:] != key[:-1]
+        self._starts: IntArray = np.flatnonzero(change).astype(np.int64)
+        self._lengths: IntArray = np.diff(np.append(self._starts, n)).astype(np.int64)
+        self._code: IntArray = np.cumsum(change, dtype=np.int64) - 1
+        self.count = int(self._starts.size)
+
+    @property
+    def starts(self) -> IntArray:
+        """The first row of each run."""
+        return np.arange(self.count, dtype=np.int64) if self.single else self._starts
+
+    @property
+    def lengths(self) -> IntArray:
+        """How many rows each run has."""
+        return np.ones(self.count, dtype=np.int64) if self.single else self._lengths
+
+    @property
+    def code(self) -> IntArray:
+        """The run of each row."""
+        return np.arange(self.count, dtype=np.int64) if self.single else self._code
+
+    def first(self, values: _Array) -> _Array:
+        """``values`` at the first row of each run."""
+        return values if self.single else values[self._starts]  # type: ignore[return-value]
 
     def sum(self, values: FloatArray) -> FloatArray:
         """Each run's sum of ``values`` as ``pd.Series(values).groupby(run).sum()`` gives it: nulls
         skipped, compensated. A run of one row sums to ``0.0 + value`` (so −0.0 becomes 0.0)."""
         values = np.asarray(values, dtype=np.float64)
-        out = np.where(np.isnan(values), 0.0, 0.0 + values)[self.starts]
-        if not self.single:
-            several = self.lengths > 1
-            rows = np.repeat(several, self.lengths)
-            out[several] = pd.Series(values[rows]).groupby(self.code[rows], sort=False).sum().to_numpy()
+        alone = np.where(np.isnan(values), 0.0, 0.0 + values)
+        if self.single:
+            return alone
+        out = alone[self._starts]
+        several = self._lengths > 1
+        rows = np.repeat(several, self._lengths)
+        out[several] = pd.Series(values[rows]).groupby(self._code[rows], sort=False).sum().to_numpy()
         return out
 
     def last(self, valid: npt.NDArray[np.bool_]) -> IntArray:
@@ -104,4 +133,11 @@ class Runs:
         if self.count == 0:
             return np.zeros(0, dtype=np.int64)
         position = np.where(valid, np.arange(valid.size), -1)
-        return np.asarray(np.maximum.reduceat(position, self.starts), dtype=np.int64)
+        return position if self.single else np.asarray(np.maximum.reduceat(position, self._starts), dtype=np.int64)
+
+    def last_of(self, values: IntArray, valid: npt.NDArray[np.bool_]) -> IntArray:
+        """``values`` (non-negative) at the last row of each run where ``valid`` holds, −1 if none."""
+        if self.single:
+            return np.where(valid, values, -1)
+        last = self.last(valid)
+        return np.where(last >= 0, values[np.maximum(last, 0)], -1)

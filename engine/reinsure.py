@@ -314,7 +314,7 @@ def _loss_shares(spread: Spread, ceded: _Cessions, n_terms: int, n_losses: int) 
     loss, term, weight = spread.loss[order], spread.term[order], spread.weight[order]
     runs = Runs(loss)
     total = np.zeros(n_losses)
-    total[loss[runs.starts]] = runs.sum(weight)
+    total[runs.first(loss)] = runs.sum(weight)
     shares: dict[str, _Share] = {}
     for code in ceded.codes:
         block = ceded.block(code)
@@ -323,7 +323,7 @@ def _loss_shares(spread: Spread, ceded: _Cessions, n_terms: int, n_losses: int) 
         found = np.flatnonzero(term >= 0)
         found = found[~np.isnan(pct[term[found]])]
         parts = Runs(loss[found])
-        rows = loss[found][parts.starts]
+        rows = parts.first(loss[found])
         shares[code] = _Share(rows, parts.sum(weight[found] * pct[term[found]]) / total[rows])
     # what the treaties cede of each loss, added in the order of their codes
     names = sorted(shares)
@@ -332,7 +332,7 @@ def _loss_shares(spread: Spread, ceded: _Cessions, n_terms: int, n_losses: int) 
     by_loss = np.argsort(rows, kind="stable")
     runs = Runs(rows[by_loss])
     ceded_pct = np.zeros(n_losses)
-    ceded_pct[rows[by_loss][runs.starts]] = runs.sum(pct[by_loss]) / 100.0
+    ceded_pct[runs.first(rows[by_loss])] = runs.sum(pct[by_loss]) / 100.0
     return shares, 1.0 - ceded_pct
 
 
@@ -607,13 +607,14 @@ def _non_proportional(
                         "event_id": losses.event[rows],
                     }
                 )
-                paid, os_ = np.maximum(cur_paid[rows, first:], 0.0), np.maximum(cur_os[rows, first:], 0.0)
                 income_of = {int(treaty["underwriting_year"]): income}
-                if isinstance(layer, StopLoss):
-                    ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
-                else:
-                    ceded_paid, ceded_os, c_rp[:, first:] = layer.develop(frame, paid, os_, subject_premium=income_of)
-                c_paid[:, first:], c_os[:, first:] = _cents(ceded_paid), _cents(ceded_os)
+                for at in _column_chunks(n, first, m):
+                    paid, os_ = np.maximum(cur_paid[rows, at], 0.0), np.maximum(cur_os[rows, at], 0.0)
+                    if isinstance(layer, StopLoss):
+                        ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
+                    else:
+                        ceded_paid, ceded_os, c_rp[:, at] = layer.develop(frame, paid, os_, subject_premium=income_of)
+                    c_paid[:, at], c_os[:, at] = _cents(ceded_paid), _cents(ceded_os)
             if number < len(chosen):  # what the next layers work on
                 cur_paid[rows] = _cents(cur_paid[rows] - c_paid)
                 cur_os[rows] = _cents(cur_os[rows] - c_os)
@@ -622,13 +623,21 @@ def _non_proportional(
     return out, premiums
 
 
+def _column_chunks(rows: int, first: int, last: int) -> list[slice]:
+    """Columns ``first`` … ``last`` − 1 of a development of ``rows`` losses in slices of at most
+    4 MiB of float64: numpy asks the kernel for huge pages for larger arrays, whose first touch
+    (zeroing, compaction) costs more than working a few columns at a time."""
+    width = max(1, (1 << 22) // (8 * max(rows, 1)) - 1)
+    return [slice(start, min(start + width, last)) for start in range(first, last, width)]
+
+
 def _gross_ceded(ceded: _Cessions, n_terms: int) -> FloatArray:
     """The premium the proportional treaties cede of each term guaranty (0: none), added up in the
     order they were applied."""
     order = np.argsort(ceded.term, kind="stable")
     runs = Runs(ceded.term[order])
     gross = np.zeros(n_terms)
-    gross[ceded.term[order][runs.starts]] = runs.sum(ceded.ceded_premium[order])
+    gross[runs.first(ceded.term[order])] = runs.sum(ceded.ceded_premium[order])
     return gross
 
 

@@ -107,6 +107,11 @@ def _dates(column: pd.Series) -> DateArray:
     return np.asarray(column.to_numpy(), dtype="datetime64[s]")
 
 
+def _pick(values: Any, rows: IntArray | None) -> Any:
+    """``values`` at ``rows``, or all of them as they are (None)."""
+    return values if rows is None else values[rows]
+
+
 def _increasing(key: IntArray) -> bool:
     """Whether ``key`` strictly increases (sorted, no two equal)."""
     return bool(key.size < 2 or (key[1:] > key[:-1]).all())
@@ -200,14 +205,14 @@ def _spread(
         rows, loss, order = rows[moved], loss[moved], order[moved]
     runs = Runs(order)
     weight = runs.sum(damage_amount[rows])
-    damaged_rows, damaged_loss = rows[runs.starts], loss[runs.starts]
+    damaged_rows, damaged_loss = runs.first(rows), runs.first(loss)
     # the losses that damaged none: their term's guaranties, in the terms' order
     undamaged = np.ones(len(loss_code), dtype=bool)
     undamaged[damaged_loss] = False
     rest = np.flatnonzero(undamaged)
     order = np.arange(len(term_term)) if is_sorted(term_term) else np.argsort(term_term, kind="stable")
     terms = Runs(term_term[order])
-    run = index_of(loss_term[rest], term_term[order][terms.starts])
+    run = index_of(loss_term[rest], terms.first(term_term[order]))
     rest, run = rest[run >= 0], run[run >= 0]
     counts = terms.lengths[run]
     within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -412,7 +417,7 @@ class StoredBusiness:
         found = self._loss_codes()["loss"]
         if not is_sorted(found[rows]):
             rows = rows[np.argsort(found[rows], kind="stable")]
-        run = index_of(found[rows], table.code[chosen][runs.starts])
+        run = index_of(found[rows], runs.first(table.code[chosen]))
         rows, run = rows[run >= 0], run[run >= 0]
         amount, outstanding = table.amount[chosen], table.outstanding[chosen]
         last = runs.last(~np.isnan(outstanding))
@@ -509,10 +514,11 @@ class StoredBusiness:
         previous = pra["previous_term"].to_numpy(dtype=bool, na_value=False)
         entered = np.flatnonzero(~previous & (start <= limit))
         at_entered = index_of(keys["guaranty_part"], keys["pra_part"][entered])
-        parts = np.flatnonzero(at_entered >= 0)  # the guaranties of the PRA entered, as stored
-        of = entered[at_entered[parts]]  # the PRA of each
+        # the guaranties of the PRA entered, as stored (None: all of them, nothing to gather)
+        parts = None if (at_entered >= 0).all() else np.flatnonzero(at_entered >= 0)
+        of = entered[_pick(at_entered, parts)]  # the PRA of each
         # a part stops at its term's first cancellation or its own, when that comes by ``at``
-        stop = _dates(guaranty["cancellation_date"])[parts]
+        stop = _pick(_dates(guaranty["cancellation_date"]), parts)
         cancelled = entered[~np.isnat(_dates(pra["cancellation_date"])[entered])]
         if cancelled.size:
             first = (
@@ -520,54 +526,48 @@ class StoredBusiness:
                 .groupby(keys["pra_term"][cancelled], sort=False)
                 .min()
             )
-            where = index_of(keys["guaranty_term"][parts], first.index.to_numpy())
+            where = index_of(_pick(keys["guaranty_term"], parts), first.index.to_numpy())
             term_stop = np.where(where >= 0, first.to_numpy()[np.maximum(where, 0)], np.datetime64("NaT"))
             stop = np.where(np.isnat(stop) | (term_stop < stop), term_stop, stop)
-        stop = np.where(stop <= limit, stop, np.datetime64("NaT"))
-        premium = self._money("Guaranty", "premium")[parts]
-        premium = np.where(np.isnan(premium), 0.0, premium)
-        written = premium.copy()
-        stopped = np.flatnonzero(~np.isnat(stop))
+        stopped = np.flatnonzero(stop <= limit)  # (never a NaT)
+        written = _pick(self._money("Guaranty", "premium"), parts)
+        written = np.where(np.isnan(written), 0.0, written)
         if stopped.size:  # the premium of a part cancelled by ``at`` reduced to what it earned
             cover_start, cover_end = pd.Series(start[of[stopped]]), pd.Series(end[of[stopped]])
             total = (cover_end - cover_start).dt.days + 1
             unexpired = ((cover_end - pd.Series(stop[stopped]).clip(lower=cover_start)).dt.days + 1).clip(lower=0)
             kept = 1.0 - (unexpired / total.where(total > 0)).clip(upper=1.0)
-            part_premium = pd.Series(premium[stopped])
+            part_premium = pd.Series(written[stopped])
             written[stopped] = part_premium - _cents((part_premium * (1.0 - kept)).to_numpy())
-        sum_insured = self._money("Guaranty", "sum_insured")[parts]
+        sum_insured = _pick(self._money("Guaranty", "sum_insured"), parts)
         sum_insured = np.where(np.isnan(sum_insured), 0.0, sum_insured)
-        key = keys["guaranty_key"][parts]
-        order = key if _increasing(key) else pack(key, _ints(guaranty["endorsement_no"])[parts])
-        if not is_sorted(order):  # endorsements after the terms' first part: by guaranty, then endorsement
-            moved = np.argsort(order, kind="stable")
-            parts, of, key, written, sum_insured = (
-                parts[moved],
-                of[moved],
-                key[moved],
-                written[moved],
-                sum_insured[moved],
-            )
+        key = _pick(keys["guaranty_key"], parts)
+        if not _increasing(key):
+            order = pack(key, _pick(_ints(guaranty["endorsement_no"]), parts))
+            if not is_sorted(order):  # endorsements after the terms' first part: by guaranty, then endorsement
+                moved = np.argsort(order, kind="stable")
+                parts = moved if parts is None else parts[moved]
+                of, key, written, sum_insured = of[moved], key[moved], written[moved], sum_insured[moved]
         runs = Runs(key)
-        last_class = runs.last(pra["class_of_business"].notna().to_numpy()[of])
-        last_end = runs.last(~np.isnat(end[of]))
-        row = parts[runs.starts]
+        row = runs.first(np.arange(len(key)) if parts is None else parts)
         # the term's start: its policy's or renewal's PRA (endorsement 0), stored or not entered
         first_parts = np.flatnonzero(_ints(pra["endorsement_no"]) == 0)
-        starts = index_of(keys["guaranty_term"][row], keys["pra_term"][first_parts])
-        found = starts >= 0
-        start_row = first_parts[starts[found]]
+        term = keys["guaranty_term"][row]
+        starts = index_of(term, keys["pra_term"][first_parts])
+        found = None if (starts >= 0).all() else np.flatnonzero(starts >= 0)
+        start_row = first_parts[_pick(starts, found)]
+        start_date = start[start_row]
         return TermTable(
-            guaranty=row[found],
-            key=key[runs.starts][found],
-            term=keys["guaranty_term"][row[found]],
-            sum_insured=runs.sum(sum_insured)[found],
-            premium=_cents(runs.sum(written)[found]),
-            class_row=np.where(last_class >= 0, of[np.maximum(last_class, 0)], -1)[found],
-            end_row=np.where(last_end >= 0, of[np.maximum(last_end, 0)], -1)[found],
+            guaranty=_pick(row, found),
+            key=_pick(runs.first(key), found),
+            term=_pick(term, found),
+            sum_insured=_pick(runs.sum(sum_insured), found),
+            premium=_cents(_pick(runs.sum(written), found)),
+            class_row=_pick(runs.last_of(of, pra["class_of_business"].notna().to_numpy()[of]), found),
+            end_row=_pick(runs.last_of(of, ~np.isnat(end[of])), found),
             start_row=start_row,
-            term_start=start[start_row],
-            year=start[start_row].astype("datetime64[Y]").astype(np.int64) + 1970,
+            term_start=start_date,
+            year=start_date.astype("datetime64[Y]").astype(np.int64) + 1970,
         )
 
     def terms(self, as_of: dt.date | str | pd.Timestamp) -> pd.DataFrame:

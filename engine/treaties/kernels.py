@@ -32,7 +32,13 @@ def surplus_rate(tsi: FloatArray, retention: float, lines: float) -> FloatArray:
 
 def layer(x: FloatArray, priority: FloatArray | float, limit: FloatArray | float) -> FloatArray:
     """``L xs P`` on each amount: min(L, max(0, x − P))."""
-    return np.minimum(limit, np.maximum(x - priority, 0.0))
+    return _layer_into(np.subtract(x, priority), limit)
+
+
+def _layer_into(excess: FloatArray, limit: FloatArray | float) -> FloatArray:
+    """min(L, max(0, ``excess``)), written over ``excess`` (x − P, an array of the caller's own)."""
+    np.maximum(excess, 0.0, out=excess)
+    return np.minimum(limit, excess, out=excess)
 
 
 def layer_paid_outstanding(
@@ -45,8 +51,10 @@ def layer_paid_outstanding(
     (The treaty notes: loss D, 5 000 000 paid, gives 4 000 000 paid to ``5 000 000 xs 1 000 000``.)
     """
     ceded_paid = layer(paid, priority, limit)
-    ceded_incurred = layer(paid + outstanding, priority, limit)
-    return ceded_paid, np.maximum(ceded_incurred - ceded_paid, 0.0)
+    incurred = np.add(paid, outstanding)
+    ceded_outstanding = _layer_into(np.subtract(incurred, priority, out=incurred), limit)
+    np.subtract(ceded_outstanding, ceded_paid, out=ceded_outstanding)  # the layer on the incurred, less on the paid
+    return ceded_paid, np.maximum(ceded_outstanding, 0.0, out=ceded_outstanding)
 
 
 def processing_order(groups: IntArray, dates: npt.NDArray[np.int64], positions: IntArray | None = None) -> IntArray:
@@ -78,16 +86,28 @@ def segment_cumsum(values: FloatArray, codes: IntArray) -> FloatArray:
     if values.size == 0:
         return values.copy()
     frame = pd.DataFrame(values, copy=False) if values.ndim == 2 else pd.Series(values, copy=False)  # each column alike
-    return np.asarray(frame.groupby(codes, sort=False).cumsum().to_numpy(), dtype=np.float64)
+    out = np.asarray(frame.groupby(codes, sort=False).cumsum().to_numpy(), dtype=np.float64)
+    return _own(out)
+
+
+def _own(values: FloatArray) -> FloatArray:
+    """``values`` writable: pandas hands out its blocks read only, and the frame here is a temporary
+    of ours — the callers write their next step over the sums rather than into new memory."""
+    if not values.flags.writeable:
+        try:
+            values.flags.writeable = True
+        except ValueError:
+            return values.copy()
+    return values
 
 
 def group_sums(codes: IntArray, values: FloatArray, size: int) -> FloatArray:
     """Sum of ``values`` per code 0…size−1 (a weighted bincount, typed as float; of each column of a matrix)."""
-    if values.ndim == 2:
-        out = np.zeros((size, values.shape[1]))
-        for j in range(values.shape[1]):  # a column per evaluation: a handful
-            out[:, j] = group_sums(codes, values[:, j], size)
-        return out
+    if values.ndim == 2:  # a bin per group and column, each adding its rows in order as a column alone would
+        m = values.shape[1]
+        bins = (codes[:, None] * m + np.arange(m)).ravel()
+        sums = np.bincount(bins, weights=values.ravel(), minlength=size * m)
+        return np.asarray(sums, dtype=np.float64).reshape(size, m)
     return np.asarray(np.bincount(codes, weights=values, minlength=size), dtype=np.float64)
 
 
@@ -105,9 +125,13 @@ def consume(values: FloatArray, codes: IntArray, budget: FloatArray) -> FloatArr
     give exactly their value, rows after it give 0, the row that crosses it gives what was left.
     """
     cum = segment_cumsum(values, codes)
-    prev = cum - values
-    partial = np.clip(budget - prev, 0.0, values)
-    return np.where(cum <= budget, values, np.where(prev >= budget, 0.0, partial))
+    inside = cum <= budget
+    prev = np.subtract(cum, values, out=cum)  # written over the sums, as the steps below over prev
+    beyond = prev >= budget
+    partial = np.clip(np.subtract(budget, prev, out=prev), 0.0, values, out=prev)
+    partial[beyond] = 0.0
+    np.copyto(partial, values, where=inside)
+    return partial
 
 
 @dataclass(frozen=True)
@@ -140,24 +164,28 @@ def aggregate(
     """
     if paid_first:
         absorbed_paid = consume(paid, codes, deductible)
-        left = np.maximum(deductible - group_total(absorbed_paid, codes), 0.0)
-        absorbed_outstanding = consume(outstanding, codes, left)
+        left = group_total(absorbed_paid, codes)
+        np.subtract(deductible, left, out=left)
+        absorbed_outstanding = consume(outstanding, codes, np.maximum(left, 0.0, out=left))
     else:
         absorbed = consume(paid + outstanding, codes, deductible)
         absorbed_paid = np.minimum(paid, absorbed)
-        absorbed_outstanding = np.clip(absorbed - absorbed_paid, 0.0, outstanding)
+        np.subtract(absorbed, absorbed_paid, out=absorbed)
+        absorbed_outstanding = np.clip(absorbed, 0.0, outstanding, out=absorbed)
     rest_paid = paid - absorbed_paid
     rest_outstanding = outstanding - absorbed_outstanding
     rest = rest_paid + rest_outstanding
     ceded = consume(rest, codes, limit)
     ceded_paid = np.minimum(rest_paid, ceded)
-    ceded_outstanding = np.clip(ceded - ceded_paid, 0.0, rest_outstanding)
+    cut = (ceded < rest) & (rest > 0.0)
+    np.subtract(ceded, ceded_paid, out=ceded)
+    ceded_outstanding = np.clip(ceded, 0.0, rest_outstanding, out=ceded)
     return AggregateOutcome(
         absorbed_paid=absorbed_paid,
         absorbed_outstanding=absorbed_outstanding,
         ceded_paid=ceded_paid,
         ceded_outstanding=ceded_outstanding,
-        cut=(ceded < rest) & (rest > 0.0),
+        cut=cut,
     )
 
 
@@ -165,7 +193,9 @@ def band_overlap(amounts: FloatArray, codes: IntArray, low: float, high: float) 
     """The part of each row's amount that falls in [low, high] of its group's running total."""
     cum = segment_cumsum(amounts, codes)
     prev = cum - amounts
-    return np.asarray(np.maximum(np.minimum(cum, high) - np.maximum(prev, low), 0.0), dtype=np.float64)
+    np.minimum(cum, high, out=cum)
+    np.subtract(cum, np.maximum(prev, low, out=prev), out=cum)
+    return np.maximum(cum, 0.0, out=cum)
 
 
 def allocate(
