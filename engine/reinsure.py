@@ -429,15 +429,43 @@ def _layer(treaty: Mapping[str, Any], subject: float) -> ExcessOfLoss | StopLoss
 
 
 # -- the computation -----------------------------------------------------------------------------------------
-@dataclass
+@dataclass(frozen=True)
 class _Ceded:
-    """A treaty's cumulative recoveries per loss and quarter, and what it holds of each loss."""
+    """What a treaty recovers of its losses (``rows``: their development rows): the totals of its
+    cumulative recoveries at each quarter's end — on payments, on the outstanding, reinstatement
+    premiums — and each loss's at ``as_of``; the losses' amounts it applied to (at ``as_of``). Built
+    from the matrices (a row per loss, a column per quarter), which are not kept."""
 
-    rows: np.ndarray  # the development rows of its losses
-    paid: np.ndarray
-    outstanding: np.ndarray
-    reinstatement: np.ndarray | None = None
-    subject: np.ndarray | None = None  # the losses' amounts it applied to (at as_of)
+    rows: IntArray
+    paid: FloatArray  #: per quarter, the losses' total
+    outstanding: FloatArray
+    outstanding_column: FloatArray  #: per quarter, the losses' outstanding added up column by column
+    paid_last: FloatArray  #: per loss, at ``as_of``
+    outstanding_last: FloatArray
+    reinstatement: FloatArray | None = None
+    reinstatement_last: FloatArray | None = None
+    subject: FloatArray | None = None
+
+    @classmethod
+    def of(
+        cls,
+        rows: IntArray,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        reinstatement: FloatArray | None = None,
+        subject: FloatArray | None = None,
+    ) -> _Ceded:
+        return cls(
+            rows,
+            paid.sum(axis=0),
+            outstanding.sum(axis=0),
+            np.array([outstanding[:, j].sum() for j in range(outstanding.shape[1])]),
+            paid[:, -1].copy(),  # a copy: a view would keep the whole matrix
+            outstanding[:, -1].copy(),
+            None if reinstatement is None else reinstatement.sum(axis=0),
+            None if reinstatement is None else reinstatement[:, -1].copy(),
+            subject,
+        )
 
 
 @dataclass(frozen=True)
@@ -503,7 +531,7 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
         share = shares.get(code, _Share(np.zeros(0, dtype=np.int64), np.zeros(0)))
         rows = share.rows
         pct = share.ceded_pct[:, None] / 100.0
-        held[code] = _Ceded(
+        held[code] = _Ceded.of(
             rows,
             _cents(dev.paid[rows] * pct),
             _cents(dev.outstanding[rows] * pct),
@@ -607,28 +635,21 @@ def _non_proportional(
                         "event_id": losses.event[rows],
                     }
                 )
+                paid, os_ = cur_paid[rows, first:], cur_os[rows, first:]
+                np.maximum(paid, 0.0, out=paid)
+                np.maximum(os_, 0.0, out=os_)
                 income_of = {int(treaty["underwriting_year"]): income}
-                for at in _column_chunks(n, first, m):
-                    paid, os_ = np.maximum(cur_paid[rows, at], 0.0), np.maximum(cur_os[rows, at], 0.0)
-                    if isinstance(layer, StopLoss):
-                        ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
-                    else:
-                        ceded_paid, ceded_os, c_rp[:, at] = layer.develop(frame, paid, os_, subject_premium=income_of)
-                    c_paid[:, at], c_os[:, at] = _cents(ceded_paid), _cents(ceded_os)
+                if isinstance(layer, StopLoss):
+                    ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
+                else:
+                    ceded_paid, ceded_os, c_rp[:, first:] = layer.develop(frame, paid, os_, subject_premium=income_of)
+                c_paid[:, first:], c_os[:, first:] = _cents(ceded_paid), _cents(ceded_os)
             if number < len(chosen):  # what the next layers work on
                 cur_paid[rows] = _cents(cur_paid[rows] - c_paid)
                 cur_os[rows] = _cents(cur_os[rows] - c_os)
-        out[treaty["code"]] = _Ceded(rows, c_paid, c_os, _cents(c_rp), subject_amount)
+        out[treaty["code"]] = _Ceded.of(rows, c_paid, c_os, _cents(c_rp), subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
     return out, premiums
-
-
-def _column_chunks(rows: int, first: int, last: int) -> list[slice]:
-    """Columns ``first`` … ``last`` − 1 of a development of ``rows`` losses in slices of at most
-    4 MiB of float64: numpy asks the kernel for huge pages for larger arrays, whose first touch
-    (zeroing, compaction) costs more than working a few columns at a time."""
-    width = max(1, (1 << 22) // (8 * max(rows, 1)) - 1)
-    return [slice(start, min(start + width, last)) for start in range(first, last, width)]
 
 
 def _gross_ceded(ceded: _Cessions, n_terms: int) -> FloatArray:
@@ -664,9 +685,8 @@ def _account(
     def development(c: _Ceded) -> None:
         """Add what ``c`` recovers on payments in each quarter, and holds outstanding at its end."""
         a, b = dev.column(q0), dev.column(q1)
-        paid = c.paid.sum(axis=0)
-        table["claims_paid"] += np.diff(paid[a : b + 1], prepend=paid[a - 1] if a > 0 else 0.0)
-        table["outstanding"] += c.outstanding.sum(axis=0)[a : b + 1]
+        table["claims_paid"] += np.diff(c.paid[a : b + 1], prepend=c.paid[a - 1] if a > 0 else 0.0)
+        table["outstanding"] += c.outstanding[a : b + 1]
 
     development(held[code])
     if proportional:
@@ -693,9 +713,8 @@ def _account(
         table["premium"][0] += deposit
         if scheme is not None and at >= end:
             table["premium"][min(_quarter_of(end), q1) - q0] += round(scheme.final(income) - deposit, 2)
-        reinstatement = held[code].reinstatement
-        if reinstatement is not None and len(held[code].rows):
-            rp = reinstatement.sum(axis=0)
+        rp = held[code].reinstatement
+        if rp is not None and len(held[code].rows):
             a = dev.column(q0)
             table["reinstatement_premium"] += np.diff(rp[a:], prepend=rp[a - 1] if a > 0 else 0.0)
     amounts = {item: _cents(values) for item, values in table.items()}
@@ -753,7 +772,7 @@ def _withdrawal(
     expiry = dev.column(_quarter_of(pd.Timestamp(treaty["expiry"])))
     premium = float(pd.Series(ceded.ceded_premium[ceded.block(code)]).sum())
     outstanding = (
-        sum((float(held[c].outstanding[:, expiry].sum()) for c in [code, *_taken_over(code, treaties, lines)]), 0.0)
+        sum((float(held[c].outstanding_column[expiry]) for c in [code, *_taken_over(code, treaties, lines)]), 0.0)
         if expiry >= 0
         else 0.0
     )
@@ -774,9 +793,9 @@ def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Loss
             {
                 "subject": losses.codes[c.rows],
                 "subject_amount": c.subject if c.subject is not None else np.zeros(n),
-                "ceded_paid": c.paid[:, -1] if n else np.zeros(0),
-                "ceded_outstanding": c.outstanding[:, -1] if n else np.zeros(0),
-                "reinstatement_premium": c.reinstatement[:, -1] if c.reinstatement is not None and n else 0.0,
+                "ceded_paid": c.paid_last,
+                "ceded_outstanding": c.outstanding_last,
+                "reinstatement_premium": c.reinstatement_last if c.reinstatement_last is not None and n else 0.0,
             }
         )
         kind = treaty["kind"]

@@ -62,6 +62,7 @@ from assurdb.engine.treaties.kernels import (
     aggregate,
     allocate,
     band_overlap,
+    column_slices,
     group_sums,
     layer_paid_outstanding,
     processing_order,
@@ -465,8 +466,13 @@ class ExcessOfLoss:
         check_development(frame, paid, outstanding, what)
         units = self._units(frame)
         premiums = {int(y): self.annual_premium(int(y), subject_premium) for y in np.unique(units.year)}
-        shares = self._shares(units, paid, outstanding, premiums)
-        return shares.rows_ceded(units, paid, outstanding)
+        ceded_paid, ceded_os, reinstatement = np.empty_like(paid), np.empty_like(paid), np.empty_like(paid)
+        for at in column_slices(*paid.shape):
+            shares = self._shares(units, paid[:, at], outstanding[:, at], premiums)
+            ceded_paid[:, at], ceded_os[:, at], reinstatement[:, at] = shares.rows_ceded(
+                units, paid[:, at], outstanding[:, at]
+            )
+        return ceded_paid, ceded_os, reinstatement
 
     def _units(self, frame: pd.DataFrame) -> _Units:
         """Each loss (per risk) or each event: the unit of each row, where the units enter the

@@ -57,6 +57,17 @@ def layer_paid_outstanding(
     return ceded_paid, np.maximum(ceded_outstanding, 0.0, out=ceded_outstanding)
 
 
+#: numpy asks Linux for huge pages for an array of 4 MiB or more, whose first touch (zeroing,
+#: compaction) can cost more than the work on it: a development is worked in slices below that.
+_SLICE_BYTES = 1 << 22
+
+
+def column_slices(rows: int, columns: int) -> list[slice]:
+    """The columns of a ``rows`` × ``columns`` float64 matrix in slices whose blocks stay under 4 MiB."""
+    width = max(1, (_SLICE_BYTES - 1) // (8 * max(rows, 1)))
+    return [slice(j, min(j + width, columns)) for j in range(0, columns, width)]
+
+
 def processing_order(groups: IntArray, dates: npt.NDArray[np.int64], positions: IntArray | None = None) -> IntArray:
     """Row order for aggregates: by group (treaty year), then date, then input position.
 

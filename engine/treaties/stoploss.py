@@ -38,7 +38,7 @@ from assurdb.engine.treaties.base import (
 )
 from assurdb.engine.treaties.commissions import PremiumScheme, as_premium
 from assurdb.engine.treaties.excess import loss_amounts, per_year_value
-from assurdb.engine.treaties.kernels import aggregate, group_sums, processing_order, run_codes
+from assurdb.engine.treaties.kernels import aggregate, column_slices, group_sums, processing_order, run_codes
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class StopLoss:
         premium_income: float | Mapping[int, float] | None,
     ) -> _Recovered:
         """The annual priority and limit of each row, and the aggregates on its paid and outstanding
-        (vectors, or a column per evaluation), back in row order."""
+        (vectors, or a column per evaluation, worked in slices), back in row order."""
         what = self.name
         dates = date_column(frame, "date", what)
         years = treaty_year_column(frame, dates, self.inception_month, what)
@@ -219,23 +219,37 @@ class StopLoss:
         else:
             priority = np.full(len(frame), float(self.priority))
             limit = np.full(len(frame), float(self.limit))
-        column = (slice(None), None) if paid.ndim == 2 else slice(None)  # per-row budgets against columns
         order = processing_order(years, dates.astype(np.int64))
         codes = run_codes(years[order])
-        agg = aggregate(paid[order], outstanding[order], codes, priority[order][column], limit[order][column])
         inverse = np.empty(len(frame), dtype=np.int64)
         inverse[order] = np.arange(len(frame))
+        if paid.ndim == 1:
+            agg = aggregate(paid[order], outstanding[order], codes, priority[order], limit[order])
+            return _Recovered(
+                years,
+                priority,
+                limit,
+                income,
+                income_value,
+                agg.absorbed_paid[inverse],
+                agg.absorbed_outstanding[inverse],
+                agg.ceded_paid[inverse],
+                agg.ceded_outstanding[inverse],
+                agg.cut[inverse],
+            )
+        # a column per evaluation, per-row budgets against each, worked in slices
+        absorbed_paid, absorbed_os = np.empty_like(paid), np.empty_like(paid)
+        ceded_paid, ceded_os = np.empty_like(paid), np.empty_like(paid)
+        cut = np.empty(paid.shape, dtype=bool)
+        for at in column_slices(*paid.shape):
+            agg = aggregate(
+                paid[order, at], outstanding[order, at], codes, priority[order][:, None], limit[order][:, None]
+            )
+            absorbed_paid[:, at], absorbed_os[:, at] = agg.absorbed_paid[inverse], agg.absorbed_outstanding[inverse]
+            ceded_paid[:, at], ceded_os[:, at] = agg.ceded_paid[inverse], agg.ceded_outstanding[inverse]
+            cut[:, at] = agg.cut[inverse]
         return _Recovered(
-            years,
-            priority,
-            limit,
-            income,
-            income_value,
-            agg.absorbed_paid[inverse],
-            agg.absorbed_outstanding[inverse],
-            agg.ceded_paid[inverse],
-            agg.ceded_outstanding[inverse],
-            agg.cut[inverse],
+            years, priority, limit, income, income_value, absorbed_paid, absorbed_os, ceded_paid, ceded_os, cut
         )
 
     def _summary(
