@@ -67,9 +67,12 @@ def index_of(keys: npt.ArrayLike, among: npt.ArrayLike) -> IntArray:
     else by a hash of ``among``."""
     wanted, known = np.asarray(keys, dtype=np.int64), np.asarray(among, dtype=np.int64)
     if known.size and is_sorted(wanted) and is_sorted(known):
-        at = np.searchsorted(known, wanted)
+        runs = Runs(wanted)  # each distinct key searched once (a guaranty's PRA: once for its four guaranties)
+        distinct = runs.first(wanted)
+        at = np.searchsorted(known, distinct)
         at[at == known.size] = 0
-        return np.where(known[at] == wanted, at, -1).astype(np.int64)
+        found = np.where(known[at] == distinct, at, -1).astype(np.int64)
+        return found if runs.single else np.repeat(found, runs.lengths)
     return np.asarray(pd.Index(known).get_indexer(pd.Index(wanted)), dtype=np.int64)
 
 

@@ -77,6 +77,7 @@ from assurdb.engine.stored import (
     TermTable,
     _cents,
     _day,
+    _second,
 )
 from assurdb.engine.treaties import (
     DepositPremium,
@@ -609,7 +610,7 @@ def _non_proportional(
     chosen = records(layers)
     for number, treaty in enumerate(chosen, start=1):
         start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
-        between = (term_start >= start.to_datetime64()) & (term_start <= end.to_datetime64())
+        between = (term_start >= _second(start)) & (term_start <= _second(end))
         written = _covers(treaty, year, term_class, classes) & between
         subject = round(float(kept[written].sum()), 2)
         # losses occurring during the cover; risks attaching: the losses of the terms starting then

@@ -107,6 +107,13 @@ def _dates(column: pd.Series) -> DateArray:
     return np.asarray(column.to_numpy(), dtype="datetime64[s]")
 
 
+def _second(day: pd.Timestamp) -> np.datetime64:
+    """``day`` in the unit of :func:`_dates` (compared with a date in nanoseconds, a million dates
+    would first be converted)."""
+    second: np.datetime64 = day.to_datetime64().astype("datetime64[s]")
+    return second
+
+
 def _pick(values: Any, rows: IntArray | None) -> Any:
     """``values`` at ``rows``, or all of them as they are (None)."""
     return values if rows is None else values[rows]
@@ -139,7 +146,7 @@ class MovementTable:
 
     def up_to(self, limit: pd.Timestamp | None) -> slice | npt.NDArray[np.bool_]:
         """The movements dated up to ``limit`` (all when None)."""
-        return slice(None) if limit is None else self.date <= limit.to_datetime64()
+        return slice(None) if limit is None else self.date <= _second(limit)
 
 
 @dataclass(frozen=True)
@@ -190,21 +197,22 @@ def _spread(
     term_key: IntArray,
     term_term: IntArray,
     sum_insured: FloatArray,
+    damaged: IntArray,
     damage: IntArray,
     guaranty_key: IntArray,
     damage_amount: FloatArray,
 ) -> Spread:
     """:class:`Spread` of the losses (their codes and accident terms) over the terms (their keys,
     terms and sums insured), from each guaranty's damage (the loss's code, −1: none) and key."""
-    rows = np.flatnonzero(damage >= 0)
-    loss = index_of(damage[rows], loss_code)
-    rows, loss = rows[loss >= 0], loss[loss >= 0]
-    order = pack(damage[rows], guaranty_key[rows])
+    loss = index_of(damage, loss_code)
+    mine = loss >= 0
+    rows, loss, amount = damaged[mine], loss[mine], damage_amount[mine]
+    order = pack(damage[mine], guaranty_key[rows])
     if not is_sorted(order):  # by loss, then guaranty
         moved = np.argsort(order, kind="stable")
-        rows, loss, order = rows[moved], loss[moved], order[moved]
+        rows, loss, amount, order = rows[moved], loss[moved], amount[moved], order[moved]
     runs = Runs(order)
-    weight = runs.sum(damage_amount[rows])
+    weight = runs.sum(amount)
     damaged_rows, damaged_loss = runs.first(rows), runs.first(loss)
     # the losses that damaged none: their term's guaranties, in the terms' order
     undamaged = np.ones(len(loss_code), dtype=bool)
@@ -337,9 +345,7 @@ class StoredBusiness:
             loss, movement, by_damage = codes(
                 self._stored("Loss")["code"], self._stored("LossMovement")["loss_code"], damage.take(damaged)
             )
-            found = np.full(len(damage), -1, dtype=np.int64)
-            found[damaged] = by_damage
-            self._arrays["loss codes"] = {"loss": loss, "movement": movement, "damage": found}
+            self._arrays["loss codes"] = {"loss": loss, "movement": movement, "damaged": damaged, "damage": by_damage}
         coded: dict[str, IntArray] = self._arrays["loss codes"]
         return coded
 
@@ -412,7 +418,7 @@ class StoredBusiness:
         loss = self._stored("Loss")
         keep = loss["cancellation_date"].isna().to_numpy()
         if limit is not None:
-            keep = keep & (_dates(loss["loss_date"]) <= limit.to_datetime64())
+            keep = keep & (_dates(loss["loss_date"]) <= _second(limit))
         rows = np.flatnonzero(keep)
         found = self._loss_codes()["loss"]
         if not is_sorted(found[rows]):
@@ -507,7 +513,7 @@ class StoredBusiness:
         at = _day(as_of)
         if at is None:
             raise EngineError("terms needs the date (as_of)")
-        limit = at.to_datetime64()
+        limit = _second(at)
         keys = self._policy_keys()
         pra, guaranty = self._stored("PRA"), self._stored("Guaranty")
         start, end = _dates(pra["cover_start"]), _dates(pra["cover_end"])
@@ -594,7 +600,7 @@ class StoredBusiness:
 
     def spread(self, losses: LossTable, terms: TermTable) -> Spread:
         """:meth:`loss_weights` as positions in ``losses`` and ``terms``."""
-        damage = self._loss_codes()["damage"]
+        found = self._loss_codes()
         keys = self._policy_keys()
         return _spread(
             losses.code,
@@ -602,20 +608,25 @@ class StoredBusiness:
             terms.key,
             terms.term,
             terms.sum_insured,
-            damage,
+            found["damaged"],
+            found["damage"],
             keys["guaranty_key"],
             self._damage_amounts(),
         )
 
     def _damage_amounts(self) -> FloatArray:
-        """Each guaranty's ``damage_amount`` as float64 where it names the loss that damaged it (NaN
-        elsewhere): only those are read, and converting them alone spares the rest of the column."""
-        if "Guaranty.damage_amount floats" in self._arrays:
-            return self._money("Guaranty", "damage_amount")
-        damaged = np.flatnonzero(self._loss_codes()["damage"] >= 0)
-        amounts = np.full(len(self._stored("Guaranty")), np.nan)
-        amounts[damaged] = _float_values(self._stored("Guaranty")["damage_amount"].take(damaged))
-        return amounts
+        """The ``damage_amount`` of each guaranty that names the loss that damaged it (of
+        ``_loss_codes()["damaged"]``), as float64: only those are read, and converting them alone
+        spares the rest of the column."""
+        if "damage amounts" not in self._arrays:
+            damaged = self._loss_codes()["damaged"]
+            if "Guaranty.damage_amount floats" in self._arrays:
+                amounts = self._money("Guaranty", "damage_amount")[damaged]
+            else:
+                amounts = _float_values(self._stored("Guaranty")["damage_amount"].take(damaged))
+            self._arrays["damage amounts"] = amounts
+        found: FloatArray = self._arrays["damage amounts"]
+        return found
 
     def loss_weights(self, losses: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
         """How each loss of ``losses`` (:meth:`losses`' columns) spreads over the guaranties of
@@ -624,7 +635,8 @@ class StoredBusiness:
         given), or, when it damaged none, its term's guaranties weighted by their sums insured.
         Weights are not normalised."""
         guaranty = self._stored("Guaranty")
-        loss_code, damage = codes(losses["code"], guaranty["damage_code"])
+        damaged = self._loss_codes()["damaged"]
+        loss_code, damage = codes(losses["code"], guaranty["damage_code"].take(damaged))
         policy = codes(losses["accident_policy_no"], terms["policy_no"], guaranty["policy_no"])
         renewal = [_ints(losses["accident_renewal_no"]), _ints(terms["renewal_no"]), _ints(guaranty["renewal_no"])]
         sizes = np.cumsum([len(losses), len(terms)])
@@ -632,12 +644,12 @@ class StoredBusiness:
         numbers = np.concatenate([_ints(terms["guaranty_no"]), _ints(guaranty["guaranty_no"])])
         key = np.split(pack(np.concatenate(term[1:]), numbers), [len(terms)])
         weights = _spread(loss_code, term[0], key[0], term[1], terms["sum_insured"].to_numpy(dtype=np.float64),
-                          damage, key[1], self._damage_amounts())  # fmt: skip
+                          damaged, damage, key[1], self._damage_amounts())  # fmt: skip
         columns = ["policy_no", "renewal_no", "guaranty_no"]
-        damaged = guaranty[["damage_code", *columns]].take(weights.guaranty[: weights.damaged])
+        by_damage = guaranty[["damage_code", *columns]].take(weights.guaranty[: weights.damaged])
         by_term = terms[columns].take(weights.term[weights.damaged :])
         by_term.insert(0, "damage_code", losses["code"].array.take(weights.loss[weights.damaged :]))
-        frame = pd.concat([damaged, by_term], ignore_index=True).rename(columns={"damage_code": "loss_code"})
+        frame = pd.concat([by_damage, by_term], ignore_index=True).rename(columns={"damage_code": "loss_code"})
         frame["weight"] = weights.weight
         return frame
 
