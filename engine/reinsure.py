@@ -47,7 +47,11 @@
   withdrawn) gets an account, nil or not.
 
 Amounts are floats computed from the stored decimals and rounded to the cent where they are
-stored; the same stored business gives the same figures on every DBMS. :func:`record` writes the
+stored; the same stored business gives the same figures on every DBMS. The computation works on
+the stored business's tables of arrays (:class:`~assurdb.engine.stored.TermTable`…), cessions and
+shares as positions in them, and applies each excess layer to every quarter of the development at
+once (:meth:`ExcessOfLoss.develop <assurdb.engine.treaties.ExcessOfLoss.develop>`, a column per
+quarter). :func:`record` writes the
 result back (cessions, recoveries, treaty accounts) and posts the treaty accounts through ACCOUNT
 REINSURANCE; run again, it writes nothing; after new movements, only the differences.
 """

@@ -27,6 +27,14 @@ dates leave as ``datetime64``.
 * :meth:`~StoredBusiness.treaties`, :meth:`~StoredBusiness.placements`,
   :meth:`~StoredBusiness.cessions` — the reinsurance program, its placement and the cessions of
   guaranties, decomposable terms flattened (``layer_priority``, ``premium_rate_pct``…).
+
+The frames of losses, movements and terms are built from tables of arrays, which the engine can
+also compute on directly (``reinsure`` on a million guaranties does): :meth:`~StoredBusiness.movement_table`,
+:meth:`~StoredBusiness.loss_table`, :meth:`~StoredBusiness.term_table` and :meth:`~StoredBusiness.spread`
+(:meth:`~StoredBusiness.loss_weights` as positions). Their joins and groups run on integers: each
+decimal item is converted to float64 once, each text identifier coded once and the composite
+identifiers packed into one int64 (:mod:`~assurdb.engine.grouping`), the sums of groups added as
+pandas adds them — the frames are the same, to the last bit, as joins and groups on the text.
 """
 
 from __future__ import annotations
