@@ -271,7 +271,7 @@ def _proportional(treaties: pd.DataFrame, terms: TermTable, codes: IntArray, cla
         commission_rate,
         ceded_premium,
         _cents(ceded_premium * commission_rate / 100.0),
-        _quarters(terms.term_start[term]),
+        terms.quarter[term],
     )
 
 

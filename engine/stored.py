@@ -184,6 +184,7 @@ class TermTable:
     start_row: IntArray  #: the PRA row of its term's start (endorsement 0)
     term_start: DateArray
     year: IntArray  #: the term start's
+    quarter: IntArray  #: the term start's: year · 4 + quarter − 1
 
 
 @dataclass(frozen=True)
@@ -570,7 +571,7 @@ class StoredBusiness:
         starts = index_of(term, keys["pra_term"][first_parts])
         found = None if (starts >= 0).all() else np.flatnonzero(starts >= 0)
         start_row = first_parts[_pick(starts, found)]
-        start_date = start[start_row]
+        months = start.astype("datetime64[M]").astype(np.int64)  # of each PRA: fewer than the guaranties
         return TermTable(
             guaranty=_pick(row, found),
             key=_pick(runs.first(key), found),
@@ -580,8 +581,9 @@ class StoredBusiness:
             class_row=_pick(runs.last_of(of, pra["class_of_business"].notna().to_numpy()[of]), found),
             end_row=_pick(runs.last_of(of, ~np.isnat(end[of])), found),
             start_row=start_row,
-            term_start=start_date,
-            year=start_date.astype("datetime64[Y]").astype(np.int64) + 1970,
+            term_start=start[start_row],
+            year=(months // 12 + 1970)[start_row],
+            quarter=((months // 12 + 1970) * 4 + months % 12 // 3)[start_row],
         )
 
     def terms(self, as_of: dt.date | str | pd.Timestamp) -> pd.DataFrame:

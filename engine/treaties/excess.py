@@ -229,11 +229,11 @@ class _UnitShares:
     outstanding: FloatArray
     layer_paid: FloatArray
     layer_os: FloatArray
-    absorbed_paid: FloatArray
-    absorbed_os: FloatArray
+    absorbed_paid: FloatArray | None  # (left out when not asked for)
+    absorbed_os: FloatArray | None
     ceded_paid: FloatArray
     ceded_os: FloatArray
-    cut: BoolArray
+    cut: BoolArray | None
     reinstatement: FloatArray
     per_event: bool
 
@@ -242,6 +242,7 @@ class _UnitShares:
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Each row's layer paid and outstanding, and what the AAD absorbed of them (per event: the
         event's shared pro rata)."""
+        assert self.absorbed_paid is not None and self.absorbed_os is not None  # worked out with them
         if not self.per_event:
             return self.layer_paid, self.layer_os, self.absorbed_paid, self.absorbed_os
         unit = units.unit
@@ -377,13 +378,9 @@ class ExcessOfLoss:
         shares = self._shares(units, paid, outstanding, premiums)
         factor, u_priority, u_limit = units.factor, shares.priority, shares.limit
         u_paid, u_os, layer_paid, layer_os = shares.paid, shares.outstanding, shares.layer_paid, shares.layer_os
-        u_abs_paid, u_abs_os, u_ceded_paid, u_ceded_os = (
-            shares.absorbed_paid,
-            shares.absorbed_os,
-            shares.ceded_paid,
-            shares.ceded_os,
-        )
-        u_cut, u_rp = shares.cut, shares.reinstatement
+        u_abs_paid, u_abs_os, u_cut = shares.absorbed_paid, shares.absorbed_os, shares.cut
+        assert u_abs_paid is not None and u_abs_os is not None and u_cut is not None  # worked out with them
+        u_ceded_paid, u_ceded_os, u_rp = shares.ceded_paid, shares.ceded_os, shares.reinstatement
         r_layer_paid, r_layer_os, r_abs_paid, r_abs_os = shares.rows_layer(units, paid, outstanding)
         r_ceded_paid, r_ceded_os, r_rp = shares.rows_ceded(units, paid, outstanding)
         r_ceded = r_ceded_paid + r_ceded_os
@@ -468,7 +465,7 @@ class ExcessOfLoss:
         premiums = {int(y): self.annual_premium(int(y), subject_premium) for y in np.unique(units.year)}
         ceded_paid, ceded_os, reinstatement = np.empty_like(paid), np.empty_like(paid), np.empty_like(paid)
         for at in column_slices(*paid.shape):
-            shares = self._shares(units, paid[:, at], outstanding[:, at], premiums)
+            shares = self._shares(units, paid[:, at], outstanding[:, at], premiums, absorbed=False)
             ceded_paid[:, at], ceded_os[:, at], reinstatement[:, at] = shares.rows_ceded(
                 units, paid[:, at], outstanding[:, at]
             )
@@ -501,9 +498,16 @@ class ExcessOfLoss:
         return _Units(unit, n_units, u_year, dates[first_row], factor, order, run_codes(u_year[order]))
 
     def _shares(
-        self, units: _Units, paid: FloatArray, outstanding: FloatArray, premiums: dict[int, float]
+        self,
+        units: _Units,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        premiums: dict[int, float],
+        *,
+        absorbed: bool = True,
     ) -> _UnitShares:
-        """The layer on each unit's paid and outstanding (vectors, or a column per evaluation)."""
+        """The layer on each unit's paid and outstanding (vectors, or a column per evaluation);
+        without what the AAD absorbed and the aggregate limit cut unless ``absorbed``."""
         column = (slice(None), None) if paid.ndim == 2 else slice(None)  # per-unit figures against columns
         if self.basis == "event":
             u_paid = group_sums(units.unit, paid, units.count)
@@ -533,11 +537,11 @@ class ExcessOfLoss:
             u_os,
             layer_paid,
             layer_os,
-            agg.absorbed_paid[inverse],
-            agg.absorbed_outstanding[inverse],
+            agg.absorbed_paid[inverse] if absorbed else None,
+            agg.absorbed_outstanding[inverse] if absorbed else None,
             agg.ceded_paid[inverse],
             agg.ceded_outstanding[inverse],
-            agg.cut[inverse],
+            agg.cut[inverse] if absorbed else None,
             rp_sorted[inverse],
             self.basis == "event",
         )

@@ -50,11 +50,11 @@ class _Recovered:
     limit: FloatArray
     income: FloatArray | None
     income_value: float | Mapping[int, float] | None
-    absorbed_paid: FloatArray
-    absorbed_os: FloatArray
+    absorbed_paid: FloatArray | None  # (not for a development)
+    absorbed_os: FloatArray | None
     ceded_paid: FloatArray
     ceded_os: FloatArray
-    cut: BoolArray
+    cut: BoolArray | None
 
 
 class StopLoss:
@@ -135,8 +135,9 @@ class StopLoss:
             recovered.income,
             recovered.income_value,
         )
-        abs_paid, abs_os = recovered.absorbed_paid, recovered.absorbed_os
-        ceded_paid, ceded_os, cut = recovered.ceded_paid, recovered.ceded_os, recovered.cut
+        abs_paid, abs_os, cut = recovered.absorbed_paid, recovered.absorbed_os, recovered.cut
+        assert abs_paid is not None and abs_os is not None and cut is not None  # worked out on a vector
+        ceded_paid, ceded_os = recovered.ceded_paid, recovered.ceded_os
         ceded = ceded_paid + ceded_os
 
         flags = (
@@ -237,20 +238,13 @@ class StopLoss:
                 agg.ceded_outstanding[inverse],
                 agg.cut[inverse],
             )
-        # a column per evaluation, per-row budgets against each, worked in slices
-        absorbed_paid, absorbed_os = np.empty_like(paid), np.empty_like(paid)
+        # a column per evaluation, per-row budgets against each, worked in slices; what is ceded only
         ceded_paid, ceded_os = np.empty_like(paid), np.empty_like(paid)
-        cut = np.empty(paid.shape, dtype=bool)
+        row_priority, row_limit = priority[order][:, None], limit[order][:, None]
         for at in column_slices(*paid.shape):
-            agg = aggregate(
-                paid[order, at], outstanding[order, at], codes, priority[order][:, None], limit[order][:, None]
-            )
-            absorbed_paid[:, at], absorbed_os[:, at] = agg.absorbed_paid[inverse], agg.absorbed_outstanding[inverse]
+            agg = aggregate(paid[order, at], outstanding[order, at], codes, row_priority, row_limit)
             ceded_paid[:, at], ceded_os[:, at] = agg.ceded_paid[inverse], agg.ceded_outstanding[inverse]
-            cut[:, at] = agg.cut[inverse]
-        return _Recovered(
-            years, priority, limit, income, income_value, absorbed_paid, absorbed_os, ceded_paid, ceded_os, cut
-        )
+        return _Recovered(years, priority, limit, income, income_value, None, None, ceded_paid, ceded_os, None)
 
     def _summary(
         self,
