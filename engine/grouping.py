@@ -51,13 +51,17 @@ def pack(*parts: npt.ArrayLike) -> IntArray:
     key = np.zeros(len(arrays[0]) if arrays else 0, dtype=np.int64)
     if key.size == 0:
         return key
+    span = 1  # the keys lie in [0, span)
     for part in arrays:
-        low, width = int(part.min()), int(part.max()) - int(part.min()) + 1
-        if (int(key.max()) + 1) * width >= _CEILING:
+        low = int(part.min())
+        width = int(part.max()) - low + 1
+        if span * width >= _CEILING:
             key = np.unique(key, return_inverse=True)[1].astype(np.int64)  # ranks: same order, dense
+            span = int(key.max()) + 1
         key *= width  # in place: the keys of a million rows are rewritten, not copied, for each part
         key += part
         key -= low
+        span *= width
     return key
 
 
@@ -94,9 +98,9 @@ class Runs:
             return
         change = np.ones(n, dtype=bool)
         change[1:] = key[1:] != key[:-1]
+        self._change = change
         self._starts: IntArray = np.flatnonzero(change).astype(np.int64)
         self._lengths: IntArray = np.diff(np.append(self._starts, n)).astype(np.int64)
-        self._code: IntArray = np.cumsum(change, dtype=np.int64) - 1
         self.count = int(self._starts.size)
 
     @property
@@ -112,7 +116,7 @@ class Runs:
     @property
     def code(self) -> IntArray:
         """The run of each row."""
-        return np.arange(self.count, dtype=np.int64) if self.single else self._code
+        return np.arange(self.count, dtype=np.int64) if self.single else np.cumsum(self._change, dtype=np.int64) - 1
 
     def first(self, values: _Array) -> _Array:
         """``values`` at the first row of each run."""
@@ -128,7 +132,7 @@ class Runs:
         out = alone[self._starts]
         several = self._lengths > 1
         rows = np.repeat(several, self._lengths)
-        out[several] = pd.Series(values[rows]).groupby(self._code[rows], sort=False).sum().to_numpy()
+        out[several] = pd.Series(values[rows]).groupby(self.code[rows], sort=False).sum().to_numpy()
         return out
 
     def last(self, valid: npt.NDArray[np.bool_]) -> IntArray:

@@ -602,8 +602,8 @@ def _non_proportional(
     premiums: dict[str, tuple[PremiumScheme | None, float]] = {}
     if layers.empty:
         return out, premiums
-    cur_paid = _cents(dev.paid * retained[:, None])
-    cur_os = _cents(dev.outstanding * retained[:, None])
+    cur_paid = _to_cents(dev.paid * retained[:, None])
+    cur_os = _to_cents(dev.outstanding * retained[:, None])
     kept = terms.premium - _gross_ceded(ceded, len(terms.key))
     lower_premiums = 0.0
     year, term_start = terms.year, terms.term_start
@@ -648,13 +648,22 @@ def _non_proportional(
                     ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
                 else:
                     ceded_paid, ceded_os, c_rp[:, first:] = layer.develop(frame, paid, os_, subject_premium=income_of)
-                c_paid[:, first:], c_os[:, first:] = _cents(ceded_paid), _cents(ceded_os)
+                _to_cents(ceded_paid, out=c_paid[:, first:])
+                _to_cents(ceded_os, out=c_os[:, first:])
             if number < len(chosen):  # what the next layers work on
-                cur_paid[rows] = _cents(cur_paid[rows] - c_paid)
-                cur_os[rows] = _cents(cur_os[rows] - c_os)
-        out[treaty["code"]] = _Ceded.of(rows, c_paid, c_os, _cents(c_rp), subject_amount)
+                for cur, ceded_now in ((cur_paid, c_paid), (cur_os, c_os)):
+                    retained_now = cur[rows]
+                    cur[rows] = _to_cents(np.subtract(retained_now, ceded_now, out=retained_now))
+        out[treaty["code"]] = _Ceded.of(rows, c_paid, c_os, _to_cents(c_rp), subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
     return out, premiums
+
+
+def _to_cents(values: FloatArray, *, out: FloatArray | None = None) -> FloatArray:
+    """:func:`~assurdb.engine.stored._cents` written over ``values`` (an array of the caller's own,
+    a matrix of the development) or into ``out``: no new matrix for each step."""
+    np.add(values, 0.0, out=values)
+    return np.round(values, 2, out=values if out is None else out)
 
 
 def _gross_ceded(ceded: _Cessions, n_terms: int) -> FloatArray:
