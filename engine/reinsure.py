@@ -628,7 +628,8 @@ def _non_proportional(
         scheme = _premium_scheme(treaty, income)
         premiums[treaty["code"]] = (scheme, income)
         n, m = len(rows), dev.paid.shape[1]
-        c_paid, c_os, c_rp = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m))
+        c_paid, c_os = np.zeros((n, m)), np.zeros((n, m))  # (nothing developed: nothing ceded)
+        c_rp: FloatArray | None = None if isinstance(layer, StopLoss) else np.zeros((n, m))
         subject_amount = _cents(cur_paid[rows, -1] + cur_os[rows, -1])
         first = max(dev.column(_quarter_of(start)), 0)
         if n:
@@ -647,14 +648,17 @@ def _non_proportional(
                 if isinstance(layer, StopLoss):
                     ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
                 else:
-                    ceded_paid, ceded_os, c_rp[:, first:] = layer.develop(frame, paid, os_, subject_premium=income_of)
-                _to_cents(ceded_paid, out=c_paid[:, first:])
-                _to_cents(ceded_os, out=c_os[:, first:])
+                    ceded_paid, ceded_os, reinstatement = layer.develop(frame, paid, os_, subject_premium=income_of)
+                    c_rp = _from_quarter(_to_cents(reinstatement), first, m)
+                c_paid, c_os = (
+                    _from_quarter(_to_cents(ceded_paid), first, m),
+                    _from_quarter(_to_cents(ceded_os), first, m),
+                )
             if number < len(chosen):  # what the next layers work on
                 for cur, ceded_now in ((cur_paid, c_paid), (cur_os, c_os)):
                     retained_now = cur[rows]
                     cur[rows] = _to_cents(np.subtract(retained_now, ceded_now, out=retained_now))
-        out[treaty["code"]] = _Ceded.of(rows, c_paid, c_os, _to_cents(c_rp), subject_amount)
+        out[treaty["code"]] = _Ceded.of(rows, c_paid, c_os, c_rp, subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
     return out, premiums
 
@@ -664,6 +668,15 @@ def _to_cents(values: FloatArray, *, out: FloatArray | None = None) -> FloatArra
     a matrix of the development) or into ``out``: no new matrix for each step."""
     np.add(values, 0.0, out=values)
     return np.round(values, 2, out=values if out is None else out)
+
+
+def _from_quarter(ceded: FloatArray, first: int, quarters: int) -> FloatArray:
+    """``ceded`` (its columns: quarters ``first`` … on) as the whole development's, nil before."""
+    if first == 0:
+        return ceded
+    whole = np.zeros((ceded.shape[0], quarters))
+    whole[:, first:] = ceded
+    return whole
 
 
 def _gross_ceded(ceded: _Cessions, n_terms: int) -> FloatArray:
