@@ -627,38 +627,14 @@ def _non_proportional(
         layer = _layer(treaty, income)
         scheme = _premium_scheme(treaty, income)
         premiums[treaty["code"]] = (scheme, income)
-        n, m = len(rows), dev.paid.shape[1]
-        c_paid, c_os = np.zeros((n, m)), np.zeros((n, m))  # (nothing developed: nothing ceded)
-        c_rp: FloatArray | None = None if isinstance(layer, StopLoss) else np.zeros((n, m))
         subject_amount = _cents(cur_paid[rows, -1] + cur_os[rows, -1])
         first = max(dev.column(_quarter_of(start)), 0)
-        if n:
-            if first < m:  # every quarter of the cover at once, a column each
-                frame = pd.DataFrame(
-                    {
-                        "date": losses.date.to_numpy()[rows],
-                        "treaty_year": int(treaty["underwriting_year"]),
-                        "event_id": losses.event[rows],
-                    }
-                )
-                paid, os_ = cur_paid[rows, first:], cur_os[rows, first:]
-                np.maximum(paid, 0.0, out=paid)
-                np.maximum(os_, 0.0, out=os_)
-                income_of = {int(treaty["underwriting_year"]): income}
-                if isinstance(layer, StopLoss):
-                    ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
-                else:
-                    ceded_paid, ceded_os, reinstatement = layer.develop(frame, paid, os_, subject_premium=income_of)
-                    c_rp = _from_quarter(_to_cents(reinstatement), first, m)
-                c_paid, c_os = (
-                    _from_quarter(_to_cents(ceded_paid), first, m),
-                    _from_quarter(_to_cents(ceded_os), first, m),
-                )
-            if number < len(chosen):  # what the next layers work on
-                for cur, ceded_now in ((cur_paid, c_paid), (cur_os, c_os)):
-                    retained_now = cur[rows]
-                    cur[rows] = _to_cents(np.subtract(retained_now, ceded_now, out=retained_now))
-        out[treaty["code"]] = _Ceded.of(rows, c_paid, c_os, c_rp, subject_amount)
+        ceded_paid, ceded_os, reinstatement = _develop(layer, treaty, income, losses, rows, cur_paid, cur_os, first)
+        if len(rows) and number < len(chosen):  # what the next layers work on
+            for cur, ceded_now in ((cur_paid, ceded_paid), (cur_os, ceded_os)):
+                retained_now = cur[rows]
+                cur[rows] = _to_cents(np.subtract(retained_now, ceded_now, out=retained_now))
+        out[treaty["code"]] = _Ceded.of(rows, ceded_paid, ceded_os, reinstatement, subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
     return out, premiums
 
@@ -668,6 +644,45 @@ def _to_cents(values: FloatArray, *, out: FloatArray | None = None) -> FloatArra
     a matrix of the development) or into ``out``: no new matrix for each step."""
     np.add(values, 0.0, out=values)
     return np.round(values, 2, out=values if out is None else out)
+
+
+def _develop(
+    layer: ExcessOfLoss | StopLoss,
+    treaty: Mapping[str, Any],
+    income: float,
+    losses: _Losses,
+    rows: IntArray,
+    cur_paid: FloatArray,
+    cur_os: FloatArray,
+    first: int,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """What ``layer`` cedes of the losses ``rows`` — retained ``cur_paid`` and ``cur_os`` at each
+    quarter's end — from quarter ``first`` of the development on, every quarter at once (a column
+    each), to the cent: paid, outstanding, reinstatement premium (none for a stop loss)."""
+    n, m = len(rows), cur_paid.shape[1]
+    if not n or first >= m:  # nothing developed, nothing ceded
+        return np.zeros((n, m)), np.zeros((n, m)), None if isinstance(layer, StopLoss) else np.zeros((n, m))
+    frame = pd.DataFrame(
+        {
+            "date": losses.date.to_numpy()[rows],
+            "treaty_year": int(treaty["underwriting_year"]),
+            "event_id": losses.event[rows],
+        }
+    )
+    paid, os_ = cur_paid[rows, first:], cur_os[rows, first:]
+    np.maximum(paid, 0.0, out=paid)
+    np.maximum(os_, 0.0, out=os_)
+    income_of = {int(treaty["underwriting_year"]): income}
+    reinstatement = None
+    if isinstance(layer, StopLoss):
+        ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
+    else:
+        ceded_paid, ceded_os, reinstatement = layer.develop(frame, paid, os_, subject_premium=income_of)
+    return (
+        _from_quarter(_to_cents(ceded_paid), first, m),
+        _from_quarter(_to_cents(ceded_os), first, m),
+        None if reinstatement is None else _from_quarter(_to_cents(reinstatement), first, m),
+    )
 
 
 def _from_quarter(ceded: FloatArray, first: int, quarters: int) -> FloatArray:
