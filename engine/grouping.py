@@ -40,7 +40,14 @@ def codes(*columns: pd.Series) -> list[IntArray]:
     a code means the same text in each."""
     lengths = [len(c) for c in columns]
     joined = pd.concat([pd.Series(c.array) for c in columns], ignore_index=True) if len(columns) > 1 else columns[0]
-    found, _ = pd.factorize(joined, sort=True)
+    found, distinct = pd.factorize(joined)
+    found = np.asarray(found, dtype=np.int64)
+    if len(distinct) > 1 and not bool((pd.Series(distinct[1:]) > pd.Series(distinct[:-1])).all()):
+        # the texts did not come in order (stored frames come in identifier order, and then they
+        # do): codes replaced by the ranks of their texts
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[np.asarray(distinct.argsort(), dtype=np.int64)] = np.arange(len(distinct))
+        found = np.where(found >= 0, rank[np.maximum(found, 0)], -1)
     return [np.asarray(part, dtype=np.int64) for part in np.split(found, np.cumsum(lengths)[:-1])]
 
 
