@@ -47,7 +47,11 @@
   withdrawn) gets an account, nil or not.
 
 Amounts are floats computed from the stored decimals and rounded to the cent where they are
-stored; the same stored business gives the same figures on every DBMS. :func:`record` writes the
+stored; the same stored business gives the same figures on every DBMS. The computation works on
+the stored business's tables of arrays (:class:`~assurdb.engine.stored.TermTable`…), cessions and
+shares as positions in them, and applies each excess layer to every quarter of the development at
+once (:meth:`ExcessOfLoss.develop <assurdb.engine.treaties.ExcessOfLoss.develop>`, a column per
+quarter). :func:`record` writes the
 result back (cessions, recoveries, treaty accounts) and posts the treaty accounts through ACCOUNT
 REINSURANCE; run again, it writes nothing; after new movements, only the differences.
 """
@@ -60,13 +64,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from assurdb.domain.accounting import Accounted, account_treaty_accounts, install_chart
 from assurdb.domain.frames import decimals, records
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
-from assurdb.engine.stored import StoredBusiness, _cents, _day, covered_by, isin
+from assurdb.engine.grouping import Runs, index_of, is_sorted
+from assurdb.engine.stored import (
+    LossTable,
+    MovementTable,
+    Spread,
+    StoredBusiness,
+    TermTable,
+    _cents,
+    _day,
+    _second,
+)
 from assurdb.engine.treaties import (
     DepositPremium,
     ExcessOfLoss,
@@ -96,8 +111,9 @@ ACCOUNT_ITEMS = (
     "outstanding",
     "balance",
 )
-_TERM = ["policy_no", "renewal_no"]
-_GUARANTY = ["policy_no", "renewal_no", "guaranty_no"]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -134,9 +150,10 @@ class Reinsured:
 
 
 # -- calendar -------------------------------------------------------------------------------------------
-def _quarter(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    index = pd.DatetimeIndex(dates)
-    return np.asarray(index.year * 4 + (index.month - 1) // 3, dtype=np.int64)
+def _quarters(dates: npt.NDArray[np.datetime64]) -> IntArray:
+    """year·4 + quarter − 1 of each date."""
+    months = dates.astype("datetime64[M]").astype(np.int64)
+    return np.asarray((months // 12 + 1970) * 4 + (months % 12) // 3, dtype=np.int64)
 
 
 def _quarter_of(day: pd.Timestamp) -> int:
@@ -170,51 +187,157 @@ def _balance(amounts: Mapping[str, Any] | pd.DataFrame) -> Any:
 
 
 # -- the business -----------------------------------------------------------------------------------------
-def _proportional(treaties: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Classes:
+    """Classes of business as the codes of :meth:`StoredBusiness.item_codes` (of the PRA's)."""
+
+    names: pd.Index
+
+    def among(self, codes: IntArray, classes: list[str]) -> BoolArray:
+        """Which of ``codes`` are of one of ``classes``."""
+        wanted = self.names.get_indexer(pd.Index(classes, dtype=object))
+        return np.asarray(np.isin(codes, wanted[wanted >= 0]), dtype=bool)
+
+
+def _covers(treaty: Mapping[str, Any], year: IntArray, codes: IntArray, classes: _Classes) -> BoolArray:
+    """:func:`~assurdb.engine.stored.covered_by` on arrays: the rows of the treaty's year (``year``:
+    the risks' year, the one both attachments see on the terms) in its classes (none: every class)."""
+    hit: BoolArray = year == int(treaty["underwriting_year"])
+    if treaty["classes"]:
+        hit &= classes.among(codes, treaty["classes"])
+    return hit
+
+
+@dataclass(frozen=True)
+class _Cessions:
+    """Per term guaranty and proportional treaty covering it with a cession, in rank order within
+    each underwriting year: the treaty's blocks of rows, each the positions in the terms."""
+
+    codes: list[str]  #: the treaties with cessions, in the order they were applied
+    bounds: IntArray  #: where each treaty's block starts (and, last, where they end)
+    term: IntArray  #: the cession's guaranty (its position in the terms)
+    ceded_pct: FloatArray  #: of the gross guaranty, to 4 decimals
+    commission_rate: FloatArray
+    ceded_premium: FloatArray
+    commission: FloatArray
+    quarter: IntArray  #: the quarter its term starts in
+
+    def block(self, code: str) -> slice:
+        """The rows of treaty ``code`` (none when it made no cession)."""
+        if code not in self.codes:
+            return slice(0, 0)
+        i = self.codes.index(code)
+        return slice(int(self.bounds[i]), int(self.bounds[i + 1]))
+
+
+def _proportional(treaties: pd.DataFrame, terms: TermTable, codes: IntArray, classes: _Classes) -> _Cessions:
     """Per term guaranty and proportional treaty covering it with a cession, the percentage of the
     gross guaranty ceded (4 decimals), in rank order within each underwriting year."""
-    years = pd.DataFrame({"LORA": terms["year"], "LOD": terms["year"]})
-    retained = pd.Series(1.0, index=terms.index)
-    parts = []
+    year = terms.year
+    retained = np.ones(len(year))
+    done: list[str] = []
+    rows: list[IntArray] = []
+    pcts: list[FloatArray] = []
+    rates: list[float] = []
     chosen = treaties[treaties["kind"].isin(PROPORTIONAL)]
     for treaty in records(chosen.sort_values(["underwriting_year", "rank", "code"], kind="stable")):
-        hit = covered_by(treaty, terms["class_of_business"], years)
-        if not hit.any():
+        hit = np.flatnonzero(_covers(treaty, year, codes, classes))
+        if not hit.size:
             continue
-        left = retained[hit].to_numpy()
+        left = retained[hit]
         if treaty["kind"] == "quota_share":
-            rate = np.full(int(hit.sum()), float(treaty["share_pct"]) / 100.0)
+            rate = np.full(hit.size, float(treaty["share_pct"]) / 100.0)
         else:
             surplus = Surplus(retention=float(treaty["retention"]), lines=float(treaty["lines"]))
-            rate = surplus.cession_rate(terms.loc[hit, "sum_insured"].to_numpy() * left)
+            rate = surplus.cession_rate(terms.sum_insured[hit] * left)
         pct = np.round(rate * left * 100.0, 4)
         retained[hit] = left - pct / 100.0
-        part = terms.loc[hit, [*_GUARANTY, "premium", "term_start"]].assign(
-            treaty_code=treaty["code"], ceded_pct=pct, commission_rate=float(treaty["commission_pct"] or 0.0)
-        )
-        parts.append(part[part["ceded_pct"] > 0])
-    columns = [*_GUARANTY, "premium", "term_start", "treaty_code", "ceded_pct", "commission_rate"]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    out = pd.concat(parts, ignore_index=True)[columns]
-    out["ceded_premium"] = _cents(out["premium"].to_numpy() * out["ceded_pct"].to_numpy() / 100.0)
-    out["commission"] = _cents(out["ceded_premium"].to_numpy() * out["commission_rate"].to_numpy() / 100.0)
-    return out
+        ceded = pct > 0
+        done.append(str(treaty["code"]))
+        rows.append(hit[ceded])
+        pcts.append(pct[ceded])
+        rates.append(float(treaty["commission_pct"] or 0.0))
+    term = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    ceded_pct = np.concatenate(pcts) if pcts else np.zeros(0)
+    sizes = [r.size for r in rows]
+    commission_rate = np.repeat(np.array(rates, dtype=np.float64), sizes)
+    ceded_premium = _cents(terms.premium[term] * ceded_pct / 100.0)
+    return _Cessions(
+        done,
+        np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        term,
+        ceded_pct,
+        commission_rate,
+        ceded_premium,
+        _cents(ceded_premium * commission_rate / 100.0),
+        terms.quarter[term],
+    )
 
 
-def _loss_shares(
-    stored: StoredBusiness, losses: pd.DataFrame, terms: pd.DataFrame, ceded: pd.DataFrame
+def _cessions_frame(
+    stored: StoredBusiness, terms: TermTable, ceded: _Cessions, program: pd.DataFrame, leaders: Mapping[str, str]
 ) -> pd.DataFrame:
-    """Per loss and proportional treaty, the percentage of the loss ceded: the damaged guaranties'
+    """The cessions of the program's proportional treaties: ``policy_no, renewal_no, guaranty_no,
+    premium, term_start, treaty_code, ceded_pct, commission_rate, ceded_premium, commission,
+    reinsurer_code`` (the treaty's leader)."""
+    names = [code for code in ceded.codes if code in set(program["code"])]
+    blocks = [ceded.block(code) for code in names]
+    rows = np.concatenate([np.arange(b.start, b.stop) for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
+    which = np.repeat(np.arange(len(names)), [b.stop - b.start for b in blocks])  # each row's treaty
+    term = ceded.term[rows]
+    guaranty = terms.guaranty[term]
+    return pd.DataFrame(
+        {
+            **{c: stored.values("Guaranty", c, guaranty) for c in ("policy_no", "renewal_no", "guaranty_no")},
+            "premium": terms.premium[term],
+            "term_start": stored.values("PRA", "cover_start", terms.start_row[term]),
+            "treaty_code": pd.array(names, dtype="str").take(which),
+            "ceded_pct": ceded.ceded_pct[rows],
+            "commission_rate": ceded.commission_rate[rows],
+            "ceded_premium": ceded.ceded_premium[rows],
+            "commission": ceded.commission[rows],
+            "reinsurer_code": pd.array([leaders[code] for code in names], dtype="str").take(which),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class _Share:
+    """The losses a proportional treaty shares (positions in the losses, in order) and its percentage of each."""
+
+    rows: IntArray
+    ceded_pct: FloatArray
+
+
+def _loss_shares(spread: Spread, ceded: _Cessions, n_terms: int, n_losses: int) -> tuple[dict[str, _Share], FloatArray]:
+    """Per proportional treaty, the percentage of each loss ceded: the damaged guaranties'
     percentages weighted by the damage amounts (equal weights when none is given), or the term's
-    guaranties' weighted by their sums insured when the loss damaged none."""
-    weights = stored.loss_weights(losses, terms)
-    total = weights.groupby("loss_code")["weight"].sum()
-    pairs = weights.merge(ceded[[*_GUARANTY, "treaty_code", "ceded_pct"]], on=_GUARANTY)
-    pairs["part"] = pairs["weight"] * pairs["ceded_pct"]
-    shares = pairs.groupby(["loss_code", "treaty_code"], as_index=False).agg(part=("part", "sum"))
-    shares["ceded_pct"] = shares["part"] / shares["loss_code"].map(total)
-    return shares.drop(columns="part")
+    guaranties' weighted by their sums insured when the loss damaged none; and the part of each
+    loss the proportional treaties retain."""
+    order = np.argsort(spread.loss, kind="stable")  # by loss; each loss's guaranties as they come
+    loss, term, weight = spread.loss[order], spread.term[order], spread.weight[order]
+    runs = Runs(loss)
+    total = np.zeros(n_losses)
+    total[runs.first(loss)] = runs.sum(weight)
+    shares: dict[str, _Share] = {}
+    for code in ceded.codes:
+        block = ceded.block(code)
+        pct = np.full(n_terms, np.nan)
+        pct[ceded.term[block]] = ceded.ceded_pct[block]
+        found = np.flatnonzero(term >= 0)
+        found = found[~np.isnan(pct[term[found]])]
+        parts = Runs(loss[found])
+        rows = parts.first(loss[found])
+        shares[code] = _Share(rows, parts.sum(weight[found] * pct[term[found]]) / total[rows])
+    # what the treaties cede of each loss, added in the order of their codes
+    names = sorted(shares)
+    rows = np.concatenate([shares[c].rows for c in names]) if names else np.zeros(0, dtype=np.int64)
+    pct = np.concatenate([shares[c].ceded_pct for c in names]) if names else np.zeros(0)
+    by_loss = np.argsort(rows, kind="stable")
+    runs = Runs(rows[by_loss])
+    ceded_pct = np.zeros(n_losses)
+    ceded_pct[runs.first(rows[by_loss])] = runs.sum(pct[by_loss]) / 100.0
+    return shares, 1.0 - ceded_pct
 
 
 @dataclass
@@ -222,7 +345,6 @@ class _Development:
     """Each loss's cumulative paid (net of recoveries) and outstanding at the end of each quarter
     ``first`` … ``last`` (the last one: at ``as_of``)."""
 
-    codes: pd.Index
     first: int
     last: int
     paid: np.ndarray = field(repr=False)
@@ -232,21 +354,26 @@ class _Development:
         return quarter - self.first
 
     @classmethod
-    def of(cls, moves: pd.DataFrame, codes: pd.Index, first: int, last: int) -> _Development:
-        n, m = len(codes), last - first + 1
+    def of(cls, moves: MovementTable, at: pd.Timestamp, losses: LossTable, first: int, last: int) -> _Development:
+        n, m = len(losses.code), last - first + 1
         paid = np.zeros((n, m))
         outstanding = np.full((n, m), np.nan)
-        row = codes.get_indexer(pd.Index(moves["loss_code"]))
+        chosen = moves.up_to(at)
+        row = index_of(moves.code[chosen], losses.code)
         keep = row >= 0
-        moves, row = moves[keep], row[keep]
-        col = np.clip(_quarter(moves["movement_date"]) - first, 0, m - 1)
-        np.add.at(paid, (row, col), moves["paid"].to_numpy(dtype=np.float64))
+        row = row[keep]
+        col = np.clip(_quarters(moves.date[chosen][keep]) - first, 0, m - 1)
+        np.add.at(paid, (row, col), (moves.sign * moves.amount)[chosen][keep])
         paid = _cents(np.cumsum(paid, axis=1))
-        last_move = pd.DataFrame({"r": row, "c": col, "o": moves["outstanding_after"].to_numpy()})
-        last_move = last_move.drop_duplicates(["r", "c"], keep="last")  # movements are in loss, movement order
-        outstanding[last_move["r"].to_numpy(), last_move["c"].to_numpy()] = last_move["o"].to_numpy()
-        outstanding = pd.DataFrame(outstanding).ffill(axis=1).fillna(0.0).to_numpy()
-        return cls(codes, first, last, paid, outstanding)
+        cell = row * m + col
+        last_move = ~pd.Series(cell).duplicated(keep="last").to_numpy()  # movements are in loss, movement order
+        outstanding[row[last_move], col[last_move]] = moves.outstanding[chosen][keep][last_move]
+        # each quarter without a movement keeps the quarter before's (none before: 0)
+        before = np.where(np.isnan(outstanding), 0, np.arange(m))
+        np.maximum.accumulate(before, axis=1, out=before)
+        outstanding = outstanding[np.arange(n)[:, None], before]
+        outstanding[np.isnan(outstanding)] = 0.0
+        return cls(first, last, paid, outstanding)
 
 
 # -- engine objects from stored terms -----------------------------------------------------------------------
@@ -306,15 +433,55 @@ def _layer(treaty: Mapping[str, Any], subject: float) -> ExcessOfLoss | StopLoss
 
 
 # -- the computation -----------------------------------------------------------------------------------------
-@dataclass
+@dataclass(frozen=True)
 class _Ceded:
-    """A treaty's cumulative recoveries per loss and quarter, and what it holds of each loss."""
+    """What a treaty recovers of its losses (``rows``: their development rows): the totals of its
+    cumulative recoveries at each quarter's end — on payments, on the outstanding, reinstatement
+    premiums — and each loss's at ``as_of``; the losses' amounts it applied to (at ``as_of``). Built
+    from the matrices (a row per loss, a column per quarter), which are not kept."""
 
-    rows: np.ndarray  # the development rows of its losses
-    paid: np.ndarray
-    outstanding: np.ndarray
-    reinstatement: np.ndarray | None = None
-    subject: np.ndarray | None = None  # the losses' amounts it applied to (at as_of)
+    rows: IntArray
+    paid: FloatArray  #: per quarter, the losses' total
+    outstanding: FloatArray
+    outstanding_column: FloatArray  #: per quarter, the losses' outstanding added up column by column
+    paid_last: FloatArray  #: per loss, at ``as_of``
+    outstanding_last: FloatArray
+    reinstatement: FloatArray | None = None
+    reinstatement_last: FloatArray | None = None
+    subject: FloatArray | None = None
+
+    @classmethod
+    def of(
+        cls,
+        rows: IntArray,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        reinstatement: FloatArray | None = None,
+        subject: FloatArray | None = None,
+    ) -> _Ceded:
+        return cls(
+            rows,
+            paid.sum(axis=0),
+            outstanding.sum(axis=0),
+            np.array([outstanding[:, j].sum() for j in range(outstanding.shape[1])]),
+            paid[:, -1].copy(),  # a copy: a view would keep the whole matrix
+            outstanding[:, -1].copy(),
+            None if reinstatement is None else reinstatement.sum(axis=0),
+            None if reinstatement is None else reinstatement[:, -1].copy(),
+            subject,
+        )
+
+
+@dataclass(frozen=True)
+class _Losses:
+    """The losses :func:`reinsure` works on (those of :meth:`StoredBusiness.losses` at ``as_of``)
+    with what the layers read of them."""
+
+    table: LossTable
+    codes: np.ndarray  #: each loss's code
+    date: pd.Series  #: its loss date
+    event: np.ndarray  #: its event (null: none)
+    klass: IntArray  #: its class of business, as coded for the classes
 
 
 def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None = None) -> Reinsured:
@@ -333,56 +500,57 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
         raise EngineError(
             f"treaty {', '.join(unplaced)} is placed with no reinsurer: its accounts have no one to go to"
         )
-    moves = stored.movements()
+    moves = stored.movement_table()
     at = _day(as_of)
     if at is None:
-        last = moves["movement_date"].max() if len(moves) else pd.NaT
-        at = (
-            pd.Timestamp(dt.date(year, 12, 31))
-            if pd.isna(last)
-            else max(pd.Timestamp(last), pd.Timestamp(dt.date(year, 12, 31)))
-        )
+        dated = moves.date[~np.isnat(moves.date)]
+        end_of_year = pd.Timestamp(dt.date(year, 12, 31))
+        at = max(pd.Timestamp(dated.max()), end_of_year) if dated.size else end_of_year
     if at < pd.Timestamp(program["inception"].min()):
         raise EngineError(f"as_of {at.date()} comes before the program of {year} incepts")
-    moves = moves[moves["movement_date"] <= at]
 
-    terms = stored.terms(at)
-    ceded = _proportional(treaties, terms)
-    losses = stored.losses(at)  # the losses with a history: the others cannot be dated
+    class_codes, names = stored.item_codes("PRA", "class_of_business")
+    classes = _Classes(names)
+    terms = stored.term_table(at)
+    term_class = np.where(terms.class_row >= 0, class_codes[np.maximum(terms.class_row, 0)], -1)
+    ceded = _proportional(treaties, terms, term_class, classes)
+    table = stored.loss_table(at)  # the losses with a history: the others cannot be dated
+    losses = _Losses(
+        table,
+        np.asarray(stored.values("Loss", "code", table.row).to_numpy(), dtype=object),
+        pd.Series(stored.values("Loss", "loss_date", table.row)),
+        stored.values("Loss", "event_id", table.row).to_numpy(),
+        np.where(table.pra >= 0, class_codes[np.maximum(table.pra, 0)], -1),
+    )
     without_history = len(stored.without_history())
-    loss_shares = _loss_shares(stored, losses, terms, ceded)
-    retained = 1.0 - (loss_shares.groupby("loss_code")["ceded_pct"].sum() / 100.0).reindex(losses["code"]).fillna(0.0)
+    shares, retained = _loss_shares(stored.spread(table, terms), ceded, len(terms.key), len(table.code))
 
     lines = _lines(treaties)
     starts = treaties.loc[treaties["code"].isin([*lines.index, *program["code"]]), "inception"]
     first = min(_quarter_of(pd.Timestamp(d)) for d in starts)
-    last = _quarter_of(at)
-    codes = pd.Index(losses["code"])
-    dev = _Development.of(moves, codes, first, last)
-    by_code = dict(zip(codes, range(len(codes)), strict=True))
+    dev = _Development.of(moves, at, table, first, _quarter_of(at))
 
     held: dict[str, _Ceded] = {}
     for code in lines.index:  # every proportional treaty of the program's lines, all years
-        shares = loss_shares[loss_shares["treaty_code"] == code]
-        rows = np.array([by_code[c] for c in shares["loss_code"]], dtype=np.int64)
-        pct = shares["ceded_pct"].to_numpy()[:, None] / 100.0
-        held[code] = _Ceded(
+        share = shares.get(code, _Share(np.zeros(0, dtype=np.int64), np.zeros(0)))
+        rows = share.rows
+        pct = share.ceded_pct[:, None] / 100.0
+        held[code] = _Ceded.of(
             rows,
             _cents(dev.paid[rows] * pct),
             _cents(dev.outstanding[rows] * pct),
             subject=_cents(dev.paid[rows, -1] + dev.outstanding[rows, -1]),
         )
-    nonprop, premiums = _non_proportional(program, losses, dev, retained.to_numpy(), terms, ceded)
+    nonprop, premiums = _non_proportional(program, losses, dev, retained, terms, term_class, classes, ceded)
     held |= nonprop
 
     accounts = []
     for treaty in records(program):
         accounts.append(_account(treaty, treaties, lines, held, ceded, premiums, dev, at))
     accounts_frame = pd.concat(accounts, ignore_index=True)
-    recoveries = _recoveries(program, held, losses, dev, at)
-    cessions = ceded[ceded["treaty_code"].isin(program["code"])].reset_index(drop=True)
+    recoveries = _recoveries(program, held, losses, at)
     panels = _panels(placements)
-    cessions["reinsurer_code"] = cessions["treaty_code"].map({code: panel[0] for code, panel in panels.items()})
+    cessions = _cessions_frame(stored, terms, ceded, program, {code: panel[0] for code, panel in panels.items()})
     return Reinsured(
         year,
         at,
@@ -417,11 +585,13 @@ def _lines(treaties: pd.DataFrame) -> pd.Series:
 
 def _non_proportional(
     program: pd.DataFrame,
-    losses: pd.DataFrame,
+    losses: _Losses,
     dev: _Development,
-    retained: np.ndarray,
-    terms: pd.DataFrame,
-    ceded: pd.DataFrame,
+    retained: FloatArray,
+    terms: TermTable,
+    term_class: IntArray,
+    classes: _Classes,
+    ceded: _Cessions,
 ) -> tuple[dict[str, _Ceded], dict[str, tuple[PremiumScheme | None, float]]]:
     """The excess layers of the program in rank order on the losses occurring during their cover,
     retained by the proportional treaties: cumulative recoveries per quarter; and each layer's
@@ -431,64 +601,106 @@ def _non_proportional(
     premiums: dict[str, tuple[PremiumScheme | None, float]] = {}
     if layers.empty:
         return out, premiums
-    cur_paid = _cents(dev.paid * retained[:, None])
-    cur_os = _cents(dev.outstanding * retained[:, None])
-    kept = terms.set_index(_GUARANTY)["premium"].copy()
-    gross_ceded = ceded.groupby(_GUARANTY)["ceded_premium"].sum()
-    kept = kept.sub(gross_ceded.reindex(kept.index).fillna(0.0), fill_value=0.0)
+    cur_paid = _to_cents(dev.paid * retained[:, None])
+    cur_os = _to_cents(dev.outstanding * retained[:, None])
+    kept = terms.premium - _gross_ceded(ceded, len(terms.key))
     lower_premiums = 0.0
-    years = pd.DataFrame({"LORA": terms["year"], "LOD": terms["term_start"].dt.year})
-    starts = terms.drop_duplicates(_TERM).set_index(_TERM)["term_start"]
-    loss_terms = pd.Series(
-        starts.reindex(
-            pd.MultiIndex.from_arrays([losses["accident_policy_no"], losses["accident_renewal_no"]])
-        ).to_numpy(),
-        index=losses.index,
-    )
-    for treaty in records(layers):
+    year, term_start = terms.year, terms.term_start
+    # the start of each loss's term among the terms (NaT: not among them)
+    term_first = Runs(terms.term).starts if is_sorted(terms.term) else np.unique(terms.term, return_index=True)[1]
+    found = index_of(losses.table.term, terms.term[term_first])
+    loss_terms = pd.Series(np.where(found >= 0, term_start[term_first][np.maximum(found, 0)], np.datetime64("NaT")))
+    chosen = records(layers)
+    for number, treaty in enumerate(chosen, start=1):
         start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
-        written = covered_by(treaty, terms["class_of_business"], years) & terms["term_start"].between(start, end)
-        subject = round(float(kept.to_numpy()[written.to_numpy()].sum()), 2)
-        klass = losses["class_of_business"]
+        between = (term_start >= _second(start)) & (term_start <= _second(end))
+        written = _covers(treaty, year, term_class, classes) & between
+        subject = round(float(kept[written].sum()), 2)
         # losses occurring during the cover; risks attaching: the losses of the terms starting then
-        when = loss_terms if treaty["attachment"] == "LORA" else losses["loss_date"]
-        in_scope = when.between(start, end)
+        when = loss_terms if treaty["attachment"] == "LORA" else losses.date
+        in_scope = when.between(start, end).to_numpy()
         if treaty["classes"]:
-            in_scope &= isin(klass, treaty["classes"])
-        rows = np.flatnonzero(in_scope.to_numpy())
+            in_scope = in_scope & classes.among(losses.klass, treaty["classes"])
+        rows = np.flatnonzero(in_scope)
         income = max(subject - lower_premiums, 0.0) if treaty["kind"] == "stop_loss" else subject
         layer = _layer(treaty, income)
         scheme = _premium_scheme(treaty, income)
         premiums[treaty["code"]] = (scheme, income)
-        n, m = len(rows), dev.paid.shape[1]
-        c_paid, c_os, c_rp = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m))
         subject_amount = _cents(cur_paid[rows, -1] + cur_os[rows, -1])
-        if n:
-            frame = pd.DataFrame(
-                {
-                    "loss_id": losses["code"].to_numpy()[rows],
-                    "date": losses["loss_date"].to_numpy()[rows],
-                    "treaty_year": int(treaty["underwriting_year"]),
-                    "event_id": losses["event_id"].to_numpy()[rows],
-                }
-            )
-            first = max(dev.column(_quarter_of(start)), 0)
-            for k in range(first, m):
-                paid, os_ = np.maximum(cur_paid[rows, k], 0.0), np.maximum(cur_os[rows, k], 0.0)
-                frame["paid"], frame["outstanding"] = paid, os_
-                frame["amount"] = paid + os_
-                if isinstance(layer, StopLoss):
-                    result, _ = layer.cede(frame, premium_income={int(treaty["underwriting_year"]): income})
-                else:
-                    result, _ = layer.cede(frame, subject_premium={int(treaty["underwriting_year"]): income})
-                    c_rp[:, k] = result["reinstatement_premium"].to_numpy(dtype=np.float64)
-                c_paid[:, k] = _cents(result["ceded_paid"].to_numpy(dtype=np.float64))
-                c_os[:, k] = _cents(result["ceded_outstanding"].to_numpy(dtype=np.float64))
-            cur_paid[rows] = _cents(cur_paid[rows] - c_paid)
-            cur_os[rows] = _cents(cur_os[rows] - c_os)
-        out[treaty["code"]] = _Ceded(rows, c_paid, c_os, _cents(c_rp), subject_amount)
+        first = max(dev.column(_quarter_of(start)), 0)
+        ceded_paid, ceded_os, reinstatement = _develop(layer, treaty, income, losses, rows, cur_paid, cur_os, first)
+        if len(rows) and number < len(chosen):  # what the next layers work on
+            for cur, ceded_now in ((cur_paid, ceded_paid), (cur_os, ceded_os)):
+                retained_now = cur[rows]
+                cur[rows] = _to_cents(np.subtract(retained_now, ceded_now, out=retained_now))
+        out[treaty["code"]] = _Ceded.of(rows, ceded_paid, ceded_os, reinstatement, subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
     return out, premiums
+
+
+def _to_cents(values: FloatArray, *, out: FloatArray | None = None) -> FloatArray:
+    """:func:`~assurdb.engine.stored._cents` written over ``values`` (an array of the caller's own,
+    a matrix of the development) or into ``out``: no new matrix for each step."""
+    np.add(values, 0.0, out=values)
+    return np.round(values, 2, out=values if out is None else out)
+
+
+def _develop(
+    layer: ExcessOfLoss | StopLoss,
+    treaty: Mapping[str, Any],
+    income: float,
+    losses: _Losses,
+    rows: IntArray,
+    cur_paid: FloatArray,
+    cur_os: FloatArray,
+    first: int,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """What ``layer`` cedes of the losses ``rows`` — retained ``cur_paid`` and ``cur_os`` at each
+    quarter's end — from quarter ``first`` of the development on, every quarter at once (a column
+    each), to the cent: paid, outstanding, reinstatement premium (none for a stop loss)."""
+    n, m = len(rows), cur_paid.shape[1]
+    if not n or first >= m:  # nothing developed, nothing ceded
+        return np.zeros((n, m)), np.zeros((n, m)), None if isinstance(layer, StopLoss) else np.zeros((n, m))
+    frame = pd.DataFrame(
+        {
+            "date": losses.date.to_numpy()[rows],
+            "treaty_year": int(treaty["underwriting_year"]),
+            "event_id": losses.event[rows],
+        }
+    )
+    paid, os_ = cur_paid[rows, first:], cur_os[rows, first:]
+    np.maximum(paid, 0.0, out=paid)
+    np.maximum(os_, 0.0, out=os_)
+    income_of = {int(treaty["underwriting_year"]): income}
+    reinstatement = None
+    if isinstance(layer, StopLoss):
+        ceded_paid, ceded_os = layer.develop(frame, paid, os_, premium_income=income_of)
+    else:
+        ceded_paid, ceded_os, reinstatement = layer.develop(frame, paid, os_, subject_premium=income_of)
+    return (
+        _from_quarter(_to_cents(ceded_paid), first, m),
+        _from_quarter(_to_cents(ceded_os), first, m),
+        None if reinstatement is None else _from_quarter(_to_cents(reinstatement), first, m),
+    )
+
+
+def _from_quarter(ceded: FloatArray, first: int, quarters: int) -> FloatArray:
+    """``ceded`` (its columns: quarters ``first`` … on) as the whole development's, nil before."""
+    if first == 0:
+        return ceded
+    whole = np.zeros((ceded.shape[0], quarters))
+    whole[:, first:] = ceded
+    return whole
+
+
+def _gross_ceded(ceded: _Cessions, n_terms: int) -> FloatArray:
+    """The premium the proportional treaties cede of each term guaranty (0: none), added up in the
+    order they were applied."""
+    order = np.argsort(ceded.term, kind="stable")
+    runs = Runs(ceded.term[order])
+    gross = np.zeros(n_terms)
+    gross[runs.first(ceded.term[order])] = runs.sum(ceded.ceded_premium[order])
+    return gross
 
 
 def _account(
@@ -496,7 +708,7 @@ def _account(
     treaties: pd.DataFrame,
     lines: pd.Series,
     held: Mapping[str, _Ceded],
-    ceded: pd.DataFrame,
+    ceded: _Cessions,
     premiums: Mapping[str, tuple[PremiumScheme | None, float]],
     dev: _Development,
     at: pd.Timestamp,
@@ -514,16 +726,15 @@ def _account(
     def development(c: _Ceded) -> None:
         """Add what ``c`` recovers on payments in each quarter, and holds outstanding at its end."""
         a, b = dev.column(q0), dev.column(q1)
-        paid = c.paid.sum(axis=0)
-        table["claims_paid"] += np.diff(paid[a : b + 1], prepend=paid[a - 1] if a > 0 else 0.0)
-        table["outstanding"] += c.outstanding.sum(axis=0)[a : b + 1]
+        table["claims_paid"] += np.diff(c.paid[a : b + 1], prepend=c.paid[a - 1] if a > 0 else 0.0)
+        table["outstanding"] += c.outstanding[a : b + 1]
 
     development(held[code])
     if proportional:
-        mine = ceded[ceded["treaty_code"] == code]
-        booked = np.clip(_quarter(mine["term_start"]), q0, q1) - q0
-        np.add.at(table["premium"], booked, mine["ceded_premium"].to_numpy(dtype=np.float64))
-        np.add.at(table["commission"], booked, mine["commission"].to_numpy(dtype=np.float64))
+        mine = ceded.block(code)
+        booked = np.clip(ceded.quarter[mine], q0, q1) - q0
+        np.add.at(table["premium"], booked, ceded.ceded_premium[mine])
+        np.add.at(table["commission"], booked, ceded.commission[mine])
         # the business of the earlier years of the line whose portfolio this treaty took over
         chain = _taken_over(code, treaties, lines)
         if chain:
@@ -543,9 +754,8 @@ def _account(
         table["premium"][0] += deposit
         if scheme is not None and at >= end:
             table["premium"][min(_quarter_of(end), q1) - q0] += round(scheme.final(income) - deposit, 2)
-        reinstatement = held[code].reinstatement
-        if reinstatement is not None and len(held[code].rows):
-            rp = reinstatement.sum(axis=0)
+        rp = held[code].reinstatement
+        if rp is not None and len(held[code].rows):
             a = dev.column(q0)
             table["reinstatement_premium"] += np.diff(rp[a:], prepend=rp[a - 1] if a > 0 else 0.0)
     amounts = {item: _cents(values) for item, values in table.items()}
@@ -593,7 +803,7 @@ def _withdrawal(
     treaties: pd.DataFrame,
     lines: pd.Series,
     held: Mapping[str, _Ceded],
-    ceded: pd.DataFrame,
+    ceded: _Cessions,
     dev: _Development,
 ) -> tuple[float, float]:
     """The premium and loss portfolios a treaty hands to the next year's at its expiry: its
@@ -601,9 +811,9 @@ def _withdrawal(
     (its own business and what it took over)."""
     code = treaty["code"]
     expiry = dev.column(_quarter_of(pd.Timestamp(treaty["expiry"])))
-    premium = float(ceded.loc[ceded["treaty_code"] == code, "ceded_premium"].sum())
+    premium = float(pd.Series(ceded.ceded_premium[ceded.block(code)]).sum())
     outstanding = (
-        sum((float(held[c].outstanding[:, expiry].sum()) for c in [code, *_taken_over(code, treaties, lines)]), 0.0)
+        sum((float(held[c].outstanding_column[expiry]) for c in [code, *_taken_over(code, treaties, lines)]), 0.0)
         if expiry >= 0
         else 0.0
     )
@@ -612,26 +822,26 @@ def _withdrawal(
     return round(premium * premium_pct / 100.0, 2), round(outstanding * loss_pct / 100.0, 2)
 
 
-def _recoveries(
-    program: pd.DataFrame, held: Mapping[str, _Ceded], losses: pd.DataFrame, dev: _Development, at: pd.Timestamp
-) -> pd.DataFrame:
-    """What each treaty of the program recovers as at ``at``, per loss, event or year."""
-    parts = []
-    for treaty in records(program):
+def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Losses, at: pd.Timestamp) -> pd.DataFrame:
+    """What each treaty of the program recovers as at ``at``, per loss, event or year; by treaty and
+    subject (a treaty's losses come in code order already, and its events are grouped in order)."""
+    columns = ["subject", "subject_amount", "ceded_paid", "ceded_outstanding", "reinstatement_premium"]
+    parts: list[pd.DataFrame] = []
+    for treaty in sorted(records(program), key=lambda t: str(t["code"])):
         c = held[treaty["code"]]
-        codes = losses["code"].to_numpy()[c.rows]
+        n = len(c.rows)
         frame = pd.DataFrame(
             {
-                "subject": codes,
-                "subject_amount": c.subject if c.subject is not None else np.zeros(len(codes)),
-                "ceded_paid": c.paid[:, -1] if len(codes) else np.zeros(0),
-                "ceded_outstanding": c.outstanding[:, -1] if len(codes) else np.zeros(0),
-                "reinstatement_premium": c.reinstatement[:, -1] if c.reinstatement is not None and len(codes) else 0.0,
+                "subject": losses.codes[c.rows],
+                "subject_amount": c.subject if c.subject is not None else np.zeros(n),
+                "ceded_paid": c.paid_last,
+                "ceded_outstanding": c.outstanding_last,
+                "reinstatement_premium": c.reinstatement_last if c.reinstatement_last is not None and n else 0.0,
             }
         )
         kind = treaty["kind"]
         if kind == "event_xl":
-            events = losses["event_id"].to_numpy()[c.rows]
+            events, codes = losses.event[c.rows], frame["subject"].to_numpy()
             frame["subject"] = [e if isinstance(e, str) and e else s for e, s in zip(events, codes, strict=True)]
             frame = frame.groupby("subject", as_index=False, sort=True).sum()
             basis = "event"
@@ -640,14 +850,17 @@ def _recoveries(
             basis = "year"
         else:
             basis = "loss"
-        frame = frame[(frame[["ceded_paid", "ceded_outstanding", "reinstatement_premium"]] != 0).any(axis=1)]
-        parts.append(frame.assign(treaty_code=treaty["code"], basis=basis, as_of=at.date()))
-    columns = ["treaty_code", "subject", "basis", "as_of", "subject_amount", "ceded_paid", "ceded_outstanding",
-               "reinstatement_premium"]  # fmt: skip
-    out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
-    for column in columns[4:]:
+        recovered = frame[["ceded_paid", "ceded_outstanding", "reinstatement_premium"]].to_numpy() != 0
+        parts.append(frame[columns][recovered.any(axis=1)].assign(treaty_code=treaty["code"], basis=basis))
+    if not parts:
+        return pd.DataFrame(columns=["treaty_code", "subject", "basis", "as_of", *columns[1:]])
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "treaty_code", out.pop("treaty_code"))
+    out.insert(2, "basis", out.pop("basis"))
+    out.insert(3, "as_of", at.date())
+    for column in columns[1:]:
         out[column] = _cents(out[column].to_numpy(dtype=np.float64))
-    return out.sort_values(["treaty_code", "subject"], kind="stable").reset_index(drop=True)
+    return out
 
 
 def _panels(placements: pd.DataFrame) -> dict[str, list[str]]:

@@ -103,6 +103,16 @@ def with_columns(frame: pd.DataFrame, columns: Mapping[str, object], *, copied: 
     return frame.assign(**handed)
 
 
+def check_development(frame: pd.DataFrame, paid: FloatArray, outstanding: FloatArray, what: str) -> None:
+    """Refuse a development (``paid`` and ``outstanding``, a row per loss of ``frame`` and a column per
+    evaluation) that holds anything but finite amounts ≥ 0."""
+    for name, values in (("paid", paid), ("outstanding", outstanding)):
+        if values.ndim != 2 or values.shape[0] != len(frame) or values.shape != paid.shape:
+            raise EngineError(f"{what}: {name!r} must hold a row per loss and a column per evaluation")
+        if not (np.isfinite(values) & (values >= 0.0)).all():
+            raise EngineError(f"{what}: {name!r} must hold finite amounts, none negative")
+
+
 def date_column(frame: pd.DataFrame, name: str, what: str) -> npt.NDArray[np.datetime64]:
     """Column ``name`` as ``datetime64[D]`` (any pandas resolution in, days out); no missing date."""
     try:

@@ -42,10 +42,12 @@ import pandas as pd
 from assurdb.engine.checks import check_choice, check_non_negative, check_positive, check_rate
 from assurdb.engine.errors import EngineError
 from assurdb.engine.treaties.base import (
+    BoolArray,
     FloatArray,
     IntArray,
     amount_column,
     as_year,
+    check_development,
     check_frame,
     check_inception_month,
     date_column,
@@ -61,6 +63,7 @@ from assurdb.engine.treaties.kernels import (
     aggregate,
     allocate,
     band_overlap,
+    column_slices,
     group_sums,
     in_processing_order,
     layer_paid_outstanding,
@@ -207,6 +210,70 @@ def per_year_value(value: float | Mapping[int, float] | None, year: int, name: s
     return check_non_negative(name, float(value))
 
 
+@dataclass(frozen=True)
+class _Units:
+    """The units of a layer's losses (each loss, or each event) and the order they enter its aggregates."""
+
+    unit: IntArray | None  # the unit of each row (None per risk: each row is its own)
+    count: int
+    year: IntArray  # per unit: its treaty year (its first loss's)
+    dates: npt.NDArray[np.datetime64]  # per unit: its first loss's date
+    factor: FloatArray | None  # per unit: the index clause's factor (None: no clause)
+    order: IntArray | None  # the units in processing order (None: they already stand in it)
+    codes: IntArray  # the treaty year's run of each unit in that order
+    unit_codes: IntArray  # the same, in unit order: an index into years_present
+    years_present: IntArray  # the treaty years present, ascending
+
+
+@dataclass(frozen=True)
+class _UnitShares:
+    """The layer on each unit (vectors, or a column per evaluation), back in unit order."""
+
+    priority: FloatArray | float  # one number without an index clause
+    limit: FloatArray | float
+    paid: FloatArray
+    outstanding: FloatArray
+    layer_paid: FloatArray
+    layer_os: FloatArray
+    absorbed_paid: FloatArray | None  # (left out when not asked for)
+    absorbed_os: FloatArray | None
+    ceded_paid: FloatArray
+    ceded_os: FloatArray
+    cut: BoolArray | None
+    reinstatement: FloatArray
+    per_event: bool
+
+    def rows_layer(
+        self, units: _Units, paid: FloatArray, outstanding: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Each row's layer paid and outstanding, and what the AAD absorbed of them (per event: the
+        event's shared pro rata)."""
+        assert self.absorbed_paid is not None and self.absorbed_os is not None  # worked out with them
+        if not self.per_event:
+            return self.layer_paid, self.layer_os, self.absorbed_paid, self.absorbed_os
+        unit = units.unit
+        assert unit is not None  # per event
+        return (
+            allocate(self.layer_paid, unit, paid, self.paid),
+            allocate(self.layer_os, unit, outstanding, self.outstanding),
+            allocate(self.absorbed_paid, unit, paid, self.paid),
+            allocate(self.absorbed_os, unit, outstanding, self.outstanding),
+        )
+
+    def rows_ceded(
+        self, units: _Units, paid: FloatArray, outstanding: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Each row's ceded paid and outstanding and reinstatement premium (per event: shared pro rata)."""
+        if not self.per_event:
+            return self.ceded_paid, self.ceded_os, self.reinstatement
+        unit = units.unit
+        assert unit is not None  # per event
+        ceded_paid = np.minimum(allocate(self.ceded_paid, unit, paid, self.paid), paid)
+        ceded_os = np.minimum(allocate(self.ceded_os, unit, outstanding, self.outstanding), outstanding)
+        ceded = self.ceded_paid + self.ceded_os
+        return ceded_paid, ceded_os, allocate(self.reinstatement, unit, ceded_paid + ceded_os, ceded)
+
+
 class ExcessOfLoss:
     """Excess of loss ``limit xs priority`` per risk or per event, with annual aggregates.
 
@@ -311,82 +378,23 @@ class ExcessOfLoss:
         """The per-loss frame and the per-year summary (pure: the treaty is not changed)."""
         what = self.name
         frame = check_frame(losses, what)
-        required = ["loss_id", "date"] + (["event_id"] if self.basis == "event" else [])
-        require_columns(frame, required, what)
+        require_columns(frame, ["loss_id", "date"] + (["event_id"] if self.basis == "event" else []), what)
         amount, paid, outstanding = loss_amounts(frame, what)
-        dates = date_column(frame, "date", what)
-        years = treaty_year_column(frame, dates, self.inception_month, what)
-        index_dates = date_column(frame, "index_date", what) if "index_date" in frame.columns else dates
         n = len(frame)
-        risk = self.basis == "risk"
-
-        # Units: each loss (per risk) or each event. Per risk a unit is its row and every per-unit
-        # array is used as the row's own, without the identity gathers a million rows would cost.
-        day = dates.astype(np.int64)
-        if risk:
-            unit, n_units, first_row = None, n, None
-            u_paid, u_os, u_day, u_year, u_dates, u_index_dates = paid, outstanding, day, years, dates, index_dates
-        else:
-            unit, n_units = _event_units(frame["event_id"])
-            first = np.lexsort((np.arange(n), day, unit))
-            is_first = np.ones(n, dtype=bool)
-            is_first[1:] = unit[first][1:] != unit[first][:-1]
-            first_row = first[is_first]
-            u_paid = group_sums(unit, paid, n_units)
-            u_os = group_sums(unit, outstanding, n_units)
-            u_day, u_year, u_dates = day[first_row], years[first_row], dates[first_row]
-            u_index_dates = index_dates[first_row]
-
-        factor = self.index_clause.factors(u_index_dates) if self.index_clause else None
-        u_priority = float(self.priority) if factor is None else float(self.priority) * factor
-        u_limit = float(self.limit) if factor is None else float(self.limit) * factor
-        layer_paid, layer_os = layer_paid_outstanding(u_paid, u_os, u_priority, u_limit)
-
-        # Aggregates in processing order; a listing already in that order is used as it stands.
-        order = None if in_processing_order(u_year, u_day, first_row) else processing_order(u_year, u_day, first_row)
-
-        sorted_years = take(u_year, order)
-        starts = run_starts(sorted_years)
-        year_list = sorted_years[starts]  # the treaty years present, ascending
-        codes = run_codes(sorted_years)
-        aad = float(self.aad)
-        cap = self.effective_aggregate_limit
-        agg = aggregate(
-            take(layer_paid, order), take(layer_os, order), codes, aad, cap, paid_first=self.aad_priority == "paid"
-        )
-        ceded_sorted = agg.ceded_paid + agg.ceded_outstanding
+        units = self._units(frame)
+        unit, n_units, u_year, year_list = units.unit, units.count, units.year, units.years_present
         premiums = self._year_premiums(year_list, subject_premium)
-        rp_sorted = self._reinstatement_premium(ceded_sorted, codes, sorted_years, take(u_dates, order), premiums)
-
-        if order is None:
-            u_abs_paid, u_abs_os = agg.absorbed_paid, agg.absorbed_outstanding
-            u_ceded_paid, u_ceded_os = agg.ceded_paid, agg.ceded_outstanding
-            u_cut, u_rp, u_codes = agg.cut, rp_sorted, codes
-        else:
-            inverse = np.empty(n_units, dtype=np.int64)
-            inverse[order] = np.arange(n_units)
-            u_abs_paid = agg.absorbed_paid[inverse]
-            u_abs_os = agg.absorbed_outstanding[inverse]
-            u_ceded_paid = agg.ceded_paid[inverse]
-            u_ceded_os = agg.ceded_outstanding[inverse]
-            u_cut = agg.cut[inverse]
-            u_rp = rp_sorted[inverse]
-            u_codes = codes[inverse]
-
-        if unit is not None:
-            r_layer_paid = allocate(layer_paid, unit, paid, u_paid)
-            r_layer_os = allocate(layer_os, unit, outstanding, u_os)
-            r_abs_paid = allocate(u_abs_paid, unit, paid, u_paid)
-            r_abs_os = allocate(u_abs_os, unit, outstanding, u_os)
-            r_ceded_paid = np.minimum(allocate(u_ceded_paid, unit, paid, u_paid), paid)
-            r_ceded_os = np.minimum(allocate(u_ceded_os, unit, outstanding, u_os), outstanding)
-            u_ceded = u_ceded_paid + u_ceded_os
-            r_rp = allocate(u_rp, unit, r_ceded_paid + r_ceded_os, u_ceded)
-        else:
-            r_layer_paid, r_layer_os = layer_paid, layer_os
-            r_abs_paid, r_abs_os = u_abs_paid, u_abs_os
-            r_ceded_paid, r_ceded_os, r_rp = u_ceded_paid, u_ceded_os, u_rp
+        shares = self._shares(units, paid, outstanding, premiums)
+        factor, u_priority, u_limit = units.factor, shares.priority, shares.limit
+        u_paid, u_os, layer_paid, layer_os = shares.paid, shares.outstanding, shares.layer_paid, shares.layer_os
+        u_abs_paid, u_abs_os, u_cut = shares.absorbed_paid, shares.absorbed_os, shares.cut
+        assert u_abs_paid is not None and u_abs_os is not None and u_cut is not None  # worked out with them
+        u_ceded_paid, u_ceded_os, u_rp = shares.ceded_paid, shares.ceded_os, shares.reinstatement
+        u_codes = units.unit_codes
+        r_layer_paid, r_layer_os, r_abs_paid, r_abs_os = shares.rows_layer(units, paid, outstanding)
+        r_ceded_paid, r_ceded_os, r_rp = shares.rows_ceded(units, paid, outstanding)
         r_ceded = r_ceded_paid + r_ceded_os
+        aad, cap = float(self.aad), self.effective_aggregate_limit
 
         # Reasons, decided per unit and read by each row.
         u_gross = u_paid + u_os
@@ -459,6 +467,127 @@ class ExcessOfLoss:
             return np.array([self.annual_premium(int(y), subject_premium) for y in years], dtype=np.float64)
         return np.full(years.size, self.annual_premium(int(years[0]), subject_premium))
 
+    def develop(
+        self,
+        losses: pd.DataFrame,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        *,
+        subject_premium: float | Mapping[int, float] | None = None,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The layer on the same losses evaluated at several dates: ``paid`` and ``outstanding`` hold
+        a row per loss of ``losses`` (``date``, and ``event_id`` per event, as :meth:`cede` reads
+        them) and a column per evaluation. Answers the ceded paid, ceded outstanding and
+        reinstatement premium of each loss at each evaluation — column for column what :meth:`cede`
+        answers on that column alone, without the frame around them."""
+        what = self.name
+        frame = check_frame(losses, what)
+        check_development(frame, paid, outstanding, what)
+        units = self._units(frame)
+        premiums = self._year_premiums(units.years_present, subject_premium)
+        ceded_paid, ceded_os, reinstatement = np.empty_like(paid), np.empty_like(paid), np.empty_like(paid)
+        for at in column_slices(*paid.shape):
+            shares = self._shares(units, paid[:, at], outstanding[:, at], premiums, absorbed=False)
+            ceded_paid[:, at], ceded_os[:, at], reinstatement[:, at] = shares.rows_ceded(
+                units, paid[:, at], outstanding[:, at]
+            )
+        return ceded_paid, ceded_os, reinstatement
+
+    def _units(self, frame: pd.DataFrame) -> _Units:
+        """Each loss (per risk) or each event: the unit of each row, where the units enter the
+        aggregates and their index factors. Per risk a unit is its row, and every per-unit array is
+        the rows' own, without the identity gathers a million rows would cost."""
+        what = self.name
+        require_columns(frame, ["date"] + (["event_id"] if self.basis == "event" else []), what)
+        dates = date_column(frame, "date", what)
+        years = treaty_year_column(frame, dates, self.inception_month, what)
+        index_dates = date_column(frame, "index_date", what) if "index_date" in frame.columns else dates
+        n = len(frame)
+        day = dates.astype(np.int64)
+        unit: IntArray | None = None
+        first_row: IntArray | None = None
+        if self.basis == "event":
+            unit, n_units = _event_units(frame["event_id"])
+            first = np.lexsort((np.arange(n), day, unit))
+            is_first = np.ones(n, dtype=bool)
+            is_first[1:] = unit[first][1:] != unit[first][:-1]
+            first_row = first[is_first]
+            u_day, u_year, u_dates = day[first_row], years[first_row], dates[first_row]
+            u_index_dates = index_dates[first_row]
+        else:
+            n_units, u_day, u_year, u_dates, u_index_dates = n, day, years, dates, index_dates
+        factor = self.index_clause.factors(u_index_dates) if self.index_clause else None
+        # A listing already in processing order (by year and date) is used as it stands.
+        order = None if in_processing_order(u_year, u_day, first_row) else processing_order(u_year, u_day, first_row)
+        sorted_years = take(u_year, order)
+        codes = run_codes(sorted_years)
+        unit_codes = codes
+        if order is not None:
+            unit_codes = np.empty_like(codes)
+            unit_codes[order] = codes
+        years_present = sorted_years[run_starts(sorted_years)]
+        return _Units(unit, n_units, u_year, u_dates, factor, order, codes, unit_codes, years_present)
+
+    def _shares(
+        self,
+        units: _Units,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        premiums: FloatArray,
+        *,
+        absorbed: bool = True,
+    ) -> _UnitShares:
+        """The layer on each unit's paid and outstanding (vectors, or a column per evaluation);
+        without what the AAD absorbed and the aggregate limit cut unless ``absorbed``."""
+        column = (slice(None), None) if paid.ndim == 2 else slice(None)  # per-unit figures against columns
+        if self.basis == "event":
+            assert units.unit is not None
+            u_paid = group_sums(units.unit, paid, units.count)
+            u_os = group_sums(units.unit, outstanding, units.count)
+        else:
+            u_paid, u_os = paid, outstanding
+        factor = units.factor
+        u_priority = float(self.priority) if factor is None else float(self.priority) * factor
+        u_limit = float(self.limit) if factor is None else float(self.limit) * factor
+        layer_paid, layer_os = layer_paid_outstanding(
+            u_paid,
+            u_os,
+            u_priority if factor is None else u_priority[column],  # type: ignore[index]
+            u_limit if factor is None else u_limit[column],  # type: ignore[index]
+        )
+        order, codes = units.order, units.codes
+        agg = aggregate(
+            take(layer_paid, order),
+            take(layer_os, order),
+            codes,
+            float(self.aad),
+            self.effective_aggregate_limit,
+            paid_first=self.aad_priority == "paid",
+        )
+        ceded_sorted = agg.ceded_paid + agg.ceded_outstanding
+        rp_sorted = self._reinstatement_premium(
+            ceded_sorted, codes, take(units.year, order), take(units.dates, order), premiums
+        )
+        inverse: IntArray | None = None
+        if order is not None:
+            inverse = np.empty(units.count, dtype=np.int64)
+            inverse[order] = np.arange(units.count)
+        return _UnitShares(
+            u_priority,
+            u_limit,
+            u_paid,
+            u_os,
+            layer_paid,
+            layer_os,
+            take(agg.absorbed_paid, inverse) if absorbed else None,
+            take(agg.absorbed_outstanding, inverse) if absorbed else None,
+            take(agg.ceded_paid, inverse),
+            take(agg.ceded_outstanding, inverse),
+            take(agg.cut, inverse) if absorbed else None,
+            take(rp_sorted, inverse),
+            self.basis == "event",
+        )
+
     def _reinstatement_premium(
         self,
         ceded: FloatArray,
@@ -482,12 +611,13 @@ class ExcessOfLoss:
             charge = np.zeros_like(ceded)
             for j, rate in enumerate(rates):  # a handful of bands, never a loop per loss
                 charge += rate * band_overlap(ceded, codes, j * width, (j + 1) * width) / width
-        premium = charge * premiums[codes]
+        column = (slice(None), None) if ceded.ndim == 2 else slice(None)  # per-row figures against columns
+        premium = charge * premiums[codes][column]
         if clause.pro_rata_temporis:
             start, end = year_bounds(years, self.inception_month)
             span = (end - start).astype(np.float64)
             left = (end - dates).astype(np.float64)
-            premium = premium * np.clip(left / span, 0.0, 1.0)
+            premium = premium * np.clip(left / span, 0.0, 1.0)[column]
         return np.asarray(premium, dtype=np.float64)
 
     def _summary(

@@ -4,6 +4,11 @@ The sequential logic of annual aggregates (AAD, aggregate limit, reinstatements)
 cumulative sums restarted per treaty-year: rows are sorted once by (treaty year, date, input
 position) and every "budget consumed in date order" question becomes
 ``min(cumsum, budget) − min(cumsum − x, budget)``. No Python loop runs per policy or per loss.
+
+The amounts may also come as a matrix, a row per loss and a column per evaluation of the same
+losses (a development, quarter by quarter): each column is then worked out as the same vector
+alone would be — to the last bit, cumulative sums included — with per-row parameters (budgets,
+priorities) given as columns ``(n, 1)``.
 """
 
 from __future__ import annotations
@@ -36,7 +41,13 @@ def surplus_rate(tsi: FloatArray, retention: float, lines: float) -> FloatArray:
 
 def layer(x: FloatArray, priority: FloatArray | float, limit: FloatArray | float) -> FloatArray:
     """``L xs P`` on each amount: min(L, max(0, x − P))."""
-    return np.minimum(limit, np.maximum(x - priority, 0.0))
+    return _layer_into(np.subtract(x, priority), limit)
+
+
+def _layer_into(excess: FloatArray, limit: FloatArray | float) -> FloatArray:
+    """min(L, max(0, ``excess``)), written over ``excess`` (x − P, an array of the caller's own)."""
+    np.maximum(excess, 0.0, out=excess)
+    return np.minimum(limit, excess, out=excess)
 
 
 def layer_paid_outstanding(
@@ -49,8 +60,21 @@ def layer_paid_outstanding(
     (The treaty notes: loss D, 5 000 000 paid, gives 4 000 000 paid to ``5 000 000 xs 1 000 000``.)
     """
     ceded_paid = layer(paid, priority, limit)
-    ceded_incurred = layer(paid + outstanding, priority, limit)
-    return ceded_paid, np.maximum(ceded_incurred - ceded_paid, 0.0)
+    incurred = np.add(paid, outstanding)
+    ceded_outstanding = _layer_into(np.subtract(incurred, priority, out=incurred), limit)
+    np.subtract(ceded_outstanding, ceded_paid, out=ceded_outstanding)  # the layer on the incurred, less on the paid
+    return ceded_paid, np.maximum(ceded_outstanding, 0.0, out=ceded_outstanding)
+
+
+#: numpy asks Linux for huge pages for an array of 4 MiB or more, whose first touch (zeroing,
+#: compaction) can cost more than the work on it: a development is worked in slices below that.
+_SLICE_BYTES = 1 << 22
+
+
+def column_slices(rows: int, columns: int) -> list[slice]:
+    """The columns of a ``rows`` × ``columns`` float64 matrix in slices whose blocks stay under 4 MiB."""
+    width = max(1, (_SLICE_BYTES - 1) // (8 * max(rows, 1)))
+    return [slice(j, min(j + width, columns)) for j in range(0, columns, width)]
 
 
 def processing_order(groups: IntArray, dates: npt.NDArray[np.int64], positions: IntArray | None = None) -> IntArray:
@@ -125,12 +149,29 @@ def segment_cumsum(values: FloatArray, codes: IntArray) -> FloatArray:
     """
     if values.size == 0:
         return values.copy()
-    series = pd.Series(values, copy=False)  # read only: pandas would copy it first
-    return np.asarray(series.groupby(codes, sort=False).cumsum().to_numpy(), dtype=np.float64)
+    frame = pd.DataFrame(values, copy=False) if values.ndim == 2 else pd.Series(values, copy=False)  # each column alike
+    out = np.asarray(frame.groupby(codes, sort=False).cumsum().to_numpy(), dtype=np.float64)
+    return _own(out)
+
+
+def _own(values: FloatArray) -> FloatArray:
+    """``values`` writable: pandas hands out its blocks read only, and the frame here is a temporary
+    of ours — the callers write their next step over the sums rather than into new memory."""
+    if not values.flags.writeable:
+        try:
+            values.flags.writeable = True
+        except ValueError:
+            return values.copy()
+    return values
 
 
 def group_sums(codes: IntArray, values: FloatArray, size: int) -> FloatArray:
-    """Sum of ``values`` per code 0…size−1 (a weighted bincount, typed as float)."""
+    """Sum of ``values`` per code 0…size−1 (a weighted bincount, typed as float; of each column of a matrix)."""
+    if values.ndim == 2:  # a bin per group and column, each adding its rows in order as a column alone would
+        m = values.shape[1]
+        bins = (codes[:, None] * m + np.arange(m)).ravel()
+        sums = np.bincount(bins, weights=values.ravel(), minlength=size * m)
+        return np.asarray(sums, dtype=np.float64).reshape(size, m)
     return np.asarray(np.bincount(codes, weights=values, minlength=size), dtype=np.float64)
 
 
@@ -149,9 +190,13 @@ def consume(values: FloatArray, codes: IntArray, budget: FloatArray | float) -> 
     it gives what was left.
     """
     cum = segment_cumsum(values, codes)
-    prev = cum - values
-    partial = np.clip(budget - prev, 0.0, values)
-    return np.where(cum <= budget, values, np.where(prev >= budget, 0.0, partial))
+    inside = cum <= budget
+    prev = np.subtract(cum, values, out=cum)  # written over the sums, as the steps below over prev
+    beyond = prev >= budget
+    partial = np.clip(np.subtract(budget, prev, out=prev), 0.0, values, out=prev)
+    partial[beyond] = 0.0
+    np.copyto(partial, values, where=inside)
+    return partial
 
 
 @dataclass(frozen=True)
@@ -216,12 +261,14 @@ def _absorbed(
     """What the deductible absorbs of the paid and of the outstanding amounts (see :func:`aggregate`)."""
     if paid_first:
         absorbed_paid = consume(paid, codes, deductible)
-        left = np.maximum(deductible - group_total(absorbed_paid, codes), 0.0)
-        absorbed_outstanding = consume(outstanding, codes, left)
+        left = group_total(absorbed_paid, codes)
+        np.subtract(deductible, left, out=left)
+        absorbed_outstanding = consume(outstanding, codes, np.maximum(left, 0.0, out=left))
     else:
         absorbed = consume(paid + outstanding, codes, deductible)
         absorbed_paid = np.minimum(paid, absorbed)
-        absorbed_outstanding = np.clip(absorbed - absorbed_paid, 0.0, outstanding)
+        np.subtract(absorbed, absorbed_paid, out=absorbed)
+        absorbed_outstanding = np.clip(absorbed, 0.0, outstanding, out=absorbed)
     return absorbed_paid, absorbed_outstanding
 
 
@@ -229,7 +276,9 @@ def band_overlap(amounts: FloatArray, codes: IntArray, low: float, high: float) 
     """The part of each row's amount that falls in [low, high] of its group's running total."""
     cum = segment_cumsum(amounts, codes)
     prev = cum - amounts
-    return np.asarray(np.maximum(np.minimum(cum, high) - np.maximum(prev, low), 0.0), dtype=np.float64)
+    np.minimum(cum, high, out=cum)
+    np.subtract(cum, np.maximum(prev, low, out=prev), out=cum)
+    return np.maximum(cum, 0.0, out=cum)
 
 
 def allocate(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -21,8 +22,10 @@ import pandas as pd
 from assurdb.engine.checks import check_choice, check_positive
 from assurdb.engine.errors import EngineError
 from assurdb.engine.treaties.base import (
+    BoolArray,
     FloatArray,
     IntArray,
+    check_development,
     check_frame,
     check_inception_month,
     date_column,
@@ -35,7 +38,23 @@ from assurdb.engine.treaties.base import (
 )
 from assurdb.engine.treaties.commissions import PremiumScheme, as_premium
 from assurdb.engine.treaties.excess import loss_amounts, per_year_value
-from assurdb.engine.treaties.kernels import aggregate, group_sums, processing_order, run_codes
+from assurdb.engine.treaties.kernels import aggregate, column_slices, group_sums, processing_order, run_codes
+
+
+@dataclass(frozen=True)
+class _Recovered:
+    """The cover's terms on each row and what its aggregates did (vectors, or a column per evaluation)."""
+
+    years: IntArray
+    priority: FloatArray
+    limit: FloatArray
+    income: FloatArray | None
+    income_value: float | Mapping[int, float] | None
+    absorbed_paid: FloatArray | None  # (not for a development)
+    absorbed_os: FloatArray | None
+    ceded_paid: FloatArray
+    ceded_os: FloatArray
+    cut: BoolArray | None
 
 
 class StopLoss:
@@ -108,29 +127,17 @@ class StopLoss:
         frame = check_frame(losses, what)
         require_columns(frame, ["loss_id", "date"], what)
         amount, paid, outstanding = loss_amounts(frame, what)
-        dates = date_column(frame, "date", what)
-        years = treaty_year_column(frame, dates, self.inception_month, what)
-        income_value = premium_income if premium_income is not None else self.premium_income
-        income = per_year(income_value, years, "premium_income", allow_zero=True)
-        if self.terms == "loss_ratio":
-            if income is None:
-                raise EngineError(f"{what}: a loss-ratio stop loss needs 'premium_income'")
-            priority = float(self.priority) * income
-            limit = float(self.limit) * income
-            if self.limit_amount is not None:
-                limit = np.minimum(limit, float(self.limit_amount))
-        else:
-            priority = np.full(len(frame), float(self.priority))
-            limit = np.full(len(frame), float(self.limit))
-
-        order = processing_order(years, dates.astype(np.int64))
-        codes = run_codes(years[order])
-        agg = aggregate(paid[order], outstanding[order], codes, priority[order], limit[order])
-        inverse = np.empty(len(frame), dtype=np.int64)
-        inverse[order] = np.arange(len(frame))
-        abs_paid, abs_os = agg.absorbed_paid[inverse], agg.absorbed_outstanding[inverse]
-        ceded_paid, ceded_os = agg.ceded_paid[inverse], agg.ceded_outstanding[inverse]
-        cut = agg.cut[inverse]
+        recovered = self._recover(frame, paid, outstanding, premium_income)
+        years, priority, limit, income, income_value = (
+            recovered.years,
+            recovered.priority,
+            recovered.limit,
+            recovered.income,
+            recovered.income_value,
+        )
+        abs_paid, abs_os, cut = recovered.absorbed_paid, recovered.absorbed_os, recovered.cut
+        assert abs_paid is not None and abs_os is not None and cut is not None  # worked out on a vector
+        ceded_paid, ceded_os = recovered.ceded_paid, recovered.ceded_os
         ceded = ceded_paid + ceded_os
 
         flags = (
@@ -170,6 +177,74 @@ class StopLoss:
             reason=reason,
         )
         return out, self._summary(years, amount, ceded, priority, limit, income, income_value)
+
+    def develop(
+        self,
+        losses: pd.DataFrame,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        *,
+        premium_income: float | Mapping[int, float] | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """The cover on the same losses evaluated at several dates: ``paid`` and ``outstanding`` hold
+        a row per loss of ``losses`` (``date``, ``treaty_year``) and a column per evaluation.
+        Answers the ceded paid and outstanding of each loss at each evaluation — column for column
+        what :meth:`cede` answers on that column alone, without the frame around them."""
+        frame = check_frame(losses, self.name)
+        require_columns(frame, ["date"], self.name)
+        check_development(frame, paid, outstanding, self.name)
+        recovered = self._recover(frame, paid, outstanding, premium_income)
+        return recovered.ceded_paid, recovered.ceded_os
+
+    def _recover(
+        self,
+        frame: pd.DataFrame,
+        paid: FloatArray,
+        outstanding: FloatArray,
+        premium_income: float | Mapping[int, float] | None,
+    ) -> _Recovered:
+        """The annual priority and limit of each row, and the aggregates on its paid and outstanding
+        (vectors, or a column per evaluation, worked in slices), back in row order."""
+        what = self.name
+        dates = date_column(frame, "date", what)
+        years = treaty_year_column(frame, dates, self.inception_month, what)
+        income_value = premium_income if premium_income is not None else self.premium_income
+        income = per_year(income_value, years, "premium_income", allow_zero=True)
+        if self.terms == "loss_ratio":
+            if income is None:
+                raise EngineError(f"{what}: a loss-ratio stop loss needs 'premium_income'")
+            priority = float(self.priority) * income
+            limit = float(self.limit) * income
+            if self.limit_amount is not None:
+                limit = np.minimum(limit, float(self.limit_amount))
+        else:
+            priority = np.full(len(frame), float(self.priority))
+            limit = np.full(len(frame), float(self.limit))
+        order = processing_order(years, dates.astype(np.int64))
+        codes = run_codes(years[order])
+        inverse = np.empty(len(frame), dtype=np.int64)
+        inverse[order] = np.arange(len(frame))
+        if paid.ndim == 1:
+            agg = aggregate(paid[order], outstanding[order], codes, priority[order], limit[order])
+            return _Recovered(
+                years,
+                priority,
+                limit,
+                income,
+                income_value,
+                agg.absorbed_paid[inverse],
+                agg.absorbed_outstanding[inverse],
+                agg.ceded_paid[inverse],
+                agg.ceded_outstanding[inverse],
+                agg.cut[inverse],
+            )
+        # a column per evaluation, per-row budgets against each, worked in slices; what is ceded only
+        ceded_paid, ceded_os = np.empty_like(paid), np.empty_like(paid)
+        row_priority, row_limit = priority[order][:, None], limit[order][:, None]
+        for at in column_slices(*paid.shape):
+            agg = aggregate(paid[order, at], outstanding[order, at], codes, row_priority, row_limit)
+            ceded_paid[:, at], ceded_os[:, at] = agg.ceded_paid[inverse], agg.ceded_outstanding[inverse]
+        return _Recovered(years, priority, limit, income, income_value, None, None, ceded_paid, ceded_os, None)
 
     def _summary(
         self,
