@@ -13,7 +13,8 @@ reinsurers. Written through WRITE BATCH (the primitives' checks would take longe
 * compute — ``reinsure(stored, 2024)`` on those frames; goal: ≤ 10 % of the total;
 * write — ``record(session, result)``: the cessions, recoveries and treaty accounts written back
   and the accounts posted; baseline: DuckDB inserting the same rows (cessions, recoveries, accounts)
-  from frames into empty copies of the tables.
+  from frames into empty copies of the tables (same primary keys and indexes), in one committed
+  transaction.
 
 Goal: read and write ≤ 1.5× their baselines. ``ASSURDB_BENCH_DBMS`` may name other DBMSs (the
 raw side then is skipped: DuckDB only).
@@ -24,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import time
 from decimal import Decimal
 from typing import Any
@@ -163,18 +165,32 @@ def _raw_read(cx: Any, s: Any) -> float:
 
 
 def _raw_write(cx: Any, s: Any, frames: dict[str, Any]) -> float:
-    """DuckDB inserting the rows ``record`` wrote, from frames of the tables' columns, into empty copies."""
+    """DuckDB inserting the rows ``record`` wrote, from frames of the tables' columns, into empty copies
+    of the tables as ``assurdb.create`` made them — the same primary key and the same indexes, which
+    the real insert maintains too — in one transaction, committed."""
     prepared = {}
     for rt, frame in frames.items():
         table = s.records[rt].table
-        cx.execute(f"CREATE TABLE bench_{table} AS SELECT * FROM {table} LIMIT 0")
+        (ddl,) = cx.execute("SELECT sql FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()
+        cx.execute(_renamed(ddl, table))
+        for (index_ddl,) in cx.execute("SELECT sql FROM duckdb_indexes() WHERE table_name = ?", [table]).fetchall():
+            cx.execute(_renamed(index_ddl, table).replace("INDEX ", "INDEX bench_", 1))
         prepared[rt] = (table, frame)
     start = time.perf_counter()
+    cx.execute("BEGIN")
     for table, frame in prepared.values():
         cx.register("incoming", frame)
         cx.execute(f"INSERT INTO bench_{table} SELECT * FROM incoming")
         cx.unregister("incoming")
+    cx.execute("COMMIT")
     return time.perf_counter() - start
+
+
+def _renamed(ddl: str, table: str) -> str:
+    """A table's or an index's DDL made for the table's empty copy ``bench_<table>``."""
+    renamed = re.sub(rf"\b{re.escape(table)}\s*\(", f"bench_{table}(", ddl, count=1)
+    assert renamed != ddl, ddl
+    return renamed
 
 
 def main() -> None:
