@@ -366,7 +366,7 @@ class _Development:
         row = row[keep]
         col = np.clip(_quarters(moves.date[chosen][keep]) - first, 0, m - 1)
         np.add.at(paid, (row, col), (moves.sign * moves.amount)[chosen][keep])
-        paid = _cents(np.cumsum(paid, axis=1))
+        paid = _to_cents(np.cumsum(paid, axis=1, out=paid))
         cell = row * m + col
         last_move = ~pd.Series(cell).duplicated(keep="last").to_numpy()  # movements are in loss, movement order
         outstanding[row[last_move], col[last_move]] = moves.outstanding[chosen][keep][last_move]
