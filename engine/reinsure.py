@@ -297,7 +297,8 @@ def _cessions_frame(
             "ceded_premium": ceded.ceded_premium[rows],
             "commission": ceded.commission[rows],
             "reinsurer_code": pd.array([leaders[code] for code in names], dtype="str").take(which),
-        }
+        },
+        copy=False,  # the columns are new already: half a million rows need no second copy
     )
 
 
@@ -364,7 +365,7 @@ class _Development:
         row = row[keep]
         col = np.clip(_quarters(moves.date[chosen][keep]) - first, 0, m - 1)
         np.add.at(paid, (row, col), (moves.sign * moves.amount)[chosen][keep])
-        paid = _cents(np.cumsum(paid, axis=1))
+        paid = _to_cents(np.cumsum(paid, axis=1, out=paid))
         cell = row * m + col
         last_move = ~pd.Series(cell).duplicated(keep="last").to_numpy()  # movements are in loss, movement order
         outstanding[row[last_move], col[last_move]] = moves.outstanding[chosen][keep][last_move]
@@ -878,19 +879,18 @@ def _shares(accounts: pd.DataFrame, placements: pd.DataFrame, panels: Mapping[st
     leaders = {code: panel[0] for code, panel in panels.items()}
     parts = accounts.merge(placements[["treaty_code", "reinsurer_code", "share_pct"]], on="treaty_code")
     items = [i for i in ACCOUNT_ITEMS if i != "balance"]
-    placed = parts.groupby(["treaty_code", "period"])["share_pct"].transform("sum")
-    for item in items:
-        parts[item] = _cents(parts[item].to_numpy() * parts["share_pct"].to_numpy() / 100.0)
-        whole = _cents(
-            accounts.set_index(["treaty_code", "period"])[item]
-            .reindex(pd.MultiIndex.from_frame(parts[["treaty_code", "period"]]))
-            .to_numpy()
-            * placed.to_numpy()
-            / 100.0
-        )
-        spread = parts.groupby(["treaty_code", "period"])[item].transform("sum").to_numpy()
-        lead = (parts["reinsurer_code"] == parts["treaty_code"].map(leaders)).to_numpy()
-        parts.loc[lead, item] = _cents(parts.loc[lead, item].to_numpy() + (whole - spread)[lead])
+    account = ["treaty_code", "period"]
+    placed = parts.groupby(account)["share_pct"].transform("sum").to_numpy()[:, None]
+    whole = _cents(
+        accounts.set_index(account)[items].reindex(pd.MultiIndex.from_frame(parts[account])).to_numpy() * placed / 100.0
+    )
+    share = parts["share_pct"].to_numpy()[:, None]
+    parts[items] = _cents(parts[items].to_numpy() * share / 100.0)
+    spread = parts.groupby(account)[items].transform("sum").to_numpy()
+    lead = (parts["reinsurer_code"] == parts["treaty_code"].map(leaders)).to_numpy()
+    figures = parts[items].to_numpy(copy=True)
+    figures[lead] = _cents(figures[lead] + (whole - spread)[lead])
+    parts[items] = figures
     parts["balance"] = _balance(parts)
     columns = ["treaty_code", "reinsurer_code", "period", "period_end", "share_pct", *ACCOUNT_ITEMS]
     return parts[columns].sort_values(["treaty_code", "period", "reinsurer_code"], kind="stable").reset_index(drop=True)
