@@ -27,21 +27,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def article_values(column: pd.Series) -> np.ndarray:
-    """A column's values as an article holds them, in an object array: None for a missing value
-    (a ``Decimal("NaN")`` stays), a ``date`` for a timestamp, Python's scalars for numpy's and
-    pandas' — as WRITE BATCH reads a DataFrame's rows."""
-    missing = column.isna().to_numpy()
-    if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column.dtype):
-        values: np.ndarray = np.array(column.dt.date, dtype=object)
-    else:
-        values = column.to_numpy(dtype=object, copy=True)
-    if missing.any():
-        at = missing.nonzero()[0]
-        values[at] = [v if isinstance(v, Decimal) else None for v in values[at].tolist()]
-    return values
-
-
 def joint_keys(*parts: Sequence[pd.Series]) -> list[np.ndarray]:
     """Each part is the key columns of one frame (the same number in every part, the k-th of each
     alike): one ``int64`` per row, equal for two rows — of the same frame or not — whose key values

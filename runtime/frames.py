@@ -8,10 +8,11 @@ alphanumeric → ``string``; boolean → ``boolean``; date → ``datetime64[s]``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+
+from assurdb.metadb.frames import article_values
 
 DTYPES = {
     "numeric": "Int64",
@@ -40,18 +41,4 @@ def from_frame(frame: pd.DataFrame) -> dict[str, list[Any]]:
     value as an article would give it: None for a missing value (None, ``<NA>``, ``NaT``, a float
     ``NaN``; a ``Decimal("NaN")`` stays, to be refused), a ``date`` for a timestamp, Python's
     ``int``, ``bool`` and ``str`` for numpy's and pandas' scalars."""
-    return {name: column_values(frame.iloc[:, position]).tolist() for position, name in enumerate(frame.columns)}
-
-
-def column_values(column: pd.Series) -> Any:
-    """The values of one column as :func:`from_frame` gives them, in an object array."""
-    missing = column.isna().to_numpy()
-    if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column.dtype):
-        values = column.dt.date.to_numpy(dtype=object).copy()
-    else:
-        values = column.to_numpy(dtype=object, copy=True)
-    if missing.any():
-        at = missing.nonzero()[0]
-        # pandas counts Decimal("NaN") as missing: it is a value the item's check refuses
-        values[at] = [v if isinstance(v, Decimal) else None for v in values[at].tolist()]
-    return values
+    return {name: article_values(frame.iloc[:, position]).tolist() for position, name in enumerate(frame.columns)}

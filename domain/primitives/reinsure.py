@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from assurdb.domain.constraints import Lookup
-from assurdb.domain.frames import article_values, joint_keys
+from assurdb.domain.frames import joint_keys
 from assurdb.domain.primitives.pra import HUNDRED
 from assurdb.domain.primitives.support import (
     Work,
@@ -46,6 +46,7 @@ from assurdb.domain.primitives.support import (
 )
 from assurdb.domain.results import Result, done
 from assurdb.metadb.contract import RC, Session
+from assurdb.metadb.frames import article_values
 
 __all__ = ["Written", "record_cessions", "record_figures"]
 
