@@ -76,9 +76,11 @@ def occurrences_of(column: Sequence[Any], n: int) -> list[list[Any]]:
 
 
 def structs_of(column: Sequence[Any]) -> list[Any]:
-    """A batch's column of a decomposable item → its values for a STRUCT column (None when empty)."""
+    """A batch's column of a decomposable item → its values for a STRUCT column (None when empty). A
+    checked column (:class:`StructColumn`) is handed on as it is: the Arrow writer builds the STRUCT
+    from its parts (``runtime.backends.arrow``)."""
     if isinstance(column, StructColumn):
-        return column.checked()
+        return column
     return [struct_or_none(x) for x in column]
 
 

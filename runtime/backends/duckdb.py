@@ -371,14 +371,16 @@ class DuckDBBackend(Backend):
         return None
 
     def _arrow_types(self, spec: RecordSpec) -> dict[str, Any]:
-        """The Arrow type of each simple item's column, from the meta-database (cached per table)."""
+        """The Arrow type of each item's column, from the meta-database (cached per table): a simple
+        item's, a repetitive item's LIST and a decomposable item's STRUCT (each one column here)."""
         types = self._types.get(spec.table)
         if types is None:
             types = {}
             for item in spec.item_list:
                 names, spread = spec.item_columns[item.name]
                 kind = arrow_type(item)
-                if kind is not None and spread is None and len(names) == 1:
+                one = spread is None or item.repetitive or item.decomposable
+                if kind is not None and one and len(names) == 1:
                     types[names[0]] = kind
             self._types[spec.table] = types
         return types
