@@ -246,6 +246,11 @@ class DuckDBBackend(Backend):
             for table in tables:
                 self.counters[table] = self.counters.get(table, 0) + 1
 
+    def _counted(self, table: str) -> int:
+        """``table``'s commit counter, entered at 0 if it had none: a table something is cached for
+        always has one, so that a migration's "every table changed" reaches it. Under ``snap_lock``."""
+        return self.counters.setdefault(table, 0)
+
     def _snapshot(self, session: SessionBase, table: str, name: str, stmt: Stmt) -> list[tuple[Any, ...]]:
         """The rows of ``stmt`` (a sorted projection of ``table``) as of the last commit this process saw."""
         version = self.counters.get(table, 0)
@@ -254,7 +259,7 @@ class DuckDBBackend(Backend):
             return cached[1]
         values = [tuple(r) for r in session.conn.all(stmt.sql, ())]
         with self.snap_lock:
-            if self.counters.get(table, 0) == version:
+            if self._counted(table) == version:
                 self.snapshots[(table, name)] = (version, values)
         return values
 
@@ -327,11 +332,12 @@ class DuckDBBackend(Backend):
             raise
         finally:
             cursor.close()
-        with self.snap_lock:  # every table may have changed: no snapshot survives
+        with self.snap_lock:  # every table may have changed: no snapshot or frame survives, here or
+            # in another backend of the file (every cached table has a counter: see _counted)
             self.snapshots.clear()
             self.frames.clear()
-            for table in {*self.counters, *(t for t, _ in self.snapshots), *(k[0] for k in self.frames)}:
-                self.counters[table] = self.counters.get(table, 0) + 1
+            for table in self.counters:
+                self.counters[table] += 1
 
     def migration_sql(self, operations: Sequence[Any]) -> str:
         from assurdb.runtime.backends.migrate_duckdb import DuckDBMigrator
@@ -410,7 +416,7 @@ class DuckDBBackend(Backend):
         frame = self._select_frame(session.conn, spec, sql, params)
         if reusable:
             with self.snap_lock:
-                if self.counters.get(spec.table, 0) == version:
+                if self._counted(spec.table) == version:
                     self.frames[key] = (version, weakref.ref(frame, self._forget(key)), frame.copy(deep=False))
         return frame
 
