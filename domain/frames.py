@@ -16,10 +16,23 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     gives (None for a missing number, text or flag; NaT, NaN and objects as they are), built column
     by column: ``to_dict`` walks pandas' Arrow-backed text columns one Python call per value
     (3.4 million calls, 2.5 s, for the cessions of a million guaranties)."""
+    return _rows(frame, dates=False)
+
+
+def articles(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """READ SELECTION's rows as the articles READ DIRECT answers: :func:`records`, with a date as a
+    ``date`` (the frame's ``datetime64`` holds a ``Timestamp``) and NaT as None."""
+    return _rows(frame, dates=True)
+
+
+def _rows(frame: pd.DataFrame, *, dates: bool) -> list[dict[str, Any]]:
     names = [str(c) for c in frame.columns]
     columns: list[list[Any]] = []
     for n in range(frame.shape[1]):
         column = frame.iloc[:, n]
+        if dates and column.dtype.kind == "M":  # NaT becomes None
+            columns.append(column.to_numpy().astype("datetime64[D]").astype(object).tolist())
+            continue
         values = column.tolist()
         if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and column.hasnans:
             values = [None if v is pd.NA else v for v in values]

@@ -60,7 +60,7 @@ from assurdb.domain.accounting.journal import (
     lines_for,
     write_journals,
 )
-from assurdb.domain.frames import records
+from assurdb.domain.frames import articles, records
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.domain.results import DomainRC
 from assurdb.metadb.contract import RC, Mode, Opening, Session
@@ -150,23 +150,6 @@ def _read(session: Session, rt: str, ident: Mapping[str, Any]) -> dict[str, Any]
 
 def _key(rt: str, article: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(article.get(i) for i in IDENTIFIERS[rt])
-
-
-def articles(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """READ SELECTION's rows as the articles READ DIRECT answers: ``None`` for a null, a date as a
-    ``date`` (the frame's ``datetime64`` holds a ``Timestamp``), the other values as they are."""
-    columns: list[list[Any]] = []
-    for n in range(frame.shape[1]):
-        column = frame.iloc[:, n]
-        if column.dtype.kind == "M":  # NaT becomes None
-            columns.append(column.to_numpy().astype("datetime64[D]").astype(object).tolist())
-            continue
-        values = column.tolist()
-        if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and column.hasnans:
-            values = [None if v is pd.NA else v for v in values]
-        columns.append(values)
-    names = [str(c) for c in frame.columns]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 #: A window's articles lying close together in identifier order are read with one READ SELECTION
