@@ -52,7 +52,16 @@ from assurdb.runtime.frames import DTYPES
 GENERATOR_VERSION = "2.0.0"
 
 #: Action codes on one record type, then on one path type: a module each, a function per type.
-RT_ACTIONS = ("read_direct", "read_sequential", "read_selection", "write", "write_batch", "rewrite", "delete")
+RT_ACTIONS = (
+    "read_direct",
+    "read_sequential",
+    "read_selection",
+    "write",
+    "write_batch",
+    "rewrite",
+    "rewrite_batch",
+    "delete",
+)
 PT_ACTIONS = (
     "read_target_via_path",
     "read_origin_via_path",
@@ -69,6 +78,7 @@ _ACTION_SHAPES: dict[str, tuple[str, str, str]] = {
     "write": ("article: Any", "article", "0, 11, 13, 400, 500, 900, 901, 999"),
     "write_batch": ("articles: Any", "articles", "0, 11, 13, 400, 500, 900, 901, 999 with position"),
     "rewrite": ("article: Any", "article", "0, 11, 13, 400, 900, 901, 999"),
+    "rewrite_batch": ("articles: Any", "articles", "0, 11, 13, 400, 500, 900, 901, 999 with position"),
     "delete": ("identifier: Any", "identifier", "0, 11, 13, 400, 900, 901, 999"),
     "read_target_via_path": ("origin_id: Any, current: Any", "origin_id, current", "0, 11, 21, 13, 23, 400, 401, 999"),
     "read_origin_via_path": ("target_id: Any, current: Any", "target_id, current", "0, 11, 21, 13, 23, 401, 400, 999"),

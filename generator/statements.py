@@ -39,6 +39,8 @@ class RecordStatements:
     order_by: dict[str, str]
     limit: str
     insert_into: str
+    update_of: str
+    where_ident: str
     quoted: dict[str, str]
     mark: str
     snapshot: dict[str, Stmt]
@@ -152,6 +154,8 @@ def record_statements(compiler: Compiler, rt: RecordType) -> RecordStatements:
         order_by=order_by,
         limit=f" LIMIT {compiler.placeholder}",
         insert_into=f"INSERT INTO {compiler.quote(table_def.name)}",
+        update_of=f"UPDATE {compiler.quote(table_def.name)}",
+        where_ident=" WHERE " + compiler.text(_eq(id_cols, ident)),
         quoted={c: compiler.quote(c) for c in columns},
         mark=compiler.placeholder,
         snapshot=snapshot,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 #: Bumped whenever the contract below changes shape; generated modules check it at import
 #: (protobuf's runtime version check), so stale generated code fails loudly.
-CONTRACT_VERSION = 2
+CONTRACT_VERSION = 3
 
 #: One value of a simple item, as requests answer it (a decimal is always a ``Decimal``).
 Scalar = int | Decimal | str | bool | date
@@ -70,6 +70,9 @@ class Action(IntEnum):
     WRITE_BATCH = 43
     #: change the items given of the article the identifier names
     REWRITE = 50
+    #: many REWRITEs of one record type, as if made in order, all or none (a sequence, or a DataFrame of one per
+    #: row); ``Reply.position`` names the first refused
+    REWRITE_BATCH = 51
     #: delete the article the identifier names (refused if a path type needs it)
     DELETE = 60
     #: link two existing articles through path type ``pt``
@@ -326,6 +329,8 @@ class Session(Protocol):
     def write_batch(self, rt: str, articles: Sequence[Given] | pd.DataFrame) -> Reply: ...
 
     def rewrite(self, rt: str, article: Given) -> Reply: ...
+
+    def rewrite_batch(self, rt: str, articles: Sequence[Given] | pd.DataFrame) -> Reply: ...
 
     def delete(self, rt: str, identifier: Given) -> Reply: ...
 

@@ -69,9 +69,11 @@ class Connection:
             self.failed = self.saw_error = True
             raise
 
-    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """``executemany``; the rows it changed in all (-1 where the driver does not count them)."""
         try:
             self.cur.executemany(sql, rows)
+            return int(self.cur.rowcount)
         except Exception:
             self.failed = self.saw_error = True
             raise

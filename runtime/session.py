@@ -46,6 +46,7 @@ class Routes:
     write: Mapping[str, Route]
     write_batch: Mapping[str, Route]
     rewrite: Mapping[str, Route]
+    rewrite_batch: Mapping[str, Route]
     delete: Mapping[str, Route]
     read_target_via_path: Mapping[str, Route]
     read_origin_via_path: Mapping[str, Route]
@@ -192,17 +193,26 @@ class SessionCore(Paths, Administration):
         fn = self._rt(rt, self.routes.write_batch, write=True)
         if isinstance(fn, Reply):
             return fn
-        if isinstance(articles, pd.DataFrame):  # its rows' items are its columns
-            given: list[object] = [dict.fromkeys(articles.columns)] if len(articles) else []
-        else:
-            given = list(articles) if isinstance(articles, Sequence) and not isinstance(articles, str | bytes) else []
-        return self._hidden_given(rt, given, batch=True) or fn(self, articles)
+        return self._hidden_given(rt, self._batch_shape(articles), batch=True) or fn(self, articles)
+
+    @staticmethod
+    def _batch_shape(articles: object) -> list[object]:
+        """A batch's articles as far as the hidden items' check needs them: a DataFrame's rows give its columns."""
+        if isinstance(articles, pd.DataFrame):
+            return [dict.fromkeys(articles.columns)] if len(articles) else []
+        return list(articles) if isinstance(articles, Sequence) and not isinstance(articles, str | bytes) else []
 
     def rewrite(self, rt: str, article: Given) -> Reply:
         fn = self._rt(rt, self.routes.rewrite, write=True)
         if isinstance(fn, Reply):
             return fn
         return self._hidden_given(rt, [article]) or self._shown(fn(self, article), rt)
+
+    def rewrite_batch(self, rt: str, articles: Sequence[Given] | pd.DataFrame) -> Reply:
+        fn = self._rt(rt, self.routes.rewrite_batch, write=True)
+        if isinstance(fn, Reply):
+            return fn
+        return self._hidden_given(rt, self._batch_shape(articles), batch=True) or fn(self, articles)
 
     def delete(self, rt: str, identifier: Given) -> Reply:
         fn = self._rt(rt, self.routes.delete, write=True)

@@ -120,7 +120,9 @@ class RecordSpec:
         "table",
         "target_of",
         "update",
+        "update_of",
         "where_eq",
+        "where_ident",
         "where_range",
     )
 
@@ -147,6 +149,8 @@ class RecordSpec:
         order_by: Mapping[str, str],
         limit: str,
         insert_into: str,
+        update_of: str,
+        where_ident: str,
         quoted: Mapping[str, str],
         mark: str,
         snapshot: Mapping[str, Stmt] | None = None,
@@ -189,6 +193,10 @@ class RecordSpec:
         self.limit = limit
         #: pieces of a WRITE BATCH's INSERT of the columns a batch sets (quoted names, placeholder)
         self.insert_into = insert_into
+        #: pieces of a REWRITE BATCH's UPDATE of the columns its articles give: ``UPDATE <table>`` and
+        #: `` WHERE <identifier columns> = <placeholders>`` (binding the identifier items in order)
+        self.update_of = update_of
+        self.where_ident = where_ident
         self.quoted = quoted
         self.mark = mark
         #: key → (key order's columns of every row, sorted): a columnar DBMS's keyset walks

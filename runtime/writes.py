@@ -1,6 +1,7 @@
-"""WRITE, WRITE BATCH, REWRITE and DELETE.
+"""WRITE, WRITE BATCH, REWRITE, REWRITE BATCH and DELETE.
 
-REWRITE changes the items the article gives and keeps the others. DELETE removes the article
+REWRITE changes the items the article gives and keeps the others; REWRITE BATCH makes many
+REWRITEs of one record type at once, all or none. DELETE removes the article
 and its links, and is refused when a target would lose a required origin (901) or an origin its
 last required target (900) — checked when the unit ends.
 """
@@ -194,54 +195,157 @@ class Writes(Reads):
         return None
 
     def do_rewrite(self, spec: RecordSpec, article: Any) -> Reply:
+        return self.guard(lambda: self._rewrite_one(spec, article)[0], writes=True)
+
+    def _rewrite_one(self, spec: RecordSpec, article: Any) -> tuple[Reply, dict[str, Any] | None]:
+        """REWRITE's algorithm: the reply, and the article as it was (None when nothing was written)."""
+        patch = self._checked(spec, article, PATCH)
+        current = self.fetch(spec, patch)
+        if current is None:
+            return refuse(RC.NOT_FOUND, f"no {spec.name} {_show(patch, spec.ident)}"), None
+        merged = {**current, **{k: patch[k] for k in article}}
+        for path_name in spec.stored_paths:
+            path = self.paths[path_name]
+            if not any(t in article for t in path.target_items):
+                continue
+            before = self.origin_values(path, current)
+            after = self.origin_values(path, merged)
+            if isinstance(after, Reply):
+                return after, None
+            if before == after:
+                continue
+            if path.identifying:
+                return refuse(RC.RT_MISMATCH, f"path {path.name}'s items are {spec.name}'s identifier"), None
+            if after is not None:
+                denied_o = self.need_open(path.origin, write=False)
+                if denied_o:
+                    return denied_o, None
+                origin = self.records[path.origin]
+                if not self.exists(origin, after):
+                    return refuse(
+                        RC.NOT_FOUND, f"{path.origin} {_show(after, origin.ident)} (path {path.name}) does not exist"
+                    ), None
+                if path.cls == "1-1":
+                    other = self.target_of(path, after)
+                    if other is not None:
+                        return refuse(
+                            RC.ALREADY_EXISTS,
+                            f"{path.origin} {_show(after, origin.ident)} already has a "
+                            f"{path.target} on 1-1 path {path.name}",
+                        ), None
+            elif path.target_needs_origin:
+                self.note(path.name, "target", self.ident_of(spec, merged))
+            if isinstance(before, dict) and path.origin_needs_target:
+                origin = self.records[path.origin]
+                self.note(path.name, "origin", self.ident_of(origin, before))
+        self._update_row(spec, merged)
+        return Reply(RC.OK, merged), current
+
+    def _update_row(self, spec: RecordSpec, values: Mapping[str, Any]) -> None:
+        params = dict(zip(spec.columns, spec.encode(values), strict=True))
+        self.conn.run(spec.update.sql, tuple(params[c] for c in spec.update.params))
+        self.dirty.add(spec.table)
+
+    def do_rewrite_batch(self, spec: RecordSpec, articles: Any) -> Reply:
+        """Many REWRITEs of one record type, as if made one after another, all or none.
+
+        Every article is checked (11, 13) before anything is written. Articles that give no path's
+        items — the common case: flags, amounts, states — are rewritten set-wise: one article per
+        identifier (an identifier given twice gets its articles' items merged in order, which is
+        what the REWRITEs in turn would leave), one UPDATE per set of items given (an
+        ``executemany``; DuckDB: one ``UPDATE … FROM`` an Arrow table), and the first identifier
+        that names no article answers 400 with its position. A batch in which some article
+        changes a path's items goes through REWRITE's own algorithm article by article (the
+        origin must exist, a 1-1 path keep one target, existence constraints noted); if one is
+        refused, those before it are put back as they were, so the batch changes nothing.
+        """
+        if isinstance(articles, pd.DataFrame):
+            if not articles.columns.is_unique:
+                return refuse(RC.RT_MISMATCH, f"{spec.name}: REWRITE BATCH's DataFrame names a column twice")
+            given = from_frame(articles)
+            names = list(given)
+            batch: list[Any] = [dict(zip(names, row, strict=True)) for row in zip(*given.values(), strict=True)]
+        elif isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
+            return refuse(RC.RT_MISMATCH, f"{spec.name}: REWRITE BATCH takes a sequence of articles")
+        else:
+            batch = list(articles)
 
         def work() -> Reply:
-            patch = self._checked(spec, article, PATCH)
-            current = self.fetch(spec, patch)
-            if current is None:
-                return refuse(RC.NOT_FOUND, f"no {spec.name} {_show(patch, spec.ident)}")
-            merged = {**current, **{k: patch[k] for k in article}}
-            for path_name in spec.stored_paths:
-                path = self.paths[path_name]
-                if not any(t in article for t in path.target_items):
-                    continue
-                before = self.origin_values(path, current)
-                after = self.origin_values(path, merged)
-                if isinstance(after, Reply):
-                    return after
-                if before == after:
-                    continue
-                if path.identifying:
-                    return refuse(RC.RT_MISMATCH, f"path {path.name}'s items are {spec.name}'s identifier")
-                if after is not None:
-                    denied_o = self.need_open(path.origin, write=False)
-                    if denied_o:
-                        return denied_o
-                    origin = self.records[path.origin]
-                    if not self.exists(origin, after):
-                        return refuse(
-                            RC.NOT_FOUND,
-                            f"{path.origin} {_show(after, origin.ident)} (path {path.name}) does not exist",
-                        )
-                    if path.cls == "1-1":
-                        other = self.target_of(path, after)
-                        if other is not None:
-                            return refuse(
-                                RC.ALREADY_EXISTS,
-                                f"{path.origin} {_show(after, origin.ident)} already has a "
-                                f"{path.target} on 1-1 path {path.name}",
-                            )
-                elif path.target_needs_origin:
-                    self.note(path.name, "target", self.ident_of(spec, merged))
-                if isinstance(before, dict) and path.origin_needs_target:
-                    origin = self.records[path.origin]
-                    self.note(path.name, "origin", self.ident_of(origin, before))
-            params = dict(zip(spec.columns, spec.encode(merged), strict=True))
-            self.conn.run(spec.update.sql, tuple(params[c] for c in spec.update.params))
-            self.dirty.add(spec.table)
-            return Reply(RC.OK, merged)
+            if not batch:
+                return Reply(RC.OK, None, "0 article(s) rewritten")
+            # items of a path this batch may change (an identifying path's are the unchanged identifier)
+            path_items = {t for p in spec.stored_paths for t in self.paths[p].target_items} - set(spec.ident)
+            patches: list[dict[str, Any]] = []
+            check = spec.check
+            for position, article in enumerate(batch):
+                if not isinstance(article, Mapping):
+                    return refuse(RC.RT_MISMATCH, f"article {position}: not a mapping of items to values", position)
+                checked = check(article, PATCH, False)
+                if checked.__class__ is Refusal:
+                    assert isinstance(checked, Refusal)
+                    return refuse(checked.rc, f"article {position}: {checked.message}", position)
+                assert isinstance(checked, dict)
+                patches.append({k: checked[k] for k in article})
+            if any(not path_items.isdisjoint(p) for p in patches):
+                return self._rewrite_each(spec, patches)
+            return self._rewrite_sets(spec, patches)
 
         return self.guard(work, writes=True)
+
+    def _rewrite_sets(self, spec: RecordSpec, patches: list[dict[str, Any]]) -> Reply:
+        """REWRITE BATCH of articles that change no path: one UPDATE per set of items given."""
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for patch in patches:
+            key = tuple(patch[i] for i in spec.ident)
+            held = merged.get(key)
+            if held is None:
+                merged[key] = patch
+            else:
+                held.update(patch)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for values in merged.values():
+            items = tuple(i for i in spec.item_order if i in values and i not in spec.ident)
+            groups.setdefault(items, []).append(values)
+
+        def diagnose() -> Reply | None:
+            for position, patch in enumerate(patches):
+                if not self.exists(spec, patch):
+                    return refuse(
+                        RC.NOT_FOUND, f"article {position}: no {spec.name} {_show(patch, spec.ident)}", position
+                    )
+            return None
+
+        if () in groups and any(not self.exists(spec, v) for v in groups[()]):  # an identifier alone: nothing to set
+            return diagnose() or refuse(RC.DBMS_FAILURE, f"{spec.name}: an article went missing during REWRITE BATCH")
+        parts = [
+            (items, {i: [v[i] for v in group] for i in (*spec.ident, *items)})
+            for items, group in groups.items()
+            if items
+        ]
+        count = sum(len(values[spec.ident[0]]) for _, values in parts)
+        refused: Reply | None = self.backend.update_batch(self, spec, parts, count, diagnose) if parts else None
+        if refused is not None:
+            return refused
+        self.dirty.add(spec.table)
+        return Reply(RC.OK, None, f"{len(patches)} article(s) rewritten")
+
+    def _rewrite_each(self, spec: RecordSpec, patches: list[dict[str, Any]]) -> Reply:
+        """REWRITE BATCH article by article; a refusal puts back, in reverse, the articles already rewritten."""
+        done: list[dict[str, Any]] = []
+        pending = {k: set(v) for k, v in self.pending.items()}
+        for position, patch in enumerate(patches):
+            try:
+                reply, before = self._rewrite_one(spec, patch)
+            except _Failure as failure:
+                reply, before = failure.reply, None
+            if reply.rc != RC.OK:
+                for row in reversed(done):
+                    self._update_row(spec, row)
+                self.pending = pending
+                return refuse(reply.rc, f"article {position}: {reply.message}", position)
+            assert before is not None
+            done.append(before)
+        return Reply(RC.OK, None, f"{len(patches)} article(s) rewritten")
 
     def do_delete(self, spec: RecordSpec, identifier: Any) -> Reply:
 

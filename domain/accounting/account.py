@@ -223,7 +223,7 @@ def _account(
     one window, plan its events, post them and mark them accounted — or nothing at all.
 
     The window's journals are numbered in article order and written in one WRITE BATCH, then the
-    articles are marked (REWRITE): a per-journal search of the last entry and a WRITE BATCH per
+    articles are marked in one REWRITE BATCH: a per-journal search of the last entry and a WRITE BATCH per
     journal were most of ACCOUNT's time. An article given twice is accounted once (its second
     reading would have found the flags the first one set). The articles a plan hangs on (the PRA
     of a guaranty, a cession's guaranty) are read once per window: nothing in the window changes
@@ -257,10 +257,10 @@ def _account(
                 drafts += _drafts(chart, rt, article, events, department)
                 marks.append({**_identifier(rt, article), **flags})
         journals = write_journals(session, drafts, writing_date=writing_date)
-        for mark in marks:
-            marked = session.rewrite(rt, mark)
-            if not marked.ok:
-                raise Refused.of(marked, f"cannot mark {rt} {source_id(rt, mark)} accounted")
+        marked = session.rewrite_batch(rt, marks)
+        if not marked.ok:
+            which = marks[marked.position] if marked.position is not None else None
+            raise Refused.of(marked, f"cannot mark {rt} {source_id(rt, which) if which else ''} accounted")
         return journals
 
     return in_window(session, [(rt, WRITE), *openings], work, timeout=timeout)

@@ -192,9 +192,10 @@ def create_loss_movements(session: Session, movements: Sequence[NewLossMovement]
                     result = from_reply(reply, WHAT)
                     fail(result.rc, result.message, position=reply.position if count > 1 else None)
                 work.wrote = True
-                for code, state in states.items():
-                    figures = {k: state.loss[k] for k in ("paid", "outstanding", "recovered", "amount")}
-                    work.do(session.rewrite("Loss", {"code": code, **figures}), f"{WHAT}: loss {code}")
+                figures = ("paid", "outstanding", "recovered", "amount")
+                losses = [{"code": code, **{k: state.loss[k] for k in figures}} for code, state in states.items()]
+                if losses:
+                    work.do(session.rewrite_batch("Loss", losses), f"{WHAT}: {len(losses)} loss(es)")
                 if count == 1:
                     m = planned[0]
                     return done(

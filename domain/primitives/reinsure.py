@@ -146,8 +146,8 @@ def record_figures(
             def body(work: Work) -> Result:
                 if len(new):
                     work.do(session.write_batch(rt, new), f"writing {len(new)} {rt}")
-                for change in changes:
-                    work.do(session.rewrite(rt, change), f"rewriting {rt}")
+                if changes:
+                    work.do(session.rewrite_batch(rt, changes), f"rewriting {len(changes)} {rt}")
                 counts.update(created=len(new), modified=len(changes))
                 return done(f"{rt}: {len(new)} created, {len(changes)} modified")
 
@@ -277,8 +277,8 @@ def record_cessions(
             counts["unrecorded"] = unrecorded
 
             def body(work: Work) -> Result:
-                for change in changes:
-                    work.do(session.rewrite(CESSION, change), f"rewriting cession {change['code']}")
+                if changes:
+                    work.do(session.rewrite_batch(CESSION, changes), f"rewriting {len(changes)} cession(s)")
                 for first in range(0, len(new), _CHUNK):
                     work.do(session.write_batch(CESSION, new.iloc[first : first + _CHUNK]), "writing the cessions")
                 counts.update(created=len(new), modified=len(changes))

@@ -185,6 +185,8 @@ PARTICIPANT = RecordSpec(
     order_by={'id': ' ORDER BY participant.code', 'name': ' ORDER BY participant.name, participant.code', 'kind': ' ORDER BY participant.kind, participant.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO participant',
+    update_of='UPDATE participant',
+    where_ident=' WHERE participant.code = ?',
     quoted={'code': 'code', 'kind': 'kind', 'name': 'name', 'country': 'country', 'active': 'active', 'joined_on': 'joined_on'},
     mark='?',
 )
@@ -285,6 +287,8 @@ PUBLIC_KEY = RecordSpec(
     order_by={'id': ' ORDER BY public_key.key_id', 'status': ' ORDER BY public_key.status, public_key.key_id'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO public_key',
+    update_of='UPDATE public_key',
+    where_ident=' WHERE public_key.key_id = ?',
     quoted={'key_id': 'key_id', 'status': 'status', 'der': 'der', 'bits': 'bits', 'registered_on': 'registered_on', 'retired_on': 'retired_on', 'owner_code': 'owner_code'},
     mark='?',
 )
@@ -366,6 +370,8 @@ MAILBOX = RecordSpec(
     order_by={'id': ' ORDER BY mailbox.participant_code, mailbox.box'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO mailbox',
+    update_of='UPDATE mailbox',
+    where_ident=' WHERE mailbox.participant_code = ? AND mailbox.box = ?',
     quoted={'participant_code': 'participant_code', 'box': 'box', 'folder': 'folder', 'last_collected_on': 'last_collected_on'},
     mark='?',
 )
@@ -470,6 +476,8 @@ SPLIT = RecordSpec(
     order_by={'id': ' ORDER BY split.split_key', 'policy': ' ORDER BY split.policy_no, split.underwriting_year, split.split_key'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO split',
+    update_of='UPDATE split',
+    where_ident=' WHERE split.split_key = ?',
     quoted={'split_key': 'split_key', 'policy_no': 'policy_no', 'underwriting_year': 'underwriting_year', 'split_no': 'split_no', 'version': 'version', 'currency': 'currency', 'commission_rate': 'commission_rate', 'class_of_business': 'class_of_business', 'leader_code': 'leader_code', 'broker_code': 'broker_code'},
     mark='?',
 )
@@ -560,6 +568,8 @@ SPLIT_SHARE = RecordSpec(
     order_by={'id': ' ORDER BY split_share.split_key, split_share.coinsurer_code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO split_share',
+    update_of='UPDATE split_share',
+    where_ident=' WHERE split_share.split_key = ? AND split_share.coinsurer_code = ?',
     quoted={'split_key': 'split_key', 'coinsurer_code': 'coinsurer_code', 'share_pct': 'share_pct', 'commission_rate': 'commission_rate', 'agent_code': 'agent_code'},
     mark='?',
 )
@@ -718,6 +728,8 @@ ARTICLE = RecordSpec(
     order_by={'id': ' ORDER BY article.article_no', 'key': ' ORDER BY article.split_key, article.flow, article.version, article.article_no', 'hash': ' ORDER BY article.content_hash, article.article_no', 'queue': ' ORDER BY article.leader_code, article.state, article.article_no', 'sender': ' ORDER BY article.sender_code, article.state, article.article_no', 'state': ' ORDER BY article.state, article.flow, article.article_no'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO article',
+    update_of='UPDATE article',
+    where_ident=' WHERE article.article_no = ?',
     quoted={'article_no': 'article_no', 'split_key': 'split_key', 'sender_code': 'sender_code', 'leader_code': 'leader_code', 'flow': 'flow', 'version': 'version', 'content_hash': 'content_hash', 'state': 'state', 'period': 'period', 'currency': 'currency', 'total': 'total', 'filename': 'filename', 'size': 'size', 'reasons': 'reasons', 'submitted_on': 'submitted_on', 'decided_on': 'decided_on'},
     mark='?',
 )
@@ -838,6 +850,8 @@ DELIVERY = RecordSpec(
     order_by={'id': ' ORDER BY delivery.article_no, delivery.recipient_code', 'state': ' ORDER BY delivery.state, delivery.article_no, delivery.recipient_code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO delivery',
+    update_of='UPDATE delivery',
+    where_ident=' WHERE delivery.article_no = ? AND delivery.recipient_code = ?',
     quoted={'article_no': 'article_no', 'recipient_code': 'recipient_code', 'role': 'role', 'state': 'state', 'amount': 'amount', 'commission_rate': 'commission_rate', 'envelope_hash': 'envelope_hash', 'delivered_on': 'delivered_on', 'collected_on': 'collected_on'},
     mark='?',
 )
@@ -941,6 +955,8 @@ LOG_ENTRY = RecordSpec(
     order_by={'id': ' ORDER BY log_entry.seq', 'article': ' ORDER BY log_entry.article_no, log_entry.seq'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO log_entry',
+    update_of='UPDATE log_entry',
+    where_ident=' WHERE log_entry.seq = ?',
     quoted={'seq': 'seq', 'article_no': 'article_no', 'split_key': 'split_key', 'actor_code': 'actor_code', 'event': 'event', 'party_code': 'party_code', 'detail': 'detail', 'recorded_on': 'recorded_on', 'prev_hash': 'prev_hash', 'entry_hash': 'entry_hash'},
     mark='?',
 )
@@ -1024,6 +1040,8 @@ CHECKPOINT = RecordSpec(
     order_by={'id': ' ORDER BY checkpoint.seq'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO checkpoint',
+    update_of='UPDATE checkpoint',
+    where_ident=' WHERE checkpoint.seq = ?',
     quoted={'seq': 'seq', 'head_hash': 'head_hash', 'key_id': 'key_id', 'signature': 'signature', 'signed_on': 'signed_on'},
     mark='?',
 )
@@ -1145,6 +1163,8 @@ SETTLEMENT = RecordSpec(
     order_by={'id': ' ORDER BY settlement.period, settlement.participant_code, settlement.currency'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO settlement',
+    update_of='UPDATE settlement',
+    where_ident=' WHERE settlement.period = ? AND settlement.participant_code = ? AND settlement.currency = ?',
     quoted={'period': 'period', 'participant_code': 'participant_code', 'currency': 'currency', 'premiums_received': 'premiums_received', 'premiums_paid': 'premiums_paid', 'claims_received': 'claims_received', 'claims_paid': 'claims_paid', 'net': 'net', 'articles': 'articles'},
     mark='?',
 )
@@ -1235,6 +1255,8 @@ SCHEMA_VERSION = RecordSpec(
     order_by={'id': ' ORDER BY meta_schema_version.name, meta_schema_version.version'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_schema_version',
+    update_of='UPDATE meta_schema_version',
+    where_ident=' WHERE meta_schema_version.name = ? AND meta_schema_version.version = ?',
     quoted={'name': 'name', 'version': 'version', 'fingerprint': 'fingerprint', 'generator': 'generator', 'label': 'label', 'state': 'state', 'applied_at': 'applied_at', 'applied_by': 'applied_by', 'parts': 'parts'},
     mark='?',
 )
@@ -1311,6 +1333,8 @@ SCHEMA_TEXT = RecordSpec(
     order_by={'id': ' ORDER BY meta_schema_text.name, meta_schema_text.version, meta_schema_text.part'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_schema_text',
+    update_of='UPDATE meta_schema_text',
+    where_ident=' WHERE meta_schema_text.name = ? AND meta_schema_text.version = ? AND meta_schema_text.part = ?',
     quoted={'name': 'name', 'version': 'version', 'part': 'part', 'text': 'text'},
     mark='?',
 )
@@ -1390,6 +1414,8 @@ RECORD_TYPE = RecordSpec(
     order_by={'id': ' ORDER BY meta_record_type.name', 'position': ' ORDER BY meta_record_type.position, meta_record_type.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_record_type',
+    update_of='UPDATE meta_record_type',
+    where_ident=' WHERE meta_record_type.name = ?',
     quoted={'name': 'name', 'label': 'label', 'description': 'description', 'position': 'position'},
     mark='?',
 )
@@ -1516,6 +1542,8 @@ ITEM = RecordSpec(
     order_by={'id': ' ORDER BY meta_item.owner, meta_item.name', 'order': ' ORDER BY meta_item.owner, meta_item.position, meta_item.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_item',
+    update_of='UPDATE meta_item',
+    where_ident=' WHERE meta_item.owner = ? AND meta_item.name = ?',
     quoted={'owner': 'owner', 'name': 'name', 'position': 'position', 'type': 'type', 'length': 'length', 'scale': 'scale', 'label': 'label', 'identifying': 'identifying', 'access_key': 'access_key', 'mandatory': 'mandatory', 'repetitive': 'repetitive', 'default': '"default"', 'display': 'display', 'combine': 'combine', 'description': 'description', 'path': 'path', 'changed_by': 'changed_by', 'record_type': 'record_type', 'path_type': 'path_type'},
     mark='?',
 )
@@ -1613,6 +1641,8 @@ ACCESS_KEY = RecordSpec(
     order_by={'id': ' ORDER BY meta_access_key.record_type, meta_access_key.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_access_key',
+    update_of='UPDATE meta_access_key',
+    where_ident=' WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?',
     quoted={'record_type': 'record_type', 'name': 'name', 'items_1': 'items_1', 'items_2': 'items_2', 'items_3': 'items_3', 'items_4': 'items_4', 'items_5': 'items_5', 'items_6': 'items_6', 'items_7': 'items_7', 'items_8': 'items_8', 'identifying': 'identifying', 'cost': 'cost'},
     mark='?',
 )
@@ -1749,6 +1779,8 @@ PATH_TYPE = RecordSpec(
     order_by={'id': ' ORDER BY meta_path_type.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_path_type',
+    update_of='UPDATE meta_path_type',
+    where_ident=' WHERE meta_path_type.name = ?',
     quoted={'name': 'name', 'origin': 'origin', 'target': 'target', 'class': 'class', 'target_needs_origin': 'target_needs_origin', 'origin_needs_target': 'origin_needs_target', 'sort_1': 'sort_1', 'sort_2': 'sort_2', 'sort_3': 'sort_3', 'sort_4': 'sort_4', 'inverse': 'inverse', 'label': 'label', 'description': 'description', 'identifying': 'identifying', 'origin_items_1': 'origin_items_1', 'origin_items_2': 'origin_items_2', 'origin_items_3': 'origin_items_3', 'origin_items_4': 'origin_items_4', 'origin_items_5': 'origin_items_5', 'origin_items_6': 'origin_items_6', 'origin_items_7': 'origin_items_7', 'origin_items_8': 'origin_items_8', 'target_items_1': 'target_items_1', 'target_items_2': 'target_items_2', 'target_items_3': 'target_items_3', 'target_items_4': 'target_items_4', 'target_items_5': 'target_items_5', 'target_items_6': 'target_items_6', 'target_items_7': 'target_items_7', 'target_items_8': 'target_items_8'},
     mark='?',
 )
@@ -1820,6 +1852,8 @@ USER = RecordSpec(
     order_by={'id': ' ORDER BY meta_user.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_user',
+    update_of='UPDATE meta_user',
+    where_ident=' WHERE meta_user.name = ?',
     quoted={'name': 'name', 'password_hash': 'password_hash', 'active': 'active'},
     mark='?',
 )
@@ -1892,6 +1926,8 @@ PERMISSION = RecordSpec(
     order_by={'id': ' ORDER BY meta_permission.user, meta_permission.record_type'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_permission',
+    update_of='UPDATE meta_permission',
+    where_ident=' WHERE meta_permission.user = ? AND meta_permission.record_type = ?',
     quoted={'user': 'user', 'record_type': 'record_type', 'mode': 'mode'},
     mark='?',
 )
@@ -1975,6 +2011,8 @@ OPENING = RecordSpec(
     order_by={'id': ' ORDER BY meta_opening.session, meta_opening.record_type', 'record_type': ' ORDER BY meta_opening.record_type, meta_opening.session'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_opening',
+    update_of='UPDATE meta_opening',
+    where_ident=' WHERE meta_opening.session = ? AND meta_opening.record_type = ?',
     quoted={'session': 'session', 'record_type': 'record_type', 'user': 'user', 'mode': 'mode', 'holder': 'holder'},
     mark='?',
 )
@@ -2055,6 +2093,8 @@ LOGIN_ATTEMPT = RecordSpec(
     order_by={'id': ' ORDER BY meta_login_attempt.name_digest'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_login_attempt',
+    update_of='UPDATE meta_login_attempt',
+    where_ident=' WHERE meta_login_attempt.name_digest = ?',
     quoted={'name_digest': 'name_digest', 'failures': 'failures', 'window_start': 'window_start', 'locked_until': 'locked_until', 'lockouts': 'lockouts', 'last_failure': 'last_failure'},
     mark='?',
 )
@@ -2123,6 +2163,8 @@ STATISTICS = RecordSpec(
     order_by={'id': ' ORDER BY meta_statistics.record_type'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_statistics',
+    update_of='UPDATE meta_statistics',
+    where_ident=' WHERE meta_statistics.record_type = ?',
     quoted={'record_type': 'record_type', 'count': 'count'},
     mark='?',
 )

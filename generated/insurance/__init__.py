@@ -17,7 +17,7 @@ from assurdb.runtime.specs import Interface
 
 from .schema import PLAIN
 
-BUILT_FOR_CONTRACT = 2
+BUILT_FOR_CONTRACT = 3
 
 if CONTRACT_VERSION != BUILT_FOR_CONTRACT:  # protobuf-style runtime check: stale code fails loudly
     raise ImportError(

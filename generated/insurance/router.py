@@ -21,6 +21,7 @@ from . import read_selection as m_read_selection
 from . import read_sequential as m_read_sequential
 from . import read_target_via_path as m_read_target_via_path
 from . import rewrite as m_rewrite
+from . import rewrite_batch as m_rewrite_batch
 from . import write as m_write
 from . import write_batch as m_write_batch
 from . import write_origin_and_target as m_write_origin_and_target
@@ -33,6 +34,7 @@ ROUTES = Routes(
     write=m_write.BY_RT,
     write_batch=m_write_batch.BY_RT,
     rewrite=m_rewrite.BY_RT,
+    rewrite_batch=m_rewrite_batch.BY_RT,
     delete=m_delete.BY_RT,
     read_target_via_path=m_read_target_via_path.BY_PT,
     read_origin_via_path=m_read_origin_via_path.BY_PT,

@@ -245,6 +245,8 @@ ECS = RecordSpec(
     order_by={'id': ' ORDER BY ecs.code', 'name': ' ORDER BY ecs.name, ecs.code', 'region': ' ORDER BY ecs.region, ecs.level, ecs.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO ecs',
+    update_of='UPDATE ecs',
+    where_ident=' WHERE ecs.code = ?',
     quoted={'code': 'code', 'name': 'name', 'address_street': 'address_street', 'address_postcode': 'address_postcode', 'address_city': 'address_city', 'address_country': 'address_country', 'region': 'region', 'level': 'level', 'currency': 'currency', 'phone_1': 'phone_1', 'phone_2': 'phone_2', 'phone_3': 'phone_3', 'centralisation_code': 'centralisation_code'},
     mark='?',
 )
@@ -336,6 +338,8 @@ ORG_CELL = RecordSpec(
     order_by={'id': ' ORDER BY org_cell.code', 'name': ' ORDER BY org_cell.name, org_cell.code', 'kind': ' ORDER BY org_cell.kind, org_cell.level, org_cell.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO org_cell',
+    update_of='UPDATE org_cell',
+    where_ident=' WHERE org_cell.code = ?',
     quoted={'code': 'code', 'name': 'name', 'level': 'level', 'kind': 'kind', 'organisation_code': 'organisation_code', 'decomposition_code': 'decomposition_code'},
     mark='?',
 )
@@ -424,6 +428,8 @@ EMPLOYEE = RecordSpec(
     order_by={'id': ' ORDER BY employee.code', 'name': ' ORDER BY employee.name, employee.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO employee',
+    update_of='UPDATE employee',
+    where_ident=' WHERE employee.code = ?',
     quoted={'code': 'code', 'name': 'name', 'function': 'function', 'hire_date': 'hire_date', 'email': 'email'},
     mark='?',
 )
@@ -503,6 +509,8 @@ WORKER = RecordSpec(
     order_by={'id': ' ORDER BY worker.code', 'name': ' ORDER BY worker.name, worker.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO worker',
+    update_of='UPDATE worker',
+    where_ident=' WHERE worker.code = ?',
     quoted={'code': 'code', 'name': 'name', 'function': 'function', 'part_time': 'part_time'},
     mark='?',
 )
@@ -603,6 +611,8 @@ INTERMEDIARY = RecordSpec(
     order_by={'id': ' ORDER BY intermediary.code', 'name': ' ORDER BY intermediary.name, intermediary.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO intermediary',
+    update_of='UPDATE intermediary',
+    where_ident=' WHERE intermediary.code = ?',
     quoted={'code': 'code', 'name': 'name', 'kind': 'kind', 'address_street': 'address_street', 'address_postcode': 'address_postcode', 'address_city': 'address_city', 'address_country': 'address_country', 'commission_rate': 'commission_rate', 'licence_no': 'licence_no'},
     mark='?',
 )
@@ -685,6 +695,8 @@ EXT_COMPANY = RecordSpec(
     order_by={'id': ' ORDER BY ext_company.code', 'name': ' ORDER BY ext_company.name, ext_company.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO ext_company',
+    update_of='UPDATE ext_company',
+    where_ident=' WHERE ext_company.code = ?',
     quoted={'code': 'code', 'name': 'name', 'country': 'country', 'kind': 'kind', 'rating': 'rating'},
     mark='?',
 )
@@ -796,6 +808,8 @@ INSURED = RecordSpec(
     order_by={'id': ' ORDER BY insured.code', 'name': ' ORDER BY insured.name, insured.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO insured',
+    update_of='UPDATE insured',
+    where_ident=' WHERE insured.code = ?',
     quoted={'code': 'code', 'name': 'name', 'address_street': 'address_street', 'address_postcode': 'address_postcode', 'address_city': 'address_city', 'address_country': 'address_country', 'kind': 'kind', 'birth_date': 'birth_date', 'phone_1': 'phone_1', 'phone_2': 'phone_2', 'phone_3': 'phone_3', 'email': 'email'},
     mark='?',
 )
@@ -988,6 +1002,8 @@ PRA = RecordSpec(
     order_by={'id': ' ORDER BY pra.policy_no, pra.renewal_no, pra.endorsement_no', 'class': ' ORDER BY pra.class_of_business, pra.policy_no, pra.renewal_no, pra.endorsement_no', 'cover': ' ORDER BY pra.cover_start, pra.policy_no, pra.renewal_no, pra.endorsement_no'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO pra',
+    update_of='UPDATE pra',
+    where_ident=' WHERE pra.policy_no = ? AND pra.renewal_no = ? AND pra.endorsement_no = ?',
     quoted={'policy_no': 'policy_no', 'renewal_no': 'renewal_no', 'endorsement_no': 'endorsement_no', 'risk_type': 'risk_type', 'class_of_business': 'class_of_business', 'territory': 'territory', 'currency': 'currency', 'sum_insured': 'sum_insured', 'premium': 'premium', 'commission_rate': 'commission_rate', 'issue_date': 'issue_date', 'cover_start': 'cover_start', 'cover_end': 'cover_end', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'previous_term': 'previous_term', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'renewal_endorsement_policy_no': 'renewal_endorsement_policy_no', 'renewal_endorsement_renewal_no': 'renewal_endorsement_renewal_no', 'renewal_endorsement_endorsement_no': 'renewal_endorsement_endorsement_no', 'insurance_code': 'insurance_code', 'handling_code': 'handling_code', 'intermediation_code': 'intermediation_code'},
     mark='?',
 )
@@ -1166,6 +1182,8 @@ GUARANTY = RecordSpec(
     order_by={'id': ' ORDER BY guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no', 'peril': ' ORDER BY guaranty.peril, guaranty.policy_no, guaranty.renewal_no, guaranty.endorsement_no, guaranty.guaranty_no'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO guaranty',
+    update_of='UPDATE guaranty',
+    where_ident=' WHERE guaranty.policy_no = ? AND guaranty.renewal_no = ? AND guaranty.endorsement_no = ? AND guaranty.guaranty_no = ?',
     quoted={'policy_no': 'policy_no', 'renewal_no': 'renewal_no', 'endorsement_no': 'endorsement_no', 'guaranty_no': 'guaranty_no', 'peril': 'peril', 'share_pct': 'share_pct', 'sum_insured': 'sum_insured', 'premium': 'premium', 'risk_location': 'risk_location', 'damage_date': 'damage_date', 'damage_amount': 'damage_amount', 'damage_pct': 'damage_pct', 'indemnity_date': 'indemnity_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'accounted_damage': 'accounted_damage', 'damage_code': 'damage_code'},
     mark='?',
 )
@@ -1303,6 +1321,8 @@ COINSURANCE_CESSION = RecordSpec(
     order_by={'id': ' ORDER BY coinsurance_cession.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO coinsurance_cession',
+    update_of='UPDATE coinsurance_cession',
+    where_ident=' WHERE coinsurance_cession.code = ?',
     quoted={'code': 'code', 'role': 'role', 'share_pct': 'share_pct', 'share_amount': 'share_amount', 'contract_type': 'contract_type', 'commission_rate': 'commission_rate', 'indemnity_date': 'indemnity_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'responsibility_sharing_policy_no': 'responsibility_sharing_policy_no', 'responsibility_sharing_renewal_no': 'responsibility_sharing_renewal_no', 'responsibility_sharing_endorsement_no': 'responsibility_sharing_endorsement_no', 'coinsurance_code': 'coinsurance_code'},
     mark='?',
 )
@@ -1442,6 +1462,8 @@ REINSURANCE_CESSION = RecordSpec(
     order_by={'id': ' ORDER BY reinsurance_cession.code', 'treaty': ' ORDER BY reinsurance_cession.treaty_ref, reinsurance_cession.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO reinsurance_cession',
+    update_of='UPDATE reinsurance_cession',
+    where_ident=' WHERE reinsurance_cession.code = ?',
     quoted={'code': 'code', 'treaty_ref': 'treaty_ref', 'contract_type': 'contract_type', 'ceded_pct': 'ceded_pct', 'commission_rate': 'commission_rate', 'indemnity_date': 'indemnity_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'guaranty_sharing_policy_no': 'guaranty_sharing_policy_no', 'guaranty_sharing_renewal_no': 'guaranty_sharing_renewal_no', 'guaranty_sharing_endorsement_no': 'guaranty_sharing_endorsement_no', 'guaranty_sharing_guaranty_no': 'guaranty_sharing_guaranty_no', 'reinsurance_code': 'reinsurance_code', 'treaty_code': 'treaty_code'},
     mark='?',
 )
@@ -1638,6 +1660,8 @@ LOSS = RecordSpec(
     order_by={'id': ' ORDER BY loss.code', 'date': ' ORDER BY loss.loss_date, loss.code', 'territory': ' ORDER BY loss.territory, loss.loss_date, loss.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO loss',
+    update_of='UPDATE loss',
+    where_ident=' WHERE loss.code = ?',
     quoted={'code': 'code', 'loss_date': 'loss_date', 'notification_date': 'notification_date', 'amount': 'amount', 'paid': 'paid', 'outstanding': 'outstanding', 'type': 'type', 'cause': 'cause', 'territory': 'territory', 'event_id': 'event_id', 'closing_date': 'closing_date', 'cancellation_type': 'cancellation_type', 'cancellation_date': 'cancellation_date', 'accounted_creation': 'accounted_creation', 'accounted_cancellation': 'accounted_cancellation', 'accounted_paid': 'accounted_paid', 'accounted_outstanding': 'accounted_outstanding', 'recovered': 'recovered', 'accident_policy_no': 'accident_policy_no', 'accident_renewal_no': 'accident_renewal_no', 'accident_endorsement_no': 'accident_endorsement_no'},
     mark='?',
 )
@@ -1853,6 +1877,8 @@ TREATY = RecordSpec(
     order_by={'id': ' ORDER BY treaty.code', 'year': ' ORDER BY treaty.underwriting_year, treaty.rank, treaty.code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO treaty',
+    update_of='UPDATE treaty',
+    where_ident=' WHERE treaty.code = ?',
     quoted={'code': 'code', 'name': 'name', 'underwriting_year': 'underwriting_year', 'kind': 'kind', 'rank': 'rank', 'classes_1': 'classes_1', 'classes_2': 'classes_2', 'classes_3': 'classes_3', 'classes_4': 'classes_4', 'classes_5': 'classes_5', 'classes_6': 'classes_6', 'currency': 'currency', 'inception': 'inception', 'expiry': 'expiry', 'attachment': 'attachment', 'share_pct': 'share_pct', 'retention': 'retention', 'lines': 'lines', 'layer_priority': 'layer_priority', 'layer_limit': 'layer_limit', 'layer_aad': 'layer_aad', 'layer_aggregate_limit': 'layer_aggregate_limit', 'layer_terms': 'layer_terms', 'reinstatements': 'reinstatements', 'reinstatement_rates_1': 'reinstatement_rates_1', 'reinstatement_rates_2': 'reinstatement_rates_2', 'reinstatement_rates_3': 'reinstatement_rates_3', 'reinstatement_rates_4': 'reinstatement_rates_4', 'premium_scheme': 'premium_scheme', 'premium_rate_pct': 'premium_rate_pct', 'premium_amount': 'premium_amount', 'commission_pct': 'commission_pct', 'profit_commission_pct': 'profit_commission_pct', 'portfolio_premium_pct': 'portfolio_premium_pct', 'portfolio_loss_pct': 'portfolio_loss_pct'},
     mark='?',
 )
@@ -1939,6 +1965,8 @@ PLACEMENT = RecordSpec(
     order_by={'id': ' ORDER BY placement.treaty_code, placement.reinsurer_code', 'reinsurer': ' ORDER BY placement.reinsurer_code, placement.treaty_code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO placement',
+    update_of='UPDATE placement',
+    where_ident=' WHERE placement.treaty_code = ? AND placement.reinsurer_code = ?',
     quoted={'treaty_code': 'treaty_code', 'reinsurer_code': 'reinsurer_code', 'share_pct': 'share_pct', 'role': 'role'},
     mark='?',
 )
@@ -2047,6 +2075,8 @@ LOSS_MOVEMENT = RecordSpec(
     order_by={'id': ' ORDER BY loss_movement.loss_code, loss_movement.movement_no', 'date': ' ORDER BY loss_movement.movement_date, loss_movement.loss_code, loss_movement.movement_no'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO loss_movement',
+    update_of='UPDATE loss_movement',
+    where_ident=' WHERE loss_movement.loss_code = ? AND loss_movement.movement_no = ?',
     quoted={'loss_code': 'loss_code', 'movement_no': 'movement_no', 'kind': 'kind', 'movement_date': 'movement_date', 'amount': 'amount', 'outstanding_after': 'outstanding_after', 'document_ref': 'document_ref'},
     mark='?',
 )
@@ -2164,6 +2194,8 @@ TREATY_RECOVERY = RecordSpec(
     order_by={'id': ' ORDER BY treaty_recovery.treaty_code, treaty_recovery.subject'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO treaty_recovery',
+    update_of='UPDATE treaty_recovery',
+    where_ident=' WHERE treaty_recovery.treaty_code = ? AND treaty_recovery.subject = ?',
     quoted={'treaty_code': 'treaty_code', 'subject': 'subject', 'basis': 'basis', 'as_of': 'as_of', 'subject_amount': 'subject_amount', 'ceded_paid': 'ceded_paid', 'ceded_outstanding': 'ceded_outstanding', 'reinstatement_premium': 'reinstatement_premium'},
     mark='?',
 )
@@ -2364,6 +2396,8 @@ TREATY_ACCOUNT = RecordSpec(
     order_by={'id': ' ORDER BY treaty_account.treaty_code, treaty_account.reinsurer_code, treaty_account.period', 'reinsurer': ' ORDER BY treaty_account.reinsurer_code, treaty_account.period, treaty_account.treaty_code'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO treaty_account',
+    update_of='UPDATE treaty_account',
+    where_ident=' WHERE treaty_account.treaty_code = ? AND treaty_account.reinsurer_code = ? AND treaty_account.period = ?',
     quoted={'treaty_code': 'treaty_code', 'reinsurer_code': 'reinsurer_code', 'period': 'period', 'period_end': 'period_end', 'share_pct': 'share_pct', 'premium': 'premium', 'reinstatement_premium': 'reinstatement_premium', 'commission': 'commission', 'claims_paid': 'claims_paid', 'premium_portfolio_entry': 'premium_portfolio_entry', 'premium_portfolio_withdrawal': 'premium_portfolio_withdrawal', 'loss_portfolio_entry': 'loss_portfolio_entry', 'loss_portfolio_withdrawal': 'loss_portfolio_withdrawal', 'outstanding': 'outstanding', 'balance': 'balance', 'accounted_premium': 'accounted_premium', 'accounted_commission': 'accounted_commission', 'accounted_claims_paid': 'accounted_claims_paid', 'accounted_premium_portfolio': 'accounted_premium_portfolio', 'accounted_loss_portfolio': 'accounted_loss_portfolio'},
     mark='?',
 )
@@ -2463,6 +2497,8 @@ ACCOUNT = RecordSpec(
     order_by={'id': ' ORDER BY account.number', 'name': ' ORDER BY account.name, account.number', 'type': ' ORDER BY account.type, account.number'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO account',
+    update_of='UPDATE account',
+    where_ident=' WHERE account.number = ?',
     quoted={'number': 'number', 'name': 'name', 'type': 'type', 'opened': 'opened', 'closed': 'closed'},
     mark='?',
 )
@@ -2601,6 +2637,8 @@ ENTRY = RecordSpec(
     order_by={'id': ' ORDER BY entry.number', 'journal': ' ORDER BY entry.journal_no, entry.number', 'date': ' ORDER BY entry.writing_date, entry.number'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO entry',
+    update_of='UPDATE entry',
+    where_ident=' WHERE entry.number = ?',
     quoted={'number': 'number', 'journal_no': 'journal_no', 'writing_date': 'writing_date', 'booking_date': 'booking_date', 'amount': 'amount', 'side': 'side', 'document_ref': 'document_ref', 'cost_key': 'cost_key', 'department': 'department', 'employee': 'employee', 'cost_category': 'cost_category', 'source_rt': 'source_rt', 'source_id': 'source_id', 'event': 'event', 'text': 'text', 'accounting_number': 'accounting_number'},
     mark='?',
 )
@@ -2691,6 +2729,8 @@ SCHEMA_VERSION = RecordSpec(
     order_by={'id': ' ORDER BY meta_schema_version.name, meta_schema_version.version'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_schema_version',
+    update_of='UPDATE meta_schema_version',
+    where_ident=' WHERE meta_schema_version.name = ? AND meta_schema_version.version = ?',
     quoted={'name': 'name', 'version': 'version', 'fingerprint': 'fingerprint', 'generator': 'generator', 'label': 'label', 'state': 'state', 'applied_at': 'applied_at', 'applied_by': 'applied_by', 'parts': 'parts'},
     mark='?',
 )
@@ -2767,6 +2807,8 @@ SCHEMA_TEXT = RecordSpec(
     order_by={'id': ' ORDER BY meta_schema_text.name, meta_schema_text.version, meta_schema_text.part'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_schema_text',
+    update_of='UPDATE meta_schema_text',
+    where_ident=' WHERE meta_schema_text.name = ? AND meta_schema_text.version = ? AND meta_schema_text.part = ?',
     quoted={'name': 'name', 'version': 'version', 'part': 'part', 'text': 'text'},
     mark='?',
 )
@@ -2846,6 +2888,8 @@ RECORD_TYPE = RecordSpec(
     order_by={'id': ' ORDER BY meta_record_type.name', 'position': ' ORDER BY meta_record_type.position, meta_record_type.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_record_type',
+    update_of='UPDATE meta_record_type',
+    where_ident=' WHERE meta_record_type.name = ?',
     quoted={'name': 'name', 'label': 'label', 'description': 'description', 'position': 'position'},
     mark='?',
 )
@@ -2972,6 +3016,8 @@ ITEM = RecordSpec(
     order_by={'id': ' ORDER BY meta_item.owner, meta_item.name', 'order': ' ORDER BY meta_item.owner, meta_item.position, meta_item.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_item',
+    update_of='UPDATE meta_item',
+    where_ident=' WHERE meta_item.owner = ? AND meta_item.name = ?',
     quoted={'owner': 'owner', 'name': 'name', 'position': 'position', 'type': 'type', 'length': 'length', 'scale': 'scale', 'label': 'label', 'identifying': 'identifying', 'access_key': 'access_key', 'mandatory': 'mandatory', 'repetitive': 'repetitive', 'default': '"default"', 'display': 'display', 'combine': 'combine', 'description': 'description', 'path': 'path', 'changed_by': 'changed_by', 'record_type': 'record_type', 'path_type': 'path_type'},
     mark='?',
 )
@@ -3069,6 +3115,8 @@ ACCESS_KEY = RecordSpec(
     order_by={'id': ' ORDER BY meta_access_key.record_type, meta_access_key.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_access_key',
+    update_of='UPDATE meta_access_key',
+    where_ident=' WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?',
     quoted={'record_type': 'record_type', 'name': 'name', 'items_1': 'items_1', 'items_2': 'items_2', 'items_3': 'items_3', 'items_4': 'items_4', 'items_5': 'items_5', 'items_6': 'items_6', 'items_7': 'items_7', 'items_8': 'items_8', 'identifying': 'identifying', 'cost': 'cost'},
     mark='?',
 )
@@ -3205,6 +3253,8 @@ PATH_TYPE = RecordSpec(
     order_by={'id': ' ORDER BY meta_path_type.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_path_type',
+    update_of='UPDATE meta_path_type',
+    where_ident=' WHERE meta_path_type.name = ?',
     quoted={'name': 'name', 'origin': 'origin', 'target': 'target', 'class': 'class', 'target_needs_origin': 'target_needs_origin', 'origin_needs_target': 'origin_needs_target', 'sort_1': 'sort_1', 'sort_2': 'sort_2', 'sort_3': 'sort_3', 'sort_4': 'sort_4', 'inverse': 'inverse', 'label': 'label', 'description': 'description', 'identifying': 'identifying', 'origin_items_1': 'origin_items_1', 'origin_items_2': 'origin_items_2', 'origin_items_3': 'origin_items_3', 'origin_items_4': 'origin_items_4', 'origin_items_5': 'origin_items_5', 'origin_items_6': 'origin_items_6', 'origin_items_7': 'origin_items_7', 'origin_items_8': 'origin_items_8', 'target_items_1': 'target_items_1', 'target_items_2': 'target_items_2', 'target_items_3': 'target_items_3', 'target_items_4': 'target_items_4', 'target_items_5': 'target_items_5', 'target_items_6': 'target_items_6', 'target_items_7': 'target_items_7', 'target_items_8': 'target_items_8'},
     mark='?',
 )
@@ -3276,6 +3326,8 @@ USER = RecordSpec(
     order_by={'id': ' ORDER BY meta_user.name'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_user',
+    update_of='UPDATE meta_user',
+    where_ident=' WHERE meta_user.name = ?',
     quoted={'name': 'name', 'password_hash': 'password_hash', 'active': 'active'},
     mark='?',
 )
@@ -3348,6 +3400,8 @@ PERMISSION = RecordSpec(
     order_by={'id': ' ORDER BY meta_permission.user, meta_permission.record_type'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_permission',
+    update_of='UPDATE meta_permission',
+    where_ident=' WHERE meta_permission.user = ? AND meta_permission.record_type = ?',
     quoted={'user': 'user', 'record_type': 'record_type', 'mode': 'mode'},
     mark='?',
 )
@@ -3431,6 +3485,8 @@ OPENING = RecordSpec(
     order_by={'id': ' ORDER BY meta_opening.session, meta_opening.record_type', 'record_type': ' ORDER BY meta_opening.record_type, meta_opening.session'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_opening',
+    update_of='UPDATE meta_opening',
+    where_ident=' WHERE meta_opening.session = ? AND meta_opening.record_type = ?',
     quoted={'session': 'session', 'record_type': 'record_type', 'user': 'user', 'mode': 'mode', 'holder': 'holder'},
     mark='?',
 )
@@ -3511,6 +3567,8 @@ LOGIN_ATTEMPT = RecordSpec(
     order_by={'id': ' ORDER BY meta_login_attempt.name_digest'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_login_attempt',
+    update_of='UPDATE meta_login_attempt',
+    where_ident=' WHERE meta_login_attempt.name_digest = ?',
     quoted={'name_digest': 'name_digest', 'failures': 'failures', 'window_start': 'window_start', 'locked_until': 'locked_until', 'lockouts': 'lockouts', 'last_failure': 'last_failure'},
     mark='?',
 )
@@ -3579,6 +3637,8 @@ STATISTICS = RecordSpec(
     order_by={'id': ' ORDER BY meta_statistics.record_type'},
     limit=' LIMIT ?',
     insert_into='INSERT INTO meta_statistics',
+    update_of='UPDATE meta_statistics',
+    where_ident=' WHERE meta_statistics.record_type = ?',
     quoted={'record_type': 'record_type', 'count': 'count'},
     mark='?',
 )

@@ -315,3 +315,17 @@ class Backend:
         """Insert a checked batch (every item's values, in canonical form) all or none; answer the
         reply naming the first refused article, or None when every article is written."""
         raise NotImplementedError
+
+    def update_batch(
+        self,
+        session: SessionBase,
+        spec: RecordSpec,
+        parts: Sequence[tuple[tuple[str, ...], Mapping[str, list[Any]]]],
+        count: int,
+        diagnose: Diagnose,
+    ) -> Any:
+        """REWRITE BATCH's writing: each part is (the items its articles give, their checked values by
+        item, the identifier's first), ``count`` identifiers in all, each in one part only. All or none:
+        if an identifier names no article, nothing is changed and ``diagnose()``'s reply is answered;
+        None when every article is rewritten."""
+        raise NotImplementedError

@@ -208,6 +208,7 @@ class DuckDBBackend(Backend):
         self.frames: dict[tuple[str, str, tuple[Any, ...]], tuple[int, Any, Any]] = {}
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._updates: dict[tuple[str, tuple[str, ...]], str] = {}
         #: per table, the Arrow type of each simple item's column (WRITE BATCH)
         self._types: dict[str, dict[str, Any]] = {}
         if first:  # the file was not open in this process: no opening in it is alive
@@ -374,6 +375,52 @@ class DuckDBBackend(Backend):
             con.execute(sql).fetchall()
         finally:
             con.unregister(BATCH)
+        return None
+
+    def update_batch(
+        self,
+        session: SessionBase,
+        spec: RecordSpec,
+        parts: Sequence[tuple[tuple[str, ...], Mapping[str, list[Any]]]],
+        count: int,
+        diagnose: Diagnose,
+    ) -> Any:
+        """One ``UPDATE … FROM`` an Arrow table per part, after one join has found every identifier
+        (no savepoints here: a missing article is diagnosed before anything is changed)."""
+        import pyarrow as pa
+
+        types = self._arrow_types(spec)
+        table_name = spec.update_of.removeprefix("UPDATE ")  # the quoted table name, rendered at generation
+        on = " AND ".join(f"{table_name}.{spec.quoted[k]} = {BATCH}.{spec.quoted[k]}" for k in spec.ident)
+        con = session.conn.cx
+        tables = []
+        for items, values in parts:
+            names, data = spec.batch_columns({i: values[i] for i in (*spec.ident, *items)})
+            table = pa.table({n: arrow_column(v, types.get(n)) for n, v in zip(names, data, strict=True)})
+            tables.append((names[len(spec.ident) :], table))
+        matched = 0
+        for _, table in tables:
+            con.register(BATCH, table)
+            try:
+                matched += con.execute(f"SELECT count(*) FROM {BATCH} JOIN {table_name} ON {on}").fetchall()[0][0]
+            finally:
+                con.unregister(BATCH)
+        if matched != count:
+            found = diagnose()
+            if found is not None:
+                return found
+            raise BackendError(f"REWRITE BATCH of {spec.name}: {matched} row(s) matched for {count} identifiers")
+        for names, table in tables:
+            sql = self._updates.get((spec.table, names))
+            if sql is None:  # composed of pieces rendered at generation: quoted names
+                sets = ", ".join(f"{spec.quoted[n]} = {BATCH}.{spec.quoted[n]}" for n in names)
+                sql = f"{spec.update_of} SET {sets} FROM {BATCH} WHERE {on}"
+                self._updates[(spec.table, names)] = sql
+            con.register(BATCH, table)
+            try:
+                con.execute(sql).fetchall()
+            finally:
+                con.unregister(BATCH)
         return None
 
     def _arrow_types(self, spec: RecordSpec) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def test_public_api_of_spec_10() -> None:
         42,
         43,
         50,
+        51,
         60,
         70,
         71,
