@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -97,6 +98,13 @@ _PRA_OF_COINSURANCE = ("responsibility_sharing_policy_no", "responsibility_shari
 _GUARANTY_OF_REINSURANCE = ("guaranty_sharing_policy_no", "guaranty_sharing_renewal_no",
                             "guaranty_sharing_endorsement_no", "guaranty_sharing_guaranty_no")  # fmt: skip
 _PRA_OF_LOSS = ("accident_policy_no", "accident_renewal_no", "accident_endorsement_no")
+#: What the articles of a record type hang on, read for a whole window before its plans: the
+#: record type and the items naming its article (a reinsurance cession's PRA: its guaranty's).
+_LEANS_ON: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    COINSURANCE: ((PRA, _PRA_OF_COINSURANCE),),
+    REINSURANCE: ((GUARANTY, _GUARANTY_OF_REINSURANCE), (PRA, IDENTIFIERS[PRA])),
+    LOSS: ((PRA, _PRA_OF_LOSS),),
+}
 
 WRITE, READ = Mode.MODIFY_SHARED, Mode.CONSULT
 
@@ -160,22 +168,50 @@ def _key(rt: str, article: Mapping[str, Any]) -> tuple[Any, ...]:
 SPREAD = 2
 #: Fewer articles than this are read one by one.
 NEAR = 8
+#: The articles a window's articles hang on (the PRA of a cession or a loss, a cession's guaranty)
+#: lie scattered: they are read ``GATHER`` identifier values at a time, each range reading at most
+#: ``GATHER_SPREAD`` rows per article wanted. On the demo company the cessions and losses read
+#: their PRAs and guaranties with a few dozen READ SELECTIONs instead of 915 READ DIRECTs (13 left
+#: beyond the ranges' limits): seconds on DuckDB, where a READ DIRECT costs 3-6 ms; about the same
+#: on SQLite.
+GATHER = 64
+GATHER_SPREAD = 16
 
 
-def _near(session: Session, rt: str, idents: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The articles of ``idents`` one READ SELECTION finds (see ``SPREAD``), by identifier."""
+def _near(
+    session: Session,
+    rt: str,
+    idents: Sequence[Mapping[str, Any]],
+    *,
+    spread: int = SPREAD,
+    chunk: int | None = None,
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The articles of ``idents`` that READ SELECTIONs over their range find (see ``SPREAD``), by
+    identifier: one range, or one per ``chunk`` consecutive values of the identifier's first item."""
     first = IDENTIFIERS[rt][0]
-    values = {ident.get(first) for ident in idents}
-    if len(idents) < NEAR or None in values:
+    wanted = Counter(ident.get(first) for ident in idents)
+    if len(idents) < NEAR or None in wanted:
         return {}
     try:
-        low, high = min(values), max(values)  # type: ignore[type-var]
+        values = sorted(wanted)  # type: ignore[type-var]  # None was ruled out above
     except TypeError:  # values of several types: the interface answers each READ DIRECT
         return {}
-    reply = session.read_selection(rt, {first: (low, high)}, limit=SPREAD * len(idents))
-    if not reply.ok or reply.batch is None:
-        raise Refused.of(reply, f"cannot read {rt}")
-    return {_key(rt, a): a for a in articles(reply.batch)}
+    size = chunk or len(values)
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for start in range(0, len(values), size):
+        part = values[start : start + size]
+        limit = spread * sum(wanted[v] for v in part)
+        reply = session.read_selection(rt, {first: (part[0], part[-1])}, limit=limit)
+        if not reply.ok or reply.batch is None:
+            raise Refused.of(reply, f"cannot read {rt}")
+        found.update((_key(rt, a), a) for a in articles(reply.batch))
+    return found
+
+
+def _origins(article: Mapping[str, Any], of: str, items: Sequence[str]) -> dict[str, Any] | None:
+    """The identifier of the ``of`` article ``article`` names in ``items``, or None."""
+    ident = dict(zip(IDENTIFIERS[of], (article.get(i) for i in items), strict=True))
+    return None if any(v is None for v in ident.values()) else ident
 
 
 #: How a plan reads the articles its article hangs on (a PRA, a guaranty): once per window.
@@ -240,6 +276,13 @@ def _account(
         seen: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
         if rt == GUARANTY:  # a guaranty's PRA comes first in its identifier: they lie together
             seen[PRA] = _near(session, PRA, [{i: g[i] for i in IDENTIFIERS[PRA]} for g in found])
+        else:  # what the articles hang on lies scattered
+            named: list[dict[str, Any]] = []
+            for of, items in _LEANS_ON.get(rt, ()):
+                # a reinsurance cession's PRA is named by its guaranty, gathered just before
+                source = [seen[GUARANTY].get(_key(GUARANTY, g)) for g in named] if of == PRA and named else found
+                named = [i for a in source if a is not None and (i := _origins(a, of, items)) is not None]
+                seen[of] = _near(session, of, named, spread=GATHER_SPREAD, chunk=GATHER)
 
         def read(of: str, ident: Mapping[str, Any]) -> dict[str, Any]:
             held = seen.setdefault(of, {})
