@@ -32,6 +32,7 @@ import pandas as pd
 
 from assurdb.domain.accounting.chart import ACCOUNT, Chart, load_chart
 from assurdb.domain.errors import DomainError
+from assurdb.domain.frames import articles
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
 from assurdb.metadb.contract import RC, Mode, Opening, Reply, Session
 
@@ -144,7 +145,8 @@ def last_entry(session: Session) -> dict[str, Any] | None:
     """The entry with the highest number, or None on an empty journal (``Entry`` must be open).
 
     Galloping search from the last number this session saw (numbers 1..N in use, constraint 15),
-    then READ SEQUENTIAL confirms that nothing follows — and walks on past any gap.
+    then a READ SELECTION of the numbers above confirms that nothing follows — or finds the last
+    past a gap.
     """
     hint = _LAST_SEEN.get(session, 0)
     low, found = 0, None
@@ -163,13 +165,14 @@ def last_entry(session: Session) -> dict[str, Any] | None:
             high = middle
         else:
             low, found = middle, probe
-    while True:
-        reply = session.read_sequential(ENTRY, {"number": low})
-        if reply.rc == RC.NOT_FOUND:
-            break
-        if not reply.ok or reply.article is None:
-            raise Refused.of(reply, "cannot read the journal")
-        found = dict(reply.article)
+    # Whatever lies past a gap: one READ SELECTION of the numbers above (DuckDB answers a READ
+    # SEQUENTIAL from a snapshot of the key's order, rebuilt after each window's commit).
+    top = 10 ** (session.schema.record_types[ENTRY].item("number").length or 18) - 1
+    reply = session.read_selection(ENTRY, {"number": (low + 1, top)})
+    if not reply.ok or reply.batch is None:
+        raise Refused.of(reply, "cannot read the journal")
+    if len(reply.batch):
+        found = articles(reply.batch.tail(1))[0]
         low = int(found["number"])
     if found is not None:
         _LAST_SEEN[session] = low
