@@ -77,11 +77,27 @@ def _floats(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 
 def _float_values(column: pd.Series) -> FloatArray:
-    """``column`` as float64, nulls NaN: numpy's conversion (one ``float()`` per value in C) when every
-    value is a number — a decimal item as READ SELECTION gives it, tried first: the type inference
-    costs a fifth of the conversion — or every value but the nulls; else value by value, which
-    names the first value that is not an amount."""
-    values = column.to_numpy(dtype=object)
+    """``column`` as float64, nulls NaN, each distinct object converted once: READ SELECTION may
+    hand one ``Decimal`` for every occurrence of a value (DuckDB's makes each distinct value once:
+    a million premiums are 200 000 objects), and the objects are told apart by reference — the
+    array's own pointers, a hash of integers — where hashing the Decimals would cost as much as
+    converting them. The figures are those of converting every value (equal objects, equal floats)."""
+    values = np.ascontiguousarray(column.to_numpy(dtype=object))
+    if values.size < 2:
+        return _converted(values)
+    found, _ = pd.factorize(np.frombuffer(values.tobytes(), dtype=np.intp))  # each reference's first occurrence
+    codes = np.asarray(found, dtype=np.int64)
+    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)  # codes come in that order
+    if firsts.size == values.size:  # no object repeats: nothing to gather
+        return _converted(values)
+    return _converted(values[firsts])[codes]
+
+
+def _converted(values: npt.NDArray[np.object_]) -> FloatArray:
+    """``values`` as float64, nulls NaN: numpy's conversion (one ``float()`` per value in C) when
+    every value is a number — a decimal item as READ SELECTION gives it, tried first: the type
+    inference costs a fifth of the conversion — or every value but the nulls; else value by value,
+    which names the first value that is not an amount."""
     try:
         return values.astype("float64")
     except (TypeError, ValueError):  # nulls, or something that is not a number
@@ -91,7 +107,7 @@ def _float_values(column: pd.Series) -> FloatArray:
         out = np.full(len(values), np.nan)
         out[~missing] = values[~missing].astype("float64")
         return out
-    return pd.to_numeric(column.map(_float), errors="raise").to_numpy(dtype="float64")
+    return pd.to_numeric(pd.Series(values, dtype=object).map(_float), errors="raise").to_numpy(dtype="float64")
 
 
 def _float(value: Any) -> float:
