@@ -72,6 +72,7 @@ from assurdb.domain.frames import decimals, records
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
 from assurdb.engine.grouping import Runs, index_of, is_sorted
+from assurdb.engine.grouping import codes as grouping_codes
 from assurdb.engine.stored import (
     LossTable,
     MovementTable,
@@ -825,43 +826,70 @@ def _withdrawal(
 
 def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Losses, at: pd.Timestamp) -> pd.DataFrame:
     """What each treaty of the program recovers as at ``at``, per loss, event or year; by treaty and
-    subject (a treaty's losses come in code order already, and its events are grouped in order)."""
+    subject (a treaty's losses come in code order already, and its events are grouped in order).
+
+    Worked on arrays, a subject's text taken only for the rows kept: a frame per treaty with a
+    loss code per row cost a tenth of a second on 200 000 losses."""
     columns = ["subject", "subject_amount", "ceded_paid", "ceded_outstanding", "reinstatement_premium"]
-    parts: list[pd.DataFrame] = []
+    amounts = columns[1:]
+    parts: list[dict[str, Any]] = []
     for treaty in sorted(records(program), key=lambda t: str(t["code"])):
         c = held[treaty["code"]]
         n = len(c.rows)
-        frame = pd.DataFrame(
-            {
-                "subject": losses.codes[c.rows],
-                "subject_amount": c.subject if c.subject is not None else np.zeros(n),
-                "ceded_paid": c.paid_last,
-                "ceded_outstanding": c.outstanding_last,
-                "reinstatement_premium": c.reinstatement_last if c.reinstatement_last is not None and n else 0.0,
-            }
-        )
+        figures: dict[str, Any] = {
+            "subject_amount": c.subject if c.subject is not None else np.zeros(n),
+            "ceded_paid": c.paid_last,
+            "ceded_outstanding": c.outstanding_last,
+            "reinstatement_premium": c.reinstatement_last if c.reinstatement_last is not None and n else np.zeros(n),
+        }
         kind = treaty["kind"]
-        if kind == "event_xl":
-            events, codes = losses.event[c.rows], frame["subject"].to_numpy()
-            frame["subject"] = [e if isinstance(e, str) and e else s for e, s in zip(events, codes, strict=True)]
-            frame = frame.groupby("subject", as_index=False, sort=True).sum()
-            basis = "event"
-        elif kind == "stop_loss":
-            frame = frame.drop(columns="subject").sum().to_frame().T.assign(subject=str(treaty["underwriting_year"]))
+        if kind == "stop_loss":  # one subject, the year: the column totals as pandas adds them
+            totals = pd.DataFrame(figures).sum()
+            figures = {item: np.array([totals[item]], dtype=np.float64) for item in amounts}
+            subject = np.array([str(treaty["underwriting_year"])], dtype=object)
             basis = "year"
+        elif kind == "event_xl":
+            figures, subject = _per_event(figures, losses.codes[c.rows], losses.event[c.rows])
+            basis = "event"
         else:
-            basis = "loss"
-        recovered = frame[["ceded_paid", "ceded_outstanding", "reinstatement_premium"]].to_numpy() != 0
-        parts.append(frame[columns][recovered.any(axis=1)].assign(treaty_code=treaty["code"], basis=basis))
+            subject, basis = losses.codes[c.rows], "loss"
+        kept = np.flatnonzero(
+            (figures["ceded_paid"] != 0) | (figures["ceded_outstanding"] != 0) | (figures["reinstatement_premium"] != 0)
+        )
+        parts.append(
+            {"treaty_code": treaty["code"], "basis": basis, "subject": subject[kept]}
+            | {item: np.asarray(figures[item], dtype=np.float64)[kept] for item in amounts}
+        )
     if not parts:
-        return pd.DataFrame(columns=["treaty_code", "subject", "basis", "as_of", *columns[1:]])
-    out = pd.concat(parts, ignore_index=True)
-    out.insert(0, "treaty_code", out.pop("treaty_code"))
-    out.insert(2, "basis", out.pop("basis"))
-    out.insert(3, "as_of", at.date())
-    for column in columns[1:]:
-        out[column] = _cents(out[column].to_numpy(dtype=np.float64))
-    return out
+        return pd.DataFrame(columns=["treaty_code", "subject", "basis", "as_of", *amounts])
+    sizes = [len(part["subject"]) for part in parts]
+    labels = {name: pd.array([part[name] for part in parts], dtype="str").take(np.repeat(np.arange(len(parts)), sizes))
+              for name in ("treaty_code", "basis")}  # fmt: skip
+    return pd.DataFrame(
+        {
+            "treaty_code": labels["treaty_code"],
+            "subject": pd.array(np.concatenate([part["subject"] for part in parts]), dtype="str"),
+            "basis": labels["basis"],
+            "as_of": at.date(),
+            **{item: _cents(np.concatenate([part[item] for part in parts])) for item in amounts},
+        }
+    )
+
+
+def _per_event(
+    figures: Mapping[str, FloatArray], codes: npt.NDArray[np.object_], events: npt.NDArray[np.object_]
+) -> tuple[dict[str, FloatArray], npt.NDArray[np.object_]]:
+    """The figures of an event's losses added up (a loss without event, or with an empty one, is
+    an event of its own, named by its code), by event in text order: ``groupby(event).sum()``."""
+    named = np.asarray(pd.notna(events), dtype=bool)
+    named[named] = events[named] != ""
+    if not named.any():  # every loss its own subject: the losses come in code order, one a group
+        return {item: np.where(np.isnan(values), 0.0, 0.0 + values) for item, values in figures.items()}, codes
+    subject = np.where(named, events, codes)
+    (key,) = grouping_codes(pd.Series(subject, dtype="str"))
+    order = np.argsort(key, kind="stable")
+    runs = Runs(key[order])
+    return {item: runs.sum(values[order]) for item, values in figures.items()}, runs.first(subject[order])
 
 
 def _panels(placements: pd.DataFrame) -> dict[str, list[str]]:
