@@ -195,9 +195,13 @@ class _Classes:
     names: pd.Index
 
     def among(self, codes: IntArray, classes: list[str]) -> BoolArray:
-        """Which of ``codes`` are of one of ``classes``."""
+        """Which of ``codes`` (−1: none) are of one of ``classes``: a table of the classes looked up
+        (``np.isin`` sorts a million codes for each treaty); its last entry, False, is code −1's."""
         wanted = self.names.get_indexer(pd.Index(classes, dtype=object))
-        return np.asarray(np.isin(codes, wanted[wanted >= 0]), dtype=bool)
+        table = np.zeros(len(self.names) + 1, dtype=bool)
+        table[wanted[wanted >= 0]] = True
+        chosen: BoolArray = table[codes]
+        return chosen
 
 
 def _covers(treaty: Mapping[str, Any], year: IntArray, codes: IntArray, classes: _Classes) -> BoolArray:
@@ -368,7 +372,13 @@ class _Development:
         np.add.at(paid, (row, col), (moves.sign * moves.amount)[chosen][keep])
         paid = _to_cents(np.cumsum(paid, axis=1, out=paid))
         cell = row * m + col
-        last_move = ~pd.Series(cell).duplicated(keep="last").to_numpy()  # movements are in loss, movement order
+        # each cell's last movement (they come in loss, movement order): where the next cell differs
+        # when the quarters follow the movements, as they do but for a movement dated back
+        if is_sorted(cell):
+            last_move = np.ones(cell.size, dtype=bool)
+            last_move[:-1] = cell[1:] != cell[:-1]
+        else:
+            last_move = ~pd.Series(cell).duplicated(keep="last").to_numpy()
         outstanding[row[last_move], col[last_move]] = moves.outstanding[chosen][keep][last_move]
         # each quarter without a movement keeps the quarter before's (none before: 0)
         before = np.where(np.isnan(outstanding), 0, np.arange(m))
@@ -698,9 +708,12 @@ def _from_quarter(ceded: FloatArray, first: int, quarters: int) -> FloatArray:
 def _gross_ceded(ceded: _Cessions, n_terms: int) -> FloatArray:
     """The premium the proportional treaties cede of each term guaranty (0: none), added up in the
     order they were applied."""
+    gross = np.zeros(n_terms)
+    if not ceded.term.size or np.bincount(ceded.term).max() < 2:  # one cession a guaranty: nothing to add up
+        gross[ceded.term] = Runs(np.arange(ceded.term.size)).sum(ceded.ceded_premium)
+        return gross
     order = np.argsort(ceded.term, kind="stable")
     runs = Runs(ceded.term[order])
-    gross = np.zeros(n_terms)
     gross[runs.first(ceded.term[order])] = runs.sum(ceded.ceded_premium[order])
     return gross
 
