@@ -549,8 +549,8 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
         pct = share.ceded_pct[:, None] / 100.0
         held[code] = _Ceded.of(
             rows,
-            _cents(dev.paid[rows] * pct),
-            _cents(dev.outstanding[rows] * pct),
+            _cents(np.take(dev.paid, rows, axis=0) * pct),  # rows copied whole: np.take, not indexing
+            _cents(np.take(dev.outstanding, rows, axis=0) * pct),
             subject=_cents(dev.paid[rows, -1] + dev.outstanding[rows, -1]),
         )
     nonprop, premiums = _non_proportional(program, losses, dev, retained, terms, term_class, classes, ceded)
@@ -643,7 +643,7 @@ def _non_proportional(
         ceded_paid, ceded_os, reinstatement = _develop(layer, treaty, income, losses, rows, cur_paid, cur_os, first)
         if len(rows) and number < len(chosen):  # what the next layers work on
             for cur, ceded_now in ((cur_paid, ceded_paid), (cur_os, ceded_os)):
-                retained_now = cur[rows]
+                retained_now = np.take(cur, rows, axis=0)
                 cur[rows] = _to_cents(np.subtract(retained_now, ceded_now, out=retained_now))
         out[treaty["code"]] = _Ceded.of(rows, ceded_paid, ceded_os, reinstatement, subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
@@ -680,7 +680,7 @@ def _develop(
             "event_id": losses.event[rows],
         }
     )
-    paid, os_ = cur_paid[rows, first:], cur_os[rows, first:]
+    paid, os_ = np.take(cur_paid[:, first:], rows, axis=0), np.take(cur_os[:, first:], rows, axis=0)
     np.maximum(paid, 0.0, out=paid)
     np.maximum(os_, 0.0, out=os_)
     income_of = {int(treaty["underwriting_year"]): income}

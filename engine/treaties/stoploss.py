@@ -38,7 +38,7 @@ from assurdb.engine.treaties.base import (
 )
 from assurdb.engine.treaties.commissions import PremiumScheme, as_premium
 from assurdb.engine.treaties.excess import loss_amounts, per_year_value
-from assurdb.engine.treaties.kernels import aggregate, column_slices, group_sums, processing_order, run_codes
+from assurdb.engine.treaties.kernels import aggregate, column_slices, group_sums, processing_order, run_codes, take
 
 
 @dataclass(frozen=True)
@@ -242,8 +242,8 @@ class StopLoss:
         ceded_paid, ceded_os = np.empty_like(paid), np.empty_like(paid)
         row_priority, row_limit = priority[order][:, None], limit[order][:, None]
         for at in column_slices(*paid.shape):
-            agg = aggregate(paid[order, at], outstanding[order, at], codes, row_priority, row_limit)
-            ceded_paid[:, at], ceded_os[:, at] = agg.ceded_paid[inverse], agg.ceded_outstanding[inverse]
+            agg = aggregate(take(paid[:, at], order), take(outstanding[:, at], order), codes, row_priority, row_limit)
+            ceded_paid[:, at], ceded_os[:, at] = take(agg.ceded_paid, inverse), take(agg.ceded_outstanding, inverse)
         return _Recovered(years, priority, limit, income, income_value, None, None, ceded_paid, ceded_os, None)
 
     def _summary(
