@@ -9,7 +9,6 @@ the first in that order.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 import pandas as pd
@@ -107,8 +106,7 @@ class Reads(SessionBase):
         return Reply(RC.OK, None, f"{len(frame)} article(s)", None, frame)
 
     def frame(self, spec: RecordSpec, rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-        """The frame of fetched rows, built column by column: each column of the rows taken out once
-        (``map(itemgetter)``: a list each, not a tuple per row as ``zip(*rows)`` makes), decoded
-        whole, made in its dtype."""
-        columns = [list(map(itemgetter(n), rows)) for n in range(len(spec.columns))]
+        """The frame of fetched rows, built column by column: the rows turned into columns at once
+        (``zip``), each decoded whole and made in its dtype."""
+        columns = list(zip(*rows, strict=True)) or [()] * len(spec.columns)
         return to_frame(spec.decode_columns(columns), spec.item_order, spec.dtypes)
