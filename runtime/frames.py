@@ -28,8 +28,8 @@ DTYPES = {
 def to_frame(values: Mapping[str, Any], columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
     """The frame of ``values`` (column name → its values, as a record type's ``decode_columns``
     gives them: a list, or an array already of the column's dtype), each column made at once in its
-    dtype. Building the rows' dicts and then ``from_records`` + ``astype`` per column cost three
-    times as much (the demo company's journal: 46 000 entries)."""
+    dtype. A dict per row, then ``from_records`` and an ``astype`` per column, cost two and a half
+    times as much (the demo company's journal, 46 000 entries: 180 ms against 70 ms on SQLite)."""
     text = pd.api.types.pandas_dtype("string")
     return pd.DataFrame({name: _column(values[name], dtypes.get(name, "object"), text) for name in columns})
 
