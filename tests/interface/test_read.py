@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pandas.testing as pd_testing
@@ -159,12 +160,13 @@ def test_selection_dtypes_are_the_same_on_every_backend(admin: Any) -> None:
     assert people["phone"][0] == ["1", "2"] and people["address"][0]["city"] == "N"
 
 
-def test_a_selection_s_rows_are_read_direct_s_articles(admin: Any) -> None:
+def test_a_selection_s_rows_are_read_direct_s_articles(admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """READ SELECTION builds its frame column by column (a column's values decoded at once on a
     relational DBMS, Arrow's columns on DuckDB): its rows, as articles, are what READ DIRECT answers —
     every item shape (lists, dicts, decimals, dates, flags), with nulls and empty ones; an empty
     selection keeps every column's dtype."""
     from assurdb.domain.frames import articles
+    from assurdb.runtime.specs import _decode_by_rows
 
     ok(admin.open_db([("Insured", 2), ("PRA", 2), ("Guaranty", 2), ("ExtCompany", 2), ("Treaty", 2)]))
     ok(admin.write("Insured", insured(1, "A", birth_date=date(1960, 5, 4), phone=["1", "2"], address={"city": "N"})))
@@ -199,6 +201,14 @@ def test_a_selection_s_rows_are_read_direct_s_articles(admin: Any) -> None:
     full = ok(admin.read_selection("PRA", {})).batch
     empty = ok(admin.read_selection("PRA", {"policy_no": "NONE"})).batch
     assert len(empty) == 0 and empty.dtypes.to_dict() == full.dtypes.to_dict()
+    # an interface generated before decode_columns decodes row by row: the same frames
+    by_columns = [ok(admin.read_selection(rt, {})).batch for rt in ("Insured", "PRA", "Guaranty", "Treaty")]
+    for rt in ("Insured", "PRA", "Guaranty", "Treaty"):
+        spec = admin.records[rt]
+        monkeypatch.setattr(spec, "decode_columns", partial(_decode_by_rows, spec.decode, spec.item_order))
+    by_rows = [ok(admin.read_selection(rt, {})).batch for rt in ("Insured", "PRA", "Guaranty", "Treaty")]
+    for ours, theirs in zip(by_columns, by_rows, strict=True):
+        pd_testing.assert_frame_equal(ours, theirs, check_exact=True)
 
 
 @pytest.mark.parametrize("backend", ["duckdb"])
