@@ -7,7 +7,7 @@ for anything unusual — the rules stay in one place, the common case costs a ty
 
 ``encode_<rt>`` turns checked values into the table's row, ``ITEM_COLUMNS_<RT>`` a batch's
 checked values of each item into that item's columns, ``decode_<rt>`` a fetched row back into an
-article: a
+article, ``decode_columns_<rt>`` a READ SELECTION's fetched columns into each item's values: a
 repetitive item spreads over numbered columns and a decomposable item over prefixed ones in the
 relational family (LIST and STRUCT in the columnar one); each scalar goes through the expressions
 the backend class gives (decimals as scaled integers and dates as text on SQLite…).
@@ -238,6 +238,49 @@ def decode_source(backend: type[Backend], rt: RecordType, table: Table, *, name:
         [
             f"def {fn}(r: Any) -> dict[str, Any]:",
             f'    """A row of table {table.name} → a {rt.name} article."""',
+            f"    return {{\n        {body},\n    }}",
+        ]
+    )
+
+
+def decode_columns_source(backend: type[Backend], rt: RecordType, table: Table) -> str:
+    """``decode_columns_<rt>(c)`` → per item, its values: ``c`` holds the fetched rows' columns, in
+    the table's order. READ SELECTION builds its frame column by column: a simple item's column is
+    decoded at once (:meth:`~assurdb.runtime.backends.base.Backend.decode_column_expr`), a repetitive
+    or decomposable item's value by value from its columns, as :func:`decode_source` does a row's."""
+    fn = ident(rt.name)
+    index = {c.name: n for n, c in enumerate(table.columns)}
+    dec = backend.decode_expr
+    parts: list[str] = []
+    for item in rt.items:
+        cols = [c for c in table.columns if c.item == item.name]
+        first = f"c[{index[cols[0].name]}]"
+        if item.decomposable and cols[0].kind == "struct":
+            parts.append(f"{item.name!r}: [_struct_in(x, {_sub_names(item)}) for x in {first}]")
+        elif item.repetitive and cols[0].kind == "list":
+            each = dec(item, "x")
+            conv = "" if each == "x" else f", lambda x: {each}"
+            parts.append(f"{item.name!r}: [_list_in(x{conv}) for x in {first}]")
+        elif item.decomposable or item.repetitive:  # spread over columns: each row's x0, x1… of them
+            names = [f"x{n}" for n in range(len(cols))]
+            spread = ", ".join(f"c[{index[c.name]}]" for c in cols)
+            if item.decomposable:
+                empty = " and ".join(f"{x} is None" for x in names)
+                subs = ", ".join(
+                    f"{str(c.sub)!r}: {dec(item.sub_items[str(c.sub)], x)}" for c, x in zip(cols, names, strict=True)
+                )
+                value = f"None if {empty} else {{{subs}}}"
+            else:
+                value = f"_occurrences(({', '.join(dec(item, x) for x in names)},))"
+            rows = f"{names[0]} in {spread}" if len(cols) == 1 else f"{', '.join(names)} in zip({spread}, strict=True)"
+            parts.append(f"{item.name!r}: [{value} for {rows}]")
+        else:
+            parts.append(f"{item.name!r}: {backend.decode_column_expr(item, first)}")
+    body = ",\n        ".join(parts)
+    return "\n".join(
+        [
+            f"def decode_columns_{fn}(c: Sequence[Any]) -> dict[str, Any]:",
+            f'    """The fetched columns of table {table.name} → each {rt.name} item\'s values (READ SELECTION)."""',
             f"    return {{\n        {body},\n    }}",
         ]
     )

@@ -27,6 +27,7 @@ import jinja2
 
 from assurdb.generator.codecs import (
     check_source,
+    decode_columns_source,
     decode_source,
     encode_source,
     ident,
@@ -107,6 +108,8 @@ _OPENING_PARAMS = {
 _HELPERS = {
     "_d2i": "d2i",
     "_i2d": "i2d",
+    "_i2d_column": "i2d_column",
+    "_dates_in": "dates_in",
     "_iso": "iso",
     "_list_in": "list_in",
     "_list_or_none": "list_or_none",
@@ -229,6 +232,7 @@ def _backend_context(
                 "encode": encode_source(backend, rt, table),
                 "columns_fn": item_columns_source(backend, rt, table),
                 "decode": decode_source(backend, rt, table),
+                "decode_columns": decode_columns_source(backend, rt, table),
                 "encoders": value_encoders(backend, rt),
             }
         )
@@ -254,7 +258,7 @@ def _backend_context(
             )
         pt_out.append({**context, **extra})
     sources = "\n".join(
-        [str(r[k]) for r in rt_out for k in ("encode", "columns_fn", "decode")]
+        [str(r[k]) for r in rt_out for k in ("encode", "columns_fn", "decode", "decode_columns")]
         + [", ".join(r["encoders"].values()) for r in rt_out]
         + [str(p["decode_link"]) for p in pt_out]
     )

@@ -7,6 +7,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 from assurdb.metadb.values import StructColumn
 from assurdb.runtime.specs import Refusal
 
@@ -41,6 +44,32 @@ def d2i(value: Decimal | None, scale: int) -> int | None:
 
 def i2d(value: int | None, scale: int) -> Decimal | None:
     return None if value is None else Decimal(value).scaleb(-scale)
+
+
+def i2d_column(values: Iterable[int | None], scale: int) -> list[Decimal | None]:
+    """A fetched column of scaled integers → :func:`i2d` of each, each distinct value converted once
+    (READ SELECTION: a journal's amounts and a book's shares repeat)."""
+    made: dict[int | None, Decimal | None] = {None: None}
+    out: list[Decimal | None] = []
+    append = out.append
+    for value in values:
+        decimal = made.get(value, _ABSENT)
+        if decimal is _ABSENT:
+            decimal = made[value] = Decimal(value).scaleb(-scale)  # type: ignore[arg-type]
+        append(decimal)
+    return out
+
+
+def dates_in(values: Sequence[Any]) -> np.ndarray:
+    """A fetched column of ISO dates (SQLite's text) → ``datetime64[s]``, NaT for null, parsed by Arrow
+    in one call; a column Arrow does not read as ``YYYY-MM-DD`` throughout goes value by value through
+    :func:`to_date`, as the row decoder does."""
+    try:
+        days = pa.array(values, type=pa.string()).cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        days = pa.array([to_date(v) for v in values], type=pa.date32())
+    moments: np.ndarray = days.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    return moments
 
 
 def iso(value: date | None) -> str | None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from assurdb.metadb.frames import article_values
 
@@ -23,17 +25,55 @@ DTYPES = {
 }
 
 
-def to_frame(articles: Sequence[Mapping[str, Any]], columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(list(articles), columns=list(columns))
-    for column in columns:
-        dtype = dtypes.get(column, "object")
-        if dtype == "object":
-            frame[column] = frame[column].astype("object")
-        elif dtype.startswith("datetime64"):
-            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
-        else:
-            frame[column] = frame[column].astype(dtype)  # type: ignore[call-overload]
-    return frame
+def to_frame(values: Mapping[str, Any], columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """The frame of ``values`` (column name → its values, as a record type's ``decode_columns``
+    gives them: a list, or an array already of the column's dtype), each column made at once in its
+    dtype. A dict per row, then ``from_records`` and an ``astype`` per column, cost two and a half
+    times as much (the demo company's journal, 46 000 entries: 180 ms against 70 ms on SQLite)."""
+    text = pd.api.types.pandas_dtype("string")
+    return pd.DataFrame({name: _column(values[name], dtypes.get(name, "object"), text) for name in columns})
+
+
+def _column(values: Any, dtype: str, text: Any) -> Any:
+    """One column in its dtype (``text``: what ``"string"`` means to pandas now). Arrow reads a list
+    of Python values in one call, where pandas looks at each value (an ``Int64`` column with nulls
+    costs it five times as much); whatever Arrow does not take as it is goes through ``pd.array``."""
+    if dtype == "object":
+        return pd.Series(values, dtype=object)
+    if dtype.startswith("datetime64"):
+        return _datetimes(values, dtype)
+    try:
+        if dtype == "string" and text == _ARROW_STRING:
+            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+        if dtype == "Int64":
+            return _masked(pa.array(values, type=pa.int64()), pd.arrays.IntegerArray, 0)
+        if dtype == "boolean":
+            return _masked(pa.array(values, type=pa.bool_()), pd.arrays.BooleanArray, False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    return pd.array(values, dtype=dtype)
+
+
+#: pandas' default text dtype (``"string"``), whose Arrow array a column of text becomes directly
+_ARROW_STRING = pd.StringDtype("pyarrow", na_value=pd.NA)
+
+
+def _masked(array: pa.Array, kind: Any, fill: Any) -> Any:
+    """An Arrow array as pandas' masked array (``Int64``, ``boolean``): its values, nulls filled, and
+    its null mask, both numpy arrays of their own (a frame's reader may write into them)."""
+    mask = array.is_null().to_numpy(zero_copy_only=False, writable=True)
+    return kind(array.fill_null(fill).to_numpy(zero_copy_only=False, writable=True), mask)
+
+
+def _datetimes(values: Any, dtype: str) -> Any:
+    """Dates (``date`` or None) → ``dtype``, by Arrow: numpy takes 2.5 µs a ``date``, pandas more."""
+    if isinstance(values, np.ndarray) and values.dtype == dtype:
+        return values
+    try:
+        days = pa.array(values, type=pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not dates (a time of day, text): as pandas reads them
+        return pd.to_datetime(pd.Series(values, dtype=object)).astype(dtype)  # type: ignore[call-overload]
+    return days.to_numpy(zero_copy_only=False).astype(dtype)
 
 
 def from_frame(frame: pd.DataFrame) -> dict[str, list[Any]]:

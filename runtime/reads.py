@@ -8,7 +8,7 @@ the first in that order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -100,10 +100,13 @@ class Reads(SessionBase):
         try:
             frame = self.backend.select_frame(self, spec, sql, params)
             if frame is None:
-                frame = self.frame(spec, [spec.decode(r) for r in self.conn.all(sql, params)])
+                frame = self.frame(spec, self.conn.all(sql, params))
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
         return Reply(RC.OK, None, f"{len(frame)} article(s)", None, frame)
 
-    def frame(self, spec: RecordSpec, articles: list[dict[str, Any]]) -> pd.DataFrame:
-        return to_frame(articles, spec.item_order, spec.dtypes)
+    def frame(self, spec: RecordSpec, rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+        """The frame of fetched rows, built column by column: the rows turned into columns at once
+        (``zip``), each decoded whole and made in its dtype."""
+        columns = list(zip(*rows, strict=True)) or [()] * len(spec.columns)
+        return to_frame(spec.decode_columns(columns), spec.item_order, spec.dtypes)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from assurdb.metadb.model import Item, Schema
@@ -80,6 +80,13 @@ class RecordShape:
         return tuple(i.name for i in self.item_list)
 
 
+def _decode_by_rows(
+    decode: Callable[[Any], dict[str, Any]], items: Sequence[str], columns: Sequence[Sequence[Any]]
+) -> dict[str, Any]:
+    articles = [decode(row) for row in zip(*columns, strict=True)]
+    return {name: [a[name] for a in articles] for name in items}
+
+
 class RecordSpec:
     """One record type on one DBMS: its shape, its statements and its codecs (generated per DBMS)."""
 
@@ -90,6 +97,7 @@ class RecordSpec:
         "check",
         "columns",
         "decode",
+        "decode_columns",
         "delete",
         "dtypes",
         "encode",
@@ -155,6 +163,7 @@ class RecordSpec:
         mark: str,
         snapshot: Mapping[str, Stmt] | None = None,
         batch: Mapping[str, Stmt] | None = None,
+        decode_columns: Callable[[Sequence[Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.shape = shape
         # the shape's facts, copied: the request algorithms read them on every call
@@ -175,6 +184,9 @@ class RecordSpec:
         self.columns = columns
         self.encode = encode
         self.decode = decode
+        #: the fetched rows' columns → each item's values (READ SELECTION's frame, column by column);
+        #: an interface generated before it had one decodes row by row
+        self.decode_columns = decode_columns or partial(_decode_by_rows, decode, self.item_order)
         self.encode_value = encode_value
         #: per item: its columns, and how a batch's values of it become theirs (None: as they are)
         self.item_columns = item_columns

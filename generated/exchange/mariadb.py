@@ -9,7 +9,7 @@ values as parameters; the backend class ``assurdb.runtime.backends.mariadb.Maria
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assurdb.runtime.codec_support import nth as _nth
@@ -124,6 +124,18 @@ def decode_participant(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_participant(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table participant → each Participant item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'kind': c[1],
+        'name': c[2],
+        'country': c[3],
+        'active': [_bool(x) for x in c[4]],
+        'joined_on': c[5],
+    }
+
+
 _ENC_PARTICIPANT: dict[str, Any] = {
 }
 
@@ -139,6 +151,7 @@ PARTICIPANT = RecordSpec(
     columns=('code', 'kind', 'name', 'country', 'active', 'joined_on'),
     encode=encode_participant,
     decode=decode_participant,
+    decode_columns=decode_columns_participant,
     encode_value=encode_value_participant,
     item_columns=ITEM_COLUMNS_PARTICIPANT,
     exists=Stmt('SELECT 1 FROM participant WHERE participant.code = %s', ('code',)),
@@ -219,6 +232,19 @@ def decode_public_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_public_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table public_key → each PublicKey item's values (READ SELECTION)."""
+    return {
+        'key_id': c[0],
+        'status': c[1],
+        'der': c[2],
+        'bits': c[3],
+        'registered_on': c[4],
+        'retired_on': c[5],
+        'owner_code': c[6],
+    }
+
+
 _ENC_PUBLIC_KEY: dict[str, Any] = {
 }
 
@@ -234,6 +260,7 @@ PUBLIC_KEY = RecordSpec(
     columns=('key_id', 'status', 'der', 'bits', 'registered_on', 'retired_on', 'owner_code'),
     encode=encode_public_key,
     decode=decode_public_key,
+    decode_columns=decode_columns_public_key,
     encode_value=encode_value_public_key,
     item_columns=ITEM_COLUMNS_PUBLIC_KEY,
     exists=Stmt('SELECT 1 FROM public_key WHERE public_key.key_id = %s', ('key_id',)),
@@ -300,6 +327,16 @@ def decode_mailbox(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_mailbox(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table mailbox → each Mailbox item's values (READ SELECTION)."""
+    return {
+        'participant_code': c[0],
+        'box': c[1],
+        'folder': c[2],
+        'last_collected_on': c[3],
+    }
+
+
 _ENC_MAILBOX: dict[str, Any] = {
 }
 
@@ -315,6 +352,7 @@ MAILBOX = RecordSpec(
     columns=('participant_code', 'box', 'folder', 'last_collected_on'),
     encode=encode_mailbox,
     decode=decode_mailbox,
+    decode_columns=decode_columns_mailbox,
     encode_value=encode_value_mailbox,
     item_columns=ITEM_COLUMNS_MAILBOX,
     exists=Stmt('SELECT 1 FROM mailbox WHERE mailbox.participant_code = %s AND mailbox.box = %s', ('participant_code', 'box')),
@@ -395,6 +433,22 @@ def decode_split(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_split(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table split → each Split item's values (READ SELECTION)."""
+    return {
+        'split_key': c[0],
+        'policy_no': c[1],
+        'underwriting_year': c[2],
+        'split_no': c[3],
+        'version': c[4],
+        'currency': c[5],
+        'commission_rate': c[6],
+        'class_of_business': c[7],
+        'leader_code': c[8],
+        'broker_code': c[9],
+    }
+
+
 _ENC_SPLIT: dict[str, Any] = {
 }
 
@@ -410,6 +464,7 @@ SPLIT = RecordSpec(
     columns=('split_key', 'policy_no', 'underwriting_year', 'split_no', 'version', 'currency', 'commission_rate', 'class_of_business', 'leader_code', 'broker_code'),
     encode=encode_split,
     decode=decode_split,
+    decode_columns=decode_columns_split,
     encode_value=encode_value_split,
     item_columns=ITEM_COLUMNS_SPLIT,
     exists=Stmt('SELECT 1 FROM split WHERE split.split_key = %s', ('split_key',)),
@@ -480,6 +535,17 @@ def decode_split_share(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_split_share(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table split_share → each SplitShare item's values (READ SELECTION)."""
+    return {
+        'split_key': c[0],
+        'coinsurer_code': c[1],
+        'share_pct': c[2],
+        'commission_rate': c[3],
+        'agent_code': c[4],
+    }
+
+
 _ENC_SPLIT_SHARE: dict[str, Any] = {
 }
 
@@ -495,6 +561,7 @@ SPLIT_SHARE = RecordSpec(
     columns=('split_key', 'coinsurer_code', 'share_pct', 'commission_rate', 'agent_code'),
     encode=encode_split_share,
     decode=decode_split_share,
+    decode_columns=decode_columns_split_share,
     encode_value=encode_value_split_share,
     item_columns=ITEM_COLUMNS_SPLIT_SHARE,
     exists=Stmt('SELECT 1 FROM split_share WHERE split_share.split_key = %s AND split_share.coinsurer_code = %s', ('split_key', 'coinsurer_code')),
@@ -593,6 +660,28 @@ def decode_article(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_article(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table article → each Article item's values (READ SELECTION)."""
+    return {
+        'article_no': c[0],
+        'split_key': c[1],
+        'sender_code': c[2],
+        'leader_code': c[3],
+        'flow': c[4],
+        'version': c[5],
+        'content_hash': c[6],
+        'state': c[7],
+        'period': c[8],
+        'currency': c[9],
+        'total': c[10],
+        'filename': c[11],
+        'size': c[12],
+        'reasons': c[13],
+        'submitted_on': c[14],
+        'decided_on': c[15],
+    }
+
+
 _ENC_ARTICLE: dict[str, Any] = {
 }
 
@@ -608,6 +697,7 @@ ARTICLE = RecordSpec(
     columns=('article_no', 'split_key', 'sender_code', 'leader_code', 'flow', 'version', 'content_hash', 'state', 'period', 'currency', 'total', 'filename', 'size', 'reasons', 'submitted_on', 'decided_on'),
     encode=encode_article,
     decode=decode_article,
+    decode_columns=decode_columns_article,
     encode_value=encode_value_article,
     item_columns=ITEM_COLUMNS_ARTICLE,
     exists=Stmt('SELECT 1 FROM article WHERE article.article_no = %s', ('article_no',)),
@@ -714,6 +804,21 @@ def decode_delivery(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_delivery(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table delivery → each Delivery item's values (READ SELECTION)."""
+    return {
+        'article_no': c[0],
+        'recipient_code': c[1],
+        'role': c[2],
+        'state': c[3],
+        'amount': c[4],
+        'commission_rate': c[5],
+        'envelope_hash': c[6],
+        'delivered_on': c[7],
+        'collected_on': c[8],
+    }
+
+
 _ENC_DELIVERY: dict[str, Any] = {
 }
 
@@ -729,6 +834,7 @@ DELIVERY = RecordSpec(
     columns=('article_no', 'recipient_code', 'role', 'state', 'amount', 'commission_rate', 'envelope_hash', 'delivered_on', 'collected_on'),
     encode=encode_delivery,
     decode=decode_delivery,
+    decode_columns=decode_columns_delivery,
     encode_value=encode_value_delivery,
     item_columns=ITEM_COLUMNS_DELIVERY,
     exists=Stmt('SELECT 1 FROM delivery WHERE delivery.article_no = %s AND delivery.recipient_code = %s', ('article_no', 'recipient_code')),
@@ -815,6 +921,22 @@ def decode_log_entry(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_log_entry(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table log_entry → each LogEntry item's values (READ SELECTION)."""
+    return {
+        'seq': c[0],
+        'article_no': c[1],
+        'split_key': c[2],
+        'actor_code': c[3],
+        'event': c[4],
+        'party_code': c[5],
+        'detail': c[6],
+        'recorded_on': c[7],
+        'prev_hash': c[8],
+        'entry_hash': c[9],
+    }
+
+
 _ENC_LOG_ENTRY: dict[str, Any] = {
 }
 
@@ -830,6 +952,7 @@ LOG_ENTRY = RecordSpec(
     columns=('seq', 'article_no', 'split_key', 'actor_code', 'event', 'party_code', 'detail', 'recorded_on', 'prev_hash', 'entry_hash'),
     encode=encode_log_entry,
     decode=decode_log_entry,
+    decode_columns=decode_columns_log_entry,
     encode_value=encode_value_log_entry,
     item_columns=ITEM_COLUMNS_LOG_ENTRY,
     exists=Stmt('SELECT 1 FROM log_entry WHERE log_entry.seq = %s', ('seq',)),
@@ -899,6 +1022,17 @@ def decode_checkpoint(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_checkpoint(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table checkpoint → each Checkpoint item's values (READ SELECTION)."""
+    return {
+        'seq': c[0],
+        'head_hash': c[1],
+        'key_id': c[2],
+        'signature': c[3],
+        'signed_on': c[4],
+    }
+
+
 _ENC_CHECKPOINT: dict[str, Any] = {
 }
 
@@ -914,6 +1048,7 @@ CHECKPOINT = RecordSpec(
     columns=('seq', 'head_hash', 'key_id', 'signature', 'signed_on'),
     encode=encode_checkpoint,
     decode=decode_checkpoint,
+    decode_columns=decode_columns_checkpoint,
     encode_value=encode_value_checkpoint,
     item_columns=ITEM_COLUMNS_CHECKPOINT,
     exists=Stmt('SELECT 1 FROM checkpoint WHERE checkpoint.seq = %s', ('seq',)),
@@ -990,6 +1125,21 @@ def decode_settlement(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_settlement(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table settlement → each Settlement item's values (READ SELECTION)."""
+    return {
+        'period': c[0],
+        'participant_code': c[1],
+        'currency': c[2],
+        'premiums_received': c[3],
+        'premiums_paid': c[4],
+        'claims_received': c[5],
+        'claims_paid': c[6],
+        'net': c[7],
+        'articles': c[8],
+    }
+
+
 _ENC_SETTLEMENT: dict[str, Any] = {
 }
 
@@ -1005,6 +1155,7 @@ SETTLEMENT = RecordSpec(
     columns=('period', 'participant_code', 'currency', 'premiums_received', 'premiums_paid', 'claims_received', 'claims_paid', 'net', 'articles'),
     encode=encode_settlement,
     decode=decode_settlement,
+    decode_columns=decode_columns_settlement,
     encode_value=encode_value_settlement,
     item_columns=ITEM_COLUMNS_SETTLEMENT,
     exists=Stmt('SELECT 1 FROM settlement WHERE settlement.period = %s AND settlement.participant_code = %s AND settlement.currency = %s', ('period', 'participant_code', 'currency')),
@@ -1083,6 +1234,21 @@ def decode_schema_version(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_version(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_version → each SchemaVersion item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'fingerprint': c[2],
+        'generator': c[3],
+        'label': c[4],
+        'state': c[5],
+        'applied_at': c[6],
+        'applied_by': c[7],
+        'parts': c[8],
+    }
+
+
 _ENC_SCHEMA_VERSION: dict[str, Any] = {
 }
 
@@ -1098,6 +1264,7 @@ SCHEMA_VERSION = RecordSpec(
     columns=('name', 'version', 'fingerprint', 'generator', 'label', 'state', 'applied_at', 'applied_by', 'parts'),
     encode=encode_schema_version,
     decode=decode_schema_version,
+    decode_columns=decode_columns_schema_version,
     encode_value=encode_value_schema_version,
     item_columns=ITEM_COLUMNS_SCHEMA_VERSION,
     exists=Stmt('SELECT 1 FROM meta_schema_version WHERE meta_schema_version.name = %s AND meta_schema_version.version = %s', ('name', 'version')),
@@ -1160,6 +1327,16 @@ def decode_schema_text(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_text(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_text → each SchemaText item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'part': c[2],
+        'text': c[3],
+    }
+
+
 _ENC_SCHEMA_TEXT: dict[str, Any] = {
 }
 
@@ -1175,6 +1352,7 @@ SCHEMA_TEXT = RecordSpec(
     columns=('name', 'version', 'part', 'text'),
     encode=encode_schema_text,
     decode=decode_schema_text,
+    decode_columns=decode_columns_schema_text,
     encode_value=encode_value_schema_text,
     item_columns=ITEM_COLUMNS_SCHEMA_TEXT,
     exists=Stmt('SELECT 1 FROM meta_schema_text WHERE meta_schema_text.name = %s AND meta_schema_text.version = %s AND meta_schema_text.part = %s', ('name', 'version', 'part')),
@@ -1238,6 +1416,16 @@ def decode_record_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_record_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_record_type → each RecordType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'label': c[1],
+        'description': c[2],
+        'position': c[3],
+    }
+
+
 _ENC_RECORD_TYPE: dict[str, Any] = {
 }
 
@@ -1253,6 +1441,7 @@ RECORD_TYPE = RecordSpec(
     columns=('name', 'label', 'description', 'position'),
     encode=encode_record_type,
     decode=decode_record_type,
+    decode_columns=decode_columns_record_type,
     encode_value=encode_value_record_type,
     item_columns=ITEM_COLUMNS_RECORD_TYPE,
     exists=Stmt('SELECT 1 FROM meta_record_type WHERE meta_record_type.name = %s', ('name',)),
@@ -1364,6 +1553,31 @@ def decode_item(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_item(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_item → each Item item's values (READ SELECTION)."""
+    return {
+        'owner': c[0],
+        'name': c[1],
+        'position': c[2],
+        'type': c[3],
+        'length': c[4],
+        'scale': c[5],
+        'label': c[6],
+        'identifying': [_bool(x) for x in c[7]],
+        'access_key': [_bool(x) for x in c[8]],
+        'mandatory': [_bool(x) for x in c[9]],
+        'repetitive': c[10],
+        'default': c[11],
+        'display': c[12],
+        'combine': c[13],
+        'description': c[14],
+        'path': c[15],
+        'changed_by': c[16],
+        'record_type': c[17],
+        'path_type': c[18],
+    }
+
+
 _ENC_ITEM: dict[str, Any] = {
 }
 
@@ -1379,6 +1593,7 @@ ITEM = RecordSpec(
     columns=('owner', 'name', 'position', 'type', 'length', 'scale', 'label', 'identifying', 'access_key', 'mandatory', 'repetitive', 'default', 'display', 'combine', 'description', 'path', 'changed_by', 'record_type', 'path_type'),
     encode=encode_item,
     decode=decode_item,
+    decode_columns=decode_columns_item,
     encode_value=encode_value_item,
     item_columns=ITEM_COLUMNS_ITEM,
     exists=Stmt('SELECT 1 FROM meta_item WHERE meta_item.owner = %s AND meta_item.name = %s', ('owner', 'name')),
@@ -1463,6 +1678,17 @@ def decode_access_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_access_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_access_key → each AccessKey item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'name': c[1],
+        'items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], strict=True)],
+        'identifying': [_bool(x) for x in c[10]],
+        'cost': c[11],
+    }
+
+
 _ENC_ACCESS_KEY: dict[str, Any] = {
 }
 
@@ -1478,6 +1704,7 @@ ACCESS_KEY = RecordSpec(
     columns=('record_type', 'name', 'items_1', 'items_2', 'items_3', 'items_4', 'items_5', 'items_6', 'items_7', 'items_8', 'identifying', 'cost'),
     encode=encode_access_key,
     decode=decode_access_key,
+    decode_columns=decode_columns_access_key,
     encode_value=encode_value_access_key,
     item_columns=ITEM_COLUMNS_ACCESS_KEY,
     exists=Stmt('SELECT 1 FROM meta_access_key WHERE meta_access_key.record_type = %s AND meta_access_key.name = %s', ('record_type', 'name')),
@@ -1602,6 +1829,25 @@ def decode_path_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_path_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_path_type → each PathType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'origin': c[1],
+        'target': c[2],
+        'class': c[3],
+        'target_needs_origin': [_bool(x) for x in c[4]],
+        'origin_needs_target': [_bool(x) for x in c[5]],
+        'sort': [_occurrences((x0, x1, x2, x3,)) for x0, x1, x2, x3 in zip(c[6], c[7], c[8], c[9], strict=True)],
+        'inverse': c[10],
+        'label': c[11],
+        'description': c[12],
+        'identifying': [_bool(x) for x in c[13]],
+        'origin_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], strict=True)],
+        'target_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[22], c[23], c[24], c[25], c[26], c[27], c[28], c[29], strict=True)],
+    }
+
+
 _ENC_PATH_TYPE: dict[str, Any] = {
 }
 
@@ -1617,6 +1863,7 @@ PATH_TYPE = RecordSpec(
     columns=('name', 'origin', 'target', 'class', 'target_needs_origin', 'origin_needs_target', 'sort_1', 'sort_2', 'sort_3', 'sort_4', 'inverse', 'label', 'description', 'identifying', 'origin_items_1', 'origin_items_2', 'origin_items_3', 'origin_items_4', 'origin_items_5', 'origin_items_6', 'origin_items_7', 'origin_items_8', 'target_items_1', 'target_items_2', 'target_items_3', 'target_items_4', 'target_items_5', 'target_items_6', 'target_items_7', 'target_items_8'),
     encode=encode_path_type,
     decode=decode_path_type,
+    decode_columns=decode_columns_path_type,
     encode_value=encode_value_path_type,
     item_columns=ITEM_COLUMNS_PATH_TYPE,
     exists=Stmt('SELECT 1 FROM meta_path_type WHERE meta_path_type.name = %s', ('name',)),
@@ -1675,6 +1922,15 @@ def decode_user(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_user(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_user → each User item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'password_hash': c[1],
+        'active': [_bool(x) for x in c[2]],
+    }
+
+
 _ENC_USER: dict[str, Any] = {
 }
 
@@ -1690,6 +1946,7 @@ USER = RecordSpec(
     columns=('name', 'password_hash', 'active'),
     encode=encode_user,
     decode=decode_user,
+    decode_columns=decode_columns_user,
     encode_value=encode_value_user,
     item_columns=ITEM_COLUMNS_USER,
     exists=Stmt('SELECT 1 FROM meta_user WHERE meta_user.name = %s', ('name',)),
@@ -1748,6 +2005,15 @@ def decode_permission(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_permission(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_permission → each Permission item's values (READ SELECTION)."""
+    return {
+        'user': c[0],
+        'record_type': c[1],
+        'mode': c[2],
+    }
+
+
 _ENC_PERMISSION: dict[str, Any] = {
 }
 
@@ -1763,6 +2029,7 @@ PERMISSION = RecordSpec(
     columns=('user', 'record_type', 'mode'),
     encode=encode_permission,
     decode=decode_permission,
+    decode_columns=decode_columns_permission,
     encode_value=encode_value_permission,
     item_columns=ITEM_COLUMNS_PERMISSION,
     exists=Stmt('SELECT 1 FROM meta_permission WHERE meta_permission.user = %s AND meta_permission.record_type = %s', ('user', 'record_type')),
@@ -1828,6 +2095,17 @@ def decode_opening(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_opening(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_opening → each Opening item's values (READ SELECTION)."""
+    return {
+        'session': c[0],
+        'record_type': c[1],
+        'user': c[2],
+        'mode': c[3],
+        'holder': c[4],
+    }
+
+
 _ENC_OPENING: dict[str, Any] = {
 }
 
@@ -1843,6 +2121,7 @@ OPENING = RecordSpec(
     columns=('session', 'record_type', 'user', 'mode', 'holder'),
     encode=encode_opening,
     decode=decode_opening,
+    decode_columns=decode_columns_opening,
     encode_value=encode_value_opening,
     item_columns=ITEM_COLUMNS_OPENING,
     exists=Stmt('SELECT 1 FROM meta_opening WHERE meta_opening.session = %s AND meta_opening.record_type = %s', ('session', 'record_type')),
@@ -1916,6 +2195,18 @@ def decode_login_attempt(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_login_attempt(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_login_attempt → each LoginAttempt item's values (READ SELECTION)."""
+    return {
+        'name_digest': c[0],
+        'failures': c[1],
+        'window_start': c[2],
+        'locked_until': c[3],
+        'lockouts': c[4],
+        'last_failure': c[5],
+    }
+
+
 _ENC_LOGIN_ATTEMPT: dict[str, Any] = {
 }
 
@@ -1931,6 +2222,7 @@ LOGIN_ATTEMPT = RecordSpec(
     columns=('name_digest', 'failures', 'window_start', 'locked_until', 'lockouts', 'last_failure'),
     encode=encode_login_attempt,
     decode=decode_login_attempt,
+    decode_columns=decode_columns_login_attempt,
     encode_value=encode_value_login_attempt,
     item_columns=ITEM_COLUMNS_LOGIN_ATTEMPT,
     exists=Stmt('SELECT 1 FROM meta_login_attempt WHERE meta_login_attempt.name_digest = %s', ('name_digest',)),
@@ -1986,6 +2278,14 @@ def decode_statistics(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_statistics(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_statistics → each Statistics item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'count': c[1],
+    }
+
+
 _ENC_STATISTICS: dict[str, Any] = {
 }
 
@@ -2001,6 +2301,7 @@ STATISTICS = RecordSpec(
     columns=('record_type', 'count'),
     encode=encode_statistics,
     decode=decode_statistics,
+    decode_columns=decode_columns_statistics,
     encode_value=encode_value_statistics,
     item_columns=ITEM_COLUMNS_STATISTICS,
     exists=Stmt('SELECT 1 FROM meta_statistics WHERE meta_statistics.record_type = %s', ('record_type',)),

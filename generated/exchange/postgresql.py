@@ -9,7 +9,7 @@ values as parameters; the backend class ``assurdb.runtime.backends.postgresql.Po
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assurdb.runtime.codec_support import nth as _nth
@@ -123,6 +123,18 @@ def decode_participant(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_participant(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table participant → each Participant item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'kind': c[1],
+        'name': c[2],
+        'country': c[3],
+        'active': c[4],
+        'joined_on': c[5],
+    }
+
+
 _ENC_PARTICIPANT: dict[str, Any] = {
 }
 
@@ -138,6 +150,7 @@ PARTICIPANT = RecordSpec(
     columns=('code', 'kind', 'name', 'country', 'active', 'joined_on'),
     encode=encode_participant,
     decode=decode_participant,
+    decode_columns=decode_columns_participant,
     encode_value=encode_value_participant,
     item_columns=ITEM_COLUMNS_PARTICIPANT,
     exists=Stmt('SELECT 1 FROM participant WHERE participant.code = %s::VARCHAR', ('code',)),
@@ -218,6 +231,19 @@ def decode_public_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_public_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table public_key → each PublicKey item's values (READ SELECTION)."""
+    return {
+        'key_id': c[0],
+        'status': c[1],
+        'der': c[2],
+        'bits': c[3],
+        'registered_on': c[4],
+        'retired_on': c[5],
+        'owner_code': c[6],
+    }
+
+
 _ENC_PUBLIC_KEY: dict[str, Any] = {
 }
 
@@ -233,6 +259,7 @@ PUBLIC_KEY = RecordSpec(
     columns=('key_id', 'status', 'der', 'bits', 'registered_on', 'retired_on', 'owner_code'),
     encode=encode_public_key,
     decode=decode_public_key,
+    decode_columns=decode_columns_public_key,
     encode_value=encode_value_public_key,
     item_columns=ITEM_COLUMNS_PUBLIC_KEY,
     exists=Stmt('SELECT 1 FROM public_key WHERE public_key.key_id = %s::VARCHAR', ('key_id',)),
@@ -299,6 +326,16 @@ def decode_mailbox(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_mailbox(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table mailbox → each Mailbox item's values (READ SELECTION)."""
+    return {
+        'participant_code': c[0],
+        'box': c[1],
+        'folder': c[2],
+        'last_collected_on': c[3],
+    }
+
+
 _ENC_MAILBOX: dict[str, Any] = {
 }
 
@@ -314,6 +351,7 @@ MAILBOX = RecordSpec(
     columns=('participant_code', 'box', 'folder', 'last_collected_on'),
     encode=encode_mailbox,
     decode=decode_mailbox,
+    decode_columns=decode_columns_mailbox,
     encode_value=encode_value_mailbox,
     item_columns=ITEM_COLUMNS_MAILBOX,
     exists=Stmt('SELECT 1 FROM mailbox WHERE mailbox.participant_code = %s::VARCHAR AND mailbox.box = %s::VARCHAR', ('participant_code', 'box')),
@@ -394,6 +432,22 @@ def decode_split(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_split(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table split → each Split item's values (READ SELECTION)."""
+    return {
+        'split_key': c[0],
+        'policy_no': c[1],
+        'underwriting_year': c[2],
+        'split_no': c[3],
+        'version': c[4],
+        'currency': c[5],
+        'commission_rate': c[6],
+        'class_of_business': c[7],
+        'leader_code': c[8],
+        'broker_code': c[9],
+    }
+
+
 _ENC_SPLIT: dict[str, Any] = {
 }
 
@@ -409,6 +463,7 @@ SPLIT = RecordSpec(
     columns=('split_key', 'policy_no', 'underwriting_year', 'split_no', 'version', 'currency', 'commission_rate', 'class_of_business', 'leader_code', 'broker_code'),
     encode=encode_split,
     decode=decode_split,
+    decode_columns=decode_columns_split,
     encode_value=encode_value_split,
     item_columns=ITEM_COLUMNS_SPLIT,
     exists=Stmt('SELECT 1 FROM split WHERE split.split_key = %s::VARCHAR', ('split_key',)),
@@ -479,6 +534,17 @@ def decode_split_share(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_split_share(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table split_share → each SplitShare item's values (READ SELECTION)."""
+    return {
+        'split_key': c[0],
+        'coinsurer_code': c[1],
+        'share_pct': c[2],
+        'commission_rate': c[3],
+        'agent_code': c[4],
+    }
+
+
 _ENC_SPLIT_SHARE: dict[str, Any] = {
 }
 
@@ -494,6 +560,7 @@ SPLIT_SHARE = RecordSpec(
     columns=('split_key', 'coinsurer_code', 'share_pct', 'commission_rate', 'agent_code'),
     encode=encode_split_share,
     decode=decode_split_share,
+    decode_columns=decode_columns_split_share,
     encode_value=encode_value_split_share,
     item_columns=ITEM_COLUMNS_SPLIT_SHARE,
     exists=Stmt('SELECT 1 FROM split_share WHERE split_share.split_key = %s::VARCHAR AND split_share.coinsurer_code = %s::VARCHAR', ('split_key', 'coinsurer_code')),
@@ -592,6 +659,28 @@ def decode_article(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_article(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table article → each Article item's values (READ SELECTION)."""
+    return {
+        'article_no': c[0],
+        'split_key': c[1],
+        'sender_code': c[2],
+        'leader_code': c[3],
+        'flow': c[4],
+        'version': c[5],
+        'content_hash': c[6],
+        'state': c[7],
+        'period': c[8],
+        'currency': c[9],
+        'total': c[10],
+        'filename': c[11],
+        'size': c[12],
+        'reasons': c[13],
+        'submitted_on': c[14],
+        'decided_on': c[15],
+    }
+
+
 _ENC_ARTICLE: dict[str, Any] = {
 }
 
@@ -607,6 +696,7 @@ ARTICLE = RecordSpec(
     columns=('article_no', 'split_key', 'sender_code', 'leader_code', 'flow', 'version', 'content_hash', 'state', 'period', 'currency', 'total', 'filename', 'size', 'reasons', 'submitted_on', 'decided_on'),
     encode=encode_article,
     decode=decode_article,
+    decode_columns=decode_columns_article,
     encode_value=encode_value_article,
     item_columns=ITEM_COLUMNS_ARTICLE,
     exists=Stmt('SELECT 1 FROM article WHERE article.article_no = %s::BIGINT', ('article_no',)),
@@ -713,6 +803,21 @@ def decode_delivery(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_delivery(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table delivery → each Delivery item's values (READ SELECTION)."""
+    return {
+        'article_no': c[0],
+        'recipient_code': c[1],
+        'role': c[2],
+        'state': c[3],
+        'amount': c[4],
+        'commission_rate': c[5],
+        'envelope_hash': c[6],
+        'delivered_on': c[7],
+        'collected_on': c[8],
+    }
+
+
 _ENC_DELIVERY: dict[str, Any] = {
 }
 
@@ -728,6 +833,7 @@ DELIVERY = RecordSpec(
     columns=('article_no', 'recipient_code', 'role', 'state', 'amount', 'commission_rate', 'envelope_hash', 'delivered_on', 'collected_on'),
     encode=encode_delivery,
     decode=decode_delivery,
+    decode_columns=decode_columns_delivery,
     encode_value=encode_value_delivery,
     item_columns=ITEM_COLUMNS_DELIVERY,
     exists=Stmt('SELECT 1 FROM delivery WHERE delivery.article_no = %s::BIGINT AND delivery.recipient_code = %s::VARCHAR', ('article_no', 'recipient_code')),
@@ -814,6 +920,22 @@ def decode_log_entry(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_log_entry(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table log_entry → each LogEntry item's values (READ SELECTION)."""
+    return {
+        'seq': c[0],
+        'article_no': c[1],
+        'split_key': c[2],
+        'actor_code': c[3],
+        'event': c[4],
+        'party_code': c[5],
+        'detail': c[6],
+        'recorded_on': c[7],
+        'prev_hash': c[8],
+        'entry_hash': c[9],
+    }
+
+
 _ENC_LOG_ENTRY: dict[str, Any] = {
 }
 
@@ -829,6 +951,7 @@ LOG_ENTRY = RecordSpec(
     columns=('seq', 'article_no', 'split_key', 'actor_code', 'event', 'party_code', 'detail', 'recorded_on', 'prev_hash', 'entry_hash'),
     encode=encode_log_entry,
     decode=decode_log_entry,
+    decode_columns=decode_columns_log_entry,
     encode_value=encode_value_log_entry,
     item_columns=ITEM_COLUMNS_LOG_ENTRY,
     exists=Stmt('SELECT 1 FROM log_entry WHERE log_entry.seq = %s::BIGINT', ('seq',)),
@@ -898,6 +1021,17 @@ def decode_checkpoint(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_checkpoint(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table checkpoint → each Checkpoint item's values (READ SELECTION)."""
+    return {
+        'seq': c[0],
+        'head_hash': c[1],
+        'key_id': c[2],
+        'signature': c[3],
+        'signed_on': c[4],
+    }
+
+
 _ENC_CHECKPOINT: dict[str, Any] = {
 }
 
@@ -913,6 +1047,7 @@ CHECKPOINT = RecordSpec(
     columns=('seq', 'head_hash', 'key_id', 'signature', 'signed_on'),
     encode=encode_checkpoint,
     decode=decode_checkpoint,
+    decode_columns=decode_columns_checkpoint,
     encode_value=encode_value_checkpoint,
     item_columns=ITEM_COLUMNS_CHECKPOINT,
     exists=Stmt('SELECT 1 FROM checkpoint WHERE checkpoint.seq = %s::BIGINT', ('seq',)),
@@ -989,6 +1124,21 @@ def decode_settlement(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_settlement(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table settlement → each Settlement item's values (READ SELECTION)."""
+    return {
+        'period': c[0],
+        'participant_code': c[1],
+        'currency': c[2],
+        'premiums_received': c[3],
+        'premiums_paid': c[4],
+        'claims_received': c[5],
+        'claims_paid': c[6],
+        'net': c[7],
+        'articles': c[8],
+    }
+
+
 _ENC_SETTLEMENT: dict[str, Any] = {
 }
 
@@ -1004,6 +1154,7 @@ SETTLEMENT = RecordSpec(
     columns=('period', 'participant_code', 'currency', 'premiums_received', 'premiums_paid', 'claims_received', 'claims_paid', 'net', 'articles'),
     encode=encode_settlement,
     decode=decode_settlement,
+    decode_columns=decode_columns_settlement,
     encode_value=encode_value_settlement,
     item_columns=ITEM_COLUMNS_SETTLEMENT,
     exists=Stmt('SELECT 1 FROM settlement WHERE settlement.period = %s::VARCHAR AND settlement.participant_code = %s::VARCHAR AND settlement.currency = %s::VARCHAR', ('period', 'participant_code', 'currency')),
@@ -1082,6 +1233,21 @@ def decode_schema_version(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_version(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_version → each SchemaVersion item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'fingerprint': c[2],
+        'generator': c[3],
+        'label': c[4],
+        'state': c[5],
+        'applied_at': c[6],
+        'applied_by': c[7],
+        'parts': c[8],
+    }
+
+
 _ENC_SCHEMA_VERSION: dict[str, Any] = {
 }
 
@@ -1097,6 +1263,7 @@ SCHEMA_VERSION = RecordSpec(
     columns=('name', 'version', 'fingerprint', 'generator', 'label', 'state', 'applied_at', 'applied_by', 'parts'),
     encode=encode_schema_version,
     decode=decode_schema_version,
+    decode_columns=decode_columns_schema_version,
     encode_value=encode_value_schema_version,
     item_columns=ITEM_COLUMNS_SCHEMA_VERSION,
     exists=Stmt('SELECT 1 FROM meta_schema_version WHERE meta_schema_version.name = %s::VARCHAR AND meta_schema_version.version = %s::INTEGER', ('name', 'version')),
@@ -1159,6 +1326,16 @@ def decode_schema_text(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_text(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_text → each SchemaText item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'part': c[2],
+        'text': c[3],
+    }
+
+
 _ENC_SCHEMA_TEXT: dict[str, Any] = {
 }
 
@@ -1174,6 +1351,7 @@ SCHEMA_TEXT = RecordSpec(
     columns=('name', 'version', 'part', 'text'),
     encode=encode_schema_text,
     decode=decode_schema_text,
+    decode_columns=decode_columns_schema_text,
     encode_value=encode_value_schema_text,
     item_columns=ITEM_COLUMNS_SCHEMA_TEXT,
     exists=Stmt('SELECT 1 FROM meta_schema_text WHERE meta_schema_text.name = %s::VARCHAR AND meta_schema_text.version = %s::INTEGER AND meta_schema_text.part = %s::INTEGER', ('name', 'version', 'part')),
@@ -1237,6 +1415,16 @@ def decode_record_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_record_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_record_type → each RecordType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'label': c[1],
+        'description': c[2],
+        'position': c[3],
+    }
+
+
 _ENC_RECORD_TYPE: dict[str, Any] = {
 }
 
@@ -1252,6 +1440,7 @@ RECORD_TYPE = RecordSpec(
     columns=('name', 'label', 'description', 'position'),
     encode=encode_record_type,
     decode=decode_record_type,
+    decode_columns=decode_columns_record_type,
     encode_value=encode_value_record_type,
     item_columns=ITEM_COLUMNS_RECORD_TYPE,
     exists=Stmt('SELECT 1 FROM meta_record_type WHERE meta_record_type.name = %s::VARCHAR', ('name',)),
@@ -1363,6 +1552,31 @@ def decode_item(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_item(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_item → each Item item's values (READ SELECTION)."""
+    return {
+        'owner': c[0],
+        'name': c[1],
+        'position': c[2],
+        'type': c[3],
+        'length': c[4],
+        'scale': c[5],
+        'label': c[6],
+        'identifying': c[7],
+        'access_key': c[8],
+        'mandatory': c[9],
+        'repetitive': c[10],
+        'default': c[11],
+        'display': c[12],
+        'combine': c[13],
+        'description': c[14],
+        'path': c[15],
+        'changed_by': c[16],
+        'record_type': c[17],
+        'path_type': c[18],
+    }
+
+
 _ENC_ITEM: dict[str, Any] = {
 }
 
@@ -1378,6 +1592,7 @@ ITEM = RecordSpec(
     columns=('owner', 'name', 'position', 'type', 'length', 'scale', 'label', 'identifying', 'access_key', 'mandatory', 'repetitive', 'default', 'display', 'combine', 'description', 'path', 'changed_by', 'record_type', 'path_type'),
     encode=encode_item,
     decode=decode_item,
+    decode_columns=decode_columns_item,
     encode_value=encode_value_item,
     item_columns=ITEM_COLUMNS_ITEM,
     exists=Stmt('SELECT 1 FROM meta_item WHERE meta_item.owner = %s::VARCHAR AND meta_item.name = %s::VARCHAR', ('owner', 'name')),
@@ -1462,6 +1677,17 @@ def decode_access_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_access_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_access_key → each AccessKey item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'name': c[1],
+        'items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], strict=True)],
+        'identifying': c[10],
+        'cost': c[11],
+    }
+
+
 _ENC_ACCESS_KEY: dict[str, Any] = {
 }
 
@@ -1477,6 +1703,7 @@ ACCESS_KEY = RecordSpec(
     columns=('record_type', 'name', 'items_1', 'items_2', 'items_3', 'items_4', 'items_5', 'items_6', 'items_7', 'items_8', 'identifying', 'cost'),
     encode=encode_access_key,
     decode=decode_access_key,
+    decode_columns=decode_columns_access_key,
     encode_value=encode_value_access_key,
     item_columns=ITEM_COLUMNS_ACCESS_KEY,
     exists=Stmt('SELECT 1 FROM meta_access_key WHERE meta_access_key.record_type = %s::VARCHAR AND meta_access_key.name = %s::VARCHAR', ('record_type', 'name')),
@@ -1601,6 +1828,25 @@ def decode_path_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_path_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_path_type → each PathType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'origin': c[1],
+        'target': c[2],
+        'class': c[3],
+        'target_needs_origin': c[4],
+        'origin_needs_target': c[5],
+        'sort': [_occurrences((x0, x1, x2, x3,)) for x0, x1, x2, x3 in zip(c[6], c[7], c[8], c[9], strict=True)],
+        'inverse': c[10],
+        'label': c[11],
+        'description': c[12],
+        'identifying': c[13],
+        'origin_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], strict=True)],
+        'target_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[22], c[23], c[24], c[25], c[26], c[27], c[28], c[29], strict=True)],
+    }
+
+
 _ENC_PATH_TYPE: dict[str, Any] = {
 }
 
@@ -1616,6 +1862,7 @@ PATH_TYPE = RecordSpec(
     columns=('name', 'origin', 'target', 'class', 'target_needs_origin', 'origin_needs_target', 'sort_1', 'sort_2', 'sort_3', 'sort_4', 'inverse', 'label', 'description', 'identifying', 'origin_items_1', 'origin_items_2', 'origin_items_3', 'origin_items_4', 'origin_items_5', 'origin_items_6', 'origin_items_7', 'origin_items_8', 'target_items_1', 'target_items_2', 'target_items_3', 'target_items_4', 'target_items_5', 'target_items_6', 'target_items_7', 'target_items_8'),
     encode=encode_path_type,
     decode=decode_path_type,
+    decode_columns=decode_columns_path_type,
     encode_value=encode_value_path_type,
     item_columns=ITEM_COLUMNS_PATH_TYPE,
     exists=Stmt('SELECT 1 FROM meta_path_type WHERE meta_path_type.name = %s::VARCHAR', ('name',)),
@@ -1674,6 +1921,15 @@ def decode_user(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_user(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_user → each User item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'password_hash': c[1],
+        'active': c[2],
+    }
+
+
 _ENC_USER: dict[str, Any] = {
 }
 
@@ -1689,6 +1945,7 @@ USER = RecordSpec(
     columns=('name', 'password_hash', 'active'),
     encode=encode_user,
     decode=decode_user,
+    decode_columns=decode_columns_user,
     encode_value=encode_value_user,
     item_columns=ITEM_COLUMNS_USER,
     exists=Stmt('SELECT 1 FROM meta_user WHERE meta_user.name = %s::VARCHAR', ('name',)),
@@ -1747,6 +2004,15 @@ def decode_permission(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_permission(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_permission → each Permission item's values (READ SELECTION)."""
+    return {
+        'user': c[0],
+        'record_type': c[1],
+        'mode': c[2],
+    }
+
+
 _ENC_PERMISSION: dict[str, Any] = {
 }
 
@@ -1762,6 +2028,7 @@ PERMISSION = RecordSpec(
     columns=('user', 'record_type', 'mode'),
     encode=encode_permission,
     decode=decode_permission,
+    decode_columns=decode_columns_permission,
     encode_value=encode_value_permission,
     item_columns=ITEM_COLUMNS_PERMISSION,
     exists=Stmt('SELECT 1 FROM meta_permission WHERE meta_permission."user" = %s::VARCHAR AND meta_permission.record_type = %s::VARCHAR', ('user', 'record_type')),
@@ -1827,6 +2094,17 @@ def decode_opening(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_opening(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_opening → each Opening item's values (READ SELECTION)."""
+    return {
+        'session': c[0],
+        'record_type': c[1],
+        'user': c[2],
+        'mode': c[3],
+        'holder': c[4],
+    }
+
+
 _ENC_OPENING: dict[str, Any] = {
 }
 
@@ -1842,6 +2120,7 @@ OPENING = RecordSpec(
     columns=('session', 'record_type', 'user', 'mode', 'holder'),
     encode=encode_opening,
     decode=decode_opening,
+    decode_columns=decode_columns_opening,
     encode_value=encode_value_opening,
     item_columns=ITEM_COLUMNS_OPENING,
     exists=Stmt('SELECT 1 FROM meta_opening WHERE meta_opening.session = %s::VARCHAR AND meta_opening.record_type = %s::VARCHAR', ('session', 'record_type')),
@@ -1915,6 +2194,18 @@ def decode_login_attempt(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_login_attempt(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_login_attempt → each LoginAttempt item's values (READ SELECTION)."""
+    return {
+        'name_digest': c[0],
+        'failures': c[1],
+        'window_start': c[2],
+        'locked_until': c[3],
+        'lockouts': c[4],
+        'last_failure': c[5],
+    }
+
+
 _ENC_LOGIN_ATTEMPT: dict[str, Any] = {
 }
 
@@ -1930,6 +2221,7 @@ LOGIN_ATTEMPT = RecordSpec(
     columns=('name_digest', 'failures', 'window_start', 'locked_until', 'lockouts', 'last_failure'),
     encode=encode_login_attempt,
     decode=decode_login_attempt,
+    decode_columns=decode_columns_login_attempt,
     encode_value=encode_value_login_attempt,
     item_columns=ITEM_COLUMNS_LOGIN_ATTEMPT,
     exists=Stmt('SELECT 1 FROM meta_login_attempt WHERE meta_login_attempt.name_digest = %s::VARCHAR', ('name_digest',)),
@@ -1985,6 +2277,14 @@ def decode_statistics(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_statistics(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_statistics → each Statistics item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'count': c[1],
+    }
+
+
 _ENC_STATISTICS: dict[str, Any] = {
 }
 
@@ -2000,6 +2300,7 @@ STATISTICS = RecordSpec(
     columns=('record_type', 'count'),
     encode=encode_statistics,
     decode=decode_statistics,
+    decode_columns=decode_columns_statistics,
     encode_value=encode_value_statistics,
     item_columns=ITEM_COLUMNS_STATISTICS,
     exists=Stmt('SELECT 1 FROM meta_statistics WHERE meta_statistics.record_type = %s::VARCHAR', ('record_type',)),

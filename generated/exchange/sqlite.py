@@ -9,12 +9,14 @@ values as parameters; the backend class ``assurdb.runtime.backends.sqlite.SQLite
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from assurdb.runtime.codec_support import d2i as _d2i
+from assurdb.runtime.codec_support import dates_in as _dates_in
 from assurdb.runtime.codec_support import i2d as _i2d
+from assurdb.runtime.codec_support import i2d_column as _i2d_column
 from assurdb.runtime.codec_support import iso as _iso
 from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
@@ -136,6 +138,18 @@ def decode_participant(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_participant(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table participant → each Participant item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'kind': c[1],
+        'name': c[2],
+        'country': c[3],
+        'active': [_bool(x) for x in c[4]],
+        'joined_on': _dates_in(c[5]),
+    }
+
+
 _ENC_PARTICIPANT: dict[str, Any] = {
     'joined_on': _iso,
 }
@@ -152,6 +166,7 @@ PARTICIPANT = RecordSpec(
     columns=('code', 'kind', 'name', 'country', 'active', 'joined_on'),
     encode=encode_participant,
     decode=decode_participant,
+    decode_columns=decode_columns_participant,
     encode_value=encode_value_participant,
     item_columns=ITEM_COLUMNS_PARTICIPANT,
     exists=Stmt('SELECT 1 FROM participant WHERE participant.code = ?', ('code',)),
@@ -242,6 +257,19 @@ def decode_public_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_public_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table public_key → each PublicKey item's values (READ SELECTION)."""
+    return {
+        'key_id': c[0],
+        'status': c[1],
+        'der': c[2],
+        'bits': c[3],
+        'registered_on': _dates_in(c[4]),
+        'retired_on': _dates_in(c[5]),
+        'owner_code': c[6],
+    }
+
+
 _ENC_PUBLIC_KEY: dict[str, Any] = {
     'registered_on': _iso,
     'retired_on': _iso,
@@ -259,6 +287,7 @@ PUBLIC_KEY = RecordSpec(
     columns=('key_id', 'status', 'der', 'bits', 'registered_on', 'retired_on', 'owner_code'),
     encode=encode_public_key,
     decode=decode_public_key,
+    decode_columns=decode_columns_public_key,
     encode_value=encode_value_public_key,
     item_columns=ITEM_COLUMNS_PUBLIC_KEY,
     exists=Stmt('SELECT 1 FROM public_key WHERE public_key.key_id = ?', ('key_id',)),
@@ -330,6 +359,16 @@ def decode_mailbox(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_mailbox(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table mailbox → each Mailbox item's values (READ SELECTION)."""
+    return {
+        'participant_code': c[0],
+        'box': c[1],
+        'folder': c[2],
+        'last_collected_on': _dates_in(c[3]),
+    }
+
+
 _ENC_MAILBOX: dict[str, Any] = {
     'last_collected_on': _iso,
 }
@@ -346,6 +385,7 @@ MAILBOX = RecordSpec(
     columns=('participant_code', 'box', 'folder', 'last_collected_on'),
     encode=encode_mailbox,
     decode=decode_mailbox,
+    decode_columns=decode_columns_mailbox,
     encode_value=encode_value_mailbox,
     item_columns=ITEM_COLUMNS_MAILBOX,
     exists=Stmt('SELECT 1 FROM mailbox WHERE mailbox.participant_code = ? AND mailbox.box = ?', ('participant_code', 'box')),
@@ -431,6 +471,22 @@ def decode_split(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_split(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table split → each Split item's values (READ SELECTION)."""
+    return {
+        'split_key': c[0],
+        'policy_no': c[1],
+        'underwriting_year': c[2],
+        'split_no': c[3],
+        'version': c[4],
+        'currency': c[5],
+        'commission_rate': _i2d_column(c[6], 2),
+        'class_of_business': c[7],
+        'leader_code': c[8],
+        'broker_code': c[9],
+    }
+
+
 _ENC_SPLIT: dict[str, Any] = {
     'commission_rate': partial(_d2i, scale=2),
 }
@@ -447,6 +503,7 @@ SPLIT = RecordSpec(
     columns=('split_key', 'policy_no', 'underwriting_year', 'split_no', 'version', 'currency', 'commission_rate', 'class_of_business', 'leader_code', 'broker_code'),
     encode=encode_split,
     decode=decode_split,
+    decode_columns=decode_columns_split,
     encode_value=encode_value_split,
     item_columns=ITEM_COLUMNS_SPLIT,
     exists=Stmt('SELECT 1 FROM split WHERE split.split_key = ?', ('split_key',)),
@@ -527,6 +584,17 @@ def decode_split_share(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_split_share(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table split_share → each SplitShare item's values (READ SELECTION)."""
+    return {
+        'split_key': c[0],
+        'coinsurer_code': c[1],
+        'share_pct': _i2d_column(c[2], 4),
+        'commission_rate': _i2d_column(c[3], 2),
+        'agent_code': c[4],
+    }
+
+
 _ENC_SPLIT_SHARE: dict[str, Any] = {
     'share_pct': partial(_d2i, scale=4),
     'commission_rate': partial(_d2i, scale=2),
@@ -544,6 +612,7 @@ SPLIT_SHARE = RecordSpec(
     columns=('split_key', 'coinsurer_code', 'share_pct', 'commission_rate', 'agent_code'),
     encode=encode_split_share,
     decode=decode_split_share,
+    decode_columns=decode_columns_split_share,
     encode_value=encode_value_split_share,
     item_columns=ITEM_COLUMNS_SPLIT_SHARE,
     exists=Stmt('SELECT 1 FROM split_share WHERE split_share.split_key = ? AND split_share.coinsurer_code = ?', ('split_key', 'coinsurer_code')),
@@ -657,6 +726,28 @@ def decode_article(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_article(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table article → each Article item's values (READ SELECTION)."""
+    return {
+        'article_no': c[0],
+        'split_key': c[1],
+        'sender_code': c[2],
+        'leader_code': c[3],
+        'flow': c[4],
+        'version': c[5],
+        'content_hash': c[6],
+        'state': c[7],
+        'period': c[8],
+        'currency': c[9],
+        'total': _i2d_column(c[10], 2),
+        'filename': c[11],
+        'size': c[12],
+        'reasons': c[13],
+        'submitted_on': _dates_in(c[14]),
+        'decided_on': _dates_in(c[15]),
+    }
+
+
 _ENC_ARTICLE: dict[str, Any] = {
     'total': partial(_d2i, scale=2),
     'submitted_on': _iso,
@@ -675,6 +766,7 @@ ARTICLE = RecordSpec(
     columns=('article_no', 'split_key', 'sender_code', 'leader_code', 'flow', 'version', 'content_hash', 'state', 'period', 'currency', 'total', 'filename', 'size', 'reasons', 'submitted_on', 'decided_on'),
     encode=encode_article,
     decode=decode_article,
+    decode_columns=decode_columns_article,
     encode_value=encode_value_article,
     item_columns=ITEM_COLUMNS_ARTICLE,
     exists=Stmt('SELECT 1 FROM article WHERE article.article_no = ?', ('article_no',)),
@@ -801,6 +893,21 @@ def decode_delivery(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_delivery(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table delivery → each Delivery item's values (READ SELECTION)."""
+    return {
+        'article_no': c[0],
+        'recipient_code': c[1],
+        'role': c[2],
+        'state': c[3],
+        'amount': _i2d_column(c[4], 2),
+        'commission_rate': _i2d_column(c[5], 2),
+        'envelope_hash': c[6],
+        'delivered_on': _dates_in(c[7]),
+        'collected_on': _dates_in(c[8]),
+    }
+
+
 _ENC_DELIVERY: dict[str, Any] = {
     'amount': partial(_d2i, scale=2),
     'commission_rate': partial(_d2i, scale=2),
@@ -820,6 +927,7 @@ DELIVERY = RecordSpec(
     columns=('article_no', 'recipient_code', 'role', 'state', 'amount', 'commission_rate', 'envelope_hash', 'delivered_on', 'collected_on'),
     encode=encode_delivery,
     decode=decode_delivery,
+    decode_columns=decode_columns_delivery,
     encode_value=encode_value_delivery,
     item_columns=ITEM_COLUMNS_DELIVERY,
     exists=Stmt('SELECT 1 FROM delivery WHERE delivery.article_no = ? AND delivery.recipient_code = ?', ('article_no', 'recipient_code')),
@@ -911,6 +1019,22 @@ def decode_log_entry(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_log_entry(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table log_entry → each LogEntry item's values (READ SELECTION)."""
+    return {
+        'seq': c[0],
+        'article_no': c[1],
+        'split_key': c[2],
+        'actor_code': c[3],
+        'event': c[4],
+        'party_code': c[5],
+        'detail': c[6],
+        'recorded_on': _dates_in(c[7]),
+        'prev_hash': c[8],
+        'entry_hash': c[9],
+    }
+
+
 _ENC_LOG_ENTRY: dict[str, Any] = {
     'recorded_on': _iso,
 }
@@ -927,6 +1051,7 @@ LOG_ENTRY = RecordSpec(
     columns=('seq', 'article_no', 'split_key', 'actor_code', 'event', 'party_code', 'detail', 'recorded_on', 'prev_hash', 'entry_hash'),
     encode=encode_log_entry,
     decode=decode_log_entry,
+    decode_columns=decode_columns_log_entry,
     encode_value=encode_value_log_entry,
     item_columns=ITEM_COLUMNS_LOG_ENTRY,
     exists=Stmt('SELECT 1 FROM log_entry WHERE log_entry.seq = ?', ('seq',)),
@@ -1001,6 +1126,17 @@ def decode_checkpoint(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_checkpoint(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table checkpoint → each Checkpoint item's values (READ SELECTION)."""
+    return {
+        'seq': c[0],
+        'head_hash': c[1],
+        'key_id': c[2],
+        'signature': c[3],
+        'signed_on': _dates_in(c[4]),
+    }
+
+
 _ENC_CHECKPOINT: dict[str, Any] = {
     'signed_on': _iso,
 }
@@ -1017,6 +1153,7 @@ CHECKPOINT = RecordSpec(
     columns=('seq', 'head_hash', 'key_id', 'signature', 'signed_on'),
     encode=encode_checkpoint,
     decode=decode_checkpoint,
+    decode_columns=decode_columns_checkpoint,
     encode_value=encode_value_checkpoint,
     item_columns=ITEM_COLUMNS_CHECKPOINT,
     exists=Stmt('SELECT 1 FROM checkpoint WHERE checkpoint.seq = ?', ('seq',)),
@@ -1118,6 +1255,21 @@ def decode_settlement(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_settlement(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table settlement → each Settlement item's values (READ SELECTION)."""
+    return {
+        'period': c[0],
+        'participant_code': c[1],
+        'currency': c[2],
+        'premiums_received': _i2d_column(c[3], 2),
+        'premiums_paid': _i2d_column(c[4], 2),
+        'claims_received': _i2d_column(c[5], 2),
+        'claims_paid': _i2d_column(c[6], 2),
+        'net': _i2d_column(c[7], 2),
+        'articles': c[8],
+    }
+
+
 _ENC_SETTLEMENT: dict[str, Any] = {
     'premiums_received': partial(_d2i, scale=2),
     'premiums_paid': partial(_d2i, scale=2),
@@ -1138,6 +1290,7 @@ SETTLEMENT = RecordSpec(
     columns=('period', 'participant_code', 'currency', 'premiums_received', 'premiums_paid', 'claims_received', 'claims_paid', 'net', 'articles'),
     encode=encode_settlement,
     decode=decode_settlement,
+    decode_columns=decode_columns_settlement,
     encode_value=encode_value_settlement,
     item_columns=ITEM_COLUMNS_SETTLEMENT,
     exists=Stmt('SELECT 1 FROM settlement WHERE settlement.period = ? AND settlement.participant_code = ? AND settlement.currency = ?', ('period', 'participant_code', 'currency')),
@@ -1216,6 +1369,21 @@ def decode_schema_version(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_version(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_version → each SchemaVersion item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'fingerprint': c[2],
+        'generator': c[3],
+        'label': c[4],
+        'state': c[5],
+        'applied_at': c[6],
+        'applied_by': c[7],
+        'parts': c[8],
+    }
+
+
 _ENC_SCHEMA_VERSION: dict[str, Any] = {
 }
 
@@ -1231,6 +1399,7 @@ SCHEMA_VERSION = RecordSpec(
     columns=('name', 'version', 'fingerprint', 'generator', 'label', 'state', 'applied_at', 'applied_by', 'parts'),
     encode=encode_schema_version,
     decode=decode_schema_version,
+    decode_columns=decode_columns_schema_version,
     encode_value=encode_value_schema_version,
     item_columns=ITEM_COLUMNS_SCHEMA_VERSION,
     exists=Stmt('SELECT 1 FROM meta_schema_version WHERE meta_schema_version.name = ? AND meta_schema_version.version = ?', ('name', 'version')),
@@ -1293,6 +1462,16 @@ def decode_schema_text(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_text(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_text → each SchemaText item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'part': c[2],
+        'text': c[3],
+    }
+
+
 _ENC_SCHEMA_TEXT: dict[str, Any] = {
 }
 
@@ -1308,6 +1487,7 @@ SCHEMA_TEXT = RecordSpec(
     columns=('name', 'version', 'part', 'text'),
     encode=encode_schema_text,
     decode=decode_schema_text,
+    decode_columns=decode_columns_schema_text,
     encode_value=encode_value_schema_text,
     item_columns=ITEM_COLUMNS_SCHEMA_TEXT,
     exists=Stmt('SELECT 1 FROM meta_schema_text WHERE meta_schema_text.name = ? AND meta_schema_text.version = ? AND meta_schema_text.part = ?', ('name', 'version', 'part')),
@@ -1371,6 +1551,16 @@ def decode_record_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_record_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_record_type → each RecordType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'label': c[1],
+        'description': c[2],
+        'position': c[3],
+    }
+
+
 _ENC_RECORD_TYPE: dict[str, Any] = {
 }
 
@@ -1386,6 +1576,7 @@ RECORD_TYPE = RecordSpec(
     columns=('name', 'label', 'description', 'position'),
     encode=encode_record_type,
     decode=decode_record_type,
+    decode_columns=decode_columns_record_type,
     encode_value=encode_value_record_type,
     item_columns=ITEM_COLUMNS_RECORD_TYPE,
     exists=Stmt('SELECT 1 FROM meta_record_type WHERE meta_record_type.name = ?', ('name',)),
@@ -1497,6 +1688,31 @@ def decode_item(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_item(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_item → each Item item's values (READ SELECTION)."""
+    return {
+        'owner': c[0],
+        'name': c[1],
+        'position': c[2],
+        'type': c[3],
+        'length': c[4],
+        'scale': c[5],
+        'label': c[6],
+        'identifying': [_bool(x) for x in c[7]],
+        'access_key': [_bool(x) for x in c[8]],
+        'mandatory': [_bool(x) for x in c[9]],
+        'repetitive': c[10],
+        'default': c[11],
+        'display': c[12],
+        'combine': c[13],
+        'description': c[14],
+        'path': c[15],
+        'changed_by': c[16],
+        'record_type': c[17],
+        'path_type': c[18],
+    }
+
+
 _ENC_ITEM: dict[str, Any] = {
 }
 
@@ -1512,6 +1728,7 @@ ITEM = RecordSpec(
     columns=('owner', 'name', 'position', 'type', 'length', 'scale', 'label', 'identifying', 'access_key', 'mandatory', 'repetitive', 'default', 'display', 'combine', 'description', 'path', 'changed_by', 'record_type', 'path_type'),
     encode=encode_item,
     decode=decode_item,
+    decode_columns=decode_columns_item,
     encode_value=encode_value_item,
     item_columns=ITEM_COLUMNS_ITEM,
     exists=Stmt('SELECT 1 FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ?', ('owner', 'name')),
@@ -1601,6 +1818,17 @@ def decode_access_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_access_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_access_key → each AccessKey item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'name': c[1],
+        'items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], strict=True)],
+        'identifying': [_bool(x) for x in c[10]],
+        'cost': _i2d_column(c[11], 3),
+    }
+
+
 _ENC_ACCESS_KEY: dict[str, Any] = {
     'cost': partial(_d2i, scale=3),
 }
@@ -1617,6 +1845,7 @@ ACCESS_KEY = RecordSpec(
     columns=('record_type', 'name', 'items_1', 'items_2', 'items_3', 'items_4', 'items_5', 'items_6', 'items_7', 'items_8', 'identifying', 'cost'),
     encode=encode_access_key,
     decode=decode_access_key,
+    decode_columns=decode_columns_access_key,
     encode_value=encode_value_access_key,
     item_columns=ITEM_COLUMNS_ACCESS_KEY,
     exists=Stmt('SELECT 1 FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?', ('record_type', 'name')),
@@ -1741,6 +1970,25 @@ def decode_path_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_path_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_path_type → each PathType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'origin': c[1],
+        'target': c[2],
+        'class': c[3],
+        'target_needs_origin': [_bool(x) for x in c[4]],
+        'origin_needs_target': [_bool(x) for x in c[5]],
+        'sort': [_occurrences((x0, x1, x2, x3,)) for x0, x1, x2, x3 in zip(c[6], c[7], c[8], c[9], strict=True)],
+        'inverse': c[10],
+        'label': c[11],
+        'description': c[12],
+        'identifying': [_bool(x) for x in c[13]],
+        'origin_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], strict=True)],
+        'target_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[22], c[23], c[24], c[25], c[26], c[27], c[28], c[29], strict=True)],
+    }
+
+
 _ENC_PATH_TYPE: dict[str, Any] = {
 }
 
@@ -1756,6 +2004,7 @@ PATH_TYPE = RecordSpec(
     columns=('name', 'origin', 'target', 'class', 'target_needs_origin', 'origin_needs_target', 'sort_1', 'sort_2', 'sort_3', 'sort_4', 'inverse', 'label', 'description', 'identifying', 'origin_items_1', 'origin_items_2', 'origin_items_3', 'origin_items_4', 'origin_items_5', 'origin_items_6', 'origin_items_7', 'origin_items_8', 'target_items_1', 'target_items_2', 'target_items_3', 'target_items_4', 'target_items_5', 'target_items_6', 'target_items_7', 'target_items_8'),
     encode=encode_path_type,
     decode=decode_path_type,
+    decode_columns=decode_columns_path_type,
     encode_value=encode_value_path_type,
     item_columns=ITEM_COLUMNS_PATH_TYPE,
     exists=Stmt('SELECT 1 FROM meta_path_type WHERE meta_path_type.name = ?', ('name',)),
@@ -1814,6 +2063,15 @@ def decode_user(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_user(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_user → each User item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'password_hash': c[1],
+        'active': [_bool(x) for x in c[2]],
+    }
+
+
 _ENC_USER: dict[str, Any] = {
 }
 
@@ -1829,6 +2087,7 @@ USER = RecordSpec(
     columns=('name', 'password_hash', 'active'),
     encode=encode_user,
     decode=decode_user,
+    decode_columns=decode_columns_user,
     encode_value=encode_value_user,
     item_columns=ITEM_COLUMNS_USER,
     exists=Stmt('SELECT 1 FROM meta_user WHERE meta_user.name = ?', ('name',)),
@@ -1887,6 +2146,15 @@ def decode_permission(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_permission(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_permission → each Permission item's values (READ SELECTION)."""
+    return {
+        'user': c[0],
+        'record_type': c[1],
+        'mode': c[2],
+    }
+
+
 _ENC_PERMISSION: dict[str, Any] = {
 }
 
@@ -1902,6 +2170,7 @@ PERMISSION = RecordSpec(
     columns=('user', 'record_type', 'mode'),
     encode=encode_permission,
     decode=decode_permission,
+    decode_columns=decode_columns_permission,
     encode_value=encode_value_permission,
     item_columns=ITEM_COLUMNS_PERMISSION,
     exists=Stmt('SELECT 1 FROM meta_permission WHERE meta_permission.user = ? AND meta_permission.record_type = ?', ('user', 'record_type')),
@@ -1967,6 +2236,17 @@ def decode_opening(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_opening(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_opening → each Opening item's values (READ SELECTION)."""
+    return {
+        'session': c[0],
+        'record_type': c[1],
+        'user': c[2],
+        'mode': c[3],
+        'holder': c[4],
+    }
+
+
 _ENC_OPENING: dict[str, Any] = {
 }
 
@@ -1982,6 +2262,7 @@ OPENING = RecordSpec(
     columns=('session', 'record_type', 'user', 'mode', 'holder'),
     encode=encode_opening,
     decode=decode_opening,
+    decode_columns=decode_columns_opening,
     encode_value=encode_value_opening,
     item_columns=ITEM_COLUMNS_OPENING,
     exists=Stmt('SELECT 1 FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
@@ -2055,6 +2336,18 @@ def decode_login_attempt(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_login_attempt(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_login_attempt → each LoginAttempt item's values (READ SELECTION)."""
+    return {
+        'name_digest': c[0],
+        'failures': c[1],
+        'window_start': c[2],
+        'locked_until': c[3],
+        'lockouts': c[4],
+        'last_failure': c[5],
+    }
+
+
 _ENC_LOGIN_ATTEMPT: dict[str, Any] = {
 }
 
@@ -2070,6 +2363,7 @@ LOGIN_ATTEMPT = RecordSpec(
     columns=('name_digest', 'failures', 'window_start', 'locked_until', 'lockouts', 'last_failure'),
     encode=encode_login_attempt,
     decode=decode_login_attempt,
+    decode_columns=decode_columns_login_attempt,
     encode_value=encode_value_login_attempt,
     item_columns=ITEM_COLUMNS_LOGIN_ATTEMPT,
     exists=Stmt('SELECT 1 FROM meta_login_attempt WHERE meta_login_attempt.name_digest = ?', ('name_digest',)),
@@ -2125,6 +2419,14 @@ def decode_statistics(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_statistics(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_statistics → each Statistics item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'count': c[1],
+    }
+
+
 _ENC_STATISTICS: dict[str, Any] = {
 }
 
@@ -2140,6 +2442,7 @@ STATISTICS = RecordSpec(
     columns=('record_type', 'count'),
     encode=encode_statistics,
     decode=decode_statistics,
+    decode_columns=decode_columns_statistics,
     encode_value=encode_value_statistics,
     item_columns=ITEM_COLUMNS_STATISTICS,
     exists=Stmt('SELECT 1 FROM meta_statistics WHERE meta_statistics.record_type = ?', ('record_type',)),

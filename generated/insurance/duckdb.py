@@ -9,7 +9,7 @@ values as parameters; the backend class ``assurdb.runtime.backends.duckdb.DuckDB
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assurdb.runtime.codec_support import list_in as _list_in
@@ -128,6 +128,20 @@ def decode_ecs(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_ecs(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table ecs → each ECS item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'address': [_struct_in(x, ('street', 'postcode', 'city', 'country', )) for x in c[2]],
+        'region': c[3],
+        'level': c[4],
+        'currency': c[5],
+        'phone': [_list_in(x) for x in c[6]],
+        'centralisation_code': c[7],
+    }
+
+
 _ENC_ECS: dict[str, Any] = {
 }
 
@@ -143,6 +157,7 @@ ECS = RecordSpec(
     columns=('code', 'name', 'address', 'region', 'level', 'currency', 'phone', 'centralisation_code'),
     encode=encode_ecs,
     decode=decode_ecs,
+    decode_columns=decode_columns_ecs,
     encode_value=encode_value_ecs,
     item_columns=ITEM_COLUMNS_ECS,
     exists=Stmt('SELECT 1 FROM ecs WHERE ecs.code = ?', ('code',)),
@@ -230,6 +245,18 @@ def decode_org_cell(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_org_cell(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table org_cell → each OrgCell item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'level': c[2],
+        'kind': c[3],
+        'organisation_code': c[4],
+        'decomposition_code': c[5],
+    }
+
+
 _ENC_ORG_CELL: dict[str, Any] = {
 }
 
@@ -245,6 +272,7 @@ ORG_CELL = RecordSpec(
     columns=('code', 'name', 'level', 'kind', 'organisation_code', 'decomposition_code'),
     encode=encode_org_cell,
     decode=decode_org_cell,
+    decode_columns=decode_columns_org_cell,
     encode_value=encode_value_org_cell,
     item_columns=ITEM_COLUMNS_ORG_CELL,
     exists=Stmt('SELECT 1 FROM org_cell WHERE org_cell.code = ?', ('code',)),
@@ -329,6 +357,17 @@ def decode_employee(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_employee(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table employee → each Employee item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'function': c[2],
+        'hire_date': c[3],
+        'email': c[4],
+    }
+
+
 _ENC_EMPLOYEE: dict[str, Any] = {
 }
 
@@ -344,6 +383,7 @@ EMPLOYEE = RecordSpec(
     columns=('code', 'name', 'function', 'hire_date', 'email'),
     encode=encode_employee,
     decode=decode_employee,
+    decode_columns=decode_columns_employee,
     encode_value=encode_value_employee,
     item_columns=ITEM_COLUMNS_EMPLOYEE,
     exists=Stmt('SELECT 1 FROM employee WHERE employee.code = ?', ('code',)),
@@ -418,6 +458,16 @@ def decode_worker(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_worker(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table worker → each Worker item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'function': c[2],
+        'part_time': c[3],
+    }
+
+
 _ENC_WORKER: dict[str, Any] = {
 }
 
@@ -433,6 +483,7 @@ WORKER = RecordSpec(
     columns=('code', 'name', 'function', 'part_time'),
     encode=encode_worker,
     decode=decode_worker,
+    decode_columns=decode_columns_worker,
     encode_value=encode_value_worker,
     item_columns=ITEM_COLUMNS_WORKER,
     exists=Stmt('SELECT 1 FROM worker WHERE worker.code = ?', ('code',)),
@@ -518,6 +569,18 @@ def decode_intermediary(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_intermediary(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table intermediary → each Intermediary item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'kind': c[2],
+        'address': [_struct_in(x, ('street', 'postcode', 'city', 'country', )) for x in c[3]],
+        'commission_rate': c[4],
+        'licence_no': c[5],
+    }
+
+
 _ENC_INTERMEDIARY: dict[str, Any] = {
 }
 
@@ -533,6 +596,7 @@ INTERMEDIARY = RecordSpec(
     columns=('code', 'name', 'kind', 'address', 'commission_rate', 'licence_no'),
     encode=encode_intermediary,
     decode=decode_intermediary,
+    decode_columns=decode_columns_intermediary,
     encode_value=encode_value_intermediary,
     item_columns=ITEM_COLUMNS_INTERMEDIARY,
     exists=Stmt('SELECT 1 FROM intermediary WHERE intermediary.code = ?', ('code',)),
@@ -610,6 +674,17 @@ def decode_ext_company(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_ext_company(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table ext_company → each ExtCompany item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'country': c[2],
+        'kind': c[3],
+        'rating': c[4],
+    }
+
+
 _ENC_EXT_COMPANY: dict[str, Any] = {
 }
 
@@ -625,6 +700,7 @@ EXT_COMPANY = RecordSpec(
     columns=('code', 'name', 'country', 'kind', 'rating'),
     encode=encode_ext_company,
     decode=decode_ext_company,
+    decode_columns=decode_columns_ext_company,
     encode_value=encode_value_ext_company,
     item_columns=ITEM_COLUMNS_EXT_COMPANY,
     exists=Stmt('SELECT 1 FROM ext_company WHERE ext_company.code = ?', ('code',)),
@@ -718,6 +794,19 @@ def decode_insured(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_insured(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table insured → each Insured item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'address': [_struct_in(x, ('street', 'postcode', 'city', 'country', )) for x in c[2]],
+        'kind': c[3],
+        'birth_date': c[4],
+        'phone': [_list_in(x) for x in c[5]],
+        'email': c[6],
+    }
+
+
 _ENC_INSURED: dict[str, Any] = {
 }
 
@@ -733,6 +822,7 @@ INSURED = RecordSpec(
     columns=('code', 'name', 'address', 'kind', 'birth_date', 'phone', 'email'),
     encode=encode_insured,
     decode=decode_insured,
+    decode_columns=decode_columns_insured,
     encode_value=encode_value_insured,
     item_columns=ITEM_COLUMNS_INSURED,
     exists=Stmt('SELECT 1 FROM insured WHERE insured.code = ?', ('code',)),
@@ -867,6 +957,36 @@ def decode_pra(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_pra(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table pra → each PRA item's values (READ SELECTION)."""
+    return {
+        'policy_no': c[0],
+        'renewal_no': c[1],
+        'endorsement_no': c[2],
+        'risk_type': c[3],
+        'class_of_business': c[4],
+        'territory': c[5],
+        'currency': c[6],
+        'sum_insured': c[7],
+        'premium': c[8],
+        'commission_rate': c[9],
+        'issue_date': c[10],
+        'cover_start': c[11],
+        'cover_end': c[12],
+        'cancellation_type': c[13],
+        'cancellation_date': c[14],
+        'previous_term': c[15],
+        'accounted_creation': c[16],
+        'accounted_cancellation': c[17],
+        'renewal_endorsement_policy_no': c[18],
+        'renewal_endorsement_renewal_no': c[19],
+        'renewal_endorsement_endorsement_no': c[20],
+        'insurance_code': c[21],
+        'handling_code': c[22],
+        'intermediation_code': c[23],
+    }
+
+
 _ENC_PRA: dict[str, Any] = {
 }
 
@@ -882,6 +1002,7 @@ PRA = RecordSpec(
     columns=('policy_no', 'renewal_no', 'endorsement_no', 'risk_type', 'class_of_business', 'territory', 'currency', 'sum_insured', 'premium', 'commission_rate', 'issue_date', 'cover_start', 'cover_end', 'cancellation_type', 'cancellation_date', 'previous_term', 'accounted_creation', 'accounted_cancellation', 'renewal_endorsement_policy_no', 'renewal_endorsement_renewal_no', 'renewal_endorsement_endorsement_no', 'insurance_code', 'handling_code', 'intermediation_code'),
     encode=encode_pra,
     decode=decode_pra,
+    decode_columns=decode_columns_pra,
     encode_value=encode_value_pra,
     item_columns=ITEM_COLUMNS_PRA,
     exists=Stmt('SELECT 1 FROM pra WHERE pra.policy_no = ? AND pra.renewal_no = ? AND pra.endorsement_no = ?', ('policy_no', 'renewal_no', 'endorsement_no')),
@@ -1013,6 +1134,31 @@ def decode_guaranty(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_guaranty(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table guaranty → each Guaranty item's values (READ SELECTION)."""
+    return {
+        'policy_no': c[0],
+        'renewal_no': c[1],
+        'endorsement_no': c[2],
+        'guaranty_no': c[3],
+        'peril': c[4],
+        'share_pct': c[5],
+        'sum_insured': c[6],
+        'premium': c[7],
+        'risk_location': c[8],
+        'damage_date': c[9],
+        'damage_amount': c[10],
+        'damage_pct': c[11],
+        'indemnity_date': c[12],
+        'cancellation_type': c[13],
+        'cancellation_date': c[14],
+        'accounted_creation': c[15],
+        'accounted_cancellation': c[16],
+        'accounted_damage': c[17],
+        'damage_code': c[18],
+    }
+
+
 _ENC_GUARANTY: dict[str, Any] = {
 }
 
@@ -1028,6 +1174,7 @@ GUARANTY = RecordSpec(
     columns=('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no', 'peril', 'share_pct', 'sum_insured', 'premium', 'risk_location', 'damage_date', 'damage_amount', 'damage_pct', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'accounted_damage', 'damage_code'),
     encode=encode_guaranty,
     decode=decode_guaranty,
+    decode_columns=decode_columns_guaranty,
     encode_value=encode_value_guaranty,
     item_columns=ITEM_COLUMNS_GUARANTY,
     exists=Stmt('SELECT 1 FROM guaranty WHERE guaranty.policy_no = ? AND guaranty.renewal_no = ? AND guaranty.endorsement_no = ? AND guaranty.guaranty_no = ?', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no')),
@@ -1141,6 +1288,27 @@ def decode_coinsurance_cession(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_coinsurance_cession(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table coinsurance_cession → each CoinsuranceCession item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'role': c[1],
+        'share_pct': c[2],
+        'share_amount': c[3],
+        'contract_type': c[4],
+        'commission_rate': c[5],
+        'indemnity_date': c[6],
+        'cancellation_type': c[7],
+        'cancellation_date': c[8],
+        'accounted_creation': c[9],
+        'accounted_cancellation': c[10],
+        'responsibility_sharing_policy_no': c[11],
+        'responsibility_sharing_renewal_no': c[12],
+        'responsibility_sharing_endorsement_no': c[13],
+        'coinsurance_code': c[14],
+    }
+
+
 _ENC_COINSURANCE_CESSION: dict[str, Any] = {
 }
 
@@ -1156,6 +1324,7 @@ COINSURANCE_CESSION = RecordSpec(
     columns=('code', 'role', 'share_pct', 'share_amount', 'contract_type', 'commission_rate', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'responsibility_sharing_policy_no', 'responsibility_sharing_renewal_no', 'responsibility_sharing_endorsement_no', 'coinsurance_code'),
     encode=encode_coinsurance_cession,
     decode=decode_coinsurance_cession,
+    decode_columns=decode_columns_coinsurance_cession,
     encode_value=encode_value_coinsurance_cession,
     item_columns=ITEM_COLUMNS_COINSURANCE_CESSION,
     exists=Stmt('SELECT 1 FROM coinsurance_cession WHERE coinsurance_cession.code = ?', ('code',)),
@@ -1260,6 +1429,28 @@ def decode_reinsurance_cession(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_reinsurance_cession(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table reinsurance_cession → each ReinsuranceCession item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'treaty_ref': c[1],
+        'contract_type': c[2],
+        'ceded_pct': c[3],
+        'commission_rate': c[4],
+        'indemnity_date': c[5],
+        'cancellation_type': c[6],
+        'cancellation_date': c[7],
+        'accounted_creation': c[8],
+        'accounted_cancellation': c[9],
+        'guaranty_sharing_policy_no': c[10],
+        'guaranty_sharing_renewal_no': c[11],
+        'guaranty_sharing_endorsement_no': c[12],
+        'guaranty_sharing_guaranty_no': c[13],
+        'reinsurance_code': c[14],
+        'treaty_code': c[15],
+    }
+
+
 _ENC_REINSURANCE_CESSION: dict[str, Any] = {
 }
 
@@ -1275,6 +1466,7 @@ REINSURANCE_CESSION = RecordSpec(
     columns=('code', 'treaty_ref', 'contract_type', 'ceded_pct', 'commission_rate', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'guaranty_sharing_policy_no', 'guaranty_sharing_renewal_no', 'guaranty_sharing_endorsement_no', 'guaranty_sharing_guaranty_no', 'reinsurance_code', 'treaty_code'),
     encode=encode_reinsurance_cession,
     decode=decode_reinsurance_cession,
+    decode_columns=decode_columns_reinsurance_cession,
     encode_value=encode_value_reinsurance_cession,
     item_columns=ITEM_COLUMNS_REINSURANCE_CESSION,
     exists=Stmt('SELECT 1 FROM reinsurance_cession WHERE reinsurance_cession.code = ?', ('code',)),
@@ -1400,6 +1592,33 @@ def decode_loss(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_loss(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table loss → each Loss item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'loss_date': c[1],
+        'notification_date': c[2],
+        'amount': c[3],
+        'paid': c[4],
+        'outstanding': c[5],
+        'type': c[6],
+        'cause': c[7],
+        'territory': c[8],
+        'event_id': c[9],
+        'closing_date': c[10],
+        'cancellation_type': c[11],
+        'cancellation_date': c[12],
+        'accounted_creation': c[13],
+        'accounted_cancellation': c[14],
+        'accounted_paid': c[15],
+        'accounted_outstanding': c[16],
+        'recovered': c[17],
+        'accident_policy_no': c[18],
+        'accident_renewal_no': c[19],
+        'accident_endorsement_no': c[20],
+    }
+
+
 _ENC_LOSS: dict[str, Any] = {
 }
 
@@ -1415,6 +1634,7 @@ LOSS = RecordSpec(
     columns=('code', 'loss_date', 'notification_date', 'amount', 'paid', 'outstanding', 'type', 'cause', 'territory', 'event_id', 'closing_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'accounted_paid', 'accounted_outstanding', 'recovered', 'accident_policy_no', 'accident_renewal_no', 'accident_endorsement_no'),
     encode=encode_loss,
     decode=decode_loss,
+    decode_columns=decode_columns_loss,
     encode_value=encode_value_loss,
     item_columns=ITEM_COLUMNS_LOSS,
     exists=Stmt('SELECT 1 FROM loss WHERE loss.code = ?', ('code',)),
@@ -1569,6 +1789,32 @@ def decode_treaty(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_treaty(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table treaty → each Treaty item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'underwriting_year': c[2],
+        'kind': c[3],
+        'rank': c[4],
+        'classes': [_list_in(x) for x in c[5]],
+        'currency': c[6],
+        'inception': c[7],
+        'expiry': c[8],
+        'attachment': c[9],
+        'share_pct': c[10],
+        'retention': c[11],
+        'lines': c[12],
+        'layer': [_struct_in(x, ('priority', 'limit', 'aad', 'aggregate_limit', 'terms', )) for x in c[13]],
+        'reinstatements': c[14],
+        'reinstatement_rates': [_list_in(x) for x in c[15]],
+        'premium': [_struct_in(x, ('scheme', 'rate_pct', 'amount', )) for x in c[16]],
+        'commission_pct': c[17],
+        'profit_commission_pct': c[18],
+        'portfolio': [_struct_in(x, ('premium_pct', 'loss_pct', )) for x in c[19]],
+    }
+
+
 _ENC_TREATY: dict[str, Any] = {
 }
 
@@ -1584,6 +1830,7 @@ TREATY = RecordSpec(
     columns=('code', 'name', 'underwriting_year', 'kind', 'rank', 'classes', 'currency', 'inception', 'expiry', 'attachment', 'share_pct', 'retention', 'lines', 'layer', 'reinstatements', 'reinstatement_rates', 'premium', 'commission_pct', 'profit_commission_pct', 'portfolio'),
     encode=encode_treaty,
     decode=decode_treaty,
+    decode_columns=decode_columns_treaty,
     encode_value=encode_value_treaty,
     item_columns=ITEM_COLUMNS_TREATY,
     exists=Stmt('SELECT 1 FROM treaty WHERE treaty.code = ?', ('code',)),
@@ -1659,6 +1906,16 @@ def decode_placement(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_placement(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table placement → each Placement item's values (READ SELECTION)."""
+    return {
+        'treaty_code': c[0],
+        'reinsurer_code': c[1],
+        'share_pct': c[2],
+        'role': c[3],
+    }
+
+
 _ENC_PLACEMENT: dict[str, Any] = {
 }
 
@@ -1674,6 +1931,7 @@ PLACEMENT = RecordSpec(
     columns=('treaty_code', 'reinsurer_code', 'share_pct', 'role'),
     encode=encode_placement,
     decode=decode_placement,
+    decode_columns=decode_columns_placement,
     encode_value=encode_value_placement,
     item_columns=ITEM_COLUMNS_PLACEMENT,
     exists=Stmt('SELECT 1 FROM placement WHERE placement.treaty_code = ? AND placement.reinsurer_code = ?', ('treaty_code', 'reinsurer_code')),
@@ -1758,6 +2016,19 @@ def decode_loss_movement(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_loss_movement(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table loss_movement → each LossMovement item's values (READ SELECTION)."""
+    return {
+        'loss_code': c[0],
+        'movement_no': c[1],
+        'kind': c[2],
+        'movement_date': c[3],
+        'amount': c[4],
+        'outstanding_after': c[5],
+        'document_ref': c[6],
+    }
+
+
 _ENC_LOSS_MOVEMENT: dict[str, Any] = {
 }
 
@@ -1773,6 +2044,7 @@ LOSS_MOVEMENT = RecordSpec(
     columns=('loss_code', 'movement_no', 'kind', 'movement_date', 'amount', 'outstanding_after', 'document_ref'),
     encode=encode_loss_movement,
     decode=decode_loss_movement,
+    decode_columns=decode_columns_loss_movement,
     encode_value=encode_value_loss_movement,
     item_columns=ITEM_COLUMNS_LOSS_MOVEMENT,
     exists=Stmt('SELECT 1 FROM loss_movement WHERE loss_movement.loss_code = ? AND loss_movement.movement_no = ?', ('loss_code', 'movement_no')),
@@ -1861,6 +2133,20 @@ def decode_treaty_recovery(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_treaty_recovery(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table treaty_recovery → each TreatyRecovery item's values (READ SELECTION)."""
+    return {
+        'treaty_code': c[0],
+        'subject': c[1],
+        'basis': c[2],
+        'as_of': c[3],
+        'subject_amount': c[4],
+        'ceded_paid': c[5],
+        'ceded_outstanding': c[6],
+        'reinstatement_premium': c[7],
+    }
+
+
 _ENC_TREATY_RECOVERY: dict[str, Any] = {
 }
 
@@ -1876,6 +2162,7 @@ TREATY_RECOVERY = RecordSpec(
     columns=('treaty_code', 'subject', 'basis', 'as_of', 'subject_amount', 'ceded_paid', 'ceded_outstanding', 'reinstatement_premium'),
     encode=encode_treaty_recovery,
     decode=decode_treaty_recovery,
+    decode_columns=decode_columns_treaty_recovery,
     encode_value=encode_value_treaty_recovery,
     item_columns=ITEM_COLUMNS_TREATY_RECOVERY,
     exists=Stmt('SELECT 1 FROM treaty_recovery WHERE treaty_recovery.treaty_code = ? AND treaty_recovery.subject = ?', ('treaty_code', 'subject')),
@@ -1986,6 +2273,28 @@ def decode_treaty_account(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_treaty_account(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table treaty_account → each TreatyAccount item's values (READ SELECTION)."""
+    return {
+        'treaty_code': c[0],
+        'reinsurer_code': c[1],
+        'period': c[2],
+        'period_end': c[3],
+        'share_pct': c[4],
+        'premium': c[5],
+        'reinstatement_premium': c[6],
+        'commission': c[7],
+        'claims_paid': c[8],
+        'premium_portfolio_entry': c[9],
+        'premium_portfolio_withdrawal': c[10],
+        'loss_portfolio_entry': c[11],
+        'loss_portfolio_withdrawal': c[12],
+        'outstanding': c[13],
+        'balance': c[14],
+        'accounted': [_struct_in(x, ('premium', 'commission', 'claims_paid', 'premium_portfolio', 'loss_portfolio', )) for x in c[15]],
+    }
+
+
 _ENC_TREATY_ACCOUNT: dict[str, Any] = {
 }
 
@@ -2001,6 +2310,7 @@ TREATY_ACCOUNT = RecordSpec(
     columns=('treaty_code', 'reinsurer_code', 'period', 'period_end', 'share_pct', 'premium', 'reinstatement_premium', 'commission', 'claims_paid', 'premium_portfolio_entry', 'premium_portfolio_withdrawal', 'loss_portfolio_entry', 'loss_portfolio_withdrawal', 'outstanding', 'balance', 'accounted'),
     encode=encode_treaty_account,
     decode=decode_treaty_account,
+    decode_columns=decode_columns_treaty_account,
     encode_value=encode_value_treaty_account,
     item_columns=ITEM_COLUMNS_TREATY_ACCOUNT,
     exists=Stmt('SELECT 1 FROM treaty_account WHERE treaty_account.treaty_code = ? AND treaty_account.reinsurer_code = ? AND treaty_account.period = ?', ('treaty_code', 'reinsurer_code', 'period')),
@@ -2081,6 +2391,17 @@ def decode_account(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_account(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table account → each Account item's values (READ SELECTION)."""
+    return {
+        'number': c[0],
+        'name': c[1],
+        'type': c[2],
+        'opened': c[3],
+        'closed': c[4],
+    }
+
+
 _ENC_ACCOUNT: dict[str, Any] = {
 }
 
@@ -2096,6 +2417,7 @@ ACCOUNT = RecordSpec(
     columns=('number', 'name', 'type', 'opened', 'closed'),
     encode=encode_account,
     decode=decode_account,
+    decode_columns=decode_columns_account,
     encode_value=encode_value_account,
     item_columns=ITEM_COLUMNS_ACCOUNT,
     exists=Stmt('SELECT 1 FROM account WHERE account.number = ?', ('number',)),
@@ -2212,6 +2534,28 @@ def decode_entry(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_entry(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table entry → each Entry item's values (READ SELECTION)."""
+    return {
+        'number': c[0],
+        'journal_no': c[1],
+        'writing_date': c[2],
+        'booking_date': c[3],
+        'amount': c[4],
+        'side': c[5],
+        'document_ref': c[6],
+        'cost_key': c[7],
+        'department': c[8],
+        'employee': c[9],
+        'cost_category': c[10],
+        'source_rt': c[11],
+        'source_id': c[12],
+        'event': c[13],
+        'text': c[14],
+        'accounting_number': c[15],
+    }
+
+
 _ENC_ENTRY: dict[str, Any] = {
 }
 
@@ -2227,6 +2571,7 @@ ENTRY = RecordSpec(
     columns=('number', 'journal_no', 'writing_date', 'booking_date', 'amount', 'side', 'document_ref', 'cost_key', 'department', 'employee', 'cost_category', 'source_rt', 'source_id', 'event', 'text', 'accounting_number'),
     encode=encode_entry,
     decode=decode_entry,
+    decode_columns=decode_columns_entry,
     encode_value=encode_value_entry,
     item_columns=ITEM_COLUMNS_ENTRY,
     exists=Stmt('SELECT 1 FROM entry WHERE entry.number = ?', ('number',)),
@@ -2322,6 +2667,21 @@ def decode_schema_version(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_version(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_version → each SchemaVersion item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'fingerprint': c[2],
+        'generator': c[3],
+        'label': c[4],
+        'state': c[5],
+        'applied_at': c[6],
+        'applied_by': c[7],
+        'parts': c[8],
+    }
+
+
 _ENC_SCHEMA_VERSION: dict[str, Any] = {
 }
 
@@ -2337,6 +2697,7 @@ SCHEMA_VERSION = RecordSpec(
     columns=('name', 'version', 'fingerprint', 'generator', 'label', 'state', 'applied_at', 'applied_by', 'parts'),
     encode=encode_schema_version,
     decode=decode_schema_version,
+    decode_columns=decode_columns_schema_version,
     encode_value=encode_value_schema_version,
     item_columns=ITEM_COLUMNS_SCHEMA_VERSION,
     exists=Stmt('SELECT 1 FROM meta_schema_version WHERE meta_schema_version.name = ? AND meta_schema_version.version = ?', ('name', 'version')),
@@ -2406,6 +2767,16 @@ def decode_schema_text(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_text(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_text → each SchemaText item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'part': c[2],
+        'text': c[3],
+    }
+
+
 _ENC_SCHEMA_TEXT: dict[str, Any] = {
 }
 
@@ -2421,6 +2792,7 @@ SCHEMA_TEXT = RecordSpec(
     columns=('name', 'version', 'part', 'text'),
     encode=encode_schema_text,
     decode=decode_schema_text,
+    decode_columns=decode_columns_schema_text,
     encode_value=encode_value_schema_text,
     item_columns=ITEM_COLUMNS_SCHEMA_TEXT,
     exists=Stmt('SELECT 1 FROM meta_schema_text WHERE meta_schema_text.name = ? AND meta_schema_text.version = ? AND meta_schema_text.part = ?', ('name', 'version', 'part')),
@@ -2491,6 +2863,16 @@ def decode_record_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_record_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_record_type → each RecordType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'label': c[1],
+        'description': c[2],
+        'position': c[3],
+    }
+
+
 _ENC_RECORD_TYPE: dict[str, Any] = {
 }
 
@@ -2506,6 +2888,7 @@ RECORD_TYPE = RecordSpec(
     columns=('name', 'label', 'description', 'position'),
     encode=encode_record_type,
     decode=decode_record_type,
+    decode_columns=decode_columns_record_type,
     encode_value=encode_value_record_type,
     item_columns=ITEM_COLUMNS_RECORD_TYPE,
     exists=Stmt('SELECT 1 FROM meta_record_type WHERE meta_record_type.name = ?', ('name',)),
@@ -2625,6 +3008,31 @@ def decode_item(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_item(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_item → each Item item's values (READ SELECTION)."""
+    return {
+        'owner': c[0],
+        'name': c[1],
+        'position': c[2],
+        'type': c[3],
+        'length': c[4],
+        'scale': c[5],
+        'label': c[6],
+        'identifying': c[7],
+        'access_key': c[8],
+        'mandatory': c[9],
+        'repetitive': c[10],
+        'default': c[11],
+        'display': c[12],
+        'combine': c[13],
+        'description': c[14],
+        'path': c[15],
+        'changed_by': c[16],
+        'record_type': c[17],
+        'path_type': c[18],
+    }
+
+
 _ENC_ITEM: dict[str, Any] = {
 }
 
@@ -2640,6 +3048,7 @@ ITEM = RecordSpec(
     columns=('owner', 'name', 'position', 'type', 'length', 'scale', 'label', 'identifying', 'access_key', 'mandatory', 'repetitive', 'default', 'display', 'combine', 'description', 'path', 'changed_by', 'record_type', 'path_type'),
     encode=encode_item,
     decode=decode_item,
+    decode_columns=decode_columns_item,
     encode_value=encode_value_item,
     item_columns=ITEM_COLUMNS_ITEM,
     exists=Stmt('SELECT 1 FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ?', ('owner', 'name')),
@@ -2724,6 +3133,17 @@ def decode_access_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_access_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_access_key → each AccessKey item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'name': c[1],
+        'items': [_list_in(x) for x in c[2]],
+        'identifying': c[3],
+        'cost': c[4],
+    }
+
+
 _ENC_ACCESS_KEY: dict[str, Any] = {
 }
 
@@ -2739,6 +3159,7 @@ ACCESS_KEY = RecordSpec(
     columns=('record_type', 'name', 'items', 'identifying', 'cost'),
     encode=encode_access_key,
     decode=decode_access_key,
+    decode_columns=decode_columns_access_key,
     encode_value=encode_value_access_key,
     item_columns=ITEM_COLUMNS_ACCESS_KEY,
     exists=Stmt('SELECT 1 FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?', ('record_type', 'name')),
@@ -2850,6 +3271,25 @@ def decode_path_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_path_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_path_type → each PathType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'origin': c[1],
+        'target': c[2],
+        'class': c[3],
+        'target_needs_origin': c[4],
+        'origin_needs_target': c[5],
+        'sort': [_list_in(x) for x in c[6]],
+        'inverse': c[7],
+        'label': c[8],
+        'description': c[9],
+        'identifying': c[10],
+        'origin_items': [_list_in(x) for x in c[11]],
+        'target_items': [_list_in(x) for x in c[12]],
+    }
+
+
 _ENC_PATH_TYPE: dict[str, Any] = {
 }
 
@@ -2865,6 +3305,7 @@ PATH_TYPE = RecordSpec(
     columns=('name', 'origin', 'target', 'class', 'target_needs_origin', 'origin_needs_target', 'sort', 'inverse', 'label', 'description', 'identifying', 'origin_items', 'target_items'),
     encode=encode_path_type,
     decode=decode_path_type,
+    decode_columns=decode_columns_path_type,
     encode_value=encode_value_path_type,
     item_columns=ITEM_COLUMNS_PATH_TYPE,
     exists=Stmt('SELECT 1 FROM meta_path_type WHERE meta_path_type.name = ?', ('name',)),
@@ -2930,6 +3371,15 @@ def decode_user(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_user(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_user → each User item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'password_hash': c[1],
+        'active': c[2],
+    }
+
+
 _ENC_USER: dict[str, Any] = {
 }
 
@@ -2945,6 +3395,7 @@ USER = RecordSpec(
     columns=('name', 'password_hash', 'active'),
     encode=encode_user,
     decode=decode_user,
+    decode_columns=decode_columns_user,
     encode_value=encode_value_user,
     item_columns=ITEM_COLUMNS_USER,
     exists=Stmt('SELECT 1 FROM meta_user WHERE meta_user.name = ?', ('name',)),
@@ -3010,6 +3461,15 @@ def decode_permission(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_permission(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_permission → each Permission item's values (READ SELECTION)."""
+    return {
+        'user': c[0],
+        'record_type': c[1],
+        'mode': c[2],
+    }
+
+
 _ENC_PERMISSION: dict[str, Any] = {
 }
 
@@ -3025,6 +3485,7 @@ PERMISSION = RecordSpec(
     columns=('user', 'record_type', 'mode'),
     encode=encode_permission,
     decode=decode_permission,
+    decode_columns=decode_columns_permission,
     encode_value=encode_value_permission,
     item_columns=ITEM_COLUMNS_PERMISSION,
     exists=Stmt('SELECT 1 FROM meta_permission WHERE meta_permission."user" = ? AND meta_permission.record_type = ?', ('user', 'record_type')),
@@ -3097,6 +3558,17 @@ def decode_opening(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_opening(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_opening → each Opening item's values (READ SELECTION)."""
+    return {
+        'session': c[0],
+        'record_type': c[1],
+        'user': c[2],
+        'mode': c[3],
+        'holder': c[4],
+    }
+
+
 _ENC_OPENING: dict[str, Any] = {
 }
 
@@ -3112,6 +3584,7 @@ OPENING = RecordSpec(
     columns=('session', 'record_type', 'user', 'mode', 'holder'),
     encode=encode_opening,
     decode=decode_opening,
+    decode_columns=decode_columns_opening,
     encode_value=encode_value_opening,
     item_columns=ITEM_COLUMNS_OPENING,
     exists=Stmt('SELECT 1 FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
@@ -3193,6 +3666,18 @@ def decode_login_attempt(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_login_attempt(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_login_attempt → each LoginAttempt item's values (READ SELECTION)."""
+    return {
+        'name_digest': c[0],
+        'failures': c[1],
+        'window_start': c[2],
+        'locked_until': c[3],
+        'lockouts': c[4],
+        'last_failure': c[5],
+    }
+
+
 _ENC_LOGIN_ATTEMPT: dict[str, Any] = {
 }
 
@@ -3208,6 +3693,7 @@ LOGIN_ATTEMPT = RecordSpec(
     columns=('name_digest', 'failures', 'window_start', 'locked_until', 'lockouts', 'last_failure'),
     encode=encode_login_attempt,
     decode=decode_login_attempt,
+    decode_columns=decode_columns_login_attempt,
     encode_value=encode_value_login_attempt,
     item_columns=ITEM_COLUMNS_LOGIN_ATTEMPT,
     exists=Stmt('SELECT 1 FROM meta_login_attempt WHERE meta_login_attempt.name_digest = ?', ('name_digest',)),
@@ -3270,6 +3756,14 @@ def decode_statistics(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_statistics(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_statistics → each Statistics item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'count': c[1],
+    }
+
+
 _ENC_STATISTICS: dict[str, Any] = {
 }
 
@@ -3285,6 +3779,7 @@ STATISTICS = RecordSpec(
     columns=('record_type', 'count'),
     encode=encode_statistics,
     decode=decode_statistics,
+    decode_columns=decode_columns_statistics,
     encode_value=encode_value_statistics,
     item_columns=ITEM_COLUMNS_STATISTICS,
     exists=Stmt('SELECT 1 FROM meta_statistics WHERE meta_statistics.record_type = ?', ('record_type',)),

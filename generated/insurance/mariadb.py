@@ -9,7 +9,7 @@ values as parameters; the backend class ``assurdb.runtime.backends.mariadb.Maria
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assurdb.runtime.codec_support import nth as _nth
@@ -189,6 +189,20 @@ def decode_ecs(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_ecs(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table ecs → each ECS item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'address': [None if x0 is None and x1 is None and x2 is None and x3 is None else {'street': x0, 'postcode': x1, 'city': x2, 'country': x3} for x0, x1, x2, x3 in zip(c[2], c[3], c[4], c[5], strict=True)],
+        'region': c[6],
+        'level': c[7],
+        'currency': c[8],
+        'phone': [_occurrences((x0, x1, x2,)) for x0, x1, x2 in zip(c[9], c[10], c[11], strict=True)],
+        'centralisation_code': c[12],
+    }
+
+
 _ENC_ECS: dict[str, Any] = {
 }
 
@@ -204,6 +218,7 @@ ECS = RecordSpec(
     columns=('code', 'name', 'address_street', 'address_postcode', 'address_city', 'address_country', 'region', 'level', 'currency', 'phone_1', 'phone_2', 'phone_3', 'centralisation_code'),
     encode=encode_ecs,
     decode=decode_ecs,
+    decode_columns=decode_columns_ecs,
     encode_value=encode_value_ecs,
     item_columns=ITEM_COLUMNS_ECS,
     exists=Stmt('SELECT 1 FROM ecs WHERE ecs.code = %s', ('code',)),
@@ -282,6 +297,18 @@ def decode_org_cell(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_org_cell(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table org_cell → each OrgCell item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'level': c[2],
+        'kind': c[3],
+        'organisation_code': c[4],
+        'decomposition_code': c[5],
+    }
+
+
 _ENC_ORG_CELL: dict[str, Any] = {
 }
 
@@ -297,6 +324,7 @@ ORG_CELL = RecordSpec(
     columns=('code', 'name', 'level', 'kind', 'organisation_code', 'decomposition_code'),
     encode=encode_org_cell,
     decode=decode_org_cell,
+    decode_columns=decode_columns_org_cell,
     encode_value=encode_value_org_cell,
     item_columns=ITEM_COLUMNS_ORG_CELL,
     exists=Stmt('SELECT 1 FROM org_cell WHERE org_cell.code = %s', ('code',)),
@@ -372,6 +400,17 @@ def decode_employee(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_employee(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table employee → each Employee item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'function': c[2],
+        'hire_date': c[3],
+        'email': c[4],
+    }
+
+
 _ENC_EMPLOYEE: dict[str, Any] = {
 }
 
@@ -387,6 +426,7 @@ EMPLOYEE = RecordSpec(
     columns=('code', 'name', 'function', 'hire_date', 'email'),
     encode=encode_employee,
     decode=decode_employee,
+    decode_columns=decode_columns_employee,
     encode_value=encode_value_employee,
     item_columns=ITEM_COLUMNS_EMPLOYEE,
     exists=Stmt('SELECT 1 FROM employee WHERE employee.code = %s', ('code',)),
@@ -453,6 +493,16 @@ def decode_worker(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_worker(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table worker → each Worker item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'function': c[2],
+        'part_time': [_bool(x) for x in c[3]],
+    }
+
+
 _ENC_WORKER: dict[str, Any] = {
 }
 
@@ -468,6 +518,7 @@ WORKER = RecordSpec(
     columns=('code', 'name', 'function', 'part_time'),
     encode=encode_worker,
     decode=decode_worker,
+    decode_columns=decode_columns_worker,
     encode_value=encode_value_worker,
     item_columns=ITEM_COLUMNS_WORKER,
     exists=Stmt('SELECT 1 FROM worker WHERE worker.code = %s', ('code',)),
@@ -549,6 +600,18 @@ def decode_intermediary(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_intermediary(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table intermediary → each Intermediary item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'kind': c[2],
+        'address': [None if x0 is None and x1 is None and x2 is None and x3 is None else {'street': x0, 'postcode': x1, 'city': x2, 'country': x3} for x0, x1, x2, x3 in zip(c[3], c[4], c[5], c[6], strict=True)],
+        'commission_rate': c[7],
+        'licence_no': c[8],
+    }
+
+
 _ENC_INTERMEDIARY: dict[str, Any] = {
 }
 
@@ -564,6 +627,7 @@ INTERMEDIARY = RecordSpec(
     columns=('code', 'name', 'kind', 'address_street', 'address_postcode', 'address_city', 'address_country', 'commission_rate', 'licence_no'),
     encode=encode_intermediary,
     decode=decode_intermediary,
+    decode_columns=decode_columns_intermediary,
     encode_value=encode_value_intermediary,
     item_columns=ITEM_COLUMNS_INTERMEDIARY,
     exists=Stmt('SELECT 1 FROM intermediary WHERE intermediary.code = %s', ('code',)),
@@ -633,6 +697,17 @@ def decode_ext_company(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_ext_company(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table ext_company → each ExtCompany item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'country': c[2],
+        'kind': c[3],
+        'rating': c[4],
+    }
+
+
 _ENC_EXT_COMPANY: dict[str, Any] = {
 }
 
@@ -648,6 +723,7 @@ EXT_COMPANY = RecordSpec(
     columns=('code', 'name', 'country', 'kind', 'rating'),
     encode=encode_ext_company,
     decode=decode_ext_company,
+    decode_columns=decode_columns_ext_company,
     encode_value=encode_value_ext_company,
     item_columns=ITEM_COLUMNS_EXT_COMPANY,
     exists=Stmt('SELECT 1 FROM ext_company WHERE ext_company.code = %s', ('code',)),
@@ -740,6 +816,19 @@ def decode_insured(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_insured(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table insured → each Insured item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'address': [None if x0 is None and x1 is None and x2 is None and x3 is None else {'street': x0, 'postcode': x1, 'city': x2, 'country': x3} for x0, x1, x2, x3 in zip(c[2], c[3], c[4], c[5], strict=True)],
+        'kind': c[6],
+        'birth_date': c[7],
+        'phone': [_occurrences((x0, x1, x2,)) for x0, x1, x2 in zip(c[8], c[9], c[10], strict=True)],
+        'email': c[11],
+    }
+
+
 _ENC_INSURED: dict[str, Any] = {
 }
 
@@ -755,6 +844,7 @@ INSURED = RecordSpec(
     columns=('code', 'name', 'address_street', 'address_postcode', 'address_city', 'address_country', 'kind', 'birth_date', 'phone_1', 'phone_2', 'phone_3', 'email'),
     encode=encode_insured,
     decode=decode_insured,
+    decode_columns=decode_columns_insured,
     encode_value=encode_value_insured,
     item_columns=ITEM_COLUMNS_INSURED,
     exists=Stmt('SELECT 1 FROM insured WHERE insured.code = %s', ('code',)),
@@ -881,6 +971,36 @@ def decode_pra(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_pra(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table pra → each PRA item's values (READ SELECTION)."""
+    return {
+        'policy_no': c[0],
+        'renewal_no': c[1],
+        'endorsement_no': c[2],
+        'risk_type': c[3],
+        'class_of_business': c[4],
+        'territory': c[5],
+        'currency': c[6],
+        'sum_insured': c[7],
+        'premium': c[8],
+        'commission_rate': c[9],
+        'issue_date': c[10],
+        'cover_start': c[11],
+        'cover_end': c[12],
+        'cancellation_type': c[13],
+        'cancellation_date': c[14],
+        'previous_term': [_bool(x) for x in c[15]],
+        'accounted_creation': [_bool(x) for x in c[16]],
+        'accounted_cancellation': [_bool(x) for x in c[17]],
+        'renewal_endorsement_policy_no': c[18],
+        'renewal_endorsement_renewal_no': c[19],
+        'renewal_endorsement_endorsement_no': c[20],
+        'insurance_code': c[21],
+        'handling_code': c[22],
+        'intermediation_code': c[23],
+    }
+
+
 _ENC_PRA: dict[str, Any] = {
 }
 
@@ -896,6 +1016,7 @@ PRA = RecordSpec(
     columns=('policy_no', 'renewal_no', 'endorsement_no', 'risk_type', 'class_of_business', 'territory', 'currency', 'sum_insured', 'premium', 'commission_rate', 'issue_date', 'cover_start', 'cover_end', 'cancellation_type', 'cancellation_date', 'previous_term', 'accounted_creation', 'accounted_cancellation', 'renewal_endorsement_policy_no', 'renewal_endorsement_renewal_no', 'renewal_endorsement_endorsement_no', 'insurance_code', 'handling_code', 'intermediation_code'),
     encode=encode_pra,
     decode=decode_pra,
+    decode_columns=decode_columns_pra,
     encode_value=encode_value_pra,
     item_columns=ITEM_COLUMNS_PRA,
     exists=Stmt('SELECT 1 FROM pra WHERE pra.policy_no = %s AND pra.renewal_no = %s AND pra.endorsement_no = %s', ('policy_no', 'renewal_no', 'endorsement_no')),
@@ -1018,6 +1139,31 @@ def decode_guaranty(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_guaranty(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table guaranty → each Guaranty item's values (READ SELECTION)."""
+    return {
+        'policy_no': c[0],
+        'renewal_no': c[1],
+        'endorsement_no': c[2],
+        'guaranty_no': c[3],
+        'peril': c[4],
+        'share_pct': c[5],
+        'sum_insured': c[6],
+        'premium': c[7],
+        'risk_location': c[8],
+        'damage_date': c[9],
+        'damage_amount': c[10],
+        'damage_pct': c[11],
+        'indemnity_date': c[12],
+        'cancellation_type': c[13],
+        'cancellation_date': c[14],
+        'accounted_creation': [_bool(x) for x in c[15]],
+        'accounted_cancellation': [_bool(x) for x in c[16]],
+        'accounted_damage': [_bool(x) for x in c[17]],
+        'damage_code': c[18],
+    }
+
+
 _ENC_GUARANTY: dict[str, Any] = {
 }
 
@@ -1033,6 +1179,7 @@ GUARANTY = RecordSpec(
     columns=('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no', 'peril', 'share_pct', 'sum_insured', 'premium', 'risk_location', 'damage_date', 'damage_amount', 'damage_pct', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'accounted_damage', 'damage_code'),
     encode=encode_guaranty,
     decode=decode_guaranty,
+    decode_columns=decode_columns_guaranty,
     encode_value=encode_value_guaranty,
     item_columns=ITEM_COLUMNS_GUARANTY,
     exists=Stmt('SELECT 1 FROM guaranty WHERE guaranty.policy_no = %s AND guaranty.renewal_no = %s AND guaranty.endorsement_no = %s AND guaranty.guaranty_no = %s', ('policy_no', 'renewal_no', 'endorsement_no', 'guaranty_no')),
@@ -1138,6 +1285,27 @@ def decode_coinsurance_cession(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_coinsurance_cession(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table coinsurance_cession → each CoinsuranceCession item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'role': c[1],
+        'share_pct': c[2],
+        'share_amount': c[3],
+        'contract_type': c[4],
+        'commission_rate': c[5],
+        'indemnity_date': c[6],
+        'cancellation_type': c[7],
+        'cancellation_date': c[8],
+        'accounted_creation': [_bool(x) for x in c[9]],
+        'accounted_cancellation': [_bool(x) for x in c[10]],
+        'responsibility_sharing_policy_no': c[11],
+        'responsibility_sharing_renewal_no': c[12],
+        'responsibility_sharing_endorsement_no': c[13],
+        'coinsurance_code': c[14],
+    }
+
+
 _ENC_COINSURANCE_CESSION: dict[str, Any] = {
 }
 
@@ -1153,6 +1321,7 @@ COINSURANCE_CESSION = RecordSpec(
     columns=('code', 'role', 'share_pct', 'share_amount', 'contract_type', 'commission_rate', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'responsibility_sharing_policy_no', 'responsibility_sharing_renewal_no', 'responsibility_sharing_endorsement_no', 'coinsurance_code'),
     encode=encode_coinsurance_cession,
     decode=decode_coinsurance_cession,
+    decode_columns=decode_columns_coinsurance_cession,
     encode_value=encode_value_coinsurance_cession,
     item_columns=ITEM_COLUMNS_COINSURANCE_CESSION,
     exists=Stmt('SELECT 1 FROM coinsurance_cession WHERE coinsurance_cession.code = %s', ('code',)),
@@ -1250,6 +1419,28 @@ def decode_reinsurance_cession(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_reinsurance_cession(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table reinsurance_cession → each ReinsuranceCession item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'treaty_ref': c[1],
+        'contract_type': c[2],
+        'ceded_pct': c[3],
+        'commission_rate': c[4],
+        'indemnity_date': c[5],
+        'cancellation_type': c[6],
+        'cancellation_date': c[7],
+        'accounted_creation': [_bool(x) for x in c[8]],
+        'accounted_cancellation': [_bool(x) for x in c[9]],
+        'guaranty_sharing_policy_no': c[10],
+        'guaranty_sharing_renewal_no': c[11],
+        'guaranty_sharing_endorsement_no': c[12],
+        'guaranty_sharing_guaranty_no': c[13],
+        'reinsurance_code': c[14],
+        'treaty_code': c[15],
+    }
+
+
 _ENC_REINSURANCE_CESSION: dict[str, Any] = {
 }
 
@@ -1265,6 +1456,7 @@ REINSURANCE_CESSION = RecordSpec(
     columns=('code', 'treaty_ref', 'contract_type', 'ceded_pct', 'commission_rate', 'indemnity_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'guaranty_sharing_policy_no', 'guaranty_sharing_renewal_no', 'guaranty_sharing_endorsement_no', 'guaranty_sharing_guaranty_no', 'reinsurance_code', 'treaty_code'),
     encode=encode_reinsurance_cession,
     decode=decode_reinsurance_cession,
+    decode_columns=decode_columns_reinsurance_cession,
     encode_value=encode_value_reinsurance_cession,
     item_columns=ITEM_COLUMNS_REINSURANCE_CESSION,
     exists=Stmt('SELECT 1 FROM reinsurance_cession WHERE reinsurance_cession.code = %s', ('code',)),
@@ -1382,6 +1574,33 @@ def decode_loss(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_loss(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table loss → each Loss item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'loss_date': c[1],
+        'notification_date': c[2],
+        'amount': c[3],
+        'paid': c[4],
+        'outstanding': c[5],
+        'type': c[6],
+        'cause': c[7],
+        'territory': c[8],
+        'event_id': c[9],
+        'closing_date': c[10],
+        'cancellation_type': c[11],
+        'cancellation_date': c[12],
+        'accounted_creation': [_bool(x) for x in c[13]],
+        'accounted_cancellation': [_bool(x) for x in c[14]],
+        'accounted_paid': c[15],
+        'accounted_outstanding': c[16],
+        'recovered': c[17],
+        'accident_policy_no': c[18],
+        'accident_renewal_no': c[19],
+        'accident_endorsement_no': c[20],
+    }
+
+
 _ENC_LOSS: dict[str, Any] = {
 }
 
@@ -1397,6 +1616,7 @@ LOSS = RecordSpec(
     columns=('code', 'loss_date', 'notification_date', 'amount', 'paid', 'outstanding', 'type', 'cause', 'territory', 'event_id', 'closing_date', 'cancellation_type', 'cancellation_date', 'accounted_creation', 'accounted_cancellation', 'accounted_paid', 'accounted_outstanding', 'recovered', 'accident_policy_no', 'accident_renewal_no', 'accident_endorsement_no'),
     encode=encode_loss,
     decode=decode_loss,
+    decode_columns=decode_columns_loss,
     encode_value=encode_value_loss,
     item_columns=ITEM_COLUMNS_LOSS,
     exists=Stmt('SELECT 1 FROM loss WHERE loss.code = %s', ('code',)),
@@ -1562,6 +1782,32 @@ def decode_treaty(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_treaty(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table treaty → each Treaty item's values (READ SELECTION)."""
+    return {
+        'code': c[0],
+        'name': c[1],
+        'underwriting_year': c[2],
+        'kind': c[3],
+        'rank': c[4],
+        'classes': [_occurrences((x0, x1, x2, x3, x4, x5,)) for x0, x1, x2, x3, x4, x5 in zip(c[5], c[6], c[7], c[8], c[9], c[10], strict=True)],
+        'currency': c[11],
+        'inception': c[12],
+        'expiry': c[13],
+        'attachment': c[14],
+        'share_pct': c[15],
+        'retention': c[16],
+        'lines': c[17],
+        'layer': [None if x0 is None and x1 is None and x2 is None and x3 is None and x4 is None else {'priority': x0, 'limit': x1, 'aad': x2, 'aggregate_limit': x3, 'terms': x4} for x0, x1, x2, x3, x4 in zip(c[18], c[19], c[20], c[21], c[22], strict=True)],
+        'reinstatements': c[23],
+        'reinstatement_rates': [_occurrences((x0, x1, x2, x3,)) for x0, x1, x2, x3 in zip(c[24], c[25], c[26], c[27], strict=True)],
+        'premium': [None if x0 is None and x1 is None and x2 is None else {'scheme': x0, 'rate_pct': x1, 'amount': x2} for x0, x1, x2 in zip(c[28], c[29], c[30], strict=True)],
+        'commission_pct': c[31],
+        'profit_commission_pct': c[32],
+        'portfolio': [None if x0 is None and x1 is None else {'premium_pct': x0, 'loss_pct': x1} for x0, x1 in zip(c[33], c[34], strict=True)],
+    }
+
+
 _ENC_TREATY: dict[str, Any] = {
 }
 
@@ -1577,6 +1823,7 @@ TREATY = RecordSpec(
     columns=('code', 'name', 'underwriting_year', 'kind', 'rank', 'classes_1', 'classes_2', 'classes_3', 'classes_4', 'classes_5', 'classes_6', 'currency', 'inception', 'expiry', 'attachment', 'share_pct', 'retention', 'lines', 'layer_priority', 'layer_limit', 'layer_aad', 'layer_aggregate_limit', 'layer_terms', 'reinstatements', 'reinstatement_rates_1', 'reinstatement_rates_2', 'reinstatement_rates_3', 'reinstatement_rates_4', 'premium_scheme', 'premium_rate_pct', 'premium_amount', 'commission_pct', 'profit_commission_pct', 'portfolio_premium_pct', 'portfolio_loss_pct'),
     encode=encode_treaty,
     decode=decode_treaty,
+    decode_columns=decode_columns_treaty,
     encode_value=encode_value_treaty,
     item_columns=ITEM_COLUMNS_TREATY,
     exists=Stmt('SELECT 1 FROM treaty WHERE treaty.code = %s', ('code',)),
@@ -1644,6 +1891,16 @@ def decode_placement(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_placement(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table placement → each Placement item's values (READ SELECTION)."""
+    return {
+        'treaty_code': c[0],
+        'reinsurer_code': c[1],
+        'share_pct': c[2],
+        'role': c[3],
+    }
+
+
 _ENC_PLACEMENT: dict[str, Any] = {
 }
 
@@ -1659,6 +1916,7 @@ PLACEMENT = RecordSpec(
     columns=('treaty_code', 'reinsurer_code', 'share_pct', 'role'),
     encode=encode_placement,
     decode=decode_placement,
+    decode_columns=decode_columns_placement,
     encode_value=encode_value_placement,
     item_columns=ITEM_COLUMNS_PLACEMENT,
     exists=Stmt('SELECT 1 FROM placement WHERE placement.treaty_code = %s AND placement.reinsurer_code = %s', ('treaty_code', 'reinsurer_code')),
@@ -1735,6 +1993,19 @@ def decode_loss_movement(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_loss_movement(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table loss_movement → each LossMovement item's values (READ SELECTION)."""
+    return {
+        'loss_code': c[0],
+        'movement_no': c[1],
+        'kind': c[2],
+        'movement_date': c[3],
+        'amount': c[4],
+        'outstanding_after': c[5],
+        'document_ref': c[6],
+    }
+
+
 _ENC_LOSS_MOVEMENT: dict[str, Any] = {
 }
 
@@ -1750,6 +2021,7 @@ LOSS_MOVEMENT = RecordSpec(
     columns=('loss_code', 'movement_no', 'kind', 'movement_date', 'amount', 'outstanding_after', 'document_ref'),
     encode=encode_loss_movement,
     decode=decode_loss_movement,
+    decode_columns=decode_columns_loss_movement,
     encode_value=encode_value_loss_movement,
     item_columns=ITEM_COLUMNS_LOSS_MOVEMENT,
     exists=Stmt('SELECT 1 FROM loss_movement WHERE loss_movement.loss_code = %s AND loss_movement.movement_no = %s', ('loss_code', 'movement_no')),
@@ -1830,6 +2102,20 @@ def decode_treaty_recovery(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_treaty_recovery(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table treaty_recovery → each TreatyRecovery item's values (READ SELECTION)."""
+    return {
+        'treaty_code': c[0],
+        'subject': c[1],
+        'basis': c[2],
+        'as_of': c[3],
+        'subject_amount': c[4],
+        'ceded_paid': c[5],
+        'ceded_outstanding': c[6],
+        'reinstatement_premium': c[7],
+    }
+
+
 _ENC_TREATY_RECOVERY: dict[str, Any] = {
 }
 
@@ -1845,6 +2131,7 @@ TREATY_RECOVERY = RecordSpec(
     columns=('treaty_code', 'subject', 'basis', 'as_of', 'subject_amount', 'ceded_paid', 'ceded_outstanding', 'reinstatement_premium'),
     encode=encode_treaty_recovery,
     decode=decode_treaty_recovery,
+    decode_columns=decode_columns_treaty_recovery,
     encode_value=encode_value_treaty_recovery,
     item_columns=ITEM_COLUMNS_TREATY_RECOVERY,
     exists=Stmt('SELECT 1 FROM treaty_recovery WHERE treaty_recovery.treaty_code = %s AND treaty_recovery.subject = %s', ('treaty_code', 'subject')),
@@ -1953,6 +2240,28 @@ def decode_treaty_account(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_treaty_account(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table treaty_account → each TreatyAccount item's values (READ SELECTION)."""
+    return {
+        'treaty_code': c[0],
+        'reinsurer_code': c[1],
+        'period': c[2],
+        'period_end': c[3],
+        'share_pct': c[4],
+        'premium': c[5],
+        'reinstatement_premium': c[6],
+        'commission': c[7],
+        'claims_paid': c[8],
+        'premium_portfolio_entry': c[9],
+        'premium_portfolio_withdrawal': c[10],
+        'loss_portfolio_entry': c[11],
+        'loss_portfolio_withdrawal': c[12],
+        'outstanding': c[13],
+        'balance': c[14],
+        'accounted': [None if x0 is None and x1 is None and x2 is None and x3 is None and x4 is None else {'premium': x0, 'commission': x1, 'claims_paid': x2, 'premium_portfolio': x3, 'loss_portfolio': x4} for x0, x1, x2, x3, x4 in zip(c[15], c[16], c[17], c[18], c[19], strict=True)],
+    }
+
+
 _ENC_TREATY_ACCOUNT: dict[str, Any] = {
 }
 
@@ -1968,6 +2277,7 @@ TREATY_ACCOUNT = RecordSpec(
     columns=('treaty_code', 'reinsurer_code', 'period', 'period_end', 'share_pct', 'premium', 'reinstatement_premium', 'commission', 'claims_paid', 'premium_portfolio_entry', 'premium_portfolio_withdrawal', 'loss_portfolio_entry', 'loss_portfolio_withdrawal', 'outstanding', 'balance', 'accounted_premium', 'accounted_commission', 'accounted_claims_paid', 'accounted_premium_portfolio', 'accounted_loss_portfolio'),
     encode=encode_treaty_account,
     decode=decode_treaty_account,
+    decode_columns=decode_columns_treaty_account,
     encode_value=encode_value_treaty_account,
     item_columns=ITEM_COLUMNS_TREATY_ACCOUNT,
     exists=Stmt('SELECT 1 FROM treaty_account WHERE treaty_account.treaty_code = %s AND treaty_account.reinsurer_code = %s AND treaty_account.period = %s', ('treaty_code', 'reinsurer_code', 'period')),
@@ -2040,6 +2350,17 @@ def decode_account(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_account(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table account → each Account item's values (READ SELECTION)."""
+    return {
+        'number': c[0],
+        'name': c[1],
+        'type': c[2],
+        'opened': c[3],
+        'closed': c[4],
+    }
+
+
 _ENC_ACCOUNT: dict[str, Any] = {
 }
 
@@ -2055,6 +2376,7 @@ ACCOUNT = RecordSpec(
     columns=('number', 'name', 'type', 'opened', 'closed'),
     encode=encode_account,
     decode=decode_account,
+    decode_columns=decode_columns_account,
     encode_value=encode_value_account,
     item_columns=ITEM_COLUMNS_ACCOUNT,
     exists=Stmt('SELECT 1 FROM account WHERE account.number = %s', ('number',)),
@@ -2162,6 +2484,28 @@ def decode_entry(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_entry(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table entry → each Entry item's values (READ SELECTION)."""
+    return {
+        'number': c[0],
+        'journal_no': c[1],
+        'writing_date': c[2],
+        'booking_date': c[3],
+        'amount': c[4],
+        'side': c[5],
+        'document_ref': c[6],
+        'cost_key': c[7],
+        'department': c[8],
+        'employee': c[9],
+        'cost_category': c[10],
+        'source_rt': c[11],
+        'source_id': c[12],
+        'event': c[13],
+        'text': c[14],
+        'accounting_number': c[15],
+    }
+
+
 _ENC_ENTRY: dict[str, Any] = {
 }
 
@@ -2177,6 +2521,7 @@ ENTRY = RecordSpec(
     columns=('number', 'journal_no', 'writing_date', 'booking_date', 'amount', 'side', 'document_ref', 'cost_key', 'department', 'employee', 'cost_category', 'source_rt', 'source_id', 'event', 'text', 'accounting_number'),
     encode=encode_entry,
     decode=decode_entry,
+    decode_columns=decode_columns_entry,
     encode_value=encode_value_entry,
     item_columns=ITEM_COLUMNS_ENTRY,
     exists=Stmt('SELECT 1 FROM entry WHERE entry.number = %s', ('number',)),
@@ -2263,6 +2608,21 @@ def decode_schema_version(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_version(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_version → each SchemaVersion item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'fingerprint': c[2],
+        'generator': c[3],
+        'label': c[4],
+        'state': c[5],
+        'applied_at': c[6],
+        'applied_by': c[7],
+        'parts': c[8],
+    }
+
+
 _ENC_SCHEMA_VERSION: dict[str, Any] = {
 }
 
@@ -2278,6 +2638,7 @@ SCHEMA_VERSION = RecordSpec(
     columns=('name', 'version', 'fingerprint', 'generator', 'label', 'state', 'applied_at', 'applied_by', 'parts'),
     encode=encode_schema_version,
     decode=decode_schema_version,
+    decode_columns=decode_columns_schema_version,
     encode_value=encode_value_schema_version,
     item_columns=ITEM_COLUMNS_SCHEMA_VERSION,
     exists=Stmt('SELECT 1 FROM meta_schema_version WHERE meta_schema_version.name = %s AND meta_schema_version.version = %s', ('name', 'version')),
@@ -2340,6 +2701,16 @@ def decode_schema_text(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_schema_text(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_schema_text → each SchemaText item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'version': c[1],
+        'part': c[2],
+        'text': c[3],
+    }
+
+
 _ENC_SCHEMA_TEXT: dict[str, Any] = {
 }
 
@@ -2355,6 +2726,7 @@ SCHEMA_TEXT = RecordSpec(
     columns=('name', 'version', 'part', 'text'),
     encode=encode_schema_text,
     decode=decode_schema_text,
+    decode_columns=decode_columns_schema_text,
     encode_value=encode_value_schema_text,
     item_columns=ITEM_COLUMNS_SCHEMA_TEXT,
     exists=Stmt('SELECT 1 FROM meta_schema_text WHERE meta_schema_text.name = %s AND meta_schema_text.version = %s AND meta_schema_text.part = %s', ('name', 'version', 'part')),
@@ -2418,6 +2790,16 @@ def decode_record_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_record_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_record_type → each RecordType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'label': c[1],
+        'description': c[2],
+        'position': c[3],
+    }
+
+
 _ENC_RECORD_TYPE: dict[str, Any] = {
 }
 
@@ -2433,6 +2815,7 @@ RECORD_TYPE = RecordSpec(
     columns=('name', 'label', 'description', 'position'),
     encode=encode_record_type,
     decode=decode_record_type,
+    decode_columns=decode_columns_record_type,
     encode_value=encode_value_record_type,
     item_columns=ITEM_COLUMNS_RECORD_TYPE,
     exists=Stmt('SELECT 1 FROM meta_record_type WHERE meta_record_type.name = %s', ('name',)),
@@ -2544,6 +2927,31 @@ def decode_item(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_item(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_item → each Item item's values (READ SELECTION)."""
+    return {
+        'owner': c[0],
+        'name': c[1],
+        'position': c[2],
+        'type': c[3],
+        'length': c[4],
+        'scale': c[5],
+        'label': c[6],
+        'identifying': [_bool(x) for x in c[7]],
+        'access_key': [_bool(x) for x in c[8]],
+        'mandatory': [_bool(x) for x in c[9]],
+        'repetitive': c[10],
+        'default': c[11],
+        'display': c[12],
+        'combine': c[13],
+        'description': c[14],
+        'path': c[15],
+        'changed_by': c[16],
+        'record_type': c[17],
+        'path_type': c[18],
+    }
+
+
 _ENC_ITEM: dict[str, Any] = {
 }
 
@@ -2559,6 +2967,7 @@ ITEM = RecordSpec(
     columns=('owner', 'name', 'position', 'type', 'length', 'scale', 'label', 'identifying', 'access_key', 'mandatory', 'repetitive', 'default', 'display', 'combine', 'description', 'path', 'changed_by', 'record_type', 'path_type'),
     encode=encode_item,
     decode=decode_item,
+    decode_columns=decode_columns_item,
     encode_value=encode_value_item,
     item_columns=ITEM_COLUMNS_ITEM,
     exists=Stmt('SELECT 1 FROM meta_item WHERE meta_item.owner = %s AND meta_item.name = %s', ('owner', 'name')),
@@ -2643,6 +3052,17 @@ def decode_access_key(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_access_key(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_access_key → each AccessKey item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'name': c[1],
+        'items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], strict=True)],
+        'identifying': [_bool(x) for x in c[10]],
+        'cost': c[11],
+    }
+
+
 _ENC_ACCESS_KEY: dict[str, Any] = {
 }
 
@@ -2658,6 +3078,7 @@ ACCESS_KEY = RecordSpec(
     columns=('record_type', 'name', 'items_1', 'items_2', 'items_3', 'items_4', 'items_5', 'items_6', 'items_7', 'items_8', 'identifying', 'cost'),
     encode=encode_access_key,
     decode=decode_access_key,
+    decode_columns=decode_columns_access_key,
     encode_value=encode_value_access_key,
     item_columns=ITEM_COLUMNS_ACCESS_KEY,
     exists=Stmt('SELECT 1 FROM meta_access_key WHERE meta_access_key.record_type = %s AND meta_access_key.name = %s', ('record_type', 'name')),
@@ -2782,6 +3203,25 @@ def decode_path_type(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_path_type(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_path_type → each PathType item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'origin': c[1],
+        'target': c[2],
+        'class': c[3],
+        'target_needs_origin': [_bool(x) for x in c[4]],
+        'origin_needs_target': [_bool(x) for x in c[5]],
+        'sort': [_occurrences((x0, x1, x2, x3,)) for x0, x1, x2, x3 in zip(c[6], c[7], c[8], c[9], strict=True)],
+        'inverse': c[10],
+        'label': c[11],
+        'description': c[12],
+        'identifying': [_bool(x) for x in c[13]],
+        'origin_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], strict=True)],
+        'target_items': [_occurrences((x0, x1, x2, x3, x4, x5, x6, x7,)) for x0, x1, x2, x3, x4, x5, x6, x7 in zip(c[22], c[23], c[24], c[25], c[26], c[27], c[28], c[29], strict=True)],
+    }
+
+
 _ENC_PATH_TYPE: dict[str, Any] = {
 }
 
@@ -2797,6 +3237,7 @@ PATH_TYPE = RecordSpec(
     columns=('name', 'origin', 'target', 'class', 'target_needs_origin', 'origin_needs_target', 'sort_1', 'sort_2', 'sort_3', 'sort_4', 'inverse', 'label', 'description', 'identifying', 'origin_items_1', 'origin_items_2', 'origin_items_3', 'origin_items_4', 'origin_items_5', 'origin_items_6', 'origin_items_7', 'origin_items_8', 'target_items_1', 'target_items_2', 'target_items_3', 'target_items_4', 'target_items_5', 'target_items_6', 'target_items_7', 'target_items_8'),
     encode=encode_path_type,
     decode=decode_path_type,
+    decode_columns=decode_columns_path_type,
     encode_value=encode_value_path_type,
     item_columns=ITEM_COLUMNS_PATH_TYPE,
     exists=Stmt('SELECT 1 FROM meta_path_type WHERE meta_path_type.name = %s', ('name',)),
@@ -2855,6 +3296,15 @@ def decode_user(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_user(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_user → each User item's values (READ SELECTION)."""
+    return {
+        'name': c[0],
+        'password_hash': c[1],
+        'active': [_bool(x) for x in c[2]],
+    }
+
+
 _ENC_USER: dict[str, Any] = {
 }
 
@@ -2870,6 +3320,7 @@ USER = RecordSpec(
     columns=('name', 'password_hash', 'active'),
     encode=encode_user,
     decode=decode_user,
+    decode_columns=decode_columns_user,
     encode_value=encode_value_user,
     item_columns=ITEM_COLUMNS_USER,
     exists=Stmt('SELECT 1 FROM meta_user WHERE meta_user.name = %s', ('name',)),
@@ -2928,6 +3379,15 @@ def decode_permission(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_permission(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_permission → each Permission item's values (READ SELECTION)."""
+    return {
+        'user': c[0],
+        'record_type': c[1],
+        'mode': c[2],
+    }
+
+
 _ENC_PERMISSION: dict[str, Any] = {
 }
 
@@ -2943,6 +3403,7 @@ PERMISSION = RecordSpec(
     columns=('user', 'record_type', 'mode'),
     encode=encode_permission,
     decode=decode_permission,
+    decode_columns=decode_columns_permission,
     encode_value=encode_value_permission,
     item_columns=ITEM_COLUMNS_PERMISSION,
     exists=Stmt('SELECT 1 FROM meta_permission WHERE meta_permission.user = %s AND meta_permission.record_type = %s', ('user', 'record_type')),
@@ -3008,6 +3469,17 @@ def decode_opening(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_opening(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_opening → each Opening item's values (READ SELECTION)."""
+    return {
+        'session': c[0],
+        'record_type': c[1],
+        'user': c[2],
+        'mode': c[3],
+        'holder': c[4],
+    }
+
+
 _ENC_OPENING: dict[str, Any] = {
 }
 
@@ -3023,6 +3495,7 @@ OPENING = RecordSpec(
     columns=('session', 'record_type', 'user', 'mode', 'holder'),
     encode=encode_opening,
     decode=decode_opening,
+    decode_columns=decode_columns_opening,
     encode_value=encode_value_opening,
     item_columns=ITEM_COLUMNS_OPENING,
     exists=Stmt('SELECT 1 FROM meta_opening WHERE meta_opening.session = %s AND meta_opening.record_type = %s', ('session', 'record_type')),
@@ -3096,6 +3569,18 @@ def decode_login_attempt(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_login_attempt(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_login_attempt → each LoginAttempt item's values (READ SELECTION)."""
+    return {
+        'name_digest': c[0],
+        'failures': c[1],
+        'window_start': c[2],
+        'locked_until': c[3],
+        'lockouts': c[4],
+        'last_failure': c[5],
+    }
+
+
 _ENC_LOGIN_ATTEMPT: dict[str, Any] = {
 }
 
@@ -3111,6 +3596,7 @@ LOGIN_ATTEMPT = RecordSpec(
     columns=('name_digest', 'failures', 'window_start', 'locked_until', 'lockouts', 'last_failure'),
     encode=encode_login_attempt,
     decode=decode_login_attempt,
+    decode_columns=decode_columns_login_attempt,
     encode_value=encode_value_login_attempt,
     item_columns=ITEM_COLUMNS_LOGIN_ATTEMPT,
     exists=Stmt('SELECT 1 FROM meta_login_attempt WHERE meta_login_attempt.name_digest = %s', ('name_digest',)),
@@ -3166,6 +3652,14 @@ def decode_statistics(r: Any) -> dict[str, Any]:
     }
 
 
+def decode_columns_statistics(c: Sequence[Any]) -> dict[str, Any]:
+    """The fetched columns of table meta_statistics → each Statistics item's values (READ SELECTION)."""
+    return {
+        'record_type': c[0],
+        'count': c[1],
+    }
+
+
 _ENC_STATISTICS: dict[str, Any] = {
 }
 
@@ -3181,6 +3675,7 @@ STATISTICS = RecordSpec(
     columns=('record_type', 'count'),
     encode=encode_statistics,
     decode=decode_statistics,
+    decode_columns=decode_columns_statistics,
     encode_value=encode_value_statistics,
     item_columns=ITEM_COLUMNS_STATISTICS,
     exists=Stmt('SELECT 1 FROM meta_statistics WHERE meta_statistics.record_type = %s', ('record_type',)),

@@ -162,6 +162,14 @@ class Backend:
         return expr
 
     @classmethod
+    def decode_column_expr(cls, item: Item, expr: str) -> str:
+        """Python source turning one fetched column of a simple item (a list of its values) into the
+        item's values for READ SELECTION's frame: a list of them, or an array already of the
+        frame's dtype. By default each value goes through :meth:`decode_expr`."""
+        each = cls.decode_expr(item, "x")
+        return expr if each == "x" else f"[{each} for x in {expr}]"
+
+    @classmethod
     def value_converter(cls, item: Item) -> str | None:
         """Python source of a one-argument callable encoding one key value (None: as it is)."""
         return None

@@ -120,6 +120,16 @@ class SQLiteBackend(RelationalBackend):
         return expr
 
     @classmethod
+    def decode_column_expr(cls, item: Item, expr: str) -> str:
+        # a whole column at once: each distinct scaled integer made a Decimal once, the ISO texts
+        # parsed by Arrow straight into the frame's datetime64 (date.fromisoformat costs ~0.4 µs each)
+        if item.type == "decimal":
+            return f"_i2d_column({expr}, {item.scale})"
+        if item.type == "date":
+            return f"_dates_in({expr})"
+        return super().decode_column_expr(item, expr)
+
+    @classmethod
     def value_converter(cls, item: Item) -> str | None:
         if item.type == "decimal":
             return f"partial(_d2i, scale={item.scale})"

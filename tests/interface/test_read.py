@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pandas.testing as pd_testing
@@ -157,6 +158,57 @@ def test_selection_dtypes_are_the_same_on_every_backend(admin: Any) -> None:
     assert dtypes["accounted_creation"] == "boolean"
     people = admin.read_selection("Insured", {}).batch
     assert people["phone"][0] == ["1", "2"] and people["address"][0]["city"] == "N"
+
+
+def test_a_selection_s_rows_are_read_direct_s_articles(admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """READ SELECTION builds its frame column by column (a column's values decoded at once on a
+    relational DBMS, Arrow's columns on DuckDB): its rows, as articles, are what READ DIRECT answers —
+    every item shape (lists, dicts, decimals, dates, flags), with nulls and empty ones; an empty
+    selection keeps every column's dtype."""
+    from assurdb.domain.frames import articles
+    from assurdb.runtime.specs import _decode_by_rows
+
+    ok(admin.open_db([("Insured", 2), ("PRA", 2), ("Guaranty", 2), ("ExtCompany", 2), ("Treaty", 2)]))
+    ok(admin.write("Insured", insured(1, "A", birth_date=date(1960, 5, 4), phone=["1", "2"], address={"city": "N"})))
+    ok(admin.write("Insured", insured(2, "B")))
+    ok(admin.write("Insured", insured(3, "C", phone=[], address={"street": None, "city": None})))
+    policy(admin, 1, "P1", premium=Decimal("12.30"), guaranties=2)
+    policy(admin, 2, "P2", premium=Decimal("0.05"), cancellation_date=date(2024, 6, 30), accounted_creation=True)
+    ok(admin.write("ExtCompany", {"code": "RE1", "name": "RE ONE", "country": "DE", "kind": "reinsurer"}))
+    treaty = {
+        "code": "XL-1",
+        "underwriting_year": 2024,
+        "kind": "risk_xl",
+        "inception": date(2024, 1, 1),
+        "expiry": date(2024, 12, 31),
+        "classes": ["FIRE", "ENGI"],
+        "layer": {"priority": Decimal("150000.00"), "limit": Decimal("850000.00")},
+        "reinstatement_rates": [Decimal("100.00"), Decimal("50.00")],
+        "premium": {"scheme": "flat", "amount": Decimal("1000.00")},
+    }
+    ok(admin.write("Treaty", treaty))
+    ok(admin.write("Treaty", {**treaty, "code": "QS-1", "kind": "quota_share", "classes": [], "layer": None}))
+    for rt in ("Insured", "PRA", "Guaranty", "Treaty"):
+        ident = admin.records[rt].ident
+        rows = articles(ok(admin.read_selection(rt, {})).batch)
+        assert len(rows) >= 2
+        for row in rows:
+            direct = ok(admin.read_direct(rt, {i: row[i] for i in ident})).article
+            assert row == direct
+            assert [type(v) for v in row.values()] == [type(v) for v in direct.values()]
+            decimals = [(k, v.as_tuple()) for k, v in row.items() if isinstance(v, Decimal)]
+            assert decimals == [(k, v.as_tuple()) for k, v in direct.items() if isinstance(v, Decimal)]
+    full = ok(admin.read_selection("PRA", {})).batch
+    empty = ok(admin.read_selection("PRA", {"policy_no": "NONE"})).batch
+    assert len(empty) == 0 and empty.dtypes.to_dict() == full.dtypes.to_dict()
+    # an interface generated before decode_columns decodes row by row: the same frames
+    by_columns = [ok(admin.read_selection(rt, {})).batch for rt in ("Insured", "PRA", "Guaranty", "Treaty")]
+    for rt in ("Insured", "PRA", "Guaranty", "Treaty"):
+        spec = admin.records[rt]
+        monkeypatch.setattr(spec, "decode_columns", partial(_decode_by_rows, spec.decode, spec.item_order))
+    by_rows = [ok(admin.read_selection(rt, {})).batch for rt in ("Insured", "PRA", "Guaranty", "Treaty")]
+    for ours, theirs in zip(by_columns, by_rows, strict=True):
+        pd_testing.assert_frame_equal(ours, theirs, check_exact=True)
 
 
 @pytest.mark.parametrize("backend", ["duckdb"])
