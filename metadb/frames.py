@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assurdb.metadb.values import Typed
+
 #: The types of an object column's values pandas never counts as missing but None (and a
 #: ``Decimal("NaN")``, which stays): such a column is its values as they are, without ``isna``
 #: (a pass over the values in Python's objects: a third of reading 520 000 cessions).
@@ -28,7 +30,7 @@ def article_values(column: pd.Series) -> np.ndarray:
         values: np.ndarray = np.array(column.dt.date, dtype=object)
     else:
         values = column.to_numpy(dtype=object, copy=True)
-        if column.dtype == object and set(map(type, values.tolist())) <= _PLAIN:
+        if pd.api.types.is_object_dtype(column.dtype) and set(map(type, values.tolist())) <= _PLAIN:
             return values
     missing = column.isna().to_numpy()
     if missing.any():
@@ -38,14 +40,43 @@ def article_values(column: pd.Series) -> np.ndarray:
 
 
 def article_list(column: pd.Series) -> list[Any]:
-    """:func:`article_values` as a list (WRITE BATCH's columns): an object column of plain values
-    is listed as it is, without an array copied first."""
-    if column.dtype == object:
+    """:func:`article_values` as a list (WRITE BATCH's columns), with the types of its values
+    (:class:`~assurdb.metadb.values.Typed`) when they are known at once: an object column of plain
+    values is listed as it is, without an array copied first; a column of text (pandas' Arrow
+    strings), integers or booleans is its Arrow array's values, the array handed on with them."""
+    dtype = column.dtype
+    if pd.api.types.is_object_dtype(dtype):
         values: list[Any] = column.to_numpy(dtype=object, copy=False).tolist()
-        if set(map(type, values)) <= _PLAIN:
-            return values
+        kinds = frozenset(map(type, values))
+        if kinds <= _PLAIN:
+            return Typed(values, kinds)  # the column checks take the types from here
+    else:
+        kind = _arrow_kind(dtype)
+        if kind is not None:
+            import pyarrow as pa
+
+            array = pa.array(column)  # pandas' own Arrow array, or numpy's buffer: no copy
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            if kind is str:
+                array = array.cast(pa.string())  # large_string's offsets → string's
+            nulls = array.null_count
+            typed = frozenset(([kind] if nulls < len(array) else []) + ([type(None)] if nulls else []))
+            return Typed(array.to_pylist(), typed, array)
     listed: list[Any] = article_values(column).tolist()
     return listed
+
+
+def _arrow_kind(dtype: Any) -> type | None:
+    """The Python type of a column's values when pandas holds it as an Arrow array or a numpy
+    array of integers or booleans (a missing value is null there: None in the list)."""
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return str
+    if pd.api.types.is_bool_dtype(dtype):
+        return bool
+    if pd.api.types.is_integer_dtype(dtype):
+        return int
+    return None
 
 
 def _days(column: pd.Series) -> np.ndarray | None:

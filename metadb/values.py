@@ -203,6 +203,8 @@ def _has_none(values: list[Any]) -> bool:
     ``__eq__``, which goes through the numbers ABCs: eight times slower)."""
     if isinstance(values, Checked):
         return bool(values.arrow.null_count)
+    if isinstance(values, Typed):
+        return _NONE in values.kinds
     return any(map(is_, values, repeat(None)))
 
 
@@ -215,10 +217,35 @@ def _only(values: list[Any], kind: type) -> bool:
     return not values or set(map(type, values)) == {kind}
 
 
+class Typed(list[Any]):
+    """A column whose values' types are known already (``kinds``): a DataFrame's column listed
+    together with the test of its values' types (:func:`assurdb.metadb.frames.article_list`),
+    which the column checks do not make again; ``arrow``, when the frame held the column as an
+    Arrow array (text, integers), is that array, which the checks take instead of making one."""
+
+    __slots__ = ("arrow", "kinds")
+
+    def __init__(self, values: list[Any], kinds: frozenset[type], arrow: Any = None) -> None:
+        super().__init__(values)
+        self.kinds = kinds
+        self.arrow = arrow
+
+
+def _given_array(values: list[Any], kind: Any) -> Any:
+    """The Arrow array of type ``kind`` a column came with, or None."""
+    return (
+        values.arrow if isinstance(values, Typed) and values.arrow is not None and values.arrow.type == kind else None
+    )
+
+
+def _kinds(values: list[Any]) -> set[type] | frozenset[type]:
+    return values.kinds if isinstance(values, Typed) else set(map(type, values))
+
+
 def _of(values: list[Any], kind: type) -> bool | None:
     """Whether every value is exactly of ``kind`` or None: True when one is of ``kind``, None when
     all are None, False when a value is of another type (the type test without a pass for None)."""
-    kinds = set(map(type, values))
+    kinds = _kinds(values)
     if not kinds <= {kind, _NONE}:
         return False
     return True if kind in kinds else None
@@ -288,8 +315,9 @@ def _texts(values: list[Any], length: int) -> list[Any] | None:
     found = _of(values, str)
     if not found:
         return values if found is None else None
+    array = _given_array(values, pa.string())
     try:
-        array = pa.array(values, type=pa.string())
+        array = pa.array(values, type=pa.string()) if array is None else array
     except (UnicodeEncodeError, pa.ArrowException):
         return None
     sizes = pc.binary_length(array)
@@ -308,8 +336,9 @@ def _integers(values: list[Any], digits: int) -> list[Any] | None:
     found = _of(values, int)
     if not found:
         return values if found is None else None
+    array = _given_array(values, pa.int64())
     try:
-        array = pa.array(values, type=pa.int64())
+        array = pa.array(values, type=pa.int64()) if array is None else array
     except (OverflowError, pa.ArrowException):  # past 64 bits: past 18 digits too
         return None
     bound = 10**digits
@@ -336,12 +365,12 @@ def _decimals(values: list[Any], precision: int, scale: int) -> list[Any] | None
     the quantum would change, a NaN, an infinity or one out of range sends the batch to the full rule.
     A column whose first values repeat is quantized per distinct value (:class:`Factorized`).
     """
+    kinds = set(_kinds(values)) - {_NONE}
+    if not kinds <= {int, Decimal}:
+        return None
     present = _present(values)
     if not present:
         return values
-    kinds = set(map(type, present))
-    if not kinds <= {int, Decimal}:
-        return None
     try:
         if len(values) > _SAMPLE and len(set(values[:_SAMPLE])) <= _FEW * _SAMPLE:
             return _few_decimals(values, precision, scale)
@@ -365,9 +394,9 @@ def _decimals(values: list[Any], precision: int, scale: int) -> list[Any] | None
 def _few_decimals(values: list[Any], precision: int, scale: int) -> list[Any] | None:
     """:func:`_decimals` of a column of few distinct values, each checked and quantized once (equal
     values — ``25`` and ``Decimal("25.00")`` — share their canonical value)."""
-    distinct = list(dict.fromkeys(values))  # C speed, first seen first
-    if None in distinct:
-        distinct.remove(None)
+    seen = dict.fromkeys(values)  # C speed, first seen first
+    seen.pop(None, None)
+    distinct = list(seen)
     index = {v: k for k, v in enumerate(distinct)}
     index[None] = -1
     codes = list(map(index.__getitem__, values))
@@ -525,7 +554,12 @@ def check_given_columns(
     for the articles ``{name: columns[name][i] for name in columns}``."""
     if not set(columns) <= known or any(len(v) != n for v in columns.values()):
         return None
-    return _checked(items, set(columns), n, lambda item: list(columns[item.name]))
+
+    def values(item: Item) -> list[Any]:
+        given = columns[item.name]
+        return given if isinstance(given, Typed) else list(given)  # a Typed column is a fresh list
+
+    return _checked(items, set(columns), n, values)
 
 
 def _checked(
@@ -536,7 +570,7 @@ def _checked(
         name = item.name
         if name not in given and not (item.identifying or item.mandatory or item.default is not None):
             continue
-        values = values_of(item) if name in given else [item.default] * n
+        values = values_of(item) if name in given else Typed([item.default] * n, frozenset({type(item.default)}))
         if item.decomposable:
             checked = _struct_column(item, values)
         elif item.repetitive:

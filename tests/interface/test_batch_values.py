@@ -119,3 +119,25 @@ def test_a_batch_checked_by_columns_stores_what_the_rows_would(s: Any) -> None:
     pd.testing.assert_frame_equal(by_frame.iloc[:50].reset_index(drop=True), one_by_one)
     assert [str(v) for v in by_frame["share_pct"].iloc[:4]] == ["25.0000", "12.5000", "33.3333", "100.0000"]
     assert by_frame["classes"].iloc[:3].tolist() == [[], ["FIRE"], ["FIRE", "MOTOR"]]
+
+
+@pytest.mark.parametrize(
+    ("item", "dtype", "bad"),
+    [
+        ("underwriting_year", "Int64", pd.NA),  # a mandatory item empty, in pandas' nullable integers
+        ("underwriting_year", "Int64", 10_000),  # too many digits
+        ("kind", "string", pd.NA),  # a mandatory item empty, in pandas' Arrow text
+        ("name", "string", "N" * 41),  # too long
+        ("name", "string[python]", "A\x00"),  # a NUL character, in pandas' Python text
+    ],
+)
+def test_a_typed_frame_is_refused_as_its_rows(s: Any, item: str, dtype: str, bad: Any) -> None:
+    """A frame of pandas' own dtypes (Arrow text, nullable integers: the values checked on the
+    frame's Arrow array) answers as the rows with the same values, a missing value as None."""
+    rows = treaties()
+    frame = pd.DataFrame(rows).astype({item: dtype})
+    frame.loc[500, item] = bad
+    rows[500][item] = None if bad is pd.NA else bad
+    by_rows, by_frame = s.write_batch("Treaty", rows), s.write_batch("Treaty", frame)
+    assert (by_rows.rc, by_rows.position) == (RC.VALUE_INVALID, 500), by_rows
+    assert (by_frame.rc, by_frame.position, by_frame.message) == (by_rows.rc, by_rows.position, by_rows.message)
