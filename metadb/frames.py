@@ -4,6 +4,7 @@ hold them."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -59,7 +60,8 @@ def article_list(column: pd.Series) -> list[Any]:
             if isinstance(array, pa.ChunkedArray):
                 array = array.combine_chunks()
             if kind is str:
-                array = array.cast(pa.string())  # large_string's offsets → string's
+                with contextlib.suppress(pa.ArrowInvalid):  # past 2 GB of text: kept large (then made again)
+                    array = array.cast(pa.string())  # large_string's offsets → string's
             nulls = array.null_count
             typed = frozenset(([kind] if nulls < len(array) else []) + ([type(None)] if nulls else []))
             return Typed(array.to_pylist(), typed, array)
