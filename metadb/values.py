@@ -10,8 +10,10 @@ The rules are written here once and used in three shapes:
   true only for values the full rule accepts unchanged (the common case: an ``int`` within its
   digits, a short ASCII ``str``…); anything else goes through :func:`check_value`;
 * :func:`check_columns` — a whole batch checked item by item over columns of values with
-  C-speed built-ins (WRITE BATCH), or ``None`` to check it article by article instead;
-  :func:`check_given_columns` the same for a batch given as columns (a DataFrame).
+  C-speed built-ins and Arrow's compute functions (WRITE BATCH), or ``None`` to check it article
+  by article instead; :func:`check_given_columns` the same for a batch given as columns (a
+  DataFrame). The checked columns carry what a columnar writer needs beside the values (the
+  Arrow array of text and integers, a LIST's occurrences, a STRUCT's parts).
 
 A property test holds the three to the same answers.
 """
