@@ -10,8 +10,10 @@ The rules are written here once and used in three shapes:
   true only for values the full rule accepts unchanged (the common case: an ``int`` within its
   digits, a short ASCII ``str``…); anything else goes through :func:`check_value`;
 * :func:`check_columns` — a whole batch checked item by item over columns of values with
-  C-speed built-ins (WRITE BATCH), or ``None`` to check it article by article instead;
-  :func:`check_given_columns` the same for a batch given as columns (a DataFrame).
+  C-speed built-ins and Arrow's compute functions (WRITE BATCH), or ``None`` to check it article
+  by article instead; :func:`check_given_columns` the same for a batch given as columns (a
+  DataFrame). The checked columns carry what a columnar writer needs beside the values (the
+  Arrow array of text and integers, a LIST's occurrences, a STRUCT's parts).
 
 A property test holds the three to the same answers.
 """
@@ -23,7 +25,7 @@ import numbers
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
+from itertools import chain, repeat
 from operator import is_, itemgetter, methodcaller
 from typing import Any
 
@@ -187,11 +189,24 @@ def fast_test(item: Item, var: str = "v") -> str | None:
 
 
 # -- whole columns (WRITE BATCH) ----------------------------------------------------------------
+#
+# A column is first tested on the type of each value (``set(map(type, …))``, C speed: a column
+# holding anything but the exact types the fast path knows goes to the full rule). Text and integers
+# are then made into the Arrow array a columnar DBMS takes, and their lengths, NUL characters and
+# ranges tested on it at once (pyarrow.compute): cheaper than Python's passes over the values, and
+# DuckDB's insert reuses the array (:class:`Checked`). Decimals with few distinct values (a book's
+# percentages) are quantized once per distinct value (:class:`Factorized`).
+
+_NONE = type(None)
 
 
 def _has_none(values: list[Any]) -> bool:
     """Whether a value is None, by identity at C speed (``None in values`` asks each Decimal's
     ``__eq__``, which goes through the numbers ABCs: eight times slower)."""
+    if isinstance(values, Checked):
+        return bool(values.arrow.null_count)
+    if isinstance(values, Typed):
+        return _NONE in values.kinds
     return any(map(is_, values, repeat(None)))
 
 
@@ -204,39 +219,145 @@ def _only(values: list[Any], kind: type) -> bool:
     return not values or set(map(type, values)) == {kind}
 
 
+class Typed(list[Any]):
+    """A column whose values' types are known already (``kinds``): a DataFrame's column listed
+    together with the test of its values' types (:func:`assurdb.metadb.frames.article_list`),
+    which the column checks do not make again; ``arrow``, when the frame held the column as an
+    Arrow array (text, integers), is that array, which the checks take instead of making one."""
+
+    __slots__ = ("arrow", "kinds")
+
+    def __init__(self, values: list[Any], kinds: frozenset[type], arrow: Any = None) -> None:
+        super().__init__(values)
+        self.kinds = kinds
+        self.arrow = arrow
+
+
+def _given_array(values: list[Any], kind: Any) -> Any:
+    """The Arrow array of type ``kind`` a column came with, or None."""
+    return (
+        values.arrow if isinstance(values, Typed) and values.arrow is not None and values.arrow.type == kind else None
+    )
+
+
+def _kinds(values: list[Any]) -> set[type] | frozenset[type]:
+    return values.kinds if isinstance(values, Typed) else set(map(type, values))
+
+
+def _of(values: list[Any], kind: type) -> bool | None:
+    """Whether every value is exactly of ``kind`` or None: True when one is of ``kind``, None when
+    all are None, False when a value is of another type (the type test without a pass for None)."""
+    kinds = _kinds(values)
+    if not kinds <= {kind, _NONE}:
+        return False
+    return True if kind in kinds else None
+
+
+def arrow_scalar_type(item: Item) -> Any:
+    """The Arrow type of a simple item's values, as its DuckDB column's (None for a decomposable item)."""
+    import pyarrow as pa
+
+    kind = item.type
+    if kind == "numeric":
+        return pa.int64()
+    if kind == "decimal":
+        return pa.decimal128(item.length or MAX_DIGITS, item.scale)
+    if kind == "alphanumeric":
+        return pa.string()
+    if kind == "boolean":
+        return pa.bool_()
+    if kind == "date":
+        return pa.date32()
+    return None
+
+
+class Checked(list[Any]):
+    """A checked column of text or integers: the values, and beside them ``arrow``, the same values
+    as the Arrow array they were checked on (a columnar writer takes it as it is)."""
+
+    __slots__ = ("arrow",)
+
+    def __init__(self, values: list[Any], arrow: Any) -> None:
+        super().__init__(values)
+        self.arrow = arrow
+
+
+class Factorized(list[Any]):
+    """A checked decimal column of few distinct values: the values (canonical), and beside them
+    ``distinct``, those values once each, and ``codes``, the position in ``distinct`` of each
+    value (-1: None) — a columnar writer converts only ``distinct`` (Arrow's conversion of a
+    ``Decimal`` costs as much as its quantization)."""
+
+    __slots__ = ("codes", "distinct")
+
+    def __init__(self, values: list[Any], distinct: list[Any], codes: list[int]) -> None:
+        super().__init__(values)
+        self.distinct = distinct
+        self.codes = codes
+
+
+def _has_nul(array: Any, size: int) -> bool:
+    """Whether a text array of ``size`` bytes of text holds a NUL character: a search of its data
+    buffer (memchr speed) when the array is one just made, else Arrow's substring search."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.StringArray) and array.offset == 0:
+        data = array.buffers()[2]
+        return data is not None and data.to_pybytes().find(b"\x00", 0, size) >= 0
+    return bool(pc.any(pc.match_substring(array, "\x00")).as_py())
+
+
 def _texts(values: list[Any], length: int) -> list[Any] | None:
-    present = _present(values)
-    if not present:
-        return values
-    if not _only(present, str) or max(map(len, present)) > length:
+    """Text of at most ``length`` characters, without NUL nor unpaired surrogate (Arrow's UTF-8
+    encoding refuses those)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = _of(values, str)
+    if not found:
+        return values if found is None else None
+    array = _given_array(values, pa.string())
+    try:
+        array = pa.array(values, type=pa.string()) if array is None else array
+    except (UnicodeEncodeError, pa.ArrowException):
         return None
-    joined = "".join(present)
-    if "\x00" in joined:
+    sizes = pc.binary_length(array)
+    # bytes ≥ characters: the character count is needed only when the bytes exceed the length
+    if pc.max(sizes).as_py() > length and pc.max(pc.utf8_length(array)).as_py() > length:
         return None
-    if not joined.isascii():
-        try:
-            joined.encode("utf-8")
-        except UnicodeEncodeError:
-            return None
-    return values
+    if _has_nul(array, pc.sum(sizes).as_py()):
+        return None
+    return Checked(values, array)
 
 
 def _integers(values: list[Any], digits: int) -> list[Any] | None:
-    present = _present(values)
-    if not present:
-        return values
-    if not _only(present, int):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = _of(values, int)
+    if not found:
+        return values if found is None else None
+    array = _given_array(values, pa.int64())
+    try:
+        array = pa.array(values, type=pa.int64()) if array is None else array
+    except (OverflowError, pa.ArrowException):  # past 64 bits: past 18 digits too
         return None
     bound = 10**digits
-    return values if -bound < min(present) and max(present) < bound else None
+    lowest, highest = pc.min_max(array).values()
+    return Checked(values, array) if -bound < lowest.as_py() and highest.as_py() < bound else None
 
 
 def _booleans(values: list[Any]) -> list[Any] | None:
-    return values if _only(_present(values), bool) else None
+    return values if _of(values, bool) is not False else None
 
 
 def _dates(values: list[Any]) -> list[Any] | None:
-    return values if _only(_present(values), date) else None
+    return values if _of(values, date) is not False else None
+
+
+#: Decimals are quantized once per distinct value when the first values of a column repeat this much.
+_SAMPLE, _FEW = 1000, 0.2
 
 
 def _decimals(values: list[Any], precision: int, scale: int) -> list[Any] | None:
@@ -244,12 +365,18 @@ def _decimals(values: list[Any], precision: int, scale: int) -> list[Any] | None
 
     Quantized by ``map`` and compared as whole lists (C-speed: 20 000 values in a few ms); a value
     the quantum would change, a NaN, an infinity or one out of range sends the batch to the full rule.
+    A column whose first values repeat is quantized per distinct value (:class:`Factorized`).
     """
+    kinds = set(_kinds(values)) - {_NONE}
+    if not kinds <= {int, Decimal}:
+        return None
     present = _present(values)
     if not present:
         return values
-    kinds = set(map(type, present))
-    if not kinds <= {int, Decimal}:
+    try:
+        if len(values) > _SAMPLE and len(set(values[:_SAMPLE])) <= _FEW * _SAMPLE:
+            return _few_decimals(values, precision, scale)
+    except TypeError:  # a signalling NaN cannot be hashed: the full rule names it
         return None
     quantum = Decimal(1).scaleb(-scale)
     limit = Decimal(10) ** (precision - scale)
@@ -264,6 +391,24 @@ def _decimals(values: list[Any], precision: int, scale: int) -> list[Any] | None
         return quantized
     it = iter(quantized)
     return [None if v is None else next(it) for v in values]
+
+
+def _few_decimals(values: list[Any], precision: int, scale: int) -> list[Any] | None:
+    """:func:`_decimals` of a column of few distinct values, each checked and quantized once (equal
+    values — ``25`` and ``Decimal("25.00")`` — share their canonical value)."""
+    seen = dict.fromkeys(values)  # C speed, first seen first
+    seen.pop(None, None)
+    distinct = list(seen)
+    index = {v: k for k, v in enumerate(distinct)}
+    index[None] = -1
+    codes = list(map(index.__getitem__, values))
+    checked = _decimals(distinct, precision, scale)
+    if checked is None:
+        return None
+    if not codes:
+        return values
+    canonical = [*checked, None]  # code -1: None
+    return Factorized(list(itemgetter(*codes)(canonical)) if len(codes) > 1 else [canonical[codes[0]]], checked, codes)
 
 
 def _scalar_column(item: Item, values: list[Any]) -> list[Any] | None:
@@ -285,11 +430,17 @@ def _struct_column(item: Item, values: list[Any]) -> list[Any] | None:
     if not _only(present, dict):
         return None
     names = item.sub_items.names
-    if present and not set().union(*present) <= set(names):
+    taken = _same_keys(present)  # every dict gives the same sub-items: C-speed lookups
+    if present and not (set(taken) if taken is not None else set().union(*present)) <= set(names):
         return None
     subs: list[list[Any]] = []
     for sub in item.sub_items:
-        if present is values:  # no article leaves the item empty: C-speed lookups
+        if taken is not None:
+            given = taken.get(sub.name) or [None] * len(present)
+            if present is not values:
+                it = iter(given)
+                given = [None if v is None else next(it) for v in values]
+        elif present is values:  # no article leaves the item empty
             given = list(map(methodcaller("get", sub.name), values))
         else:
             given = [None if v is None else v.get(sub.name) for v in values]
@@ -324,17 +475,36 @@ class StructColumn(list[Any]):
 
 def _list_column(item: Item, values: list[Any]) -> list[Any] | None:
     """A repetitive item's column: lists of at most ``repetitive`` non-null occurrences, or None."""
-    present = _present(values)
-    if not _only(present, list):
+    found = _of(values, list)
+    if found is False:
         return None
-    if present and max(map(len, present)) > (item.repetitive or 0):
+    present = values if found and not _has_none(values) else [v for v in values if v is not None]
+    lengths = list(map(len, present))
+    if present and max(lengths) > (item.repetitive or 0):
         return None
-    flat = [x for v in present for x in v]
-    if _has_none(flat) or _scalar_column(item, flat) is None:
+    occurrences = _scalar_column(item, list(chain.from_iterable(present)))
+    if occurrences is None or _has_none(occurrences):  # a null occurrence: the full rule names it
         return None
     if item.type == "decimal":
-        return [None if v is None else _decimals(v, item.length or MAX_DIGITS, item.scale) for v in values]
-    return [[] if v is None else v for v in values]
+        rows = [None if v is None else _decimals(v, item.length or MAX_DIGITS, item.scale) for v in values]
+    else:
+        rows = values if present is values else [[] if v is None else v for v in values]
+    if present is not values:
+        lengths = [0 if v is None else len(v) for v in values]
+    return ListColumn(rows, occurrences, lengths)
+
+
+class ListColumn(list[Any]):
+    """A repetitive item's column of a checked batch: the lists, and beside them ``occurrences``,
+    every list's checked occurrences one after the other, and ``lengths``, how many each list has
+    (0 for none): a columnar writer builds its LIST column from those, without a list per row."""
+
+    __slots__ = ("lengths", "occurrences")
+
+    def __init__(self, values: list[Any], occurrences: list[Any], lengths: list[int]) -> None:
+        super().__init__(values)
+        self.occurrences = occurrences
+        self.lengths = lengths
 
 
 def check_columns(
@@ -350,17 +520,32 @@ def check_columns(
     """
     if set(map(type, articles)) != {dict}:
         return None
-    given: set[str] = set().union(*articles)  # every key of every article, at C speed
+    taken = _same_keys(articles)
+    given: set[str] = set(taken) if taken is not None else set().union(*articles)  # every key, C speed
     if not given <= known:
         return None
 
     def values(item: Item) -> list[Any]:
+        if taken is not None:
+            return taken[item.name]
         try:
             return list(map(itemgetter(item.name), articles))  # every article gives it: C speed
         except KeyError:
             return [a.get(item.name, item.default) for a in articles]
 
     return _checked(items, given, len(articles), values)
+
+
+def _same_keys(articles: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | None:
+    """The columns of articles that all give the same items — item → each article's value — or
+    None. As many keys in each article as in the first, and each of the first's keys found in
+    every one, say so without a set of every article's keys (the batch's usual shape)."""
+    if not articles or len(set(map(len, articles))) != 1:
+        return None
+    try:
+        return {name: list(map(itemgetter(name), articles)) for name in articles[0]}
+    except KeyError:
+        return None
 
 
 def check_given_columns(
@@ -371,7 +556,12 @@ def check_given_columns(
     for the articles ``{name: columns[name][i] for name in columns}``."""
     if not set(columns) <= known or any(len(v) != n for v in columns.values()):
         return None
-    return _checked(items, set(columns), n, lambda item: list(columns[item.name]))
+
+    def values(item: Item) -> list[Any]:
+        given = columns[item.name]
+        return given if isinstance(given, Typed) else list(given)  # a Typed column is a fresh list
+
+    return _checked(items, set(columns), n, values)
 
 
 def _checked(
@@ -382,7 +572,7 @@ def _checked(
         name = item.name
         if name not in given and not (item.identifying or item.mandatory or item.default is not None):
             continue
-        values = values_of(item) if name in given else [item.default] * n
+        values = values_of(item) if name in given else Typed([item.default] * n, frozenset({type(item.default)}))
         if item.decomposable:
             checked = _struct_column(item, values)
         elif item.repetitive:

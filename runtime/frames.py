@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from assurdb.metadb.frames import article_values
+from assurdb.metadb.frames import article_list
 
 DTYPES = {
     "numeric": "Int64",
@@ -81,4 +81,4 @@ def from_frame(frame: pd.DataFrame) -> dict[str, list[Any]]:
     value as an article would give it: None for a missing value (None, ``<NA>``, ``NaT``, a float
     ``NaN``; a ``Decimal("NaN")`` stays, to be refused), a ``date`` for a timestamp, Python's
     ``int``, ``bool`` and ``str`` for numpy's and pandas' scalars."""
-    return {name: article_values(frame.iloc[:, position]).tolist() for position, name in enumerate(frame.columns)}
+    return {name: article_list(frame.iloc[:, position]) for position, name in enumerate(frame.columns)}

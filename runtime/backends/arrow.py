@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assurdb.metadb.model import Item
-from assurdb.metadb.values import MAX_DIGITS, StructColumn
+from assurdb.metadb.values import Checked, Factorized, ListColumn, StructColumn, arrow_scalar_type
 
 
 def arrow_type(item: Item) -> Any:
@@ -17,37 +17,23 @@ def arrow_type(item: Item) -> Any:
     if item.decomposable:
         fields = [(sub.name, arrow_type(sub)) for sub in item.sub_items]
         return None if any(kind is None for _, kind in fields) else pa.struct(fields)
-    scalar = _scalar_type(item)
+    scalar = arrow_scalar_type(item)
     if item.repetitive:
         return None if scalar is None else pa.list_(scalar)
     return scalar
 
 
-def _scalar_type(item: Item) -> Any:
-    import pyarrow as pa
-
-    if item.type == "numeric":
-        return pa.int64()
-    if item.type == "decimal":
-        return pa.decimal128(item.length or MAX_DIGITS, item.scale)
-    if item.type == "alphanumeric":
-        return pa.string()
-    if item.type == "boolean":
-        return pa.bool_()
-    if item.type == "date":
-        return pa.date32()
-    return None
-
-
 def arrow_column(values: list[Any], kind: Any = None) -> Any:
     """An Arrow array of ``values``: of type ``kind`` when given (checked values: no inference, which
     for decimals costs ten times the conversion), else its type inferred, or text when the values
-    mix types."""
+    mix types. A checked column hands over what its check made: the array itself (text, integers),
+    its distinct values (decimals), its occurrences (LIST), its sub-items' columns (STRUCT)."""
     import pyarrow as pa
 
-    if isinstance(values, StructColumn) and kind is not None:
-        return _struct_array(values, kind)
     if kind is not None:
+        made = _checked_array(values, kind)
+        if made is not None:
+            return made
         try:
             return pa.array(values, type=kind)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -58,6 +44,24 @@ def arrow_column(values: list[Any], kind: Any = None) -> Any:
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
+def _checked_array(values: list[Any], kind: Any) -> Any:
+    """The array of a checked column of type ``kind`` from what its check made, or None."""
+    import pyarrow as pa
+
+    if isinstance(values, Checked):
+        return values.arrow if values.arrow.type == kind else None
+    if isinstance(values, Factorized) and pa.types.is_decimal(kind):
+        import numpy as np
+
+        codes = np.fromiter(values.codes, dtype=np.int32, count=len(values.codes))
+        return pa.array(values.distinct, type=kind).take(pa.array(codes, mask=codes < 0))  # -1: None
+    if isinstance(values, StructColumn) and pa.types.is_struct(kind):
+        return _struct_array(values, kind)
+    if isinstance(values, ListColumn) and pa.types.is_list(kind):
+        return _list_array(values, kind)
+    return None
+
+
 def _struct_array(column: StructColumn, kind: Any) -> Any:
     """A decomposable item's checked column as an Arrow STRUCT array, built from each sub-item's
     column (``StructColumn.parts``) instead of a dict per row; a row whose parts are all empty is a
@@ -65,8 +69,21 @@ def _struct_array(column: StructColumn, kind: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = [pa.array(part, type=kind.field(name).type) for name, part in zip(column.names, column.parts, strict=True)]
+    parts = [arrow_column(part, kind.field(name).type) for name, part in zip(column.names, column.parts, strict=True)]
     empty = parts[0].is_null()
     for part in parts[1:]:
         empty = pc.and_(empty, part.is_null())
     return pa.StructArray.from_arrays(parts, fields=list(kind), mask=empty)
+
+
+def _list_array(column: ListColumn, kind: Any) -> Any:
+    """A repetitive item's checked column as an Arrow LIST array, built from its occurrences and
+    the lists' lengths; a list without occurrences is a null list, as the row writer stores it."""
+    import numpy as np
+    import pyarrow as pa
+
+    lengths = np.fromiter(column.lengths, dtype=np.int32, count=len(column.lengths))
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    occurrences = arrow_column(column.occurrences, kind.value_type)
+    return pa.ListArray.from_arrays(pa.array(offsets), occurrences, type=kind, mask=pa.array(lengths == 0))

@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.physical import Column, PhysicalModel, Table
+from assurdb.metadb.values import ListColumn
 from assurdb.runtime.backends.arrow import arrow_column, arrow_type
 from assurdb.runtime.backends.base import Backend, Diagnose, Finish, file_advice
 from assurdb.runtime.connection import Borrowed, Connection
@@ -355,7 +356,7 @@ class DuckDBBackend(Backend):
         whatever may be refused is diagnosed article by article first (no savepoints here)."""
         import pyarrow as pa
 
-        names, data = spec.batch_columns(columns)
+        names, data = self._batch_columns(spec, columns)
         types = self._arrow_types(spec)
         table = pa.table(
             {name: arrow_column(values, types.get(name)) for name, values in zip(names, data, strict=True)}
@@ -422,6 +423,22 @@ class DuckDBBackend(Backend):
             finally:
                 con.unregister(BATCH)
         return None
+
+    @staticmethod
+    def _batch_columns(spec: RecordSpec, columns: Mapping[str, list[Any]]) -> tuple[tuple[str, ...], list[list[Any]]]:
+        """:meth:`RecordSpec.batch_columns`, but a repetitive item's checked column (its LIST
+        column here) handed over as it is: the Arrow writer builds the LIST from its occurrences
+        (``ListColumn``), where the codec would copy every row's list."""
+        names: list[str] = []
+        data: list[list[Any]] = []
+        for item, values in columns.items():
+            cols, spread = spec.item_columns[item]
+            names.extend(cols)
+            if spread is None or (isinstance(values, ListColumn) and len(cols) == 1):
+                data.append(values)
+            else:
+                data.extend(spread(values))
+        return tuple(names), data
 
     def _arrow_types(self, spec: RecordSpec) -> dict[str, Any]:
         """The Arrow type of each item's column, from the meta-database (cached per table): a simple

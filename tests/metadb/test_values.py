@@ -73,6 +73,23 @@ def test_the_column_check_agrees_with_the_rule(index: int, column: list[Any]) ->
     assert (got.checked() if item.decomposable else got) == expected  # type: ignore[attr-defined]
 
 
+@settings(max_examples=150, deadline=None)
+@given(index=st.integers(0, len(ITEMS) - 1), column=st.lists(values, min_size=1, max_size=5))
+def test_the_column_check_of_a_long_column_agrees_with_the_rule(index: int, column: list[Any]) -> None:
+    """Past a thousand values, repeating decimals are checked once per distinct value; text and
+    integers are checked on Arrow arrays whatever the length: the same answers as the rule's."""
+    item = ITEMS[index]
+    long = column * (1001 // len(column) + 1)
+    checked = check_columns([item], [{item.name: v} for v in long], frozenset([item.name]))
+    answers = [check_value(item, v) for v in column]
+    if checked is None:
+        return
+    assert all(error is None for _, error in answers), (column, answers)
+    expected = [[] if item.repetitive and v is None else v for v, _ in answers] * (len(long) // len(column))
+    got = checked[item.name]
+    assert (got.checked() if item.decomposable else got) == expected  # type: ignore[attr-defined]
+
+
 def test_known_answers() -> None:
     n, d, t = ITEMS[0], ITEMS[1], ITEMS[2]
     assert _fast(n, 9999) and not _fast(n, 10_000) and not _fast(n, True)

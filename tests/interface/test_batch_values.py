@@ -1,0 +1,143 @@
+"""WRITE BATCH checks a batch's values column by column (whole columns at once, on Arrow arrays for
+text and integers, once per distinct value for decimals that repeat): a value the columns refuse is
+named by the article-by-article check, so a DataFrame and the same rows as dicts answer the same code,
+message and position — the first refused article — for a bad value in a column of every item type."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from assurdb import RC
+from tests.interface.helpers import ok
+
+#: more articles than the decimal check samples (1 000): its repeating decimals are taken per
+#: distinct value, its text and integers as Arrow arrays
+N = 1_200
+SHARES = (Decimal("25"), Decimal("12.5"), Decimal("33.3333"), 100)
+
+
+@pytest.fixture
+def s(admin: Any) -> Any:
+    ok(admin.open_db([("Treaty", 2), ("Worker", 2), ("Insured", 2)]))
+    return admin
+
+
+def treaties(n: int = N) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": f"T{k:05d}",
+            "name": f"TREATY {k}",
+            "underwriting_year": 2000 + k % 25,
+            "kind": "quota_share",
+            "inception": date(2000 + k % 25, 1, 1),
+            "expiry": date(2000 + k % 25, 12, 31),
+            "share_pct": SHARES[k % len(SHARES)],
+            "retention": Decimal(1000 + k).scaleb(-2),
+            "classes": ["FIRE", "MOTOR"][: k % 3],
+            "layer": {"priority": Decimal(1000), "limit": Decimal(5000)} if k % 2 else None,
+        }
+        for k in range(n)
+    ]
+
+
+def workers(n: int = N) -> list[dict[str, Any]]:
+    return [{"code": f"W{k:06d}", "name": f"WORKER {k}", "part_time": k % 3 == 0} for k in range(n)]
+
+
+def _answers(s: Any, rt: str, rows: list[dict[str, Any]]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    by_rows = s.write_batch(rt, rows)
+    try:
+        frame = pd.DataFrame(rows)
+    except UnicodeEncodeError:  # pandas' own text dtype cannot hold an unpaired surrogate
+        frame = pd.DataFrame(rows, dtype=object)
+    by_frame = s.write_batch(rt, frame)
+    return (by_rows.rc, by_rows.position, by_rows.message), (by_frame.rc, by_frame.position, by_frame.message)
+
+
+BAD_TREATIES = [
+    ("code", "X" * 21),  # text: too long
+    ("name", "A\x00B"),  # text: a NUL character
+    ("name", "\ud800"),  # text: an unpaired surrogate
+    ("name", 12),  # text: not text
+    ("kind", None),  # a mandatory item left empty
+    ("underwriting_year", 10_000),  # numeric: too many digits
+    ("underwriting_year", 2**70),  # numeric: past 64 bits
+    ("underwriting_year", "2024"),  # numeric: not a number
+    ("share_pct", Decimal("1.23456")),  # decimal: past its scale
+    ("share_pct", Decimal(1000)),  # decimal: too many digits before the point
+    ("share_pct", Decimal("NaN")),  # decimal: not finite
+    ("retention", "12.5"),  # decimal: not a number
+    ("inception", datetime(2024, 1, 1, 10, 30)),  # date: a time of day
+    ("inception", "2024-01-01"),  # date: text
+    ("classes", ["FIRE"] * 7),  # repetitive: too many occurrences
+    ("classes", ["FIRE", None]),  # repetitive: a null occurrence
+    ("classes", ["X" * 13]),  # repetitive: an occurrence too long
+    ("layer", {"priority": Decimal(1), "cap": Decimal(2)}),  # decomposable: an unknown sub-item
+    ("layer", {"priority": Decimal("0.001")}),  # decomposable: a sub-item past its scale
+]
+
+
+@pytest.mark.parametrize(("item", "bad"), BAD_TREATIES, ids=[f"{i}-{n}" for n, (i, _) in enumerate(BAD_TREATIES)])
+def test_a_bad_value_is_refused_alike_in_rows_and_in_a_frame(s: Any, item: str, bad: Any) -> None:
+    rows = treaties()
+    rows[700][item] = bad
+    by_rows, by_frame = _answers(s, "Treaty", rows)
+    assert by_rows[:2] == (RC.VALUE_INVALID, 700), by_rows
+    assert by_frame == by_rows
+    rows[300]["share_pct"] = Decimal("0.00001")  # an earlier refused article answers first
+    by_rows, by_frame = _answers(s, "Treaty", rows)
+    assert by_rows[:2] == (RC.VALUE_INVALID, 300), by_rows
+    assert by_frame == by_rows
+    assert len(s.read_selection("Treaty", {}).batch) == 0
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, Decimal(1)])
+def test_a_bad_boolean_is_refused_alike_in_rows_and_in_a_frame(s: Any, bad: Any) -> None:
+    rows = workers()
+    rows[900]["part_time"] = bad
+    by_rows, by_frame = _answers(s, "Worker", rows)
+    assert by_rows[:2] == (RC.VALUE_INVALID, 900), by_rows
+    assert by_frame == by_rows
+
+
+def test_a_batch_checked_by_columns_stores_what_the_rows_would(s: Any) -> None:
+    """The column checks' canonical values (decimals quantized once per distinct value, lists built
+    from their occurrences) are what one article at a time would store."""
+    rows = treaties()
+    ok(s.begin())
+    for article in rows[:50]:
+        ok(s.write("Treaty", article))
+    one_by_one = s.read_selection("Treaty", {}).batch
+    ok(s.rollback())
+    ok(s.write_batch("Treaty", pd.DataFrame(rows)))
+    by_frame = s.read_selection("Treaty", {}).batch
+    pd.testing.assert_frame_equal(by_frame.iloc[:50].reset_index(drop=True), one_by_one)
+    assert [str(v) for v in by_frame["share_pct"].iloc[:4]] == ["25.0000", "12.5000", "33.3333", "100.0000"]
+    assert by_frame["classes"].iloc[:3].tolist() == [[], ["FIRE"], ["FIRE", "MOTOR"]]
+
+
+@pytest.mark.parametrize(
+    ("item", "dtype", "bad"),
+    [
+        ("underwriting_year", "Int64", pd.NA),  # a mandatory item empty, in pandas' nullable integers
+        ("underwriting_year", "Int64", 10_000),  # too many digits
+        ("kind", "string", pd.NA),  # a mandatory item empty, in pandas' Arrow text
+        ("name", "string", "N" * 41),  # too long
+        ("name", "string[python]", "A\x00"),  # a NUL character, in pandas' Python text
+    ],
+)
+def test_a_typed_frame_is_refused_as_its_rows(s: Any, item: str, dtype: str, bad: Any) -> None:
+    """A frame of pandas' own dtypes (Arrow text, nullable integers: the values checked on the
+    frame's Arrow array) answers as the rows with the same values, a missing value as None."""
+    rows = treaties()
+    frame = pd.DataFrame(rows).astype({item: dtype})
+    frame.loc[500, item] = bad
+    rows[500][item] = None if bad is pd.NA else bad
+    by_rows, by_frame = s.write_batch("Treaty", rows), s.write_batch("Treaty", frame)
+    assert (by_rows.rc, by_rows.position) == (RC.VALUE_INVALID, 500), by_rows
+    assert (by_frame.rc, by_frame.position, by_frame.message) == (by_rows.rc, by_rows.position, by_rows.message)
