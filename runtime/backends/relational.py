@@ -14,7 +14,7 @@ Decisions that hold on every relational DBMS:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -177,27 +177,11 @@ class RelationalBackend(Backend):
             marks = ", ".join([spec.mark] * len(names))
             sql = f"{spec.insert_into} ({', '.join(spec.quoted[n] for n in names)}) VALUES ({marks})"
             self._inserts[(spec.table, names)] = sql
-        c = session.conn
-        inside = session.in_unit
-        if inside:
-            c.savepoint()
-        try:
-            c.run_many(sql, rows)
-        except Exception as exc:
-            if not c.is_integrity_error(exc):
-                raise
-            if inside:
-                c.rollback_to()
-            else:
-                c.rollback()
-                c.begin()
-            found = diagnose()
-            if found is not None:
-                return found
-            raise
-        if inside:
-            c.release()
-        return None
+
+        def write() -> None:
+            session.conn.run_many(sql, rows)
+
+        return self._all_or_none(session, write, diagnose)
 
     def update_batch(
         self,
@@ -210,30 +194,51 @@ class RelationalBackend(Backend):
         """One ``executemany`` of an UPDATE per part; the rows they matched must be ``count``, else the
         batch is rolled back and the first identifier naming no article answered. (The drivers count
         rows matched, not only rows changed: MariaDB's through the FOUND_ROWS flag SQLAlchemy sets.)"""
+
+        def write() -> str | None:
+            matched = 0
+            for items, values in parts:
+                names, data = spec.batch_columns({i: values[i] for i in items})
+                _, keys = spec.batch_columns({i: values[i] for i in spec.ident})
+                sql = self._updates.get((spec.table, names))
+                if sql is None:  # composed of pieces rendered at generation: quoted names, placeholders
+                    sets = ", ".join(f"{spec.quoted[n]} = {spec.mark}" for n in names)
+                    sql = f"{spec.update_of} SET {sets}{spec.where_ident}"
+                    self._updates[(spec.table, names)] = sql
+                matched += session.conn.run_many(sql, list(zip(*data, *keys, strict=True)))
+            if matched != count:
+                return f"REWRITE BATCH of {spec.name}: {matched} row(s) matched for {count} identifiers"
+            return None
+
+        return self._all_or_none(session, write, diagnose)
+
+    @staticmethod
+    def _all_or_none(session: SessionBase, write: Callable[[], str | None], diagnose: Diagnose) -> Any:
+        """A batch's writing, whole or undone: inside a unit within a savepoint, else within the
+        request's own transaction. When the DBMS refuses it (an integrity error) or ``write`` says
+        why it cannot stand, it is undone and ``diagnose()`` names the first refused article; None
+        when every article is written."""
         c = session.conn
         inside = session.in_unit
         if inside:
             c.savepoint()
-        matched = 0
-        for items, values in parts:
-            names, data = spec.batch_columns({i: values[i] for i in items})
-            _, keys = spec.batch_columns({i: values[i] for i in spec.ident})
-            sql = self._updates.get((spec.table, names))
-            if sql is None:  # composed of pieces rendered at generation: quoted names, placeholders
-                sets = ", ".join(f"{spec.quoted[n]} = {spec.mark}" for n in names)
-                sql = f"{spec.update_of} SET {sets}{spec.where_ident}"
-                self._updates[(spec.table, names)] = sql
-            matched += c.run_many(sql, list(zip(*data, *keys, strict=True)))
-        if matched != count:
+        refused: Exception | None = None
+        try:
+            why = write()
+        except Exception as exc:
+            if not c.is_integrity_error(exc):
+                raise
+            why, refused = str(exc), exc
+        if why is None:
             if inside:
-                c.rollback_to()
-            else:
-                c.rollback()
-                c.begin()
-            found = diagnose()
-            if found is not None:
-                return found
-            raise BackendError(f"REWRITE BATCH of {spec.name}: {matched} row(s) matched for {count} identifiers")
+                c.release()
+            return None
         if inside:
-            c.release()
-        return None
+            c.rollback_to()
+        else:
+            c.rollback()
+            c.begin()
+        found = diagnose()
+        if found is not None:
+            return found
+        raise refused or BackendError(why)
