@@ -78,23 +78,15 @@ class Writes(Reads):
         is None, a timestamp a date), column by column: no article is built unless the columns
         cannot settle the batch.
         """
-        given: dict[str, list[Any]] | None = None
-        if isinstance(articles, pd.DataFrame):
-            if not articles.columns.is_unique:
-                return refuse(RC.RT_MISMATCH, f"{spec.name}: WRITE BATCH's DataFrame names a column twice")
-            given = from_frame(articles)
-            count = len(articles)
-            batch: list[Any] = []
-        elif isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
-            return refuse(RC.RT_MISMATCH, f"{spec.name}: WRITE BATCH takes a sequence of articles")
-        else:
-            batch = list(articles)
-            count = len(batch)
+        taken = _batch_given(spec, articles, "WRITE BATCH")
+        if isinstance(taken, Reply):
+            return taken
+        given, batch = taken
+        count = len(articles) if given is not None else len(batch)
 
         def rows() -> list[Any]:
             if given is not None and not batch:  # the frame's rows, once the columns could not settle it
-                names = list(given)
-                batch.extend(dict(zip(names, row, strict=True)) for row in zip(*given.values(), strict=True))
+                batch.extend(_frame_rows(given))
             return batch
 
         def work() -> Reply:
@@ -152,14 +144,17 @@ class Writes(Reads):
                     return denied
         return None
 
-    def check_batch(self, spec: RecordSpec, articles: Sequence[Any]) -> tuple[list[dict[str, Any]], Reply | None]:
-        """Validate every article (11, 13): the checked values up to the first refused one."""
+    def check_batch(
+        self, spec: RecordSpec, articles: Sequence[Any], mode: int = FULL
+    ) -> tuple[list[dict[str, Any]], Reply | None]:
+        """Validate every article (11, 13) for ``mode`` (WRITE's, REWRITE's): the checked values up
+        to the first refused one."""
         check = spec.check
         out: list[dict[str, Any]] = []
         for position, article in enumerate(articles):
             if not isinstance(article, Mapping):
                 return out, refuse(RC.RT_MISMATCH, f"article {position}: not a mapping of items to values", position)
-            checked = check(article, FULL, False)
+            checked = check(article, mode, False)
             if checked.__class__ is Refusal:
                 assert isinstance(checked, Refusal)
                 return out, refuse(checked.rc, f"article {position}: {checked.message}", position)
@@ -259,33 +254,22 @@ class Writes(Reads):
         origin must exist, a 1-1 path keep one target, existence constraints noted); if one is
         refused, those before it are put back as they were, so the batch changes nothing.
         """
-        if isinstance(articles, pd.DataFrame):
-            if not articles.columns.is_unique:
-                return refuse(RC.RT_MISMATCH, f"{spec.name}: REWRITE BATCH's DataFrame names a column twice")
-            given = from_frame(articles)
-            names = list(given)
-            batch: list[Any] = [dict(zip(names, row, strict=True)) for row in zip(*given.values(), strict=True)]
-        elif isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
-            return refuse(RC.RT_MISMATCH, f"{spec.name}: REWRITE BATCH takes a sequence of articles")
-        else:
-            batch = list(articles)
+        taken = _batch_given(spec, articles, "REWRITE BATCH")
+        if isinstance(taken, Reply):
+            return taken
+        given, batch = taken
+        if given is not None:
+            batch = _frame_rows(given)
 
         def work() -> Reply:
             if not batch:
                 return Reply(RC.OK, None, "0 article(s) rewritten")
             # items of a path this batch may change (an identifying path's are the unchanged identifier)
             path_items = {t for p in spec.stored_paths for t in self.paths[p].target_items} - set(spec.ident)
-            patches: list[dict[str, Any]] = []
-            check = spec.check
-            for position, article in enumerate(batch):
-                if not isinstance(article, Mapping):
-                    return refuse(RC.RT_MISMATCH, f"article {position}: not a mapping of items to values", position)
-                checked = check(article, PATCH, False)
-                if checked.__class__ is Refusal:
-                    assert isinstance(checked, Refusal)
-                    return refuse(checked.rc, f"article {position}: {checked.message}", position)
-                assert isinstance(checked, dict)
-                patches.append({k: checked[k] for k in article})
+            checked, refusal = self.check_batch(spec, batch, PATCH)
+            if refusal is not None:
+                return refusal
+            patches = [{k: values[k] for k in article} for article, values in zip(batch, checked, strict=True)]
             if any(not path_items.isdisjoint(p) for p in patches):
                 return self._rewrite_each(spec, patches)
             return self._rewrite_sets(spec, patches)
@@ -400,3 +384,25 @@ class Writes(Reads):
             return Reply(RC.OK, current)
 
         return self.guard(work, writes=True)
+
+
+#: A batch request's input: a DataFrame's columns, or none and the sequence's articles.
+Given = tuple[dict[str, list[Any]] | None, list[Any]]
+
+
+def _batch_given(spec: RecordSpec, articles: Any, request: str) -> Reply | Given:
+    """A batch request's input: a DataFrame's columns (:func:`~assurdb.runtime.frames.from_frame`)
+    and no articles yet, or no columns and the sequence's articles; 11 for anything else."""
+    if isinstance(articles, pd.DataFrame):
+        if not articles.columns.is_unique:
+            return refuse(RC.RT_MISMATCH, f"{spec.name}: {request}'s DataFrame names a column twice")
+        return from_frame(articles), []
+    if isinstance(articles, Mapping | str | bytes) or not isinstance(articles, Iterable):
+        return refuse(RC.RT_MISMATCH, f"{spec.name}: {request} takes a sequence of articles")
+    return None, list(articles)
+
+
+def _frame_rows(given: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+    """A DataFrame's columns as its rows' articles."""
+    names = list(given)
+    return [dict(zip(names, row, strict=True)) for row in zip(*given.values(), strict=True)]
