@@ -20,10 +20,11 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return _rows(frame, dates=False)
 
 
-def articles(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def articles(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """READ SELECTION's rows as the articles READ DIRECT answers: :func:`records`, with a date as a
-    ``date`` (the frame's ``datetime64`` holds a ``Timestamp``) and NaT as None."""
-    return _rows(frame, dates=True)
+    ``date`` (the frame's ``datetime64`` holds a ``Timestamp``) and NaT as None; ``columns``: only
+    those items (default: every one)."""
+    return _rows(frame, dates=True, columns=columns)
 
 
 #: Extension dtypes whose values ``to_numpy(dtype=object)`` gives as ``tolist`` does (Python's int,
@@ -31,23 +32,24 @@ def articles(frame: pd.DataFrame) -> list[dict[str, Any]]:
 _NA_AS_NONE = (pd.Int64Dtype, pd.BooleanDtype, pd.StringDtype)
 
 
-def _rows(frame: pd.DataFrame, *, dates: bool) -> list[dict[str, Any]]:
-    names = [str(c) for c in frame.columns]
-    columns: list[list[Any]] = []
-    for _, column in frame.items():
+def _rows(frame: pd.DataFrame, *, dates: bool, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    taken = list(frame.columns) if columns is None else list(columns)
+    names = [str(c) for c in taken]
+    values_of: list[list[Any]] = []
+    for column in map(frame.__getitem__, taken):
         if isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":
-            columns.append(_moments(column.to_numpy(), dates=dates))
+            values_of.append(_moments(column.to_numpy(), dates=dates))
             continue
         if isinstance(column.dtype, _NA_AS_NONE) and column.dtype.na_value is pd.NA:
             # READ SELECTION's numbers, flags and text: <NA> as None in the one conversion
-            columns.append(column.to_numpy(dtype=object, na_value=None).tolist())  # type: ignore[call-overload]
+            values_of.append(column.to_numpy(dtype=object, na_value=None).tolist())  # type: ignore[call-overload]
             continue
         values = column.tolist()
         if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and column.hasnans:
             values = [None if v is pd.NA else v for v in values]
-        columns.append(values)
+        values_of.append(values)
     # dict(zip(names, row)) for each row, the loop in C: a row costs its dict and nothing more
-    return list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+    return list(map(dict, map(zip, repeat(names), zip(*values_of, strict=True))))
 
 
 def _moments(values: np.ndarray, *, dates: bool) -> list[Any]:

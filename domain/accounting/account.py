@@ -44,6 +44,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -53,13 +54,11 @@ from assurdb.domain.accounting.chart import Chart, load_chart
 from assurdb.domain.accounting.journal import (
     CENT,
     Accounted,
-    Draft,
     Journal,
-    Line,
+    Postings,
     Refused,
     in_window,
-    lines_for,
-    write_journals,
+    write_postings,
 )
 from assurdb.domain.frames import articles, records
 from assurdb.domain.openings import DEFAULT_TIMEOUT, opened
@@ -105,6 +104,27 @@ _LEANS_ON: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     REINSURANCE: ((GUARANTY, _GUARANTY_OF_REINSURANCE), (PRA, IDENTIFIERS[PRA])),
     LOSS: ((PRA, _PRA_OF_LOSS),),
 }
+
+#: The items of a record type's articles that the plans, the marks and the journals read (the
+#: identifier, what the article hangs on); None: every item.
+_USES: Mapping[str, frozenset[str] | None] = {
+    PRA: frozenset({*IDENTIFIERS[PRA], "premium", "commission_rate", "accounted_creation", "previous_term",
+                    "cover_start", "cover_end", "cancellation_date", "accounted_cancellation", "handling_code",
+                    "sum_insured"}),
+    GUARANTY: frozenset({*IDENTIFIERS[GUARANTY], "sum_insured", "share_pct", "premium", "damage_date",
+                         "damage_amount", "damage_pct", "cancellation_date", "accounted_creation",
+                         "accounted_damage", "accounted_cancellation"}),
+    COINSURANCE: frozenset({*IDENTIFIERS[COINSURANCE], *_PRA_OF_COINSURANCE, "share_pct", "share_amount",
+                            "commission_rate", "cancellation_date", "accounted_creation",
+                            "accounted_cancellation"}),
+    REINSURANCE: frozenset({*IDENTIFIERS[REINSURANCE], *_GUARANTY_OF_REINSURANCE, "treaty_code", "ceded_pct",
+                            "commission_rate", "cancellation_date", "accounted_creation",
+                            "accounted_cancellation"}),
+    LOSS: frozenset({*IDENTIFIERS[LOSS], *_PRA_OF_LOSS, "amount", "paid", "accounted_paid",
+                     "accounted_creation", "accounted_cancellation", "accounted_outstanding",
+                     "notification_date", "loss_date", "cancellation_date"}),
+    TREATY_ACCOUNT: None,
+}  # fmt: skip
 
 WRITE, READ = Mode.MODIFY_SHARED, Mode.CONSULT
 
@@ -181,19 +201,20 @@ GATHER_SPREAD = 16
 def _near(
     session: Session,
     rt: str,
-    idents: Sequence[Mapping[str, Any]],
+    firsts: Sequence[Any],
     *,
     spread: int = SPREAD,
     chunk: int | None = None,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The articles of ``idents`` that READ SELECTIONs over their range find (see ``SPREAD``), by
-    identifier: one range, or one per ``chunk`` consecutive values of the identifier's first item."""
+    """The articles, by identifier, that READ SELECTIONs over the range of ``firsts`` (values of
+    the identifier's first item, one per article wanted) find (see ``SPREAD``): one range, or one
+    per ``chunk`` consecutive values. An article holds the items the plans use (:data:`_USES`)."""
     first = IDENTIFIERS[rt][0]
-    wanted = Counter(ident.get(first) for ident in idents)
-    if len(idents) < NEAR or None in wanted:
+    wanted = Counter(firsts)
+    if len(firsts) < NEAR or None in wanted:
         return {}
     try:
-        values = sorted(wanted)  # type: ignore[type-var]  # None was ruled out above
+        values = sorted(wanted)  # None was ruled out above
     except TypeError:  # values of several types: the interface answers each READ DIRECT
         return {}
     size = chunk or len(values)
@@ -204,8 +225,18 @@ def _near(
         reply = session.read_selection(rt, {first: (part[0], part[-1])}, limit=limit)
         if not reply.ok or reply.batch is None:
             raise Refused.of(reply, f"cannot read {rt}")
-        found.update((_key(rt, a), a) for a in articles(reply.batch))
+        found.update(_by_key(rt, reply.batch))
     return found
+
+
+def _by_key(rt: str, frame: pd.DataFrame) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """A READ SELECTION's articles by identifier: only the items the plans use, when known (a
+    24-item PRA made a dict of every item for the four or five a plan reads)."""
+    uses = _USES.get(rt)
+    rows = articles(frame, [c for c in frame.columns if c in uses] if uses is not None else None)
+    ident = IDENTIFIERS[rt]
+    keys = map(itemgetter(*ident), rows) if len(ident) > 1 else zip(map(itemgetter(ident[0]), rows))
+    return dict(zip(keys, rows, strict=True))
 
 
 def _origins(article: Mapping[str, Any], of: str, items: Sequence[str]) -> dict[str, Any] | None:
@@ -224,24 +255,25 @@ def _money(value: Decimal | None) -> Decimal:
     return value if value is not None else Decimal("0.00")
 
 
-def _drafts(
-    chart: Chart, rt: str, article: Mapping[str, Any], events: Sequence[_Event], department: str | None
-) -> list[Draft]:
+#: A posting rule with its accounts' numbers: (amount, debit, credit, text).
+_Resolved = tuple[tuple[str, int, int, str], ...]
+
+
+def _post(
+    postings: Postings,
+    rules: Callable[[str], _Resolved],
+    rt: str,
+    article: Mapping[str, Any],
+    events: Sequence[_Event],
+    department: str | None,
+) -> None:
     """One journal per event with lines (an event whose amounts are all zero writes none)."""
-    drafts = []
+    zero = Decimal(0)
+    sid = source_id(rt, article)
     for event in events:
-        lines: list[Line] = []
-        for rule in chart.rules(rt, event.name):
-            lines += lines_for(
-                event.amounts.get(rule.amount, Decimal(0)),
-                chart.number(rule.debit),
-                chart.number(rule.credit),
-                rule.text,
-                department=department,
-            )
-        if lines:
-            drafts.append(Draft(lines, event.booking_date, rt, source_id(rt, article), event.name))
-    return drafts
+        amounts = event.amounts
+        pairs = [(amounts.get(name, zero), debit, credit, text) for name, debit, credit, text in rules(event.name)]
+        postings.add(pairs, event.booking_date, rt, sid, event.name, department=department)
 
 
 def _account(
@@ -265,24 +297,26 @@ def _account(
     of a guaranty, a cession's guaranty) are read once per window: nothing in the window changes
     them."""
     chart = chart or load_chart()
+    assert chart is not None
     idents: dict[tuple[Any, ...], dict[str, Any]] = {}
     for g in [given] if isinstance(given, Mapping) else given:
         ident = _identifier(rt, g)
         idents.setdefault(tuple(ident.get(i) for i in IDENTIFIERS[rt]), ident)
 
     def work() -> list[Journal]:
-        near = _near(session, rt, list(idents.values()))
+        near = _near(session, rt, [key[0] for key in idents])
         found = [near.get(key) or _read(session, rt, ident) for key, ident in idents.items()]
         seen: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
         if rt == GUARANTY:  # a guaranty's PRA comes first in its identifier: they lie together
-            seen[PRA] = _near(session, PRA, [{i: g[i] for i in IDENTIFIERS[PRA]} for g in found])
+            seen[PRA] = _near(session, PRA, [g[IDENTIFIERS[PRA][0]] for g in found])
         else:  # what the articles hang on lies scattered
             named: list[dict[str, Any]] = []
             for of, items in _LEANS_ON.get(rt, ()):
                 # a reinsurance cession's PRA is named by its guaranty, gathered just before
                 source = [seen[GUARANTY].get(_key(GUARANTY, g)) for g in named] if of == PRA and named else found
                 named = [i for a in source if a is not None and (i := _origins(a, of, items)) is not None]
-                seen[of] = _near(session, of, named, spread=GATHER_SPREAD, chunk=GATHER)
+                firsts = [i[IDENTIFIERS[of][0]] for i in named]
+                seen[of] = _near(session, of, firsts, spread=GATHER_SPREAD, chunk=GATHER)
 
         def read(of: str, ident: Mapping[str, Any]) -> dict[str, Any]:
             held = seen.setdefault(of, {})
@@ -292,14 +326,24 @@ def _account(
                 article = held[key] = _read(session, of, ident)
             return article
 
-        drafts: list[Draft] = []
+        resolved: dict[str, _Resolved] = {}
+
+        def rules(event: str) -> _Resolved:
+            found = resolved.get(event)
+            if found is None:
+                found = resolved[event] = tuple(
+                    (r.amount, chart.number(r.debit), chart.number(r.credit), r.text) for r in chart.rules(rt, event)
+                )
+            return found
+
+        postings = Postings()
         marks: list[dict[str, Any]] = []
         for article in found:
             events, flags, department = plan(article, read)
             if flags:
-                drafts += _drafts(chart, rt, article, events, department)
+                _post(postings, rules, rt, article, events, department)
                 marks.append({**_identifier(rt, article), **flags})
-        journals = write_journals(session, drafts, writing_date=writing_date)
+        journals = write_postings(session, postings, writing_date=writing_date)
         marked = session.rewrite_batch(rt, marks)
         if not marked.ok:
             which = marks[marked.position] if marked.position is not None else None

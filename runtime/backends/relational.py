@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from assurdb.runtime.core import SessionBase
 
 
+#: REWRITE BATCH: this many articles given the same values are updated by one statement naming
+#: their identifiers (``… WHERE (id = ?) OR (id = ?) …``), with at most ``_PARAMETERS`` identifier
+#: values a statement; fewer, by an ``executemany``. Marking a window's thousand articles accounted
+#: was a statement per article (PyMySQL runs an UPDATE's ``executemany`` one by one; a server one
+#: round trip each): 4.8 s of MariaDB's 13 s ACCOUNT of the demo company.
+_ALIKE = 4
+_PARAMETERS = 400
+
+
 class RelationalBackend(Backend):
     """A relational DBMS through a SQLAlchemy engine's connection pool."""
 
@@ -77,7 +86,7 @@ class RelationalBackend(Backend):
         super().__init__(compiled, url)
         #: WRITE BATCH's INSERT per (table, columns the batch sets)
         self._inserts: dict[tuple[str, tuple[str, ...]], str] = {}
-        self._updates: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._updates: dict[tuple[str, tuple[str, ...], int], str] = {}
         if self.database_file(url) is None and not sa.engine.make_url(url).database:
             raise BackendError(f"{self.safe_url()} names no database: add its name to the URL (…/DBNAME)")
         try:
@@ -200,17 +209,45 @@ class RelationalBackend(Backend):
             for items, values in parts:
                 names, data = spec.batch_columns({i: values[i] for i in items})
                 _, keys = spec.batch_columns({i: values[i] for i in spec.ident})
-                sql = self._updates.get((spec.table, names))
-                if sql is None:  # composed of pieces rendered at generation: quoted names, placeholders
-                    sets = ", ".join(f"{spec.quoted[n]} = {spec.mark}" for n in names)
-                    sql = f"{spec.update_of} SET {sets}{spec.where_ident}"
-                    self._updates[(spec.table, names)] = sql
-                matched += session.conn.run_many(sql, list(zip(*data, *keys, strict=True)))
+                # articles given the same values (the same flags, mostly): one UPDATE of many identifiers
+                alike: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+                single: list[tuple[Any, ...]] = []
+                rows, idents = list(zip(*data, strict=True)), list(zip(*keys, strict=True))
+                try:
+                    for row, key in zip(rows, idents, strict=True):
+                        alike.setdefault(row, []).append(key)
+                except TypeError:  # a value that cannot be compared as a whole: a statement each
+                    alike = {}
+                    single = [(*row, *key) for row, key in zip(rows, idents, strict=True)]
+                for row, held in alike.items():
+                    if len(held) < _ALIKE:
+                        single += [(*row, *key) for key in held]
+                        continue
+                    step = max(1, _PARAMETERS // len(keys))
+                    for start in range(0, len(held), step):
+                        part = held[start : start + step]
+                        sql = self._update_sql(spec, names, len(part))
+                        matched += session.conn.run(sql, [*row, *(v for key in part for v in key)])
+                if single:
+                    matched += session.conn.run_many(self._update_sql(spec, names, 1), single)
             if matched != count:
                 return f"REWRITE BATCH of {spec.name}: {matched} row(s) matched for {count} identifiers"
             return None
 
         return self._all_or_none(session, write, diagnose)
+
+    def _update_sql(self, spec: RecordSpec, names: tuple[str, ...], count: int) -> str:
+        """The UPDATE setting ``names`` of ``count`` articles named by their identifiers, composed of
+        pieces rendered at generation (quoted names, placeholders, the identifier's condition)."""
+        sql = self._updates.get((spec.table, names, count))
+        if sql is None:
+            sets = ", ".join(f"{spec.quoted[n]} = {spec.mark}" for n in names)
+            where = spec.where_ident
+            if count > 1:
+                one = where.removeprefix(" WHERE ")
+                where = " WHERE " + " OR ".join([f"({one})"] * count)
+            sql = self._updates[(spec.table, names, count)] = f"{spec.update_of} SET {sets}{where}"
+        return sql
 
     @staticmethod
     def _all_or_none(session: SessionBase, write: Callable[[], str | None], diagnose: Diagnose) -> Any:

@@ -179,3 +179,21 @@ def test_rewrite_batch_of_a_hidden_item_is_refused(admin: Any) -> None:
     reply = admin.rewrite_batch("User", [{"name": "admin", "active": True}, {"name": "admin", "password_hash": "x"}])
     assert (reply.rc, reply.position) == (RC.RT_MISMATCH, 1)
     assert "password_hash" in reply.message
+
+
+def test_rewrite_batch_of_many_articles_given_the_same_values(s: Any) -> None:
+    """Articles given the same values are updated many at once (several statements past a few hundred):
+    the same answers, a missing identifier among them named and nothing changed."""
+    ok(s.write_batch("Insured", [insured(n, f"N{n}") for n in range(1, 901)]))
+    before = _insured(s)
+    reply = s.rewrite_batch("Insured", [{"code": n, "name": "Same"} for n in (*range(1, 500), 4242, *range(500, 901))])
+    assert (reply.rc, reply.position) == (RC.NOT_FOUND, 499) and "article 499" in reply.message
+    assert _insured(s) == before
+    ok(s.rewrite_batch("Insured", [{"code": n, "name": "Same" if n % 3 else "Other"} for n in range(1, 901)]))
+    after = _insured(s)
+    assert [after[n]["name"] for n in range(1, 901)] == ["Same" if n % 3 else "Other" for n in range(1, 901)]
+    for number in ("P1", "P2", "P3", "P4", "P5", "P6"):  # an identifier of three items
+        policy(s, 1, number)
+    pras = [{"policy_no": f"P{n}", "renewal_no": 0, "endorsement_no": 0} for n in range(1, 7)]
+    ok(s.rewrite_batch("PRA", [{**p, "accounted_creation": True} for p in pras[:5]]))
+    assert [s.read_direct("PRA", p).article["accounted_creation"] for p in pras] == [True] * 5 + [False]
