@@ -714,15 +714,17 @@ def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
 #: its articles with one READ SELECTION and writes its journals with one WRITE BATCH, its cost per
 #: article falls until about a thousand articles (on SQLite a window of 25 read one by one cost as
 #: much per article as one of 2 000 read by range; on DuckDB, where each READ DIRECT costs ~0.5 ms,
-#: the range read is most of the gain).
-WINDOW = 1000
+#: the range read is most of the gain). Once a window's journals were built column-wise and its
+#: articles marked by a few statements, a thousand articles took a tenth of a second on SQLite and
+#: each window's fixed cost (OPEN DB, COMMIT, CLOSE; on DuckDB 20 ms of OPEN DB alone) and its
+#: gathering of scattered PRAs (a range read over most of the PRAs, per window) weighed again:
+#: windows of up to 4 000, still held about ``WINDOW_SECONDS`` each.
+WINDOW = 4000
 #: How long a window should hold ``Entry``, so that other sessions get it between two: each window
 #: is sized from the time the previous one took per article (from ``WINDOW // 10``, between
-#: ``NEAR`` and ``WINDOW`` articles) — 1 000 articles on SQLite and PostgreSQL (0.15-0.5 s), a few
-#: hundred on MariaDB and DuckDB, where a window of 1 000 held ``Entry`` for several seconds. A
-#: quarter of a second made windows so short on those two that their fixed cost (OPEN DB, COMMIT
-#: and its checks, CLOSE) took a third of ACCOUNT's time (300 insured on DuckDB: 30.6 s, 21.1 s
-#: with a second).
+#: ``NEAR`` and ``WINDOW`` articles). A quarter of a second made windows so short on MariaDB and
+#: DuckDB that their fixed cost (OPEN DB, COMMIT and its checks, CLOSE) took a third of ACCOUNT's
+#: time (300 insured on DuckDB: 30.6 s, 21.1 s with a second).
 WINDOW_SECONDS = 1.0
 
 

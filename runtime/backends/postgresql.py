@@ -92,6 +92,7 @@ class PostgreSQLBackend(RelationalBackend):
     name = "postgresql"
     label = "PostgreSQL"
     schemes: ClassVar[Mapping[str, str]] = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+    update_alike: ClassVar[bool] = False  # psycopg pipelines executemany (RelationalBackend.update_alike)
     connection_class = PostgreSQLConnection
 
     @classmethod

@@ -658,7 +658,8 @@ def test_windows_are_sized_to_hold_entry_about_a_second() -> None:
     from assurdb.domain.accounting import account as accounting
 
     assert accounting._next_size(100, 0.025) == 200  # at most doubles
-    assert accounting._next_size(800, 0.1) == accounting.WINDOW
+    assert accounting._next_size(800, 0.1) == 1600
+    assert accounting._next_size(3000, 0.1) == accounting.WINDOW
     assert accounting._next_size(1000, 2.5) == 400  # 2.5 ms an article: 400 in a second
     assert accounting._next_size(100, 60.0) == accounting.NEAR
     assert accounting._next_size(100, 0.0) == 200
