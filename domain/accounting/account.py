@@ -328,13 +328,13 @@ def _account(
 
         resolved: dict[str, _Resolved] = {}
 
-        def rules(event: str) -> _Resolved:
-            found = resolved.get(event)
-            if found is None:
-                found = resolved[event] = tuple(
+        def rules(event: str) -> _Resolved:  # the chart's rules with their accounts' numbers, once per event
+            known = resolved.get(event)
+            if known is None:
+                known = resolved[event] = tuple(
                     (r.amount, chart.number(r.debit), chart.number(r.credit), r.text) for r in chart.rules(rt, event)
                 )
-            return found
+            return known
 
         postings = Postings()
         marks: list[dict[str, Any]] = []
