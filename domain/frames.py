@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assurdb.metadb.frames import decimal_series
+
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``frame`` as dicts of column name → value, the values ``to_dict("records")``
@@ -107,3 +109,24 @@ def decimals(values: np.ndarray | pd.Series, places: int) -> np.ndarray:
     converted = np.empty(len(uniques), dtype=object)
     converted[:] = [Decimal(f"{v:.{places}f}") for v in uniques.tolist()]
     return converted[codes]
+
+
+def decimal_column(values: np.ndarray | pd.Series, places: int) -> pd.Series:
+    """:func:`decimals` as a column of Arrow decimals (:func:`~assurdb.metadb.frames.decimal_series`):
+    the same values — each float's ``places``-decimal text — made without a ``Decimal`` object per
+    value, which WRITE BATCH then checks and DuckDB inserts as the one array. A column holding a NaN,
+    an infinity or a value past 2^53 units stays :func:`decimals`' object column.
+
+    ``rint(v·10^places)`` is the float's correctly rounded text except where the product lies within
+    its rounding error of a half: those few are converted by their text, as :func:`decimals` does."""
+    index = values.index if isinstance(values, pd.Series) else None  # a Series' rows keep their labels
+    floats = np.asarray(values, dtype=np.float64)
+    scaled = floats * 10.0**places
+    if not np.isfinite(scaled).all() or (len(scaled) and float(np.abs(scaled).max()) >= 2.0**53):
+        return pd.Series(decimals(floats, places), index=index)
+    units = np.rint(scaled)
+    near = np.abs(scaled - np.floor(scaled) - 0.5) <= 2 * np.spacing(np.abs(scaled))
+    for at in np.flatnonzero(near).tolist():
+        units[at] = int(Decimal(f"{floats[at]:.{places}f}").scaleb(places))
+    column = decimal_series(units.astype(np.int64), places)
+    return column if index is None else column.set_axis(index)

@@ -68,7 +68,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from assurdb.domain.accounting import Accounted, account_treaty_accounts, install_chart
-from assurdb.domain.frames import decimals, records
+from assurdb.domain.frames import decimal_column, records
 from assurdb.domain.primitives.reinsure import Written, record_cessions, record_figures
 from assurdb.engine.errors import EngineError
 from assurdb.engine.grouping import Runs, index_of, is_sorted
@@ -971,8 +971,8 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
             "guaranty_no": made["guaranty_no"],
             "treaty_code": made["treaty_code"],
             "kind": made["treaty_code"].map(kinds),
-            "ceded_pct": decimals(made["ceded_pct"], 4),
-            "commission_rate": decimals(made["commission_rate"], 2),
+            "ceded_pct": decimal_column(made["ceded_pct"], 4),
+            "commission_rate": decimal_column(made["commission_rate"], 2),
         }
     )
     written = record_cessions(session, list(result.program["code"]), cessions, result.panels)
@@ -987,7 +987,7 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
             "subject": found["subject"].map(str),
             "basis": found["basis"],
             "as_of": found["as_of"],
-            **{item: decimals(found[item], 2) for item in zeroed},
+            **{item: decimal_column(found[item], 2) for item in zeroed},
         }
     )
     written = record_figures(session, "TreatyRecovery", list(result.program["code"]), recoveries,
@@ -1001,8 +1001,8 @@ def record(session: Session, result: Reinsured, *, writing_date: dt.date | None 
             "reinsurer_code": shares["reinsurer_code"],
             "period": shares["period"],
             "period_end": shares["period_end"],
-            "share_pct": decimals(shares["share_pct"], 4),
-            **{item: decimals(shares[item], 2) for item in ACCOUNT_ITEMS},
+            "share_pct": decimal_column(shares["share_pct"], 4),
+            **{item: decimal_column(shares[item], 2) for item in ACCOUNT_ITEMS},
         }
     )
     written = record_figures(session, "TreatyAccount", list(result.program["code"]), accounts)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import chain, repeat
@@ -203,7 +203,7 @@ _NONE = type(None)
 def _has_none(values: list[Any]) -> bool:
     """Whether a value is None, by identity at C speed (``None in values`` asks each Decimal's
     ``__eq__``, which goes through the numbers ABCs: eight times slower)."""
-    if isinstance(values, Checked):
+    if isinstance(values, Checked | ArrowDecimals):
         return bool(values.arrow.null_count)
     if isinstance(values, Typed):
         return _NONE in values.kinds
@@ -294,6 +294,52 @@ class Factorized(list[Any]):
         super().__init__(values)
         self.distinct = distinct
         self.codes = codes
+
+
+class ArrowDecimals(Sequence[Any]):
+    """A column of decimals held as an Arrow ``decimal128`` array (a DataFrame's column of
+    ``pd.ArrowDtype(pa.decimal128(p, s))``, :func:`assurdb.metadb.frames.decimal_series`): checked
+    on the array itself — cast to the item's precision and scale, which Arrow refuses for a value
+    that has more decimals or more digits before the point — and handed to a columnar writer as that
+    array. Its values as ``Decimal`` objects (``to_pylist``, 1.5 µs a value) are made only when
+    something walks them: a relational DBMS's insert, the article-by-article check of a batch the
+    columns cannot settle."""
+
+    __slots__ = ("_values", "arrow")
+
+    def __init__(self, arrow: Any) -> None:
+        self.arrow = arrow
+        self._values: list[Any] | None = None
+
+    def _listed(self) -> list[Any]:
+        if self._values is None:
+            self._values = self.arrow.to_pylist()
+        return self._values
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._listed()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._listed())
+
+
+def _arrow_decimals(values: ArrowDecimals, precision: int, scale: int) -> ArrowDecimals | None:
+    """:func:`_decimals` of a column held as an Arrow decimal array: the array at the item's
+    precision and scale (a safe cast: Arrow refuses to drop a non-zero digit or to overflow the
+    precision, the two refusals of :func:`_check_decimal` a decimal can meet), or None for the full
+    rule to name the value."""
+    import pyarrow as pa
+
+    kind = pa.decimal128(precision, scale)
+    if values.arrow.type == kind:
+        return values
+    try:
+        return ArrowDecimals(values.arrow.cast(kind))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def _has_nul(array: Any, size: int) -> bool:
@@ -421,6 +467,9 @@ def _scalar_column(item: Item, values: list[Any]) -> list[Any] | None:
         return _booleans(values)
     if kind == "date":
         return _dates(values)
+    if isinstance(values, ArrowDecimals):
+        # a Sequence, not a list: the checked column stays the array (its consumers walk or take it)
+        return _arrow_decimals(values, item.length or MAX_DIGITS, item.scale)  # type: ignore[return-value]
     return _decimals(values, item.length or MAX_DIGITS, item.scale)
 
 
@@ -559,6 +608,8 @@ def check_given_columns(
 
     def values(item: Item) -> list[Any]:
         given = columns[item.name]
+        if isinstance(given, ArrowDecimals) and item.type == "decimal" and not (item.repetitive or item.decomposable):
+            return given  # checked on its array, never listed
         return given if isinstance(given, Typed) else list(given)  # a Typed column is a fresh list
 
     return _checked(items, set(columns), n, values)

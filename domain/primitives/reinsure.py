@@ -46,7 +46,7 @@ from assurdb.domain.primitives.support import (
 )
 from assurdb.domain.results import Result, done
 from assurdb.metadb.contract import RC, Session
-from assurdb.metadb.frames import article_values
+from assurdb.metadb.frames import article_values, decimal_units
 
 __all__ = ["Written", "record_cessions", "record_figures"]
 
@@ -323,6 +323,12 @@ def _units(values: pd.Series, scale: int, *, missing: bool) -> np.ndarray:
     """Decimals (or integers) as whole numbers of 10^-``scale`` — a missing value as 0 when
     ``missing``; each distinct value converted once. ValueError for a value that is not a number
     with at most ``scale`` decimals."""
+    arrow = decimal_units(values, scale)  # the engine's decimals, as Arrow holds them: already whole numbers
+    if arrow is not None:
+        whole_numbers, absent = arrow
+        if not missing and absent.any():
+            raise ValueError("a percentage is missing")
+        return whole_numbers
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     whole = np.zeros(len(uniques) + 1, dtype=np.int64)  # the last one: a missing value
     for k, value in enumerate(uniques.tolist()):
@@ -438,12 +444,14 @@ def _decide(
         "code": [f"RT{k:010d}" for k in range(number + 1, number + 1 + len(chosen_rows))],
         "treaty_ref": picked(treaties),
         "contract_type": picked(wanted["kind"]),
-        "ceded_pct": picked(wanted["ceded_pct"]),
-        "commission_rate": picked(wanted["commission_rate"]),
+        "ceded_pct": None,
+        "commission_rate": None,
         "treaty_code": picked(treaties),
         "reinsurance_code": picked(company),
     }
     for item, shared in zip(_GUARANTY, _SHARED, strict=True):
         columns[shared] = picked(wanted[item])
     new = pd.DataFrame(columns, dtype=object)  # WRITE BATCH takes the frame's rows: no dict per cession
+    for item in ("ceded_pct", "commission_rate"):  # as given: the engine's Arrow decimals stay one array
+        new[item] = wanted[item].iloc[chosen_rows].reset_index(drop=True)
     return changes, new, n - int(held.sum()) - len(new)

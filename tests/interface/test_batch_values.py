@@ -141,3 +141,57 @@ def test_a_typed_frame_is_refused_as_its_rows(s: Any, item: str, dtype: str, bad
     by_rows, by_frame = s.write_batch("Treaty", rows), s.write_batch("Treaty", frame)
     assert (by_rows.rc, by_rows.position) == (RC.VALUE_INVALID, 500), by_rows
     assert (by_frame.rc, by_frame.position, by_frame.message) == (by_rows.rc, by_rows.position, by_rows.message)
+
+
+def _arrow_decimals(values: list[Any], scale: int) -> pd.Series:
+    """A column of decimals as pandas holds Arrow's (``decimal128(18, scale)``), as the engine hands
+    its figures to WRITE BATCH (:func:`assurdb.metadb.frames.decimal_series`)."""
+    import pyarrow as pa
+
+    return pd.Series(values, dtype=pd.ArrowDtype(pa.decimal128(18, scale)))
+
+
+@pytest.mark.parametrize(
+    ("bad", "scale"),
+    [
+        (Decimal("1.23456"), 5),  # past the item's scale
+        (Decimal(1000), 4),  # too many digits before the point
+        (Decimal("-100000.5"), 4),  # too many digits before the point, negative
+        (None, 4),  # a missing value: accepted, or refused as the rows' None is
+    ],
+)
+def test_an_arrow_decimal_column_is_refused_as_its_rows(s: Any, bad: Any, scale: int) -> None:
+    """A frame's column of Arrow decimals is checked on its array (cast to the item's precision and
+    scale), and answers the code, message and position the same values as ``Decimal`` objects do."""
+    rows = treaties()
+    rows[600]["share_pct"] = bad
+    frame = pd.DataFrame(rows)
+    frame["share_pct"] = _arrow_decimals([r["share_pct"] for r in rows], scale)
+    answers = []
+    for given in (rows, frame):  # each in a unit undone: an accepted batch must not clash with the next
+        ok(s.begin())
+        answers.append(s.write_batch("Treaty", given))
+        ok(s.rollback())
+    by_rows, by_frame = answers
+    assert (by_frame.rc, by_frame.position, by_frame.message) == (by_rows.rc, by_rows.position, by_rows.message)
+    if bad is not None:
+        assert (by_rows.rc, by_rows.position) == (RC.VALUE_INVALID, 600), by_rows
+        assert len(s.read_selection("Treaty", {}).batch) == 0
+
+
+def test_an_arrow_decimal_column_stores_what_the_rows_would(s: Any) -> None:
+    """Arrow decimals of any scale that fits the item (here 6 decimals, trailing zeros) store the
+    values the same ``Decimal`` objects would, a missing value as None."""
+    rows = treaties()
+    rows[7]["retention"] = None
+    ok(s.begin())
+    ok(s.write_batch("Treaty", rows))
+    by_rows = s.read_selection("Treaty", {}).batch
+    ok(s.rollback())
+    frame = pd.DataFrame(rows)
+    frame["share_pct"] = _arrow_decimals([Decimal(r["share_pct"]) for r in rows], 6)
+    frame["retention"] = _arrow_decimals([r["retention"] for r in rows], 2)
+    ok(s.write_batch("Treaty", frame))
+    by_frame = s.read_selection("Treaty", {}).batch
+    pd.testing.assert_frame_equal(by_frame, by_rows)
+    assert by_frame["retention"].iloc[7] is None or pd.isna(by_frame["retention"].iloc[7])
