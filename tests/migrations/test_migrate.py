@@ -267,7 +267,21 @@ def test_a_killed_apply_leaves_a_version_and_a_rerun_finishes(make_url: Any, bac
     library(url, backend)
     env = {**os.environ, "ASSURDB_MIGRATION_STEP_DELAY": "0.4"}
     child = subprocess.Popen([sys.executable, "-c", KILLED, url, str(V2), ADMIN_PASSWORD], env=env)
-    time.sleep(4.0)  # well inside the 30-odd slow steps
+    if backend == "mariadb":
+        # DDL commits by itself: kill once the migration is marked underway (a fixed sleep raced a
+        # slow child start on a loaded machine), one slow step later
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and child.poll() is None:
+            probe = Database(interface(backend, V1), url)
+            marked = probe.stored()
+            probe.close()
+            if marked is not None and marked.migrating is not None:
+                break
+            time.sleep(0.2)
+        time.sleep(0.5)
+    else:
+        time.sleep(4.0)  # well inside the 30-odd slow steps
+    assert child.poll() is None, "the migration ended before it could be killed"
     child.send_signal(signal.SIGKILL)
     child.wait()
     probe = Database(interface(backend, V1), url)
