@@ -47,12 +47,7 @@ def article_list(column: pd.Series) -> list[Any]:
     strings), integers or booleans is its Arrow array's values, the array handed on with them."""
     dtype = column.dtype
     if _is_arrow_decimal(dtype):
-        import pyarrow as pa
-
-        array = pa.array(column)  # pandas' own Arrow array: no copy
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
-        return ArrowDecimals(array)  # type: ignore[return-value]  # a Sequence: its Decimals made only if walked
+        return ArrowDecimals(_arrow_array(column))  # type: ignore[return-value]  # a Sequence: its Decimals made only if walked
     if pd.api.types.is_object_dtype(dtype):
         values: list[Any] = column.to_numpy(dtype=object, copy=False).tolist()
         kinds = frozenset(map(type, values))
@@ -82,6 +77,14 @@ def _is_arrow_decimal(dtype: Any) -> bool:
     import pyarrow as pa
 
     return bool(pa.types.is_decimal128(dtype.pyarrow_dtype))
+
+
+def _arrow_array(column: pd.Series) -> Any:
+    """pandas' own Arrow array of an Arrow-backed column (no copy), one chunk."""
+    import pyarrow as pa
+
+    array = pa.array(column)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def decimal_series(units: np.ndarray, scale: int, missing: np.ndarray | None = None) -> pd.Series:
@@ -120,11 +123,8 @@ def decimal_units(column: pd.Series, scale: int) -> tuple[np.ndarray, np.ndarray
 
     from assurdb.metadb.values import MAX_DIGITS
 
-    array = pa.array(column)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
     try:
-        array = array.cast(pa.decimal128(MAX_DIGITS, scale))
+        array = _arrow_array(column).cast(pa.decimal128(MAX_DIGITS, scale))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     missing = array.is_null().to_numpy(zero_copy_only=False)

@@ -106,12 +106,20 @@ class Refused(DomainError):
 
 def lines_for(amount: Decimal, debit: int, credit: int, text: str | None = None, **analysis: str | None) -> list[Line]:
     """A debit and a credit of ``amount``: none for zero, sides swapped for a negative amount."""
-    amount = amount.quantize(CENT)
-    if amount == 0:
+    oriented = _oriented(amount, debit, credit)
+    if oriented is None:
         return []
-    if amount < 0:
-        debit, credit, amount = credit, debit, -amount
+    amount, debit, credit = oriented
     return [Line(debit, DEBIT, amount, text, **analysis), Line(credit, CREDIT, amount, text, **analysis)]
+
+
+def _oriented(amount: Decimal, debit: int, credit: int) -> tuple[Decimal, int, int] | None:
+    """``amount`` to the cent with its debit and credit accounts, swapped for a negative amount;
+    None for zero — the rule of :func:`lines_for` and :meth:`Postings.add`."""
+    amount = amount.quantize(CENT)
+    if not amount:
+        return None
+    return (amount, debit, credit) if amount > 0 else (-amount, credit, debit)
 
 
 def unbalanced(lines: Sequence[Line]) -> str | None:
@@ -234,15 +242,12 @@ class Postings:
         :func:`lines_for` each); False, and nothing added, when every amount is zero."""
         analysis = (None, None, department, None, None)
         before = len(self.amounts)
-        for given, debit_no, credit_no, text in pairs:
-            amount = given.quantize(CENT)
-            if not amount:
+        for given, debit_given, credit_given, text in pairs:
+            oriented = _oriented(given, debit_given, credit_given)
+            if oriented is None:
                 continue
-            if amount < 0:
-                self.accounts += (credit_no, debit_no)
-                amount = -amount
-            else:
-                self.accounts += (debit_no, credit_no)
+            amount, debit_no, credit_no = oriented
+            self.accounts += (debit_no, credit_no)
             self.sides += (DEBIT, CREDIT)
             self.amounts += (amount, amount)
             self.texts += (text, text)

@@ -218,13 +218,14 @@ class RelationalBackend(Backend):
                 single: list[tuple[Any, ...]] = []
                 rows, idents = list(zip(*data, strict=True)), list(zip(*keys, strict=True))
                 try:
-                    for row, key in zip(rows, idents, strict=True):
+                    for row, key in zip(rows, idents, strict=True) if self.update_alike else ():
                         alike.setdefault(row, []).append(key)
                 except TypeError:  # a value that cannot be compared as a whole: a statement each
                     alike = {}
+                if not alike:
                     single = [(*row, *key) for row, key in zip(rows, idents, strict=True)]
                 for row, held in alike.items():
-                    if len(held) < _ALIKE or not self.update_alike:
+                    if len(held) < _ALIKE:
                         single += [(*row, *key) for key in held]
                         continue
                     step = max(1, _PARAMETERS // len(keys))
