@@ -10,6 +10,7 @@ reason — unless ``ASSURDB_REQUIRE_SERVERS=1`` (CI), which turns the skip into 
 from __future__ import annotations
 
 import compileall
+import graphlib
 import os
 import queue
 import sys
@@ -128,6 +129,11 @@ class ServerNamespace:
         if batch:
             self._queue.put(batch)
 
+    def discard(self, namespace: tuple[str, str]) -> None:
+        """Drop, in the background, one namespace kept until now."""
+        self.kept.remove(namespace)
+        self._queue.put([namespace])
+
     def _drop_queued(self) -> None:
         while (batch := self._queue.get()) is not None:
             self._drop(batch)
@@ -200,18 +206,74 @@ class ServerNamespace:
             engine.dispose()
 
 
+#: What a PostgreSQL database holds besides its rows, in one text: schemas, relations and their
+#: rights, columns, indexes, constraints, functions, triggers, the database's own rights and
+#: settings. Two databases with the same text are the same to a test.
+PG_SIGNATURE = """
+SELECT string_agg(part, E'\\n' ORDER BY part) FROM (
+  SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
+  UNION ALL
+  SELECT concat_ws(' ', 'relation', n.nspname, c.relname, c.relkind, c.relacl::text)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+  UNION ALL
+  SELECT concat_ws(' ', 'column', a.attrelid::regclass::text, a.attname, format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  WHERE a.attnum > 0 AND NOT a.attisdropped AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+  UNION ALL
+  SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+  UNION ALL
+  SELECT concat_ws(' ', 'constraint', c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid))
+  FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  UNION ALL
+  SELECT concat_ws(' ', 'function', n.nspname, p.proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  UNION ALL
+  SELECT concat_ws(' ', 'trigger', tgrelid::regclass::text, tgname) FROM pg_trigger WHERE NOT tgisinternal
+  UNION ALL
+  SELECT concat_ws(' ', 'database', datacl::text) FROM pg_database WHERE datname = current_database()
+  UNION ALL
+  SELECT concat_ws(' ', 'setting', setrole, setconfig::text) FROM pg_db_role_setting
+  WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+) parts (part)
+"""
+
+#: Other sessions in this database (PostgreSQL, MariaDB): a database still in use is never reused.
+OTHERS = {
+    "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+    "mariadb": "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()",
+}
+
+
 class Templates:
     """One insurance database per backend and worker made by ``assurdb.create``, copied for each
     test's ``db``: a file copy (SQLite, DuckDB), CREATE DATABASE … TEMPLATE (PostgreSQL), the
     template's own CREATE TABLE statements and rows (MariaDB). A copy is the database create()
     makes, bytes for bytes where the DBMS allows, in a tenth of the time; the tests of create()
-    itself call it."""
+    itself call it.
+
+    On the servers a test's database is then made the template again and reused by a later test
+    of the worker (:meth:`give_back`): its rows are emptied and the template's put back. It is
+    reused only if nothing else changed — the same tables, columns, indexes, constraints,
+    rights (:data:`PG_SIGNATURE`, MariaDB's ``SHOW CREATE TABLE``), and no session of its own
+    left open; otherwise it is dropped and the next test gets a new copy. Creating and dropping
+    a database per test cost the servers more than most tests themselves."""
 
     def __init__(self, namespaces: ServerNamespace, folder: Path) -> None:
         self.namespaces = namespaces
         self.folder = folder
         self.made: dict[str, str] = {}
         self.mariadb_tables: list[tuple[str, str]] = []
+        #: per server: the template's tables, its signature, and its rows (table, COPY data or source)
+        self.tables: dict[str, list[str]] = {}
+        self.signature: dict[str, object] = {}
+        self.rows: dict[str, list[tuple[str, Any]]] = {}
+        self.pool: dict[str, list[tuple[str, tuple[str, str]]]] = {"postgresql": [], "mariadb": []}
+        self.reused = 0
 
     def _template(self, backend: str) -> str:
         import assurdb
@@ -230,6 +292,8 @@ class Templates:
         assurdb.create(url, schema="insurance", admin_password=ADMIN_PASSWORD).close()
         if backend == "mariadb":
             self.mariadb_tables = self._mariadb_tables(url)
+        if backend in ("postgresql", "mariadb"):
+            self._remember(backend, url)
         self.namespaces.keep(since)
         self.made[backend] = url
         return url
@@ -245,8 +309,77 @@ class Templates:
         engine.dispose()
         return tables
 
+    @staticmethod
+    def _quoted(backend: str, name: str) -> str:
+        return f'"{name}"' if backend == "postgresql" else f"`{name}`"
+
+    def _signature(self, backend: str, cx: Any) -> object:
+        if backend == "postgresql":
+            return cx.exec_driver_sql(PG_SIGNATURE).scalar()
+        tables = [(row[0], row[1]) for row in cx.exec_driver_sql("SHOW FULL TABLES")]
+        ddl = [cx.exec_driver_sql(f"SHOW CREATE TABLE `{name}`").one()[1] for name, _kind in tables]
+        others = cx.exec_driver_sql(
+            "SELECT (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()),"
+            " (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()),"
+            " (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()),"
+            " (SELECT COUNT(*) FROM mysql.db WHERE Db = DATABASE()),"
+            " (SELECT COUNT(*) FROM mysql.tables_priv WHERE Db = DATABASE()),"
+            " (SELECT CONCAT(DEFAULT_CHARACTER_SET_NAME, ' ', DEFAULT_COLLATION_NAME)"
+            "  FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE())"
+        ).one()
+        return (tables, ddl, tuple(others))
+
+    def _table_names(self, backend: str, cx: Any) -> list[str]:
+        if backend == "postgresql":
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        else:
+            sql = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1"
+        return [row[0] for row in cx.exec_driver_sql(sql)]
+
+    def _filled(self, backend: str, cx: Any, tables: list[str]) -> list[str]:
+        """The tables that hold rows, in one query."""
+        probes = " UNION ALL ".join(
+            f"SELECT '{name}' FROM (SELECT 1 AS one) probe WHERE EXISTS (SELECT 1 FROM {self._quoted(backend, name)})"
+            for name in tables
+        )
+        return [row[0] for row in cx.exec_driver_sql(probes)]
+
+    def _remember(self, backend: str, url: str) -> None:
+        """The template's tables, signature and rows, to make a used copy the template again."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as cx:
+            tables = self._table_names(backend, cx)
+            self.tables[backend] = tables
+            self.signature[backend] = self._signature(backend, cx)
+            filled = self._filled(backend, cx, tables)
+            if backend == "postgresql":
+                # foreign keys are checked row by row: rows deleted referencing tables first, put back
+                # referenced tables first
+                graph: dict[str, set[str]] = {name: set() for name in tables}
+                for child, parent in cx.exec_driver_sql(
+                    "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+                ):
+                    if child.strip('"') in graph and parent.strip('"') in graph and child != parent:
+                        graph[child.strip('"')].add(parent.strip('"'))
+                self.tables[backend] = tables = list(graphlib.TopologicalSorter(graph).static_order())
+                filled = [name for name in tables if name in filled]
+                cursor = cx.connection.driver_connection.cursor()
+                rows = []
+                for name in filled:
+                    with cursor.copy(f'COPY "{name}" TO STDOUT (FORMAT BINARY)') as copy:
+                        rows.append((name, b"".join(bytes(block) for block in copy)))
+                self.rows[backend] = rows
+            else:
+                source = sa.engine.make_url(url).database
+                self.rows[backend] = [
+                    (name, f"INSERT INTO `{name}` SELECT * FROM `{source}`.`{name}`") for name in filled
+                ]
+        engine.dispose()
+
     def copy(self, backend: str, make_url: Any) -> str:
-        """The URL of a new copy of the backend's template."""
+        """The URL of a new copy of the backend's template (or of a used one made the template again)."""
         import shutil
 
         import sqlalchemy as sa
@@ -256,19 +389,83 @@ class Templates:
             url = make_url()
             shutil.copyfile(template.split(":///", 1)[1], url.split(":///", 1)[1])
             return url
+        if self.pool[backend]:
+            self.reused += 1
+            return self.pool[backend].pop()[0]
+        since = len(self.namespaces.created)
         if backend == "postgresql":
-            return self.namespaces.pg_database(uuid.uuid4().hex[:8], template=sa.engine.make_url(template).database)
-        url = make_url()
-        source = sa.engine.make_url(template).database
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as cx:
-            cx.exec_driver_sql("SET foreign_key_checks = 0")
-            for _name, ddl in self.mariadb_tables:
-                cx.exec_driver_sql(ddl)
-            for name, _ddl in self.mariadb_tables:
-                cx.exec_driver_sql(f"INSERT INTO `{name}` SELECT * FROM `{source}`.`{name}`")
-        engine.dispose()
+            url = self.namespaces.pg_database(uuid.uuid4().hex[:8], template=sa.engine.make_url(template).database)
+        else:
+            url = make_url()
+            source = sa.engine.make_url(template).database
+            engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as cx:
+                cx.exec_driver_sql("SET foreign_key_checks = 0")
+                for _name, ddl in self.mariadb_tables:
+                    cx.exec_driver_sql(ddl)
+                for name, _ddl in self.mariadb_tables:
+                    cx.exec_driver_sql(f"INSERT INTO `{name}` SELECT * FROM `{source}`.`{name}`")
+            engine.dispose()
+        self.namespaces.keep(since)  # given back after the test (give_back), dropped at exit
         return url
+
+    def give_back(self, backend: str, url: str) -> None:
+        """After a test: its database made the template again for the next test, or dropped."""
+        if backend not in self.pool:
+            return
+        namespace = self._namespace(backend, url)
+        try:
+            clean = self._reset(backend, url)
+        except Exception:  # noqa: BLE001 - whatever went wrong, the database is not reused
+            clean = False
+        if clean:
+            self.pool[backend].append((url, namespace))
+        else:
+            self.namespaces.discard(namespace)
+
+    @staticmethod
+    def _namespace(backend: str, url: str) -> tuple[str, str]:
+        import sqlalchemy as sa
+
+        parsed = sa.engine.make_url(url)
+        return ("postgresql-database" if backend == "postgresql" else "mariadb", str(parsed.database))
+
+    def _reset(self, backend: str, url: str) -> bool:
+        """Empty the database and put the template's rows back, if it is still the template's shape."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as cx:
+                if (
+                    cx.exec_driver_sql(OTHERS[backend]).scalar()
+                    or self._signature(backend, cx) != self.signature[backend]
+                ):
+                    return False
+                tables = self.tables[backend]
+                seeded = [name for name, _ in self.rows[backend]]
+                filled = set(self._filled(backend, cx, tables)) | set(seeded)
+                emptied = [name for name in reversed(tables) if name in filled]  # referencing tables first
+                if backend == "postgresql":
+                    cx.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+                    for name in emptied:  # DELETE: a few rows each, cheaper than TRUNCATE's new files
+                        cx.exec_driver_sql(f'DELETE FROM "{name}"')
+                    cursor = cx.connection.driver_connection.cursor()
+                    for name, data in self.rows[backend]:
+                        with cursor.copy(f'COPY "{name}" FROM STDIN (FORMAT BINARY)') as copy:
+                            copy.write(data)
+                else:
+                    cx.exec_driver_sql(
+                        "SET SESSION lock_wait_timeout = 5, innodb_lock_wait_timeout = 5, foreign_key_checks = 0"
+                    )
+                    for name in emptied:
+                        cx.exec_driver_sql(f"DELETE FROM `{name}`")
+                    for _name, insert in self.rows[backend]:
+                        cx.exec_driver_sql(insert)
+                cx.commit()
+                return True
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -313,9 +510,11 @@ def db(backend: str, make_url: Any, templates: Templates) -> Iterator[Any]:
     ``assurdb.create`` made for this worker: see :class:`Templates`)."""
     import assurdb
 
-    database = assurdb.connect(templates.copy(backend, make_url))
+    url = templates.copy(backend, make_url)
+    database = assurdb.connect(url)
     yield database
     database.close()
+    templates.give_back(backend, url)
 
 
 @pytest.fixture
