@@ -62,10 +62,7 @@ def article_list(column: pd.Series) -> list[Any]:
             array = pa.array(column)  # pandas' own Arrow array, or numpy's buffer: no copy
             if isinstance(array, pa.ChunkedArray):
                 array = array.combine_chunks()
-            if kind is str:
-                with contextlib.suppress(pa.ArrowInvalid):  # past 2 GB of text: kept large (then made again)
-                    array = array.cast(pa.string())  # large_string's offsets → string's
-            if kind is str and array.type == pa.string():
+            if kind is str and array.type in (pa.string(), pa.large_string()):
                 return ArrowTexts(array)  # type: ignore[return-value]  # a Sequence: its values listed only if walked
             if kind is int:
                 with contextlib.suppress(pa.ArrowInvalid):  # an unsigned value past 2^63: listed, then refused

@@ -372,7 +372,7 @@ class ArrowDecimals(ArrowColumn):
 
 
 class ArrowTexts(ArrowColumn):
-    """A column of text held as an Arrow ``string`` array (pandas' Arrow-backed ``string`` dtype):
+    """A column of text held as an Arrow ``string`` or ``large_string`` array (pandas' ``string``):
     its lengths and NUL characters tested on the array (:func:`_texts`); an Arrow array holds valid
     UTF-8 only, so no unpaired surrogate."""
 
@@ -396,12 +396,35 @@ def _arrow_decimals(values: ArrowDecimals, precision: int, scale: int) -> ArrowD
     import pyarrow as pa
 
     kind = pa.decimal128(precision, scale)
-    if values.arrow.type == kind:
+    array = values.arrow
+    if array.type == kind:
         return values
+    if pa.types.is_decimal128(array.type) and array.type.scale == scale and array.type.precision <= MAX_DIGITS:
+        return _relabelled(array, kind)
     try:
         return ArrowDecimals(values.arrow.cast(kind))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+
+
+def _relabelled(array: Any, kind: Any) -> ArrowDecimals | None:
+    """A ``decimal128`` array of at most 18 digits as the same values of type ``kind`` (the same
+    scale, another precision): its buffers as they are, once no value has more digits than ``kind``
+    holds (tested on the whole numbers, the low 64 bits of each value); None for the full rule."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(array)
+    if n:
+        wide = np.frombuffer(array.buffers()[1], dtype=np.int64)[2 * array.offset : 2 * (array.offset + n)]
+        units = wide[0::2]  # below 10^18: the low word holds the value, the high one its sign
+        if array.null_count:
+            units = units[array.is_valid().to_numpy(zero_copy_only=False)]
+        if len(units) and int(np.abs(units).max()) >= 10**kind.precision:
+            return None
+    return ArrowDecimals(
+        pa.Array.from_buffers(kind, n, array.buffers(), null_count=array.null_count, offset=array.offset)
+    )
 
 
 def _has_nul(array: Any) -> bool:
@@ -411,14 +434,15 @@ def _has_nul(array: Any) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(array, pa.StringArray):
+    if isinstance(array, pa.StringArray | pa.LargeStringArray):
         data = array.buffers()[2]
         if data is None or not len(array):
             return False
         import numpy as np
 
         # the array's own n + 1 offsets into the data buffer (from its offset: a slice's too)
-        offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset : array.offset + len(array) + 1]
+        width = np.int64 if isinstance(array, pa.LargeStringArray) else np.int32
+        offsets = np.frombuffer(array.buffers()[1], dtype=width)[array.offset : array.offset + len(array) + 1]
         start, end = int(offsets[0]), int(offsets[-1])
         return memoryview(data)[start:end].tobytes().find(b"\x00") >= 0
     return bool(pc.any(pc.match_substring(array, "\x00")).as_py())
@@ -433,7 +457,7 @@ def _texts(values: list[Any], length: int) -> list[Any] | None:
     found = _of(values, str)
     if not found:
         return values if found is None else None
-    array = _given_array(values, pa.string())
+    array = values.arrow if isinstance(values, ArrowTexts) else _given_array(values, pa.string())
     try:
         array = pa.array(values, type=pa.string()) if array is None else array
     except (UnicodeEncodeError, pa.ArrowException):

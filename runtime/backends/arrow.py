@@ -62,7 +62,9 @@ def _checked_array(values: list[Any], kind: Any) -> Any:
         # checked at the item's precision and scale, which are the column's: a cast is a no-op
         return values.arrow if values.arrow.type == kind else values.arrow.cast(kind)
     if isinstance(values, ArrowColumn) and not isinstance(values, ArrowDecimals):
-        return values.arrow if values.arrow.type == kind else None  # text, integers: checked as they are
+        if values.arrow.type == kind or (pa.types.is_large_string(values.arrow.type) and pa.types.is_string(kind)):
+            return values.arrow  # text, integers: checked as they are (DuckDB reads large_string as VARCHAR)
+        return None
     if isinstance(values, Factorized) and pa.types.is_decimal(kind):
         import numpy as np
 

@@ -102,8 +102,9 @@ def test_the_column_check_of_a_long_column_agrees_with_the_rule(index: int, colu
     kind=st.sampled_from(["t", "n"]),
     column=st.lists(st.one_of(st.none(), st.text(max_size=7), st.integers(-20_000, 20_000)), min_size=1, max_size=6),
     pad=st.integers(0, 3),
+    large=st.booleans(),
 )
-def test_an_arrow_column_is_checked_as_its_values_are(kind: str, column: list[Any], pad: int) -> None:
+def test_an_arrow_column_is_checked_as_its_values_are(kind: str, column: list[Any], pad: int, large: bool) -> None:
     """A column held as an Arrow array (a DataFrame's text or integers), starting anywhere in its
     buffers (a slice): settled on the array when the rule accepts every value, else left to the
     article-by-article check — the answers of the same values in a list."""
@@ -115,7 +116,8 @@ def test_an_arrow_column_is_checked_as_its_values_are(kind: str, column: list[An
     assume(all(v is None or type(v) is python for v in column))
     try:
         padding: list[Any] = ["" if kind == "t" else 0] * pad  # values before the slice the column is
-        array = pa.array(padding + column, type=pa.string() if kind == "t" else pa.int64())
+        text = pa.large_string() if large else pa.string()  # pandas' own text is large_string
+        array = pa.array(padding + column, type=text if kind == "t" else pa.int64())
     except (UnicodeEncodeError, pa.ArrowException):
         assume(False)  # an unpaired surrogate: Arrow holds no such text
         raise
