@@ -88,17 +88,37 @@ def joint_keys(*parts: Sequence[pd.Series]) -> list[np.ndarray]:
     for k in range(widths.pop()):
         first = parts[0][k]
         column = pd.concat([first, *(part[k].astype(first.dtype) for part in parts[1:])], ignore_index=True)
-        codes, uniques = pd.factorize(column)
+        codes, count = _codes(column)
         null |= codes < 0
-        if bound * (len(uniques) + 1) >= 2**62:  # renumber the keys so far densely: below the row count
+        if bound * (count + 1) >= 2**62:  # renumber the keys so far densely: below the row count
             key, distinct = pd.factorize(key)
             bound = len(distinct)
-        key = key * (len(uniques) + 1) + (codes + 1)
-        bound *= len(uniques) + 1
+        key = key * (count + 1) + (codes + 1)
+        bound *= count + 1
     key = key.astype(np.int64, copy=False)
     key[null] = -1
     bounds = np.cumsum([0, *sizes])
     return [key[bounds[i] : bounds[i + 1]] for i in range(len(parts))]
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """A code per value, equal for equal values and -1 for a null, and how many codes there may be:
+    integers within a range not much wider than the column are their distance to the smallest (no
+    hashing: a guaranty's number, a renewal's, a key made of others), anything else factorized."""
+    dtype = column.dtype
+    if pd.api.types.is_integer_dtype(dtype) and len(column):
+        null = column.isna().to_numpy(dtype=bool)
+        values = column.to_numpy(dtype=np.int64, na_value=0)
+        present = values[~null]
+        if not len(present):
+            return np.full(len(values), -1, dtype=np.int64), 0
+        low, high = int(present.min()), int(present.max())
+        if high - low <= 2 * len(values):
+            codes = values - low
+            codes[null] = -1
+            return codes, high - low + 1
+    codes, uniques = pd.factorize(column)
+    return codes.astype(np.int64, copy=False), len(uniques)
 
 
 def decimals(values: np.ndarray | pd.Series, places: int) -> np.ndarray:

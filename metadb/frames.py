@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assurdb.metadb.values import ArrowDecimals, Typed
+from assurdb.metadb.values import ArrowDecimals, ArrowIntegers, ArrowTexts, Typed
 
 #: The types of an object column's values pandas never counts as missing but None (and a
 #: ``Decimal("NaN")``, which stays): such a column is its values as they are, without ``isna``
@@ -44,7 +44,8 @@ def article_list(column: pd.Series) -> list[Any]:
     """:func:`article_values` as a list (WRITE BATCH's columns), with the types of its values
     (:class:`~assurdb.metadb.values.Typed`) when they are known at once: an object column of plain
     values is listed as it is, without an array copied first; a column of text (pandas' Arrow
-    strings), integers or booleans is its Arrow array's values, the array handed on with them."""
+    strings) or integers is its Arrow array (:class:`~assurdb.metadb.values.ArrowColumn`: its values
+    made only if walked), a column of booleans that array's values, the array handed on with them."""
     dtype = column.dtype
     if _is_arrow_decimal(dtype):
         return ArrowDecimals(_arrow_array(column))  # type: ignore[return-value]  # a Sequence: its Decimals made only if walked
@@ -61,9 +62,11 @@ def article_list(column: pd.Series) -> list[Any]:
             array = pa.array(column)  # pandas' own Arrow array, or numpy's buffer: no copy
             if isinstance(array, pa.ChunkedArray):
                 array = array.combine_chunks()
-            if kind is str:
-                with contextlib.suppress(pa.ArrowInvalid):  # past 2 GB of text: kept large (then made again)
-                    array = array.cast(pa.string())  # large_string's offsets → string's
+            if kind is str and array.type in (pa.string(), pa.large_string()):
+                return ArrowTexts(array)  # type: ignore[return-value]  # a Sequence: its values listed only if walked
+            if kind is int:
+                with contextlib.suppress(pa.ArrowInvalid):  # an unsigned value past 2^63: listed, then refused
+                    return ArrowIntegers(array.cast(pa.int64()))  # type: ignore[return-value]  # the same
             nulls = array.null_count
             typed = frozenset(([kind] if nulls < len(array) else []) + ([type(None)] if nulls else []))
             return Typed(array.to_pylist(), typed, array)
@@ -111,6 +114,30 @@ def decimal_series(units: np.ndarray, scale: int, missing: np.ndarray | None = N
     kind = pa.decimal128(MAX_DIGITS, scale)
     array = pa.Array.from_buffers(kind, len(whole), [validity, pa.py_buffer(wide)], null_count=nulls)
     return pd.Series(pd.arrays.ArrowExtensionArray(array), copy=False)
+
+
+def numbered_texts(prefix: str, first: int, count: int, digits: int) -> pd.Series:
+    """The texts ``prefix`` + ``k`` written on ``digits`` digits (zeros in front), for ``k`` from
+    ``first`` on, ``count`` of them: a column of pandas' Arrow strings (``string``) made from one
+    buffer of bytes, without a ``str`` per value (``f"RT{k:010d}"`` for half a million cessions:
+    0.17 s). ValueError for a number that does not fit in ``digits`` or a prefix that is not ASCII."""
+    import pyarrow as pa
+
+    if count and (first < 0 or first + count - 1 >= 10**digits):
+        raise ValueError(f"numbers {first}..{first + count - 1} do not fit in {digits} digit(s)")
+    head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    width = len(head) + digits
+    numbers = np.arange(first, first + count, dtype=np.int64)
+    data = np.empty((count, width), dtype=np.uint8)
+    data[:, : len(head)] = head
+    for place in range(width - 1, len(head) - 1, -1):  # the last digit first
+        numbers, data[:, place] = np.divmod(numbers, 10)
+    data[:, len(head) :] += ord("0")
+    offsets = np.arange(0, (count + 1) * width, width, dtype=np.int64)
+    kind = pa.string() if (count + 1) * width < 2**31 else pa.large_string()
+    offsets = offsets.astype(np.int32 if kind == pa.string() else np.int64)
+    array = pa.Array.from_buffers(kind, count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow", na_value=pd.NA)), copy=False)
 
 
 def decimal_units(column: pd.Series, scale: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -195,7 +195,9 @@ def fast_test(item: Item, var: str = "v") -> str | None:
 # are then made into the Arrow array a columnar DBMS takes, and their lengths, NUL characters and
 # ranges tested on it at once (pyarrow.compute): cheaper than Python's passes over the values, and
 # DuckDB's insert reuses the array (:class:`Checked`). Decimals with few distinct values (a book's
-# percentages) are quantized once per distinct value (:class:`Factorized`).
+# percentages) are quantized once per distinct value (:class:`Factorized`). A DataFrame's column that
+# pandas holds as an Arrow array (text, integers, Arrow decimals) comes as that array
+# (:class:`ArrowColumn`) and is tested on it the same way, its Python values made only if walked.
 
 _NONE = type(None)
 
@@ -203,11 +205,36 @@ _NONE = type(None)
 def _has_none(values: list[Any]) -> bool:
     """Whether a value is None, by identity at C speed (``None in values`` asks each Decimal's
     ``__eq__``, which goes through the numbers ABCs: eight times slower)."""
-    if isinstance(values, Checked | ArrowDecimals):
+    if isinstance(values, Checked | ArrowColumn):
         return bool(values.arrow.null_count)
     if isinstance(values, Typed):
         return _NONE in values.kinds
     return any(map(is_, values, repeat(None)))
+
+
+def column_array(values: Sequence[Any]) -> Any:
+    """The Arrow array a checked column carries (:class:`Checked`, :class:`ArrowColumn`), or None:
+    whoever tests the whole column (its nulls, its distinct values) may do it on the array."""
+    return values.arrow if isinstance(values, Checked | ArrowColumn) else None
+
+
+def empty_flags(values: Sequence[Any]) -> Any:
+    """Whether each value of a checked column is None, as a numpy array of booleans — from its
+    array's validity when it has one."""
+    import numpy as np
+
+    array = column_array(values)
+    if array is not None:
+        return array.is_null().to_numpy(zero_copy_only=False)
+    return np.fromiter(map(is_, values, repeat(None)), dtype=bool, count=len(values))
+
+
+def any_given(values: Sequence[Any]) -> bool:
+    """Whether a value of a checked column is not None (its array's null count when it has one)."""
+    array = column_array(values)
+    if array is not None:
+        return bool(array.null_count < len(array))
+    return any(v is not None for v in values)
 
 
 def _present(values: list[Any]) -> list[Any]:
@@ -235,13 +262,12 @@ class Typed(list[Any]):
 
 def _given_array(values: list[Any], kind: Any) -> Any:
     """The Arrow array of type ``kind`` a column came with, or None."""
-    return (
-        values.arrow if isinstance(values, Typed) and values.arrow is not None and values.arrow.type == kind else None
-    )
+    array = values.arrow if isinstance(values, Typed | ArrowColumn) else None
+    return array if array is not None and array.type == kind else None
 
 
 def _kinds(values: list[Any]) -> set[type] | frozenset[type]:
-    return values.kinds if isinstance(values, Typed) else set(map(type, values))
+    return values.kinds if isinstance(values, Typed | ArrowColumn) else set(map(type, values))
 
 
 def _of(values: list[Any], kind: type) -> bool | None:
@@ -296,16 +322,15 @@ class Factorized(list[Any]):
         self.codes = codes
 
 
-class ArrowDecimals(Sequence[Any]):
-    """A column of decimals held as an Arrow ``decimal128`` array (a DataFrame's column of
-    ``pd.ArrowDtype(pa.decimal128(p, s))``, :func:`assurdb.metadb.frames.decimal_series`): checked
-    on the array itself — cast to the item's precision and scale, which Arrow refuses for a value
-    that has more decimals or more digits before the point — and handed to a columnar writer as that
-    array. Its values as ``Decimal`` objects (``to_pylist``, 1.5 µs a value) are made only when
-    something walks them: a relational DBMS's insert, the article-by-article check of a batch the
-    columns cannot settle."""
+class ArrowColumn(Sequence[Any]):
+    """A frame's column held as an Arrow array (pandas' Arrow-backed text, its integers, Arrow
+    decimals): checked on the array itself and handed to a columnar writer as that array. Its values
+    as Python objects (``to_pylist``) are made only when something walks them — a relational DBMS's
+    insert, the article-by-article check of a batch the columns cannot settle — and a slice lists
+    only its own values. ``kind``: the Python type of its values (a null is None)."""
 
     __slots__ = ("_values", "arrow")
+    kind: type = object
 
     def __init__(self, arrow: Any) -> None:
         self.arrow = arrow
@@ -316,14 +341,51 @@ class ArrowDecimals(Sequence[Any]):
             self._values = self.arrow.to_pylist()
         return self._values
 
+    @property
+    def kinds(self) -> frozenset[type]:
+        """The types of its values, from the array's null count (no pass over the values)."""
+        nulls = self.arrow.null_count
+        return frozenset(([self.kind] if nulls < len(self.arrow) else []) + ([_NONE] if nulls else []))
+
     def __len__(self) -> int:
         return len(self.arrow)
 
     def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice) and self._values is None and index.step in (None, 1):
+            start, stop, _ = index.indices(len(self.arrow))
+            return self.arrow.slice(start, max(0, stop - start)).to_pylist()
         return self._listed()[index]
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._listed())
+
+
+class ArrowDecimals(ArrowColumn):
+    """A column of decimals held as an Arrow ``decimal128`` array (a DataFrame's column of
+    ``pd.ArrowDtype(pa.decimal128(p, s))``, :func:`assurdb.metadb.frames.decimal_series`): checked
+    on the array itself — cast to the item's precision and scale, which Arrow refuses for a value
+    that has more decimals or more digits before the point. Its values are ``Decimal`` objects
+    (``to_pylist``, 1.5 µs a value), made only when walked."""
+
+    __slots__ = ()
+    kind = Decimal
+
+
+class ArrowTexts(ArrowColumn):
+    """A column of text held as an Arrow ``string`` or ``large_string`` array (pandas' ``string``):
+    its lengths and NUL characters tested on the array (:func:`_texts`); an Arrow array holds valid
+    UTF-8 only, so no unpaired surrogate."""
+
+    __slots__ = ()
+    kind = str
+
+
+class ArrowIntegers(ArrowColumn):
+    """A column of integers held as an Arrow ``int64`` array (pandas' ``Int64`` or a numpy integer
+    column): its range tested on the array (:func:`_integers`)."""
+
+    __slots__ = ()
+    kind = int
 
 
 def _arrow_decimals(values: ArrowDecimals, precision: int, scale: int) -> ArrowDecimals | None:
@@ -334,23 +396,55 @@ def _arrow_decimals(values: ArrowDecimals, precision: int, scale: int) -> ArrowD
     import pyarrow as pa
 
     kind = pa.decimal128(precision, scale)
-    if values.arrow.type == kind:
+    array = values.arrow
+    if array.type == kind:
         return values
+    if pa.types.is_decimal128(array.type) and array.type.scale == scale and array.type.precision <= MAX_DIGITS:
+        return _relabelled(array, kind)
     try:
         return ArrowDecimals(values.arrow.cast(kind))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
 
-def _has_nul(array: Any, size: int) -> bool:
-    """Whether a text array of ``size`` bytes of text holds a NUL character: a search of its data
-    buffer (memchr speed) when the array is one just made, else Arrow's substring search."""
+def _relabelled(array: Any, kind: Any) -> ArrowDecimals | None:
+    """A ``decimal128`` array of at most 18 digits as the same values of type ``kind`` (the same
+    scale, another precision): its buffers as they are, once no value has more digits than ``kind``
+    holds (tested on the whole numbers, the low 64 bits of each value); None for the full rule."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(array)
+    if n:
+        wide = np.frombuffer(array.buffers()[1], dtype=np.int64)[2 * array.offset : 2 * (array.offset + n)]
+        units = wide[0::2]  # below 10^18: the low word holds the value, the high one its sign
+        if array.null_count:
+            units = units[array.is_valid().to_numpy(zero_copy_only=False)]
+        if len(units) and int(np.abs(units).max()) >= 10**kind.precision:
+            return None
+    return ArrowDecimals(
+        pa.Array.from_buffers(kind, n, array.buffers(), null_count=array.null_count, offset=array.offset)
+    )
+
+
+def _has_nul(array: Any) -> bool:
+    """Whether a text array holds a NUL character: a search of the bytes of its values in its data
+    buffer (memchr speed; a null's bytes, if any, are searched too: then the full rule decides), else
+    Arrow's substring search."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(array, pa.StringArray) and array.offset == 0:
+    if isinstance(array, pa.StringArray | pa.LargeStringArray):
         data = array.buffers()[2]
-        return data is not None and data.to_pybytes().find(b"\x00", 0, size) >= 0
+        if data is None or not len(array):
+            return False
+        import numpy as np
+
+        # the array's own n + 1 offsets into the data buffer (from its offset: a slice's too)
+        width = np.int64 if isinstance(array, pa.LargeStringArray) else np.int32
+        offsets = np.frombuffer(array.buffers()[1], dtype=width)[array.offset : array.offset + len(array) + 1]
+        start, end = int(offsets[0]), int(offsets[-1])
+        return memoryview(data)[start:end].tobytes().find(b"\x00") >= 0
     return bool(pc.any(pc.match_substring(array, "\x00")).as_py())
 
 
@@ -363,7 +457,7 @@ def _texts(values: list[Any], length: int) -> list[Any] | None:
     found = _of(values, str)
     if not found:
         return values if found is None else None
-    array = _given_array(values, pa.string())
+    array = values.arrow if isinstance(values, ArrowTexts) else _given_array(values, pa.string())
     try:
         array = pa.array(values, type=pa.string()) if array is None else array
     except (UnicodeEncodeError, pa.ArrowException):
@@ -372,9 +466,9 @@ def _texts(values: list[Any], length: int) -> list[Any] | None:
     # bytes ≥ characters: the character count is needed only when the bytes exceed the length
     if pc.max(sizes).as_py() > length and pc.max(pc.utf8_length(array)).as_py() > length:
         return None
-    if _has_nul(array, pc.sum(sizes).as_py()):
+    if _has_nul(array):
         return None
-    return Checked(values, array)
+    return values if isinstance(values, ArrowTexts) else Checked(values, array)
 
 
 def _integers(values: list[Any], digits: int) -> list[Any] | None:
@@ -391,7 +485,9 @@ def _integers(values: list[Any], digits: int) -> list[Any] | None:
         return None
     bound = 10**digits
     lowest, highest = pc.min_max(array).values()
-    return Checked(values, array) if -bound < lowest.as_py() and highest.as_py() < bound else None
+    if not (-bound < lowest.as_py() and highest.as_py() < bound):
+        return None
+    return values if isinstance(values, ArrowIntegers) else Checked(values, array)
 
 
 def _booleans(values: list[Any]) -> list[Any] | None:
@@ -597,6 +693,14 @@ def _same_keys(articles: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | 
         return None
 
 
+#: The item type whose column an Arrow-held column is checked as, as its array.
+_ARROW_ITEMS: dict[str | None, type[ArrowColumn]] = {
+    "alphanumeric": ArrowTexts,
+    "numeric": ArrowIntegers,
+    "decimal": ArrowDecimals,
+}
+
+
 def check_given_columns(
     items: Sequence[Item], columns: Mapping[str, list[Any]], n: int, known: frozenset[str]
 ) -> dict[str, list[Any]] | None:
@@ -608,8 +712,10 @@ def check_given_columns(
 
     def values(item: Item) -> list[Any]:
         given = columns[item.name]
-        if isinstance(given, ArrowDecimals) and item.type == "decimal" and not (item.repetitive or item.decomposable):
-            return given  # checked on its array, never listed
+        if isinstance(given, ArrowColumn):
+            if _ARROW_ITEMS.get(item.type) is type(given) and not (item.repetitive or item.decomposable):
+                return given  # checked on its array, never listed
+            return list(given)  # another item type's values: as a list, for the rules of the item's type
         return given if isinstance(given, Typed) else list(given)  # a Typed column is a fresh list
 
     return _checked(items, set(columns), n, values)

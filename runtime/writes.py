@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from assurdb.metadb.contract import RC, Reply
-from assurdb.metadb.values import check_columns, check_given_columns
+from assurdb.metadb.values import any_given, check_columns, check_given_columns, empty_flags
 from assurdb.runtime.core import _as_target, _Failure, _show, refuse
 from assurdb.runtime.frames import from_frame
 from assurdb.runtime.reads import Reads
@@ -129,8 +130,8 @@ class Writes(Reads):
             if len(items) > 1 and any(i in columns for i in items):
                 # whole in every article when each item is empty in exactly the same articles
                 n = len(columns[next(iter(columns))])
-                empty = [[v is None for v in columns[i]] if i in columns else [True] * n for i in items]
-                if any(e != empty[0] for e in empty[1:]):
+                empty = [empty_flags(columns[i]) if i in columns else np.ones(n, dtype=bool) for i in items]
+                if any(not np.array_equal(e, empty[0]) for e in empty[1:]):
                     return False
         return True
 
@@ -138,7 +139,7 @@ class Writes(Reads):
         """600 for a batch whose articles name origins of record types this session has not opened."""
         for path_name in spec.stored_paths:
             path = self.paths[path_name]
-            if any(v is not None for v in columns.get(path.target_items[0], ())):
+            if any_given(columns.get(path.target_items[0], ())):
                 denied = self.need_open(path.origin, write=False)
                 if denied is not None:
                     return denied

@@ -46,7 +46,7 @@ from assurdb.domain.primitives.support import (
 )
 from assurdb.domain.results import Result, done
 from assurdb.metadb.contract import RC, Session
-from assurdb.metadb.frames import article_values, decimal_units
+from assurdb.metadb.frames import article_values, decimal_units, numbered_texts
 
 __all__ = ["Written", "record_cessions", "record_figures"]
 
@@ -344,6 +344,28 @@ def _units(values: pd.Series, scale: int, *, missing: bool) -> np.ndarray:
     return whole[codes]  # -1 picks the last: 0
 
 
+def _numbered(first: int, count: int) -> pd.Series:
+    """The codes of ``count`` new cessions from number ``first`` on (``RT`` + 10 digits), as text
+    made at once; past ten digits, as the longer texts they are (WRITE BATCH refuses them)."""
+    try:
+        return numbered_texts("RT", first, count, 10)
+    except ValueError:
+        return pd.Series([f"RT{k:010d}" for k in range(first, first + count)], dtype=object)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A column of text as pandas' Arrow-backed ``string`` (WRITE BATCH checks such a column on its
+    array); a column holding anything but text (a value WRITE BATCH refuses) as it is."""
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return column.astype("string")
+    return column
+
+
+def _plain(value: Any) -> Any:
+    """A factorized text value as an article holds it: None for a missing one (pandas' NA, NaN)."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def _decide(
     session: Session,
     wanted: pd.DataFrame,
@@ -359,72 +381,95 @@ def _decide(
     live_all = everyone[everyone["cancellation_date"].isna()]
     mine = live_all[live_all["treaty_code"].isin(list(treaty_codes))].sort_values("code", kind="stable")
     n = len(wanted)
-    g_cover, g_live, g_mine, g_wanted = joint_keys(
-        [covers[i] for i in _GUARANTY],
-        [live_all[i] for i in _SHARED],
-        [mine[i] for i in _SHARED],
-        [wanted[i] for i in _GUARANTY],
+    # a contract's key first (the guaranties' too), then a guaranty's from it: each text column hashed once
+    p_contract, p_cover, p_live, p_mine, p_wanted = joint_keys(
+        [contracts[i] for i in _GUARANTY[:3]],
+        [covers[i] for i in _GUARANTY[:3]],
+        [live_all[i] for i in _SHARED[:3]],
+        [mine[i] for i in _SHARED[:3]],
+        [wanted[i] for i in _GUARANTY[:3]],
     )
-    p_contract, p_wanted = joint_keys([contracts[i] for i in _GUARANTY[:3]], [wanted[i] for i in _GUARANTY[:3]])
+    g_cover, g_live, g_mine, g_wanted = joint_keys(
+        [pd.Series(p_cover), covers[_GUARANTY[3]]],
+        [pd.Series(p_live), live_all[_SHARED[3]]],
+        [pd.Series(p_mine), mine[_SHARED[3]]],
+        [pd.Series(p_wanted), wanted[_GUARANTY[3]]],
+    )
+    for keys, parts in ((g_cover, p_cover), (g_live, p_live), (g_mine, p_mine), (g_wanted, p_wanted)):
+        keys[parts < 0] = -1  # a null in the contract's key: no guaranty's key either
 
     # held: the live cessions of the guaranty linked to the treaty keep it, the first (in code
     # order) taking the difference
-    t_mine, t_wanted = joint_keys(
-        [pd.Series(g_mine), mine["treaty_code"].reset_index(drop=True)],
-        [pd.Series(g_wanted), wanted["treaty_code"]],
-    )
-    t_mine[g_mine < 0] = -1
-    t_wanted[g_wanted < 0] = -1
-    mine_pct = _units(mine["ceded_pct"], _PCT_SCALE, missing=True)
-    firsts = (~pd.Series(t_mine).duplicated()).to_numpy() & (t_mine >= 0)
-    totals = pd.Series(mine_pct).groupby(t_mine).sum()
-    held_at = pd.Index(t_mine[firsts]).get_indexer(t_wanted)
-    held = held_at >= 0
-    first_pct = mine_pct[firsts]
-    others = totals.reindex(t_mine[firsts]).to_numpy() - first_pct
-    first_code = article_values(mine["code"])[firsts]
     changes: list[dict[str, Any]] = []
-    for at, where in zip(np.flatnonzero(held).tolist(), held_at[held].tolist(), strict=True):
-        share = int(pct[at] - others[where])
-        if share > 0 and int(first_pct[where]) != share:
-            changes.append({"code": first_code[where], "ceded_pct": Decimal(share).scaleb(-_PCT_SCALE)})
+    held = np.zeros(n, dtype=bool)
+    if len(mine):  # none stored for these treaties: nothing held, no join with them
+        t_mine, t_wanted = joint_keys(
+            [pd.Series(g_mine), mine["treaty_code"].reset_index(drop=True)],
+            [pd.Series(g_wanted), wanted["treaty_code"]],
+        )
+        t_mine[g_mine < 0] = -1
+        t_wanted[g_wanted < 0] = -1
+        mine_pct = _units(mine["ceded_pct"], _PCT_SCALE, missing=True)
+        firsts = (~pd.Series(t_mine).duplicated()).to_numpy() & (t_mine >= 0)
+        totals = pd.Series(mine_pct).groupby(t_mine).sum()
+        held_at = pd.Index(t_mine[firsts]).get_indexer(t_wanted)
+        held = held_at >= 0
+        first_pct = mine_pct[firsts]
+        others = totals.reindex(t_mine[firsts]).to_numpy() - first_pct
+        first_code = article_values(mine["code"])[firsts]
+        for at, where in zip(np.flatnonzero(held).tolist(), held_at[held].tolist(), strict=True):
+            share = int(pct[at] - others[where])
+            if share > 0 and int(first_pct[where]) != share:
+                changes.append({"code": first_code[where], "ceded_pct": Decimal(share).scaleb(-_PCT_SCALE)})
 
     # the others: a live guaranty of a live contract, a reinsurer its cell shares risks with
     at_contract = pd.Index(p_contract).get_indexer(p_wanted)
     at_cover = pd.Index(g_cover).get_indexer(g_wanted)
     contract_live = np.append(contracts["cancellation_date"].isna().to_numpy(), False)[at_contract]
     cover_live = np.append(covers["cancellation_date"].isna().to_numpy(), False)[at_cover]
-    cells = np.append(article_values(contracts["handling_code"]), np.array([None], dtype=object))[at_contract]
     going = ~held & contract_live & cover_live
-    treaties = article_values(wanted["treaty_code"])
+    at_going = np.flatnonzero(going)
+    # each (cell, treaty) pair decided once, in the order the cessions first name it
+    of_cell, cell_values = pd.factorize(contracts["handling_code"], use_na_sentinel=False)
+    of_cell = of_cell[at_contract[at_going]]  # a going cession's contract is there: no -1
+    of_treaty, treaty_values = pd.factorize(wanted["treaty_code"].iloc[at_going], use_na_sentinel=False)
+    of_pair, pair_values = pd.factorize(of_cell.astype(np.int64) * len(treaty_values) + of_treaty)
     lk = Lookup(session)
     partners: dict[str, set[str]] = {}
-    company = np.full(n, None, dtype=object)
-    chosen: dict[tuple[Any, Any], str | None] = {}
-    for at in np.flatnonzero(going).tolist():
-        pair = (cells[at], treaties[at])
-        if pair not in chosen:
-            cell = pair[0]
-            if isinstance(cell, str) and cell not in partners:
-                partners[cell] = {str(c.get("code")) for c in lk.targets("RiskSharing", {"code": cell})}
-                problem = lookup_failed(lk, "recording the cessions")
-                if problem is not None:
-                    return problem
-            allowed = partners.get(cell, set()) if isinstance(cell, str) else set()
-            chosen[pair] = next((r for r in reinsurers.get(pair[1], ()) if r in allowed), None)
-        company[at] = chosen[pair]
-    going &= pd.notna(company)
+    chosen: list[str | None] = []
+    for pair in pair_values.tolist():
+        cell, treaty = _plain(cell_values[pair // len(treaty_values)]), _plain(treaty_values[pair % len(treaty_values)])
+        if isinstance(cell, str) and cell not in partners:
+            partners[cell] = {str(c.get("code")) for c in lk.targets("RiskSharing", {"code": cell})}
+            problem = lookup_failed(lk, "recording the cessions")
+            if problem is not None:
+                return problem
+        allowed = partners.get(cell, set()) if isinstance(cell, str) else set()
+        chosen.append(next((r for r in reinsurers.get(treaty, ()) if r in allowed), None))
+    companies = pd.Series([*chosen, None], dtype=object)  # the last one: none
+    company = np.full(n, len(chosen), dtype=np.int64)  # each cession's, as its place in companies
+    company[at_going] = of_pair
+    going &= companies.notna().to_numpy()[company]
 
-    # within 100 %: the guaranty's live cessions, then the new ones in order
-    stored = pd.Series(_units(live_all["ceded_pct"], _PCT_SCALE, missing=True)).groupby(g_live).sum()
-    stored = stored[stored.index >= 0]
-    base = np.append(stored.to_numpy(), 0)[pd.Index(stored.index).get_indexer(g_wanted)]
-    running = base[going] + pd.Series(pct[going]).groupby(g_wanted[going]).cumsum().to_numpy()
-    over = pd.unique(g_wanted[going][running > _WHOLE])
-    if len(over):  # a cession refused for the cap adds nothing: those guaranties one cession at a time
+    # within 100 %: the guaranty's live cessions, then the new ones in order — a going cession's
+    # guaranty is one of those read, whose row (at_cover) numbers it densely
+    base_of = np.zeros(len(covers) + 1, dtype=np.int64)  # the last one: a guaranty not among them
+    if len(live_all):
+        live_pct = _units(live_all["ceded_pct"], _PCT_SCALE, missing=True)
+        np.add.at(base_of, pd.Index(g_cover).get_indexer(g_live), live_pct)
+    base = base_of[at_cover]
+    cover_going, pct_going = at_cover[going], pct[going]
+    if (pct_going >= 0).all():  # the running totals only grow: a guaranty passes 100 % where its total does
+        ceded_of = base_of.copy()
+        np.add.at(ceded_of, cover_going, pct_going)
+        past = going & (ceded_of > _WHOLE)[at_cover]
+    else:
+        running = base[going] + pd.Series(pct_going).groupby(cover_going).cumsum().to_numpy()
+        past = going & np.isin(at_cover, cover_going[running > _WHOLE])
+    if past.any():  # a cession refused for the cap adds nothing: those guaranties one cession at a time
         ceded: dict[int, int] = {}
-        for at in np.flatnonzero(going & np.isin(g_wanted, over)).tolist():
-            key = int(g_wanted[at])
+        for at in np.flatnonzero(past).tolist():
+            key = int(at_cover[at])
             total = ceded.get(key, int(base[at])) + int(pct[at])
             if total > _WHOLE:
                 going[at] = False
@@ -436,22 +481,20 @@ def _decide(
     taken = [c for c in article_values(codes[codes.str.startswith("RT", na=False)]).tolist() if c[2:].isdigit()]
     number = max((int(c[2:]) for c in taken), default=0)
 
-    def picked(column: pd.Series | np.ndarray) -> np.ndarray:
-        values = article_values(column) if isinstance(column, pd.Series) else column
-        return values[chosen_rows]
+    def picked(column: pd.Series) -> pd.Series:
+        return column.iloc[chosen_rows].reset_index(drop=True)  # in its dtype: Arrow text, Int64, Arrow decimals
 
+    treaty = picked(wanted["treaty_code"])
     columns: dict[str, Any] = {
-        "code": [f"RT{k:010d}" for k in range(number + 1, number + 1 + len(chosen_rows))],
-        "treaty_ref": picked(treaties),
-        "contract_type": picked(wanted["kind"]),
-        "ceded_pct": None,
-        "commission_rate": None,
-        "treaty_code": picked(treaties),
-        "reinsurance_code": picked(company),
+        "code": _numbered(number + 1, len(chosen_rows)),
+        "treaty_ref": treaty,
+        "contract_type": _text(picked(wanted["kind"])),
+        "ceded_pct": picked(wanted["ceded_pct"]),  # as given: the engine's Arrow decimals stay one array
+        "commission_rate": picked(wanted["commission_rate"]),
+        "treaty_code": treaty,
+        "reinsurance_code": _text(companies).take(company[chosen_rows]).reset_index(drop=True),
     }
     for item, shared in zip(_GUARANTY, _SHARED, strict=True):
         columns[shared] = picked(wanted[item])
-    new = pd.DataFrame(columns, dtype=object)  # WRITE BATCH takes the frame's rows: no dict per cession
-    for item in ("ceded_pct", "commission_rate"):  # as given: the engine's Arrow decimals stay one array
-        new[item] = wanted[item].iloc[chosen_rows].reset_index(drop=True)
+    new = pd.DataFrame(columns)  # WRITE BATCH takes the frame's columns: no dict per cession
     return changes, new, n - int(held.sum()) - len(new)

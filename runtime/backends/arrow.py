@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from assurdb.metadb.model import Item
-from assurdb.metadb.values import ArrowDecimals, Checked, Factorized, ListColumn, StructColumn, arrow_scalar_type
+from assurdb.metadb.values import (
+    ArrowColumn,
+    ArrowDecimals,
+    Checked,
+    Factorized,
+    ListColumn,
+    StructColumn,
+    arrow_scalar_type,
+)
 
 
 def arrow_type(item: Item) -> Any:
@@ -53,6 +61,10 @@ def _checked_array(values: list[Any], kind: Any) -> Any:
     if isinstance(values, ArrowDecimals) and pa.types.is_decimal(kind):
         # checked at the item's precision and scale, which are the column's: a cast is a no-op
         return values.arrow if values.arrow.type == kind else values.arrow.cast(kind)
+    if isinstance(values, ArrowColumn) and not isinstance(values, ArrowDecimals):
+        if values.arrow.type == kind or (pa.types.is_large_string(values.arrow.type) and pa.types.is_string(kind)):
+            return values.arrow  # text, integers: checked as they are (DuckDB reads large_string as VARCHAR)
+        return None
     if isinstance(values, Factorized) and pa.types.is_decimal(kind):
         import numpy as np
 

@@ -28,8 +28,6 @@ import re
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from itertools import repeat
-from operator import is_
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -37,7 +35,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
 
 from assurdb.metadb.physical import Column, PhysicalModel, Table
-from assurdb.metadb.values import ListColumn
+from assurdb.metadb.values import ListColumn, any_given, column_array
 from assurdb.runtime.backends.arrow import arrow_column, arrow_type
 from assurdb.runtime.backends.base import Backend, Diagnose, Finish, file_advice
 from assurdb.runtime.connection import Borrowed, Connection
@@ -530,28 +528,25 @@ class DuckDBBackend(Backend):
         whatever it flags, the article-by-article diagnosis decides, in order.
         """
         con = session.conn
-        n = len(columns[spec.ident[0]])
-        if len(spec.ident) == 1:  # the column's values themselves: no tuple per article
-            idents: list[Any] = columns[spec.ident[0]]
-        else:
-            idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
-        if len(set(idents)) != n or con.one(spec.batch["duplicates"].sql) is not None:
+        if not _distinct(spec, columns) or con.one(spec.batch["duplicates"].sql) is not None:
             return True
+        idents: list[Any] | None = None
         for path_name in spec.stored_paths:
             path = session.paths[path_name]
             if any(t not in columns for t in path.target_items):
                 continue  # the batch does not set the path's items
-            if all(map(is_, columns[path.target_items[0]], repeat(None))):
+            if not any_given(columns[path.target_items[0]]):
                 continue  # no article names an origin
             selfish = path.origin == spec.name
+            if selfish and idents is None:
+                idents = list(zip(*(columns[i] for i in spec.ident), strict=True))
             held: list[tuple[Any, ...]] = []
             if selfish or path.cls == "1-1":
                 held = list(zip(*(columns[t] for t in path.target_items), strict=True))
             if selfish:
                 # a path from a record type to itself: the origin may be written earlier in this
                 # very batch, not later (the relational DBMSs check each row as it is inserted)
-                keyed = idents if len(spec.ident) > 1 else [(i,) for i in idents]
-                where = {ident: position for position, ident in enumerate(keyed)}
+                where = {ident: position for position, ident in enumerate(idents or ())}
                 if any(row[0] is not None and where.get(row, -1) > at for at, row in enumerate(held)):
                     return True
             if con.one(path.batch["missing_origin"].sql) is not None:
@@ -561,6 +556,31 @@ class DuckDBBackend(Backend):
                 if len(set(linked)) != len(linked) or con.one(path.batch["taken"].sql) is not None:
                     return True
         return False
+
+
+def _distinct(spec: RecordSpec, columns: Mapping[str, list[Any]]) -> bool:
+    """Whether a checked batch gives each identifier once. When every identifier column carries its
+    Arrow array: at once if the identifiers come in strictly increasing order (compared pairwise,
+    in C: new codes numbered in order, the usual batch), else hashed by Arrow; otherwise a set of the
+    values."""
+    arrays = [column_array(columns[i]) for i in spec.ident]
+    n = len(columns[spec.ident[0]])
+    if n > 1 and all(a is not None and a.null_count == 0 for a in arrays):
+        import pyarrow.compute as pc
+
+        # strictly increasing: the first column larger, or equal and the rest increasing, pairwise
+        increasing = None
+        for array in reversed(arrays):
+            before, after = array.slice(0, n - 1), array.slice(1)
+            larger = pc.less(before, after)
+            increasing = larger if increasing is None else pc.or_(larger, pc.and_(pc.equal(before, after), increasing))
+        if pc.all(increasing).as_py():
+            return True
+        if len(arrays) == 1:
+            return len(pc.unique(arrays[0])) == n
+    if len(spec.ident) == 1:  # the column's values themselves: no tuple per article
+        return len(set(columns[spec.ident[0]])) == n
+    return len(set(zip(*(columns[i] for i in spec.ident), strict=True))) == n
 
 
 def _connect(path: str) -> tuple[Any, bool, tuple[dict[str, int], threading.Lock]]:

@@ -195,3 +195,84 @@ def test_an_arrow_decimal_column_stores_what_the_rows_would(s: Any) -> None:
     by_frame = s.read_selection("Treaty", {}).batch
     pd.testing.assert_frame_equal(by_frame, by_rows)
     assert by_frame["retention"].iloc[7] is None or pd.isna(by_frame["retention"].iloc[7])
+
+
+def _in_unit(s: Any, given: Any) -> Any:
+    """WRITE BATCH's answer in a unit undone: an accepted batch must not clash with the next."""
+    ok(s.begin())
+    try:
+        return s.write_batch("Treaty", given)
+    finally:
+        ok(s.rollback())
+
+
+@pytest.mark.parametrize(
+    ("item", "dtype", "bad"),
+    [
+        ("underwriting_year", "string", "2024"),  # text where a number is wanted
+        ("name", "Int64", 12),  # a number where text is wanted
+        ("kind", "Int64", 3),  # the same, in a mandatory item
+        ("share_pct", "string", "12.5"),  # text where a decimal is wanted
+    ],
+)
+def test_an_arrow_column_of_another_type_is_refused_as_its_rows(s: Any, item: str, dtype: str, bad: Any) -> None:
+    """A column pandas holds as an Arrow array (text, integers) given for an item of another type is
+    checked value by value, as the rows are: the same code, message and position."""
+    rows = treaties(40)
+    for row in rows:
+        row[item] = bad
+    frame = pd.DataFrame(rows)
+    frame[item] = pd.Series([bad] * len(rows), dtype=dtype)
+    by_rows, by_frame = _in_unit(s, rows), _in_unit(s, frame)
+    assert (by_rows.rc, by_rows.position) == (RC.VALUE_INVALID, 0), by_rows
+    assert (by_frame.rc, by_frame.position, by_frame.message) == (by_rows.rc, by_rows.position, by_rows.message)
+
+
+@pytest.mark.parametrize(
+    ("at", "bad"),
+    [
+        (650, "A\x00B"),  # a NUL in the batch's part of the column
+        (100, "A\x00B"),  # a NUL before it, in the frame only: not the batch's
+        (650, "N" * 41),  # too long
+        (650, "Ä" * 21),  # 42 bytes, 21 characters: fits
+    ],
+)
+def test_a_slice_of_an_arrow_text_column_is_checked_on_its_own_values(s: Any, at: int, bad: str) -> None:
+    """A frame's rows taken from the middle (``iloc``: pandas' Arrow text then starts inside its
+    buffer) are checked on their own values only, and answer as the same rows given as dicts."""
+    rows = treaties()
+    rows[at]["name"] = bad
+    frame = pd.DataFrame(rows).iloc[600:].reset_index(drop=True)
+    assert isinstance(frame["name"].dtype, pd.StringDtype)  # pandas' text: an Arrow array
+    by_rows, by_frame = _in_unit(s, rows[600:]), _in_unit(s, frame)
+    assert (by_frame.rc, by_frame.position, by_frame.message) == (by_rows.rc, by_rows.position, by_rows.message)
+    assert by_rows.rc == (RC.VALUE_INVALID if at >= 600 and bad != "Ä" * 21 else RC.OK), by_rows
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_an_arrow_identifier_given_twice_is_refused_as_in_the_rows(s: Any, shuffled: bool) -> None:
+    """Identifiers held as Arrow text, in increasing order or not, one of them given twice: the
+    same refusal, at the same article, as the rows."""
+    rows = treaties()
+    if shuffled:
+        rows = rows[::7] + [r for k, r in enumerate(rows) if k % 7]
+    rows[900] = {**rows[900], "code": rows[899]["code"]}
+    frame = pd.DataFrame(rows)
+    assert isinstance(frame["code"].dtype, pd.StringDtype)
+    by_rows, by_frame = _in_unit(s, rows), _in_unit(s, frame)
+    assert (by_rows.rc, by_rows.position) == (RC.ALREADY_EXISTS, 900), by_rows
+    assert (by_frame.rc, by_frame.position, by_frame.message) == (by_rows.rc, by_rows.position, by_rows.message)
+
+
+def test_arrow_text_and_integer_columns_store_what_the_rows_would(s: Any) -> None:
+    """Columns of pandas' Arrow text and nullable integers, a value missing in each, store the
+    values the same rows as dicts would, a missing value as None."""
+    rows = treaties(300)
+    rows[7]["name"] = None
+    ok(s.begin())
+    ok(s.write_batch("Treaty", rows))
+    by_rows = s.read_selection("Treaty", {}).batch
+    ok(s.rollback())
+    frame = pd.DataFrame(rows).astype({"code": "string", "name": "string", "underwriting_year": "Int64"})
+    ok(s.write_batch("Treaty", frame))
+    pd.testing.assert_frame_equal(s.read_selection("Treaty", {}).batch, by_rows)
