@@ -750,11 +750,35 @@ def account_pending(
     answering it with the journals written before it (a refused window is posted again article by
     article). ``payment_date`` books loss payments (ACCOUNT LOSS); ``progress``
     hears of each article accounted (``metadb.progress``)."""
+    return _account_pending(
+        session,
+        rt,
+        writing_date=writing_date,
+        chart=chart,
+        timeout=timeout,
+        payment_date=payment_date,
+        progress=progress,
+    )[0]
+
+
+def _account_pending(
+    session: Session,
+    rt: str,
+    *,
+    writing_date: dt.date | None,
+    chart: Chart | None,
+    timeout: float,
+    payment_date: dt.date | None,
+    progress: Progress | None,
+    size: int = WINDOW // 10,
+) -> tuple[Accounted, int]:
+    """:func:`account_pending`, its first window of ``size`` articles; also answers the size its
+    last window measured for the next one (``account_all`` starts the next record type there)."""
     if rt not in ACCOUNTERS:
-        return Accounted(RC.RT_UNKNOWN, f"{rt!r} is not accounted (one of {', '.join(ORDER)})")
+        return Accounted(RC.RT_UNKNOWN, f"{rt!r} is not accounted (one of {', '.join(ORDER)})"), size
     found = pending(session, rt, timeout=timeout)
     if isinstance(found, Accounted):
-        return found
+        return found, size
     options: dict[str, Any] = {"payment_date": payment_date} if rt == LOSS else {}
 
     def post(given: Any) -> Accounted:
@@ -764,12 +788,13 @@ def account_pending(
     what = f"ACCOUNT {rt}"
     if progress is not None:
         progress(what, 0, len(found))
-    first, size = 0, WINDOW // 10
+    first = 0
     while first < len(found):
         group = found[first : first + size]
         began = time.monotonic()
         result = post(group)
-        size = _next_size(len(group), time.monotonic() - began)
+        if len(group) == size:  # the last, partial window of a record type says little of the next one
+            size = _next_size(size, time.monotonic() - began)
         if result.ok:
             journals += result.journals
         else:  # nothing of the group was written: again one window each, to keep what precedes the refusal
@@ -777,11 +802,13 @@ def account_pending(
                 result = post(ident)
                 journals += result.journals
                 if not result.ok:
-                    return Accounted(result.rc, f"{rt} {source_id(rt, ident)}: {result.message}", tuple(journals))
+                    message = f"{rt} {source_id(rt, ident)}: {result.message}"
+                    return Accounted(result.rc, message, tuple(journals)), size
         first += len(group)
         if progress is not None:
             progress(what, first, len(found))
-    return Accounted(RC.OK, f"{rt}: {len(found)} article(s) looked at, {len(journals)} journal(s)", tuple(journals))
+    message = f"{rt}: {len(found)} article(s) looked at, {len(journals)} journal(s)"
+    return Accounted(RC.OK, message, tuple(journals)), size
 
 
 def account_all(
@@ -793,13 +820,22 @@ def account_all(
     progress: Progress | None = None,
 ) -> Accounted:
     """ACCOUNT everything not yet accounted, record type by record type (``ORDER``); ``progress``
-    hears of each article accounted, a stage per record type."""
+    hears of each article accounted, a stage per record type. A record type's first window has the
+    size the windows of the one before reached (:data:`WINDOW_SECONDS`), not ``WINDOW // 10`` again."""
     journals: list[Journal] = []
+    size = WINDOW // 10
     for rt in ORDER:
         if rt not in session.schema.record_types:
             continue
-        result = account_pending(
-            session, rt, writing_date=writing_date, payment_date=payment_date, timeout=timeout, progress=progress
+        result, size = _account_pending(
+            session,
+            rt,
+            writing_date=writing_date,
+            chart=None,
+            payment_date=payment_date,
+            timeout=timeout,
+            progress=progress,
+            size=size,
         )
         journals += result.journals
         if not result.ok:
