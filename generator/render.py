@@ -100,6 +100,7 @@ _ACTION_SHAPES: dict[str, tuple[str, str, str]] = {
 _OPENING_PARAMS = {
     "lock": ("name",),
     "select_rt": ("record_type",),
+    "select_all": (),
     "delete": ("session", "record_type"),
     "insert": ("session", "record_type", "user", "mode", "holder"),
     "delete_all": (),

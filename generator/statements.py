@@ -302,6 +302,8 @@ def opening_statements(compiler: Compiler) -> dict[str, Stmt]:
                 op.c.record_type == sa.bindparam("record_type")
             )
         ),
+        # every opening, in one statement where OPEN DB wants several record types
+        "select_all": render(sa.select(op.c.session, op.c.record_type, op.c.user, op.c.mode, op.c.holder)),
         "delete": render(
             sa.delete(op).where(
                 op.c.session == sa.bindparam("session"), op.c.record_type == sa.bindparam("record_type")

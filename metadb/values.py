@@ -681,6 +681,40 @@ def check_columns(
     return _checked(items, given, len(articles), values)
 
 
+def check_patch_columns(
+    items: Sequence[Item], articles: Sequence[Mapping[str, Any]], known: frozenset[str]
+) -> dict[str, list[Any]] | None:
+    """A batch of REWRITE articles checked column by column: the values, in canonical form, of the
+    items they give — or ``None`` when the batch needs the article-by-article check: an article that
+    is not a dict, articles that do not all give the same items, an unknown item, an identifier
+    item not given or empty, an empty mandatory item, a value the column tests do not settle.
+
+    ``items``: the record type's items, in order; ``known``: their names.
+    """
+    if set(map(type, articles)) != {dict}:
+        return None
+    taken = _same_keys(articles)
+    if taken is None or not set(taken) <= known:
+        return None
+    columns: dict[str, list[Any]] = {}
+    for item in items:
+        if item.name not in taken:
+            if item.identifying:
+                return None
+            continue
+        values = taken[item.name]
+        if item.decomposable:
+            checked = _struct_column(item, values)
+        elif item.repetitive:
+            checked = _list_column(item, values)
+        else:
+            checked = _scalar_column(item, values)
+        if checked is None or ((item.identifying or item.mandatory) and _has_none(checked)):
+            return None
+        columns[item.name] = checked
+    return columns
+
+
 def _same_keys(articles: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | None:
     """The columns of articles that all give the same items — item → each article's value — or
     None. As many keys in each article as in the first, and each of the first's keys found in

@@ -43,22 +43,22 @@ def _column(values: Any, dtype: str, text: Any) -> Any:
     if dtype.startswith("datetime64"):
         return _datetimes(values, dtype)
     try:
-        if dtype == "string" and text == _ARROW_STRING:
+        if dtype == "string" and text == ARROW_STRING:
             return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
         if dtype == "Int64":
-            return _masked(pa.array(values, type=pa.int64()), pd.arrays.IntegerArray, 0)
+            return masked_array(pa.array(values, type=pa.int64()), pd.arrays.IntegerArray, 0)
         if dtype == "boolean":
-            return _masked(pa.array(values, type=pa.bool_()), pd.arrays.BooleanArray, False)
+            return masked_array(pa.array(values, type=pa.bool_()), pd.arrays.BooleanArray, False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
     return pd.array(values, dtype=dtype)
 
 
 #: pandas' default text dtype (``"string"``), whose Arrow array a column of text becomes directly
-_ARROW_STRING = pd.StringDtype("pyarrow", na_value=pd.NA)
+ARROW_STRING = pd.StringDtype("pyarrow", na_value=pd.NA)
 
 
-def _masked(array: pa.Array, kind: Any, fill: Any) -> Any:
+def masked_array(array: pa.Array, kind: Any, fill: Any) -> Any:
     """An Arrow array as pandas' masked array (``Int64``, ``boolean``): its values, nulls filled, and
     its null mask, both numpy arrays of their own (a frame's reader may write into them)."""
     mask = array.is_null().to_numpy(zero_copy_only=False, writable=True)

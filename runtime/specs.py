@@ -355,7 +355,8 @@ class Compiled:
     #: CREATE statements in dependency order (a backend may keep some apart, e.g. SQLite's openings file)
     ddl: Sequence[str]
     side_ddl: Sequence[str]
-    #: the runtime's own statements on the meta-database's openings (lock, select_rt, delete, insert, delete_all)
+    #: the runtime's own statements on the meta-database's openings (lock, select_rt, select_all,
+    #: delete, insert, delete_all)
     openings: Mapping[str, Stmt]
     #: every version the meta-database holds (name, version, fingerprint, state); ``legacy``: the
     #: same without the state, readable whatever the meta-schema's version

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assurdb.metadb.contract import RC, Reply
-from assurdb.metadb.values import any_given, check_columns, check_given_columns, empty_flags
+from assurdb.metadb.values import any_given, check_columns, check_given_columns, check_patch_columns, empty_flags
 from assurdb.runtime.core import _as_target, _Failure, _show, refuse
 from assurdb.runtime.frames import from_frame
 from assurdb.runtime.reads import Reads
@@ -245,7 +245,9 @@ class Writes(Reads):
     def do_rewrite_batch(self, spec: RecordSpec, articles: Any) -> Reply:
         """Many REWRITEs of one record type, as if made one after another, all or none.
 
-        Every article is checked (11, 13) before anything is written. Articles that give no path's
+        Every article is checked (11, 13) before anything is written: column by column when the
+        articles all give the same items (each item's values at once), else article by article,
+        which also finds the first refused one. Articles that give no path's
         items — the common case: flags, amounts, states — are rewritten set-wise: one article per
         identifier (an identifier given twice gets its articles' items merged in order, which is
         what the REWRITEs in turn would leave), one UPDATE per set of items given (an
@@ -267,6 +269,11 @@ class Writes(Reads):
                 return Reply(RC.OK, None, "0 article(s) rewritten")
             # items of a path this batch may change (an identifying path's are the unchanged identifier)
             path_items = {t for p in spec.stored_paths for t in self.paths[p].target_items} - set(spec.ident)
+            columns = check_patch_columns(spec.item_list, batch, spec.items)
+            if columns is not None and path_items.isdisjoint(columns):
+                done = self._rewrite_columns(spec, columns, len(batch))
+                if done is not None:
+                    return done
             checked, refusal = self.check_batch(spec, batch, PATCH)
             if refusal is not None:
                 return refusal
@@ -276,6 +283,33 @@ class Writes(Reads):
             return self._rewrite_sets(spec, patches)
 
         return self.guard(work, writes=True)
+
+    def _rewrite_columns(self, spec: RecordSpec, columns: Mapping[str, list[Any]], count: int) -> Reply | None:
+        """REWRITE BATCH of ``count`` articles that all give the same items, none of a path, checked
+        column by column (:func:`~assurdb.metadb.values.check_patch_columns`), each identifier once:
+        one part, no article built — what :meth:`_rewrite_sets` does with them. None (nothing done)
+        when an identifier is given twice, or nothing but identifiers."""
+        items = tuple(i for i in spec.item_order if i in columns and i not in spec.ident)
+        keys = [columns[i] for i in spec.ident]
+        idents: list[Any] = keys[0] if len(keys) == 1 else list(zip(*keys, strict=True))
+        if not items or len(set(idents)) != count:
+            return None
+
+        def diagnose() -> Reply | None:
+            for position in range(count):
+                ident = {i: columns[i][position] for i in spec.ident}
+                if not self.exists(spec, ident):
+                    return refuse(
+                        RC.NOT_FOUND, f"article {position}: no {spec.name} {_show(ident, spec.ident)}", position
+                    )
+            return None
+
+        part = {i: columns[i] for i in (*spec.ident, *items)}
+        refused: Reply | None = self.backend.update_batch(self, spec, [(items, part)], count, diagnose)
+        if refused is not None:
+            return refused
+        self.dirty.add(spec.table)
+        return Reply(RC.OK, None, f"{count} article(s) rewritten")
 
     def _rewrite_sets(self, spec: RecordSpec, patches: list[dict[str, Any]]) -> Reply:
         """REWRITE BATCH of articles that change no path: one UPDATE per set of items given."""

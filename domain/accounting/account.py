@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import repeat
 from numbers import Integral
 from operator import itemgetter
 from typing import Any
@@ -189,12 +190,11 @@ SPREAD = 2
 #: Fewer articles than this are read one by one.
 NEAR = 8
 #: The articles a window's articles hang on (the PRA of a cession or a loss, a cession's guaranty)
-#: lie scattered: they are read ``GATHER`` identifier values at a time, each range reading at most
-#: ``GATHER_SPREAD`` rows per article wanted. On the demo company the cessions and losses read
-#: their PRAs and guaranties with a few dozen READ SELECTIONs instead of 915 READ DIRECTs (13 left
-#: beyond the ranges' limits): seconds on DuckDB, where a READ DIRECT costs 3-6 ms; about the same
-#: on SQLite.
-GATHER = 64
+#: lie scattered: one READ SELECTION over their range reads at most ``GATHER_SPREAD`` rows per
+#: article wanted. On the demo company the cessions and losses of a window read their PRAs and
+#: guaranties with one READ SELECTION instead of hundreds of READ DIRECTs (seconds on DuckDB,
+#: where a READ DIRECT costs 3-6 ms; about the same on SQLite) — or of a range per 64 values,
+#: which read as many rows with twenty times as many requests (DuckDB: ~5 ms each).
 GATHER_SPREAD = 16
 
 
@@ -204,11 +204,11 @@ def _near(
     firsts: Sequence[Any],
     *,
     spread: int = SPREAD,
-    chunk: int | None = None,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The articles, by identifier, that READ SELECTIONs over the range of ``firsts`` (values of
-    the identifier's first item, one per article wanted) find (see ``SPREAD``): one range, or one
-    per ``chunk`` consecutive values. An article holds the items the plans use (:data:`_USES`)."""
+    """The articles, by identifier, that one READ SELECTION over the range of ``firsts`` (values of
+    the identifier's first item, one per article wanted) finds (see ``SPREAD``), among those whose
+    first item is wanted (no article is made of the rows between them). An article holds the
+    items the plans use (:data:`_USES`)."""
     first = IDENTIFIERS[rt][0]
     wanted = Counter(firsts)
     if len(firsts) < NEAR or None in wanted:
@@ -217,16 +217,12 @@ def _near(
         values = sorted(wanted)  # None was ruled out above
     except TypeError:  # values of several types: the interface answers each READ DIRECT
         return {}
-    size = chunk or len(values)
-    found: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for start in range(0, len(values), size):
-        part = values[start : start + size]
-        limit = spread * sum(wanted[v] for v in part)
-        reply = session.read_selection(rt, {first: (part[0], part[-1])}, limit=limit)
-        if not reply.ok or reply.batch is None:
-            raise Refused.of(reply, f"cannot read {rt}")
-        found.update(_by_key(rt, reply.batch))
-    return found
+    reply = session.read_selection(rt, {first: (values[0], values[-1])}, limit=spread * len(firsts))
+    if not reply.ok or reply.batch is None:
+        raise Refused.of(reply, f"cannot read {rt}")
+    frame = reply.batch
+    kept = np.fromiter(map(wanted.__contains__, frame[first].tolist()), dtype=bool, count=len(frame))
+    return _by_key(rt, frame if kept.all() else frame.loc[kept])
 
 
 def _by_key(rt: str, frame: pd.DataFrame) -> dict[tuple[Any, ...], dict[str, Any]]:
@@ -316,7 +312,7 @@ def _account(
                 source = [seen[GUARANTY].get(_key(GUARANTY, g)) for g in named] if of == PRA and named else found
                 named = [i for a in source if a is not None and (i := _origins(a, of, items)) is not None]
                 firsts = [i[IDENTIFIERS[of][0]] for i in named]
-                seen[of] = _near(session, of, firsts, spread=GATHER_SPREAD, chunk=GATHER)
+                seen[of] = _near(session, of, firsts, spread=GATHER_SPREAD)
 
         def read(of: str, ident: Mapping[str, Any]) -> dict[str, Any]:
             held = seen.setdefault(of, {})
@@ -337,13 +333,26 @@ def _account(
             return known
 
         postings = Postings()
-        marks: list[dict[str, Any]] = []
+        due: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for article in found:
             events, flags, department = plan(article, read)
             if flags:
                 _post(postings, rules, rt, article, events, department)
-                marks.append({**_identifier(rt, article), **flags})
+                due.append((article, flags))
         journals = write_postings(session, postings, writing_date=writing_date)
+        # Every mark gives the same items — the flags set, the others as the article holds them
+        # (this window alone modifies it): REWRITE BATCH checks them column by column and
+        # rewrites them in one part, not one per set of flags.
+        flagged: dict[str, None] = {}
+        for _article, setting in due:
+            flagged.update(dict.fromkeys(setting))
+        marks = [
+            {
+                **_identifier(rt, a),
+                **{n: setting[n] if n in setting else a[n] for n in flagged if n in setting or n in a},
+            }
+            for a, setting in due
+        ]
         marked = session.rewrite_batch(rt, marks)
         if not marked.ok:
             which = marks[marked.position] if marked.position is not None else None
@@ -705,8 +714,16 @@ def _held(account: Mapping[str, Any]) -> dict[str, Decimal | None]:
 
 
 def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = records(frame[list(IDENTIFIERS[rt])])
-    return [{str(k): int(v) if isinstance(v, Integral) else str(v) for k, v in row.items()} for row in rows]
+    """The identifiers of ``frame``'s rows, each value an ``int`` or a ``str`` (converted column by
+    column, the dicts made in C)."""
+    names = IDENTIFIERS[rt]
+    columns = []
+    for name in names:
+        values = frame[name].tolist()  # an identifier is never empty
+        if str(frame[name].dtype) not in ("Int64", "string"):  # else Python's int or str already
+            values = [int(v) if isinstance(v, Integral) else str(v) for v in values]
+        columns.append(values)
+    return list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
 
 
 #: The most articles ACCOUNT posts per accounting window (one unit of work). A window per article
@@ -750,11 +767,35 @@ def account_pending(
     answering it with the journals written before it (a refused window is posted again article by
     article). ``payment_date`` books loss payments (ACCOUNT LOSS); ``progress``
     hears of each article accounted (``metadb.progress``)."""
+    return _account_pending(
+        session,
+        rt,
+        writing_date=writing_date,
+        chart=chart,
+        timeout=timeout,
+        payment_date=payment_date,
+        progress=progress,
+    )[0]
+
+
+def _account_pending(
+    session: Session,
+    rt: str,
+    *,
+    writing_date: dt.date | None,
+    chart: Chart | None,
+    timeout: float,
+    payment_date: dt.date | None,
+    progress: Progress | None,
+    size: int = WINDOW // 10,
+) -> tuple[Accounted, int]:
+    """:func:`account_pending`, its first window of ``size`` articles; also answers the size its
+    last window measured for the next one (``account_all`` starts the next record type there)."""
     if rt not in ACCOUNTERS:
-        return Accounted(RC.RT_UNKNOWN, f"{rt!r} is not accounted (one of {', '.join(ORDER)})")
+        return Accounted(RC.RT_UNKNOWN, f"{rt!r} is not accounted (one of {', '.join(ORDER)})"), size
     found = pending(session, rt, timeout=timeout)
     if isinstance(found, Accounted):
-        return found
+        return found, size
     options: dict[str, Any] = {"payment_date": payment_date} if rt == LOSS else {}
 
     def post(given: Any) -> Accounted:
@@ -764,12 +805,13 @@ def account_pending(
     what = f"ACCOUNT {rt}"
     if progress is not None:
         progress(what, 0, len(found))
-    first, size = 0, WINDOW // 10
+    first = 0
     while first < len(found):
         group = found[first : first + size]
         began = time.monotonic()
         result = post(group)
-        size = _next_size(len(group), time.monotonic() - began)
+        if len(group) == size:  # the last, partial window of a record type says little of the next one
+            size = _next_size(size, time.monotonic() - began)
         if result.ok:
             journals += result.journals
         else:  # nothing of the group was written: again one window each, to keep what precedes the refusal
@@ -777,11 +819,13 @@ def account_pending(
                 result = post(ident)
                 journals += result.journals
                 if not result.ok:
-                    return Accounted(result.rc, f"{rt} {source_id(rt, ident)}: {result.message}", tuple(journals))
+                    message = f"{rt} {source_id(rt, ident)}: {result.message}"
+                    return Accounted(result.rc, message, tuple(journals)), size
         first += len(group)
         if progress is not None:
             progress(what, first, len(found))
-    return Accounted(RC.OK, f"{rt}: {len(found)} article(s) looked at, {len(journals)} journal(s)", tuple(journals))
+    message = f"{rt}: {len(found)} article(s) looked at, {len(journals)} journal(s)"
+    return Accounted(RC.OK, message, tuple(journals)), size
 
 
 def account_all(
@@ -793,13 +837,22 @@ def account_all(
     progress: Progress | None = None,
 ) -> Accounted:
     """ACCOUNT everything not yet accounted, record type by record type (``ORDER``); ``progress``
-    hears of each article accounted, a stage per record type."""
+    hears of each article accounted, a stage per record type. A record type's first window has the
+    size the windows of the one before reached (:data:`WINDOW_SECONDS`), not ``WINDOW // 10`` again."""
     journals: list[Journal] = []
+    size = WINDOW // 10
     for rt in ORDER:
         if rt not in session.schema.record_types:
             continue
-        result = account_pending(
-            session, rt, writing_date=writing_date, payment_date=payment_date, timeout=timeout, progress=progress
+        result, size = _account_pending(
+            session,
+            rt,
+            writing_date=writing_date,
+            chart=None,
+            payment_date=payment_date,
+            timeout=timeout,
+            progress=progress,
+            size=size,
         )
         journals += result.journals
         if not result.ok:

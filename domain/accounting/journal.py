@@ -153,16 +153,25 @@ def _entry(session: Session, number: int) -> dict[str, Any] | None:
 def last_entry(session: Session) -> dict[str, Any] | None:
     """The entry with the highest number, or None on an empty journal (``Entry`` must be open).
 
-    Galloping search from the last number this session saw (numbers 1..N in use, constraint 15),
-    then a READ SELECTION of the numbers above confirms that nothing follows — or finds the last
-    past a gap.
+    The last number this session saw is looked up with at most one number above it: alone, it is
+    the last (one request per accounting window). Otherwise a galloping search from it (numbers
+    1..N in use, constraint 15), then a READ SELECTION of the numbers above confirms that nothing
+    follows — or finds the last past a gap.
     """
     hint = _LAST_SEEN.get(session, 0)
     low, found = 0, None
+    top = 10 ** (session.schema.record_types[ENTRY].item("number").length or 18) - 1
     if hint > 0:
-        found = _entry(session, hint)
-        if found is not None:
-            low = hint
+        # The common case, this session's own last entry still the last: one READ SELECTION of
+        # the hint and at most one number above it says so (or that the search must go on).
+        reply = session.read_selection(ENTRY, {"number": (hint, top)}, limit=2)
+        if not reply.ok or reply.batch is None:
+            raise Refused.of(reply, "cannot read the journal")
+        near = articles(reply.batch)
+        if near and int(near[0]["number"]) == hint:
+            low, found = hint, near[0]
+            if len(near) == 1:
+                return found
     step = 1
     while (probe := _entry(session, low + step)) is not None:
         low, found, step = low + step, probe, step * 2
@@ -176,7 +185,6 @@ def last_entry(session: Session) -> dict[str, Any] | None:
             low, found = middle, probe
     # Whatever lies past a gap: one READ SELECTION of the numbers above (DuckDB answers a READ
     # SEQUENTIAL from a snapshot of the key's order, rebuilt after each window's commit).
-    top = 10 ** (session.schema.record_types[ENTRY].item("number").length or 18) - 1
     reply = session.read_selection(ENTRY, {"number": (low + 1, top)})
     if not reply.ok or reply.batch is None:
         raise Refused.of(reply, "cannot read the journal")
@@ -316,8 +324,11 @@ def write_postings(session: Session, postings: Postings, *, writing_date: dt.dat
         postings.accounts,
         *(zip(*postings.analysis, strict=True)),
     ]
-    # dict(zip(items, line)) for each line, the loop in C
-    articles = list(map(dict, map(zip, repeat(_ENTRY_ITEMS), zip(*columns, strict=True))))
+    # the lines as a frame of object columns — WRITE BATCH takes them as they are, checks them
+    # column by column and builds no article: a dict per line cost more than the check
+    lines = pd.DataFrame(
+        {item: pd.Series(values, dtype=object) for item, values in zip(_ENTRY_ITEMS, columns, strict=True)}
+    )
     journals: list[Journal] = []
     first = number
     for no, size, rt, sid, event in zip(
@@ -325,7 +336,7 @@ def write_postings(session: Session, postings: Postings, *, writing_date: dt.dat
     ):
         journals.append(Journal(no, tuple(range(first, first + size)), event, rt, sid))
         first += size
-    reply = session.write_batch(ENTRY, articles)
+    reply = session.write_batch(ENTRY, lines)
     if not reply.ok:
         refused, at = "", journals[0]
         if reply.position is not None:

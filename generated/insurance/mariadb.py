@@ -123,6 +123,7 @@ SIDE_DDL: list[str] = [
 OPENINGS: dict[str, Stmt] = {
     'lock': Stmt('SELECT meta_record_type.name FROM meta_record_type WHERE meta_record_type.name = %s FOR UPDATE', ('name',)),
     'select_rt': Stmt('SELECT meta_opening.session, meta_opening.record_type, meta_opening.user, meta_opening.mode, meta_opening.holder FROM meta_opening WHERE meta_opening.record_type = %s', ('record_type',)),
+    'select_all': Stmt('SELECT meta_opening.session, meta_opening.record_type, meta_opening.user, meta_opening.mode, meta_opening.holder FROM meta_opening', ()),
     'delete': Stmt('DELETE FROM meta_opening WHERE meta_opening.session = %s AND meta_opening.record_type = %s', ('session', 'record_type')),
     'insert': Stmt('INSERT INTO meta_opening (session, record_type, user, mode, holder) VALUES (%s, %s, %s, %s, %s)', ('session', 'record_type', 'user', 'mode', 'holder')),
     'delete_all': Stmt('DELETE FROM meta_opening', ()),

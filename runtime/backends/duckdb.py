@@ -40,6 +40,7 @@ from assurdb.runtime.backends.arrow import arrow_column, arrow_type
 from assurdb.runtime.backends.base import Backend, Diagnose, Finish, file_advice
 from assurdb.runtime.connection import Borrowed, Connection
 from assurdb.runtime.errors import BackendError, ConnectionFailedError, DatabaseLockedError
+from assurdb.runtime.frames import ARROW_STRING, masked_array
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
 if TYPE_CHECKING:
@@ -500,26 +501,23 @@ class DuckDBBackend(Backend):
 
         assert isinstance(conn, DuckDBConnection)
         table = conn.cur.sql(sql, params=list(params)).to_arrow_table()
+        text = pd.api.types.pandas_dtype("string")
         data: dict[str, Any] = {}
         for item in spec.item_list:
             (name,), _spread = spec.item_columns[item.name]
             values = table.column(name)
             dtype = spec.dtypes.get(item.name, "object")
             if item.decomposable:
-                data[item.name] = pd.Series(_structs(values, item.sub_items.names), dtype=object)
+                data[item.name] = _objects(_structs(values, item.sub_items.names))
             elif item.repetitive:  # an empty list for none, as the row decoder gives
-                data[item.name] = pd.Series([[] if v is None else v for v in values.to_pylist()], dtype=object)
-            elif dtype == "Int64":
-                data[item.name] = values.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-            elif dtype.startswith("datetime64"):
-                data[item.name] = values.to_pandas(date_as_object=False).astype(dtype)
+                data[item.name] = _objects([[] if v is None else v for v in values.to_pylist()])
             elif pa.types.is_decimal(values.type):
                 data[item.name] = _decimal_objects(values)
-            elif dtype == "object":
-                data[item.name] = values.to_pandas().astype(object)
             else:
-                data[item.name] = values.to_pandas().astype(dtype)
-        return pd.DataFrame(data, columns=list(spec.item_order))
+                data[item.name] = _array(values, dtype, text)
+        # arrays, not Series: pandas neither aligns nor copies them (a Series per column cost more
+        # than DuckDB's query for a window's few hundred rows)
+        return pd.DataFrame(data, columns=list(spec.item_order), copy=False)
 
     def _refusable(self, session: SessionBase, spec: RecordSpec, columns: Mapping[str, list[Any]]) -> bool:
         """Whether any article may be refused: a duplicate, a missing origin, a 1-1 clash.
@@ -621,12 +619,40 @@ def _disconnect(path: str) -> None:
         con.close()
 
 
-def _decimal_objects(values: Any) -> Any:
-    """A DECIMAL column as a Series of ``Decimal`` (None for null), each distinct value made once:
-    making a Decimal per row was a third of reading a million guaranties (amounts repeat: every
-    share at 100 %, premiums of a few cents' grain)."""
-    import numpy as np
+def _array(values: Any, dtype: str, text: Any) -> Any:
+    """A column of simple values as the array of its frame's ``dtype``, straight from Arrow (the
+    values as :func:`~assurdb.runtime.frames.to_frame` makes them from the rows)."""
     import pandas as pd
+    import pyarrow as pa
+
+    combined = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if dtype == "Int64":
+        return masked_array(combined.cast(pa.int64()), pd.arrays.IntegerArray, 0)
+    if dtype == "boolean" and pa.types.is_boolean(combined.type):
+        return masked_array(combined, pd.arrays.BooleanArray, False)
+    if dtype == "string" and text == ARROW_STRING and pa.types.is_string(combined.type):
+        return pd.arrays.ArrowStringArray(combined.cast(pa.large_string()))
+    if dtype.startswith("datetime64") and pa.types.is_date(combined.type):
+        return combined.to_numpy(zero_copy_only=False).astype(dtype)
+    if dtype == "object":
+        return _objects(combined.to_pylist())
+    return pd.Series(combined.to_pandas(), copy=False).astype(pd.api.types.pandas_dtype(dtype)).array
+
+
+def _objects(values: list[Any]) -> Any:
+    """Python values as an ``object`` array (a list or a dict stays one value)."""
+    import numpy as np
+
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _decimal_objects(values: Any) -> Any:
+    """A DECIMAL column as an ``object`` array of ``Decimal`` (None for null), each distinct value
+    made once: making a Decimal per row was a third of reading a million guaranties (amounts repeat:
+    every share at 100 %, premiums of a few cents' grain)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -635,7 +661,7 @@ def _decimal_objects(values: Any) -> Any:
     distinct = np.empty(len(encoded.dictionary) + 1, dtype=object)  # the last: null
     distinct[:-1] = encoded.dictionary.to_pandas().to_numpy(dtype=object)
     indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
-    return pd.Series(distinct[indices], dtype=object)
+    return distinct[indices]
 
 
 def _structs(values: Any, names: Sequence[str]) -> list[dict[str, Any] | None]:
