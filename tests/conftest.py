@@ -310,6 +310,13 @@ class Templates:
         return tables
 
     @staticmethod
+    def _driver(cx: Any) -> Any:
+        """psycopg's own connection under SQLAlchemy's (COPY is psycopg's)."""
+        driver = cx.connection.driver_connection
+        assert driver is not None
+        return driver
+
+    @staticmethod
     def _quoted(backend: str, name: str) -> str:
         return f'"{name}"' if backend == "postgresql" else f"`{name}`"
 
@@ -365,7 +372,7 @@ class Templates:
                         graph[child.strip('"')].add(parent.strip('"'))
                 self.tables[backend] = tables = list(graphlib.TopologicalSorter(graph).static_order())
                 filled = [name for name in tables if name in filled]
-                cursor = cx.connection.driver_connection.cursor()
+                cursor = self._driver(cx).cursor()
                 rows = []
                 for name in filled:
                     with cursor.copy(f'COPY "{name}" TO STDOUT (FORMAT BINARY)') as copy:
@@ -386,7 +393,7 @@ class Templates:
 
         template = self._template(backend)
         if backend in ("sqlite", "duckdb"):
-            url = make_url()
+            url: str = make_url()
             shutil.copyfile(template.split(":///", 1)[1], url.split(":///", 1)[1])
             return url
         if self.pool[backend]:
@@ -450,7 +457,7 @@ class Templates:
                     cx.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
                     for name in emptied:  # DELETE: a few rows each, cheaper than TRUNCATE's new files
                         cx.exec_driver_sql(f'DELETE FROM "{name}"')
-                    cursor = cx.connection.driver_connection.cursor()
+                    cursor = self._driver(cx).cursor()
                     for name, data in self.rows[backend]:
                         with cursor.copy(f'COPY "{name}" FROM STDIN (FORMAT BINARY)') as copy:
                             copy.write(data)
