@@ -702,14 +702,8 @@ def check_patch_columns(
             if item.identifying:
                 return None
             continue
-        values = taken[item.name]
-        if item.decomposable:
-            checked = _struct_column(item, values)
-        elif item.repetitive:
-            checked = _list_column(item, values)
-        else:
-            checked = _scalar_column(item, values)
-        if checked is None or ((item.identifying or item.mandatory) and _has_none(checked)):
+        checked = _item_column(item, taken[item.name])
+        if checked is None:
             return None
         columns[item.name] = checked
     return columns
@@ -764,16 +758,25 @@ def _checked(
         if name not in given and not (item.identifying or item.mandatory or item.default is not None):
             continue
         values = values_of(item) if name in given else Typed([item.default] * n, frozenset({type(item.default)}))
-        if item.decomposable:
-            checked = _struct_column(item, values)
-        elif item.repetitive:
-            checked = _list_column(item, values)
-        else:
-            checked = _scalar_column(item, values)
-        if checked is None or ((item.identifying or item.mandatory) and _has_none(checked)):
+        checked = _item_column(item, values)
+        if checked is None:
             return None
         columns[name] = checked
     return columns
+
+
+def _item_column(item: Item, values: list[Any]) -> list[Any] | None:
+    """One item's column checked by the rule of its shape, or None when the column tests do not
+    settle it (or an identifier or mandatory item is empty)."""
+    if item.decomposable:
+        checked = _struct_column(item, values)
+    elif item.repetitive:
+        checked = _list_column(item, values)
+    else:
+        checked = _scalar_column(item, values)
+    if checked is None or ((item.identifying or item.mandatory) and _has_none(checked)):
+        return None
+    return checked
 
 
 def shown(value: Any) -> str:
