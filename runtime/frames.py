@@ -42,16 +42,36 @@ def _column(values: Any, dtype: str, text: Any) -> Any:
         return pd.Series(values, dtype=object)
     if dtype.startswith("datetime64"):
         return _datetimes(values, dtype)
-    try:
-        if dtype == "string" and text == ARROW_STRING:
-            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
-        if dtype == "Int64":
-            return masked_array(pa.array(values, type=pa.int64()), pd.arrays.IntegerArray, 0)
-        if dtype == "boolean":
-            return masked_array(pa.array(values, type=pa.bool_()), pd.arrays.BooleanArray, False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
+    kind = _ARROW_TYPES.get(dtype) if dtype != "string" or text == ARROW_STRING else None
+    if kind is not None:
+        try:
+            return from_arrow(pa.array(values, type=kind), dtype, text)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
     return pd.array(values, dtype=dtype)
+
+
+#: The Arrow type a list of Python values is read as, for the frame's dtypes Arrow makes directly
+_ARROW_TYPES = {"string": pa.large_string(), "Int64": pa.int64(), "boolean": pa.bool_()}
+
+
+def from_arrow(array: pa.Array, dtype: str, text: Any) -> Any:
+    """An Arrow array as the pandas array of a frame's ``dtype`` (``Int64``, ``boolean``, ``string``
+    as pandas' Arrow strings, ``datetime64`` from dates), or None when Arrow does not make it
+    directly: the values as :func:`to_frame` gives them."""
+    if dtype == "Int64":
+        return masked_array(array.cast(pa.int64()), pd.arrays.IntegerArray, 0)
+    if dtype == "boolean" and pa.types.is_boolean(array.type):
+        return masked_array(array, pd.arrays.BooleanArray, False)
+    if (
+        dtype == "string"
+        and text == ARROW_STRING
+        and (pa.types.is_string(array.type) or pa.types.is_large_string(array.type))
+    ):
+        return pd.arrays.ArrowStringArray(array.cast(pa.large_string()))
+    if dtype.startswith("datetime64") and pa.types.is_date(array.type):
+        return array.to_numpy(zero_copy_only=False).astype(dtype)
+    return None
 
 
 #: pandas' default text dtype (``"string"``), whose Arrow array a column of text becomes directly
@@ -73,7 +93,7 @@ def _datetimes(values: Any, dtype: str) -> Any:
         days = pa.array(values, type=pa.date32())
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not dates (a time of day, text): as pandas reads them
         return pd.to_datetime(pd.Series(values, dtype=object)).astype(dtype)  # type: ignore[call-overload]
-    return days.to_numpy(zero_copy_only=False).astype(dtype)
+    return from_arrow(days, dtype, None)
 
 
 def from_frame(frame: pd.DataFrame) -> dict[str, list[Any]]:

@@ -8,7 +8,7 @@ last required target (900) — checked when the unit ends.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -296,20 +296,32 @@ class Writes(Reads):
             return None
 
         def diagnose() -> Reply | None:
-            for position in range(count):
-                ident = {i: columns[i][position] for i in spec.ident}
-                if not self.exists(spec, ident):
-                    return refuse(
-                        RC.NOT_FOUND, f"article {position}: no {spec.name} {_show(ident, spec.ident)}", position
-                    )
-            return None
+            return self._first_missing(spec, ({i: columns[i][p] for i in spec.ident} for p in range(count)))
 
         part = {i: columns[i] for i in (*spec.ident, *items)}
-        refused: Reply | None = self.backend.update_batch(self, spec, [(items, part)], count, diagnose)
+        return self._updated(spec, [(items, part)], count, diagnose, count)
+
+    def _first_missing(self, spec: RecordSpec, identifiers: Iterable[Mapping[str, Any]]) -> Reply | None:
+        """400 naming the first article (in the batch's order) whose identifier names no article."""
+        for position, ident in enumerate(identifiers):
+            if not self.exists(spec, ident):
+                return refuse(RC.NOT_FOUND, f"article {position}: no {spec.name} {_show(ident, spec.ident)}", position)
+        return None
+
+    def _updated(
+        self,
+        spec: RecordSpec,
+        parts: Sequence[tuple[tuple[str, ...], Mapping[str, list[Any]]]],
+        count: int,
+        diagnose: Callable[[], Reply | None],
+        rewritten: int,
+    ) -> Reply:
+        """The parts of a REWRITE BATCH updated by the backend (``count`` identifiers in all), or its refusal."""
+        refused: Reply | None = self.backend.update_batch(self, spec, parts, count, diagnose) if parts else None
         if refused is not None:
             return refused
         self.dirty.add(spec.table)
-        return Reply(RC.OK, None, f"{count} article(s) rewritten")
+        return Reply(RC.OK, None, f"{rewritten} article(s) rewritten")
 
     def _rewrite_sets(self, spec: RecordSpec, patches: list[dict[str, Any]]) -> Reply:
         """REWRITE BATCH of articles that change no path: one UPDATE per set of items given."""
@@ -327,12 +339,7 @@ class Writes(Reads):
             groups.setdefault(items, []).append(values)
 
         def diagnose() -> Reply | None:
-            for position, patch in enumerate(patches):
-                if not self.exists(spec, patch):
-                    return refuse(
-                        RC.NOT_FOUND, f"article {position}: no {spec.name} {_show(patch, spec.ident)}", position
-                    )
-            return None
+            return self._first_missing(spec, patches)
 
         if () in groups and any(not self.exists(spec, v) for v in groups[()]):  # an identifier alone: nothing to set
             return diagnose() or refuse(RC.DBMS_FAILURE, f"{spec.name}: an article went missing during REWRITE BATCH")
@@ -342,11 +349,7 @@ class Writes(Reads):
             if items
         ]
         count = sum(len(values[spec.ident[0]]) for _, values in parts)
-        refused: Reply | None = self.backend.update_batch(self, spec, parts, count, diagnose) if parts else None
-        if refused is not None:
-            return refused
-        self.dirty.add(spec.table)
-        return Reply(RC.OK, None, f"{len(patches)} article(s) rewritten")
+        return self._updated(spec, parts, count, diagnose, len(patches))
 
     def _rewrite_each(self, spec: RecordSpec, patches: list[dict[str, Any]]) -> Reply:
         """REWRITE BATCH article by article; a refusal puts back, in reverse, the articles already rewritten."""

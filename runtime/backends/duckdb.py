@@ -40,7 +40,7 @@ from assurdb.runtime.backends.arrow import arrow_column, arrow_type
 from assurdb.runtime.backends.base import Backend, Diagnose, Finish, file_advice
 from assurdb.runtime.connection import Borrowed, Connection
 from assurdb.runtime.errors import BackendError, ConnectionFailedError, DatabaseLockedError
-from assurdb.runtime.frames import ARROW_STRING, masked_array
+from assurdb.runtime.frames import from_arrow
 from assurdb.runtime.specs import Compiled, PathSpec, RecordSpec, Stmt
 
 if TYPE_CHECKING:
@@ -626,14 +626,9 @@ def _array(values: Any, dtype: str, text: Any) -> Any:
     import pyarrow as pa
 
     combined = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if dtype == "Int64":
-        return masked_array(combined.cast(pa.int64()), pd.arrays.IntegerArray, 0)
-    if dtype == "boolean" and pa.types.is_boolean(combined.type):
-        return masked_array(combined, pd.arrays.BooleanArray, False)
-    if dtype == "string" and text == ARROW_STRING and pa.types.is_string(combined.type):
-        return pd.arrays.ArrowStringArray(combined.cast(pa.large_string()))
-    if dtype.startswith("datetime64") and pa.types.is_date(combined.type):
-        return combined.to_numpy(zero_copy_only=False).astype(dtype)
+    made = from_arrow(combined, dtype, text)
+    if made is not None:
+        return made
     if dtype == "object":
         return _objects(combined.to_pylist())
     return pd.Series(combined.to_pandas(), copy=False).astype(pd.api.types.pandas_dtype(dtype)).array
