@@ -69,7 +69,8 @@ def summary(schema: Schema, *, items: bool = True) -> list[str]:
     """``assurdb schema show``'s lines: record types, their items (unless ``items`` is false), path
     types, totals."""
     title = f"Schema {schema.name} v{schema.version}" + (f": {schema.label}" if schema.label else "")
-    lines = [title, f"Source: {schema.source}", f"Fingerprint: {schema.fingerprint}", ""]
+    source = [f"Source: {schema.source}"] if schema.source else []  # a schema read from a database has no file
+    lines = [title, *source, f"Fingerprint: {schema.fingerprint}", ""]
     rts = sorted(schema.record_types.values(), key=lambda r: r.name)
     lines.append(f"Record types ({len(rts)}):")
     rows = [("name", "items", "articles", "identifier", "secondary keys")]

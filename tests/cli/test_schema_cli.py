@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assurdb.cli import main
+from assurdb.cli.schema import summary
 from assurdb.metadb.loader import builtin_path, load_schema
 from tests.conftest import REQUIRE
 
@@ -82,6 +84,15 @@ def test_schema_show_another_schema_by_name_or_file() -> None:
     assert by_name.exit_code == by_file.exit_code == 0
     assert by_name.output == by_file.output
     assert by_name.output.startswith("Schema meta v4")
+
+
+def test_schema_show_names_the_source_file_only_when_there_is_one() -> None:
+    from_file = load_schema("meta")
+    assert f"Source: {from_file.source}" in summary(from_file)
+    stored = dataclasses.replace(from_file, source="")  # as read back from a database
+    lines = summary(stored)
+    assert not [line for line in lines if line.startswith("Source")]
+    assert lines[1].startswith("Fingerprint: ")
 
 
 def test_schema_check_ok() -> None:
