@@ -12,7 +12,10 @@ reinsurers. Written through WRITE BATCH (the primitives' checks would take longe
   baseline: the interface's own SELECT of each through DuckDB's Arrow fetch into pandas
   (``.to_arrow_table().to_pandas()``: decimals as ``Decimal`` objects, as the adapter gives them; dates as
   ``datetime64``);
-* compute — ``reinsure(stored, 2024)`` on those frames; goal: ≤ 10 % of the total;
+* compute — ``reinsure(stored, 2024)`` on those frames; goal: ≤ 10 % of the total. Printed beneath,
+  its two parts: what a second ``reinsure`` on the same ``StoredBusiness`` takes (the treaties on
+  frames already converted) and the rest, the adapter converting the frames once (each decimal
+  ``Decimal`` READ SELECTION hands to a float, each text identifier to a code);
 * write — ``record(session, result)``: the cessions, recoveries and treaty accounts written back
   and the accounts posted; baseline: DuckDB inserting the same rows (cessions, recoveries, accounts)
   from frames into empty copies of the tables (same primary keys and indexes), in one committed
@@ -218,6 +221,9 @@ def main() -> None:
             result = reinsure(stored, YEAR)
             compute = time.perf_counter() - start
             start = time.perf_counter()
+            reinsure(stored, YEAR)  # again: the adapter's frames are converted and coded by now
+            kernels = time.perf_counter() - start
+            start = time.perf_counter()
             done = record(s, result)
             write = time.perf_counter() - start
             counts = {rt: done.created[rt] + done.modified[rt] for rt in done.created}
@@ -239,6 +245,10 @@ def main() -> None:
     share = compute / total
     verdict = "PASS" if share <= SHARE else "MISS"
     print(f"  {'compute':<8} {compute:>10.2f} {'':>8} {share:>6.1%}  {'≤ 10 %':>8}  {verdict}")
+    print(
+        f"    of which converting the stored frames once (decimals to floats, texts to codes): "
+        f"{max(0.0, compute - kernels):.2f} s; the treaties on converted frames (a second run): {kernels:.2f} s"
+    )
     print(f"  total {total:.2f} s; written: " + ", ".join(f"{rt} {n:,}" for rt, n in counts.items())
           + f"; {len(done.accounted.journals):,} journal(s); {done.unrecorded:,} cession(s) unrecorded")  # fmt: skip
 
