@@ -52,7 +52,7 @@ unit: $(STAMP)
 
 test: lint typecheck check-generated docs unit
 
-soak: $(STAMP)
+soak: $(BENCH_STAMP)
 	ASSURDB_SOAK=1 $(BIN)/pytest -n $(WORKERS) --dist loadgroup -m soak
 
 bench: $(BENCH_STAMP)
