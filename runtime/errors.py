@@ -150,9 +150,10 @@ class DatabaseExistsError(BackendError):
 
 
 class DatabaseNotFoundError(BackendError):
-    """A database file that is not there, opened as an existing database (nothing was created)."""
+    """A database file that is not there, opened as an existing database (nothing was created).
+    Exit code 4, as a server's database that is not there: the database cannot be opened."""
 
-    exit_code: ClassVar[int] = 1
+    exit_code: ClassVar[int] = 4
 
     def __init__(self, url: str, path: str) -> None:
         self.url, self.path = url, path

@@ -83,10 +83,10 @@ def main(ctx: click.Context) -> None:
     exit  meaning
     0     done
     1     refused: bad input or data (a file, a CSV, a period), nothing to do,
-          a database that already exists or is not there, a check that failed
+          a database that already exists, a check that failed
     2     usage error: an unknown command or option, a missing or invalid argument
     3     login refused: the assurdb user or password, or the DBMS account of the URL
-    4     the database cannot be opened or used: URL, server, missing database or folder,
-          schema or interface
+    4     the database cannot be opened or used: URL, server, missing database (a file
+          or a server's database alike) or folder, schema or interface
     """
     ctx.ensure_object(dict)

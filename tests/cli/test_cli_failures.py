@@ -92,7 +92,9 @@ CASES: dict[str, Case] = {
     "a MariaDB server that does not answer": lambda u, f: (
         ["report", "ratios", "--db", f"mysql+pymysql://root@127.0.0.1:{free_port()}/x"], 4, ("server running",)),
     "a database file that is not there": lambda u, f: (
-        ["report", "ratios", "--db", f"sqlite:///{f}/missing.db"], 1, ("no database file", "assurdb init")),
+        ["report", "ratios", "--db", f"sqlite:///{f}/missing.db"], 4, ("no database file", "assurdb init")),
+    "a DuckDB file that is not there": lambda u, f: (  # 4, as a server's database that is not there
+        ["reserve", "--db", f"duckdb:///{f}/missing.duckdb"], 4, ("no database file", "assurdb init")),
     "a wrong assurdb password": lambda u, f: (
         ["report", "ratios", "--db", u, "--password", "wrong"], 3, ("login refused",)),
     "an unknown schema": lambda u, f: (

@@ -56,7 +56,7 @@ def test_a_wrong_password_or_a_missing_database_is_one_line(tmp_path: Path) -> N
     code, _, err = run("copy", url, f"sqlite:///{tmp_path / 'b.db'}", "--password", "nope")
     assert code == 3 and err.count("\n") == 1 and err.startswith("Error:"), err
     code, _, err = run("copy", f"sqlite:///{tmp_path / 'none.db'}", f"sqlite:///{tmp_path / 'c.db'}")
-    assert code == 1 and err.count("\n") == 1 and "no database file at" in err, err
+    assert code == 4 and err.count("\n") == 1 and "no database file at" in err, err
     assert not (tmp_path / "none.db").exists()  # reading a database that is not there creates nothing
     code, _, err = run("migrate", "plan", "--db", url, str(V1), "--user", "nobody")
     assert code == 3 and err.count("\n") == 1, err

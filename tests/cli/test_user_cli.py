@@ -112,6 +112,6 @@ def test_refusals_are_one_line_and_a_non_zero_exit(url: str, args: tuple[str, ..
 
 def test_failures_before_any_request_are_one_line(url: str, tmp_path: Path) -> None:
     one_line_error(run("list", "--db", url, password="wrong"), 3, "login refused")
-    one_line_error(run("list", "--db", f"sqlite:///{tmp_path / 'missing.db'}"), 1, "no database file")
+    one_line_error(run("list", "--db", f"sqlite:///{tmp_path / 'missing.db'}"), 4, "no database file")
     one_line_error(run("list", "--db", "oracle://x/y"), 4, "unsupported")
     one_line_error(run("add", "carol", "--db", url, input="one\ntwo\n"), 1)  # confirmation differs, then EOF
