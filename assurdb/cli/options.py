@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -26,8 +27,29 @@ def optional_database(function: F) -> F:
 
 
 def login(function: F) -> F:
-    """``--user`` (or ``ASSURDB_USER``) and ``--password`` (or ``ASSURDB_PASSWORD``, else asked)."""
-    return _login(function, prompt=True)
+    """``--user`` (or ``ASSURDB_USER``) and ``--password`` (or ``ASSURDB_PASSWORD``, else asked —
+    once the URL is known to name a database: a mistyped URL or file is answered at once, not after
+    a password typed for nothing)."""
+    return _login(_asked_after_the_database(function), prompt=False)
+
+
+def _asked_after_the_database(function: F) -> F:
+    """``function`` called with the password asked when none was given, after checking that the
+    command's database (``url``, or a copy's ``source``) can be named: its URL and, for a file, that
+    the file is there. (A server that does not answer is found by the login itself.)"""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("password") is None:
+            url = kwargs.get("url") or kwargs.get("source")
+            if url:
+                from assurdb.runtime.backends import backend_for_url
+
+                backend_for_url(url).require_existing(url)
+            kwargs["password"] = password_or_prompt(None)
+        return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def login_when_needed(function: F) -> F:

@@ -175,3 +175,23 @@ def test_the_root_help_documents_the_exit_codes() -> None:
     text = run("--help").output
     for line in ("0     done", "2     usage error", "3     login refused", "4     the database cannot be opened"):
         assert line in text
+
+
+def test_the_password_is_asked_once_the_database_is_there(url: str, tmp_path: Path) -> None:
+    """No password given: a URL that names no database, or a file that is not there, is answered at
+    once (no prompt, nothing to type for nothing); a database that is there asks, then logs in."""
+    runner = CliRunner(env={"ASSURDB_PASSWORD": None, "ASSURDB_URL": None})
+    gone = f"sqlite:///{tmp_path}/missing.db"
+    missing = runner.invoke(main, ["reserve", "--db", gone], input="", prog_name="assurdb")
+    assert_one_line(missing, 4, "no database file", "assurdb init")
+    assert "Password" not in missing.output
+    not_a_url = runner.invoke(main, ["user", "list", "--db", "company.db"], input="", prog_name="assurdb")
+    assert_one_line(not_a_url, 4, "not a database URL")
+    assert "Password" not in not_a_url.output
+    asked = runner.invoke(
+        main, ["report", "ratios", "--db", url, "--period", "2024"], input=f"{ADMIN_PASSWORD}\n", prog_name="assurdb"
+    )
+    assert asked.exit_code == 0, asked.output
+    assert asked.output.startswith("Password: "), asked.output
+    wrong = runner.invoke(main, ["report", "ratios", "--db", url, "--period", "2024"], input="nope\n")
+    assert wrong.exit_code == 3 and "login refused" in wrong.output, wrong.output
