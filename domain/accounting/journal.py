@@ -275,6 +275,34 @@ class Postings:
             self.analysis.append((line.document_ref, line.cost_key, line.department, line.employee, line.cost_category))
         self._journal(len(draft.lines), draft.booking_date, draft.source_rt, draft.source_id, draft.event)
 
+    def add_columns(
+        self,
+        *,
+        accounts: Sequence[int],
+        sides: Sequence[str],
+        amounts: Sequence[Decimal],
+        texts: Sequence[str | None],
+        analysis: Sequence[tuple[str | None, ...]],
+        sizes: Sequence[int],
+        bookings: Sequence[dt.date | None],
+        source_rts: Sequence[str | None],
+        source_ids: Sequence[str | None],
+        events: Sequence[str | None],
+    ) -> None:
+        """Journals given column by column, balanced by their maker (ACCOUNT makes them of pairs,
+        by :meth:`add`'s rule): the lines' columns, then per journal its number of lines and what
+        produced it."""
+        self.accounts += accounts
+        self.sides += sides
+        self.amounts += amounts
+        self.texts += texts
+        self.analysis += analysis
+        self.sizes += sizes
+        self.bookings += bookings
+        self.source_rts += source_rts
+        self.source_ids += source_ids
+        self.events += events
+
     def _journal(self, size: int, booking: dt.date | None, rt: str | None, sid: str | None, event: str | None) -> None:
         self.sizes.append(size)
         self.bookings.append(booking)
