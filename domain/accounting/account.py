@@ -134,7 +134,7 @@ WRITE, READ = Mode.MODIFY_SHARED, Mode.CONSULT
 
 def source_id(rt: str, article: Mapping[str, Any]) -> str:
     """How an Entry names the article it comes from: ``123456-86/0/0``, ``123456-86/0/0/1``, ``L1``."""
-    return "/".join(str(article[i]) for i in IDENTIFIERS[rt])
+    return "/".join(map(str, map(article.__getitem__, IDENTIFIERS[rt])))
 
 
 def percent(amount: Decimal, rate: Decimal | None) -> Decimal:
@@ -180,7 +180,7 @@ def _read(session: Session, rt: str, ident: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _key(rt: str, article: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(article.get(i) for i in IDENTIFIERS[rt])
+    return tuple(map(article.get, IDENTIFIERS[rt]))
 
 
 #: A window's articles lying close together in identifier order are read with one READ SELECTION
@@ -440,7 +440,7 @@ def _account(
     idents: dict[tuple[Any, ...], dict[str, Any]] = {}
     for g in [given] if isinstance(given, Mapping) else given:
         ident = _identifier(rt, g)
-        idents.setdefault(tuple(ident.get(i) for i in IDENTIFIERS[rt]), ident)
+        idents.setdefault(tuple(map(ident.get, IDENTIFIERS[rt])), ident)
 
     def work() -> list[Journal]:
         near = _near(session, rt, [key[0] for key in idents])
@@ -906,10 +906,14 @@ def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
 #: articles marked by a few statements, a thousand articles took a tenth of a second on SQLite and
 #: each window's fixed cost (OPEN DB, COMMIT, CLOSE; on DuckDB 20 ms of OPEN DB alone) and its
 #: gathering of scattered PRAs (a range read over most of the PRAs, per window) weighed again:
-#: windows of up to 4 000, still held about ``WINDOW_SECONDS`` each.
-WINDOW = 4000
+#: windows of up to 4 000, still held about ``WINDOW_SECONDS`` each. Once plans and journals were
+#: made column by column, up to 6 000, from a first window of ``FIRST``: the demo company in seven
+#: windows instead of nine (each one, on DuckDB, some fifteen statements of a few milliseconds).
+WINDOW = 6000
+#: The size of the first window (``account_all``: of the first record type's), before any was timed.
+FIRST = WINDOW // 4
 #: How long a window should hold ``Entry``, so that other sessions get it between two: each window
-#: is sized from the time the previous one took per article (from ``WINDOW // 10``, between
+#: is sized from the time the previous one took per article (from ``FIRST``, between
 #: ``NEAR`` and ``WINDOW`` articles). A quarter of a second made windows so short on MariaDB and
 #: DuckDB that their fixed cost (OPEN DB, COMMIT and its checks, CLOSE) took a third of ACCOUNT's
 #: time (300 insured on DuckDB: 30.6 s, 21.1 s with a second).
@@ -958,7 +962,7 @@ def _account_pending(
     timeout: float,
     payment_date: dt.date | None,
     progress: Progress | None,
-    size: int = WINDOW // 10,
+    size: int = FIRST,
 ) -> tuple[Accounted, int]:
     """:func:`account_pending`, its first window of ``size`` articles; also answers the size its
     last window measured for the next one (``account_all`` starts the next record type there)."""
@@ -1009,9 +1013,9 @@ def account_all(
 ) -> Accounted:
     """ACCOUNT everything not yet accounted, record type by record type (``ORDER``); ``progress``
     hears of each article accounted, a stage per record type. A record type's first window has the
-    size the windows of the one before reached (:data:`WINDOW_SECONDS`), not ``WINDOW // 10`` again."""
+    size the windows of the one before reached (:data:`WINDOW_SECONDS`), not ``FIRST`` again."""
     journals: list[Journal] = []
-    size = WINDOW // 10
+    size = FIRST
     for rt in ORDER:
         if rt not in session.schema.record_types:
             continue

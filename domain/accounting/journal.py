@@ -29,6 +29,7 @@ from decimal import Decimal
 from itertools import chain, repeat
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from assurdb.domain.accounting.chart import ACCOUNT, Chart, load_chart
@@ -339,8 +340,8 @@ def write_postings(session: Session, postings: Postings, *, writing_date: dt.dat
     count = len(postings.amounts)
     journal_nos = range(journal_no, journal_no + len(sizes))
     columns: list[Sequence[Any]] = [
-        range(number, number + count),
-        _per_line(journal_nos, sizes),
+        np.arange(number, number + count, dtype=np.int64),
+        np.repeat(np.arange(journal_no, journal_no + len(sizes), dtype=np.int64), sizes),
         [writing_date or dt.date.today()] * count,
         _per_line(postings.bookings, sizes),
         _per_line(postings.source_rts, sizes),
@@ -349,21 +350,30 @@ def write_postings(session: Session, postings: Postings, *, writing_date: dt.dat
         postings.amounts,
         postings.sides,
         postings.texts,
-        postings.accounts,
+        np.asarray(postings.accounts, dtype=np.int64),
         *(zip(*postings.analysis, strict=True)),
     ]
-    # the lines as a frame of object columns — WRITE BATCH takes them as they are, checks them
-    # column by column and builds no article: a dict per line cost more than the check
+    # the lines as a frame — WRITE BATCH takes its columns as they are, checks them column by
+    # column and builds no article (a dict per line cost more than the check); the numbers as
+    # int64 columns, which it takes as their Arrow arrays (no Python int per value), the rest as
+    # object columns
     lines = pd.DataFrame(
-        {item: pd.Series(values, dtype=object) for item, values in zip(_ENTRY_ITEMS, columns, strict=True)}
+        {
+            item: values if isinstance(values, np.ndarray) else pd.Series(values, dtype=object)
+            for item, values in zip(_ENTRY_ITEMS, columns, strict=True)
+        }
     )
-    journals: list[Journal] = []
-    first = number
-    for no, size, rt, sid, event in zip(
-        journal_nos, sizes, postings.source_rts, postings.source_ids, postings.events, strict=True
-    ):
-        journals.append(Journal(no, tuple(range(first, first + size)), event, rt, sid))
-        first += size
+    ends = np.cumsum(sizes) + number
+    journals = list(
+        map(
+            Journal,
+            journal_nos,
+            map(tuple, map(range, (ends - sizes).tolist(), ends.tolist())),
+            postings.events,
+            postings.source_rts,
+            postings.source_ids,
+        )
+    )
     reply = session.write_batch(ENTRY, lines)
     if not reply.ok:
         refused, at = "", journals[0]
