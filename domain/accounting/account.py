@@ -308,14 +308,14 @@ def _each(plan: Plan) -> Plans:
                 at.append(position)
                 bookings.append(event.booking_date)
                 amounts.append(event.amounts)
-        events = []
+        columns = []
         for (rank, name), (at, bookings, amounts) in grouped.items():
             names = dict.fromkeys(n for a in amounts for n in a)
             gathered = _Events(name, rank, *names)
             for position, booking, given in zip(at, bookings, amounts, strict=True):
                 gathered.add(position, booking, *(given.get(n, zero) for n in names))
-            events.append(gathered)
-        return _Plans(events, flags, departments)
+            columns.append(gathered)
+        return _Plans(columns, flags, departments)
 
     return plans
 
@@ -363,8 +363,8 @@ def _postings(
     ranks = np.repeat([block[0].rank for block in blocks], counts)
     line = np.lexsort((np.repeat([block[2] for block in blocks], counts), ranks, articles_at))  # journal order
     pairs = len(line)
-    amounts = np.empty(pairs, dtype=object)
-    amounts[:] = list(chain.from_iterable(block[3] for block in blocks))
+    sums = np.empty(pairs, dtype=object)
+    sums[:] = list(chain.from_iterable(block[3] for block in blocks))
     accounts = np.empty(2 * pairs, dtype=np.int64)
     accounts[0::2] = np.concatenate([block[4] for block in blocks])[line]
     accounts[1::2] = np.concatenate([block[5] for block in blocks])[line]
@@ -378,7 +378,7 @@ def _postings(
     postings.add_columns(
         accounts=accounts.tolist(),
         sides=[DEBIT, CREDIT] * pairs,
-        amounts=np.repeat(amounts[line], 2).tolist(),
+        amounts=np.repeat(sums[line], 2).tolist(),
         texts=np.repeat(texts, 2).tolist(),
         analysis=list(chain.from_iterable(map(repeat, analysis, sizes))),
         sizes=sizes,

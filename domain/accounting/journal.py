@@ -339,7 +339,7 @@ def write_postings(session: Session, postings: Postings, *, writing_date: dt.dat
     sizes = postings.sizes
     count = len(postings.amounts)
     journal_nos = range(journal_no, journal_no + len(sizes))
-    columns: list[Sequence[Any]] = [
+    columns: list[Any] = [
         np.arange(number, number + count, dtype=np.int64),
         np.repeat(np.arange(journal_no, journal_no + len(sizes), dtype=np.int64), sizes),
         [writing_date or dt.date.today()] * count,
