@@ -334,7 +334,7 @@ def _postings(
     """The journals of a window's plans, built column by column: one per event with lines, in
     article order and each article's events in their order; an event whose amounts are all zero
     writes none. A rule's lines are made for all the events of a name at once (each amount to the
-    cent, none for zero, the sides swapped for a negative amount: :meth:`Postings.add`'s rule), then
+    cent, none for zero, the sides swapped for a negative amount: the rule of ``lines_for``), then
     put in order: article, event, rule, debit before credit. Journal by journal (an event, its
     pairs, their lines appended one by one) this was a third of ACCOUNT's own time."""
     postings = Postings()

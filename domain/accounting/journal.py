@@ -116,7 +116,7 @@ def lines_for(amount: Decimal, debit: int, credit: int, text: str | None = None,
 
 def _oriented(amount: Decimal, debit: int, credit: int) -> tuple[Decimal, int, int] | None:
     """``amount`` to the cent with its debit and credit accounts, swapped for a negative amount;
-    None for zero — the rule of :func:`lines_for` and :meth:`Postings.add`."""
+    None for zero — the rule of :func:`lines_for` (ACCOUNT applies it column by column)."""
     amount = amount.quantize(CENT)
     if not amount:
         return None
@@ -211,11 +211,10 @@ class Draft:
 
 class Postings:
     """Balanced journals to write, held column by column (a list per entry item, not a ``Line`` per
-    line): what ACCOUNT builds for a window's thousand articles, at a few appends a line.
-
-    :meth:`add` takes a journal as debit/credit pairs, which are balanced by construction: each
-    amount to the cent, none for zero, the sides swapped for a negative amount (:func:`lines_for`).
-    """
+    line): what ACCOUNT builds for a window's thousands of articles (:meth:`add_columns`: its
+    debit/credit pairs, balanced by construction — each amount to the cent, none for zero, the sides
+    swapped for a negative amount, the rule of :func:`lines_for`), or journals of lines given
+    (:meth:`add_lines`)."""
 
     __slots__ = ("accounts", "amounts", "analysis", "bookings", "events", "sides", "sizes", "source_ids",
                  "source_rts", "texts")  # fmt: skip
@@ -236,35 +235,6 @@ class Postings:
 
     def __len__(self) -> int:
         return len(self.sizes)
-
-    def add(
-        self,
-        pairs: Sequence[tuple[Decimal, int, int, str | None]],
-        booking_date: dt.date | None,
-        source_rt: str | None = None,
-        source_id: str | None = None,
-        event: str | None = None,
-        *,
-        department: str | None = None,
-    ) -> bool:
-        """A journal of ``(amount, debit account, credit account, text)`` pairs (the lines of
-        :func:`lines_for` each); False, and nothing added, when every amount is zero."""
-        analysis = (None, None, department, None, None)
-        before = len(self.amounts)
-        for given, debit_given, credit_given, text in pairs:
-            oriented = _oriented(given, debit_given, credit_given)
-            if oriented is None:
-                continue
-            amount, debit_no, credit_no = oriented
-            self.accounts += (debit_no, credit_no)
-            self.sides += (DEBIT, CREDIT)
-            self.amounts += (amount, amount)
-            self.texts += (text, text)
-            self.analysis += (analysis, analysis)
-        if len(self.amounts) == before:
-            return False
-        self._journal(len(self.amounts) - before, booking_date, source_rt, source_id, event)
-        return True
 
     def add_lines(self, draft: Draft) -> None:
         """A journal of lines as they are (checked by :func:`unbalanced` first)."""
@@ -290,9 +260,8 @@ class Postings:
         source_ids: Sequence[str | None],
         events: Sequence[str | None],
     ) -> None:
-        """Journals given column by column, balanced by their maker (ACCOUNT makes them of pairs,
-        by :meth:`add`'s rule): the lines' columns, then per journal its number of lines and what
-        produced it."""
+        """Journals given column by column, balanced by their maker (ACCOUNT makes them of debit/credit
+        pairs): the lines' columns, then per journal its number of lines and what produced it."""
         self.accounts += accounts
         self.sides += sides
         self.amounts += amounts
