@@ -197,6 +197,8 @@ def item_columns_source(backend: type[Backend], rt: RecordType, table: Table) ->
             for n in range(len(cols)):
                 spread.append(f"p[{n}]" if expr == "x" else f"[{expr} for x in p[{n}]]")
             lines.append(f"    return [{', '.join(spread)}]")
+        elif len(cols) == 1 and exprs[0] == backend.encode_expr(item, "x"):  # a simple item's one column
+            lines.append(f"    return [{backend.encode_column_expr(item, 'c')}]")
         else:
             lines.append(f"    return [{', '.join(f'[{e} for x in c]' for e in exprs)}]")
         functions.append("\n".join(lines))

@@ -112,6 +112,7 @@ _HELPERS = {
     "_i2d_column": "i2d_column",
     "_dates_in": "dates_in",
     "_iso": "iso",
+    "_iso_column": "iso_column",
     "_list_in": "list_in",
     "_list_or_none": "list_or_none",
     "_nth": "nth",

@@ -76,6 +76,21 @@ def iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def iso_column(values: Iterable[date | None]) -> list[str | None]:
+    """A batch's column of dates → :func:`iso` of each, each distinct date written once (WRITE BATCH:
+    a journal's writing date is one date, its booking dates a few hundred; ``isoformat`` costs
+    ~0.4 µs a value, the look-up a tenth of it)."""
+    made: dict[date | None, str | None] = {None: None}
+    out: list[str | None] = []
+    append = out.append
+    for value in values:
+        text = made.get(value, _ABSENT)
+        if text is _ABSENT:
+            text = made[value] = value.isoformat()  # type: ignore[union-attr]
+        append(text)
+    return out
+
+
 def to_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value

@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import repeat
+from itertools import chain, repeat
 from numbers import Integral
 from operator import itemgetter
 from typing import Any
@@ -54,6 +54,8 @@ import pandas as pd
 from assurdb.domain.accounting.chart import Chart, load_chart
 from assurdb.domain.accounting.journal import (
     CENT,
+    CREDIT,
+    DEBIT,
     Accounted,
     Journal,
     Postings,
@@ -132,7 +134,7 @@ WRITE, READ = Mode.MODIFY_SHARED, Mode.CONSULT
 
 def source_id(rt: str, article: Mapping[str, Any]) -> str:
     """How an Entry names the article it comes from: ``123456-86/0/0``, ``123456-86/0/0/1``, ``L1``."""
-    return "/".join(str(article[i]) for i in IDENTIFIERS[rt])
+    return "/".join(map(str, map(article.__getitem__, IDENTIFIERS[rt])))
 
 
 def percent(amount: Decimal, rate: Decimal | None) -> Decimal:
@@ -178,7 +180,7 @@ def _read(session: Session, rt: str, ident: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _key(rt: str, article: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(article.get(i) for i in IDENTIFIERS[rt])
+    return tuple(map(article.get, IDENTIFIERS[rt]))
 
 
 #: A window's articles lying close together in identifier order are read with one READ SELECTION
@@ -245,6 +247,77 @@ def _origins(article: Mapping[str, Any], of: str, items: Sequence[str]) -> dict[
 Read = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 #: A plan: an article's events, the accounted flags to set (none: nothing due) and its department.
 Plan = Callable[[dict[str, Any], Read], tuple[list[_Event], dict[str, Any], str | None]]
+#: A flag an article's plan does not set (in :attr:`_Plans.flags`).
+_UNSET: Any = object()
+
+
+class _Events:
+    """A window's events of one name coming ``rank``-th among their articles' events, column by
+    column (gathered with :meth:`add`): the positions of the articles having it (in the window's
+    order), their booking dates and their amounts (amount name → one per event)."""
+
+    __slots__ = ("amounts", "at", "bookings", "name", "rank")
+
+    def __init__(self, name: str, rank: int, *amounts: str) -> None:
+        self.name, self.rank = name, rank
+        self.at: list[int] = []
+        self.bookings: list[dt.date | None] = []
+        self.amounts: dict[str, list[Decimal]] = {n: [] for n in amounts}
+
+    def add(self, position: int, booking: dt.date | None, *amounts: Decimal) -> None:
+        """The event of the article at ``position``: its booking date, its amounts in order."""
+        self.at.append(position)
+        self.bookings.append(booking)
+        for column, amount in zip(self.amounts.values(), amounts, strict=True):
+            column.append(amount)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plans:
+    """The plans of a window's articles, column by column: their events; per accounted flag, each
+    article's value (:data:`_UNSET` where its plan does not set it: an article setting none has
+    nothing due, and its events are not posted); each article's department."""
+
+    events: Sequence[_Events]
+    flags: Mapping[str, Sequence[Any]]
+    departments: Sequence[str | None]
+
+
+#: A window's plans at once (:func:`_each` makes one of a :data:`Plan`).
+Plans = Callable[[Sequence[dict[str, Any]], Read], _Plans]
+
+
+def _each(plan: Plan) -> Plans:
+    """A plan made article by article, as a window's :class:`_Plans` (what the few cessions, losses
+    and treaty accounts need: their plans are not worth writing column by column)."""
+
+    def plans(found: Sequence[dict[str, Any]], read: Read) -> _Plans:
+        zero = Decimal(0)
+        grouped: dict[tuple[int, str], tuple[list[int], list[dt.date | None], list[Mapping[str, Decimal]]]] = {}
+        flags: dict[str, list[Any]] = {}
+        departments: list[str | None] = []
+        for position, article in enumerate(found):
+            events, setting, department = plan(article, read)
+            departments.append(department)
+            if not setting:
+                continue
+            for name, value in setting.items():
+                flags.setdefault(name, [_UNSET] * len(found))[position] = value
+            for rank, event in enumerate(events):
+                at, bookings, amounts = grouped.setdefault((rank, event.name), ([], [], []))
+                at.append(position)
+                bookings.append(event.booking_date)
+                amounts.append(event.amounts)
+        columns = []
+        for (rank, name), (at, bookings, amounts) in grouped.items():
+            names = dict.fromkeys(n for a in amounts for n in a)
+            gathered = _Events(name, rank, *names)
+            for position, booking, given in zip(at, bookings, amounts, strict=True):
+                gathered.add(position, booking, *(given.get(n, zero) for n in names))
+            columns.append(gathered)
+        return _Plans(columns, flags, departments)
+
+    return plans
 
 
 def _money(value: Decimal | None) -> Decimal:
@@ -255,21 +328,91 @@ def _money(value: Decimal | None) -> Decimal:
 _Resolved = tuple[tuple[str, int, int, str], ...]
 
 
-def _post(
-    postings: Postings,
-    rules: Callable[[str], _Resolved],
-    rt: str,
-    article: Mapping[str, Any],
-    events: Sequence[_Event],
-    department: str | None,
-) -> None:
-    """One journal per event with lines (an event whose amounts are all zero writes none)."""
-    zero = Decimal(0)
-    sid = source_id(rt, article)
-    for event in events:
-        amounts = event.amounts
-        pairs = [(amounts.get(name, zero), debit, credit, text) for name, debit, credit, text in rules(event.name)]
-        postings.add(pairs, event.booking_date, rt, sid, event.name, department=department)
+def _postings(
+    rt: str, found: Sequence[Mapping[str, Any]], plans: _Plans, rules: Callable[[str], _Resolved]
+) -> Postings:
+    """The journals of a window's plans, built column by column: one per event with lines, in
+    article order and each article's events in their order; an event whose amounts are all zero
+    writes none. A rule's lines are made for all the events of a name at once (each amount to the
+    cent, none for zero, the sides swapped for a negative amount: the rule of ``lines_for``), then
+    put in order: article, event, rule, debit before credit. Journal by journal (an event, its
+    pairs, their lines appended one by one) this was a third of ACCOUNT's own time."""
+    postings = Postings()
+    # one block per event name and rule: (events, which of them, the rule's rank, amounts, accounts, text)
+    blocks: list[tuple[_Events, np.ndarray, int, list[Decimal], np.ndarray, np.ndarray, str]] = []
+    for events in plans.events:
+        for order, (item, debit, credit, text) in enumerate(rules(events.name)):
+            given = events.amounts.get(item)
+            if given is None:
+                continue
+            cents = [amount.quantize(CENT) for amount in given]
+            kept = [k for k, amount in enumerate(cents) if amount]
+            if not kept:
+                continue
+            amounts = [cents[k] for k in kept]
+            negative = np.fromiter((amount < 0 for amount in amounts), dtype=bool, count=len(amounts))
+            amounts = [-amount if amount < 0 else amount for amount in amounts]
+            debits, credits = np.where(negative, credit, debit), np.where(negative, debit, credit)
+            blocks.append((events, np.asarray(kept, dtype=np.int64), order, amounts, debits, credits, text))
+    if not blocks:
+        return postings
+    counts = [len(block[1]) for block in blocks]
+    which = np.concatenate([block[1] for block in blocks])  # each pair's event, in its block's events
+    block_of = np.repeat(np.arange(len(blocks)), counts)
+    articles_at = np.concatenate([np.asarray(block[0].at, dtype=np.int64)[block[1]] for block in blocks])
+    ranks = np.repeat([block[0].rank for block in blocks], counts)
+    line = np.lexsort((np.repeat([block[2] for block in blocks], counts), ranks, articles_at))  # journal order
+    pairs = len(line)
+    sums = np.empty(pairs, dtype=object)
+    sums[:] = list(chain.from_iterable(block[3] for block in blocks))
+    accounts = np.empty(2 * pairs, dtype=np.int64)
+    accounts[0::2] = np.concatenate([block[4] for block in blocks])[line]
+    accounts[1::2] = np.concatenate([block[5] for block in blocks])[line]
+    texts = np.repeat(np.array([block[6] for block in blocks], dtype=object), counts)[line]
+    articles_at, ranks, which, block_of = articles_at[line], ranks[line], which[line], block_of[line]
+    starts = np.flatnonzero(np.r_[True, (articles_at[1:] != articles_at[:-1]) | (ranks[1:] != ranks[:-1])])
+    sizes = (2 * np.diff(np.r_[starts, pairs])).tolist()
+    journals = list(zip(block_of[starts].tolist(), which[starts].tolist(), articles_at[starts].tolist(), strict=True))
+    departments = plans.departments
+    analysis = [(None, None, departments[a], None, None) for _, _, a in journals]
+    postings.add_columns(
+        accounts=accounts.tolist(),
+        sides=[DEBIT, CREDIT] * pairs,
+        amounts=np.repeat(sums[line], 2).tolist(),
+        texts=np.repeat(texts, 2).tolist(),
+        analysis=list(chain.from_iterable(map(repeat, analysis, sizes))),
+        sizes=sizes,
+        bookings=[blocks[b][0].bookings[k] for b, k, _ in journals],
+        source_rts=[rt] * len(sizes),
+        source_ids=[source_id(rt, found[a]) for _, _, a in journals],
+        events=[blocks[b][0].name for b, _, _ in journals],
+    )
+    return postings
+
+
+def _marks(rt: str, found: Sequence[Mapping[str, Any]], flags: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """The REWRITE BATCH marking accounted what a window's plans set: one article per article with
+    a flag set. Every mark gives the same items — the flags any of them sets, in the order they are
+    first set, each as set or as the article holds it (this window alone modifies it) — so REWRITE
+    BATCH checks them column by column and rewrites them in one part, not one per set of flags."""
+    names = list(flags)
+    setting = {n: np.fromiter((v is not _UNSET for v in flags[n]), dtype=bool, count=len(found)) for n in names}
+    flagged = sorted((n for n in names if setting[n].any()), key=lambda n: (int(setting[n].argmax()), names.index(n)))
+    if not flagged:
+        return []
+    ident = IDENTIFIERS[rt]
+    marks = []
+    for position in np.flatnonzero(np.logical_or.reduce([setting[n] for n in flagged])).tolist():
+        article = found[position]
+        mark = {i: article[i] for i in ident if i in article}
+        for name in flagged:
+            value = flags[name][position]
+            if value is not _UNSET:
+                mark[name] = value
+            elif name in article:
+                mark[name] = article[name]
+        marks.append(mark)
+    return marks
 
 
 def _account(
@@ -277,7 +420,7 @@ def _account(
     rt: str,
     given: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     openings: Sequence[Opening],
-    plan: Plan,
+    plans: Plans,
     *,
     writing_date: dt.date | None,
     chart: Chart | None,
@@ -297,7 +440,7 @@ def _account(
     idents: dict[tuple[Any, ...], dict[str, Any]] = {}
     for g in [given] if isinstance(given, Mapping) else given:
         ident = _identifier(rt, g)
-        idents.setdefault(tuple(ident.get(i) for i in IDENTIFIERS[rt]), ident)
+        idents.setdefault(tuple(map(ident.get, IDENTIFIERS[rt])), ident)
 
     def work() -> list[Journal]:
         near = _near(session, rt, [key[0] for key in idents])
@@ -332,27 +475,9 @@ def _account(
                 )
             return known
 
-        postings = Postings()
-        due: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for article in found:
-            events, flags, department = plan(article, read)
-            if flags:
-                _post(postings, rules, rt, article, events, department)
-                due.append((article, flags))
-        journals = write_postings(session, postings, writing_date=writing_date)
-        # Every mark gives the same items — the flags set, the others as the article holds them
-        # (this window alone modifies it): REWRITE BATCH checks them column by column and
-        # rewrites them in one part, not one per set of flags.
-        flagged: dict[str, None] = {}
-        for _article, setting in due:
-            flagged.update(dict.fromkeys(setting))
-        marks = [
-            {
-                **_identifier(rt, a),
-                **{n: setting[n] if n in setting else a[n] for n in flagged if n in setting or n in a},
-            }
-            for a, setting in due
-        ]
+        planned = plans(found, read)
+        journals = write_postings(session, _postings(rt, found, planned, rules), writing_date=writing_date)
+        marks = _marks(rt, found, planned.flags)
         marked = session.rewrite_batch(rt, marks)
         if not marked.ok:
             which = marks[marked.position] if marked.position is not None else None
@@ -360,6 +485,71 @@ def _account(
         return journals
 
     return in_window(session, [(rt, WRITE), *openings], work, timeout=timeout)
+
+
+def _pra_plans(found: Sequence[dict[str, Any]], read: Read) -> _Plans:
+    """ACCOUNT PRA's plans of a window's PRAs, column by column: the creation (the PRA's own premium
+    — an endorsement's difference — and the commission at its ``commission_rate``; a previous term,
+    thesis V.3.1, "ne doit pas être comptabilisé": no amount) and the cancellation (the premium
+    returned pro rata temporis and its commission) not yet accounted."""
+    zero = Decimal(0)
+    creation, cancellation = (
+        _Events("creation", 0, "premium", "commission"),
+        _Events("cancellation", 1, "premium", "commission"),
+    )
+    created, cancelled = [_UNSET] * len(found), [_UNSET] * len(found)
+    for position, a in enumerate(found):
+        premium, rate, previous = _money(a["premium"]), a["commission_rate"], a["previous_term"]
+        if not a["accounted_creation"]:
+            amount = zero if previous else premium
+            creation.add(position, a["cover_start"], amount, percent(amount, rate))
+            created[position] = True
+        if a["cancellation_date"] is not None and not a["accounted_cancellation"]:
+            back = (
+                zero
+                if previous
+                else returned_premium(premium, a["cover_start"], a["cover_end"], a["cancellation_date"])
+            )
+            cancellation.add(position, a["cancellation_date"], back, percent(back, rate))
+            cancelled[position] = True
+    flags = {"accounted_creation": created, "accounted_cancellation": cancelled}
+    return _Plans([creation, cancellation], flags, [a["handling_code"] for a in found])
+
+
+def _guaranty_plans(writing_date: dt.date | None) -> Plans:
+    """ACCOUNT GUARANTY's plans of a window's guaranties, column by column: the sum insured committed
+    at creation (none for a previous term's), the damage (the commitment reduced, booked on the
+    damage date, else ``writing_date``) and the cancellation (what remains released), not yet
+    accounted; the department: the PRA's ``handling_code``."""
+
+    def plans(found: Sequence[dict[str, Any]], read: Read) -> _Plans:
+        zero = Decimal(0)
+        creation, damaged_on = _Events("creation", 0, "sum_insured"), _Events("damage", 1, "damage")
+        cancellation = _Events("cancellation", 2, "remaining")
+        names = ("accounted_creation", "accounted_damage", "accounted_cancellation")
+        flags: dict[str, list[Any]] = {n: [_UNSET] * len(found) for n in names}
+        departments: list[str | None] = []
+        for position, g in enumerate(found):
+            pra = read(PRA, {i: g[i] for i in IDENTIFIERS[PRA]})
+            insured = zero if pra["previous_term"] else _guaranty_sum(g, pra)
+            damage = _damage(g, insured)
+            cancelled, damaged = bool(g["accounted_cancellation"]), bool(g["accounted_damage"])
+            if not g["accounted_creation"]:
+                creation.add(position, pra["cover_start"], insured)
+                flags["accounted_creation"][position] = True
+            if not damaged and (g["damage_date"] is not None or g["damage_amount"] is not None
+                                or g["damage_pct"] is not None):  # fmt: skip
+                # after a cancellation nothing is committed any more: nothing to reduce
+                when = g["damage_date"] or writing_date or dt.date.today()
+                damaged_on.add(position, when, zero if cancelled else damage)
+                flags["accounted_damage"][position] = damaged = True
+            if g["cancellation_date"] is not None and not cancelled:
+                cancellation.add(position, g["cancellation_date"], insured - (damage if damaged else zero))
+                flags["accounted_cancellation"][position] = True
+            departments.append(pra["handling_code"])
+        return _Plans([creation, damaged_on, cancellation], flags, departments)
+
+    return plans
 
 
 def account_pra(
@@ -372,26 +562,7 @@ def account_pra(
 ) -> Accounted:
     """ACCOUNT PRA (thesis V.3.1 b): the creation and the cancellation not yet accounted."""
 
-    def plan(a: dict[str, Any], read: Read) -> tuple[list[_Event], dict[str, Any], str | None]:
-        events: list[_Event] = []
-        flags: dict[str, Any] = {}
-        premium, rate = _money(a["premium"]), a["commission_rate"]
-        if not a["accounted_creation"]:
-            # thesis V.3.1: a previous term "ne doit pas être comptabilisé"
-            amounts = {} if a["previous_term"] else {"premium": premium, "commission": percent(premium, rate)}
-            events.append(_Event("creation", a["cover_start"], amounts))
-            flags["accounted_creation"] = True
-        if a["cancellation_date"] is not None and not a["accounted_cancellation"]:
-            back = Decimal(0)
-            if not a["previous_term"]:
-                back = returned_premium(premium, a["cover_start"], a["cover_end"], a["cancellation_date"])
-            events.append(
-                _Event("cancellation", a["cancellation_date"], {"premium": back, "commission": percent(back, rate)})
-            )
-            flags["accounted_cancellation"] = True
-        return events, flags, a["handling_code"]
-
-    return _account(session, PRA, pra, [], plan, writing_date=writing_date, chart=chart, timeout=timeout)
+    return _account(session, PRA, pra, [], _pra_plans, writing_date=writing_date, chart=chart, timeout=timeout)
 
 
 def _pra_of(read: Read, rt: str, items: Sequence[str], article: Mapping[str, Any]) -> dict[str, Any]:
@@ -425,32 +596,9 @@ def account_guaranty(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> Accounted:
     """ACCOUNT GUARANTY (thesis V.3.1 c): creation, damage and cancellation not yet accounted."""
-
-    def plan(g: dict[str, Any], read: Read) -> tuple[list[_Event], dict[str, Any], str | None]:
-        pra = read(PRA, {i: g[i] for i in IDENTIFIERS[PRA]})
-        insured = Decimal(0) if pra["previous_term"] else _guaranty_sum(g, pra)
-        damage = _damage(g, insured)
-        events: list[_Event] = []
-        flags: dict[str, Any] = {}
-        cancelled = bool(g["accounted_cancellation"])
-        damaged = bool(g["accounted_damage"])
-        if not g["accounted_creation"]:
-            events.append(_Event("creation", pra["cover_start"], {"sum_insured": insured}))
-            flags["accounted_creation"] = True
-        has_damage = any(g[i] is not None for i in ("damage_date", "damage_amount", "damage_pct"))
-        if has_damage and not damaged:
-            # after a cancellation nothing is committed any more: nothing to reduce
-            when = g["damage_date"] or writing_date or dt.date.today()
-            events.append(_Event("damage", when, {"damage": Decimal(0) if cancelled else damage}))
-            flags["accounted_damage"] = damaged = True
-        if g["cancellation_date"] is not None and not cancelled:
-            remaining = insured - (damage if damaged else Decimal(0))
-            events.append(_Event("cancellation", g["cancellation_date"], {"remaining": remaining}))
-            flags["accounted_cancellation"] = True
-        return events, flags, pra["handling_code"]
-
+    plans = _guaranty_plans(writing_date)
     return _account(
-        session, GUARANTY, guaranty, [(PRA, READ)], plan, writing_date=writing_date, chart=chart, timeout=timeout
+        session, GUARANTY, guaranty, [(PRA, READ)], plans, writing_date=writing_date, chart=chart, timeout=timeout
     )
 
 
@@ -474,7 +622,14 @@ def account_coinsurance(
         return _cession_events(c, pra, premium), _cession_flags(c), pra["handling_code"]
 
     return _account(
-        session, COINSURANCE, cession, [(PRA, READ)], plan, writing_date=writing_date, chart=chart, timeout=timeout
+        session,
+        COINSURANCE,
+        cession,
+        [(PRA, READ)],
+        _each(plan),
+        writing_date=writing_date,
+        chart=chart,
+        timeout=timeout,
     )
 
 
@@ -512,7 +667,7 @@ def account_reinsurance(
         REINSURANCE,
         cession,
         [(GUARANTY, READ), (PRA, READ)],
-        plan,
+        _each(plan),
         writing_date=writing_date,
         chart=chart,
         timeout=timeout,
@@ -578,7 +733,14 @@ def account_treaty_account(
     one journal booked on the quarter's last day, then ``accounted`` brought up to date. An account
     already in the ledger writes nothing."""
     return _account(
-        session, TREATY_ACCOUNT, account, [], _treaty_plan, writing_date=writing_date, chart=chart, timeout=timeout
+        session,
+        TREATY_ACCOUNT,
+        account,
+        [],
+        _each(_treaty_plan),
+        writing_date=writing_date,
+        chart=chart,
+        timeout=timeout,
     )
 
 
@@ -601,7 +763,14 @@ def account_treaty_accounts(
     if not accounts:
         return Accounted(RC.OK, "no treaty account to post")
     return _account(
-        session, TREATY_ACCOUNT, accounts, [], _treaty_plan, writing_date=writing_date, chart=chart, timeout=timeout
+        session,
+        TREATY_ACCOUNT,
+        accounts,
+        [],
+        _each(_treaty_plan),
+        writing_date=writing_date,
+        chart=chart,
+        timeout=timeout,
     )
 
 
@@ -658,7 +827,9 @@ def account_loss(
             flags["accounted_outstanding"] = held
         return events, flags, pra["handling_code"]
 
-    return _account(session, LOSS, loss, [(PRA, READ)], plan, writing_date=writing_date, chart=chart, timeout=timeout)
+    return _account(
+        session, LOSS, loss, [(PRA, READ)], _each(plan), writing_date=writing_date, chart=chart, timeout=timeout
+    )
 
 
 # -- everything not yet accounted -------------------------------------------------------------------
@@ -735,10 +906,14 @@ def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
 #: articles marked by a few statements, a thousand articles took a tenth of a second on SQLite and
 #: each window's fixed cost (OPEN DB, COMMIT, CLOSE; on DuckDB 20 ms of OPEN DB alone) and its
 #: gathering of scattered PRAs (a range read over most of the PRAs, per window) weighed again:
-#: windows of up to 4 000, still held about ``WINDOW_SECONDS`` each.
-WINDOW = 4000
+#: windows of up to 4 000, still held about ``WINDOW_SECONDS`` each. Once plans and journals were
+#: made column by column, up to 6 000, from a first window of ``FIRST``: the demo company in seven
+#: windows instead of nine (each one, on DuckDB, some fifteen statements of a few milliseconds).
+WINDOW = 6000
+#: The size of the first window (``account_all``: of the first record type's), before any was timed.
+FIRST = WINDOW // 4
 #: How long a window should hold ``Entry``, so that other sessions get it between two: each window
-#: is sized from the time the previous one took per article (from ``WINDOW // 10``, between
+#: is sized from the time the previous one took per article (from ``FIRST``, between
 #: ``NEAR`` and ``WINDOW`` articles). A quarter of a second made windows so short on MariaDB and
 #: DuckDB that their fixed cost (OPEN DB, COMMIT and its checks, CLOSE) took a third of ACCOUNT's
 #: time (300 insured on DuckDB: 30.6 s, 21.1 s with a second).
@@ -787,7 +962,7 @@ def _account_pending(
     timeout: float,
     payment_date: dt.date | None,
     progress: Progress | None,
-    size: int = WINDOW // 10,
+    size: int = FIRST,
 ) -> tuple[Accounted, int]:
     """:func:`account_pending`, its first window of ``size`` articles; also answers the size its
     last window measured for the next one (``account_all`` starts the next record type there)."""
@@ -838,9 +1013,9 @@ def account_all(
 ) -> Accounted:
     """ACCOUNT everything not yet accounted, record type by record type (``ORDER``); ``progress``
     hears of each article accounted, a stage per record type. A record type's first window has the
-    size the windows of the one before reached (:data:`WINDOW_SECONDS`), not ``WINDOW // 10`` again."""
+    size the windows of the one before reached (:data:`WINDOW_SECONDS`), not ``FIRST`` again."""
     journals: list[Journal] = []
-    size = WINDOW // 10
+    size = FIRST
     for rt in ORDER:
         if rt not in session.schema.record_types:
             continue

@@ -29,6 +29,7 @@ from decimal import Decimal
 from itertools import chain, repeat
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from assurdb.domain.accounting.chart import ACCOUNT, Chart, load_chart
@@ -115,7 +116,7 @@ def lines_for(amount: Decimal, debit: int, credit: int, text: str | None = None,
 
 def _oriented(amount: Decimal, debit: int, credit: int) -> tuple[Decimal, int, int] | None:
     """``amount`` to the cent with its debit and credit accounts, swapped for a negative amount;
-    None for zero — the rule of :func:`lines_for` and :meth:`Postings.add`."""
+    None for zero — the rule of :func:`lines_for` (ACCOUNT applies it column by column)."""
     amount = amount.quantize(CENT)
     if not amount:
         return None
@@ -210,11 +211,10 @@ class Draft:
 
 class Postings:
     """Balanced journals to write, held column by column (a list per entry item, not a ``Line`` per
-    line): what ACCOUNT builds for a window's thousand articles, at a few appends a line.
-
-    :meth:`add` takes a journal as debit/credit pairs, which are balanced by construction: each
-    amount to the cent, none for zero, the sides swapped for a negative amount (:func:`lines_for`).
-    """
+    line): what ACCOUNT builds for a window's thousands of articles (:meth:`add_columns`: its
+    debit/credit pairs, balanced by construction — each amount to the cent, none for zero, the sides
+    swapped for a negative amount, the rule of :func:`lines_for`), or journals of lines given
+    (:meth:`add_lines`)."""
 
     __slots__ = ("accounts", "amounts", "analysis", "bookings", "events", "sides", "sizes", "source_ids",
                  "source_rts", "texts")  # fmt: skip
@@ -236,35 +236,6 @@ class Postings:
     def __len__(self) -> int:
         return len(self.sizes)
 
-    def add(
-        self,
-        pairs: Sequence[tuple[Decimal, int, int, str | None]],
-        booking_date: dt.date | None,
-        source_rt: str | None = None,
-        source_id: str | None = None,
-        event: str | None = None,
-        *,
-        department: str | None = None,
-    ) -> bool:
-        """A journal of ``(amount, debit account, credit account, text)`` pairs (the lines of
-        :func:`lines_for` each); False, and nothing added, when every amount is zero."""
-        analysis = (None, None, department, None, None)
-        before = len(self.amounts)
-        for given, debit_given, credit_given, text in pairs:
-            oriented = _oriented(given, debit_given, credit_given)
-            if oriented is None:
-                continue
-            amount, debit_no, credit_no = oriented
-            self.accounts += (debit_no, credit_no)
-            self.sides += (DEBIT, CREDIT)
-            self.amounts += (amount, amount)
-            self.texts += (text, text)
-            self.analysis += (analysis, analysis)
-        if len(self.amounts) == before:
-            return False
-        self._journal(len(self.amounts) - before, booking_date, source_rt, source_id, event)
-        return True
-
     def add_lines(self, draft: Draft) -> None:
         """A journal of lines as they are (checked by :func:`unbalanced` first)."""
         for line in draft.lines:
@@ -274,6 +245,33 @@ class Postings:
             self.texts.append(line.text)
             self.analysis.append((line.document_ref, line.cost_key, line.department, line.employee, line.cost_category))
         self._journal(len(draft.lines), draft.booking_date, draft.source_rt, draft.source_id, draft.event)
+
+    def add_columns(
+        self,
+        *,
+        accounts: Sequence[int],
+        sides: Sequence[str],
+        amounts: Sequence[Decimal],
+        texts: Sequence[str | None],
+        analysis: Sequence[tuple[str | None, ...]],
+        sizes: Sequence[int],
+        bookings: Sequence[dt.date | None],
+        source_rts: Sequence[str | None],
+        source_ids: Sequence[str | None],
+        events: Sequence[str | None],
+    ) -> None:
+        """Journals given column by column, balanced by their maker (ACCOUNT makes them of debit/credit
+        pairs): the lines' columns, then per journal its number of lines and what produced it."""
+        self.accounts += accounts
+        self.sides += sides
+        self.amounts += amounts
+        self.texts += texts
+        self.analysis += analysis
+        self.sizes += sizes
+        self.bookings += bookings
+        self.source_rts += source_rts
+        self.source_ids += source_ids
+        self.events += events
 
     def _journal(self, size: int, booking: dt.date | None, rt: str | None, sid: str | None, event: str | None) -> None:
         self.sizes.append(size)
@@ -310,9 +308,9 @@ def write_postings(session: Session, postings: Postings, *, writing_date: dt.dat
     sizes = postings.sizes
     count = len(postings.amounts)
     journal_nos = range(journal_no, journal_no + len(sizes))
-    columns: list[Sequence[Any]] = [
-        range(number, number + count),
-        _per_line(journal_nos, sizes),
+    columns: list[Any] = [
+        np.arange(number, number + count, dtype=np.int64),
+        np.repeat(np.arange(journal_no, journal_no + len(sizes), dtype=np.int64), sizes),
         [writing_date or dt.date.today()] * count,
         _per_line(postings.bookings, sizes),
         _per_line(postings.source_rts, sizes),
@@ -321,21 +319,30 @@ def write_postings(session: Session, postings: Postings, *, writing_date: dt.dat
         postings.amounts,
         postings.sides,
         postings.texts,
-        postings.accounts,
+        np.asarray(postings.accounts, dtype=np.int64),
         *(zip(*postings.analysis, strict=True)),
     ]
-    # the lines as a frame of object columns — WRITE BATCH takes them as they are, checks them
-    # column by column and builds no article: a dict per line cost more than the check
+    # the lines as a frame — WRITE BATCH takes its columns as they are, checks them column by
+    # column and builds no article (a dict per line cost more than the check); the numbers as
+    # int64 columns, which it takes as their Arrow arrays (no Python int per value), the rest as
+    # object columns
     lines = pd.DataFrame(
-        {item: pd.Series(values, dtype=object) for item, values in zip(_ENTRY_ITEMS, columns, strict=True)}
+        {
+            item: values if isinstance(values, np.ndarray) else pd.Series(values, dtype=object)
+            for item, values in zip(_ENTRY_ITEMS, columns, strict=True)
+        }
     )
-    journals: list[Journal] = []
-    first = number
-    for no, size, rt, sid, event in zip(
-        journal_nos, sizes, postings.source_rts, postings.source_ids, postings.events, strict=True
-    ):
-        journals.append(Journal(no, tuple(range(first, first + size)), event, rt, sid))
-        first += size
+    ends = np.cumsum(sizes) + number
+    journals = list(
+        map(
+            Journal,
+            journal_nos,
+            map(tuple, map(range, (ends - sizes).tolist(), ends.tolist())),
+            postings.events,
+            postings.source_rts,
+            postings.source_ids,
+        )
+    )
     reply = session.write_batch(ENTRY, lines)
     if not reply.ok:
         refused, at = "", journals[0]

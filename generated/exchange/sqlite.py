@@ -18,6 +18,7 @@ from assurdb.runtime.codec_support import dates_in as _dates_in
 from assurdb.runtime.codec_support import i2d as _i2d
 from assurdb.runtime.codec_support import i2d_column as _i2d_column
 from assurdb.runtime.codec_support import iso as _iso
+from assurdb.runtime.codec_support import iso_column as _iso_column
 from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
 from assurdb.runtime.codec_support import occurrences_of as _occurrences_of
@@ -114,7 +115,7 @@ def encode_participant(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_participant_joined_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Participant.joined_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_PARTICIPANT: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -226,12 +227,12 @@ def encode_public_key(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_public_key_registered_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PublicKey.registered_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_public_key_retired_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PublicKey.retired_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_PUBLIC_KEY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -339,7 +340,7 @@ def encode_mailbox(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_mailbox_last_collected_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Mailbox.last_collected_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_MAILBOX: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -677,12 +678,12 @@ def _cols_article_total(c: list[Any]) -> list[list[Any]]:
 
 def _cols_article_submitted_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Article.submitted_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_article_decided_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Article.decided_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_ARTICLE: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -858,12 +859,12 @@ def _cols_delivery_commission_rate(c: list[Any]) -> list[list[Any]]:
 
 def _cols_delivery_delivered_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Delivery.delivered_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_delivery_collected_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Delivery.collected_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_DELIVERY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -987,7 +988,7 @@ def encode_log_entry(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_log_entry_recorded_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of LogEntry.recorded_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_LOG_ENTRY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1104,7 +1105,7 @@ def encode_checkpoint(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_checkpoint_signed_on(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Checkpoint.signed_on → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_CHECKPOINT: dict[str, tuple[tuple[str, ...], Any]] = {

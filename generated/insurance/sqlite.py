@@ -18,6 +18,7 @@ from assurdb.runtime.codec_support import dates_in as _dates_in
 from assurdb.runtime.codec_support import i2d as _i2d
 from assurdb.runtime.codec_support import i2d_column as _i2d_column
 from assurdb.runtime.codec_support import iso as _iso
+from assurdb.runtime.codec_support import iso_column as _iso_column
 from assurdb.runtime.codec_support import nth as _nth
 from assurdb.runtime.codec_support import occurrences as _occurrences
 from assurdb.runtime.codec_support import occurrences_of as _occurrences_of
@@ -392,7 +393,7 @@ def encode_employee(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_employee_hire_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Employee.hire_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_EMPLOYEE: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -810,7 +811,7 @@ def _cols_insured_address(c: list[Any]) -> list[list[Any]]:
 
 def _cols_insured_birth_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Insured.birth_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_insured_phone(c: list[Any]) -> list[list[Any]]:
@@ -958,22 +959,22 @@ def _cols_pra_commission_rate(c: list[Any]) -> list[list[Any]]:
 
 def _cols_pra_issue_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PRA.issue_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_pra_cover_start(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PRA.cover_start → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_pra_cover_end(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PRA.cover_end → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_pra_cancellation_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of PRA.cancellation_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_PRA: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1178,7 +1179,7 @@ def _cols_guaranty_premium(c: list[Any]) -> list[list[Any]]:
 
 def _cols_guaranty_damage_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Guaranty.damage_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_guaranty_damage_amount(c: list[Any]) -> list[list[Any]]:
@@ -1193,12 +1194,12 @@ def _cols_guaranty_damage_pct(c: list[Any]) -> list[list[Any]]:
 
 def _cols_guaranty_indemnity_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Guaranty.indemnity_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_guaranty_cancellation_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Guaranty.cancellation_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_GUARANTY: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1380,12 +1381,12 @@ def _cols_coinsurance_cession_commission_rate(c: list[Any]) -> list[list[Any]]:
 
 def _cols_coinsurance_cession_indemnity_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of CoinsuranceCession.indemnity_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_coinsurance_cession_cancellation_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of CoinsuranceCession.cancellation_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_COINSURANCE_CESSION: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1537,12 +1538,12 @@ def _cols_reinsurance_cession_commission_rate(c: list[Any]) -> list[list[Any]]:
 
 def _cols_reinsurance_cession_indemnity_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of ReinsuranceCession.indemnity_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_reinsurance_cession_cancellation_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of ReinsuranceCession.cancellation_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_REINSURANCE_CESSION: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -1696,12 +1697,12 @@ def encode_loss(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_loss_loss_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Loss.loss_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_loss_notification_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Loss.notification_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_loss_amount(c: list[Any]) -> list[list[Any]]:
@@ -1721,12 +1722,12 @@ def _cols_loss_outstanding(c: list[Any]) -> list[list[Any]]:
 
 def _cols_loss_closing_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Loss.closing_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_loss_cancellation_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Loss.cancellation_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_loss_accounted_paid(c: list[Any]) -> list[list[Any]]:
@@ -1942,12 +1943,12 @@ def _cols_treaty_classes(c: list[Any]) -> list[list[Any]]:
 
 def _cols_treaty_inception(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.inception → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_treaty_expiry(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Treaty.expiry → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_treaty_share_pct(c: list[Any]) -> list[list[Any]]:
@@ -2251,7 +2252,7 @@ def encode_loss_movement(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_loss_movement_movement_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of LossMovement.movement_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_loss_movement_amount(c: list[Any]) -> list[list[Any]]:
@@ -2376,7 +2377,7 @@ def encode_treaty_recovery(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_treaty_recovery_as_of(c: list[Any]) -> list[list[Any]]:
     """A batch's values of TreatyRecovery.as_of → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_treaty_recovery_subject_amount(c: list[Any]) -> list[list[Any]]:
@@ -2522,7 +2523,7 @@ def encode_treaty_account(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_treaty_account_period_end(c: list[Any]) -> list[list[Any]]:
     """A batch's values of TreatyAccount.period_end → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_treaty_account_share_pct(c: list[Any]) -> list[list[Any]]:
@@ -2732,12 +2733,12 @@ def encode_account(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_account_opened(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Account.opened → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_account_closed(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Account.closed → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 ITEM_COLUMNS_ACCOUNT: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -2856,12 +2857,12 @@ def encode_entry(v: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _cols_entry_writing_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Entry.writing_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_entry_booking_date(c: list[Any]) -> list[list[Any]]:
     """A batch's values of Entry.booking_date → its columns."""
-    return [[_iso(x) for x in c]]
+    return [_iso_column(c)]
 
 
 def _cols_entry_amount(c: list[Any]) -> list[list[Any]]:

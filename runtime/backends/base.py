@@ -162,6 +162,13 @@ class Backend:
         return expr
 
     @classmethod
+    def encode_column_expr(cls, item: Item, expr: str) -> str:
+        """Python source turning a batch's checked values of a simple item (a list) into its one
+        column's values (WRITE BATCH). By default each value goes through :meth:`encode_expr`."""
+        each = cls.encode_expr(item, "x")
+        return expr if each == "x" else f"[{each} for x in {expr}]"
+
+    @classmethod
     def decode_column_expr(cls, item: Item, expr: str) -> str:
         """Python source turning one fetched column of a simple item (a list of its values) into the
         item's values for READ SELECTION's frame: a list of them, or an array already of the

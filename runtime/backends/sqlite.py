@@ -120,6 +120,13 @@ class SQLiteBackend(RelationalBackend):
         return expr
 
     @classmethod
+    def encode_column_expr(cls, item: Item, expr: str) -> str:
+        # a batch's dates repeat (a journal's writing and booking dates): each distinct one written once
+        if item.type == "date":
+            return f"_iso_column({expr})"
+        return super().encode_column_expr(item, expr)
+
+    @classmethod
     def decode_column_expr(cls, item: Item, expr: str) -> str:
         # a whole column at once: each distinct scaled integer made a Decimal once, the ISO texts
         # parsed by Arrow straight into the frame's datetime64 (date.fromisoformat costs ~0.4 µs each)
