@@ -32,9 +32,13 @@ class Reads(SessionBase):
             return result
         values = result[0]
         stmt = spec.by_key[key]
-        enc = spec.encode_value
+        if key in spec.plain_keys:
+            params = tuple(map(values.__getitem__, stmt.params))
+        else:
+            enc = spec.encode_value
+            params = tuple([enc(i, values[i]) for i in stmt.params])
         try:
-            row = self.conn.one(stmt.sql, tuple([enc(i, values[i]) for i in stmt.params]))
+            row = self.conn.one(stmt.sql, params)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
         if row is None:
@@ -47,8 +51,11 @@ class Reads(SessionBase):
             return result
         values, given = result
         order = spec.order[key]
-        enc = spec.encode_value
-        encoded = {i: enc(i, values[i]) for i in order[:given]}
+        if key in spec.plain_keys:
+            encoded = values  # the checked values are the parameters (read_next takes the key's items)
+        else:
+            enc = spec.encode_value
+            encoded = {i: enc(i, values[i]) for i in order[:given]}
         try:
             row = self.backend.read_next(self, spec, key, encoded, given)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code

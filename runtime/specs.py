@@ -50,6 +50,8 @@ class Stmt:
 
 #: ``check(article, mode, every)``: the checked values, or the refusal (every problem if ``every``).
 Check = Callable[[Mapping[str, Any], int, bool], "dict[str, Any] | Refusal"]
+#: ``lookup(article)``: what ``check(article, LOOKUP, False)`` answers (keys and criteria).
+Lookup = Callable[[Mapping[str, Any]], "dict[str, Any] | Refusal"]
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,17 @@ class RecordShape:
     target_of: tuple[str, ...] = ()
     #: whether a new article has existence constraints to check when the unit ends
     needs_notes: bool = False
+    #: ``check`` in mode LOOKUP, the first problem refusing, written for it (None: an interface
+    #: generated before it had one calls ``check``)
+    lookup: Lookup | None = None
 
     @property
     def item_order(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.item_list)
+
+
+def _lookup_by_check(check: Check, article: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    return check(article, LOOKUP, False)
 
 
 def _decode_by_rows(
@@ -112,12 +121,14 @@ class RecordSpec:
         "items",
         "keys",
         "limit",
+        "lookup",
         "mark",
         "name",
         "needs_notes",
         "order",
         "order_by",
         "origin_of",
+        "plain_keys",
         "quoted",
         "select_all",
         "select_by_id",
@@ -164,6 +175,7 @@ class RecordSpec:
         snapshot: Mapping[str, Stmt] | None = None,
         batch: Mapping[str, Stmt] | None = None,
         decode_columns: Callable[[Sequence[Any]], dict[str, Any]] | None = None,
+        encoders: Mapping[str, Callable[[Any], Any]] | None = None,
     ) -> None:
         self.shape = shape
         # the shape's facts, copied: the request algorithms read them on every call
@@ -177,6 +189,7 @@ class RecordSpec:
         self.order = shape.order
         self.dtypes = shape.dtypes
         self.check = shape.check
+        self.lookup = shape.lookup or partial(_lookup_by_check, shape.check)
         self.stored_paths = shape.stored_paths
         self.origin_of = shape.origin_of
         self.target_of = shape.target_of
@@ -188,6 +201,14 @@ class RecordSpec:
         #: an interface generated before it had one decodes row by row
         self.decode_columns = decode_columns or partial(_decode_by_rows, decode, self.item_order)
         self.encode_value = encode_value
+        #: the access keys whose items' values are their parameters as they are (``encode_value`` converts
+        #: none of them): a read by such a key binds the checked values themselves. ``encoders``: the items
+        #: ``encode_value`` converts (an interface generated without it: every key is encoded)
+        self.plain_keys = (
+            frozenset()
+            if encoders is None
+            else frozenset(k for k, items in shape.order.items() if not any(i in encoders for i in items))
+        )
         #: per item: its columns, and how a batch's values of it become theirs (None: as they are)
         self.item_columns = item_columns
         self.exists = exists
