@@ -78,6 +78,9 @@ class Backend:
     #: From how many articles an existence constraint is checked by one query over the whole table
     #: rather than by two point queries per article (a point query is cheap on a row store).
     bulk_check: ClassVar[int] = 256
+    #: WRITE BATCH inserts from Arrow columns: a batch of dicts of text and integers is read into
+    #: Arrow at once and checked on its arrays (``metadb.values.arrow_columns``), its values listed only if walked
+    arrow_batches: ClassVar[bool] = False
 
     # -- generation time -------------------------------------------------------------------
     @classmethod
