@@ -633,10 +633,10 @@ class StructColumn(list[Any]):
 
 def _list_column(item: Item, values: list[Any]) -> list[Any] | None:
     """A repetitive item's column: lists of at most ``repetitive`` non-null occurrences, or None."""
-    found = _of(values, list)
-    if found is False:
+    kinds = _kinds(values)  # one pass tells both the lists and the Nones
+    if not kinds <= {list, _NONE}:
         return None
-    present = values if found and not _has_none(values) else [v for v in values if v is not None]
+    present = values if _NONE not in kinds else [v for v in values if v is not None]
     lengths = list(map(len, present))
     if present and max(lengths) > (item.repetitive or 0):
         return None
@@ -726,7 +726,9 @@ def _same_keys(articles: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | 
     """The columns of articles that all give the same items — item → each article's value — or
     None. As many keys in each article as in the first, and each of the first's keys found in
     every one, say so without a set of every article's keys (the batch's usual shape)."""
-    if not articles or len(set(map(len, articles))) != 1:
+    # as many items in all as the first's in every article (a sum: no set of lengths), and each of the
+    # first's items in every article (below): each gives exactly the first's
+    if not articles or sum(map(len, articles)) != len(articles[0]) * len(articles):
         return None
     try:
         return {name: list(map(itemgetter(name), articles)) for name in articles[0]}
@@ -742,8 +744,9 @@ _ARROW_ITEMS: dict[str | None, type[ArrowColumn]] = {
 }
 
 
-def arrow_columns(items: Sequence[Item], articles: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """The columns of a batch of dicts that all give the same items, each a simple text or integer
+def arrow_columns(items: Sequence[Item], articles: Sequence[Any]) -> dict[str, Any] | None:
+    """The columns of a batch of dicts (a subclass too: read as the article's check reads it, by its
+    ``in`` and ``[]``) that all give the same items, each a simple text or integer
     item, read into Arrow at once (``pyarrow.Table.from_pylist``: no Python list per column) for a
     writer that takes Arrow columns — or None: another item, articles not all giving the same items,
     a column Arrow reads as another type than the item's (a bool or a float among integers, bytes
@@ -755,7 +758,11 @@ def arrow_columns(items: Sequence[Item], articles: Sequence[Mapping[str, Any]]) 
     check would (the same text, the same numbers; listed only if walked)."""
     import pyarrow as pa
 
-    if not articles or set(map(type, articles)) != {dict}:
+    try:  # every article a dict (dict's own len: a TypeError for anything else), of how many items
+        given = sum(map(dict.__len__, articles))
+    except TypeError:
+        return None
+    if not articles:
         return None
     first = articles[0]
     by_name = {item.name: item for item in items}
@@ -770,7 +777,7 @@ def arrow_columns(items: Sequence[Item], articles: Sequence[Mapping[str, Any]]) 
     # Arrow takes the columns of the first article and reads an item another one lacks as null (one it
     # gives beyond them is not read): every article must give as many items as the first — enough when
     # no column holds a null, each then giving every one of the first's — and the same ones otherwise
-    if table.num_columns != len(first) or sum(map(len, articles)) != len(first) * len(articles):
+    if table.num_columns != len(first) or given != len(first) * len(articles):
         return None
     if any(column.null_count for column in table.columns) and not all(
         map(eq, map(methodcaller("keys"), articles), repeat(first.keys()))

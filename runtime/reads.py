@@ -16,7 +16,7 @@ import pandas as pd
 from assurdb.metadb.contract import RC, Reply
 from assurdb.runtime.core import SessionBase, _show, refuse
 from assurdb.runtime.frames import to_frame
-from assurdb.runtime.specs import LOOKUP, RecordSpec, Refusal
+from assurdb.runtime.specs import RecordSpec, Refusal
 
 #: The largest READ SELECTION limit: a signed 64-bit integer, what every DBMS takes.
 MAX_LIMIT = 2**63 - 1
@@ -84,7 +84,7 @@ class Reads(SessionBase):
                 return refuse(RC.VALUE_INVALID, f"criterion on {item}: a value or a (low, high) pair, never null")
             checked_bounds = []
             for bound in bounds:
-                checked = spec.check({item: bound}, LOOKUP, False)
+                checked = spec.lookup({item: bound})
                 if isinstance(checked, Refusal):
                     return refuse(checked.rc, checked.message)
                 checked_bounds.append(spec.encode_value(item, checked[item]))

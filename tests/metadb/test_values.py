@@ -194,6 +194,8 @@ def test_a_batch_read_into_arrow_known_answers() -> None:
     assert arrow_columns(items, [{"t": "a"}, {"t": b"b"}]) is None  # bytes among text
     assert arrow_columns(items, [{"n": None}, {"n": None}]) is None  # nothing but nulls
     assert arrow_columns(items, [{"t": "a", "b": True}]) is None  # an item of another type
+    assert arrow_columns(items, [{"t": "a"}, [("t", "b")]]) is None  # an article that is not a dict
+    assert arrow_columns(items, []) is None
 
 
 def test_known_answers() -> None:
