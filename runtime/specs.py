@@ -19,6 +19,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from operator import itemgetter
 from typing import Any
 
 from assurdb.metadb.model import Item, Schema
@@ -42,10 +43,24 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class Stmt:
-    """A statement and the names of the values it binds, in order."""
+    """A statement and the names of the values it binds, in order; ``take(values)``: those values,
+    by name, as the tuple of its parameters (an ``itemgetter``: a read's parameters at C speed)."""
 
     sql: str
     params: tuple[str, ...] = ()
+    take: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "take", _taker(self.params))
+
+
+def _taker(params: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(params) > 1:
+        return itemgetter(*params)
+    if params:
+        name = params[0]
+        return lambda values: (values[name],)
+    return lambda values: ()
 
 
 #: ``check(article, mode, every)``: the checked values, or the refusal (every problem if ``every``).

@@ -278,7 +278,7 @@ class Backend:
         """READ SEQUENTIAL's row: the first at or after the ``given`` leading items of the key's
         order (``encoded``: their parameters), strictly after a complete key value; or None."""
         stmt = spec.strictly_after[key] if given == len(spec.order[key]) else spec.after[key][given]
-        return session.conn.one(stmt.sql, tuple(map(encoded.__getitem__, stmt.params)))
+        return session.conn.one(stmt.sql, stmt.take(encoded))
 
     def first_target(self, session: SessionBase, path: PathSpec, o: Mapping[str, Any]) -> Any:
         """The first target row of an origin (``o``: its encoded identifier) in path order."""
