@@ -758,18 +758,18 @@ def arrow_columns(items: Sequence[Item], articles: Sequence[Any]) -> dict[str, A
     check would (the same text, the same numbers; listed only if walked)."""
     import pyarrow as pa
 
+    first = articles[0] if len(articles) else None
+    if not isinstance(first, dict):
+        return None
+    by_name = {item.name: item for item in items}
+    for name in first:  # the first article's items first: a batch of other items costs nothing more
+        item = by_name.get(name) if isinstance(name, str) else None
+        if item is None or item.repetitive or item.decomposable or item.type not in ("alphanumeric", "numeric"):
+            return None
     try:  # every article a dict (dict's own len: a TypeError for anything else), of how many items
         given = sum(map(dict.__len__, articles))
     except TypeError:
         return None
-    if not articles:
-        return None
-    first = articles[0]
-    by_name = {item.name: item for item in items}
-    for name in first:
-        item = by_name.get(name) if isinstance(name, str) else None
-        if item is None or item.repetitive or item.decomposable or item.type not in ("alphanumeric", "numeric"):
-            return None
     try:
         table = pa.Table.from_pylist(articles)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a surrogate, past 64 bits
