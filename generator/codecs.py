@@ -136,6 +136,64 @@ def check_source(
     return "\n".join(lines)
 
 
+def lookup_source(rt: RecordType, *, target_paths: list[PathType]) -> str:
+    """``lookup_<rt>(article)``: what ``check_<rt>(article, LOOKUP, False)`` answers, written for that
+    mode alone — the check of every key value READ DIRECT and READ SEQUENTIAL are given (a walk gives
+    back the whole article it read). Only the items given are checked, in the record type's order, and
+    the first problem refuses: the same tests, without the tests of the mode, of defaults and of the
+    mandatory items a lookup never needs."""
+    fn = ident(rt.name)
+    upper = fn.upper()
+    label = f"{rt.name}: "
+    lines = [
+        f"def lookup_{fn}(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:",
+        f'    """``check_{fn}(a, LOOKUP, False)``: a {rt.name} key value or criterion."""',
+        f"    if not ITEMS_{upper}.issuperset(a):",
+        f"        return _unknown({rt.name!r}, ITEMS_{upper}, a)",
+        "    out: dict[str, Any] = {}",
+    ]
+    for item in rt.items:
+        name = item.name
+        ref = f"I_{upper}[{name!r}]"
+        test = fast_test(item)
+        lines += [f"    if {name!r} in a:", f"        v = a[{name!r}]"]
+        full_rule = [
+            f"v, e = check_value({ref}, v)",
+            "if e is not None:",
+            f"    return Refusal(13, {label!r} + e)",
+        ]
+        if test is not None:
+            negated = test.replace(" is ", " is not ") if " and " not in test else f"not ({test})"
+            lines.append(f"        if v is not None and {negated}:")
+            lines += [f"            {line}" for line in full_rule]
+        elif item.repetitive:
+            # no occurrence (a read article given back): a new empty list, as the full rule answers
+            lines += [
+                "        if v is not None:",
+                "            if type(v) is list and not v:",
+                "                v = []",
+                "            else:",
+                *[f"                {line}" for line in full_rule],
+            ]
+        else:
+            lines.append("        if v is not None:")
+            lines += [f"            {line}" for line in full_rule]
+        lines.append(f"        out[{name!r}] = v")
+    for path in target_paths:
+        items = path.target_items
+        if len(items) < 2 or path.identifying:
+            continue
+        given = " + ".join(f"(out.get({i!r}) is not None)" for i in items)
+        message = f"give all of path {path.name}'s items ({', '.join(items)}) or none"
+        lines += [
+            f"    # path {path.name}: its items are given all together or not at all",
+            f"    if 0 < {given} < {len(items)}:",
+            f"        return Refusal(13, {label!r} + {message!r})",
+        ]
+    lines.append("    return out")
+    return "\n".join(lines)
+
+
 def _value_expr(backend: type[Backend], item: Item, column: Column, var: str) -> str:
     """The expression turning the item's checked value ``var`` into this column's parameter."""
     if column.kind == "list":
@@ -231,10 +289,17 @@ def decode_source(backend: type[Backend], rt: RecordType, table: Table, *, name:
                 conv = "" if each == "x" else f", lambda x: {each}"
                 parts.append(f"{item.name!r}: _list_in(r[{index[cols[0].name]}]{conv})")
             else:
+                # no occurrence (the usual case) answered without the call; a decoder keeps null null
                 occ = ", ".join(dec(item, f"r[{index[c.name]}]") for c in cols)
-                parts.append(f"{item.name!r}: _occurrences(({occ},))")
+                empty = " and ".join(f"r[{index[c.name]}] is None" for c in cols)
+                parts.append(f"{item.name!r}: [] if {empty} else _occurrences(({occ},))")
         else:
-            parts.append(f"{item.name!r}: {dec(item, f'r[{index[cols[0].name]}]')}")
+            var = f"r[{index[cols[0].name]}]"
+            value = dec(item, var)
+            # a decoder keeps null null: a null column (frequent) is answered without its call
+            parts.append(
+                f"{item.name!r}: {value}" if value == var else f"{item.name!r}: None if {var} is None else {value}"
+            )
     body = ",\n        ".join(parts)
     return "\n".join(
         [

@@ -32,6 +32,7 @@ from assurdb.generator.codecs import (
     encode_source,
     ident,
     item_columns_source,
+    lookup_source,
     value_encoders,
 )
 from assurdb.generator.errors import GeneratorError
@@ -175,6 +176,7 @@ def _rt_context(schema: Schema, rt: RecordType) -> dict[str, Any]:
         "needs_notes": any(p.target_needs_origin for p in schema.paths_to(rt.name))
         or any(p.origin_needs_target for p in schema.paths_from(rt.name)),
         "check": check_source(rt, target_paths=stored),
+        "lookup": lookup_source(rt, target_paths=stored),
     }
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from assurdb.metadb.contract import RC, Mode, Reply
 from assurdb.metadb.meta import SYSTEM_ONLY
 from assurdb.runtime.liveness import LIVE_SESSIONS, holder_alive
-from assurdb.runtime.specs import LOOKUP, PURPOSES, PathSpec, RecordSpec, Refusal, Stmt
+from assurdb.runtime.specs import PURPOSES, PathSpec, RecordSpec, Refusal, Stmt
 
 if TYPE_CHECKING:
     from assurdb.metadb.model import Schema
@@ -311,7 +311,7 @@ class SessionBase:
                 RC.KEY_NOT_ACCESS + bump,
                 f"{key!r} is not an access key of {spec.name} (keys: {', '.join(spec.keys)})",
             )
-        checked = spec.check(article, LOOKUP, False)
+        checked = spec.lookup(article)
         if isinstance(checked, Refusal):
             return refuse(checked.rc + bump, checked.message)
         given = 0
@@ -319,6 +319,8 @@ class SessionBase:
             if checked.get(item) is None:
                 break
             given += 1
+        if given == len(order):  # the whole key order: every key item given, nothing stray
+            return checked, given
         key_items = spec.keys[key]
         if given < len(key_items) and (not partial or given == 0):
             missing = [i for i in key_items if checked.get(i) is None]

@@ -26,11 +26,14 @@ from typing import ClassVar
 
 import pandas as pd
 
-from assurdb.metadb.contract import RC, Action, Criteria, Given, Opening, Reply
+from assurdb.metadb.contract import RC, Action, Criteria, Given, Mode, Opening, Reply
 from assurdb.metadb.meta import HIDDEN_ITEMS
 from assurdb.runtime.administration import Administration
 from assurdb.runtime.core import MAX_OPEN, refuse
 from assurdb.runtime.paths import Paths
+
+#: Mode 1 as the int the openings hold (writing needs more).
+_CONSULT = int(Mode.CONSULT)
 
 #: A generated function of one action module: the session, then the request's own inputs.
 Route = Callable[..., Reply]
@@ -91,8 +94,11 @@ class SessionCore(Paths, Administration):
         if fn is None:
             return refuse(RC.RT_UNKNOWN, f"record type {rt!r} is unknown")
         assert isinstance(rt, str)
+        if self.opened.get(rt, 0) > (_CONSULT if write else 0):  # open, in a mode that allows it (need_open)
+            return fn
         denied = self.need_open(rt, write=write)
-        return fn if denied is None else denied
+        assert denied is not None
+        return denied
 
     def _pt(
         self, ort: object, pt: object, trt: object, table: Mapping[str, Route], *, write: bool, both: bool = False
@@ -146,11 +152,17 @@ class SessionCore(Paths, Administration):
 
     def read_direct(self, rt: str, article: Given, key: str = "id") -> Reply:
         fn = self._rt(rt, self.routes.read_direct, write=False)
-        return fn if isinstance(fn, Reply) else self._shown(fn(self, article, key), rt)
+        if isinstance(fn, Reply):
+            return fn
+        reply = fn(self, article, key)
+        return reply if rt not in HIDDEN_ITEMS else self._shown(reply, rt)  # a read's hot path: no call
 
     def read_sequential(self, rt: str, article: Given, key: str = "id") -> Reply:
         fn = self._rt(rt, self.routes.read_sequential, write=False)
-        return fn if isinstance(fn, Reply) else self._shown(fn(self, article, key), rt)
+        if isinstance(fn, Reply):
+            return fn
+        reply = fn(self, article, key)
+        return reply if rt not in HIDDEN_ITEMS else self._shown(reply, rt)
 
     def read_selection(self, rt: str, criteria: Criteria, *, limit: int | None = None) -> Reply:
         fn = self._rt(rt, self.routes.read_selection, write=False)

@@ -19,6 +19,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from operator import itemgetter
 from typing import Any
 
 from assurdb.metadb.model import Item, Schema
@@ -42,14 +43,30 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class Stmt:
-    """A statement and the names of the values it binds, in order."""
+    """A statement and the names of the values it binds, in order; ``take(values)``: those values,
+    by name, as the tuple of its parameters (an ``itemgetter``: a read's parameters at C speed)."""
 
     sql: str
     params: tuple[str, ...] = ()
+    take: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "take", _taker(self.params))
+
+
+def _taker(params: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(params) > 1:
+        return itemgetter(*params)
+    if params:
+        name = params[0]
+        return lambda values: (values[name],)
+    return lambda values: ()
 
 
 #: ``check(article, mode, every)``: the checked values, or the refusal (every problem if ``every``).
 Check = Callable[[Mapping[str, Any], int, bool], "dict[str, Any] | Refusal"]
+#: ``lookup(article)``: what ``check(article, LOOKUP, False)`` answers (keys and criteria).
+Lookup = Callable[[Mapping[str, Any]], "dict[str, Any] | Refusal"]
 
 
 @dataclass(frozen=True)
@@ -74,10 +91,17 @@ class RecordShape:
     target_of: tuple[str, ...] = ()
     #: whether a new article has existence constraints to check when the unit ends
     needs_notes: bool = False
+    #: ``check`` in mode LOOKUP, the first problem refusing, written for it (None: an interface
+    #: generated before it had one calls ``check``)
+    lookup: Lookup | None = None
 
     @property
     def item_order(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.item_list)
+
+
+def _lookup_by_check(check: Check, article: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    return check(article, LOOKUP, False)
 
 
 def _decode_by_rows(
@@ -112,12 +136,14 @@ class RecordSpec:
         "items",
         "keys",
         "limit",
+        "lookup",
         "mark",
         "name",
         "needs_notes",
         "order",
         "order_by",
         "origin_of",
+        "plain_keys",
         "quoted",
         "select_all",
         "select_by_id",
@@ -164,6 +190,7 @@ class RecordSpec:
         snapshot: Mapping[str, Stmt] | None = None,
         batch: Mapping[str, Stmt] | None = None,
         decode_columns: Callable[[Sequence[Any]], dict[str, Any]] | None = None,
+        encoders: Mapping[str, Callable[[Any], Any]] | None = None,
     ) -> None:
         self.shape = shape
         # the shape's facts, copied: the request algorithms read them on every call
@@ -177,6 +204,7 @@ class RecordSpec:
         self.order = shape.order
         self.dtypes = shape.dtypes
         self.check = shape.check
+        self.lookup = shape.lookup or partial(_lookup_by_check, shape.check)
         self.stored_paths = shape.stored_paths
         self.origin_of = shape.origin_of
         self.target_of = shape.target_of
@@ -188,6 +216,14 @@ class RecordSpec:
         #: an interface generated before it had one decodes row by row
         self.decode_columns = decode_columns or partial(_decode_by_rows, decode, self.item_order)
         self.encode_value = encode_value
+        #: the access keys whose items' values are their parameters as they are (``encode_value`` converts
+        #: none of them): a read by such a key binds the checked values themselves. ``encoders``: the items
+        #: ``encode_value`` converts (an interface generated without it: every key is encoded)
+        self.plain_keys = (
+            frozenset()
+            if encoders is None
+            else frozenset(k for k, items in shape.order.items() if not any(i in encoders for i in items))
+        )
         #: per item: its columns, and how a batch's values of it become theirs (None: as they are)
         self.item_columns = item_columns
         self.exists = exists

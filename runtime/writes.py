@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from assurdb.metadb.contract import RC, Reply
-from assurdb.metadb.values import any_given, check_columns, check_given_columns, check_patch_columns, empty_flags
+from assurdb.metadb.values import (
+    any_given,
+    arrow_columns,
+    check_columns,
+    check_given_columns,
+    check_patch_columns,
+    empty_flags,
+)
 from assurdb.runtime.core import _as_target, _Failure, _show, refuse
 from assurdb.runtime.frames import from_frame
 from assurdb.runtime.reads import Reads
@@ -94,7 +101,11 @@ class Writes(Reads):
             if not count:
                 return Reply(RC.OK, None, "0 article(s) written")
             if given is None:
-                columns = check_columns(spec.item_list, batch, spec.items)
+                taken = arrow_columns(spec.item_list, batch) if self.backend.arrow_batches else None
+                if taken is None:
+                    columns = check_columns(spec.item_list, batch, spec.items)
+                else:  # checked on their arrays, as a DataFrame's Arrow columns are
+                    columns = check_given_columns(spec.item_list, taken, count, spec.items)
             else:
                 columns = check_given_columns(spec.item_list, given, count, spec.items)
             if columns is not None and not self._paths_whole(spec, columns):

@@ -162,6 +162,56 @@ def check_participant(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     return out
 
 
+def lookup_participant(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_participant(a, LOOKUP, False)``: a Participant key value or criterion."""
+    if not ITEMS_PARTICIPANT.issuperset(a):
+        return _unknown('Participant', ITEMS_PARTICIPANT, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PARTICIPANT['code'], v)
+            if e is not None:
+                return Refusal(13, 'Participant: ' + e)
+        out['code'] = v
+    if 'kind' in a:
+        v = a['kind']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PARTICIPANT['kind'], v)
+            if e is not None:
+                return Refusal(13, 'Participant: ' + e)
+        out['kind'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 60 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PARTICIPANT['name'], v)
+            if e is not None:
+                return Refusal(13, 'Participant: ' + e)
+        out['name'] = v
+    if 'country' in a:
+        v = a['country']
+        if v is not None and not (type(v) is str and len(v) <= 2 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PARTICIPANT['country'], v)
+            if e is not None:
+                return Refusal(13, 'Participant: ' + e)
+        out['country'] = v
+    if 'active' in a:
+        v = a['active']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PARTICIPANT['active'], v)
+            if e is not None:
+                return Refusal(13, 'Participant: ' + e)
+        out['active'] = v
+    if 'joined_on' in a:
+        v = a['joined_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_PARTICIPANT['joined_on'], v)
+            if e is not None:
+                return Refusal(13, 'Participant: ' + e)
+        out['joined_on'] = v
+    return out
+
+
 # -- PublicKey ---------------------------------------------------------------------------------
 
 ITEMS_PUBLIC_KEY = frozenset(['bits', 'der', 'key_id', 'owner_code', 'registered_on', 'retired_on', 'status'])
@@ -313,6 +363,63 @@ def check_public_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     return out
 
 
+def lookup_public_key(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_public_key(a, LOOKUP, False)``: a PublicKey key value or criterion."""
+    if not ITEMS_PUBLIC_KEY.issuperset(a):
+        return _unknown('PublicKey', ITEMS_PUBLIC_KEY, a)
+    out: dict[str, Any] = {}
+    if 'key_id' in a:
+        v = a['key_id']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PUBLIC_KEY['key_id'], v)
+            if e is not None:
+                return Refusal(13, 'PublicKey: ' + e)
+        out['key_id'] = v
+    if 'status' in a:
+        v = a['status']
+        if v is not None and not (type(v) is str and len(v) <= 7 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PUBLIC_KEY['status'], v)
+            if e is not None:
+                return Refusal(13, 'PublicKey: ' + e)
+        out['status'] = v
+    if 'der' in a:
+        v = a['der']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PUBLIC_KEY['der'], v)
+            if e is not None:
+                return Refusal(13, 'PublicKey: ' + e)
+        out['der'] = v
+    if 'bits' in a:
+        v = a['bits']
+        if v is not None and not (type(v) is int and -100000 < v < 100000):
+            v, e = check_value(I_PUBLIC_KEY['bits'], v)
+            if e is not None:
+                return Refusal(13, 'PublicKey: ' + e)
+        out['bits'] = v
+    if 'registered_on' in a:
+        v = a['registered_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_PUBLIC_KEY['registered_on'], v)
+            if e is not None:
+                return Refusal(13, 'PublicKey: ' + e)
+        out['registered_on'] = v
+    if 'retired_on' in a:
+        v = a['retired_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_PUBLIC_KEY['retired_on'], v)
+            if e is not None:
+                return Refusal(13, 'PublicKey: ' + e)
+        out['retired_on'] = v
+    if 'owner_code' in a:
+        v = a['owner_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PUBLIC_KEY['owner_code'], v)
+            if e is not None:
+                return Refusal(13, 'PublicKey: ' + e)
+        out['owner_code'] = v
+    return out
+
+
 # -- Mailbox -----------------------------------------------------------------------------------
 
 ITEMS_MAILBOX = frozenset(['box', 'folder', 'last_collected_on', 'participant_code'])
@@ -402,6 +509,42 @@ def check_mailbox(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
         out['last_collected_on'] = v
     if problems:
         return Refusal(13, 'Mailbox: ' + "; ".join(problems))
+    return out
+
+
+def lookup_mailbox(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_mailbox(a, LOOKUP, False)``: a Mailbox key value or criterion."""
+    if not ITEMS_MAILBOX.issuperset(a):
+        return _unknown('Mailbox', ITEMS_MAILBOX, a)
+    out: dict[str, Any] = {}
+    if 'participant_code' in a:
+        v = a['participant_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_MAILBOX['participant_code'], v)
+            if e is not None:
+                return Refusal(13, 'Mailbox: ' + e)
+        out['participant_code'] = v
+    if 'box' in a:
+        v = a['box']
+        if v is not None and not (type(v) is str and len(v) <= 6 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_MAILBOX['box'], v)
+            if e is not None:
+                return Refusal(13, 'Mailbox: ' + e)
+        out['box'] = v
+    if 'folder' in a:
+        v = a['folder']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_MAILBOX['folder'], v)
+            if e is not None:
+                return Refusal(13, 'Mailbox: ' + e)
+        out['folder'] = v
+    if 'last_collected_on' in a:
+        v = a['last_collected_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_MAILBOX['last_collected_on'], v)
+            if e is not None:
+                return Refusal(13, 'Mailbox: ' + e)
+        out['last_collected_on'] = v
     return out
 
 
@@ -618,6 +761,84 @@ def check_split(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> 
     return out
 
 
+def lookup_split(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_split(a, LOOKUP, False)``: a Split key value or criterion."""
+    if not ITEMS_SPLIT.issuperset(a):
+        return _unknown('Split', ITEMS_SPLIT, a)
+    out: dict[str, Any] = {}
+    if 'split_key' in a:
+        v = a['split_key']
+        if v is not None and not (type(v) is str and len(v) <= 24 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT['split_key'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['split_key'] = v
+    if 'policy_no' in a:
+        v = a['policy_no']
+        if v is not None and not (type(v) is str and len(v) <= 14 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT['policy_no'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['policy_no'] = v
+    if 'underwriting_year' in a:
+        v = a['underwriting_year']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_SPLIT['underwriting_year'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['underwriting_year'] = v
+    if 'split_no' in a:
+        v = a['split_no']
+        if v is not None and not (type(v) is str and len(v) <= 5 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT['split_no'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['split_no'] = v
+    if 'version' in a:
+        v = a['version']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_SPLIT['version'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['version'] = v
+    if 'currency' in a:
+        v = a['currency']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT['currency'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['currency'] = v
+    if 'commission_rate' in a:
+        v = a['commission_rate']
+        if v is not None:
+            v, e = check_value(I_SPLIT['commission_rate'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['commission_rate'] = v
+    if 'class_of_business' in a:
+        v = a['class_of_business']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT['class_of_business'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['class_of_business'] = v
+    if 'leader_code' in a:
+        v = a['leader_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT['leader_code'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['leader_code'] = v
+    if 'broker_code' in a:
+        v = a['broker_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT['broker_code'], v)
+            if e is not None:
+                return Refusal(13, 'Split: ' + e)
+        out['broker_code'] = v
+    return out
+
+
 # -- SplitShare --------------------------------------------------------------------------------
 
 ITEMS_SPLIT_SHARE = frozenset(['agent_code', 'coinsurer_code', 'commission_rate', 'share_pct', 'split_key'])
@@ -726,6 +947,49 @@ def check_split_share(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
         out['agent_code'] = v
     if problems:
         return Refusal(13, 'SplitShare: ' + "; ".join(problems))
+    return out
+
+
+def lookup_split_share(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_split_share(a, LOOKUP, False)``: a SplitShare key value or criterion."""
+    if not ITEMS_SPLIT_SHARE.issuperset(a):
+        return _unknown('SplitShare', ITEMS_SPLIT_SHARE, a)
+    out: dict[str, Any] = {}
+    if 'split_key' in a:
+        v = a['split_key']
+        if v is not None and not (type(v) is str and len(v) <= 24 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT_SHARE['split_key'], v)
+            if e is not None:
+                return Refusal(13, 'SplitShare: ' + e)
+        out['split_key'] = v
+    if 'coinsurer_code' in a:
+        v = a['coinsurer_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT_SHARE['coinsurer_code'], v)
+            if e is not None:
+                return Refusal(13, 'SplitShare: ' + e)
+        out['coinsurer_code'] = v
+    if 'share_pct' in a:
+        v = a['share_pct']
+        if v is not None:
+            v, e = check_value(I_SPLIT_SHARE['share_pct'], v)
+            if e is not None:
+                return Refusal(13, 'SplitShare: ' + e)
+        out['share_pct'] = v
+    if 'commission_rate' in a:
+        v = a['commission_rate']
+        if v is not None:
+            v, e = check_value(I_SPLIT_SHARE['commission_rate'], v)
+            if e is not None:
+                return Refusal(13, 'SplitShare: ' + e)
+        out['commission_rate'] = v
+    if 'agent_code' in a:
+        v = a['agent_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SPLIT_SHARE['agent_code'], v)
+            if e is not None:
+                return Refusal(13, 'SplitShare: ' + e)
+        out['agent_code'] = v
     return out
 
 
@@ -1052,6 +1316,126 @@ def check_article(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
     return out
 
 
+def lookup_article(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_article(a, LOOKUP, False)``: a Article key value or criterion."""
+    if not ITEMS_ARTICLE.issuperset(a):
+        return _unknown('Article', ITEMS_ARTICLE, a)
+    out: dict[str, Any] = {}
+    if 'article_no' in a:
+        v = a['article_no']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_ARTICLE['article_no'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['article_no'] = v
+    if 'split_key' in a:
+        v = a['split_key']
+        if v is not None and not (type(v) is str and len(v) <= 24 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['split_key'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['split_key'] = v
+    if 'sender_code' in a:
+        v = a['sender_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['sender_code'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['sender_code'] = v
+    if 'leader_code' in a:
+        v = a['leader_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['leader_code'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['leader_code'] = v
+    if 'flow' in a:
+        v = a['flow']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['flow'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['flow'] = v
+    if 'version' in a:
+        v = a['version']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_ARTICLE['version'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['version'] = v
+    if 'content_hash' in a:
+        v = a['content_hash']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['content_hash'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['content_hash'] = v
+    if 'state' in a:
+        v = a['state']
+        if v is not None and not (type(v) is str and len(v) <= 11 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['state'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['state'] = v
+    if 'period' in a:
+        v = a['period']
+        if v is not None and not (type(v) is str and len(v) <= 7 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['period'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['period'] = v
+    if 'currency' in a:
+        v = a['currency']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['currency'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['currency'] = v
+    if 'total' in a:
+        v = a['total']
+        if v is not None:
+            v, e = check_value(I_ARTICLE['total'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['total'] = v
+    if 'filename' in a:
+        v = a['filename']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['filename'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['filename'] = v
+    if 'size' in a:
+        v = a['size']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_ARTICLE['size'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['size'] = v
+    if 'reasons' in a:
+        v = a['reasons']
+        if v is not None and not (type(v) is str and len(v) <= 2000 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ARTICLE['reasons'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['reasons'] = v
+    if 'submitted_on' in a:
+        v = a['submitted_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_ARTICLE['submitted_on'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['submitted_on'] = v
+    if 'decided_on' in a:
+        v = a['decided_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_ARTICLE['decided_on'], v)
+            if e is not None:
+                return Refusal(13, 'Article: ' + e)
+        out['decided_on'] = v
+    return out
+
+
 # -- Delivery ----------------------------------------------------------------------------------
 
 ITEMS_DELIVERY = frozenset(['amount', 'article_no', 'collected_on', 'commission_rate', 'delivered_on', 'envelope_hash', 'recipient_code', 'role', 'state'])
@@ -1236,6 +1620,77 @@ def check_delivery(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
         out['collected_on'] = v
     if problems:
         return Refusal(13, 'Delivery: ' + "; ".join(problems))
+    return out
+
+
+def lookup_delivery(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_delivery(a, LOOKUP, False)``: a Delivery key value or criterion."""
+    if not ITEMS_DELIVERY.issuperset(a):
+        return _unknown('Delivery', ITEMS_DELIVERY, a)
+    out: dict[str, Any] = {}
+    if 'article_no' in a:
+        v = a['article_no']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_DELIVERY['article_no'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['article_no'] = v
+    if 'recipient_code' in a:
+        v = a['recipient_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_DELIVERY['recipient_code'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['recipient_code'] = v
+    if 'role' in a:
+        v = a['role']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_DELIVERY['role'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['role'] = v
+    if 'state' in a:
+        v = a['state']
+        if v is not None and not (type(v) is str and len(v) <= 11 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_DELIVERY['state'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['state'] = v
+    if 'amount' in a:
+        v = a['amount']
+        if v is not None:
+            v, e = check_value(I_DELIVERY['amount'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['amount'] = v
+    if 'commission_rate' in a:
+        v = a['commission_rate']
+        if v is not None:
+            v, e = check_value(I_DELIVERY['commission_rate'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['commission_rate'] = v
+    if 'envelope_hash' in a:
+        v = a['envelope_hash']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_DELIVERY['envelope_hash'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['envelope_hash'] = v
+    if 'delivered_on' in a:
+        v = a['delivered_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_DELIVERY['delivered_on'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['delivered_on'] = v
+    if 'collected_on' in a:
+        v = a['collected_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_DELIVERY['collected_on'], v)
+            if e is not None:
+                return Refusal(13, 'Delivery: ' + e)
+        out['collected_on'] = v
     return out
 
 
@@ -1449,6 +1904,84 @@ def check_log_entry(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     return out
 
 
+def lookup_log_entry(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_log_entry(a, LOOKUP, False)``: a LogEntry key value or criterion."""
+    if not ITEMS_LOG_ENTRY.issuperset(a):
+        return _unknown('LogEntry', ITEMS_LOG_ENTRY, a)
+    out: dict[str, Any] = {}
+    if 'seq' in a:
+        v = a['seq']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_LOG_ENTRY['seq'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['seq'] = v
+    if 'article_no' in a:
+        v = a['article_no']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_LOG_ENTRY['article_no'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['article_no'] = v
+    if 'split_key' in a:
+        v = a['split_key']
+        if v is not None and not (type(v) is str and len(v) <= 24 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOG_ENTRY['split_key'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['split_key'] = v
+    if 'actor_code' in a:
+        v = a['actor_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOG_ENTRY['actor_code'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['actor_code'] = v
+    if 'event' in a:
+        v = a['event']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOG_ENTRY['event'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['event'] = v
+    if 'party_code' in a:
+        v = a['party_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOG_ENTRY['party_code'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['party_code'] = v
+    if 'detail' in a:
+        v = a['detail']
+        if v is not None and not (type(v) is str and len(v) <= 200 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOG_ENTRY['detail'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['detail'] = v
+    if 'recorded_on' in a:
+        v = a['recorded_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_LOG_ENTRY['recorded_on'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['recorded_on'] = v
+    if 'prev_hash' in a:
+        v = a['prev_hash']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOG_ENTRY['prev_hash'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['prev_hash'] = v
+    if 'entry_hash' in a:
+        v = a['entry_hash']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOG_ENTRY['entry_hash'], v)
+            if e is not None:
+                return Refusal(13, 'LogEntry: ' + e)
+        out['entry_hash'] = v
+    return out
+
+
 # -- Checkpoint --------------------------------------------------------------------------------
 
 ITEMS_CHECKPOINT = frozenset(['head_hash', 'key_id', 'seq', 'signature', 'signed_on'])
@@ -1567,6 +2100,49 @@ def check_checkpoint(a: Mapping[str, Any], mode: int = FULL, every: bool = False
         out['signed_on'] = v
     if problems:
         return Refusal(13, 'Checkpoint: ' + "; ".join(problems))
+    return out
+
+
+def lookup_checkpoint(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_checkpoint(a, LOOKUP, False)``: a Checkpoint key value or criterion."""
+    if not ITEMS_CHECKPOINT.issuperset(a):
+        return _unknown('Checkpoint', ITEMS_CHECKPOINT, a)
+    out: dict[str, Any] = {}
+    if 'seq' in a:
+        v = a['seq']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_CHECKPOINT['seq'], v)
+            if e is not None:
+                return Refusal(13, 'Checkpoint: ' + e)
+        out['seq'] = v
+    if 'head_hash' in a:
+        v = a['head_hash']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_CHECKPOINT['head_hash'], v)
+            if e is not None:
+                return Refusal(13, 'Checkpoint: ' + e)
+        out['head_hash'] = v
+    if 'key_id' in a:
+        v = a['key_id']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_CHECKPOINT['key_id'], v)
+            if e is not None:
+                return Refusal(13, 'Checkpoint: ' + e)
+        out['key_id'] = v
+    if 'signature' in a:
+        v = a['signature']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_CHECKPOINT['signature'], v)
+            if e is not None:
+                return Refusal(13, 'Checkpoint: ' + e)
+        out['signature'] = v
+    if 'signed_on' in a:
+        v = a['signed_on']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_CHECKPOINT['signed_on'], v)
+            if e is not None:
+                return Refusal(13, 'Checkpoint: ' + e)
+        out['signed_on'] = v
     return out
 
 
@@ -1762,6 +2338,77 @@ def check_settlement(a: Mapping[str, Any], mode: int = FULL, every: bool = False
     return out
 
 
+def lookup_settlement(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_settlement(a, LOOKUP, False)``: a Settlement key value or criterion."""
+    if not ITEMS_SETTLEMENT.issuperset(a):
+        return _unknown('Settlement', ITEMS_SETTLEMENT, a)
+    out: dict[str, Any] = {}
+    if 'period' in a:
+        v = a['period']
+        if v is not None and not (type(v) is str and len(v) <= 7 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SETTLEMENT['period'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['period'] = v
+    if 'participant_code' in a:
+        v = a['participant_code']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SETTLEMENT['participant_code'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['participant_code'] = v
+    if 'currency' in a:
+        v = a['currency']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SETTLEMENT['currency'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['currency'] = v
+    if 'premiums_received' in a:
+        v = a['premiums_received']
+        if v is not None:
+            v, e = check_value(I_SETTLEMENT['premiums_received'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['premiums_received'] = v
+    if 'premiums_paid' in a:
+        v = a['premiums_paid']
+        if v is not None:
+            v, e = check_value(I_SETTLEMENT['premiums_paid'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['premiums_paid'] = v
+    if 'claims_received' in a:
+        v = a['claims_received']
+        if v is not None:
+            v, e = check_value(I_SETTLEMENT['claims_received'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['claims_received'] = v
+    if 'claims_paid' in a:
+        v = a['claims_paid']
+        if v is not None:
+            v, e = check_value(I_SETTLEMENT['claims_paid'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['claims_paid'] = v
+    if 'net' in a:
+        v = a['net']
+        if v is not None:
+            v, e = check_value(I_SETTLEMENT['net'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['net'] = v
+    if 'articles' in a:
+        v = a['articles']
+        if v is not None and not (type(v) is int and -1000000000 < v < 1000000000):
+            v, e = check_value(I_SETTLEMENT['articles'], v)
+            if e is not None:
+                return Refusal(13, 'Settlement: ' + e)
+        out['articles'] = v
+    return out
+
+
 # -- SchemaVersion -----------------------------------------------------------------------------
 
 ITEMS_SCHEMA_VERSION = frozenset(['applied_at', 'applied_by', 'fingerprint', 'generator', 'label', 'name', 'parts', 'state', 'version'])
@@ -1947,6 +2594,77 @@ def check_schema_version(a: Mapping[str, Any], mode: int = FULL, every: bool = F
     return out
 
 
+def lookup_schema_version(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_schema_version(a, LOOKUP, False)``: a SchemaVersion key value or criterion."""
+    if not ITEMS_SCHEMA_VERSION.issuperset(a):
+        return _unknown('SchemaVersion', ITEMS_SCHEMA_VERSION, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['name'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['name'] = v
+    if 'version' in a:
+        v = a['version']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_VERSION['version'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['version'] = v
+    if 'fingerprint' in a:
+        v = a['fingerprint']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['fingerprint'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['fingerprint'] = v
+    if 'generator' in a:
+        v = a['generator']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['generator'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['generator'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['label'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['label'] = v
+    if 'state' in a:
+        v = a['state']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['state'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['state'] = v
+    if 'applied_at' in a:
+        v = a['applied_at']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['applied_at'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['applied_at'] = v
+    if 'applied_by' in a:
+        v = a['applied_by']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['applied_by'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['applied_by'] = v
+    if 'parts' in a:
+        v = a['parts']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_VERSION['parts'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['parts'] = v
+    return out
+
+
 # -- SchemaText --------------------------------------------------------------------------------
 
 ITEMS_SCHEMA_TEXT = frozenset(['name', 'part', 'text', 'version'])
@@ -2039,6 +2757,42 @@ def check_schema_text(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     return out
 
 
+def lookup_schema_text(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_schema_text(a, LOOKUP, False)``: a SchemaText key value or criterion."""
+    if not ITEMS_SCHEMA_TEXT.issuperset(a):
+        return _unknown('SchemaText', ITEMS_SCHEMA_TEXT, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_TEXT['name'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['name'] = v
+    if 'version' in a:
+        v = a['version']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_TEXT['version'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['version'] = v
+    if 'part' in a:
+        v = a['part']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_TEXT['part'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['part'] = v
+    if 'text' in a:
+        v = a['text']
+        if v is not None and not (type(v) is str and len(v) <= 2000 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_TEXT['text'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['text'] = v
+    return out
+
+
 # -- RecordType --------------------------------------------------------------------------------
 
 ITEMS_RECORD_TYPE = frozenset(['description', 'label', 'name', 'position'])
@@ -2128,6 +2882,42 @@ def check_record_type(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
         out['position'] = v
     if problems:
         return Refusal(13, 'RecordType: ' + "; ".join(problems))
+    return out
+
+
+def lookup_record_type(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_record_type(a, LOOKUP, False)``: a RecordType key value or criterion."""
+    if not ITEMS_RECORD_TYPE.issuperset(a):
+        return _unknown('RecordType', ITEMS_RECORD_TYPE, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_RECORD_TYPE['name'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['name'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_RECORD_TYPE['label'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['label'] = v
+    if 'description' in a:
+        v = a['description']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_RECORD_TYPE['description'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['description'] = v
+    if 'position' in a:
+        v = a['position']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_RECORD_TYPE['position'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['position'] = v
     return out
 
 
@@ -2478,6 +3268,147 @@ def check_item(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     return out
 
 
+def lookup_item(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_item(a, LOOKUP, False)``: a Item key value or criterion."""
+    if not ITEMS_ITEM.issuperset(a):
+        return _unknown('Item', ITEMS_ITEM, a)
+    out: dict[str, Any] = {}
+    if 'owner' in a:
+        v = a['owner']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['owner'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['owner'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 81 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['name'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['name'] = v
+    if 'position' in a:
+        v = a['position']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_ITEM['position'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['position'] = v
+    if 'type' in a:
+        v = a['type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['type'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['type'] = v
+    if 'length' in a:
+        v = a['length']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_ITEM['length'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['length'] = v
+    if 'scale' in a:
+        v = a['scale']
+        if v is not None and not (type(v) is int and -100 < v < 100):
+            v, e = check_value(I_ITEM['scale'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['scale'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['label'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['label'] = v
+    if 'identifying' in a:
+        v = a['identifying']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ITEM['identifying'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['identifying'] = v
+    if 'access_key' in a:
+        v = a['access_key']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ITEM['access_key'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['access_key'] = v
+    if 'mandatory' in a:
+        v = a['mandatory']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ITEM['mandatory'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['mandatory'] = v
+    if 'repetitive' in a:
+        v = a['repetitive']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_ITEM['repetitive'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['repetitive'] = v
+    if 'default' in a:
+        v = a['default']
+        if v is not None and not (type(v) is str and len(v) <= 200 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['default'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['default'] = v
+    if 'display' in a:
+        v = a['display']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['display'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['display'] = v
+    if 'combine' in a:
+        v = a['combine']
+        if v is not None and not (type(v) is str and len(v) <= 4 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['combine'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['combine'] = v
+    if 'description' in a:
+        v = a['description']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['description'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['description'] = v
+    if 'path' in a:
+        v = a['path']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['path'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['path'] = v
+    if 'changed_by' in a:
+        v = a['changed_by']
+        if v is not None and not (type(v) is str and len(v) <= 80 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['changed_by'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['changed_by'] = v
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['record_type'] = v
+    if 'path_type' in a:
+        v = a['path_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['path_type'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['path_type'] = v
+    return out
+
+
 # -- AccessKey ---------------------------------------------------------------------------------
 
 ITEMS_ACCESS_KEY = frozenset(['cost', 'identifying', 'items', 'name', 'record_type'])
@@ -2581,6 +3512,52 @@ def check_access_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
         out['cost'] = v
     if problems:
         return Refusal(13, 'AccessKey: ' + "; ".join(problems))
+    return out
+
+
+def lookup_access_key(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_access_key(a, LOOKUP, False)``: a AccessKey key value or criterion."""
+    if not ITEMS_ACCESS_KEY.issuperset(a):
+        return _unknown('AccessKey', ITEMS_ACCESS_KEY, a)
+    out: dict[str, Any] = {}
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ACCESS_KEY['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['record_type'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ACCESS_KEY['name'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['name'] = v
+    if 'items' in a:
+        v = a['items']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_ACCESS_KEY['items'], v)
+                if e is not None:
+                    return Refusal(13, 'AccessKey: ' + e)
+        out['items'] = v
+    if 'identifying' in a:
+        v = a['identifying']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ACCESS_KEY['identifying'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['identifying'] = v
+    if 'cost' in a:
+        v = a['cost']
+        if v is not None:
+            v, e = check_value(I_ACCESS_KEY['cost'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['cost'] = v
     return out
 
 
@@ -2843,6 +3820,114 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     return out
 
 
+def lookup_path_type(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_path_type(a, LOOKUP, False)``: a PathType key value or criterion."""
+    if not ITEMS_PATH_TYPE.issuperset(a):
+        return _unknown('PathType', ITEMS_PATH_TYPE, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['name'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['name'] = v
+    if 'origin' in a:
+        v = a['origin']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['origin'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['origin'] = v
+    if 'target' in a:
+        v = a['target']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['target'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['target'] = v
+    if 'class' in a:
+        v = a['class']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['class'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['class'] = v
+    if 'target_needs_origin' in a:
+        v = a['target_needs_origin']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PATH_TYPE['target_needs_origin'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['target_needs_origin'] = v
+    if 'origin_needs_target' in a:
+        v = a['origin_needs_target']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PATH_TYPE['origin_needs_target'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['origin_needs_target'] = v
+    if 'sort' in a:
+        v = a['sort']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_PATH_TYPE['sort'], v)
+                if e is not None:
+                    return Refusal(13, 'PathType: ' + e)
+        out['sort'] = v
+    if 'inverse' in a:
+        v = a['inverse']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['inverse'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['inverse'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['label'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['label'] = v
+    if 'description' in a:
+        v = a['description']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['description'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['description'] = v
+    if 'identifying' in a:
+        v = a['identifying']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PATH_TYPE['identifying'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['identifying'] = v
+    if 'origin_items' in a:
+        v = a['origin_items']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_PATH_TYPE['origin_items'], v)
+                if e is not None:
+                    return Refusal(13, 'PathType: ' + e)
+        out['origin_items'] = v
+    if 'target_items' in a:
+        v = a['target_items']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_PATH_TYPE['target_items'], v)
+                if e is not None:
+                    return Refusal(13, 'PathType: ' + e)
+        out['target_items'] = v
+    return out
+
+
 # -- User --------------------------------------------------------------------------------------
 
 ITEMS_USER = frozenset(['active', 'name', 'password_hash'])
@@ -2922,6 +4007,35 @@ def check_user(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     return out
 
 
+def lookup_user(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_user(a, LOOKUP, False)``: a User key value or criterion."""
+    if not ITEMS_USER.issuperset(a):
+        return _unknown('User', ITEMS_USER, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_USER['name'], v)
+            if e is not None:
+                return Refusal(13, 'User: ' + e)
+        out['name'] = v
+    if 'password_hash' in a:
+        v = a['password_hash']
+        if v is not None and not (type(v) is str and len(v) <= 200 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_USER['password_hash'], v)
+            if e is not None:
+                return Refusal(13, 'User: ' + e)
+        out['password_hash'] = v
+    if 'active' in a:
+        v = a['active']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_USER['active'], v)
+            if e is not None:
+                return Refusal(13, 'User: ' + e)
+        out['active'] = v
+    return out
+
+
 # -- Permission --------------------------------------------------------------------------------
 
 ITEMS_PERMISSION = frozenset(['mode', 'record_type', 'user'])
@@ -2994,6 +4108,35 @@ def check_permission(a: Mapping[str, Any], mode: int = FULL, every: bool = False
         out['mode'] = v
     if problems:
         return Refusal(13, 'Permission: ' + "; ".join(problems))
+    return out
+
+
+def lookup_permission(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_permission(a, LOOKUP, False)``: a Permission key value or criterion."""
+    if not ITEMS_PERMISSION.issuperset(a):
+        return _unknown('Permission', ITEMS_PERMISSION, a)
+    out: dict[str, Any] = {}
+    if 'user' in a:
+        v = a['user']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PERMISSION['user'], v)
+            if e is not None:
+                return Refusal(13, 'Permission: ' + e)
+        out['user'] = v
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PERMISSION['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Permission: ' + e)
+        out['record_type'] = v
+    if 'mode' in a:
+        v = a['mode']
+        if v is not None and not (type(v) is int and -10 < v < 10):
+            v, e = check_value(I_PERMISSION['mode'], v)
+            if e is not None:
+                return Refusal(13, 'Permission: ' + e)
+        out['mode'] = v
     return out
 
 
@@ -3111,6 +4254,49 @@ def check_opening(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
         out['holder'] = v
     if problems:
         return Refusal(13, 'Opening: ' + "; ".join(problems))
+    return out
+
+
+def lookup_opening(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_opening(a, LOOKUP, False)``: a Opening key value or criterion."""
+    if not ITEMS_OPENING.issuperset(a):
+        return _unknown('Opening', ITEMS_OPENING, a)
+    out: dict[str, Any] = {}
+    if 'session' in a:
+        v = a['session']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['session'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['session'] = v
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['record_type'] = v
+    if 'user' in a:
+        v = a['user']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['user'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['user'] = v
+    if 'mode' in a:
+        v = a['mode']
+        if v is not None and not (type(v) is int and -10 < v < 10):
+            v, e = check_value(I_OPENING['mode'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['mode'] = v
+    if 'holder' in a:
+        v = a['holder']
+        if v is not None and not (type(v) is str and len(v) <= 200 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['holder'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['holder'] = v
     return out
 
 
@@ -3244,6 +4430,56 @@ def check_login_attempt(a: Mapping[str, Any], mode: int = FULL, every: bool = Fa
     return out
 
 
+def lookup_login_attempt(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_login_attempt(a, LOOKUP, False)``: a LoginAttempt key value or criterion."""
+    if not ITEMS_LOGIN_ATTEMPT.issuperset(a):
+        return _unknown('LoginAttempt', ITEMS_LOGIN_ATTEMPT, a)
+    out: dict[str, Any] = {}
+    if 'name_digest' in a:
+        v = a['name_digest']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['name_digest'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['name_digest'] = v
+    if 'failures' in a:
+        v = a['failures']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_LOGIN_ATTEMPT['failures'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['failures'] = v
+    if 'window_start' in a:
+        v = a['window_start']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['window_start'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['window_start'] = v
+    if 'locked_until' in a:
+        v = a['locked_until']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['locked_until'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['locked_until'] = v
+    if 'lockouts' in a:
+        v = a['lockouts']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_LOGIN_ATTEMPT['lockouts'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['lockouts'] = v
+    if 'last_failure' in a:
+        v = a['last_failure']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['last_failure'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['last_failure'] = v
+    return out
+
+
 # -- Statistics --------------------------------------------------------------------------------
 
 ITEMS_STATISTICS = frozenset(['count', 'record_type'])
@@ -3299,4 +4535,26 @@ def check_statistics(a: Mapping[str, Any], mode: int = FULL, every: bool = False
         out['count'] = v
     if problems:
         return Refusal(13, 'Statistics: ' + "; ".join(problems))
+    return out
+
+
+def lookup_statistics(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_statistics(a, LOOKUP, False)``: a Statistics key value or criterion."""
+    if not ITEMS_STATISTICS.issuperset(a):
+        return _unknown('Statistics', ITEMS_STATISTICS, a)
+    out: dict[str, Any] = {}
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_STATISTICS['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Statistics: ' + e)
+        out['record_type'] = v
+    if 'count' in a:
+        v = a['count']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_STATISTICS['count'], v)
+            if e is not None:
+                return Refusal(13, 'Statistics: ' + e)
+        out['count'] = v
     return out

@@ -135,8 +135,8 @@ def decode_participant(r: Any) -> dict[str, Any]:
         'kind': r[1],
         'name': r[2],
         'country': r[3],
-        'active': _bool(r[4]),
-        'joined_on': _date(r[5]),
+        'active': None if r[4] is None else _bool(r[4]),
+        'joined_on': None if r[5] is None else _date(r[5]),
     }
 
 
@@ -170,6 +170,7 @@ PARTICIPANT = RecordSpec(
     decode=decode_participant,
     decode_columns=decode_columns_participant,
     encode_value=encode_value_participant,
+    encoders=_ENC_PARTICIPANT,
     item_columns=ITEM_COLUMNS_PARTICIPANT,
     exists=Stmt('SELECT 1 FROM participant WHERE participant.code = ?', ('code',)),
     select_by_id=Stmt('SELECT participant.code, participant.kind, participant.name, participant.country, participant.active, participant.joined_on FROM participant WHERE participant.code = ?', ('code',)),
@@ -253,8 +254,8 @@ def decode_public_key(r: Any) -> dict[str, Any]:
         'status': r[1],
         'der': r[2],
         'bits': r[3],
-        'registered_on': _date(r[4]),
-        'retired_on': _date(r[5]),
+        'registered_on': None if r[4] is None else _date(r[4]),
+        'retired_on': None if r[5] is None else _date(r[5]),
         'owner_code': r[6],
     }
 
@@ -291,6 +292,7 @@ PUBLIC_KEY = RecordSpec(
     decode=decode_public_key,
     decode_columns=decode_columns_public_key,
     encode_value=encode_value_public_key,
+    encoders=_ENC_PUBLIC_KEY,
     item_columns=ITEM_COLUMNS_PUBLIC_KEY,
     exists=Stmt('SELECT 1 FROM public_key WHERE public_key.key_id = ?', ('key_id',)),
     select_by_id=Stmt('SELECT public_key.key_id, public_key.status, public_key.der, public_key.bits, public_key.registered_on, public_key.retired_on, public_key.owner_code FROM public_key WHERE public_key.key_id = ?', ('key_id',)),
@@ -357,7 +359,7 @@ def decode_mailbox(r: Any) -> dict[str, Any]:
         'participant_code': r[0],
         'box': r[1],
         'folder': r[2],
-        'last_collected_on': _date(r[3]),
+        'last_collected_on': None if r[3] is None else _date(r[3]),
     }
 
 
@@ -389,6 +391,7 @@ MAILBOX = RecordSpec(
     decode=decode_mailbox,
     decode_columns=decode_columns_mailbox,
     encode_value=encode_value_mailbox,
+    encoders=_ENC_MAILBOX,
     item_columns=ITEM_COLUMNS_MAILBOX,
     exists=Stmt('SELECT 1 FROM mailbox WHERE mailbox.participant_code = ? AND mailbox.box = ?', ('participant_code', 'box')),
     select_by_id=Stmt('SELECT mailbox.participant_code, mailbox.box, mailbox.folder, mailbox.last_collected_on FROM mailbox WHERE mailbox.participant_code = ? AND mailbox.box = ?', ('participant_code', 'box')),
@@ -466,7 +469,7 @@ def decode_split(r: Any) -> dict[str, Any]:
         'split_no': r[3],
         'version': r[4],
         'currency': r[5],
-        'commission_rate': _i2d(r[6], 2),
+        'commission_rate': None if r[6] is None else _i2d(r[6], 2),
         'class_of_business': r[7],
         'leader_code': r[8],
         'broker_code': r[9],
@@ -507,6 +510,7 @@ SPLIT = RecordSpec(
     decode=decode_split,
     decode_columns=decode_columns_split,
     encode_value=encode_value_split,
+    encoders=_ENC_SPLIT,
     item_columns=ITEM_COLUMNS_SPLIT,
     exists=Stmt('SELECT 1 FROM split WHERE split.split_key = ?', ('split_key',)),
     select_by_id=Stmt('SELECT split.split_key, split.policy_no, split.underwriting_year, split.split_no, split.version, split.currency, split.commission_rate, split.class_of_business, split.leader_code, split.broker_code FROM split WHERE split.split_key = ?', ('split_key',)),
@@ -580,8 +584,8 @@ def decode_split_share(r: Any) -> dict[str, Any]:
     return {
         'split_key': r[0],
         'coinsurer_code': r[1],
-        'share_pct': _i2d(r[2], 4),
-        'commission_rate': _i2d(r[3], 2),
+        'share_pct': None if r[2] is None else _i2d(r[2], 4),
+        'commission_rate': None if r[3] is None else _i2d(r[3], 2),
         'agent_code': r[4],
     }
 
@@ -616,6 +620,7 @@ SPLIT_SHARE = RecordSpec(
     decode=decode_split_share,
     decode_columns=decode_columns_split_share,
     encode_value=encode_value_split_share,
+    encoders=_ENC_SPLIT_SHARE,
     item_columns=ITEM_COLUMNS_SPLIT_SHARE,
     exists=Stmt('SELECT 1 FROM split_share WHERE split_share.split_key = ? AND split_share.coinsurer_code = ?', ('split_key', 'coinsurer_code')),
     select_by_id=Stmt('SELECT split_share.split_key, split_share.coinsurer_code, split_share.share_pct, split_share.commission_rate, split_share.agent_code FROM split_share WHERE split_share.split_key = ? AND split_share.coinsurer_code = ?', ('split_key', 'coinsurer_code')),
@@ -719,12 +724,12 @@ def decode_article(r: Any) -> dict[str, Any]:
         'state': r[7],
         'period': r[8],
         'currency': r[9],
-        'total': _i2d(r[10], 2),
+        'total': None if r[10] is None else _i2d(r[10], 2),
         'filename': r[11],
         'size': r[12],
         'reasons': r[13],
-        'submitted_on': _date(r[14]),
-        'decided_on': _date(r[15]),
+        'submitted_on': None if r[14] is None else _date(r[14]),
+        'decided_on': None if r[15] is None else _date(r[15]),
     }
 
 
@@ -770,6 +775,7 @@ ARTICLE = RecordSpec(
     decode=decode_article,
     decode_columns=decode_columns_article,
     encode_value=encode_value_article,
+    encoders=_ENC_ARTICLE,
     item_columns=ITEM_COLUMNS_ARTICLE,
     exists=Stmt('SELECT 1 FROM article WHERE article.article_no = ?', ('article_no',)),
     select_by_id=Stmt('SELECT article.article_no, article.split_key, article.sender_code, article.leader_code, article.flow, article.version, article.content_hash, article.state, article.period, article.currency, article.total, article.filename, article.size, article.reasons, article.submitted_on, article.decided_on FROM article WHERE article.article_no = ?', ('article_no',)),
@@ -887,11 +893,11 @@ def decode_delivery(r: Any) -> dict[str, Any]:
         'recipient_code': r[1],
         'role': r[2],
         'state': r[3],
-        'amount': _i2d(r[4], 2),
-        'commission_rate': _i2d(r[5], 2),
+        'amount': None if r[4] is None else _i2d(r[4], 2),
+        'commission_rate': None if r[5] is None else _i2d(r[5], 2),
         'envelope_hash': r[6],
-        'delivered_on': _date(r[7]),
-        'collected_on': _date(r[8]),
+        'delivered_on': None if r[7] is None else _date(r[7]),
+        'collected_on': None if r[8] is None else _date(r[8]),
     }
 
 
@@ -931,6 +937,7 @@ DELIVERY = RecordSpec(
     decode=decode_delivery,
     decode_columns=decode_columns_delivery,
     encode_value=encode_value_delivery,
+    encoders=_ENC_DELIVERY,
     item_columns=ITEM_COLUMNS_DELIVERY,
     exists=Stmt('SELECT 1 FROM delivery WHERE delivery.article_no = ? AND delivery.recipient_code = ?', ('article_no', 'recipient_code')),
     select_by_id=Stmt('SELECT delivery.article_no, delivery.recipient_code, delivery.role, delivery.state, delivery.amount, delivery.commission_rate, delivery.envelope_hash, delivery.delivered_on, delivery.collected_on FROM delivery WHERE delivery.article_no = ? AND delivery.recipient_code = ?', ('article_no', 'recipient_code')),
@@ -1015,7 +1022,7 @@ def decode_log_entry(r: Any) -> dict[str, Any]:
         'event': r[4],
         'party_code': r[5],
         'detail': r[6],
-        'recorded_on': _date(r[7]),
+        'recorded_on': None if r[7] is None else _date(r[7]),
         'prev_hash': r[8],
         'entry_hash': r[9],
     }
@@ -1055,6 +1062,7 @@ LOG_ENTRY = RecordSpec(
     decode=decode_log_entry,
     decode_columns=decode_columns_log_entry,
     encode_value=encode_value_log_entry,
+    encoders=_ENC_LOG_ENTRY,
     item_columns=ITEM_COLUMNS_LOG_ENTRY,
     exists=Stmt('SELECT 1 FROM log_entry WHERE log_entry.seq = ?', ('seq',)),
     select_by_id=Stmt('SELECT log_entry.seq, log_entry.article_no, log_entry.split_key, log_entry.actor_code, log_entry.event, log_entry.party_code, log_entry.detail, log_entry.recorded_on, log_entry.prev_hash, log_entry.entry_hash FROM log_entry WHERE log_entry.seq = ?', ('seq',)),
@@ -1124,7 +1132,7 @@ def decode_checkpoint(r: Any) -> dict[str, Any]:
         'head_hash': r[1],
         'key_id': r[2],
         'signature': r[3],
-        'signed_on': _date(r[4]),
+        'signed_on': None if r[4] is None else _date(r[4]),
     }
 
 
@@ -1157,6 +1165,7 @@ CHECKPOINT = RecordSpec(
     decode=decode_checkpoint,
     decode_columns=decode_columns_checkpoint,
     encode_value=encode_value_checkpoint,
+    encoders=_ENC_CHECKPOINT,
     item_columns=ITEM_COLUMNS_CHECKPOINT,
     exists=Stmt('SELECT 1 FROM checkpoint WHERE checkpoint.seq = ?', ('seq',)),
     select_by_id=Stmt('SELECT checkpoint.seq, checkpoint.head_hash, checkpoint.key_id, checkpoint.signature, checkpoint.signed_on FROM checkpoint WHERE checkpoint.seq = ?', ('seq',)),
@@ -1248,11 +1257,11 @@ def decode_settlement(r: Any) -> dict[str, Any]:
         'period': r[0],
         'participant_code': r[1],
         'currency': r[2],
-        'premiums_received': _i2d(r[3], 2),
-        'premiums_paid': _i2d(r[4], 2),
-        'claims_received': _i2d(r[5], 2),
-        'claims_paid': _i2d(r[6], 2),
-        'net': _i2d(r[7], 2),
+        'premiums_received': None if r[3] is None else _i2d(r[3], 2),
+        'premiums_paid': None if r[4] is None else _i2d(r[4], 2),
+        'claims_received': None if r[5] is None else _i2d(r[5], 2),
+        'claims_paid': None if r[6] is None else _i2d(r[6], 2),
+        'net': None if r[7] is None else _i2d(r[7], 2),
         'articles': r[8],
     }
 
@@ -1294,6 +1303,7 @@ SETTLEMENT = RecordSpec(
     decode=decode_settlement,
     decode_columns=decode_columns_settlement,
     encode_value=encode_value_settlement,
+    encoders=_ENC_SETTLEMENT,
     item_columns=ITEM_COLUMNS_SETTLEMENT,
     exists=Stmt('SELECT 1 FROM settlement WHERE settlement.period = ? AND settlement.participant_code = ? AND settlement.currency = ?', ('period', 'participant_code', 'currency')),
     select_by_id=Stmt('SELECT settlement.period, settlement.participant_code, settlement.currency, settlement.premiums_received, settlement.premiums_paid, settlement.claims_received, settlement.claims_paid, settlement.net, settlement.articles FROM settlement WHERE settlement.period = ? AND settlement.participant_code = ? AND settlement.currency = ?', ('period', 'participant_code', 'currency')),
@@ -1403,6 +1413,7 @@ SCHEMA_VERSION = RecordSpec(
     decode=decode_schema_version,
     decode_columns=decode_columns_schema_version,
     encode_value=encode_value_schema_version,
+    encoders=_ENC_SCHEMA_VERSION,
     item_columns=ITEM_COLUMNS_SCHEMA_VERSION,
     exists=Stmt('SELECT 1 FROM meta_schema_version WHERE meta_schema_version.name = ? AND meta_schema_version.version = ?', ('name', 'version')),
     select_by_id=Stmt('SELECT meta_schema_version.name, meta_schema_version.version, meta_schema_version.fingerprint, meta_schema_version.generator, meta_schema_version.label, meta_schema_version.state, meta_schema_version.applied_at, meta_schema_version.applied_by, meta_schema_version.parts FROM meta_schema_version WHERE meta_schema_version.name = ? AND meta_schema_version.version = ?', ('name', 'version')),
@@ -1491,6 +1502,7 @@ SCHEMA_TEXT = RecordSpec(
     decode=decode_schema_text,
     decode_columns=decode_columns_schema_text,
     encode_value=encode_value_schema_text,
+    encoders=_ENC_SCHEMA_TEXT,
     item_columns=ITEM_COLUMNS_SCHEMA_TEXT,
     exists=Stmt('SELECT 1 FROM meta_schema_text WHERE meta_schema_text.name = ? AND meta_schema_text.version = ? AND meta_schema_text.part = ?', ('name', 'version', 'part')),
     select_by_id=Stmt('SELECT meta_schema_text.name, meta_schema_text.version, meta_schema_text.part, meta_schema_text.text FROM meta_schema_text WHERE meta_schema_text.name = ? AND meta_schema_text.version = ? AND meta_schema_text.part = ?', ('name', 'version', 'part')),
@@ -1580,6 +1592,7 @@ RECORD_TYPE = RecordSpec(
     decode=decode_record_type,
     decode_columns=decode_columns_record_type,
     encode_value=encode_value_record_type,
+    encoders=_ENC_RECORD_TYPE,
     item_columns=ITEM_COLUMNS_RECORD_TYPE,
     exists=Stmt('SELECT 1 FROM meta_record_type WHERE meta_record_type.name = ?', ('name',)),
     select_by_id=Stmt('SELECT meta_record_type.name, meta_record_type.label, meta_record_type.description, meta_record_type.position FROM meta_record_type WHERE meta_record_type.name = ?', ('name',)),
@@ -1675,9 +1688,9 @@ def decode_item(r: Any) -> dict[str, Any]:
         'length': r[4],
         'scale': r[5],
         'label': r[6],
-        'identifying': _bool(r[7]),
-        'access_key': _bool(r[8]),
-        'mandatory': _bool(r[9]),
+        'identifying': None if r[7] is None else _bool(r[7]),
+        'access_key': None if r[8] is None else _bool(r[8]),
+        'mandatory': None if r[9] is None else _bool(r[9]),
         'repetitive': r[10],
         'default': r[11],
         'display': r[12],
@@ -1732,6 +1745,7 @@ ITEM = RecordSpec(
     decode=decode_item,
     decode_columns=decode_columns_item,
     encode_value=encode_value_item,
+    encoders=_ENC_ITEM,
     item_columns=ITEM_COLUMNS_ITEM,
     exists=Stmt('SELECT 1 FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ?', ('owner', 'name')),
     select_by_id=Stmt('SELECT meta_item.owner, meta_item.name, meta_item.position, meta_item.type, meta_item.length, meta_item.scale, meta_item.label, meta_item.identifying, meta_item.access_key, meta_item.mandatory, meta_item.repetitive, meta_item."default", meta_item.display, meta_item.combine, meta_item.description, meta_item.path, meta_item.changed_by, meta_item.record_type, meta_item.path_type FROM meta_item WHERE meta_item.owner = ? AND meta_item.name = ?', ('owner', 'name')),
@@ -1814,9 +1828,9 @@ def decode_access_key(r: Any) -> dict[str, Any]:
     return {
         'record_type': r[0],
         'name': r[1],
-        'items': _occurrences((r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],)),
-        'identifying': _bool(r[10]),
-        'cost': _i2d(r[11], 3),
+        'items': [] if r[2] is None and r[3] is None and r[4] is None and r[5] is None and r[6] is None and r[7] is None and r[8] is None and r[9] is None else _occurrences((r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],)),
+        'identifying': None if r[10] is None else _bool(r[10]),
+        'cost': None if r[11] is None else _i2d(r[11], 3),
     }
 
 
@@ -1849,6 +1863,7 @@ ACCESS_KEY = RecordSpec(
     decode=decode_access_key,
     decode_columns=decode_columns_access_key,
     encode_value=encode_value_access_key,
+    encoders=_ENC_ACCESS_KEY,
     item_columns=ITEM_COLUMNS_ACCESS_KEY,
     exists=Stmt('SELECT 1 FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?', ('record_type', 'name')),
     select_by_id=Stmt('SELECT meta_access_key.record_type, meta_access_key.name, meta_access_key.items_1, meta_access_key.items_2, meta_access_key.items_3, meta_access_key.items_4, meta_access_key.items_5, meta_access_key.items_6, meta_access_key.items_7, meta_access_key.items_8, meta_access_key.identifying, meta_access_key.cost FROM meta_access_key WHERE meta_access_key.record_type = ? AND meta_access_key.name = ?', ('record_type', 'name')),
@@ -1960,15 +1975,15 @@ def decode_path_type(r: Any) -> dict[str, Any]:
         'origin': r[1],
         'target': r[2],
         'class': r[3],
-        'target_needs_origin': _bool(r[4]),
-        'origin_needs_target': _bool(r[5]),
-        'sort': _occurrences((r[6], r[7], r[8], r[9],)),
+        'target_needs_origin': None if r[4] is None else _bool(r[4]),
+        'origin_needs_target': None if r[5] is None else _bool(r[5]),
+        'sort': [] if r[6] is None and r[7] is None and r[8] is None and r[9] is None else _occurrences((r[6], r[7], r[8], r[9],)),
         'inverse': r[10],
         'label': r[11],
         'description': r[12],
-        'identifying': _bool(r[13]),
-        'origin_items': _occurrences((r[14], r[15], r[16], r[17], r[18], r[19], r[20], r[21],)),
-        'target_items': _occurrences((r[22], r[23], r[24], r[25], r[26], r[27], r[28], r[29],)),
+        'identifying': None if r[13] is None else _bool(r[13]),
+        'origin_items': [] if r[14] is None and r[15] is None and r[16] is None and r[17] is None and r[18] is None and r[19] is None and r[20] is None and r[21] is None else _occurrences((r[14], r[15], r[16], r[17], r[18], r[19], r[20], r[21],)),
+        'target_items': [] if r[22] is None and r[23] is None and r[24] is None and r[25] is None and r[26] is None and r[27] is None and r[28] is None and r[29] is None else _occurrences((r[22], r[23], r[24], r[25], r[26], r[27], r[28], r[29],)),
     }
 
 
@@ -2008,6 +2023,7 @@ PATH_TYPE = RecordSpec(
     decode=decode_path_type,
     decode_columns=decode_columns_path_type,
     encode_value=encode_value_path_type,
+    encoders=_ENC_PATH_TYPE,
     item_columns=ITEM_COLUMNS_PATH_TYPE,
     exists=Stmt('SELECT 1 FROM meta_path_type WHERE meta_path_type.name = ?', ('name',)),
     select_by_id=Stmt('SELECT meta_path_type.name, meta_path_type.origin, meta_path_type.target, meta_path_type.class, meta_path_type.target_needs_origin, meta_path_type.origin_needs_target, meta_path_type.sort_1, meta_path_type.sort_2, meta_path_type.sort_3, meta_path_type.sort_4, meta_path_type.inverse, meta_path_type.label, meta_path_type.description, meta_path_type.identifying, meta_path_type.origin_items_1, meta_path_type.origin_items_2, meta_path_type.origin_items_3, meta_path_type.origin_items_4, meta_path_type.origin_items_5, meta_path_type.origin_items_6, meta_path_type.origin_items_7, meta_path_type.origin_items_8, meta_path_type.target_items_1, meta_path_type.target_items_2, meta_path_type.target_items_3, meta_path_type.target_items_4, meta_path_type.target_items_5, meta_path_type.target_items_6, meta_path_type.target_items_7, meta_path_type.target_items_8 FROM meta_path_type WHERE meta_path_type.name = ?', ('name',)),
@@ -2061,7 +2077,7 @@ def decode_user(r: Any) -> dict[str, Any]:
     return {
         'name': r[0],
         'password_hash': r[1],
-        'active': _bool(r[2]),
+        'active': None if r[2] is None else _bool(r[2]),
     }
 
 
@@ -2091,6 +2107,7 @@ USER = RecordSpec(
     decode=decode_user,
     decode_columns=decode_columns_user,
     encode_value=encode_value_user,
+    encoders=_ENC_USER,
     item_columns=ITEM_COLUMNS_USER,
     exists=Stmt('SELECT 1 FROM meta_user WHERE meta_user.name = ?', ('name',)),
     select_by_id=Stmt('SELECT meta_user.name, meta_user.password_hash, meta_user.active FROM meta_user WHERE meta_user.name = ?', ('name',)),
@@ -2174,6 +2191,7 @@ PERMISSION = RecordSpec(
     decode=decode_permission,
     decode_columns=decode_columns_permission,
     encode_value=encode_value_permission,
+    encoders=_ENC_PERMISSION,
     item_columns=ITEM_COLUMNS_PERMISSION,
     exists=Stmt('SELECT 1 FROM meta_permission WHERE meta_permission.user = ? AND meta_permission.record_type = ?', ('user', 'record_type')),
     select_by_id=Stmt('SELECT meta_permission.user, meta_permission.record_type, meta_permission.mode FROM meta_permission WHERE meta_permission.user = ? AND meta_permission.record_type = ?', ('user', 'record_type')),
@@ -2266,6 +2284,7 @@ OPENING = RecordSpec(
     decode=decode_opening,
     decode_columns=decode_columns_opening,
     encode_value=encode_value_opening,
+    encoders=_ENC_OPENING,
     item_columns=ITEM_COLUMNS_OPENING,
     exists=Stmt('SELECT 1 FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
     select_by_id=Stmt('SELECT meta_opening.session, meta_opening.record_type, meta_opening.user, meta_opening.mode, meta_opening.holder FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
@@ -2367,6 +2386,7 @@ LOGIN_ATTEMPT = RecordSpec(
     decode=decode_login_attempt,
     decode_columns=decode_columns_login_attempt,
     encode_value=encode_value_login_attempt,
+    encoders=_ENC_LOGIN_ATTEMPT,
     item_columns=ITEM_COLUMNS_LOGIN_ATTEMPT,
     exists=Stmt('SELECT 1 FROM meta_login_attempt WHERE meta_login_attempt.name_digest = ?', ('name_digest',)),
     select_by_id=Stmt('SELECT meta_login_attempt.name_digest, meta_login_attempt.failures, meta_login_attempt.window_start, meta_login_attempt.locked_until, meta_login_attempt.lockouts, meta_login_attempt.last_failure FROM meta_login_attempt WHERE meta_login_attempt.name_digest = ?', ('name_digest',)),
@@ -2446,6 +2466,7 @@ STATISTICS = RecordSpec(
     decode=decode_statistics,
     decode_columns=decode_columns_statistics,
     encode_value=encode_value_statistics,
+    encoders=_ENC_STATISTICS,
     item_columns=ITEM_COLUMNS_STATISTICS,
     exists=Stmt('SELECT 1 FROM meta_statistics WHERE meta_statistics.record_type = ?', ('record_type',)),
     select_by_id=Stmt('SELECT meta_statistics.record_type, meta_statistics.count FROM meta_statistics WHERE meta_statistics.record_type = ?', ('record_type',)),

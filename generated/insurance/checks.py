@@ -197,6 +197,73 @@ def check_ecs(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> di
     return out
 
 
+def lookup_ecs(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_ecs(a, LOOKUP, False)``: a ECS key value or criterion."""
+    if not ITEMS_ECS.issuperset(a):
+        return _unknown('ECS', ITEMS_ECS, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 6 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ECS['code'], v)
+            if e is not None:
+                return Refusal(13, 'ECS: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ECS['name'], v)
+            if e is not None:
+                return Refusal(13, 'ECS: ' + e)
+        out['name'] = v
+    if 'address' in a:
+        v = a['address']
+        if v is not None:
+            v, e = check_value(I_ECS['address'], v)
+            if e is not None:
+                return Refusal(13, 'ECS: ' + e)
+        out['address'] = v
+    if 'region' in a:
+        v = a['region']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ECS['region'], v)
+            if e is not None:
+                return Refusal(13, 'ECS: ' + e)
+        out['region'] = v
+    if 'level' in a:
+        v = a['level']
+        if v is not None and not (type(v) is int and -100 < v < 100):
+            v, e = check_value(I_ECS['level'], v)
+            if e is not None:
+                return Refusal(13, 'ECS: ' + e)
+        out['level'] = v
+    if 'currency' in a:
+        v = a['currency']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ECS['currency'], v)
+            if e is not None:
+                return Refusal(13, 'ECS: ' + e)
+        out['currency'] = v
+    if 'phone' in a:
+        v = a['phone']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_ECS['phone'], v)
+                if e is not None:
+                    return Refusal(13, 'ECS: ' + e)
+        out['phone'] = v
+    if 'centralisation_code' in a:
+        v = a['centralisation_code']
+        if v is not None and not (type(v) is str and len(v) <= 6 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ECS['centralisation_code'], v)
+            if e is not None:
+                return Refusal(13, 'ECS: ' + e)
+        out['centralisation_code'] = v
+    return out
+
+
 # -- OrgCell -----------------------------------------------------------------------------------
 
 ITEMS_ORG_CELL = frozenset(['code', 'decomposition_code', 'kind', 'level', 'name', 'organisation_code'])
@@ -331,6 +398,56 @@ def check_org_cell(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
     return out
 
 
+def lookup_org_cell(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_org_cell(a, LOOKUP, False)``: a OrgCell key value or criterion."""
+    if not ITEMS_ORG_CELL.issuperset(a):
+        return _unknown('OrgCell', ITEMS_ORG_CELL, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ORG_CELL['code'], v)
+            if e is not None:
+                return Refusal(13, 'OrgCell: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ORG_CELL['name'], v)
+            if e is not None:
+                return Refusal(13, 'OrgCell: ' + e)
+        out['name'] = v
+    if 'level' in a:
+        v = a['level']
+        if v is not None and not (type(v) is int and -100 < v < 100):
+            v, e = check_value(I_ORG_CELL['level'], v)
+            if e is not None:
+                return Refusal(13, 'OrgCell: ' + e)
+        out['level'] = v
+    if 'kind' in a:
+        v = a['kind']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ORG_CELL['kind'], v)
+            if e is not None:
+                return Refusal(13, 'OrgCell: ' + e)
+        out['kind'] = v
+    if 'organisation_code' in a:
+        v = a['organisation_code']
+        if v is not None and not (type(v) is str and len(v) <= 6 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ORG_CELL['organisation_code'], v)
+            if e is not None:
+                return Refusal(13, 'OrgCell: ' + e)
+        out['organisation_code'] = v
+    if 'decomposition_code' in a:
+        v = a['decomposition_code']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ORG_CELL['decomposition_code'], v)
+            if e is not None:
+                return Refusal(13, 'OrgCell: ' + e)
+        out['decomposition_code'] = v
+    return out
+
+
 # -- Employee ----------------------------------------------------------------------------------
 
 ITEMS_EMPLOYEE = frozenset(['code', 'email', 'function', 'hire_date', 'name'])
@@ -440,6 +557,49 @@ def check_employee(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
     return out
 
 
+def lookup_employee(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_employee(a, LOOKUP, False)``: a Employee key value or criterion."""
+    if not ITEMS_EMPLOYEE.issuperset(a):
+        return _unknown('Employee', ITEMS_EMPLOYEE, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EMPLOYEE['code'], v)
+            if e is not None:
+                return Refusal(13, 'Employee: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EMPLOYEE['name'], v)
+            if e is not None:
+                return Refusal(13, 'Employee: ' + e)
+        out['name'] = v
+    if 'function' in a:
+        v = a['function']
+        if v is not None and not (type(v) is str and len(v) <= 30 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EMPLOYEE['function'], v)
+            if e is not None:
+                return Refusal(13, 'Employee: ' + e)
+        out['function'] = v
+    if 'hire_date' in a:
+        v = a['hire_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_EMPLOYEE['hire_date'], v)
+            if e is not None:
+                return Refusal(13, 'Employee: ' + e)
+        out['hire_date'] = v
+    if 'email' in a:
+        v = a['email']
+        if v is not None and not (type(v) is str and len(v) <= 60 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EMPLOYEE['email'], v)
+            if e is not None:
+                return Refusal(13, 'Employee: ' + e)
+        out['email'] = v
+    return out
+
+
 # -- Worker ------------------------------------------------------------------------------------
 
 ITEMS_WORKER = frozenset(['code', 'function', 'name', 'part_time'])
@@ -529,6 +689,42 @@ def check_worker(a: Mapping[str, Any], mode: int = FULL, every: bool = False) ->
         out['part_time'] = v
     if problems:
         return Refusal(13, 'Worker: ' + "; ".join(problems))
+    return out
+
+
+def lookup_worker(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_worker(a, LOOKUP, False)``: a Worker key value or criterion."""
+    if not ITEMS_WORKER.issuperset(a):
+        return _unknown('Worker', ITEMS_WORKER, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_WORKER['code'], v)
+            if e is not None:
+                return Refusal(13, 'Worker: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_WORKER['name'], v)
+            if e is not None:
+                return Refusal(13, 'Worker: ' + e)
+        out['name'] = v
+    if 'function' in a:
+        v = a['function']
+        if v is not None and not (type(v) is str and len(v) <= 30 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_WORKER['function'], v)
+            if e is not None:
+                return Refusal(13, 'Worker: ' + e)
+        out['function'] = v
+    if 'part_time' in a:
+        v = a['part_time']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_WORKER['part_time'], v)
+            if e is not None:
+                return Refusal(13, 'Worker: ' + e)
+        out['part_time'] = v
     return out
 
 
@@ -660,6 +856,56 @@ def check_intermediary(a: Mapping[str, Any], mode: int = FULL, every: bool = Fal
     return out
 
 
+def lookup_intermediary(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_intermediary(a, LOOKUP, False)``: a Intermediary key value or criterion."""
+    if not ITEMS_INTERMEDIARY.issuperset(a):
+        return _unknown('Intermediary', ITEMS_INTERMEDIARY, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_INTERMEDIARY['code'], v)
+            if e is not None:
+                return Refusal(13, 'Intermediary: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_INTERMEDIARY['name'], v)
+            if e is not None:
+                return Refusal(13, 'Intermediary: ' + e)
+        out['name'] = v
+    if 'kind' in a:
+        v = a['kind']
+        if v is not None and not (type(v) is str and len(v) <= 6 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_INTERMEDIARY['kind'], v)
+            if e is not None:
+                return Refusal(13, 'Intermediary: ' + e)
+        out['kind'] = v
+    if 'address' in a:
+        v = a['address']
+        if v is not None:
+            v, e = check_value(I_INTERMEDIARY['address'], v)
+            if e is not None:
+                return Refusal(13, 'Intermediary: ' + e)
+        out['address'] = v
+    if 'commission_rate' in a:
+        v = a['commission_rate']
+        if v is not None:
+            v, e = check_value(I_INTERMEDIARY['commission_rate'], v)
+            if e is not None:
+                return Refusal(13, 'Intermediary: ' + e)
+        out['commission_rate'] = v
+    if 'licence_no' in a:
+        v = a['licence_no']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_INTERMEDIARY['licence_no'], v)
+            if e is not None:
+                return Refusal(13, 'Intermediary: ' + e)
+        out['licence_no'] = v
+    return out
+
+
 # -- ExtCompany --------------------------------------------------------------------------------
 
 ITEMS_EXT_COMPANY = frozenset(['code', 'country', 'kind', 'name', 'rating'])
@@ -770,6 +1016,49 @@ def check_ext_company(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
         out['rating'] = v
     if problems:
         return Refusal(13, 'ExtCompany: ' + "; ".join(problems))
+    return out
+
+
+def lookup_ext_company(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_ext_company(a, LOOKUP, False)``: a ExtCompany key value or criterion."""
+    if not ITEMS_EXT_COMPANY.issuperset(a):
+        return _unknown('ExtCompany', ITEMS_EXT_COMPANY, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EXT_COMPANY['code'], v)
+            if e is not None:
+                return Refusal(13, 'ExtCompany: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EXT_COMPANY['name'], v)
+            if e is not None:
+                return Refusal(13, 'ExtCompany: ' + e)
+        out['name'] = v
+    if 'country' in a:
+        v = a['country']
+        if v is not None and not (type(v) is str and len(v) <= 2 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EXT_COMPANY['country'], v)
+            if e is not None:
+                return Refusal(13, 'ExtCompany: ' + e)
+        out['country'] = v
+    if 'kind' in a:
+        v = a['kind']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EXT_COMPANY['kind'], v)
+            if e is not None:
+                return Refusal(13, 'ExtCompany: ' + e)
+        out['kind'] = v
+    if 'rating' in a:
+        v = a['rating']
+        if v is not None and not (type(v) is str and len(v) <= 4 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_EXT_COMPANY['rating'], v)
+            if e is not None:
+                return Refusal(13, 'ExtCompany: ' + e)
+        out['rating'] = v
     return out
 
 
@@ -914,6 +1203,66 @@ def check_insured(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
         out['email'] = v
     if problems:
         return Refusal(13, 'Insured: ' + "; ".join(problems))
+    return out
+
+
+def lookup_insured(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_insured(a, LOOKUP, False)``: a Insured key value or criterion."""
+    if not ITEMS_INSURED.issuperset(a):
+        return _unknown('Insured', ITEMS_INSURED, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is int and -10000000000 < v < 10000000000):
+            v, e = check_value(I_INSURED['code'], v)
+            if e is not None:
+                return Refusal(13, 'Insured: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 25 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_INSURED['name'], v)
+            if e is not None:
+                return Refusal(13, 'Insured: ' + e)
+        out['name'] = v
+    if 'address' in a:
+        v = a['address']
+        if v is not None:
+            v, e = check_value(I_INSURED['address'], v)
+            if e is not None:
+                return Refusal(13, 'Insured: ' + e)
+        out['address'] = v
+    if 'kind' in a:
+        v = a['kind']
+        if v is not None and not (type(v) is str and len(v) <= 7 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_INSURED['kind'], v)
+            if e is not None:
+                return Refusal(13, 'Insured: ' + e)
+        out['kind'] = v
+    if 'birth_date' in a:
+        v = a['birth_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_INSURED['birth_date'], v)
+            if e is not None:
+                return Refusal(13, 'Insured: ' + e)
+        out['birth_date'] = v
+    if 'phone' in a:
+        v = a['phone']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_INSURED['phone'], v)
+                if e is not None:
+                    return Refusal(13, 'Insured: ' + e)
+        out['phone'] = v
+    if 'email' in a:
+        v = a['email']
+        if v is not None and not (type(v) is str and len(v) <= 60 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_INSURED['email'], v)
+            if e is not None:
+                return Refusal(13, 'Insured: ' + e)
+        out['email'] = v
     return out
 
 
@@ -1359,6 +1708,185 @@ def check_pra(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> di
     return out
 
 
+def lookup_pra(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_pra(a, LOOKUP, False)``: a PRA key value or criterion."""
+    if not ITEMS_PRA.issuperset(a):
+        return _unknown('PRA', ITEMS_PRA, a)
+    out: dict[str, Any] = {}
+    if 'policy_no' in a:
+        v = a['policy_no']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['policy_no'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['policy_no'] = v
+    if 'renewal_no' in a:
+        v = a['renewal_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_PRA['renewal_no'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['renewal_no'] = v
+    if 'endorsement_no' in a:
+        v = a['endorsement_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_PRA['endorsement_no'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['endorsement_no'] = v
+    if 'risk_type' in a:
+        v = a['risk_type']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['risk_type'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['risk_type'] = v
+    if 'class_of_business' in a:
+        v = a['class_of_business']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['class_of_business'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['class_of_business'] = v
+    if 'territory' in a:
+        v = a['territory']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['territory'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['territory'] = v
+    if 'currency' in a:
+        v = a['currency']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['currency'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['currency'] = v
+    if 'sum_insured' in a:
+        v = a['sum_insured']
+        if v is not None:
+            v, e = check_value(I_PRA['sum_insured'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['sum_insured'] = v
+    if 'premium' in a:
+        v = a['premium']
+        if v is not None:
+            v, e = check_value(I_PRA['premium'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['premium'] = v
+    if 'commission_rate' in a:
+        v = a['commission_rate']
+        if v is not None:
+            v, e = check_value(I_PRA['commission_rate'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['commission_rate'] = v
+    if 'issue_date' in a:
+        v = a['issue_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_PRA['issue_date'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['issue_date'] = v
+    if 'cover_start' in a:
+        v = a['cover_start']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_PRA['cover_start'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['cover_start'] = v
+    if 'cover_end' in a:
+        v = a['cover_end']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_PRA['cover_end'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['cover_end'] = v
+    if 'cancellation_type' in a:
+        v = a['cancellation_type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['cancellation_type'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['cancellation_type'] = v
+    if 'cancellation_date' in a:
+        v = a['cancellation_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_PRA['cancellation_date'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['cancellation_date'] = v
+    if 'previous_term' in a:
+        v = a['previous_term']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PRA['previous_term'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['previous_term'] = v
+    if 'accounted_creation' in a:
+        v = a['accounted_creation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PRA['accounted_creation'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['accounted_creation'] = v
+    if 'accounted_cancellation' in a:
+        v = a['accounted_cancellation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PRA['accounted_cancellation'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['accounted_cancellation'] = v
+    if 'renewal_endorsement_policy_no' in a:
+        v = a['renewal_endorsement_policy_no']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['renewal_endorsement_policy_no'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['renewal_endorsement_policy_no'] = v
+    if 'renewal_endorsement_renewal_no' in a:
+        v = a['renewal_endorsement_renewal_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_PRA['renewal_endorsement_renewal_no'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['renewal_endorsement_renewal_no'] = v
+    if 'renewal_endorsement_endorsement_no' in a:
+        v = a['renewal_endorsement_endorsement_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_PRA['renewal_endorsement_endorsement_no'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['renewal_endorsement_endorsement_no'] = v
+    if 'insurance_code' in a:
+        v = a['insurance_code']
+        if v is not None and not (type(v) is int and -10000000000 < v < 10000000000):
+            v, e = check_value(I_PRA['insurance_code'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['insurance_code'] = v
+    if 'handling_code' in a:
+        v = a['handling_code']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['handling_code'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['handling_code'] = v
+    if 'intermediation_code' in a:
+        v = a['intermediation_code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PRA['intermediation_code'], v)
+            if e is not None:
+                return Refusal(13, 'PRA: ' + e)
+        out['intermediation_code'] = v
+    # path RenewalEndorsement: its items are given all together or not at all
+    if 0 < (out.get('renewal_endorsement_policy_no') is not None) + (out.get('renewal_endorsement_renewal_no') is not None) + (out.get('renewal_endorsement_endorsement_no') is not None) < 3:
+        return Refusal(13, 'PRA: ' + "give all of path RenewalEndorsement's items (renewal_endorsement_policy_no, renewal_endorsement_renewal_no, renewal_endorsement_endorsement_no) or none")
+    return out
+
+
 # -- Guaranty ----------------------------------------------------------------------------------
 
 ITEMS_GUARANTY = frozenset(['accounted_cancellation', 'accounted_creation', 'accounted_damage', 'cancellation_date', 'cancellation_type', 'damage_amount', 'damage_code', 'damage_date', 'damage_pct', 'endorsement_no', 'guaranty_no', 'indemnity_date', 'peril', 'policy_no', 'premium', 'renewal_no', 'risk_location', 'share_pct', 'sum_insured'])
@@ -1701,6 +2229,147 @@ def check_guaranty(a: Mapping[str, Any], mode: int = FULL, every: bool = False) 
     return out
 
 
+def lookup_guaranty(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_guaranty(a, LOOKUP, False)``: a Guaranty key value or criterion."""
+    if not ITEMS_GUARANTY.issuperset(a):
+        return _unknown('Guaranty', ITEMS_GUARANTY, a)
+    out: dict[str, Any] = {}
+    if 'policy_no' in a:
+        v = a['policy_no']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_GUARANTY['policy_no'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['policy_no'] = v
+    if 'renewal_no' in a:
+        v = a['renewal_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_GUARANTY['renewal_no'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['renewal_no'] = v
+    if 'endorsement_no' in a:
+        v = a['endorsement_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_GUARANTY['endorsement_no'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['endorsement_no'] = v
+    if 'guaranty_no' in a:
+        v = a['guaranty_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_GUARANTY['guaranty_no'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['guaranty_no'] = v
+    if 'peril' in a:
+        v = a['peril']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_GUARANTY['peril'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['peril'] = v
+    if 'share_pct' in a:
+        v = a['share_pct']
+        if v is not None:
+            v, e = check_value(I_GUARANTY['share_pct'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['share_pct'] = v
+    if 'sum_insured' in a:
+        v = a['sum_insured']
+        if v is not None:
+            v, e = check_value(I_GUARANTY['sum_insured'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['sum_insured'] = v
+    if 'premium' in a:
+        v = a['premium']
+        if v is not None:
+            v, e = check_value(I_GUARANTY['premium'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['premium'] = v
+    if 'risk_location' in a:
+        v = a['risk_location']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_GUARANTY['risk_location'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['risk_location'] = v
+    if 'damage_date' in a:
+        v = a['damage_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_GUARANTY['damage_date'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['damage_date'] = v
+    if 'damage_amount' in a:
+        v = a['damage_amount']
+        if v is not None:
+            v, e = check_value(I_GUARANTY['damage_amount'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['damage_amount'] = v
+    if 'damage_pct' in a:
+        v = a['damage_pct']
+        if v is not None:
+            v, e = check_value(I_GUARANTY['damage_pct'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['damage_pct'] = v
+    if 'indemnity_date' in a:
+        v = a['indemnity_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_GUARANTY['indemnity_date'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['indemnity_date'] = v
+    if 'cancellation_type' in a:
+        v = a['cancellation_type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_GUARANTY['cancellation_type'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['cancellation_type'] = v
+    if 'cancellation_date' in a:
+        v = a['cancellation_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_GUARANTY['cancellation_date'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['cancellation_date'] = v
+    if 'accounted_creation' in a:
+        v = a['accounted_creation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_GUARANTY['accounted_creation'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['accounted_creation'] = v
+    if 'accounted_cancellation' in a:
+        v = a['accounted_cancellation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_GUARANTY['accounted_cancellation'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['accounted_cancellation'] = v
+    if 'accounted_damage' in a:
+        v = a['accounted_damage']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_GUARANTY['accounted_damage'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['accounted_damage'] = v
+    if 'damage_code' in a:
+        v = a['damage_code']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_GUARANTY['damage_code'], v)
+            if e is not None:
+                return Refusal(13, 'Guaranty: ' + e)
+        out['damage_code'] = v
+    return out
+
+
 # -- CoinsuranceCession ------------------------------------------------------------------------
 
 ITEMS_COINSURANCE_CESSION = frozenset(['accounted_cancellation', 'accounted_creation', 'cancellation_date', 'cancellation_type', 'code', 'coinsurance_code', 'commission_rate', 'contract_type', 'indemnity_date', 'responsibility_sharing_endorsement_no', 'responsibility_sharing_policy_no', 'responsibility_sharing_renewal_no', 'role', 'share_amount', 'share_pct'])
@@ -1979,6 +2648,122 @@ def check_coinsurance_cession(a: Mapping[str, Any], mode: int = FULL, every: boo
         problems.append("give all of path ResponsibilitySharing's items (responsibility_sharing_policy_no, responsibility_sharing_renewal_no, responsibility_sharing_endorsement_no) or none")
     if problems:
         return Refusal(13, 'CoinsuranceCession: ' + "; ".join(problems))
+    return out
+
+
+def lookup_coinsurance_cession(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_coinsurance_cession(a, LOOKUP, False)``: a CoinsuranceCession key value or criterion."""
+    if not ITEMS_COINSURANCE_CESSION.issuperset(a):
+        return _unknown('CoinsuranceCession', ITEMS_COINSURANCE_CESSION, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_COINSURANCE_CESSION['code'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['code'] = v
+    if 'role' in a:
+        v = a['role']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_COINSURANCE_CESSION['role'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['role'] = v
+    if 'share_pct' in a:
+        v = a['share_pct']
+        if v is not None:
+            v, e = check_value(I_COINSURANCE_CESSION['share_pct'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['share_pct'] = v
+    if 'share_amount' in a:
+        v = a['share_amount']
+        if v is not None:
+            v, e = check_value(I_COINSURANCE_CESSION['share_amount'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['share_amount'] = v
+    if 'contract_type' in a:
+        v = a['contract_type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_COINSURANCE_CESSION['contract_type'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['contract_type'] = v
+    if 'commission_rate' in a:
+        v = a['commission_rate']
+        if v is not None:
+            v, e = check_value(I_COINSURANCE_CESSION['commission_rate'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['commission_rate'] = v
+    if 'indemnity_date' in a:
+        v = a['indemnity_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_COINSURANCE_CESSION['indemnity_date'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['indemnity_date'] = v
+    if 'cancellation_type' in a:
+        v = a['cancellation_type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_COINSURANCE_CESSION['cancellation_type'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['cancellation_type'] = v
+    if 'cancellation_date' in a:
+        v = a['cancellation_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_COINSURANCE_CESSION['cancellation_date'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['cancellation_date'] = v
+    if 'accounted_creation' in a:
+        v = a['accounted_creation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_COINSURANCE_CESSION['accounted_creation'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['accounted_creation'] = v
+    if 'accounted_cancellation' in a:
+        v = a['accounted_cancellation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_COINSURANCE_CESSION['accounted_cancellation'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['accounted_cancellation'] = v
+    if 'responsibility_sharing_policy_no' in a:
+        v = a['responsibility_sharing_policy_no']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_COINSURANCE_CESSION['responsibility_sharing_policy_no'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['responsibility_sharing_policy_no'] = v
+    if 'responsibility_sharing_renewal_no' in a:
+        v = a['responsibility_sharing_renewal_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_COINSURANCE_CESSION['responsibility_sharing_renewal_no'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['responsibility_sharing_renewal_no'] = v
+    if 'responsibility_sharing_endorsement_no' in a:
+        v = a['responsibility_sharing_endorsement_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_COINSURANCE_CESSION['responsibility_sharing_endorsement_no'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['responsibility_sharing_endorsement_no'] = v
+    if 'coinsurance_code' in a:
+        v = a['coinsurance_code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_COINSURANCE_CESSION['coinsurance_code'], v)
+            if e is not None:
+                return Refusal(13, 'CoinsuranceCession: ' + e)
+        out['coinsurance_code'] = v
+    # path ResponsibilitySharing: its items are given all together or not at all
+    if 0 < (out.get('responsibility_sharing_policy_no') is not None) + (out.get('responsibility_sharing_renewal_no') is not None) + (out.get('responsibility_sharing_endorsement_no') is not None) < 3:
+        return Refusal(13, 'CoinsuranceCession: ' + "give all of path ResponsibilitySharing's items (responsibility_sharing_policy_no, responsibility_sharing_renewal_no, responsibility_sharing_endorsement_no) or none")
     return out
 
 
@@ -2278,6 +3063,129 @@ def check_reinsurance_cession(a: Mapping[str, Any], mode: int = FULL, every: boo
         problems.append("give all of path GuarantySharing's items (guaranty_sharing_policy_no, guaranty_sharing_renewal_no, guaranty_sharing_endorsement_no, guaranty_sharing_guaranty_no) or none")
     if problems:
         return Refusal(13, 'ReinsuranceCession: ' + "; ".join(problems))
+    return out
+
+
+def lookup_reinsurance_cession(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_reinsurance_cession(a, LOOKUP, False)``: a ReinsuranceCession key value or criterion."""
+    if not ITEMS_REINSURANCE_CESSION.issuperset(a):
+        return _unknown('ReinsuranceCession', ITEMS_REINSURANCE_CESSION, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_REINSURANCE_CESSION['code'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['code'] = v
+    if 'treaty_ref' in a:
+        v = a['treaty_ref']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_REINSURANCE_CESSION['treaty_ref'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['treaty_ref'] = v
+    if 'contract_type' in a:
+        v = a['contract_type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_REINSURANCE_CESSION['contract_type'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['contract_type'] = v
+    if 'ceded_pct' in a:
+        v = a['ceded_pct']
+        if v is not None:
+            v, e = check_value(I_REINSURANCE_CESSION['ceded_pct'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['ceded_pct'] = v
+    if 'commission_rate' in a:
+        v = a['commission_rate']
+        if v is not None:
+            v, e = check_value(I_REINSURANCE_CESSION['commission_rate'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['commission_rate'] = v
+    if 'indemnity_date' in a:
+        v = a['indemnity_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_REINSURANCE_CESSION['indemnity_date'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['indemnity_date'] = v
+    if 'cancellation_type' in a:
+        v = a['cancellation_type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_REINSURANCE_CESSION['cancellation_type'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['cancellation_type'] = v
+    if 'cancellation_date' in a:
+        v = a['cancellation_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_REINSURANCE_CESSION['cancellation_date'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['cancellation_date'] = v
+    if 'accounted_creation' in a:
+        v = a['accounted_creation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_REINSURANCE_CESSION['accounted_creation'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['accounted_creation'] = v
+    if 'accounted_cancellation' in a:
+        v = a['accounted_cancellation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_REINSURANCE_CESSION['accounted_cancellation'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['accounted_cancellation'] = v
+    if 'guaranty_sharing_policy_no' in a:
+        v = a['guaranty_sharing_policy_no']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_REINSURANCE_CESSION['guaranty_sharing_policy_no'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['guaranty_sharing_policy_no'] = v
+    if 'guaranty_sharing_renewal_no' in a:
+        v = a['guaranty_sharing_renewal_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_REINSURANCE_CESSION['guaranty_sharing_renewal_no'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['guaranty_sharing_renewal_no'] = v
+    if 'guaranty_sharing_endorsement_no' in a:
+        v = a['guaranty_sharing_endorsement_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_REINSURANCE_CESSION['guaranty_sharing_endorsement_no'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['guaranty_sharing_endorsement_no'] = v
+    if 'guaranty_sharing_guaranty_no' in a:
+        v = a['guaranty_sharing_guaranty_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_REINSURANCE_CESSION['guaranty_sharing_guaranty_no'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['guaranty_sharing_guaranty_no'] = v
+    if 'reinsurance_code' in a:
+        v = a['reinsurance_code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_REINSURANCE_CESSION['reinsurance_code'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['reinsurance_code'] = v
+    if 'treaty_code' in a:
+        v = a['treaty_code']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_REINSURANCE_CESSION['treaty_code'], v)
+            if e is not None:
+                return Refusal(13, 'ReinsuranceCession: ' + e)
+        out['treaty_code'] = v
+    # path GuarantySharing: its items are given all together or not at all
+    if 0 < (out.get('guaranty_sharing_policy_no') is not None) + (out.get('guaranty_sharing_renewal_no') is not None) + (out.get('guaranty_sharing_endorsement_no') is not None) + (out.get('guaranty_sharing_guaranty_no') is not None) < 4:
+        return Refusal(13, 'ReinsuranceCession: ' + "give all of path GuarantySharing's items (guaranty_sharing_policy_no, guaranty_sharing_renewal_no, guaranty_sharing_endorsement_no, guaranty_sharing_guaranty_no) or none")
     return out
 
 
@@ -2665,6 +3573,164 @@ def check_loss(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     return out
 
 
+def lookup_loss(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_loss(a, LOOKUP, False)``: a Loss key value or criterion."""
+    if not ITEMS_LOSS.issuperset(a):
+        return _unknown('Loss', ITEMS_LOSS, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS['code'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['code'] = v
+    if 'loss_date' in a:
+        v = a['loss_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_LOSS['loss_date'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['loss_date'] = v
+    if 'notification_date' in a:
+        v = a['notification_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_LOSS['notification_date'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['notification_date'] = v
+    if 'amount' in a:
+        v = a['amount']
+        if v is not None:
+            v, e = check_value(I_LOSS['amount'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['amount'] = v
+    if 'paid' in a:
+        v = a['paid']
+        if v is not None:
+            v, e = check_value(I_LOSS['paid'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['paid'] = v
+    if 'outstanding' in a:
+        v = a['outstanding']
+        if v is not None:
+            v, e = check_value(I_LOSS['outstanding'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['outstanding'] = v
+    if 'type' in a:
+        v = a['type']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS['type'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['type'] = v
+    if 'cause' in a:
+        v = a['cause']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS['cause'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['cause'] = v
+    if 'territory' in a:
+        v = a['territory']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS['territory'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['territory'] = v
+    if 'event_id' in a:
+        v = a['event_id']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS['event_id'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['event_id'] = v
+    if 'closing_date' in a:
+        v = a['closing_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_LOSS['closing_date'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['closing_date'] = v
+    if 'cancellation_type' in a:
+        v = a['cancellation_type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS['cancellation_type'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['cancellation_type'] = v
+    if 'cancellation_date' in a:
+        v = a['cancellation_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_LOSS['cancellation_date'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['cancellation_date'] = v
+    if 'accounted_creation' in a:
+        v = a['accounted_creation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_LOSS['accounted_creation'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['accounted_creation'] = v
+    if 'accounted_cancellation' in a:
+        v = a['accounted_cancellation']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_LOSS['accounted_cancellation'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['accounted_cancellation'] = v
+    if 'accounted_paid' in a:
+        v = a['accounted_paid']
+        if v is not None:
+            v, e = check_value(I_LOSS['accounted_paid'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['accounted_paid'] = v
+    if 'accounted_outstanding' in a:
+        v = a['accounted_outstanding']
+        if v is not None:
+            v, e = check_value(I_LOSS['accounted_outstanding'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['accounted_outstanding'] = v
+    if 'recovered' in a:
+        v = a['recovered']
+        if v is not None:
+            v, e = check_value(I_LOSS['recovered'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['recovered'] = v
+    if 'accident_policy_no' in a:
+        v = a['accident_policy_no']
+        if v is not None and not (type(v) is str and len(v) <= 9 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS['accident_policy_no'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['accident_policy_no'] = v
+    if 'accident_renewal_no' in a:
+        v = a['accident_renewal_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_LOSS['accident_renewal_no'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['accident_renewal_no'] = v
+    if 'accident_endorsement_no' in a:
+        v = a['accident_endorsement_no']
+        if v is not None and not (type(v) is int and -1000 < v < 1000):
+            v, e = check_value(I_LOSS['accident_endorsement_no'], v)
+            if e is not None:
+                return Refusal(13, 'Loss: ' + e)
+        out['accident_endorsement_no'] = v
+    # path Accident: its items are given all together or not at all
+    if 0 < (out.get('accident_policy_no') is not None) + (out.get('accident_renewal_no') is not None) + (out.get('accident_endorsement_no') is not None) < 3:
+        return Refusal(13, 'Loss: ' + "give all of path Accident's items (accident_policy_no, accident_renewal_no, accident_endorsement_no) or none")
+    return out
+
+
 # -- Treaty ------------------------------------------------------------------------------------
 
 ITEMS_TREATY = frozenset(['attachment', 'classes', 'code', 'commission_pct', 'currency', 'expiry', 'inception', 'kind', 'layer', 'lines', 'name', 'portfolio', 'premium', 'profit_commission_pct', 'rank', 'reinstatement_rates', 'reinstatements', 'retention', 'share_pct', 'underwriting_year'])
@@ -3049,6 +4115,160 @@ def check_treaty(a: Mapping[str, Any], mode: int = FULL, every: bool = False) ->
     return out
 
 
+def lookup_treaty(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_treaty(a, LOOKUP, False)``: a Treaty key value or criterion."""
+    if not ITEMS_TREATY.issuperset(a):
+        return _unknown('Treaty', ITEMS_TREATY, a)
+    out: dict[str, Any] = {}
+    if 'code' in a:
+        v = a['code']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY['code'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['code'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY['name'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['name'] = v
+    if 'underwriting_year' in a:
+        v = a['underwriting_year']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_TREATY['underwriting_year'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['underwriting_year'] = v
+    if 'kind' in a:
+        v = a['kind']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY['kind'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['kind'] = v
+    if 'rank' in a:
+        v = a['rank']
+        if v is not None and not (type(v) is int and -100 < v < 100):
+            v, e = check_value(I_TREATY['rank'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['rank'] = v
+    if 'classes' in a:
+        v = a['classes']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_TREATY['classes'], v)
+                if e is not None:
+                    return Refusal(13, 'Treaty: ' + e)
+        out['classes'] = v
+    if 'currency' in a:
+        v = a['currency']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY['currency'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['currency'] = v
+    if 'inception' in a:
+        v = a['inception']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_TREATY['inception'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['inception'] = v
+    if 'expiry' in a:
+        v = a['expiry']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_TREATY['expiry'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['expiry'] = v
+    if 'attachment' in a:
+        v = a['attachment']
+        if v is not None and not (type(v) is str and len(v) <= 4 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY['attachment'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['attachment'] = v
+    if 'share_pct' in a:
+        v = a['share_pct']
+        if v is not None:
+            v, e = check_value(I_TREATY['share_pct'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['share_pct'] = v
+    if 'retention' in a:
+        v = a['retention']
+        if v is not None:
+            v, e = check_value(I_TREATY['retention'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['retention'] = v
+    if 'lines' in a:
+        v = a['lines']
+        if v is not None:
+            v, e = check_value(I_TREATY['lines'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['lines'] = v
+    if 'layer' in a:
+        v = a['layer']
+        if v is not None:
+            v, e = check_value(I_TREATY['layer'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['layer'] = v
+    if 'reinstatements' in a:
+        v = a['reinstatements']
+        if v is not None and not (type(v) is int and -100 < v < 100):
+            v, e = check_value(I_TREATY['reinstatements'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['reinstatements'] = v
+    if 'reinstatement_rates' in a:
+        v = a['reinstatement_rates']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_TREATY['reinstatement_rates'], v)
+                if e is not None:
+                    return Refusal(13, 'Treaty: ' + e)
+        out['reinstatement_rates'] = v
+    if 'premium' in a:
+        v = a['premium']
+        if v is not None:
+            v, e = check_value(I_TREATY['premium'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['premium'] = v
+    if 'commission_pct' in a:
+        v = a['commission_pct']
+        if v is not None:
+            v, e = check_value(I_TREATY['commission_pct'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['commission_pct'] = v
+    if 'profit_commission_pct' in a:
+        v = a['profit_commission_pct']
+        if v is not None:
+            v, e = check_value(I_TREATY['profit_commission_pct'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['profit_commission_pct'] = v
+    if 'portfolio' in a:
+        v = a['portfolio']
+        if v is not None:
+            v, e = check_value(I_TREATY['portfolio'], v)
+            if e is not None:
+                return Refusal(13, 'Treaty: ' + e)
+        out['portfolio'] = v
+    return out
+
+
 # -- Placement ---------------------------------------------------------------------------------
 
 ITEMS_PLACEMENT = frozenset(['reinsurer_code', 'role', 'share_pct', 'treaty_code'])
@@ -3141,6 +4361,42 @@ def check_placement(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
         out['role'] = v
     if problems:
         return Refusal(13, 'Placement: ' + "; ".join(problems))
+    return out
+
+
+def lookup_placement(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_placement(a, LOOKUP, False)``: a Placement key value or criterion."""
+    if not ITEMS_PLACEMENT.issuperset(a):
+        return _unknown('Placement', ITEMS_PLACEMENT, a)
+    out: dict[str, Any] = {}
+    if 'treaty_code' in a:
+        v = a['treaty_code']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PLACEMENT['treaty_code'], v)
+            if e is not None:
+                return Refusal(13, 'Placement: ' + e)
+        out['treaty_code'] = v
+    if 'reinsurer_code' in a:
+        v = a['reinsurer_code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PLACEMENT['reinsurer_code'], v)
+            if e is not None:
+                return Refusal(13, 'Placement: ' + e)
+        out['reinsurer_code'] = v
+    if 'share_pct' in a:
+        v = a['share_pct']
+        if v is not None:
+            v, e = check_value(I_PLACEMENT['share_pct'], v)
+            if e is not None:
+                return Refusal(13, 'Placement: ' + e)
+        out['share_pct'] = v
+    if 'role' in a:
+        v = a['role']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PLACEMENT['role'], v)
+            if e is not None:
+                return Refusal(13, 'Placement: ' + e)
+        out['role'] = v
     return out
 
 
@@ -3294,6 +4550,63 @@ def check_loss_movement(a: Mapping[str, Any], mode: int = FULL, every: bool = Fa
         out['document_ref'] = v
     if problems:
         return Refusal(13, 'LossMovement: ' + "; ".join(problems))
+    return out
+
+
+def lookup_loss_movement(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_loss_movement(a, LOOKUP, False)``: a LossMovement key value or criterion."""
+    if not ITEMS_LOSS_MOVEMENT.issuperset(a):
+        return _unknown('LossMovement', ITEMS_LOSS_MOVEMENT, a)
+    out: dict[str, Any] = {}
+    if 'loss_code' in a:
+        v = a['loss_code']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS_MOVEMENT['loss_code'], v)
+            if e is not None:
+                return Refusal(13, 'LossMovement: ' + e)
+        out['loss_code'] = v
+    if 'movement_no' in a:
+        v = a['movement_no']
+        if v is not None and not (type(v) is int and -100000 < v < 100000):
+            v, e = check_value(I_LOSS_MOVEMENT['movement_no'], v)
+            if e is not None:
+                return Refusal(13, 'LossMovement: ' + e)
+        out['movement_no'] = v
+    if 'kind' in a:
+        v = a['kind']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS_MOVEMENT['kind'], v)
+            if e is not None:
+                return Refusal(13, 'LossMovement: ' + e)
+        out['kind'] = v
+    if 'movement_date' in a:
+        v = a['movement_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_LOSS_MOVEMENT['movement_date'], v)
+            if e is not None:
+                return Refusal(13, 'LossMovement: ' + e)
+        out['movement_date'] = v
+    if 'amount' in a:
+        v = a['amount']
+        if v is not None:
+            v, e = check_value(I_LOSS_MOVEMENT['amount'], v)
+            if e is not None:
+                return Refusal(13, 'LossMovement: ' + e)
+        out['amount'] = v
+    if 'outstanding_after' in a:
+        v = a['outstanding_after']
+        if v is not None:
+            v, e = check_value(I_LOSS_MOVEMENT['outstanding_after'], v)
+            if e is not None:
+                return Refusal(13, 'LossMovement: ' + e)
+        out['outstanding_after'] = v
+    if 'document_ref' in a:
+        v = a['document_ref']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOSS_MOVEMENT['document_ref'], v)
+            if e is not None:
+                return Refusal(13, 'LossMovement: ' + e)
+        out['document_ref'] = v
     return out
 
 
@@ -3466,6 +4779,70 @@ def check_treaty_recovery(a: Mapping[str, Any], mode: int = FULL, every: bool = 
         out['reinstatement_premium'] = v
     if problems:
         return Refusal(13, 'TreatyRecovery: ' + "; ".join(problems))
+    return out
+
+
+def lookup_treaty_recovery(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_treaty_recovery(a, LOOKUP, False)``: a TreatyRecovery key value or criterion."""
+    if not ITEMS_TREATY_RECOVERY.issuperset(a):
+        return _unknown('TreatyRecovery', ITEMS_TREATY_RECOVERY, a)
+    out: dict[str, Any] = {}
+    if 'treaty_code' in a:
+        v = a['treaty_code']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY_RECOVERY['treaty_code'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['treaty_code'] = v
+    if 'subject' in a:
+        v = a['subject']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY_RECOVERY['subject'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['subject'] = v
+    if 'basis' in a:
+        v = a['basis']
+        if v is not None and not (type(v) is str and len(v) <= 5 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY_RECOVERY['basis'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['basis'] = v
+    if 'as_of' in a:
+        v = a['as_of']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_TREATY_RECOVERY['as_of'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['as_of'] = v
+    if 'subject_amount' in a:
+        v = a['subject_amount']
+        if v is not None:
+            v, e = check_value(I_TREATY_RECOVERY['subject_amount'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['subject_amount'] = v
+    if 'ceded_paid' in a:
+        v = a['ceded_paid']
+        if v is not None:
+            v, e = check_value(I_TREATY_RECOVERY['ceded_paid'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['ceded_paid'] = v
+    if 'ceded_outstanding' in a:
+        v = a['ceded_outstanding']
+        if v is not None:
+            v, e = check_value(I_TREATY_RECOVERY['ceded_outstanding'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['ceded_outstanding'] = v
+    if 'reinstatement_premium' in a:
+        v = a['reinstatement_premium']
+        if v is not None:
+            v, e = check_value(I_TREATY_RECOVERY['reinstatement_premium'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyRecovery: ' + e)
+        out['reinstatement_premium'] = v
     return out
 
 
@@ -3757,6 +5134,126 @@ def check_treaty_account(a: Mapping[str, Any], mode: int = FULL, every: bool = F
     return out
 
 
+def lookup_treaty_account(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_treaty_account(a, LOOKUP, False)``: a TreatyAccount key value or criterion."""
+    if not ITEMS_TREATY_ACCOUNT.issuperset(a):
+        return _unknown('TreatyAccount', ITEMS_TREATY_ACCOUNT, a)
+    out: dict[str, Any] = {}
+    if 'treaty_code' in a:
+        v = a['treaty_code']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY_ACCOUNT['treaty_code'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['treaty_code'] = v
+    if 'reinsurer_code' in a:
+        v = a['reinsurer_code']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY_ACCOUNT['reinsurer_code'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['reinsurer_code'] = v
+    if 'period' in a:
+        v = a['period']
+        if v is not None and not (type(v) is str and len(v) <= 6 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_TREATY_ACCOUNT['period'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['period'] = v
+    if 'period_end' in a:
+        v = a['period_end']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_TREATY_ACCOUNT['period_end'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['period_end'] = v
+    if 'share_pct' in a:
+        v = a['share_pct']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['share_pct'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['share_pct'] = v
+    if 'premium' in a:
+        v = a['premium']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['premium'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['premium'] = v
+    if 'reinstatement_premium' in a:
+        v = a['reinstatement_premium']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['reinstatement_premium'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['reinstatement_premium'] = v
+    if 'commission' in a:
+        v = a['commission']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['commission'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['commission'] = v
+    if 'claims_paid' in a:
+        v = a['claims_paid']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['claims_paid'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['claims_paid'] = v
+    if 'premium_portfolio_entry' in a:
+        v = a['premium_portfolio_entry']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['premium_portfolio_entry'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['premium_portfolio_entry'] = v
+    if 'premium_portfolio_withdrawal' in a:
+        v = a['premium_portfolio_withdrawal']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['premium_portfolio_withdrawal'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['premium_portfolio_withdrawal'] = v
+    if 'loss_portfolio_entry' in a:
+        v = a['loss_portfolio_entry']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['loss_portfolio_entry'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['loss_portfolio_entry'] = v
+    if 'loss_portfolio_withdrawal' in a:
+        v = a['loss_portfolio_withdrawal']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['loss_portfolio_withdrawal'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['loss_portfolio_withdrawal'] = v
+    if 'outstanding' in a:
+        v = a['outstanding']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['outstanding'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['outstanding'] = v
+    if 'balance' in a:
+        v = a['balance']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['balance'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['balance'] = v
+    if 'accounted' in a:
+        v = a['accounted']
+        if v is not None:
+            v, e = check_value(I_TREATY_ACCOUNT['accounted'], v)
+            if e is not None:
+                return Refusal(13, 'TreatyAccount: ' + e)
+        out['accounted'] = v
+    return out
+
+
 # -- Account -----------------------------------------------------------------------------------
 
 ITEMS_ACCOUNT = frozenset(['closed', 'name', 'number', 'opened', 'type'])
@@ -3867,6 +5364,49 @@ def check_account(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
         out['closed'] = v
     if problems:
         return Refusal(13, 'Account: ' + "; ".join(problems))
+    return out
+
+
+def lookup_account(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_account(a, LOOKUP, False)``: a Account key value or criterion."""
+    if not ITEMS_ACCOUNT.issuperset(a):
+        return _unknown('Account', ITEMS_ACCOUNT, a)
+    out: dict[str, Any] = {}
+    if 'number' in a:
+        v = a['number']
+        if v is not None and not (type(v) is int and -100000000 < v < 100000000):
+            v, e = check_value(I_ACCOUNT['number'], v)
+            if e is not None:
+                return Refusal(13, 'Account: ' + e)
+        out['number'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ACCOUNT['name'], v)
+            if e is not None:
+                return Refusal(13, 'Account: ' + e)
+        out['name'] = v
+    if 'type' in a:
+        v = a['type']
+        if v is not None and not (type(v) is str and len(v) <= 16 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ACCOUNT['type'], v)
+            if e is not None:
+                return Refusal(13, 'Account: ' + e)
+        out['type'] = v
+    if 'opened' in a:
+        v = a['opened']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_ACCOUNT['opened'], v)
+            if e is not None:
+                return Refusal(13, 'Account: ' + e)
+        out['opened'] = v
+    if 'closed' in a:
+        v = a['closed']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_ACCOUNT['closed'], v)
+            if e is not None:
+                return Refusal(13, 'Account: ' + e)
+        out['closed'] = v
     return out
 
 
@@ -4177,6 +5717,126 @@ def check_entry(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> 
     return out
 
 
+def lookup_entry(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_entry(a, LOOKUP, False)``: a Entry key value or criterion."""
+    if not ITEMS_ENTRY.issuperset(a):
+        return _unknown('Entry', ITEMS_ENTRY, a)
+    out: dict[str, Any] = {}
+    if 'number' in a:
+        v = a['number']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_ENTRY['number'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['number'] = v
+    if 'journal_no' in a:
+        v = a['journal_no']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_ENTRY['journal_no'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['journal_no'] = v
+    if 'writing_date' in a:
+        v = a['writing_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_ENTRY['writing_date'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['writing_date'] = v
+    if 'booking_date' in a:
+        v = a['booking_date']
+        if v is not None and type(v) is not date:
+            v, e = check_value(I_ENTRY['booking_date'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['booking_date'] = v
+    if 'amount' in a:
+        v = a['amount']
+        if v is not None:
+            v, e = check_value(I_ENTRY['amount'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['amount'] = v
+    if 'side' in a:
+        v = a['side']
+        if v is not None and not (type(v) is str and len(v) <= 1 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['side'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['side'] = v
+    if 'document_ref' in a:
+        v = a['document_ref']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['document_ref'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['document_ref'] = v
+    if 'cost_key' in a:
+        v = a['cost_key']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['cost_key'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['cost_key'] = v
+    if 'department' in a:
+        v = a['department']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['department'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['department'] = v
+    if 'employee' in a:
+        v = a['employee']
+        if v is not None and not (type(v) is str and len(v) <= 8 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['employee'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['employee'] = v
+    if 'cost_category' in a:
+        v = a['cost_category']
+        if v is not None and not (type(v) is str and len(v) <= 16 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['cost_category'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['cost_category'] = v
+    if 'source_rt' in a:
+        v = a['source_rt']
+        if v is not None and not (type(v) is str and len(v) <= 24 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['source_rt'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['source_rt'] = v
+    if 'source_id' in a:
+        v = a['source_id']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['source_id'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['source_id'] = v
+    if 'event' in a:
+        v = a['event']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['event'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['event'] = v
+    if 'text' in a:
+        v = a['text']
+        if v is not None and not (type(v) is str and len(v) <= 60 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ENTRY['text'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['text'] = v
+    if 'accounting_number' in a:
+        v = a['accounting_number']
+        if v is not None and not (type(v) is int and -100000000 < v < 100000000):
+            v, e = check_value(I_ENTRY['accounting_number'], v)
+            if e is not None:
+                return Refusal(13, 'Entry: ' + e)
+        out['accounting_number'] = v
+    return out
+
+
 # -- SchemaVersion -----------------------------------------------------------------------------
 
 ITEMS_SCHEMA_VERSION = frozenset(['applied_at', 'applied_by', 'fingerprint', 'generator', 'label', 'name', 'parts', 'state', 'version'])
@@ -4362,6 +6022,77 @@ def check_schema_version(a: Mapping[str, Any], mode: int = FULL, every: bool = F
     return out
 
 
+def lookup_schema_version(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_schema_version(a, LOOKUP, False)``: a SchemaVersion key value or criterion."""
+    if not ITEMS_SCHEMA_VERSION.issuperset(a):
+        return _unknown('SchemaVersion', ITEMS_SCHEMA_VERSION, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['name'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['name'] = v
+    if 'version' in a:
+        v = a['version']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_VERSION['version'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['version'] = v
+    if 'fingerprint' in a:
+        v = a['fingerprint']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['fingerprint'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['fingerprint'] = v
+    if 'generator' in a:
+        v = a['generator']
+        if v is not None and not (type(v) is str and len(v) <= 20 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['generator'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['generator'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['label'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['label'] = v
+    if 'state' in a:
+        v = a['state']
+        if v is not None and not (type(v) is str and len(v) <= 10 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['state'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['state'] = v
+    if 'applied_at' in a:
+        v = a['applied_at']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['applied_at'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['applied_at'] = v
+    if 'applied_by' in a:
+        v = a['applied_by']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_VERSION['applied_by'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['applied_by'] = v
+    if 'parts' in a:
+        v = a['parts']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_VERSION['parts'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaVersion: ' + e)
+        out['parts'] = v
+    return out
+
+
 # -- SchemaText --------------------------------------------------------------------------------
 
 ITEMS_SCHEMA_TEXT = frozenset(['name', 'part', 'text', 'version'])
@@ -4454,6 +6185,42 @@ def check_schema_text(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
     return out
 
 
+def lookup_schema_text(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_schema_text(a, LOOKUP, False)``: a SchemaText key value or criterion."""
+    if not ITEMS_SCHEMA_TEXT.issuperset(a):
+        return _unknown('SchemaText', ITEMS_SCHEMA_TEXT, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_TEXT['name'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['name'] = v
+    if 'version' in a:
+        v = a['version']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_TEXT['version'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['version'] = v
+    if 'part' in a:
+        v = a['part']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_SCHEMA_TEXT['part'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['part'] = v
+    if 'text' in a:
+        v = a['text']
+        if v is not None and not (type(v) is str and len(v) <= 2000 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_SCHEMA_TEXT['text'], v)
+            if e is not None:
+                return Refusal(13, 'SchemaText: ' + e)
+        out['text'] = v
+    return out
+
+
 # -- RecordType --------------------------------------------------------------------------------
 
 ITEMS_RECORD_TYPE = frozenset(['description', 'label', 'name', 'position'])
@@ -4543,6 +6310,42 @@ def check_record_type(a: Mapping[str, Any], mode: int = FULL, every: bool = Fals
         out['position'] = v
     if problems:
         return Refusal(13, 'RecordType: ' + "; ".join(problems))
+    return out
+
+
+def lookup_record_type(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_record_type(a, LOOKUP, False)``: a RecordType key value or criterion."""
+    if not ITEMS_RECORD_TYPE.issuperset(a):
+        return _unknown('RecordType', ITEMS_RECORD_TYPE, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_RECORD_TYPE['name'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['name'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_RECORD_TYPE['label'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['label'] = v
+    if 'description' in a:
+        v = a['description']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_RECORD_TYPE['description'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['description'] = v
+    if 'position' in a:
+        v = a['position']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_RECORD_TYPE['position'], v)
+            if e is not None:
+                return Refusal(13, 'RecordType: ' + e)
+        out['position'] = v
     return out
 
 
@@ -4893,6 +6696,147 @@ def check_item(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     return out
 
 
+def lookup_item(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_item(a, LOOKUP, False)``: a Item key value or criterion."""
+    if not ITEMS_ITEM.issuperset(a):
+        return _unknown('Item', ITEMS_ITEM, a)
+    out: dict[str, Any] = {}
+    if 'owner' in a:
+        v = a['owner']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['owner'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['owner'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 81 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['name'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['name'] = v
+    if 'position' in a:
+        v = a['position']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_ITEM['position'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['position'] = v
+    if 'type' in a:
+        v = a['type']
+        if v is not None and not (type(v) is str and len(v) <= 12 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['type'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['type'] = v
+    if 'length' in a:
+        v = a['length']
+        if v is not None and not (type(v) is int and -1000000 < v < 1000000):
+            v, e = check_value(I_ITEM['length'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['length'] = v
+    if 'scale' in a:
+        v = a['scale']
+        if v is not None and not (type(v) is int and -100 < v < 100):
+            v, e = check_value(I_ITEM['scale'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['scale'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['label'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['label'] = v
+    if 'identifying' in a:
+        v = a['identifying']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ITEM['identifying'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['identifying'] = v
+    if 'access_key' in a:
+        v = a['access_key']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ITEM['access_key'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['access_key'] = v
+    if 'mandatory' in a:
+        v = a['mandatory']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ITEM['mandatory'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['mandatory'] = v
+    if 'repetitive' in a:
+        v = a['repetitive']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_ITEM['repetitive'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['repetitive'] = v
+    if 'default' in a:
+        v = a['default']
+        if v is not None and not (type(v) is str and len(v) <= 200 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['default'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['default'] = v
+    if 'display' in a:
+        v = a['display']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['display'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['display'] = v
+    if 'combine' in a:
+        v = a['combine']
+        if v is not None and not (type(v) is str and len(v) <= 4 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['combine'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['combine'] = v
+    if 'description' in a:
+        v = a['description']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['description'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['description'] = v
+    if 'path' in a:
+        v = a['path']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['path'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['path'] = v
+    if 'changed_by' in a:
+        v = a['changed_by']
+        if v is not None and not (type(v) is str and len(v) <= 80 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['changed_by'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['changed_by'] = v
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['record_type'] = v
+    if 'path_type' in a:
+        v = a['path_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ITEM['path_type'], v)
+            if e is not None:
+                return Refusal(13, 'Item: ' + e)
+        out['path_type'] = v
+    return out
+
+
 # -- AccessKey ---------------------------------------------------------------------------------
 
 ITEMS_ACCESS_KEY = frozenset(['cost', 'identifying', 'items', 'name', 'record_type'])
@@ -4996,6 +6940,52 @@ def check_access_key(a: Mapping[str, Any], mode: int = FULL, every: bool = False
         out['cost'] = v
     if problems:
         return Refusal(13, 'AccessKey: ' + "; ".join(problems))
+    return out
+
+
+def lookup_access_key(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_access_key(a, LOOKUP, False)``: a AccessKey key value or criterion."""
+    if not ITEMS_ACCESS_KEY.issuperset(a):
+        return _unknown('AccessKey', ITEMS_ACCESS_KEY, a)
+    out: dict[str, Any] = {}
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ACCESS_KEY['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['record_type'] = v
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_ACCESS_KEY['name'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['name'] = v
+    if 'items' in a:
+        v = a['items']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_ACCESS_KEY['items'], v)
+                if e is not None:
+                    return Refusal(13, 'AccessKey: ' + e)
+        out['items'] = v
+    if 'identifying' in a:
+        v = a['identifying']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_ACCESS_KEY['identifying'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['identifying'] = v
+    if 'cost' in a:
+        v = a['cost']
+        if v is not None:
+            v, e = check_value(I_ACCESS_KEY['cost'], v)
+            if e is not None:
+                return Refusal(13, 'AccessKey: ' + e)
+        out['cost'] = v
     return out
 
 
@@ -5258,6 +7248,114 @@ def check_path_type(a: Mapping[str, Any], mode: int = FULL, every: bool = False)
     return out
 
 
+def lookup_path_type(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_path_type(a, LOOKUP, False)``: a PathType key value or criterion."""
+    if not ITEMS_PATH_TYPE.issuperset(a):
+        return _unknown('PathType', ITEMS_PATH_TYPE, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['name'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['name'] = v
+    if 'origin' in a:
+        v = a['origin']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['origin'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['origin'] = v
+    if 'target' in a:
+        v = a['target']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['target'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['target'] = v
+    if 'class' in a:
+        v = a['class']
+        if v is not None and not (type(v) is str and len(v) <= 3 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['class'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['class'] = v
+    if 'target_needs_origin' in a:
+        v = a['target_needs_origin']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PATH_TYPE['target_needs_origin'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['target_needs_origin'] = v
+    if 'origin_needs_target' in a:
+        v = a['origin_needs_target']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PATH_TYPE['origin_needs_target'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['origin_needs_target'] = v
+    if 'sort' in a:
+        v = a['sort']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_PATH_TYPE['sort'], v)
+                if e is not None:
+                    return Refusal(13, 'PathType: ' + e)
+        out['sort'] = v
+    if 'inverse' in a:
+        v = a['inverse']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['inverse'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['inverse'] = v
+    if 'label' in a:
+        v = a['label']
+        if v is not None and not (type(v) is str and len(v) <= 120 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['label'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['label'] = v
+    if 'description' in a:
+        v = a['description']
+        if v is not None and not (type(v) is str and len(v) <= 600 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PATH_TYPE['description'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['description'] = v
+    if 'identifying' in a:
+        v = a['identifying']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_PATH_TYPE['identifying'], v)
+            if e is not None:
+                return Refusal(13, 'PathType: ' + e)
+        out['identifying'] = v
+    if 'origin_items' in a:
+        v = a['origin_items']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_PATH_TYPE['origin_items'], v)
+                if e is not None:
+                    return Refusal(13, 'PathType: ' + e)
+        out['origin_items'] = v
+    if 'target_items' in a:
+        v = a['target_items']
+        if v is not None:
+            if type(v) is list and not v:
+                v = []
+            else:
+                v, e = check_value(I_PATH_TYPE['target_items'], v)
+                if e is not None:
+                    return Refusal(13, 'PathType: ' + e)
+        out['target_items'] = v
+    return out
+
+
 # -- User --------------------------------------------------------------------------------------
 
 ITEMS_USER = frozenset(['active', 'name', 'password_hash'])
@@ -5337,6 +7435,35 @@ def check_user(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -> d
     return out
 
 
+def lookup_user(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_user(a, LOOKUP, False)``: a User key value or criterion."""
+    if not ITEMS_USER.issuperset(a):
+        return _unknown('User', ITEMS_USER, a)
+    out: dict[str, Any] = {}
+    if 'name' in a:
+        v = a['name']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_USER['name'], v)
+            if e is not None:
+                return Refusal(13, 'User: ' + e)
+        out['name'] = v
+    if 'password_hash' in a:
+        v = a['password_hash']
+        if v is not None and not (type(v) is str and len(v) <= 200 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_USER['password_hash'], v)
+            if e is not None:
+                return Refusal(13, 'User: ' + e)
+        out['password_hash'] = v
+    if 'active' in a:
+        v = a['active']
+        if v is not None and type(v) is not bool:
+            v, e = check_value(I_USER['active'], v)
+            if e is not None:
+                return Refusal(13, 'User: ' + e)
+        out['active'] = v
+    return out
+
+
 # -- Permission --------------------------------------------------------------------------------
 
 ITEMS_PERMISSION = frozenset(['mode', 'record_type', 'user'])
@@ -5409,6 +7536,35 @@ def check_permission(a: Mapping[str, Any], mode: int = FULL, every: bool = False
         out['mode'] = v
     if problems:
         return Refusal(13, 'Permission: ' + "; ".join(problems))
+    return out
+
+
+def lookup_permission(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_permission(a, LOOKUP, False)``: a Permission key value or criterion."""
+    if not ITEMS_PERMISSION.issuperset(a):
+        return _unknown('Permission', ITEMS_PERMISSION, a)
+    out: dict[str, Any] = {}
+    if 'user' in a:
+        v = a['user']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PERMISSION['user'], v)
+            if e is not None:
+                return Refusal(13, 'Permission: ' + e)
+        out['user'] = v
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_PERMISSION['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Permission: ' + e)
+        out['record_type'] = v
+    if 'mode' in a:
+        v = a['mode']
+        if v is not None and not (type(v) is int and -10 < v < 10):
+            v, e = check_value(I_PERMISSION['mode'], v)
+            if e is not None:
+                return Refusal(13, 'Permission: ' + e)
+        out['mode'] = v
     return out
 
 
@@ -5526,6 +7682,49 @@ def check_opening(a: Mapping[str, Any], mode: int = FULL, every: bool = False) -
         out['holder'] = v
     if problems:
         return Refusal(13, 'Opening: ' + "; ".join(problems))
+    return out
+
+
+def lookup_opening(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_opening(a, LOOKUP, False)``: a Opening key value or criterion."""
+    if not ITEMS_OPENING.issuperset(a):
+        return _unknown('Opening', ITEMS_OPENING, a)
+    out: dict[str, Any] = {}
+    if 'session' in a:
+        v = a['session']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['session'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['session'] = v
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['record_type'] = v
+    if 'user' in a:
+        v = a['user']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['user'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['user'] = v
+    if 'mode' in a:
+        v = a['mode']
+        if v is not None and not (type(v) is int and -10 < v < 10):
+            v, e = check_value(I_OPENING['mode'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['mode'] = v
+    if 'holder' in a:
+        v = a['holder']
+        if v is not None and not (type(v) is str and len(v) <= 200 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_OPENING['holder'], v)
+            if e is not None:
+                return Refusal(13, 'Opening: ' + e)
+        out['holder'] = v
     return out
 
 
@@ -5659,6 +7858,56 @@ def check_login_attempt(a: Mapping[str, Any], mode: int = FULL, every: bool = Fa
     return out
 
 
+def lookup_login_attempt(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_login_attempt(a, LOOKUP, False)``: a LoginAttempt key value or criterion."""
+    if not ITEMS_LOGIN_ATTEMPT.issuperset(a):
+        return _unknown('LoginAttempt', ITEMS_LOGIN_ATTEMPT, a)
+    out: dict[str, Any] = {}
+    if 'name_digest' in a:
+        v = a['name_digest']
+        if v is not None and not (type(v) is str and len(v) <= 64 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['name_digest'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['name_digest'] = v
+    if 'failures' in a:
+        v = a['failures']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_LOGIN_ATTEMPT['failures'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['failures'] = v
+    if 'window_start' in a:
+        v = a['window_start']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['window_start'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['window_start'] = v
+    if 'locked_until' in a:
+        v = a['locked_until']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['locked_until'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['locked_until'] = v
+    if 'lockouts' in a:
+        v = a['lockouts']
+        if v is not None and not (type(v) is int and -10000 < v < 10000):
+            v, e = check_value(I_LOGIN_ATTEMPT['lockouts'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['lockouts'] = v
+    if 'last_failure' in a:
+        v = a['last_failure']
+        if v is not None and not (type(v) is str and len(v) <= 32 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_LOGIN_ATTEMPT['last_failure'], v)
+            if e is not None:
+                return Refusal(13, 'LoginAttempt: ' + e)
+        out['last_failure'] = v
+    return out
+
+
 # -- Statistics --------------------------------------------------------------------------------
 
 ITEMS_STATISTICS = frozenset(['count', 'record_type'])
@@ -5714,6 +7963,28 @@ def check_statistics(a: Mapping[str, Any], mode: int = FULL, every: bool = False
         out['count'] = v
     if problems:
         return Refusal(13, 'Statistics: ' + "; ".join(problems))
+    return out
+
+
+def lookup_statistics(a: Mapping[str, Any]) -> dict[str, Any] | Refusal:
+    """``check_statistics(a, LOOKUP, False)``: a Statistics key value or criterion."""
+    if not ITEMS_STATISTICS.issuperset(a):
+        return _unknown('Statistics', ITEMS_STATISTICS, a)
+    out: dict[str, Any] = {}
+    if 'record_type' in a:
+        v = a['record_type']
+        if v is not None and not (type(v) is str and len(v) <= 40 and v.isascii() and "\x00" not in v):
+            v, e = check_value(I_STATISTICS['record_type'], v)
+            if e is not None:
+                return Refusal(13, 'Statistics: ' + e)
+        out['record_type'] = v
+    if 'count' in a:
+        v = a['count']
+        if v is not None and not (type(v) is int and -1000000000000 < v < 1000000000000):
+            v, e = check_value(I_STATISTICS['count'], v)
+            if e is not None:
+                return Refusal(13, 'Statistics: ' + e)
+        out['count'] = v
     return out
 
 

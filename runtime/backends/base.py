@@ -78,6 +78,9 @@ class Backend:
     #: From how many articles an existence constraint is checked by one query over the whole table
     #: rather than by two point queries per article (a point query is cheap on a row store).
     bulk_check: ClassVar[int] = 256
+    #: WRITE BATCH inserts from Arrow columns: a batch of dicts of text and integers is read into
+    #: Arrow at once and checked on its arrays (``metadb.values.arrow_columns``), its values listed only if walked
+    arrow_batches: ClassVar[bool] = False
 
     # -- generation time -------------------------------------------------------------------
     @classmethod
@@ -282,7 +285,7 @@ class Backend:
         """READ SEQUENTIAL's row: the first at or after the ``given`` leading items of the key's
         order (``encoded``: their parameters), strictly after a complete key value; or None."""
         stmt = spec.strictly_after[key] if given == len(spec.order[key]) else spec.after[key][given]
-        return session.conn.one(stmt.sql, tuple(map(encoded.__getitem__, stmt.params)))
+        return session.conn.one(stmt.sql, stmt.take(encoded))
 
     def first_target(self, session: SessionBase, path: PathSpec, o: Mapping[str, Any]) -> Any:
         """The first target row of an origin (``o``: its encoded identifier) in path order."""

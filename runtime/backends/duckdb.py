@@ -104,6 +104,7 @@ class DuckDBBackend(Backend):
     schemes: ClassVar[Mapping[str, str]] = {"duckdb": "duckdb"}
     locks_rows = False  # one process per file: a lock in the process serialises OPEN DB
     bulk_check = 4  # a point query costs about a millisecond; a scan of a column, little more
+    arrow_batches = True  # its insert takes the checked arrays as they are
 
     # -- generation time -------------------------------------------------------------------
     @classmethod

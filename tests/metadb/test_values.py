@@ -14,6 +14,7 @@ from assurdb.metadb.model import Item, named
 from assurdb.metadb.values import (
     ArrowIntegers,
     ArrowTexts,
+    arrow_columns,
     check_columns,
     check_given_columns,
     check_value,
@@ -30,6 +31,11 @@ ITEMS = [
     Item("addr", None, sub_items=named([Item("street", "alphanumeric", length=4), Item("zip", "numeric", length=4)])),
 ]
 
+
+class _Code(str):
+    """A ``str`` subclass (an enumeration's member would be one): text to the rule, given back as it is."""
+
+
 values = st.one_of(
     st.none(),
     st.booleans(),
@@ -37,6 +43,7 @@ values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.decimals(allow_nan=False, places=3, min_value=-20_000, max_value=20_000),
     st.text(max_size=7),
+    st.builds(_Code, st.text(max_size=6)),
     st.dates(),
     st.datetimes(),
     st.lists(st.one_of(st.integers(-2000, 2000), st.none(), st.text(max_size=2)), max_size=4),
@@ -129,6 +136,66 @@ def test_an_arrow_column_is_checked_as_its_values_are(kind: str, column: list[An
         return
     assert all(error is None for _, error in answers), (column, answers)
     assert list(checked[kind]) == [v for v, _ in answers]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.dictionaries(
+            st.sampled_from(["t", "n", "b", "x"]),
+            st.one_of(
+                st.none(),
+                st.text(max_size=7),
+                st.integers(-20_000, 20_000),
+                st.integers(2**62, 2**65),
+                st.booleans(),
+                st.floats(allow_nan=False, max_value=10, min_value=-10),
+                st.binary(max_size=3),
+                st.builds(_Code, st.text(max_size=3)),
+                st.dates(),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_batch_read_into_arrow_is_checked_as_its_values_are(rows: list[dict[str, Any]]) -> None:
+    """A batch of dicts read into Arrow at once (DuckDB's WRITE BATCH): taken only when every article
+    gives the same text and integer items, Arrow reading each column as the item's type; then checked
+    on its arrays to the values the rule gives each article's, or left to the article-by-article check."""
+    items = [i for i in ITEMS if i.name in ("t", "n", "b")]
+    known = frozenset(i.name for i in items)
+    taken = arrow_columns(items, rows)
+    if taken is None:
+        return
+    assert all(set(row) == set(rows[0]) for row in rows), rows
+    assert set(rows[0]) <= {"t", "n"}, rows
+    checked = check_given_columns(items, taken, len(rows), known)
+    by_name = {i.name: i for i in items}
+    answers = {name: [check_value(by_name[name], row[name]) for row in rows] for name in rows[0]}
+    if checked is None:
+        assert any(error is not None for column in answers.values() for _, error in column), rows
+        return
+    for name, column in answers.items():
+        assert all(error is None for _, error in column), rows
+        assert list(checked[name]) == [v for v, _ in column], rows
+
+
+def test_a_batch_read_into_arrow_known_answers() -> None:
+    items = [i for i in ITEMS if i.name in ("t", "n", "b")]
+    taken = arrow_columns(items, [{"t": "ab", "n": 1}, {"n": 2, "t": None}, {"t": _Code("c"), "n": 3}])
+    assert taken is not None and isinstance(taken["t"], ArrowTexts) and isinstance(taken["n"], ArrowIntegers)
+    assert list(taken["t"]) == ["ab", None, "c"] and list(taken["n"]) == [1, 2, 3]
+    assert arrow_columns(items, [{"t": "a"}, {"n": None}]) is None  # not the same items
+    assert arrow_columns(items, [{"t": "a"}, {"t": "b", "n": 1}]) is None  # one more item than the first
+    assert arrow_columns(items, [{"n": 1}, {"n": True}]) is None  # a bool among integers
+    assert arrow_columns(items, [{"t": "a"}, {"t": b"b"}]) is None  # bytes among text
+    assert arrow_columns(items, [{"n": None}, {"n": None}]) is None  # nothing but nulls
+    assert arrow_columns(items, [{"t": "a", "b": True}]) is None  # an item of another type
+    assert arrow_columns(items, [{"t": "a"}, [("t", "b")]]) is None  # an article that is not a dict
+    assert arrow_columns(items, []) is None
 
 
 def test_known_answers() -> None:
