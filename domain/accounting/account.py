@@ -61,6 +61,7 @@ from assurdb.domain.accounting.journal import (
     Postings,
     Refused,
     in_window,
+    oriented,
     write_postings,
 )
 from assurdb.domain.frames import articles, records
@@ -345,15 +346,14 @@ def _postings(
             given = events.amounts.get(item)
             if given is None:
                 continue
-            cents = [amount.quantize(CENT) for amount in given]
-            kept = [k for k, amount in enumerate(cents) if amount]
-            if not kept:
+            turned = [(k, pair) for k, pair in enumerate(oriented(amount, debit, credit) for amount in given) if pair]
+            if not turned:
                 continue
-            amounts = [cents[k] for k in kept]
-            negative = np.fromiter((amount < 0 for amount in amounts), dtype=bool, count=len(amounts))
-            amounts = [-amount if amount < 0 else amount for amount in amounts]
-            debits, credits = np.where(negative, credit, debit), np.where(negative, debit, credit)
-            blocks.append((events, np.asarray(kept, dtype=np.int64), order, amounts, debits, credits, text))
+            kept = np.fromiter((k for k, _ in turned), dtype=np.int64, count=len(turned))
+            amounts = [pair[0] for _, pair in turned]
+            debits = np.fromiter((pair[1] for _, pair in turned), dtype=np.int64, count=len(turned))
+            credits = np.fromiter((pair[2] for _, pair in turned), dtype=np.int64, count=len(turned))
+            blocks.append((events, kept, order, amounts, debits, credits, text))
     if not blocks:
         return postings
     counts = [len(block[1]) for block in blocks]

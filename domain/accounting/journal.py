@@ -107,16 +107,16 @@ class Refused(DomainError):
 
 def lines_for(amount: Decimal, debit: int, credit: int, text: str | None = None, **analysis: str | None) -> list[Line]:
     """A debit and a credit of ``amount``: none for zero, sides swapped for a negative amount."""
-    oriented = _oriented(amount, debit, credit)
-    if oriented is None:
+    turned = oriented(amount, debit, credit)
+    if turned is None:
         return []
-    amount, debit, credit = oriented
+    amount, debit, credit = turned
     return [Line(debit, DEBIT, amount, text, **analysis), Line(credit, CREDIT, amount, text, **analysis)]
 
 
-def _oriented(amount: Decimal, debit: int, credit: int) -> tuple[Decimal, int, int] | None:
+def oriented(amount: Decimal, debit: int, credit: int) -> tuple[Decimal, int, int] | None:
     """``amount`` to the cent with its debit and credit accounts, swapped for a negative amount;
-    None for zero — the rule of :func:`lines_for` (ACCOUNT applies it column by column)."""
+    None for zero — the rule of :func:`lines_for`, and of the pairs ACCOUNT makes column by column."""
     amount = amount.quantize(CENT)
     if not amount:
         return None
