@@ -103,7 +103,7 @@ def check_source(
         test = fast_test(item)
         body = "        "
         if test is not None:
-            negated = test.replace(" is ", " is not ") if " and " not in test else f"not ({test})"
+            negated = _negated(test)
             lines.append(f"        if {negated}:")
             body = "            "
         elif item.repetitive:
@@ -117,23 +117,36 @@ def check_source(
             *_problem(label, body + "    ", "e"),
             f"        out[{name!r}] = v",
         ]
-    for path in target_paths:
-        items = path.target_items
-        if len(items) < 2 or path.identifying:
-            continue
-        given = " + ".join(f"(out.get({i!r}) is not None)" for i in items)
-        message = f"give all of path {path.name}'s items ({', '.join(items)}) or none"
-        lines += [
-            f"    # path {path.name}: its items are given all together or not at all",
-            f"    if 0 < {given} < {len(items)}:",
-            *_problem(label, "        ", repr(message)),
-        ]
+    for clause, message in _all_or_none(target_paths):
+        lines += [*clause, *_problem(label, "        ", repr(message))]
     lines += [
         "    if problems:",
         f'        return Refusal(13, {label!r} + "; ".join(problems))',
         "    return out",
     ]
     return "\n".join(lines)
+
+
+def _negated(test: str) -> str:
+    """The opposite of a :func:`fast_test` expression."""
+    return test.replace(" is ", " is not ") if " and " not in test else f"not ({test})"
+
+
+def _all_or_none(target_paths: list[PathType]) -> list[tuple[list[str], str]]:
+    """For each path whose target items (two or more, not identifying) are given all together or not
+    at all: the lines testing that some but not all are given, and the problem's message."""
+    found = []
+    for path in target_paths:
+        items = path.target_items
+        if len(items) < 2 or path.identifying:
+            continue
+        given = " + ".join(f"(out.get({i!r}) is not None)" for i in items)
+        test = [
+            f"    # path {path.name}: its items are given all together or not at all",
+            f"    if 0 < {given} < {len(items)}:",
+        ]
+        found.append((test, f"give all of path {path.name}'s items ({', '.join(items)}) or none"))
+    return found
 
 
 def lookup_source(rt: RecordType, *, target_paths: list[PathType]) -> str:
@@ -163,7 +176,7 @@ def lookup_source(rt: RecordType, *, target_paths: list[PathType]) -> str:
             f"    return Refusal(13, {label!r} + e)",
         ]
         if test is not None:
-            negated = test.replace(" is ", " is not ") if " and " not in test else f"not ({test})"
+            negated = _negated(test)
             lines.append(f"        if v is not None and {negated}:")
             lines += [f"            {line}" for line in full_rule]
         elif item.repetitive:
@@ -179,17 +192,8 @@ def lookup_source(rt: RecordType, *, target_paths: list[PathType]) -> str:
             lines.append("        if v is not None:")
             lines += [f"            {line}" for line in full_rule]
         lines.append(f"        out[{name!r}] = v")
-    for path in target_paths:
-        items = path.target_items
-        if len(items) < 2 or path.identifying:
-            continue
-        given = " + ".join(f"(out.get({i!r}) is not None)" for i in items)
-        message = f"give all of path {path.name}'s items ({', '.join(items)}) or none"
-        lines += [
-            f"    # path {path.name}: its items are given all together or not at all",
-            f"    if 0 < {given} < {len(items)}:",
-            f"        return Refusal(13, {label!r} + {message!r})",
-        ]
+    for clause, message in _all_or_none(target_paths):
+        lines += [*clause, f"        return Refusal(13, {label!r} + {message!r})"]
     lines.append("    return out")
     return "\n".join(lines)
 
