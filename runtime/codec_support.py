@@ -49,15 +49,7 @@ def i2d(value: int | None, scale: int) -> Decimal | None:
 def i2d_column(values: Iterable[int | None], scale: int) -> list[Decimal | None]:
     """A fetched column of scaled integers → :func:`i2d` of each, each distinct value converted once
     (READ SELECTION: a journal's amounts and a book's shares repeat)."""
-    made: dict[int | None, Decimal | None] = {None: None}
-    out: list[Decimal | None] = []
-    append = out.append
-    for value in values:
-        decimal = made.get(value, _ABSENT)
-        if decimal is _ABSENT:
-            decimal = made[value] = Decimal(value).scaleb(-scale)  # type: ignore[arg-type]
-        append(decimal)
-    return out
+    return _each_once(values, lambda value: Decimal(value).scaleb(-scale))
 
 
 def dates_in(values: Sequence[Any]) -> np.ndarray:
@@ -80,14 +72,20 @@ def iso_column(values: Iterable[date | None]) -> list[str | None]:
     """A batch's column of dates → :func:`iso` of each, each distinct date written once (WRITE BATCH:
     a journal's writing date is one date, its booking dates a few hundred; ``isoformat`` costs
     ~0.4 µs a value, the look-up a tenth of it)."""
-    made: dict[date | None, str | None] = {None: None}
-    out: list[str | None] = []
+    return _each_once(values, lambda value: value.isoformat())
+
+
+def _each_once(values: Iterable[Any], make: Callable[[Any], Any]) -> list[Any]:
+    """``make`` of each value (None stays None), called once per distinct value: the rest are
+    looked up (a tenth of a conversion's cost)."""
+    made: dict[Any, Any] = {None: None}
+    out: list[Any] = []
     append = out.append
     for value in values:
-        text = made.get(value, _ABSENT)
-        if text is _ABSENT:
-            text = made[value] = value.isoformat()  # type: ignore[union-attr]
-        append(text)
+        found = made.get(value, _ABSENT)
+        if found is _ABSENT:
+            found = made[value] = make(value)
+        append(found)
     return out
 
 
