@@ -2,9 +2,10 @@
 
 Everything is read through the access interface's contract — OPEN DB in mode 1 (consult, which
 sessions that modify the data do not block) and READ SELECTION — never SQL, so the same call gives
-the same frames on every DBMS. Amounts arrive as the interface gives them (``Decimal``) and leave
-as ``float64`` (the engine computes in floats; sums are exact to the cent at a company's scale);
-dates leave as ``datetime64``.
+the same frames on every DBMS. Amounts are read as ``float64`` (READ SELECTION's ``decimals="float"``:
+the float nearest to each stored amount, on every DBMS; the engine computes in floats, and sums are
+exact to the cent at a company's scale), so :meth:`~StoredBusiness.frame` hands decimal items as
+floats; dates leave as ``datetime64``.
 
 ``StoredBusiness(session)`` reads each record type once, when first needed:
 
@@ -77,25 +78,16 @@ def _floats(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 
 def _float_values(column: pd.Series) -> FloatArray:
-    """``column`` as float64, nulls NaN, each distinct object converted once: READ SELECTION may
-    hand one ``Decimal`` for every occurrence of a value (DuckDB's makes each distinct value once:
-    a million premiums are 200 000 objects), and the objects are told apart by reference — the
-    array's own pointers, a hash of integers — where hashing the Decimals would cost as much as
-    converting them. The figures are those of converting every value (equal objects, equal floats)."""
-    values = np.ascontiguousarray(column.to_numpy(dtype=object))
-    if values.size < 2:
-        return _converted(values)
-    found, _ = pd.factorize(np.frombuffer(values.tobytes(), dtype=np.intp))  # each reference's first occurrence
-    codes = np.asarray(found, dtype=np.int64)
-    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)  # codes come in that order
-    if firsts.size == values.size:  # no object repeats: nothing to gather
-        return _converted(values)
-    return _converted(values[firsts])[codes]
+    """``column`` as float64, nulls NaN: a decimal item the adapter read as floats as it is, the
+    amounts inside decomposable items (``Decimal`` objects: a treaty's layer) converted."""
+    if column.dtype == np.float64:
+        return np.array(column.to_numpy(), dtype=np.float64)  # a copy: the frame read stays as read
+    return _converted(np.ascontiguousarray(column.to_numpy(dtype=object)))
 
 
 def _converted(values: npt.NDArray[np.object_]) -> FloatArray:
     """``values`` as float64, nulls NaN: numpy's conversion (one ``float()`` per value in C) when
-    every value is a number — a decimal item as READ SELECTION gives it, tried first: the type
+    every value is a number — the amounts of a decomposable item, tried first: the type
     inference costs a fifth of the conversion — or every value but the nulls; else value by value,
     which names the first value that is not an amount."""
     try:
@@ -298,19 +290,20 @@ class StoredBusiness:
 
     # -- reading -------------------------------------------------------------------------------------
     def frame(self, rt: str) -> pd.DataFrame:
-        """Every occurrence of ``rt`` (READ SELECTION in mode 1), read once; a copy."""
+        """Every occurrence of ``rt`` (READ SELECTION in mode 1), read once, its decimal items as
+        ``float64`` (NaN for null); a copy. The exact amounts are the session's ``read_selection``."""
         if rt not in self._frames:
             with opened(self.session, [(rt, Mode.CONSULT)], timeout=self.timeout) as reply:
                 if not reply.ok:
                     raise EngineError(f"cannot open {rt}: {reply.message} (code {int(reply.rc)})")
-                read = self.session.read_selection(rt, {})
+                read = self.session.read_selection(rt, {}, decimals="float")
             if not read.ok or read.batch is None:
                 raise EngineError(f"cannot read {rt}: {read.message} (code {int(read.rc)})")
             self._frames[rt] = read.batch
             self._read += 1
             if self.progress is not None:
                 self.progress("reading the stored business", min(self._read, len(READ)), len(READ))
-        return self._frames[rt].copy()
+        return self._frames[rt].copy(deep=False)  # pandas copies on write: a copy without copying
 
     def _stored(self, rt: str) -> pd.DataFrame:
         """``rt``'s frame as read, not a copy: for the adapter's own columns, never handed out."""

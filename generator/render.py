@@ -76,7 +76,11 @@ PT_ACTIONS = (
 _ACTION_SHAPES: dict[str, tuple[str, str, str]] = {
     "read_direct": ("article: Any, key: Any", "article, key", "0 + article, 11, 12, 13, 400, 999"),
     "read_sequential": ("article: Any, key: Any", "article, key", "0 + next article, 11, 12, 13, 400, 999"),
-    "read_selection": ("criteria: Any, limit: Any", "criteria, limit=limit", "0 + batch, 11, 12, 13, 999"),
+    "read_selection": (
+        "criteria: Any, limit: Any, decimals: Any",
+        "criteria, limit=limit, decimals=decimals",
+        "0 + batch, 11, 12, 13, 999",
+    ),
     "write": ("article: Any", "article", "0, 11, 13, 400, 500, 900, 901, 999"),
     "write_batch": ("articles: Any", "articles", "0, 11, 13, 400, 500, 900, 901, 999 with position"),
     "rewrite": ("article: Any", "article", "0, 11, 13, 400, 900, 901, 999"),

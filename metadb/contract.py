@@ -53,7 +53,7 @@ class Action(IntEnum):
     #: after a complete key value (walk a key by passing back the article read)
     READ_SEQUENTIAL = 21
     #: every article whose access-key items equal the values or lie in the ``(low, high)`` ranges given, as a
-    #: DataFrame in ``Reply.batch``; at most ``limit``
+    #: DataFrame in ``Reply.batch``; at most ``limit``; ``decimals="float"``: decimal items as float64 columns
     READ_SELECTION = 22
     #: the first target of an origin through path type ``pt`` — or, given ``current``, the one after it
     READ_TARGET_VIA_PATH = 30
@@ -108,7 +108,7 @@ class RC(IntEnum):
     #: the key (or a READ SELECTION criterion) is not an access key of the record type
     KEY_NOT_ACCESS = 12
     #: a value breaks its item's rules (type, length, scale, range, allowed values, a mandatory item missing), or
-    #: an argument is out of range (an opening mode, a ``limit``)
+    #: an argument is out of range (an opening mode, a ``limit``, READ SELECTION's ``decimals``)
     VALUE_INVALID = 13
     #: 10 for the target record type of a path action
     TARGET_RT_UNKNOWN = 20
@@ -293,7 +293,9 @@ class Session(Protocol):
 
     def read_sequential(self, rt: str, article: Given, key: str = "id") -> Reply: ...
 
-    def read_selection(self, rt: str, criteria: Criteria, *, limit: int | None = None) -> Reply: ...
+    def read_selection(
+        self, rt: str, criteria: Criteria, *, limit: int | None = None, decimals: str = "exact"
+    ) -> Reply: ...
 
     def read_target_via_path(
         self,

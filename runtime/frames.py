@@ -3,6 +3,11 @@
 Per item type: numeric → ``Int64``; decimal → ``object`` holding exact ``Decimal`` values;
 alphanumeric → ``string``; boolean → ``boolean``; date → ``datetime64[s]``; a repetitive item
 → ``object`` (lists); a decomposable item → ``object`` (dicts). Nulls are ``<NA>``/``NaT``/None.
+
+``read_selection(…, decimals="float")`` hands each simple decimal item as ``float64`` instead (NaN
+for null): the float nearest to each stored amount, which is what ``float(Decimal)`` gives, on every
+DBMS — for a program that computes in floats (the reinsurance engine) and would convert anyway. A
+repetitive item's lists and a decomposable item's dicts keep their ``Decimal`` values.
 """
 
 from __future__ import annotations
@@ -11,10 +16,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
 from assurdb.metadb.frames import article_list
+
+#: READ SELECTION's ``decimals``: ``Decimal`` objects (exact, the default) or ``float64``.
+DECIMALS = ("exact", "float")
 
 DTYPES = {
     "numeric": "Int64",
@@ -83,6 +92,18 @@ def masked_array(array: pa.Array, kind: Any, fill: Any) -> Any:
     its null mask, both numpy arrays of their own (a frame's reader may write into them)."""
     mask = array.is_null().to_numpy(zero_copy_only=False, writable=True)
     return kind(array.fill_null(fill).to_numpy(zero_copy_only=False, writable=True), mask)
+
+
+def decimal_floats(values: Any) -> npt.NDArray[np.float64]:
+    """A decimal column as the frame holds it (``Decimal`` objects, None for null) → ``float64``, NaN
+    for null: ``float()`` of each value, which rounds the exact decimal to the nearest float (CPython
+    reads it through its text)."""
+    objects = np.asarray(values, dtype=object)
+    out = np.full(len(objects), np.nan)
+    given = np.flatnonzero(pd.notna(objects))
+    if given.size:
+        out[given] = objects[given].astype(np.float64)
+    return out
 
 
 def _datetimes(values: Any, dtype: str) -> Any:

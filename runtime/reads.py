@@ -15,7 +15,7 @@ import pandas as pd
 
 from assurdb.metadb.contract import RC, Reply
 from assurdb.runtime.core import SessionBase, _show, refuse
-from assurdb.runtime.frames import to_frame
+from assurdb.runtime.frames import DECIMALS, decimal_floats, to_frame
 from assurdb.runtime.specs import RecordSpec, Refusal
 
 #: RC.OK, read once (an enumeration's member costs a lookup through its class each time: ~0.1 µs)
@@ -67,7 +67,9 @@ class Reads(SessionBase):
             return refuse(RC.NOT_FOUND, f"no {spec.name} after {_show(values, order[:given])} in key {key}")
         return Reply(_OK, spec.decode(row))
 
-    def do_read_selection(self, spec: RecordSpec, criteria: Any, *, limit: int | None = None) -> Reply:
+    def do_read_selection(
+        self, spec: RecordSpec, criteria: Any, *, limit: int | None = None, decimals: str = "exact"
+    ) -> Reply:
         if not isinstance(criteria, Mapping):
             return refuse(
                 RC.RT_MISMATCH,
@@ -98,19 +100,27 @@ class Reads(SessionBase):
             params.extend(checked_bounds)
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT):
             return refuse(RC.VALUE_INVALID, f"limit must be an integer from 0 to {MAX_LIMIT}, not {limit!r}")
+        if not isinstance(decimals, str) or decimals not in DECIMALS:
+            choices = ", ".join(map(repr, DECIMALS))
+            return refuse(RC.VALUE_INVALID, f"decimals must be one of {choices}, not {decimals!r}")
+        floats = decimals == "float"
         key = next((k for k, items in spec.keys.items() if set(criteria) <= set(items)), "id")
         # composed only of pieces rendered at generation: WHERE fragments, ORDER BY, LIMIT placeholder
         sql = spec.select_all
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
+        # the selection without its ORDER BY, and the columns of that order (no LIMIT: it picks by order)
+        unordered = (sql, tuple(spec.item_columns[i][0][0] for i in spec.order[key])) if limit is None else None
         sql += spec.order_by[key]
         if limit is not None:
             sql += spec.limit
             params.append(limit)
         try:
-            frame = self.backend.select_frame(self, spec, sql, params)
+            frame = self.backend.select_frame(self, spec, sql, params, floats=floats, unordered=unordered)
             if frame is None:
                 frame = self.frame(spec, self.conn.all(sql, params))
+                for item in spec.decimal_items if floats else ():
+                    frame[item] = decimal_floats(frame[item])
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return self.failed(exc)
         return Reply(RC.OK, None, f"{len(frame)} article(s)", None, frame)

@@ -164,9 +164,11 @@ class SessionCore(Paths, Administration):
         reply = fn(self, article, key)
         return reply if rt not in HIDDEN_ITEMS else self._shown(reply, rt)
 
-    def read_selection(self, rt: str, criteria: Criteria, *, limit: int | None = None) -> Reply:
+    def read_selection(
+        self, rt: str, criteria: Criteria, *, limit: int | None = None, decimals: str = "exact"
+    ) -> Reply:
         fn = self._rt(rt, self.routes.read_selection, write=False)
-        return fn if isinstance(fn, Reply) else self._shown(fn(self, criteria, limit), rt)
+        return fn if isinstance(fn, Reply) else self._shown(fn(self, criteria, limit, decimals), rt)
 
     def read_target_via_path(
         self, ort: str, origin_id: Given, pt: str, trt: str, current: Given | None = None

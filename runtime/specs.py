@@ -120,6 +120,7 @@ class RecordSpec:
         "by_key",
         "check",
         "columns",
+        "decimal_items",
         "decode",
         "decode_columns",
         "delete",
@@ -203,6 +204,11 @@ class RecordSpec:
         self.keys = shape.keys
         self.order = shape.order
         self.dtypes = shape.dtypes
+        #: the simple decimal items, which READ SELECTION hands as floats on request (a repetitive
+        #: item's list and a decomposable item's dict keep their ``Decimal`` values)
+        self.decimal_items = tuple(
+            i.name for i in shape.item_list if i.type == "decimal" and not (i.repetitive or i.decomposable)
+        )
         self.check = shape.check
         self.lookup = shape.lookup or partial(_lookup_by_check, shape.check)
         self.stored_paths = shape.stored_paths

@@ -277,7 +277,9 @@ def record_cessions(
                 return refusal
             frames: dict[str, pd.DataFrame] = {}
             for rt in (CESSION, "PRA", "Guaranty"):
-                reply = session.read_selection(rt, {})
+                # the contracts' and guaranties' amounts are not looked at: read as floats, no Decimal
+                # made for them (a DuckDB database hands the very frames the engine has just read)
+                reply = session.read_selection(rt, {}, decimals="exact" if rt == CESSION else "float")
                 if not reply.ok or reply.batch is None:
                     return Result(reply.rc, f"reading {rt}: {reply.message}", reply=reply)
                 frames[rt] = reply.batch

@@ -12,109 +12,109 @@ from assurdb.metadb.contract import Reply
 from assurdb.runtime.session import SessionCore
 
 
-def rt_participant(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_participant(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Participant."""
-    return s.do_read_selection(s.records['Participant'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Participant'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_public_key(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_public_key(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION PublicKey."""
-    return s.do_read_selection(s.records['PublicKey'], criteria, limit=limit)
+    return s.do_read_selection(s.records['PublicKey'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_mailbox(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_mailbox(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Mailbox."""
-    return s.do_read_selection(s.records['Mailbox'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Mailbox'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_split(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_split(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Split."""
-    return s.do_read_selection(s.records['Split'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Split'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_split_share(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_split_share(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION SplitShare."""
-    return s.do_read_selection(s.records['SplitShare'], criteria, limit=limit)
+    return s.do_read_selection(s.records['SplitShare'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_article(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_article(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Article."""
-    return s.do_read_selection(s.records['Article'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Article'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_delivery(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_delivery(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Delivery."""
-    return s.do_read_selection(s.records['Delivery'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Delivery'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_log_entry(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_log_entry(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION LogEntry."""
-    return s.do_read_selection(s.records['LogEntry'], criteria, limit=limit)
+    return s.do_read_selection(s.records['LogEntry'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_checkpoint(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_checkpoint(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Checkpoint."""
-    return s.do_read_selection(s.records['Checkpoint'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Checkpoint'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_settlement(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_settlement(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Settlement."""
-    return s.do_read_selection(s.records['Settlement'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Settlement'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_schema_version(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_schema_version(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION SchemaVersion."""
-    return s.do_read_selection(s.records['SchemaVersion'], criteria, limit=limit)
+    return s.do_read_selection(s.records['SchemaVersion'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_schema_text(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_schema_text(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION SchemaText."""
-    return s.do_read_selection(s.records['SchemaText'], criteria, limit=limit)
+    return s.do_read_selection(s.records['SchemaText'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_record_type(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_record_type(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION RecordType."""
-    return s.do_read_selection(s.records['RecordType'], criteria, limit=limit)
+    return s.do_read_selection(s.records['RecordType'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_item(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_item(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Item."""
-    return s.do_read_selection(s.records['Item'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Item'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_access_key(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_access_key(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION AccessKey."""
-    return s.do_read_selection(s.records['AccessKey'], criteria, limit=limit)
+    return s.do_read_selection(s.records['AccessKey'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_path_type(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_path_type(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION PathType."""
-    return s.do_read_selection(s.records['PathType'], criteria, limit=limit)
+    return s.do_read_selection(s.records['PathType'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_user(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_user(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION User."""
-    return s.do_read_selection(s.records['User'], criteria, limit=limit)
+    return s.do_read_selection(s.records['User'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_permission(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_permission(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Permission."""
-    return s.do_read_selection(s.records['Permission'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Permission'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_opening(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_opening(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Opening."""
-    return s.do_read_selection(s.records['Opening'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Opening'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_login_attempt(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_login_attempt(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION LoginAttempt."""
-    return s.do_read_selection(s.records['LoginAttempt'], criteria, limit=limit)
+    return s.do_read_selection(s.records['LoginAttempt'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_statistics(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_statistics(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Statistics."""
-    return s.do_read_selection(s.records['Statistics'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Statistics'], criteria, limit=limit, decimals=decimals)
 
 
 BY_RT: dict[str, Callable[..., Reply]] = {

@@ -12,154 +12,154 @@ from assurdb.metadb.contract import Reply
 from assurdb.runtime.session import SessionCore
 
 
-def rt_ecs(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_ecs(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION ECS."""
-    return s.do_read_selection(s.records['ECS'], criteria, limit=limit)
+    return s.do_read_selection(s.records['ECS'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_org_cell(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_org_cell(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION OrgCell."""
-    return s.do_read_selection(s.records['OrgCell'], criteria, limit=limit)
+    return s.do_read_selection(s.records['OrgCell'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_employee(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_employee(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Employee."""
-    return s.do_read_selection(s.records['Employee'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Employee'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_worker(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_worker(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Worker."""
-    return s.do_read_selection(s.records['Worker'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Worker'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_intermediary(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_intermediary(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Intermediary."""
-    return s.do_read_selection(s.records['Intermediary'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Intermediary'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_ext_company(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_ext_company(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION ExtCompany."""
-    return s.do_read_selection(s.records['ExtCompany'], criteria, limit=limit)
+    return s.do_read_selection(s.records['ExtCompany'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_insured(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_insured(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Insured."""
-    return s.do_read_selection(s.records['Insured'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Insured'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_pra(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_pra(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION PRA."""
-    return s.do_read_selection(s.records['PRA'], criteria, limit=limit)
+    return s.do_read_selection(s.records['PRA'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_guaranty(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_guaranty(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Guaranty."""
-    return s.do_read_selection(s.records['Guaranty'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Guaranty'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_coinsurance_cession(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_coinsurance_cession(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION CoinsuranceCession."""
-    return s.do_read_selection(s.records['CoinsuranceCession'], criteria, limit=limit)
+    return s.do_read_selection(s.records['CoinsuranceCession'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_reinsurance_cession(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_reinsurance_cession(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION ReinsuranceCession."""
-    return s.do_read_selection(s.records['ReinsuranceCession'], criteria, limit=limit)
+    return s.do_read_selection(s.records['ReinsuranceCession'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_loss(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_loss(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Loss."""
-    return s.do_read_selection(s.records['Loss'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Loss'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_treaty(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_treaty(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Treaty."""
-    return s.do_read_selection(s.records['Treaty'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Treaty'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_placement(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_placement(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Placement."""
-    return s.do_read_selection(s.records['Placement'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Placement'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_loss_movement(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_loss_movement(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION LossMovement."""
-    return s.do_read_selection(s.records['LossMovement'], criteria, limit=limit)
+    return s.do_read_selection(s.records['LossMovement'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_treaty_recovery(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_treaty_recovery(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION TreatyRecovery."""
-    return s.do_read_selection(s.records['TreatyRecovery'], criteria, limit=limit)
+    return s.do_read_selection(s.records['TreatyRecovery'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_treaty_account(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_treaty_account(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION TreatyAccount."""
-    return s.do_read_selection(s.records['TreatyAccount'], criteria, limit=limit)
+    return s.do_read_selection(s.records['TreatyAccount'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_account(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_account(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Account."""
-    return s.do_read_selection(s.records['Account'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Account'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_entry(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_entry(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Entry."""
-    return s.do_read_selection(s.records['Entry'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Entry'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_schema_version(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_schema_version(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION SchemaVersion."""
-    return s.do_read_selection(s.records['SchemaVersion'], criteria, limit=limit)
+    return s.do_read_selection(s.records['SchemaVersion'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_schema_text(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_schema_text(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION SchemaText."""
-    return s.do_read_selection(s.records['SchemaText'], criteria, limit=limit)
+    return s.do_read_selection(s.records['SchemaText'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_record_type(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_record_type(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION RecordType."""
-    return s.do_read_selection(s.records['RecordType'], criteria, limit=limit)
+    return s.do_read_selection(s.records['RecordType'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_item(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_item(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Item."""
-    return s.do_read_selection(s.records['Item'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Item'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_access_key(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_access_key(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION AccessKey."""
-    return s.do_read_selection(s.records['AccessKey'], criteria, limit=limit)
+    return s.do_read_selection(s.records['AccessKey'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_path_type(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_path_type(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION PathType."""
-    return s.do_read_selection(s.records['PathType'], criteria, limit=limit)
+    return s.do_read_selection(s.records['PathType'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_user(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_user(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION User."""
-    return s.do_read_selection(s.records['User'], criteria, limit=limit)
+    return s.do_read_selection(s.records['User'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_permission(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_permission(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Permission."""
-    return s.do_read_selection(s.records['Permission'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Permission'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_opening(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_opening(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Opening."""
-    return s.do_read_selection(s.records['Opening'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Opening'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_login_attempt(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_login_attempt(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION LoginAttempt."""
-    return s.do_read_selection(s.records['LoginAttempt'], criteria, limit=limit)
+    return s.do_read_selection(s.records['LoginAttempt'], criteria, limit=limit, decimals=decimals)
 
 
-def rt_statistics(s: SessionCore, criteria: Any, limit: Any) -> Reply:
+def rt_statistics(s: SessionCore, criteria: Any, limit: Any, decimals: Any) -> Reply:
     """READ SELECTION Statistics."""
-    return s.do_read_selection(s.records['Statistics'], criteria, limit=limit)
+    return s.do_read_selection(s.records['Statistics'], criteria, limit=limit, decimals=decimals)
 
 
 BY_RT: dict[str, Callable[..., Reply]] = {

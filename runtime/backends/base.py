@@ -322,9 +322,21 @@ class Backend:
         """Statements renaming what a swapped table kept of its temporary name (PostgreSQL's key)."""
         return []
 
-    def select_frame(self, session: SessionBase, spec: RecordSpec, sql: str, params: Sequence[Any]) -> Any:
+    def select_frame(
+        self,
+        session: SessionBase,
+        spec: RecordSpec,
+        sql: str,
+        params: Sequence[Any],
+        *,
+        floats: bool = False,
+        unordered: tuple[str, Sequence[str]] | None = None,
+    ) -> Any:
         """READ SELECTION's DataFrame straight from the DBMS's columns, or None: rows, decoded one by one
-        (a columnar DBMS hands whole columns over; the frame is the one rows would give)."""
+        (a columnar DBMS hands whole columns over; the frame is the one rows would give). ``floats``:
+        decimal items as ``float64`` (:func:`~assurdb.runtime.frames.decimal_floats` of the rows' values).
+        ``unordered``: the same selection without its ORDER BY and the columns of that order, when the
+        DBMS may read the rows so and put them in that order itself."""
         return None
 
     def insert_batch(

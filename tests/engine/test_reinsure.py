@@ -57,7 +57,8 @@ def _ledger_balance(s: Any) -> Decimal:
 
 
 def _stored_balance(s: Any) -> Decimal:
-    accounts = StoredBusiness(s).frame("TreatyAccount")
+    with opened(s, [("TreatyAccount", Mode.CONSULT)]):
+        accounts = ok(s.read_selection("TreatyAccount", {})).batch  # exact: the adapter's frames are floats
     return sum((Decimal(b) for b in accounts["balance"]), Decimal(0))
 
 

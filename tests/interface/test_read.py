@@ -16,6 +16,22 @@ from tests.interface.helpers import insured, ok, policy
 NAMES = ["DURAND", "DUPONT ANNET", "DUPONT", "dupont", "DUPONT ANNE", "ÉLISE", "ZOÉ", "DUP", "A", "DUPONT ANNET"]
 
 
+def xl_treaty(*rates: Decimal, priority: Decimal = Decimal("150000.00"), classes: Any = ("FIRE", "ENGI")) -> Any:
+    """A per-risk XL: decomposable items (its layer, its premium) and a repetitive one (its
+    reinstatement rates: 100 % then ``rates``)."""
+    return {
+        "code": "XL-1",
+        "underwriting_year": 2024,
+        "kind": "risk_xl",
+        "inception": date(2024, 1, 1),
+        "expiry": date(2024, 12, 31),
+        "classes": list(classes),
+        "layer": {"priority": priority, "limit": Decimal("850000.00")},
+        "reinstatement_rates": [Decimal("100.00"), *rates],
+        "premium": {"scheme": "flat", "amount": Decimal("1000.00")},
+    }
+
+
 @pytest.fixture
 def people(admin: Any) -> Any:
     ok(admin.open_db([("Insured", 2)]))
@@ -126,6 +142,10 @@ def test_read_selection_batches_in_key_order(people: Any) -> None:
     assert list(exact.batch["name"]) == ["ÉLISE"]
     everything = people.read_selection("Insured", {})
     assert list(everything.batch["code"]) == sorted(1000 + n for n in range(len(NAMES)))
+    # written out of name order: the selection puts them in order (code points: "É" after "Z", "d" after both)
+    by_name = people.read_selection("Insured", {"name": ("A", "\U0010ffff")}).batch
+    expected = sorted((name, 1000 + n) for n, name in enumerate(NAMES))
+    assert list(zip(by_name["name"], by_name["code"], strict=True)) == expected
     assert len(people.read_selection("Insured", {}, limit=3).batch) == 3
 
 
@@ -160,6 +180,47 @@ def test_selection_dtypes_are_the_same_on_every_backend(admin: Any) -> None:
     assert people["phone"][0] == ["1", "2"] and people["address"][0]["city"] == "N"
 
 
+def test_decimals_as_floats_are_the_floats_nearest_to_the_stored_amounts(admin: Any) -> None:
+    """``decimals="float"``: every decimal item a ``float64`` column, each value ``float()`` of the
+    exact amount (to the bit), NaN for null; every other column as the exact selection gives it."""
+    import random
+
+    import numpy as np
+
+    ok(admin.open_db([("Insured", 2), ("PRA", 2), ("Guaranty", 2), ("Treaty", 2)]))
+    ok(admin.write("Insured", insured(1, "A")))
+    ok(admin.write("Treaty", xl_treaty(Decimal("50.30"), priority=Decimal("150000.10"), classes=[])))
+    draw = random.Random(22)
+    amounts = [Decimal("0.10"), Decimal("0.30"), Decimal("12.30"), Decimal("99999999999.99"), Decimal("0.00")]
+    amounts += [Decimal(draw.randrange(10 ** draw.randint(1, 13))).scaleb(-2) for _ in range(20)]
+    for n, amount in enumerate(amounts):
+        big = Decimal(draw.randrange(10**15)).scaleb(-2)
+        policy(admin, 1, f"F{n:03}", premium=amount, sum_insured=big, commission_rate=Decimal(n % 100))
+    for rt in ("PRA", "Guaranty", "Treaty"):
+        exact = ok(admin.read_selection(rt, {})).batch
+        floats = ok(admin.read_selection(rt, {}, decimals="float")).batch
+        decimal = list(admin.records[rt].decimal_items)
+        assert decimal and len(floats) == len(exact)
+        pd_testing.assert_frame_equal(floats.drop(columns=decimal), exact.drop(columns=decimal), check_exact=True)
+        for item in decimal:
+            assert str(floats[item].dtype) == "float64", item
+            nearest = np.array([np.nan if v is None else float(v) for v in exact[item]], dtype=np.float64)
+            assert nearest.tobytes() == floats[item].to_numpy().tobytes(), item
+    assert ok(admin.read_selection("Guaranty", {}, decimals="float")).batch["damage_amount"].isna().all()
+    # a decomposable item's dict and a repetitive item's list keep their Decimals (compared above)
+    treaties = ok(admin.read_selection("Treaty", {}, decimals="float")).batch
+    assert treaties["layer"][0]["priority"] == Decimal("150000.10")
+    assert treaties["reinstatement_rates"][0] == [Decimal("100.00"), Decimal("50.30")]
+    assert sorted(ok(admin.read_selection("PRA", {}, decimals="float")).batch["premium"]) == sorted(map(float, amounts))
+
+
+@pytest.mark.parametrize("decimals", ["double", "Float", None, 1])
+def test_decimals_other_than_exact_or_float_are_refused(people: Any, decimals: Any) -> None:
+    reply = people.read_selection("Insured", {}, decimals=decimals)
+    assert reply.rc == RC.VALUE_INVALID and reply.batch is None
+    assert "decimals must be one of 'exact', 'float'" in reply.message
+
+
 def test_a_selection_s_rows_are_read_direct_s_articles(admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """READ SELECTION builds its frame column by column (a column's values decoded at once on a
     relational DBMS, Arrow's columns on DuckDB): its rows, as articles, are what READ DIRECT answers —
@@ -175,17 +236,7 @@ def test_a_selection_s_rows_are_read_direct_s_articles(admin: Any, monkeypatch: 
     policy(admin, 1, "P1", premium=Decimal("12.30"), guaranties=2)
     policy(admin, 2, "P2", premium=Decimal("0.05"), cancellation_date=date(2024, 6, 30), accounted_creation=True)
     ok(admin.write("ExtCompany", {"code": "RE1", "name": "RE ONE", "country": "DE", "kind": "reinsurer"}))
-    treaty = {
-        "code": "XL-1",
-        "underwriting_year": 2024,
-        "kind": "risk_xl",
-        "inception": date(2024, 1, 1),
-        "expiry": date(2024, 12, 31),
-        "classes": ["FIRE", "ENGI"],
-        "layer": {"priority": Decimal("150000.00"), "limit": Decimal("850000.00")},
-        "reinstatement_rates": [Decimal("100.00"), Decimal("50.00")],
-        "premium": {"scheme": "flat", "amount": Decimal("1000.00")},
-    }
+    treaty = xl_treaty(Decimal("50.00"))
     ok(admin.write("Treaty", treaty))
     ok(admin.write("Treaty", {**treaty, "code": "QS-1", "kind": "quota_share", "classes": [], "layer": None}))
     for rt in ("Insured", "PRA", "Guaranty", "Treaty"):
@@ -221,22 +272,12 @@ def test_a_columnar_selection_is_the_frame_rows_would_give(admin: Any, monkeypat
     ok(admin.write("Insured", insured(3, "C", phone=[], address={"street": None, "city": None})))
     policy(admin, 1, "P1", premium=Decimal("12.30"), guaranties=2)
     ok(admin.write("ExtCompany", {"code": "RE1", "name": "RE ONE", "country": "DE", "kind": "reinsurer"}))
-    treaty = {
-        "code": "XL-1",
-        "underwriting_year": 2024,
-        "kind": "risk_xl",
-        "inception": date(2024, 1, 1),
-        "expiry": date(2024, 12, 31),
-        "classes": ["FIRE", "ENGI"],
-        "layer": {"priority": Decimal("150000.00"), "limit": Decimal("850000.00")},
-        "reinstatement_rates": [Decimal("100.00")],
-        "premium": {"scheme": "flat", "amount": Decimal("1000.00")},
-    }
+    treaty = xl_treaty()
     reply = admin.write("Treaty", treaty)
     assert reply.ok, reply
     criteria = [("Insured", {}), ("PRA", {}), ("Guaranty", {}), ("Treaty", {}), ("Insured", {"code": 99})]
     columnar = [admin.read_selection(rt, c).batch for rt, c in criteria]
-    monkeypatch.setattr(type(admin.backend), "select_frame", lambda *args: None)
+    monkeypatch.setattr(type(admin.backend), "select_frame", lambda *args, **kwargs: None)
     by_rows = [admin.read_selection(rt, c).batch for rt, c in criteria]
 
     def values(frame: Any) -> list[list[Any]]:
