@@ -69,9 +69,14 @@ def _opened_for(session: Session, needs: Needs) -> Iterator[Result | None]:
         lowered = [(rt, held[rt]) for rt, _ in missing if rt in held]
         if lowered:
             session.open_db(lowered)  # back to the mode the session held them in
-        for rt, _ in missing:
-            if rt not in held:
-                session.close_rt(rt)
+        if not held and set(session.opened) <= {rt for rt, _ in missing}:
+            # it held nothing and holds only what this block opened: one CLOSE DB, one transaction
+            # on the openings where a CLOSE RT each was one apiece (record_cessions opens six)
+            session.close_db()
+        else:
+            for rt, _ in missing:
+                if rt not in held:
+                    session.close_rt(rt)
 
 
 def reading(*rts: str) -> dict[str, int]:

@@ -232,6 +232,11 @@ def test_a_primitive_opens_what_its_checks_read(db: Any) -> None:
         assert shorter.rc == Constraint.LOSS_DATE.rc, shorter
         ok(modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 11, 30)}, allowed=COVER))
         assert not s.opened  # what the primitive opened, on demand too, it closed
+        # a session holding record types keeps them, in their modes; the primitive's own are closed
+        assert s.open_db([("Insured", 1), ("PRA", 1)]).ok
+        ok(modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 11, 29)}, allowed=COVER))
+        assert s.opened == {"Insured": 1, "PRA": 1}
+        assert s.close_db().ok
         # inside the caller's unit nothing can be opened: the read answers 600 and nothing is written
         assert s.open_db([("PRA", 2)]).ok and s.begin().ok
         inside = modify_occurrence(s, "PRA", {**pra(), "cover_end": dt.date(1986, 12, 31)}, allowed=COVER)
