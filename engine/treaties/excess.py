@@ -563,6 +563,11 @@ class ExcessOfLoss:
         factor = units.factor
         u_priority = float(self.priority) if factor is None else float(self.priority) * factor
         u_limit = float(self.limit) if factor is None else float(self.limit) * factor
+        if not absorbed and factor is None and self._out_of_reach(u_paid, u_os, premiums):
+            nil = np.zeros_like(u_paid)
+            return _UnitShares(
+                u_priority, u_limit, u_paid, u_os, nil, nil, None, None, nil, nil, None, nil, self.basis == "event"
+            )
         layer_paid, layer_os = layer_paid_outstanding(
             u_paid,
             u_os,
@@ -602,6 +607,20 @@ class ExcessOfLoss:
             take(rp_sorted, inverse),
             self.basis == "event",
         )
+
+    def _out_of_reach(self, paid: FloatArray, outstanding: FloatArray, premiums: FloatArray) -> bool:
+        """Whether no unit reaches the priority (nor is null): the layer then takes nothing of any, the
+        aggregates nothing of nothing, no reinstatement is paid — each figure 0.0, as the whole
+        computation would give it (a cat layer a year's losses stay below: a development at no cost)."""
+        priority = float(self.priority)
+        if not (bool((paid <= priority).all()) and bool((np.add(paid, outstanding) <= priority).all())):
+            return False
+        clause = self.reinstatements
+        if clause is None or not clause.charged:
+            return True
+        # a charged reinstatement of nothing: 0.0 × the premium, nil only when the premium is a
+        # number ≥ 0 and no part of the year scales it
+        return not clause.pro_rata_temporis and bool(np.isfinite(premiums).all() and (premiums >= 0.0).all())
 
     def _reinstatement_premium(
         self,
