@@ -133,7 +133,10 @@ class Runs:
         """Each run's sum of ``values`` as ``pd.Series(values).groupby(run).sum()`` gives it: nulls
         skipped, compensated. A run of one row sums to ``0.0 + value`` (so −0.0 becomes 0.0)."""
         values = np.asarray(values, dtype=np.float64)
-        alone = np.where(np.isnan(values), 0.0, 0.0 + values)
+        alone = values + 0.0
+        null = np.isnan(alone)
+        if null.any():
+            alone[null] = 0.0
         if self.single:
             return alone
         out = alone[self._starts]
