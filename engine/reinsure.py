@@ -155,10 +155,11 @@ def _quarters(dates: npt.NDArray[np.datetime64]) -> IntArray:
     """year·4 + quarter − 1 of each date: looked up among the days from the first date to the last
     (numpy's calendar on a few hundred days, not on each of 400 000 movements)."""
     days = dates.astype("datetime64[D]")
-    first = days.min() if days.size else None
-    span = 0 if first is None or np.isnat(first) else int((days.max() - first).astype(np.int64)) + 1
+    first = days.min() if days.size else np.datetime64("NaT", "D")
+    span = 0 if np.isnat(first) else int((days.max() - first).astype(np.int64)) + 1
     looked_up = 0 < span < days.size
-    months = (np.arange(first, first + span) if looked_up else days).astype("datetime64[M]").astype(np.int64)
+    calendar = first + np.arange(span) if looked_up else days
+    months = calendar.astype("datetime64[M]").astype(np.int64)
     quarters = np.asarray((months // 12 + 1970) * 4 + (months % 12) // 3, dtype=np.int64)
     return quarters[(days - first).astype(np.int64)] if looked_up else quarters
 
@@ -375,8 +376,9 @@ class _Development:
         col = np.clip(_quarters(moves.date[chosen][keep]) - first, 0, m - 1)
         cell = row * m + col
         # each cell's payments added in movement order from 0.0, as np.add.at would (in one pass)
-        paid = np.bincount(cell, weights=(moves.sign * moves.amount)[chosen][keep], minlength=n * m).reshape(n, m)
-        paid = _to_cents(np.cumsum(paid, axis=1, out=paid))
+        weights = (moves.sign * moves.amount)[chosen][keep]
+        added = np.asarray(np.bincount(cell, weights=weights, minlength=n * m), dtype=np.float64)
+        paid = _to_cents(np.cumsum(added.reshape(n, m), axis=1, out=added.reshape(n, m)))
         # each cell's last movement (they come in loss, movement order): where the next cell differs
         # when the quarters follow the movements, as they do but for a movement dated back
         if is_sorted(cell):

@@ -247,9 +247,8 @@ class StopLoss:
             # of the same number broadcast row by row
             row_priority, row_limit = float(priority[0]), float(limit[0])
         for at in column_slices(*paid.shape):
-            agg = aggregate(
-                take(paid[:, at], order), take(outstanding[:, at], order), codes, row_priority, row_limit, with_cut=False
-            )
+            paid_now, outstanding_now = take(paid[:, at], order), take(outstanding[:, at], order)
+            agg = aggregate(paid_now, outstanding_now, codes, row_priority, row_limit, with_cut=False)
             ceded_paid[:, at], ceded_os[:, at] = take(agg.ceded_paid, inverse), take(agg.ceded_outstanding, inverse)
         return _Recovered(years, priority, limit, income, income_value, None, None, ceded_paid, ceded_os, None)
 
