@@ -296,7 +296,12 @@ def _cessions_frame(
     blocks = [ceded.block(code) for code in names]
     rows = np.concatenate([np.arange(b.start, b.stop) for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
     which = np.repeat(np.arange(len(names)), [b.stop - b.start for b in blocks])  # each row's treaty
-    term = ceded.term[rows]
+    every = names == ceded.codes  # every treaty's block, in order: the rows are all of them
+
+    def picked(values: Any) -> Any:
+        return values.copy() if every else values[rows]  # copied whole, not gathered row by row
+
+    term = picked(ceded.term)
     guaranty = terms.guaranty[term]
     return pd.DataFrame(
         {
@@ -304,10 +309,10 @@ def _cessions_frame(
             "premium": terms.premium[term],
             "term_start": stored.values("PRA", "cover_start", terms.start_row[term]),
             "treaty_code": pd.array(names, dtype="str").take(which),
-            "ceded_pct": ceded.ceded_pct[rows],
-            "commission_rate": ceded.commission_rate[rows],
-            "ceded_premium": ceded.ceded_premium[rows],
-            "commission": ceded.commission[rows],
+            "ceded_pct": picked(ceded.ceded_pct),
+            "commission_rate": picked(ceded.commission_rate),
+            "ceded_premium": picked(ceded.ceded_premium),
+            "commission": picked(ceded.commission),
             "reinsurer_code": pd.array([leaders[code] for code in names], dtype="str").take(which),
         },
         copy=False,  # the columns are new already: half a million rows need no second copy
