@@ -131,7 +131,9 @@ class Runs:
 
     def sum(self, values: FloatArray) -> FloatArray:
         """Each run's sum of ``values`` as ``pd.Series(values).groupby(run).sum()`` gives it: nulls
-        skipped, compensated. A run of one row sums to ``0.0 + value`` (so −0.0 becomes 0.0)."""
+        skipped, compensated (pandas adds the runs of a sorted key with ``np.add.reduceat`` when no
+        value is null, with its compensated kernel otherwise). A run of one row sums to
+        ``0.0 + value`` (so −0.0 becomes 0.0)."""
         values = np.asarray(values, dtype=np.float64)
         alone = values + 0.0
         null = np.isnan(alone)
