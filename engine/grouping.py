@@ -80,9 +80,12 @@ def index_of(keys: npt.ArrayLike, among: npt.ArrayLike) -> IntArray:
     if known.size and is_sorted(wanted) and is_sorted(known):
         runs = Runs(wanted)  # each distinct key searched once (a guaranty's PRA: once for its four guaranties)
         distinct = runs.first(wanted)
-        at = np.searchsorted(known, distinct)
-        at[at == known.size] = 0
-        found = np.where(known[at] == distinct, at, -1).astype(np.int64)
+        if distinct.size == known.size and np.array_equal(distinct, known):
+            found = np.arange(known.size, dtype=np.int64)  # every key of ``among`` wanted: nothing to search
+        else:
+            at = np.searchsorted(known, distinct)
+            at[at == known.size] = 0
+            found = np.where(known[at] == distinct, at, -1).astype(np.int64)
         return found if runs.single else np.repeat(found, runs.lengths)
     return np.asarray(pd.Index(known).get_indexer(pd.Index(wanted)), dtype=np.int64)
 

@@ -1,7 +1,8 @@
 """A layer developed over several evaluations (``develop``: a column each) gives, column for column,
 to the bit, what ``cede`` gives on that column alone — on the paths the development takes without
 the whole computation: events of one loss each, a layer no loss reaches, a stop loss of one treaty
-year; and :class:`~assurdb.engine.grouping.Runs` adds its runs as pandas' ``groupby().sum()`` does."""
+year; and :class:`~assurdb.engine.grouping.Runs` adds its runs as pandas' ``groupby().sum()`` does, and
+:func:`~assurdb.engine.grouping.index_of` finds keys as a hash of them would."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assurdb.engine.grouping import Runs
+from assurdb.engine.grouping import Runs, index_of
 from assurdb.engine.treaties import ExcessOfLoss, FlatPremium, Reinstatements, StopLoss
 
 EVALUATIONS = 5
@@ -94,3 +95,18 @@ def test_runs_add_as_pandas_groupby_sum(longest: int, values: str) -> None:
     expected = pd.Series(amounts).groupby(key, sort=False).sum().to_numpy(copy=True)
     expected[np.bincount(key) == 1] += 0.0  # a run of one row: 0.0 + its value (Runs.sum's one difference)
     np.testing.assert_array_equal(Runs(key).sum(amounts).view(np.uint64), expected.view(np.uint64))
+
+
+@pytest.mark.parametrize("among", ["every key wanted", "some not wanted", "some missing", "unsorted"])
+def test_index_of_finds_keys_as_a_hash_does(among: str) -> None:
+    rng = np.random.default_rng(3)
+    known = np.unique(rng.integers(0, 10**9, 5_000))
+    wanted = np.repeat(known, rng.integers(1, 5, known.size))  # each key of ``known``, one to four times
+    if among == "some not wanted":
+        wanted = wanted[wanted % 3 != 0]
+    if among == "some missing":
+        wanted = np.sort(np.concatenate([wanted, known[::7] + 1]))
+    if among == "unsorted":
+        wanted = rng.permutation(wanted)
+    expected = pd.Index(known).get_indexer(pd.Index(wanted))
+    np.testing.assert_array_equal(index_of(wanted, known), expected)
