@@ -80,9 +80,12 @@ def index_of(keys: npt.ArrayLike, among: npt.ArrayLike) -> IntArray:
     if known.size and is_sorted(wanted) and is_sorted(known):
         runs = Runs(wanted)  # each distinct key searched once (a guaranty's PRA: once for its four guaranties)
         distinct = runs.first(wanted)
-        at = np.searchsorted(known, distinct)
-        at[at == known.size] = 0
-        found = np.where(known[at] == distinct, at, -1).astype(np.int64)
+        if distinct.size == known.size and np.array_equal(distinct, known):
+            found = np.arange(known.size, dtype=np.int64)  # every key of ``among`` wanted: nothing to search
+        else:
+            at = np.searchsorted(known, distinct)
+            at[at == known.size] = 0
+            found = np.where(known[at] == distinct, at, -1).astype(np.int64)
         return found if runs.single else np.repeat(found, runs.lengths)
     return np.asarray(pd.Index(known).get_indexer(pd.Index(wanted)), dtype=np.int64)
 
@@ -131,13 +134,29 @@ class Runs:
 
     def sum(self, values: FloatArray) -> FloatArray:
         """Each run's sum of ``values`` as ``pd.Series(values).groupby(run).sum()`` gives it: nulls
-        skipped, compensated. A run of one row sums to ``0.0 + value`` (so −0.0 becomes 0.0)."""
+        skipped, compensated (pandas adds the runs of a sorted key with ``np.add.reduceat`` when no
+        value is null, with its compensated kernel otherwise). A run of one row sums to
+        ``0.0 + value`` (so −0.0 becomes 0.0)."""
         values = np.asarray(values, dtype=np.float64)
-        alone = np.where(np.isnan(values), 0.0, 0.0 + values)
+        alone = values + 0.0
+        null = np.isnan(alone)
+        if null.any():
+            alone[null] = 0.0
         if self.single:
             return alone
         out = alone[self._starts]
         several = self._lengths > 1
+        if int(self._lengths.max()) == 2:  # runs of two rows at most (a loss's reserve and payment)
+            first = self._starts[several]
+            pair = values[first], values[first + 1]
+            if np.isfinite(pair[0]).all() and np.isfinite(pair[1]).all():
+                # pandas adds the runs of a sorted key with np.add.reduceat when no value is null
+                out[several] = pair[0] + pair[1]
+                return out
+            if not (np.isinf(pair[0]).any() or np.isinf(pair[1]).any()):
+                # with a null, its compensated kernel: from 0.0, nulls skipped — for two values, their plain sum
+                out[several] += alone[first + 1]
+                return out
         rows = np.repeat(several, self._lengths)
         out[several] = pd.Series(values[rows]).groupby(self.code[rows], sort=False).sum().to_numpy()
         return out

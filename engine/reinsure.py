@@ -152,9 +152,16 @@ class Reinsured:
 
 # -- calendar -------------------------------------------------------------------------------------------
 def _quarters(dates: npt.NDArray[np.datetime64]) -> IntArray:
-    """year·4 + quarter − 1 of each date."""
-    months = dates.astype("datetime64[M]").astype(np.int64)
-    return np.asarray((months // 12 + 1970) * 4 + (months % 12) // 3, dtype=np.int64)
+    """year·4 + quarter − 1 of each date: looked up among the days from the first date to the last
+    (numpy's calendar on a few hundred days, not on each of 400 000 movements)."""
+    days = dates.astype("datetime64[D]")
+    first = days.min() if days.size else np.datetime64("NaT", "D")
+    span = 0 if np.isnat(first) else int((days.max() - first).astype(np.int64)) + 1
+    looked_up = 0 < span < days.size
+    calendar = first + np.arange(span) if looked_up else days
+    months = calendar.astype("datetime64[M]").astype(np.int64)
+    quarters = np.asarray((months // 12 + 1970) * 4 + (months % 12) // 3, dtype=np.int64)
+    return quarters[(days - first).astype(np.int64)] if looked_up else quarters
 
 
 def _quarter_of(day: pd.Timestamp) -> int:
@@ -289,7 +296,12 @@ def _cessions_frame(
     blocks = [ceded.block(code) for code in names]
     rows = np.concatenate([np.arange(b.start, b.stop) for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
     which = np.repeat(np.arange(len(names)), [b.stop - b.start for b in blocks])  # each row's treaty
-    term = ceded.term[rows]
+    every = names == ceded.codes  # every treaty's block, in order: the rows are all of them
+
+    def picked(values: Any) -> Any:
+        return values.copy() if every else values[rows]  # copied whole, not gathered row by row
+
+    term = picked(ceded.term)
     guaranty = terms.guaranty[term]
     return pd.DataFrame(
         {
@@ -297,10 +309,10 @@ def _cessions_frame(
             "premium": terms.premium[term],
             "term_start": stored.values("PRA", "cover_start", terms.start_row[term]),
             "treaty_code": pd.array(names, dtype="str").take(which),
-            "ceded_pct": ceded.ceded_pct[rows],
-            "commission_rate": ceded.commission_rate[rows],
-            "ceded_premium": ceded.ceded_premium[rows],
-            "commission": ceded.commission[rows],
+            "ceded_pct": picked(ceded.ceded_pct),
+            "commission_rate": picked(ceded.commission_rate),
+            "ceded_premium": picked(ceded.ceded_premium),
+            "commission": picked(ceded.commission),
             "reinsurer_code": pd.array([leaders[code] for code in names], dtype="str").take(which),
         },
         copy=False,  # the columns are new already: half a million rows need no second copy
@@ -362,16 +374,16 @@ class _Development:
     @classmethod
     def of(cls, moves: MovementTable, at: pd.Timestamp, losses: LossTable, first: int, last: int) -> _Development:
         n, m = len(losses.code), last - first + 1
-        paid = np.zeros((n, m))
-        outstanding = np.full((n, m), np.nan)
         chosen = moves.up_to(at)
         row = index_of(moves.code[chosen], losses.code)
         keep = row >= 0
         row = row[keep]
         col = np.clip(_quarters(moves.date[chosen][keep]) - first, 0, m - 1)
-        np.add.at(paid, (row, col), (moves.sign * moves.amount)[chosen][keep])
-        paid = _to_cents(np.cumsum(paid, axis=1, out=paid))
         cell = row * m + col
+        # each cell's payments added in movement order from 0.0, as np.add.at would (in one pass)
+        weights = (moves.sign * moves.amount)[chosen][keep]
+        added = np.asarray(np.bincount(cell, weights=weights, minlength=n * m), dtype=np.float64)
+        paid = _to_cents(np.cumsum(added.reshape(n, m), axis=1, out=added.reshape(n, m)))
         # each cell's last movement (they come in loss, movement order): where the next cell differs
         # when the quarters follow the movements, as they do but for a movement dated back
         if is_sorted(cell):
@@ -379,12 +391,14 @@ class _Development:
             last_move[:-1] = cell[1:] != cell[:-1]
         else:
             last_move = ~pd.Series(cell).duplicated(keep="last").to_numpy()
-        outstanding[row[last_move], col[last_move]] = moves.outstanding[chosen][keep][last_move]
-        # each quarter without a movement keeps the quarter before's (none before: 0)
-        before = np.where(np.isnan(outstanding), 0, np.arange(m))
-        np.maximum.accumulate(before, axis=1, out=before)
-        outstanding = outstanding[np.arange(n)[:, None], before]
-        outstanding[np.isnan(outstanding)] = 0.0
+        # quarter by quarter (a row each: contiguous), each quarter without a movement, or whose last
+        # movement holds no outstanding, keeps the quarter before's (none before: 0)
+        by_quarter = np.full((m, n), np.nan)
+        by_quarter[col[last_move], row[last_move]] = moves.outstanding[chosen][keep][last_move]
+        for j in range(1, m):
+            np.copyto(by_quarter[j], by_quarter[j - 1], where=np.isnan(by_quarter[j]))
+        by_quarter[np.isnan(by_quarter)] = 0.0
+        outstanding = by_quarter.T.copy()  # a row per loss again
         return cls(first, last, paid, outstanding)
 
 
@@ -490,7 +504,7 @@ class _Losses:
     with what the layers read of them."""
 
     table: LossTable
-    codes: np.ndarray  #: each loss's code
+    codes: Any  #: each loss's code, as stored (text taken only for the rows a recovery keeps)
     date: pd.Series  #: its loss date
     event: np.ndarray  #: its event (null: none)
     klass: IntArray  #: its class of business, as coded for the classes
@@ -529,7 +543,7 @@ def reinsure(stored: StoredBusiness, year: int, *, as_of: dt.date | str | None =
     table = stored.loss_table(at)  # the losses with a history: the others cannot be dated
     losses = _Losses(
         table,
-        np.asarray(stored.values("Loss", "code", table.row).to_numpy(), dtype=object),
+        stored.values("Loss", "code", table.row),
         pd.Series(stored.values("Loss", "loss_date", table.row)),
         stored.values("Loss", "event_id", table.row).to_numpy(),
         np.where(table.pra >= 0, class_codes[np.maximum(table.pra, 0)], -1),
@@ -618,19 +632,30 @@ def _non_proportional(
     kept = terms.premium - _gross_ceded(ceded, len(terms.key))
     lower_premiums = 0.0
     year, term_start = terms.year, terms.term_start
-    # the start of each loss's term among the terms (NaT: not among them)
-    term_first = Runs(terms.term).starts if is_sorted(terms.term) else np.unique(terms.term, return_index=True)[1]
-    found = index_of(losses.table.term, terms.term[term_first])
-    loss_terms = pd.Series(np.where(found >= 0, term_start[term_first][np.maximum(found, 0)], np.datetime64("NaT")))
+    # the terms and the losses of a cover, each worked out once for the layers that share it
+    cover_terms: dict[tuple[Any, ...], BoolArray] = {}
+    cover_losses: dict[tuple[Any, ...], BoolArray] = {}
+    loss_terms: pd.Series | None = None
     chosen = records(layers)
     for number, treaty in enumerate(chosen, start=1):
         start, end = pd.Timestamp(treaty["inception"]), pd.Timestamp(treaty["expiry"])
-        between = (term_start >= _second(start)) & (term_start <= _second(end))
-        written = _covers(treaty, year, term_class, classes) & between
+        cover = (start, end, int(treaty["underwriting_year"]))
+        if cover not in cover_terms:
+            between = (term_start >= _second(start)) & (term_start <= _second(end))
+            cover_terms[cover] = (year == cover[2]) & between
+        written = cover_terms[cover]
+        if treaty["classes"]:  # _covers: the treaty's year, then its classes
+            written = written & classes.among(term_class, treaty["classes"])
         subject = round(float(kept[written].sum()), 2)
         # losses occurring during the cover; risks attaching: the losses of the terms starting then
+        if treaty["attachment"] == "LORA" and loss_terms is None:
+            loss_terms = _loss_terms(terms, losses)
         when = loss_terms if treaty["attachment"] == "LORA" else losses.date
-        in_scope = when.between(start, end).to_numpy()
+        scope = (treaty["attachment"] == "LORA", start, end)
+        if scope not in cover_losses:
+            assert when is not None
+            cover_losses[scope] = when.between(start, end).to_numpy()
+        in_scope = cover_losses[scope]
         if treaty["classes"]:
             in_scope = in_scope & classes.among(losses.klass, treaty["classes"])
         rows = np.flatnonzero(in_scope)
@@ -648,6 +673,14 @@ def _non_proportional(
         out[treaty["code"]] = _Ceded.of(rows, ceded_paid, ceded_os, reinstatement, subject_amount)
         lower_premiums += scheme.final(income) if scheme is not None else 0.0
     return out, premiums
+
+
+def _loss_terms(terms: TermTable, losses: _Losses) -> pd.Series:
+    """The start of each loss's term among the terms (NaT: not among them)."""
+    term_first = Runs(terms.term).starts if is_sorted(terms.term) else np.unique(terms.term, return_index=True)[1]
+    found = index_of(losses.table.term, terms.term[term_first])
+    starts = terms.term_start[term_first]
+    return pd.Series(np.where(found >= 0, starts[np.maximum(found, 0)], np.datetime64("NaT")))
 
 
 def _to_cents(values: FloatArray, *, out: FloatArray | None = None) -> FloatArray:
@@ -677,7 +710,8 @@ def _develop(
         {
             "date": losses.date.to_numpy()[rows],
             "treaty_year": int(treaty["underwriting_year"]),
-            "event_id": losses.event[rows],
+            # as objects: a frame given an object array infers its type, value by value
+            "event_id": pd.Series(losses.event[rows], dtype=object, copy=False),
         }
     )
     paid, os_ = np.take(cur_paid[:, first:], rows, axis=0), np.take(cur_os[:, first:], rows, axis=0)
@@ -859,13 +893,13 @@ def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Loss
         if kind == "stop_loss":  # one subject, the year: the column totals as pandas adds them
             totals = pd.DataFrame(figures).sum()
             figures = {item: np.array([totals[item]], dtype=np.float64) for item in amounts}
-            subject = np.array([str(treaty["underwriting_year"])], dtype=object)
+            subject = pd.array([str(treaty["underwriting_year"])], dtype="str")
             basis = "year"
         elif kind == "event_xl":
-            figures, subject = _per_event(figures, losses.codes[c.rows], losses.event[c.rows])
+            figures, subject = _per_event(figures, losses.codes.take(c.rows), losses.event[c.rows])
             basis = "event"
         else:
-            subject, basis = losses.codes[c.rows], "loss"
+            subject, basis = losses.codes.take(c.rows), "loss"
         kept = np.flatnonzero(
             (figures["ceded_paid"] != 0) | (figures["ceded_outstanding"] != 0) | (figures["reinstatement_premium"] != 0)
         )
@@ -881,7 +915,10 @@ def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Loss
     return pd.DataFrame(
         {
             "treaty_code": labels["treaty_code"],
-            "subject": pd.array(np.concatenate([part["subject"] for part in parts]), dtype="str"),
+            # each part's texts as pandas' text (the loss codes: as taken, none converted), then joined
+            "subject": pd.concat(
+                [pd.Series(pd.array(part["subject"], dtype="str"), copy=False) for part in parts], ignore_index=True
+            ).array,
             "basis": labels["basis"],
             "as_of": at.date(),
             **{item: _cents(np.concatenate([part[item] for part in parts])) for item in amounts},
@@ -890,15 +927,16 @@ def _recoveries(program: pd.DataFrame, held: Mapping[str, _Ceded], losses: _Loss
 
 
 def _per_event(
-    figures: Mapping[str, FloatArray], codes: npt.NDArray[np.object_], events: npt.NDArray[np.object_]
-) -> tuple[dict[str, FloatArray], npt.NDArray[np.object_]]:
+    figures: Mapping[str, FloatArray], codes: Any, events: npt.NDArray[np.object_]
+) -> tuple[dict[str, FloatArray], Any]:
     """The figures of an event's losses added up (a loss without event, or with an empty one, is
-    an event of its own, named by its code), by event in text order: ``groupby(event).sum()``."""
+    an event of its own, named by its code), by event in text order: ``groupby(event).sum()``;
+    ``codes`` as stored (pandas' text), the subjects answered as they come."""
     named = np.asarray(pd.notna(events), dtype=bool)
     named[named] = events[named] != ""
     if not named.any():  # every loss its own subject: the losses come in code order, one a group
         return {item: np.where(np.isnan(values), 0.0, 0.0 + values) for item, values in figures.items()}, codes
-    subject = np.where(named, events, codes)
+    subject = np.where(named, events, codes.to_numpy(dtype=object))
     (key,) = grouping_codes(pd.Series(subject, dtype="str"))
     order = np.argsort(key, kind="stable")
     runs = Runs(key[order])

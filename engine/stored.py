@@ -577,7 +577,8 @@ class StoredBusiness:
         # the term's start: its policy's or renewal's PRA (endorsement 0), stored or not entered
         first_parts = np.flatnonzero(_ints(pra["endorsement_no"]) == 0)
         term = keys["guaranty_term"][row]
-        starts = index_of(term, keys["pra_term"][first_parts])
+        # looked up for each PRA (a quarter of the guaranties), then read by each term's first part
+        starts = index_of(keys["pra_term"], keys["pra_term"][first_parts])[runs.first(of)]
         found = None if (starts >= 0).all() else np.flatnonzero(starts >= 0)
         start_row = first_parts[_pick(starts, found)]
         months = start.astype("datetime64[M]").astype(np.int64)  # of each PRA: fewer than the guaranties

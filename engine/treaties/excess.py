@@ -223,6 +223,14 @@ class _Units:
     codes: IntArray  # the treaty year's run of each unit in that order
     unit_codes: IntArray  # the same, in unit order: an index into years_present
     years_present: IntArray  # the treaty years present, ascending
+    #: per event, every event one loss, the units the rows in order (no loss names an event): the
+    #: units' sums are the rows' own and their shares the whole, without a gather
+    alone: bool = False
+
+    @property
+    def gather(self) -> IntArray | None:
+        """The unit of each row, None when the rows are the units (per risk, or events of one loss each)."""
+        return None if self.alone else self.unit
 
 
 @dataclass(frozen=True)
@@ -251,8 +259,7 @@ class _UnitShares:
         assert self.absorbed_paid is not None and self.absorbed_os is not None  # worked out with them
         if not self.per_event:
             return self.layer_paid, self.layer_os, self.absorbed_paid, self.absorbed_os
-        unit = units.unit
-        assert unit is not None  # per event
+        unit = units.gather
         return (
             allocate(self.layer_paid, unit, paid, self.paid),
             allocate(self.layer_os, unit, outstanding, self.outstanding),
@@ -266,8 +273,7 @@ class _UnitShares:
         """Each row's ceded paid and outstanding and reinstatement premium (per event: shared pro rata)."""
         if not self.per_event:
             return self.ceded_paid, self.ceded_os, self.reinstatement
-        unit = units.unit
-        assert unit is not None  # per event
+        unit = units.gather
         ceded_paid = np.minimum(allocate(self.ceded_paid, unit, paid, self.paid), paid)
         ceded_os = np.minimum(allocate(self.ceded_os, unit, outstanding, self.outstanding), outstanding)
         ceded = self.ceded_paid + self.ceded_os
@@ -506,8 +512,14 @@ class ExcessOfLoss:
         day = dates.astype(np.int64)
         unit: IntArray | None = None
         first_row: IntArray | None = None
+        alone = False
         if self.basis == "event":
             unit, n_units = _event_units(frame["event_id"])
+            alone = n_units == n and bool((unit == np.arange(n)).all())
+        if alone:  # each loss an event of its own, in order: the units are the rows, as per risk
+            n_units, u_day, u_year, u_dates, u_index_dates = n, day, years, dates, index_dates
+        elif self.basis == "event":
+            assert unit is not None
             first = np.lexsort((np.arange(n), day, unit))
             is_first = np.ones(n, dtype=bool)
             is_first[1:] = unit[first][1:] != unit[first][:-1]
@@ -526,7 +538,7 @@ class ExcessOfLoss:
             unit_codes = np.empty_like(codes)
             unit_codes[order] = codes
         years_present = sorted_years[run_starts(sorted_years)]
-        return _Units(unit, n_units, u_year, u_dates, factor, order, codes, unit_codes, years_present)
+        return _Units(unit, n_units, u_year, u_dates, factor, order, codes, unit_codes, years_present, alone)
 
     def _shares(
         self,
@@ -540,7 +552,9 @@ class ExcessOfLoss:
         """The layer on each unit's paid and outstanding (vectors, or a column per evaluation);
         without what the AAD absorbed and the aggregate limit cut unless ``absorbed``."""
         column = (slice(None), None) if paid.ndim == 2 else slice(None)  # per-unit figures against columns
-        if self.basis == "event":
+        if units.alone:  # a sum of one row: 0.0 + the row, as the bincount adds it
+            u_paid, u_os = paid + 0.0, outstanding + 0.0
+        elif self.basis == "event":
             assert units.unit is not None
             u_paid = group_sums(units.unit, paid, units.count)
             u_os = group_sums(units.unit, outstanding, units.count)
@@ -549,6 +563,11 @@ class ExcessOfLoss:
         factor = units.factor
         u_priority = float(self.priority) if factor is None else float(self.priority) * factor
         u_limit = float(self.limit) if factor is None else float(self.limit) * factor
+        if not absorbed and factor is None and self._out_of_reach(u_paid, u_os, premiums):
+            nil = np.zeros_like(u_paid)
+            return _UnitShares(
+                u_priority, u_limit, u_paid, u_os, nil, nil, None, None, nil, nil, None, nil, self.basis == "event"
+            )
         layer_paid, layer_os = layer_paid_outstanding(
             u_paid,
             u_os,
@@ -563,6 +582,7 @@ class ExcessOfLoss:
             float(self.aad),
             self.effective_aggregate_limit,
             paid_first=self.aad_priority == "paid",
+            with_cut=absorbed,
         )
         ceded_sorted = agg.ceded_paid + agg.ceded_outstanding
         rp_sorted = self._reinstatement_premium(
@@ -583,10 +603,24 @@ class ExcessOfLoss:
             take(agg.absorbed_outstanding, inverse) if absorbed else None,
             take(agg.ceded_paid, inverse),
             take(agg.ceded_outstanding, inverse),
-            take(agg.cut, inverse) if absorbed else None,
+            take(agg.cut, inverse) if agg.cut is not None else None,
             take(rp_sorted, inverse),
             self.basis == "event",
         )
+
+    def _out_of_reach(self, paid: FloatArray, outstanding: FloatArray, premiums: FloatArray) -> bool:
+        """Whether no unit reaches the priority (nor is null): the layer then takes nothing of any, the
+        aggregates nothing of nothing, no reinstatement is paid — each figure 0.0, as the whole
+        computation would give it (a cat layer a year's losses stay below: a development at no cost)."""
+        priority = float(self.priority)
+        if not (bool((paid <= priority).all()) and bool((np.add(paid, outstanding) <= priority).all())):
+            return False
+        clause = self.reinstatements
+        if clause is None or not clause.charged:
+            return True
+        # a charged reinstatement of nothing: 0.0 × the premium, nil only when the premium is a
+        # number ≥ 0 and no part of the year scales it
+        return not clause.pro_rata_temporis and bool(np.isfinite(premiums).all() and (premiums >= 0.0).all())
 
     def _reinstatement_premium(
         self,
@@ -612,7 +646,10 @@ class ExcessOfLoss:
             for j, rate in enumerate(rates):  # a handful of bands, never a loop per loss
                 charge += rate * band_overlap(ceded, codes, j * width, (j + 1) * width) / width
         column = (slice(None), None) if ceded.ndim == 2 else slice(None)  # per-row figures against columns
-        premium = charge * premiums[codes][column]
+        if ceded.ndim == 2 and premiums.size == 1 and np.isfinite(premiums[0]):
+            premium = charge * float(premiums[0])  # one treaty year: one number, not a column broadcast
+        else:
+            premium = charge * premiums[codes][column]
         if clause.pro_rata_temporis:
             start, end = year_bounds(years, self.inception_month)
             span = (end - start).astype(np.float64)
@@ -663,6 +700,9 @@ class ExcessOfLoss:
 
 def _event_units(event_id: pd.Series) -> tuple[IntArray, int]:
     """Unit code per row: one per event, and one per loss without an event."""
+    missing = np.asarray(event_id.isna(), dtype=bool)
+    if missing.all():  # no loss names an event: each its own, in order (nothing to hash)
+        return np.arange(missing.size, dtype=np.int64), int(missing.size)
     codes, uniques = pd.factorize(event_id, use_na_sentinel=True)
     codes = np.asarray(codes, dtype=np.int64)
     missing = codes < 0

@@ -209,7 +209,7 @@ class AggregateOutcome:
     absorbed_outstanding: FloatArray
     ceded_paid: FloatArray
     ceded_outstanding: FloatArray
-    cut: BoolArray  # cut by the aggregate limit (partly or wholly)
+    cut: BoolArray | None  # cut by the aggregate limit (partly or wholly); None when not asked for
 
 
 def aggregate(
@@ -220,6 +220,7 @@ def aggregate(
     limit: FloatArray | float,
     *,
     paid_first: bool = True,
+    with_cut: bool = True,
 ) -> AggregateOutcome:
     """Annual aggregate deductible then annual aggregate limit, rows in date order within groups.
 
@@ -231,7 +232,8 @@ def aggregate(
 
     ``deductible`` and ``limit``: per row (constant within a group) or one number for every group.
     No deductible (all zero) absorbs nothing and no limit (all ``inf``) cuts nothing: both are
-    then skipped, giving what the running sums would give, to the bit.
+    then skipped, giving what the running sums would give, to the bit. ``with_cut=False``: which
+    rows the limit cut is not worked out (a development reads what is ceded only).
     """
     if not (np.asarray(deductible) > 0.0).any():
         absorbed_paid, absorbed_outstanding = np.zeros_like(paid), np.zeros_like(outstanding)
@@ -241,11 +243,15 @@ def aggregate(
         rest_paid = paid - absorbed_paid
         rest_outstanding = outstanding - absorbed_outstanding
     rest = rest_paid + rest_outstanding
+    cut: BoolArray | None = None
     if np.isinf(limit).all():
-        ceded, cut = rest, np.zeros(rest.shape, dtype=bool)
+        ceded = rest
+        if with_cut:
+            cut = np.zeros(rest.shape, dtype=bool)
     else:
         ceded = consume(rest, codes, limit)
-        cut = (ceded < rest) & (rest > 0.0)
+        if with_cut:
+            cut = (ceded < rest) & (rest > 0.0)
     ceded_paid = np.minimum(rest_paid, ceded)
     ceded_outstanding = np.clip(ceded - ceded_paid, 0.0, rest_outstanding)
     return AggregateOutcome(
@@ -284,9 +290,10 @@ def band_overlap(amounts: FloatArray, codes: IntArray, low: float, high: float) 
 
 
 def allocate(
-    unit_amount: FloatArray, unit_of_row: IntArray, row_weight: FloatArray, unit_weight: FloatArray
+    unit_amount: FloatArray, unit_of_row: IntArray | None, row_weight: FloatArray, unit_weight: FloatArray
 ) -> FloatArray:
-    """Share each unit's amount (an event's ceded amount) among its rows pro rata to ``row_weight``."""
-    weight = unit_weight[unit_of_row]
+    """Share each unit's amount (an event's ceded amount) among its rows pro rata to ``row_weight``
+    (``unit_of_row`` None: each row its own unit, in order)."""
+    weight = take(unit_weight, unit_of_row)
     share = np.divide(row_weight, weight, out=np.zeros_like(row_weight), where=weight > 0.0)
-    return np.asarray(unit_amount[unit_of_row] * share, dtype=np.float64)
+    return np.asarray(take(unit_amount, unit_of_row) * share, dtype=np.float64)

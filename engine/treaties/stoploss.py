@@ -236,13 +236,19 @@ class StopLoss:
                 agg.absorbed_outstanding[inverse],
                 agg.ceded_paid[inverse],
                 agg.ceded_outstanding[inverse],
-                agg.cut[inverse],
+                agg.cut[inverse] if agg.cut is not None else None,
             )
         # a column per evaluation, per-row budgets against each, worked in slices; what is ceded only
         ceded_paid, ceded_os = np.empty_like(paid), np.empty_like(paid)
-        row_priority, row_limit = priority[order][:, None], limit[order][:, None]
+        row_priority: FloatArray | float = priority[order][:, None]
+        row_limit: FloatArray | float = limit[order][:, None]
+        if priority.size and bool((priority == priority[0]).all() and (limit == limit[0]).all()):
+            # one budget for every row (one treaty year): a number against the columns, not a column
+            # of the same number broadcast row by row
+            row_priority, row_limit = float(priority[0]), float(limit[0])
         for at in column_slices(*paid.shape):
-            agg = aggregate(take(paid[:, at], order), take(outstanding[:, at], order), codes, row_priority, row_limit)
+            paid_now, outstanding_now = take(paid[:, at], order), take(outstanding[:, at], order)
+            agg = aggregate(paid_now, outstanding_now, codes, row_priority, row_limit, with_cut=False)
             ceded_paid[:, at], ceded_os[:, at] = take(agg.ceded_paid, inverse), take(agg.ceded_outstanding, inverse)
         return _Recovered(years, priority, limit, income, income_value, None, None, ceded_paid, ceded_os, None)
 
