@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import chain, repeat
@@ -129,6 +129,13 @@ _USES: Mapping[str, frozenset[str] | None] = {
                      "notification_date", "loss_date", "cancellation_date"}),
     TREATY_ACCOUNT: None,
 }  # fmt: skip
+#: The items the plans read of the articles others hang on (a guaranty's or a cession's PRA, a
+#: cession's guaranty): a window gathers thousands of them, a dict each.
+_HUNG_ON_USES: Mapping[str, frozenset[str]] = {
+    PRA: frozenset({*IDENTIFIERS[PRA], "premium", "sum_insured", "previous_term", "cover_start", "cover_end",
+                    "handling_code"}),
+    GUARANTY: frozenset({*IDENTIFIERS[GUARANTY], "premium", "share_pct"}),
+}  # fmt: skip
 
 WRITE, READ = Mode.MODIFY_SHARED, Mode.CONSULT
 
@@ -207,11 +214,12 @@ def _near(
     firsts: Sequence[Any],
     *,
     spread: int = SPREAD,
+    uses: Mapping[str, frozenset[str] | None] = _USES,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The articles, by identifier, that one READ SELECTION over the range of ``firsts`` (values of
     the identifier's first item, one per article wanted) finds (see ``SPREAD``), among those whose
     first item is wanted (no article is made of the rows between them). An article holds the
-    items the plans use (:data:`_USES`)."""
+    items the plans use (``uses``: :data:`_USES`, or :data:`_HUNG_ON_USES` for what others hang on)."""
     first = IDENTIFIERS[rt][0]
     wanted = Counter(firsts)
     if len(firsts) < NEAR or None in wanted:
@@ -225,19 +233,21 @@ def _near(
         raise Refused.of(reply, f"cannot read {rt}")
     frame = reply.batch
     kept = np.fromiter(map(wanted.__contains__, frame[first].tolist()), dtype=bool, count=len(frame))
-    return _by_key(rt, frame if kept.all() else frame.loc[kept])
+    return _by_key(rt, frame if kept.all() else frame.loc[kept], uses)
 
 
-def _articles(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _articles(rt: str, frame: pd.DataFrame, uses: Mapping[str, frozenset[str] | None] = _USES) -> list[dict[str, Any]]:
     """A READ SELECTION's articles: only the items the plans use, when known (a 24-item PRA made a
     dict of every item for the four or five a plan reads)."""
-    uses = _USES.get(rt)
-    return articles(frame, [c for c in frame.columns if c in uses] if uses is not None else None)
+    used = uses.get(rt)
+    return articles(frame, [c for c in frame.columns if c in used] if used is not None else None)
 
 
-def _by_key(rt: str, frame: pd.DataFrame) -> dict[tuple[Any, ...], dict[str, Any]]:
+def _by_key(
+    rt: str, frame: pd.DataFrame, uses: Mapping[str, frozenset[str] | None] = _USES
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     """A READ SELECTION's articles (:func:`_articles`) by identifier."""
-    rows = _articles(rt, frame)
+    rows = _articles(rt, frame, uses)
     ident = IDENTIFIERS[rt]
     keys = map(itemgetter(*ident), rows) if len(ident) > 1 else zip(map(itemgetter(ident[0]), rows))
     return dict(zip(keys, rows, strict=True))
@@ -423,7 +433,7 @@ def _marks(rt: str, found: Sequence[Mapping[str, Any]], flags: Mapping[str, Sequ
 def _account(
     session: Session,
     rt: str,
-    given: Mapping[str, Any] | Sequence[Mapping[str, Any]] | _Pending,
+    given: Mapping[str, Any] | Sequence[Mapping[str, Any]] | _Pending | _Keys,
     openings: Sequence[Opening],
     plans: Plans,
     *,
@@ -443,8 +453,10 @@ def _account(
     them."""
     chart = chart or load_chart()
     assert chart is not None
-    idents: dict[tuple[Any, ...], dict[str, Any]] = {}
-    if not isinstance(given, _Pending):
+    idents: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+    if isinstance(given, _Keys):  # a dict per identifier only if it is read alone
+        idents = dict.fromkeys(_keys(rt, given.frame))
+    elif not isinstance(given, _Pending):
         for g in [given] if isinstance(given, Mapping) else given:
             ident = _identifier(rt, g)
             idents.setdefault(tuple(map(ident.get, IDENTIFIERS[rt])), ident)
@@ -456,10 +468,13 @@ def _account(
                 return []
         else:
             near = _near(session, rt, [key[0] for key in idents])
-            found = [near.get(key) or _read(session, rt, ident) for key, ident in idents.items()]
+            found = [
+                near.get(key) or _read(session, rt, ident or dict(zip(IDENTIFIERS[rt], key, strict=True)))
+                for key, ident in idents.items()
+            ]
         seen: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
         if rt == GUARANTY:  # a guaranty's PRA comes first in its identifier: they lie together
-            seen[PRA] = _near(session, PRA, [g[IDENTIFIERS[PRA][0]] for g in found])
+            seen[PRA] = _near(session, PRA, [g[IDENTIFIERS[PRA][0]] for g in found], uses=_HUNG_ON_USES)
         else:  # what the articles hang on lies scattered
             named: list[dict[str, Any]] = []
             for of, items in _LEANS_ON.get(rt, ()):
@@ -467,7 +482,7 @@ def _account(
                 source = [seen[GUARANTY].get(_key(GUARANTY, g)) for g in named] if of == PRA and named else found
                 named = [i for a in source if a is not None and (i := _origins(a, of, items)) is not None]
                 firsts = [i[IDENTIFIERS[of][0]] for i in named]
-                seen[of] = _near(session, of, firsts, spread=GATHER_SPREAD)
+                seen[of] = _near(session, of, firsts, spread=GATHER_SPREAD, uses=_HUNG_ON_USES)
 
         def read(of: str, ident: Mapping[str, Any]) -> dict[str, Any]:
             held = seen.setdefault(of, {})
@@ -903,14 +918,18 @@ def _held(account: Mapping[str, Any]) -> dict[str, Decimal | None]:
 def _identifiers(rt: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The identifiers of ``frame``'s rows, each value an ``int`` or a ``str`` (converted column by
     column, the dicts made in C)."""
-    names = IDENTIFIERS[rt]
+    return list(map(dict, map(zip, repeat(IDENTIFIERS[rt]), _keys(rt, frame))))
+
+
+def _keys(rt: str, frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """The identifiers of ``frame``'s rows as tuples (:func:`_key`), each value an ``int`` or a ``str``."""
     columns = []
-    for name in names:
+    for name in IDENTIFIERS[rt]:
         values = frame[name].tolist()  # an identifier is never empty
         if str(frame[name].dtype) not in ("Int64", "string"):  # else Python's int or str already
             values = [int(v) if isinstance(v, Integral) else str(v) for v in values]
         columns.append(values)
-    return list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+    return zip(*columns, strict=True)
 
 
 #: The most articles ACCOUNT posts per accounting window (one unit of work). A window per article
@@ -976,7 +995,7 @@ class _Pending:
     read in the window, where this session alone may modify them. A separate reading of what is
     pending, opening and closing the record type for it, then a second reading of the window's
     articles, took a tenth of ACCOUNT on DuckDB (its OPEN DB, CLOSE and reads; the same work
-    elsewhere). ``rest``: the identifiers of the other pending articles, for the next windows
+    elsewhere). ``rest``: the other pending articles (their identifiers), for the next windows
     (None until read: the window was refused before); ``total``: how many were pending."""
 
     __slots__ = ("count", "head", "progress", "rest", "size", "total", "what")
@@ -985,7 +1004,7 @@ class _Pending:
         self.size, self.progress, self.what = size, progress, what
         self.count = self.total = 0
         self.head: pd.DataFrame | None = None
-        self.rest: list[dict[str, Any]] | None = None
+        self.rest: pd.DataFrame | None = None
 
     def read(self, session: Session, rt: str) -> list[dict[str, Any]]:
         """The window's articles: the first ``size`` of those pending (``rt`` is open, a unit begun)."""
@@ -995,7 +1014,7 @@ class _Pending:
         due = _due(rt, selected.batch)
         self.head, self.total = due.iloc[: self.size], len(due)
         self.count = len(self.head)
-        self.rest = _identifiers(rt, due.iloc[self.size :])
+        self.rest = due.iloc[self.size :][list(IDENTIFIERS[rt])]
         if self.progress is not None:
             self.progress(self.what, 0, self.total)
         return _articles(rt, self.head)
@@ -1003,6 +1022,23 @@ class _Pending:
     def taken(self, rt: str) -> list[dict[str, Any]]:
         """The identifiers of the window's articles (posted again one by one if it was refused)."""
         return [] if self.head is None else _identifiers(rt, self.head)
+
+
+class _Keys:
+    """A later window of :func:`_account_pending`: its articles' identifiers as the rows of a frame
+    (what :func:`pending` reads), given to the record type's ACCOUNT instead of a dict each, which
+    it would make tuples of again."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def identifiers(self, rt: str) -> list[dict[str, Any]]:
+        return _identifiers(rt, self.frame)
 
 
 def _account_pending(
@@ -1041,7 +1077,7 @@ def _account_pending(
         if result.ok:
             journals += result.journals
         else:  # nothing of the group was written: again one window each, to keep what precedes the refusal
-            for ident in head.taken(rt) if group is head else group:
+            for ident in head.taken(rt) if group is head else group.identifiers(rt):
                 result = post(ident)
                 journals += result.journals
                 if not result.ok:
@@ -1053,7 +1089,7 @@ def _account_pending(
         if done >= head.total:
             break
         assert head.rest is not None
-        group = head.rest[done - head.count : done - head.count + size]
+        group = _Keys(head.rest.iloc[done - head.count : done - head.count + size])
     message = f"{rt}: {head.total} article(s) looked at, {len(journals)} journal(s)"
     return Accounted(RC.OK, message, tuple(journals)), size
 
