@@ -109,6 +109,7 @@ _OPENING_PARAMS = {
     "delete": ("session", "record_type"),
     "insert": ("session", "record_type", "user", "mode", "holder"),
     "delete_all": (),
+    "delete_session": ("session",),
 }
 #: Helpers of ``assurdb.runtime.codec_support`` a DBMS module may call, by the name it uses.
 _HELPERS = {

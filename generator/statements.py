@@ -319,6 +319,8 @@ def opening_statements(compiler: Compiler) -> dict[str, Stmt]:
             )
         ),
         "delete_all": render(sa.delete(op)),
+        # every opening of a session, in one statement where CLOSE DB closes all it holds
+        "delete_session": render(sa.delete(op).where(op.c.session == sa.bindparam("session"))),
     }
     statements.update(compiler.backend.opening_extras(compiler.md.tables, render))
     return statements

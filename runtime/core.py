@@ -599,7 +599,7 @@ class SessionBase:
         if self.in_unit:
             return refuse(RC.ALREADY_OPEN, "CLOSE DB is refused inside a unit of work")
         try:
-            self.database.openings.release(self, list(self.opened))
+            self.database.openings.release(self, list(self.opened), every=True)
         except Exception as exc:  # noqa: BLE001 - any DBMS or driver failure becomes a return code
             return refuse(RC.DBMS_FAILURE, f"{self.conn.name} failed during CLOSE DB: {type(exc).__name__}: {exc}")
         self.opened.clear()
@@ -614,7 +614,7 @@ class SessionBase:
             if self.in_unit:
                 self._abort()
             if self.opened:
-                self.database.openings.release(self, list(self.opened))
+                self.database.openings.release(self, list(self.opened), every=True)
                 self.opened.clear()
         except Exception:  # noqa: BLE001 - a dead connection: its openings are reclaimed by proof of life
             self.opened.clear()

@@ -398,7 +398,7 @@ class Compiled:
     ddl: Sequence[str]
     side_ddl: Sequence[str]
     #: the runtime's own statements on the meta-database's openings (lock, select_rt, select_all,
-    #: delete, insert, delete_all)
+    #: delete, insert, delete_all, delete_session)
     openings: Mapping[str, Stmt]
     #: every version the meta-database holds (name, version, fingerprint, state); ``legacy``: the
     #: same without the state, readable whatever the meta-schema's version

@@ -56,6 +56,7 @@ OPENINGS: dict[str, Stmt] = {
     'delete': Stmt('DELETE FROM meta_opening WHERE meta_opening.session = ? AND meta_opening.record_type = ?', ('session', 'record_type')),
     'insert': Stmt('INSERT INTO meta_opening (session, record_type, "user", mode, holder) VALUES (?, ?, ?, ?, ?)', ('session', 'record_type', 'user', 'mode', 'holder')),
     'delete_all': Stmt('DELETE FROM meta_opening', ()),
+    'delete_session': Stmt('DELETE FROM meta_opening WHERE meta_opening.session = ?', ('session',)),
 }
 
 

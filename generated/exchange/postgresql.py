@@ -84,6 +84,7 @@ OPENINGS: dict[str, Stmt] = {
     'delete': Stmt('DELETE FROM meta_opening WHERE meta_opening.session = %s::VARCHAR AND meta_opening.record_type = %s::VARCHAR', ('session', 'record_type')),
     'insert': Stmt('INSERT INTO meta_opening (session, record_type, "user", mode, holder) VALUES (%s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s::INTEGER, %s::VARCHAR)', ('session', 'record_type', 'user', 'mode', 'holder')),
     'delete_all': Stmt('DELETE FROM meta_opening', ()),
+    'delete_session': Stmt('DELETE FROM meta_opening WHERE meta_opening.session = %s::VARCHAR', ('session',)),
 }
 
 

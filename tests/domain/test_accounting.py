@@ -567,19 +567,18 @@ def test_a_refused_article_keeps_the_journals_before_it(books: Any, monkeypatch:
     for ident in idents:
         contract(s, ident, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), premium="100", rate="10")
     s.close_db()
-    real = accounting.ACCOUNTERS["PRA"]
+    real = accounting._pra_plans
 
-    def refusing(session: Any, given: Any, **options: Any) -> Any:
-        group = [given] if isinstance(given, dict) else list(given)
-        if idents[1] in group:
-            return accounting.Accounted(RC.VALUE_INVALID, "refused for the test")
-        return real(session, given, **options)
+    def refusing(found: Any, read: Any) -> Any:  # a window holding W-1 is refused, whichever reads it
+        if any(accounting._key("PRA", a) == accounting._key("PRA", idents[1]) for a in found):
+            raise accounting.Refused(RC.VALUE_INVALID, "refused for the test")
+        return real(found, read)
 
-    monkeypatch.setitem(accounting.ACCOUNTERS, "PRA", refusing)
+    monkeypatch.setattr(accounting, "_pra_plans", refusing)
     done = account_pending(s, "PRA", writing_date=dt.date(2024, 1, 31))
     assert done.rc == RC.VALUE_INVALID and "W-1" in done.message
     assert [j.source_id for j in done.journals] == [accounting.source_id("PRA", idents[0])]
-    monkeypatch.setitem(accounting.ACCOUNTERS, "PRA", real)
+    monkeypatch.setattr(accounting, "_pra_plans", real)
     rest = account_pending(s, "PRA", writing_date=dt.date(2024, 1, 31))
     assert rest.ok and sorted(j.source_id for j in rest.journals) == sorted(
         accounting.source_id("PRA", i) for i in idents[1:]
