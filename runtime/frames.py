@@ -90,6 +90,8 @@ ARROW_STRING = pd.StringDtype("pyarrow", na_value=pd.NA)
 def masked_array(array: pa.Array, kind: Any, fill: Any) -> Any:
     """An Arrow array as pandas' masked array (``Int64``, ``boolean``): its values, nulls filled, and
     its null mask, both numpy arrays of their own (a frame's reader may write into them)."""
+    if not array.null_count:  # no null: a mask of zeros, the values as they are (most columns)
+        return kind(array.to_numpy(zero_copy_only=False, writable=True), np.zeros(len(array), dtype=bool))
     mask = array.is_null().to_numpy(zero_copy_only=False, writable=True)
     return kind(array.fill_null(fill).to_numpy(zero_copy_only=False, writable=True), mask)
 
