@@ -110,7 +110,7 @@ class Reads(SessionBase):
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
         # the selection without its ORDER BY, and the columns of that order (no LIMIT: it picks by order)
-        unordered = (sql, tuple(spec.item_columns[i][0][0] for i in spec.order[key])) if limit is None else None
+        unordered = (sql, spec.order_columns[key]) if limit is None else None
         sql += spec.order_by[key]
         if limit is not None:
             sql += spec.limit

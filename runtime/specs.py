@@ -143,6 +143,7 @@ class RecordSpec:
         "needs_notes",
         "order",
         "order_by",
+        "order_columns",
         "origin_of",
         "plain_keys",
         "quoted",
@@ -232,6 +233,9 @@ class RecordSpec:
         )
         #: per item: its columns, and how a batch's values of it become theirs (None: as they are)
         self.item_columns = item_columns
+        #: per access key, the columns of its order (its items are simple: a column each), for a DBMS
+        #: that orders a selection itself
+        self.order_columns = {k: tuple(item_columns[i][0][0] for i in order) for k, order in shape.order.items()}
         self.exists = exists
         self.select_by_id = select_by_id
         self.insert = insert
