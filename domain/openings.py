@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -56,12 +56,19 @@ def opened(session: Session, openings: Sequence[Opening], *, timeout: float = DE
         yield reply
     finally:
         if reply.rc == RC.OK:
-            if not held and set(session.opened) <= set(names):
-                session.close_db()
-            else:
-                for name in names:
-                    if name not in held:
-                        session.close_rt(name)
+            close_opened(session, names, held)
+
+
+def close_opened(session: Session, names: Sequence[str], held: Collection[str]) -> None:
+    """Close the record types ``names`` a block opened (``held``: what the session held before it):
+    one CLOSE DB when the session held none and holds nothing else — a transaction on the openings,
+    where a CLOSE RT each was one apiece —, else a CLOSE RT for each not held before."""
+    if not held and set(session.opened) <= set(names):
+        session.close_db()
+        return
+    for name in names:
+        if name not in held:
+            session.close_rt(name)
 
 
 #: The record types opened on demand in the current primitive (``None`` outside one).

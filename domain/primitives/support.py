@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from assurdb.domain.constraints import Lookup, Violation
-from assurdb.domain.openings import on_demand, open_with_retry
+from assurdb.domain.openings import close_opened, on_demand, open_with_retry
 from assurdb.domain.results import Result, failed, from_reply, refused
 from assurdb.metadb.contract import RC, Mode, Reply, Session
 
@@ -69,14 +69,7 @@ def _opened_for(session: Session, needs: Needs) -> Iterator[Result | None]:
         lowered = [(rt, held[rt]) for rt, _ in missing if rt in held]
         if lowered:
             session.open_db(lowered)  # back to the mode the session held them in
-        if not held and set(session.opened) <= {rt for rt, _ in missing}:
-            # it held nothing and holds only what this block opened: one CLOSE DB, one transaction
-            # on the openings where a CLOSE RT each was one apiece (record_cessions opens six)
-            session.close_db()
-        else:
-            for rt, _ in missing:
-                if rt not in held:
-                    session.close_rt(rt)
+        close_opened(session, [rt for rt, _ in missing], held)
 
 
 def reading(*rts: str) -> dict[str, int]:
